@@ -1,0 +1,135 @@
+//! What connectors exchange with specialised and national systems.
+
+use serde::{Deserialize, Serialize};
+
+use crate::dossier::{Applicant, Channel};
+use crate::fee::FeeLine;
+use crate::time::{Date, PrimitiveDateTime, local_date, local_datetime};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Operation {
+    LookupPerson,
+    PushDossier,
+    PushProgress,
+    QueryStatus,
+}
+
+/// A citizen as a registry knows them.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Person {
+    pub personal_id: String,
+    pub full_name: String,
+    #[serde(with = "local_date::option", default)]
+    pub birth_date: Option<Date>,
+    #[serde(default)]
+    pub gender: Option<String>,
+    #[serde(default)]
+    pub permanent_residence: Option<String>,
+    #[serde(default)]
+    pub temporary_residence: Option<String>,
+    pub source: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DossierFile {
+    pub name: String,
+    pub digitised: bool,
+    pub reused: bool,
+    #[serde(default)]
+    pub digest: Option<String>,
+}
+
+/// One supplementation round as sent to the national portal.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SupplementationRecord {
+    #[serde(with = "local_datetime")]
+    pub requested_at: PrimitiveDateTime,
+    #[serde(with = "local_datetime::option", default)]
+    pub returned_at: Option<PrimitiveDateTime>,
+    #[serde(with = "local_datetime")]
+    pub old_appointment_at: PrimitiveDateTime,
+    #[serde(with = "local_datetime::option", default)]
+    pub new_appointment_at: Option<PrimitiveDateTime>,
+    pub reason: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ResultDocument {
+    #[serde(default)]
+    pub number: Option<String>,
+    pub title: String,
+    #[serde(with = "local_datetime")]
+    pub issued_at: PrimitiveDateTime,
+    #[serde(default)]
+    pub digest: Option<String>,
+}
+
+/// The full record of a dossier for the National Public Service Portal.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DossierRecord {
+    pub code: String,
+    pub tenant: String,
+    pub procedure_code: String,
+    pub procedure_name: String,
+    pub agency_code: String,
+    pub channel: Channel,
+    pub applicant: Applicant,
+    pub status: u8,
+    #[serde(with = "local_datetime")]
+    pub received_at: PrimitiveDateTime,
+    #[serde(with = "local_datetime::option", default)]
+    pub appointment_at: Option<PrimitiveDateTime>,
+    #[serde(with = "local_datetime::option", default)]
+    pub finished_at: Option<PrimitiveDateTime>,
+    #[serde(with = "local_datetime::option", default)]
+    pub returned_at: Option<PrimitiveDateTime>,
+    #[serde(default)]
+    pub files: Vec<DossierFile>,
+    #[serde(default)]
+    pub fee_lines: Vec<FeeLine>,
+    #[serde(default)]
+    pub supplementation_rounds: Vec<SupplementationRecord>,
+    #[serde(default)]
+    pub results: Vec<ResultDocument>,
+}
+
+/// One processing step: who did what, when, where, with which status.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProgressRecord {
+    pub dossier_code: String,
+    pub event_id: String,
+    pub status: u8,
+    #[serde(with = "local_datetime")]
+    pub at: PrimitiveDateTime,
+    pub actor: String,
+    pub department: String,
+    pub step: String,
+    #[serde(default)]
+    pub note: Option<String>,
+    #[serde(with = "local_datetime::option", default)]
+    pub appointment_at: Option<PrimitiveDateTime>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Receipt {
+    #[serde(default)]
+    pub remote_id: Option<String>,
+    #[serde(default)]
+    pub message: Option<String>,
+}
+
+/// What the remote system holds about a dossier.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RemoteStatus {
+    pub dossier_code: String,
+    pub status: u8,
+    #[serde(with = "local_datetime::option", default)]
+    pub received_at: Option<PrimitiveDateTime>,
+    #[serde(with = "local_datetime::option", default)]
+    pub appointment_at: Option<PrimitiveDateTime>,
+    #[serde(with = "local_datetime::option", default)]
+    pub finished_at: Option<PrimitiveDateTime>,
+    #[serde(default)]
+    pub on_time: Option<bool>,
+}

@@ -1,0 +1,43 @@
+//! Fee lines a dossier owes (phi and le phi).
+
+use serde::{Deserialize, Serialize};
+
+use crate::localized::Localized;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FeeKind {
+    /// Phi.
+    Fee,
+    /// Le phi.
+    Charge,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Collection {
+    BeforeProcessing,
+    AfterProcessing,
+    /// Exempt, or the rate is zero.
+    NotCollected,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FeeLine {
+    pub code: String,
+    pub label: Localized,
+    pub kind: FeeKind,
+    /// The scheduled amount before any discount or exemption, in VND.
+    pub base_amount_vnd: u64,
+    /// The amount owed, in VND.
+    pub amount_vnd: u64,
+    pub collection: Collection,
+    /// Why `amount_vnd` differs from `base_amount_vnd`.
+    #[serde(default)]
+    pub reason: Option<String>,
+}
+
+/// Total owed by a set of fee lines, in VND.
+pub fn total_vnd(lines: &[FeeLine]) -> u64 {
+    lines.iter().map(|line| line.amount_vnd).sum()
+}

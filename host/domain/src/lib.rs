@@ -1,0 +1,19 @@
+//! The dossier core's vocabulary and rules, free of I/O.
+//!
+//! Everything here is plain data and pure functions: the storage, plugin
+//! runtime and HTTP adapters convert to and from these types at their edges.
+
+pub mod calendar;
+pub mod code;
+pub mod connector;
+pub mod deadline;
+pub mod dossier;
+pub mod error;
+pub mod fee;
+pub mod form;
+pub mod initiative;
+pub mod lifecycle;
+pub mod localized;
+pub mod payment;
+pub mod refusal;
+pub mod time;

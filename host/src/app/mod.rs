@@ -1,0 +1,6 @@
+//! Use cases and the ports (traits) through which they reach adapters.
+//!
+//! `app` depends only on the domain; storage, the plugin runtime and HTTP
+//! implement or call these ports, and `cli` wires them together.
+
+pub mod ports;

@@ -1,0 +1,146 @@
+//! `motcua plugin check` and `motcua plugin bench`.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::Context;
+
+use crate::plugin::{Plugin, PluginRuntime, RuntimeConfig, bench, golden, package};
+
+#[derive(Debug, clap::Args)]
+pub struct PackageArgs {
+    /// A package directory, a package archive (.tar, .tar.gz), or a .wasm
+    /// component (its manifest is then `--manifest`, or plugin.toml beside it).
+    path: PathBuf,
+    /// Use this component instead of the one the manifest names.
+    #[arg(long)]
+    wasm: Option<PathBuf>,
+    /// The manifest of a bare .wasm component.
+    #[arg(long)]
+    manifest: Option<PathBuf>,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct CheckArgs {
+    #[command(flatten)]
+    package: PackageArgs,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct BenchArgs {
+    #[command(flatten)]
+    package: PackageArgs,
+    /// Calls to make each way.
+    #[arg(long, default_value_t = 10_000)]
+    calls: usize,
+    /// Print the figures as JSON.
+    #[arg(long)]
+    json: bool,
+}
+
+/// Resolve the arguments to a package directory and an optional component
+/// override; archives are unpacked into `scratch`.
+fn locate(args: &PackageArgs, scratch: &Path) -> anyhow::Result<(PathBuf, Option<PathBuf>)> {
+    let path = &args.path;
+    if path.extension().is_some_and(|ext| ext == "wasm") {
+        let manifest = args
+            .manifest
+            .clone()
+            .unwrap_or_else(|| path.with_file_name("plugin.toml"));
+        let dir = manifest
+            .parent()
+            .map(Path::to_path_buf)
+            .context("the manifest path has no directory")?;
+        if manifest.file_name().is_some_and(|name| name != "plugin.toml") {
+            anyhow::bail!("--manifest must name a file called plugin.toml inside its package");
+        }
+        return Ok((dir, Some(path.clone())));
+    }
+    let dir = package::open(path, scratch)?;
+    Ok((dir, args.wasm.clone()))
+}
+
+fn load(args: &PackageArgs) -> anyhow::Result<(Plugin, tempfile::TempDir)> {
+    let scratch = tempfile::tempdir().context("creating a scratch directory")?;
+    let (dir, wasm) = locate(args, scratch.path())?;
+    let runtime = PluginRuntime::new(RuntimeConfig {
+        max_concurrent_calls: 16,
+        ..RuntimeConfig::default()
+    })?;
+    let plugin = runtime.load_with_component(&dir, wasm.as_deref())?;
+    Ok((plugin, scratch))
+}
+
+pub fn check(args: CheckArgs) -> anyhow::Result<ExitCode> {
+    let started = std::time::Instant::now();
+    let (plugin, _scratch) = match load(&args.package) {
+        Ok(loaded) => loaded,
+        Err(error) => {
+            println!("FAIL  load: {error:#}");
+            return Ok(ExitCode::FAILURE);
+        }
+    };
+    let manifest = plugin.manifest();
+    let kinds: Vec<String> = manifest.kinds.iter().map(|k| k.to_string()).collect();
+    println!(
+        "plugin {} ({}; contract motcua:plugin@{}; sha256 {})",
+        manifest.reference(),
+        kinds.join(", "),
+        manifest.contract,
+        plugin.digest()
+    );
+    println!(
+        "ok    load: component implements {} ({} ms)",
+        kinds
+            .iter()
+            .map(|k| format!("motcua:plugin/{k}@{}", manifest.contract))
+            .collect::<Vec<_>>()
+            .join(", "),
+        started.elapsed().as_millis()
+    );
+    let reports = golden::run_all(&plugin)?;
+    if reports.is_empty() {
+        println!("note  the package ships no golden cases (golden/<case>.input.json)");
+    }
+    let mut failed = 0;
+    for report in &reports {
+        if report.passed {
+            println!("PASS  {} ({} us)", report.name, report.micros);
+        } else {
+            failed += 1;
+            println!("FAIL  {}: {}", report.name, report.detail.as_deref().unwrap_or(""));
+        }
+    }
+    println!("golden: {} passed, {} failed", reports.len() - failed, failed);
+    Ok(if failed == 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
+}
+
+pub fn bench(args: BenchArgs) -> anyhow::Result<ExitCode> {
+    let (plugin, _scratch) = load(&args.package)?;
+    let report = bench::run(&plugin, args.calls)?;
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+        return Ok(ExitCode::SUCCESS);
+    }
+    println!(
+        "plugin {}, case {}, {} calls each way",
+        plugin.manifest().reference(),
+        report.case,
+        report.calls
+    );
+    println!(
+        "per-call-us: {:.2}   (fresh sandbox per call, median; p90 {:.2})",
+        report.fresh_median_us, report.fresh_p90_us
+    );
+    println!("fuel-per-call: {}", report.fuel_per_call);
+    println!("reused-per-call-us: {:.2}   (one instance reused, median)", report.reused_median_us);
+    println!(
+        "fresh breakdown (medians, us): store {:.2}, instantiate {:.2}, call {:.2}",
+        report.store_median_us, report.instantiate_median_us, report.first_call_median_us
+    );
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,78 @@
+//! The `motcua` command line: the composition root, where adapters are wired.
+
+mod check;
+mod serve;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use tracing_subscriber::EnvFilter;
+
+#[derive(Debug, Parser)]
+#[command(name = "motcua", version, about = "One-stop dossier host with sandboxed WebAssembly plugins")]
+struct Cli {
+    /// Log format.
+    #[arg(long, global = true, value_enum, default_value_t = LogFormat::Text, env = "MOTCUA_LOG_FORMAT")]
+    log_format: LogFormat,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Clone, Copy, Debug, clap::ValueEnum)]
+enum LogFormat {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run the host with the plugins of a directory.
+    Serve(serve::ServeArgs),
+    /// Run the host with the example plugins, checking each one at start.
+    Demo(serve::ServeArgs),
+    /// Work with plugin packages.
+    #[command(subcommand)]
+    Plugin(PluginCommand),
+}
+
+#[derive(Debug, Subcommand)]
+enum PluginCommand {
+    /// Load a plugin, verify its world and contract, run its golden cases.
+    Check(check::CheckArgs),
+    /// Measure a call with a fresh sandbox and with a reused instance.
+    Bench(check::BenchArgs),
+}
+
+/// Where `motcua` keeps its state unless told otherwise.
+pub fn default_data_dir() -> PathBuf {
+    PathBuf::from("motcua-data")
+}
+
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let quiet = matches!(cli.command, Command::Plugin(_));
+    init_tracing(cli.log_format, if quiet { "warn" } else { "info" });
+    let result = match cli.command {
+        Command::Serve(args) => serve::run(args, false),
+        Command::Demo(args) => serve::run(args, true),
+        Command::Plugin(PluginCommand::Check(args)) => check::check(args),
+        Command::Plugin(PluginCommand::Bench(args)) => check::bench(args),
+    };
+    match result {
+        Ok(code) => code,
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn init_tracing(format: LogFormat, default: &str) {
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    match format {
+        LogFormat::Text => builder.init(),
+        LogFormat::Json => builder.json().init(),
+    }
+}

@@ -1,0 +1,17 @@
+//! motcua ("một cửa", one-stop): the shared administrative-procedure dossier
+//! core that every province runs, with sandboxed WebAssembly plugins for what
+//! differs per locality (forms, fee policies, reform initiatives, connectors).
+//!
+//! # Layout
+//! - [`domain`] (crate `motcua-domain`): the pure core, no I/O.
+//! - [`app`]: use cases and the ports adapters implement.
+//! - [`plugin`]: the plugin runtime (wasmtime); WIT types stay inside it.
+//! - [`http`]: the HTTP API (axum).
+//! - [`cli`]: the `motcua` command, where everything is wired together.
+
+pub use motcua_domain as domain;
+
+pub mod app;
+pub mod cli;
+pub mod http;
+pub mod plugin;

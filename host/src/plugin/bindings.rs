@@ -1,0 +1,53 @@
+//! Host-side bindings of `motcua:plugin@0.1.0`, one module per world.
+//!
+//! The WIT types stay inside `plugin/`: `convert` turns them into domain types
+//! at this edge. `log`, `config` and `types` are generated once (in `form`)
+//! and shared by the other worlds, so one `Host` impl serves every plugin.
+
+pub(crate) mod form {
+    wasmtime::component::bindgen!({
+        world: "form-plugin",
+        path: "../wit/motcua-plugin@0.1.0",
+    });
+}
+
+pub(crate) mod fee_policy {
+    wasmtime::component::bindgen!({
+        world: "fee-policy-plugin",
+        path: "../wit/motcua-plugin@0.1.0",
+        with: {
+            "motcua:plugin/types": super::form::motcua::plugin::types,
+            "motcua:plugin/log": super::form::motcua::plugin::log,
+            "motcua:plugin/config": super::form::motcua::plugin::config,
+        },
+    });
+}
+
+pub(crate) mod initiative {
+    wasmtime::component::bindgen!({
+        world: "initiative-plugin",
+        path: "../wit/motcua-plugin@0.1.0",
+        with: {
+            "motcua:plugin/types": super::form::motcua::plugin::types,
+            "motcua:plugin/log": super::form::motcua::plugin::log,
+            "motcua:plugin/config": super::form::motcua::plugin::config,
+        },
+    });
+}
+
+pub(crate) mod connector {
+    wasmtime::component::bindgen!({
+        world: "connector-plugin",
+        path: "../wit/motcua-plugin@0.1.0",
+        with: {
+            "motcua:plugin/types": super::form::motcua::plugin::types,
+            "motcua:plugin/log": super::form::motcua::plugin::log,
+            "motcua:plugin/config": super::form::motcua::plugin::config,
+            "wasi:http": wasmtime_wasi_http::p2::bindings::http,
+            "wasi:io": wasmtime_wasi::p2::bindings::sync::io,
+            "wasi:clocks": wasmtime_wasi::p2::bindings::clocks,
+        },
+    });
+}
+
+pub(crate) use form::motcua::plugin::types as wit;

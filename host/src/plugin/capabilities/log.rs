@@ -1,0 +1,70 @@
+//! `motcua:plugin/log`: plugin messages in the host's trace.
+//!
+//! Messages land in the span of the call (tenant, plugin, version, call), so an
+//! operator reads them next to the host's own events. A plugin cannot flood the
+//! log: each call has a budget of entries and a cap on their length.
+
+use super::super::bindings::form::motcua::plugin::log::{Host, Level};
+use super::super::state::PluginState;
+
+const ENTRIES_PER_CALL: u32 = 64;
+const MAX_MESSAGE_BYTES: usize = 2048;
+
+#[derive(Debug)]
+pub(crate) struct LogBudget {
+    remaining: u32,
+    dropped: u32,
+}
+
+impl Default for LogBudget {
+    fn default() -> Self {
+        Self {
+            remaining: ENTRIES_PER_CALL,
+            dropped: 0,
+        }
+    }
+}
+
+impl LogBudget {
+    /// Entries the plugin tried to log beyond its budget.
+    pub(crate) fn dropped(&self) -> u32 {
+        self.dropped
+    }
+}
+
+fn truncate(mut text: String) -> String {
+    if text.len() > MAX_MESSAGE_BYTES {
+        let mut cut = MAX_MESSAGE_BYTES;
+        while !text.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        text.truncate(cut);
+        text.push('…');
+    }
+    text
+}
+
+impl Host for PluginState {
+    fn log(&mut self, level: Level, message: String, fields: Vec<(String, String)>) {
+        if self.log.remaining == 0 {
+            self.log.dropped += 1;
+            return;
+        }
+        self.log.remaining -= 1;
+        let message = truncate(message);
+        let fields = truncate(
+            fields
+                .iter()
+                .map(|(key, value)| format!("{key}={value}"))
+                .collect::<Vec<_>>()
+                .join(" "),
+        );
+        match level {
+            Level::Trace => tracing::trace!(target: "motcua::plugin::guest", %fields, "{message}"),
+            Level::Debug => tracing::debug!(target: "motcua::plugin::guest", %fields, "{message}"),
+            Level::Info => tracing::info!(target: "motcua::plugin::guest", %fields, "{message}"),
+            Level::Warn => tracing::warn!(target: "motcua::plugin::guest", %fields, "{message}"),
+            Level::Error => tracing::error!(target: "motcua::plugin::guest", %fields, "{message}"),
+        }
+    }
+}

@@ -1,0 +1,43 @@
+//! `motcua:plugin/registry`: reusable data about an applicant, for form plugins.
+//!
+//! The host routes the import to whatever the tenant's deployment wires in,
+//! normally its population-database connector plugin.
+
+use motcua_domain::connector::Person;
+use motcua_domain::refusal::PluginRefusal;
+
+use super::super::bindings::form::motcua::plugin::registry::Host;
+use super::super::bindings::wit;
+use super::super::convert;
+use super::super::state::PluginState;
+
+/// Where a form plugin's registry questions go.
+pub trait Registry: Send + Sync {
+    /// The citizen with this 12-digit personal ID, if the registry knows them.
+    fn lookup_person(&self, personal_id: &str) -> Result<Option<Person>, PluginRefusal>;
+}
+
+/// A registry for tenants that have none: every lookup is `unavailable`.
+pub struct NoRegistry;
+
+impl Registry for NoRegistry {
+    fn lookup_person(&self, _personal_id: &str) -> Result<Option<Person>, PluginRefusal> {
+        Err(PluginRefusal::new(
+            "unavailable",
+            "no registry is configured for this tenant",
+        ))
+    }
+}
+
+impl Host for PluginState {
+    fn lookup_person(
+        &mut self,
+        personal_id: String,
+    ) -> Result<Option<wit::Person>, wit::PluginError> {
+        let _span = tracing::debug_span!("motcua.plugin.registry.lookup_person").entered();
+        self.registry
+            .lookup_person(&personal_id)
+            .map(|person| person.as_ref().map(convert::person))
+            .map_err(|refusal| convert::refusal_in(&refusal))
+    }
+}

@@ -1,0 +1,89 @@
+//! Loading every package of a plugins directory, keeping the good ones.
+//!
+//! One broken package must not keep a province's other plugins (or other
+//! provinces) from serving: it is reported and skipped.
+
+use std::path::{Path, PathBuf};
+
+use crate::app::ports::{PluginDirectory, PluginLoadFailure, PluginSummary};
+
+use super::error::LoadError;
+use super::instance::Plugin;
+use super::package;
+use super::runtime::PluginRuntime;
+
+/// The plugins loaded from a directory, and the packages that failed.
+pub struct Deployment {
+    pub plugins: Vec<Plugin>,
+    pub failures: Vec<(PathBuf, LoadError)>,
+}
+
+impl Deployment {
+    /// Load every package (sub-directory with a `plugin.toml`, or archive) in
+    /// `dir`; archives are unpacked under `unpack_root`.
+    pub fn load_dir(runtime: &PluginRuntime, dir: &Path, unpack_root: &Path) -> std::io::Result<Self> {
+        let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)?
+            .filter_map(Result::ok)
+            .map(|entry| entry.path())
+            .filter(|path| path.join("plugin.toml").is_file() || package::is_archive(path))
+            .collect();
+        entries.sort();
+        let mut deployment = Self {
+            plugins: Vec::new(),
+            failures: Vec::new(),
+        };
+        for path in entries {
+            match package::open(&path, unpack_root).and_then(|dir| runtime.load(&dir)) {
+                Ok(plugin) => deployment.plugins.push(plugin),
+                Err(error) => {
+                    tracing::error!(package = %path.display(), %error, "plugin not deployed");
+                    deployment.failures.push((path, error));
+                }
+            }
+        }
+        Ok(deployment)
+    }
+
+    /// The plugin with this id.
+    pub fn get(&self, id: &str) -> Option<&Plugin> {
+        self.plugins.iter().find(|plugin| plugin.manifest().id == id)
+    }
+}
+
+impl Plugin {
+    pub fn summary(&self) -> PluginSummary {
+        let manifest = self.manifest();
+        let stats = self.stats();
+        PluginSummary {
+            id: manifest.id.clone(),
+            version: manifest.version.clone(),
+            name: manifest.name.clone(),
+            tenant: manifest.tenant.clone(),
+            kinds: manifest.kinds.iter().map(|k| k.to_string()).collect(),
+            contract: manifest.contract.clone(),
+            procedures: manifest.procedures.clone(),
+            digest: self.digest().to_string(),
+            calls: stats.calls,
+            succeeded: stats.succeeded,
+            refused: stats.refused,
+            failed: stats.failed,
+            fuel_consumed: stats.fuel_consumed,
+        }
+    }
+}
+
+impl PluginDirectory for Deployment {
+    fn plugins(&self) -> Vec<PluginSummary> {
+        self.plugins.iter().map(Plugin::summary).collect()
+    }
+
+    fn failures(&self) -> Vec<PluginLoadFailure> {
+        self.failures
+            .iter()
+            .map(|(path, error)| PluginLoadFailure {
+                source: path.display().to_string(),
+                error: error.to_string(),
+            })
+            .collect()
+    }
+}

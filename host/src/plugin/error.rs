@@ -1,0 +1,115 @@
+//! Why a plugin could not be loaded, and why a call did not produce a result.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use motcua_domain::refusal::PluginRefusal;
+
+/// A plugin package that cannot be loaded. Loading never half-succeeds: the
+/// previous version, if any, keeps serving.
+#[derive(Debug, thiserror::Error)]
+pub enum LoadError {
+    #[error("cannot read {}: {source}", path.display())]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("invalid manifest {}: {message}", path.display())]
+    Manifest { path: PathBuf, message: String },
+    #[error("plugin {plugin}: {} is not a valid WebAssembly component: {message}", path.display())]
+    NotAComponent {
+        plugin: String,
+        path: PathBuf,
+        message: String,
+    },
+    #[error(
+        "plugin {plugin}: its manifest claims kind `{kind}`, so the component must export `{expected}`, but it exports {found}"
+    )]
+    WrongWorld {
+        plugin: String,
+        kind: String,
+        expected: String,
+        found: String,
+    },
+    #[error("plugin {plugin}: the component needs an import a {kinds} plugin is not given: {message}")]
+    ImportNotGranted {
+        plugin: String,
+        kinds: String,
+        message: String,
+    },
+    #[error("plugin {plugin}: data directory {}: {message}", path.display())]
+    DataDir {
+        plugin: String,
+        path: PathBuf,
+        message: String,
+    },
+    #[error("plugin {plugin}: {message}")]
+    Engine { plugin: String, message: String },
+}
+
+/// A plugin call that ended without a usable result.
+#[derive(Debug, thiserror::Error)]
+#[error("plugin {plugin} call `{call}`: {failure}")]
+pub struct PluginError {
+    /// `id@version` of the plugin.
+    pub plugin: String,
+    /// The operation called, e.g. `fee-lines`.
+    pub call: &'static str,
+    pub failure: Failure,
+}
+
+/// What went wrong in a call.
+#[derive(Debug, thiserror::Error)]
+pub enum Failure {
+    /// The plugin declined on purpose (unknown procedure, remote system down...).
+    #[error("refused: {0}")]
+    Refused(PluginRefusal),
+    #[error("ran out of fuel (limit {limit} units)")]
+    OutOfFuel { limit: u64 },
+    #[error("exceeded its deadline of {} ms", limit.as_millis())]
+    DeadlineExceeded { limit: Duration },
+    #[error("exceeded its memory limit of {} MiB", limit_bytes / (1024 * 1024))]
+    MemoryExceeded { limit_bytes: usize },
+    #[error("trapped: {message}")]
+    Trapped { message: String },
+    #[error("returned {size} bytes, over its output limit of {limit} bytes")]
+    OutputTooLarge { size: usize, limit: usize },
+    #[error("returned malformed output: {detail}")]
+    MalformedOutput { detail: String },
+    #[error("could not be started: {detail}")]
+    Instantiation { detail: String },
+    #[error("does not implement `{kind}`")]
+    NotImplemented { kind: &'static str },
+}
+
+impl Failure {
+    /// A short stable label, used in metrics and API responses.
+    pub fn label(&self) -> &'static str {
+        match self {
+            Failure::Refused(_) => "refused",
+            Failure::OutOfFuel { .. } => "out-of-fuel",
+            Failure::DeadlineExceeded { .. } => "deadline-exceeded",
+            Failure::MemoryExceeded { .. } => "memory-exceeded",
+            Failure::Trapped { .. } => "trapped",
+            Failure::OutputTooLarge { .. } => "output-too-large",
+            Failure::MalformedOutput { .. } => "malformed-output",
+            Failure::Instantiation { .. } => "instantiation-failed",
+            Failure::NotImplemented { .. } => "not-implemented",
+        }
+    }
+
+    /// True when the plugin misbehaved (as opposed to declining on purpose).
+    pub fn is_misbehaviour(&self) -> bool {
+        !matches!(self, Failure::Refused(_) | Failure::NotImplemented { .. })
+    }
+}
+
+impl PluginError {
+    /// The refusal, when the plugin declined on purpose.
+    pub fn refusal(&self) -> Option<&PluginRefusal> {
+        match &self.failure {
+            Failure::Refused(refusal) => Some(refusal),
+            _ => None,
+        }
+    }
+}

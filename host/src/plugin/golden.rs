@@ -1,0 +1,236 @@
+//! Golden cases: `golden/<case>.input.json` → `golden/<case>.expected.json`.
+//!
+//! A plugin package ships them; `motcua plugin check` runs every case through
+//! the real sandbox and compares the JSON answer exactly, so a vendor, a tenant
+//! admin and CI all see the same proof that an artifact behaves as documented.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Instant;
+
+use motcua_domain::connector::{DossierRecord, Person, ProgressRecord};
+use motcua_domain::dossier::{Applicant, DossierView};
+use motcua_domain::initiative::DossierEvent;
+use motcua_domain::refusal::PluginRefusal;
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use super::capabilities::registry::Registry;
+use super::error::PluginError;
+use super::instance::{CallContext, Plugin};
+use super::manifest::Kind;
+
+/// One call of a golden case, as written in its input file.
+#[derive(Debug, Deserialize)]
+#[serde(tag = "call", rename_all = "snake_case", deny_unknown_fields)]
+pub enum GoldenCall {
+    Procedures,
+    FeeLines {
+        dossier: DossierView,
+    },
+    Definition {
+        procedure_code: String,
+    },
+    Validate {
+        dossier: DossierView,
+    },
+    Prefill {
+        procedure_code: String,
+        applicant: Applicant,
+        /// Stand-in answers of the registry import for this case.
+        #[serde(default)]
+        registry: BTreeMap<String, Person>,
+    },
+    Subscriptions,
+    OnEvent {
+        event: DossierEvent,
+    },
+    Operations,
+    LookupPerson {
+        personal_id: String,
+    },
+    PushDossier {
+        record: DossierRecord,
+    },
+    PushProgress {
+        record: ProgressRecord,
+    },
+    QueryStatus {
+        dossier_code: String,
+    },
+}
+
+/// The outcome of one case.
+#[derive(Debug)]
+pub struct CaseReport {
+    pub name: String,
+    pub passed: bool,
+    /// Why it failed.
+    pub detail: Option<String>,
+    pub micros: u64,
+}
+
+/// A registry that answers from a fixed map (a golden case's `registry`).
+struct MapRegistry(BTreeMap<String, Person>);
+
+impl Registry for MapRegistry {
+    fn lookup_person(&self, personal_id: &str) -> Result<Option<Person>, PluginRefusal> {
+        Ok(self.0.get(personal_id).cloned())
+    }
+}
+
+/// The input files of a package's golden cases, sorted by name.
+pub fn case_files(package_dir: &Path) -> std::io::Result<Vec<(String, PathBuf)>> {
+    let dir = package_dir.join("golden");
+    if !dir.is_dir() {
+        return Ok(Vec::new());
+    }
+    let mut cases = Vec::new();
+    for entry in std::fs::read_dir(dir)? {
+        let path = entry?.path();
+        let file = path.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+        if let Some(name) = file.strip_suffix(".input.json") {
+            cases.push((name.to_string(), path.clone()));
+        }
+    }
+    cases.sort();
+    Ok(cases)
+}
+
+/// Run every golden case of a plugin's package.
+pub fn run_all(plugin: &Plugin) -> std::io::Result<Vec<CaseReport>> {
+    let cases = case_files(&plugin.manifest().package_dir)?;
+    Ok(cases
+        .into_iter()
+        .map(|(name, input)| run_case(plugin, name, &input))
+        .collect())
+}
+
+fn run_case(plugin: &Plugin, name: String, input: &Path) -> CaseReport {
+    let started = Instant::now();
+    let outcome = compare_case(plugin, input);
+    CaseReport {
+        name,
+        passed: outcome.is_ok(),
+        detail: outcome.err(),
+        micros: started.elapsed().as_micros() as u64,
+    }
+}
+
+fn read_json(path: &Path) -> Result<Value, String> {
+    let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    serde_json::from_str(&text).map_err(|e| format!("{} is not valid JSON: {e}", path.display()))
+}
+
+fn compare_case(plugin: &Plugin, input: &Path) -> Result<(), String> {
+    let expected_path = PathBuf::from(input.to_string_lossy().replace(".input.json", ".expected.json"));
+    let call: GoldenCall = serde_json::from_value(read_json(input)?)
+        .map_err(|e| format!("{}: {e}", input.display()))?;
+    let mut expected = read_json(&expected_path)?;
+    let actual = answer(plugin, call).map_err(|error| format!("the plugin failed: {error}"))?;
+    // An expected refusal without a message pins the code only.
+    if let Some(error) = expected.get_mut("error").and_then(Value::as_object_mut)
+        && !error.contains_key("message")
+    {
+        error.insert("message".into(), actual["error"]["message"].clone());
+    }
+    match first_difference(&expected, &actual, "$") {
+        None => Ok(()),
+        Some(path) => Err(format!(
+            "differs at {path}\n  expected: {}\n  actual:   {}",
+            expected, actual
+        )),
+    }
+}
+
+/// Call the plugin and put its answer in the golden files' JSON shape.
+pub fn answer(plugin: &Plugin, call: GoldenCall) -> Result<Value, PluginError> {
+    let tenant = plugin.manifest().tenant.clone().unwrap_or_else(|| "golden".into());
+    let ctx = CallContext::new(tenant);
+    let kinds = &plugin.manifest().kinds;
+    let result = match call {
+        GoldenCall::Procedures if kinds.contains(&Kind::FeePolicy) => to_json(plugin.fee_procedures(&ctx)),
+        GoldenCall::Procedures => to_json(plugin.form_procedures(&ctx)),
+        GoldenCall::FeeLines { dossier } => to_json(plugin.fee_lines(&ctx, &dossier)),
+        GoldenCall::Definition { procedure_code } => to_json(plugin.form_definition(&ctx, &procedure_code)),
+        GoldenCall::Validate { dossier } => to_json(plugin.validate(&ctx, &dossier)),
+        GoldenCall::Prefill {
+            procedure_code,
+            applicant,
+            registry,
+        } => {
+            let ctx = ctx.with_registry(Arc::new(MapRegistry(registry)));
+            to_json(plugin.prefill(&ctx, &procedure_code, &applicant))
+        }
+        GoldenCall::Subscriptions => to_json(plugin.subscriptions(&ctx)),
+        GoldenCall::OnEvent { event } => to_json(plugin.on_event(&ctx, &event)),
+        GoldenCall::Operations => to_json(plugin.operations(&ctx)),
+        GoldenCall::LookupPerson { personal_id } => to_json(plugin.lookup_person(&ctx, &personal_id)),
+        GoldenCall::PushDossier { record } => to_json(plugin.push_dossier(&ctx, &record)),
+        GoldenCall::PushProgress { record } => to_json(plugin.push_progress(&ctx, &record)),
+        GoldenCall::QueryStatus { dossier_code } => to_json(plugin.query_status(&ctx, &dossier_code)),
+    };
+    match result {
+        Ok(value) => Ok(json!({ "ok": value })),
+        Err(error) => match error.refusal() {
+            Some(refusal) => Ok(json!({ "error": { "code": refusal.code, "message": refusal.message } })),
+            None => Err(error),
+        },
+    }
+}
+
+fn to_json<T: serde::Serialize>(result: Result<T, PluginError>) -> Result<Value, PluginError> {
+    result.map(|value| serde_json::to_value(value).expect("domain types serialize to JSON"))
+}
+
+/// The JSON path of the first place `expected` and `actual` differ.
+fn first_difference(expected: &Value, actual: &Value, path: &str) -> Option<String> {
+    match (expected, actual) {
+        (Value::Object(e), Value::Object(a)) => {
+            for key in e.keys().chain(a.keys().filter(|k| !e.contains_key(*k))) {
+                let here = format!("{path}.{key}");
+                match (e.get(key), a.get(key)) {
+                    (Some(ev), Some(av)) => {
+                        if let Some(diff) = first_difference(ev, av, &here) {
+                            return Some(diff);
+                        }
+                    }
+                    _ => return Some(here),
+                }
+            }
+            None
+        }
+        (Value::Array(e), Value::Array(a)) => {
+            for (i, (ev, av)) in e.iter().zip(a).enumerate() {
+                if let Some(diff) = first_difference(ev, av, &format!("{path}[{i}]")) {
+                    return Some(diff);
+                }
+            }
+            (e.len() != a.len()).then(|| format!("{path} (length {} vs {})", e.len(), a.len()))
+        }
+        (Value::Number(e), Value::Number(a)) if e.as_f64() == a.as_f64() => None,
+        _ => (expected != actual).then(|| path.to_string()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn first_difference_names_the_json_path() {
+        let expected = json!({"ok": [{"amount_vnd": 150000}, {"amount_vnd": 0}]});
+        let actual = json!({"ok": [{"amount_vnd": 150000}, {"amount_vnd": 75000}]});
+        assert_eq!(
+            first_difference(&expected, &actual, "$").as_deref(),
+            Some("$.ok[1].amount_vnd")
+        );
+        assert_eq!(first_difference(&expected, &expected, "$"), None);
+    }
+
+    #[test]
+    fn integers_and_floats_of_equal_value_match() {
+        assert_eq!(first_difference(&json!(1), &json!(1.0), "$"), None);
+    }
+}

@@ -1,0 +1,331 @@
+//! `plugin.toml`: what a plugin package declares about itself.
+//!
+//! The manifest is authored by a vendor and deployed by a tenant admin, so it
+//! is validated strictly: unknown keys are refused (a typo in `[limits]` must
+//! not silently fall back to defaults) and every error names its field.
+
+use std::collections::BTreeMap;
+use std::path::{Component, Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use super::error::LoadError;
+use super::limits::{Limits, LimitsOverride};
+
+/// The contract versions this host can load.
+pub const SUPPORTED_CONTRACTS: &[&str] = &["0.1.0"];
+
+/// What a plugin does for the core; each kind is one world of the contract.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Kind {
+    Form,
+    FeePolicy,
+    Initiative,
+    Connector,
+}
+
+impl Kind {
+    /// The interface the component must export for this kind.
+    pub fn export_interface(self) -> &'static str {
+        match self {
+            Kind::Form => "form",
+            Kind::FeePolicy => "fee-policy",
+            Kind::Initiative => "initiative",
+            Kind::Connector => "connector",
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        self.export_interface()
+    }
+}
+
+impl std::fmt::Display for Kind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawManifest {
+    plugin: RawPlugin,
+    #[serde(default)]
+    limits: LimitsOverride,
+    #[serde(default)]
+    egress: RawEgress,
+    #[serde(default)]
+    config: BTreeMap<String, String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawPlugin {
+    id: String,
+    version: String,
+    #[serde(default)]
+    name: Option<String>,
+    #[serde(default)]
+    tenant: Option<String>,
+    kinds: Vec<Kind>,
+    contract: String,
+    component: PathBuf,
+    #[serde(default)]
+    procedures: Vec<String>,
+    #[serde(default)]
+    data_dir: Option<PathBuf>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawEgress {
+    #[serde(default)]
+    allow: Vec<String>,
+}
+
+/// A host and port a connector may reach.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct EgressRule {
+    pub host: String,
+    pub port: u16,
+}
+
+impl EgressRule {
+    fn parse(entry: &str) -> Result<Self, String> {
+        let (host, port) = entry
+            .rsplit_once(':')
+            .ok_or_else(|| format!("`{entry}` must be host:port"))?;
+        let port = port
+            .parse::<u16>()
+            .map_err(|_| format!("`{entry}` has an invalid port"))?;
+        let host = host.trim_start_matches('[').trim_end_matches(']');
+        if host.is_empty() || host.contains('/') || host.contains('*') {
+            return Err(format!("`{entry}` must name one host (no wildcards)"));
+        }
+        Ok(Self {
+            host: host.to_ascii_lowercase(),
+            port,
+        })
+    }
+
+    pub fn matches(&self, host: &str, port: u16) -> bool {
+        self.port == port && self.host.eq_ignore_ascii_case(host.trim_matches(['[', ']']))
+    }
+}
+
+impl std::fmt::Display for EgressRule {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}:{}", self.host, self.port)
+    }
+}
+
+/// A validated manifest, with paths resolved against the package directory.
+#[derive(Clone, Debug, Serialize)]
+pub struct Manifest {
+    pub id: String,
+    pub version: String,
+    pub name: Option<String>,
+    pub tenant: Option<String>,
+    pub kinds: Vec<Kind>,
+    pub contract: String,
+    pub component: PathBuf,
+    pub procedures: Vec<String>,
+    pub data_dir: Option<PathBuf>,
+    pub limits: Limits,
+    pub egress: Vec<EgressRule>,
+    pub config: BTreeMap<String, String>,
+    /// The package directory the manifest was read from.
+    pub package_dir: PathBuf,
+}
+
+impl Manifest {
+    /// Read and validate `plugin.toml` in `package_dir`.
+    pub fn load(package_dir: &Path) -> Result<Self, LoadError> {
+        let path = package_dir.join("plugin.toml");
+        let text = std::fs::read_to_string(&path).map_err(|source| LoadError::Io {
+            path: path.clone(),
+            source,
+        })?;
+        Self::parse(&text, package_dir).map_err(|message| LoadError::Manifest { path, message })
+    }
+
+    /// Parse and validate manifest text; errors name the offending field.
+    pub fn parse(text: &str, package_dir: &Path) -> Result<Self, String> {
+        let raw: RawManifest = toml::from_str(text).map_err(|e| e.to_string())?;
+        let plugin = raw.plugin;
+        validate_id("plugin.id", &plugin.id)?;
+        validate_version("plugin.version", &plugin.version)?;
+        if let Some(tenant) = &plugin.tenant {
+            validate_id("plugin.tenant", tenant)?;
+        }
+        if !SUPPORTED_CONTRACTS.contains(&plugin.contract.as_str()) {
+            return Err(format!(
+                "plugin.contract: this host supports motcua:plugin {}, not `{}`",
+                SUPPORTED_CONTRACTS.join(", "),
+                plugin.contract
+            ));
+        }
+        let mut kinds = plugin.kinds;
+        kinds.sort();
+        kinds.dedup();
+        if kinds.is_empty() {
+            return Err("plugin.kinds: name at least one of form, fee-policy, initiative, connector".into());
+        }
+        if kinds.contains(&Kind::FeePolicy) && kinds.contains(&Kind::Connector) {
+            return Err("plugin.kinds: a fee policy must be deterministic and cannot also be a connector".into());
+        }
+        let component = relative_path("plugin.component", &plugin.component)?;
+        let data_dir = plugin
+            .data_dir
+            .as_deref()
+            .map(|dir| relative_path("plugin.data_dir", dir))
+            .transpose()?;
+        let egress = raw
+            .egress
+            .allow
+            .iter()
+            .map(|entry| EgressRule::parse(entry).map_err(|e| format!("egress.allow: {e}")))
+            .collect::<Result<Vec<_>, _>>()?;
+        if !egress.is_empty() && !kinds.contains(&Kind::Connector) {
+            return Err("egress.allow: only connectors may reach the network".into());
+        }
+        let limits = Limits::default_for(&kinds)
+            .with_override(&raw.limits)
+            .map_err(|e| format!("limits.{e}"))?;
+        Ok(Self {
+            id: plugin.id,
+            version: plugin.version,
+            name: plugin.name,
+            tenant: plugin.tenant,
+            kinds,
+            contract: plugin.contract,
+            component: package_dir.join(component),
+            procedures: plugin.procedures,
+            data_dir: data_dir.map(|dir| package_dir.join(dir)),
+            limits,
+            egress,
+            config: raw.config,
+            package_dir: package_dir.to_path_buf(),
+        })
+    }
+
+    /// `id@version`, as logs and errors name a plugin.
+    pub fn reference(&self) -> String {
+        format!("{}@{}", self.id, self.version)
+    }
+}
+
+fn validate_id(field: &str, value: &str) -> Result<(), String> {
+    let valid = !value.is_empty()
+        && value.len() <= 64
+        && value
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        && !value.starts_with('-');
+    if valid {
+        Ok(())
+    } else {
+        Err(format!(
+            "{field}: `{value}` must be 1-64 lowercase letters, digits or '-'"
+        ))
+    }
+}
+
+fn validate_version(field: &str, value: &str) -> Result<(), String> {
+    let core = value.split(['-', '+']).next().unwrap_or_default();
+    let parts: Vec<_> = core.split('.').collect();
+    if parts.len() == 3 && parts.iter().all(|p| !p.is_empty() && p.parse::<u64>().is_ok()) {
+        Ok(())
+    } else {
+        Err(format!("{field}: `{value}` is not a semantic version (MAJOR.MINOR.PATCH)"))
+    }
+}
+
+/// Paths inside a package must stay inside it.
+fn relative_path(field: &str, path: &Path) -> Result<PathBuf, String> {
+    let escapes = path
+        .components()
+        .any(|c| !matches!(c, Component::Normal(_) | Component::CurDir));
+    if escapes || path.as_os_str().is_empty() {
+        return Err(format!(
+            "{field}: `{}` must be a relative path inside the package",
+            path.display()
+        ));
+    }
+    Ok(path.to_path_buf())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MINIMAL: &str = r#"
+        [plugin]
+        id = "bac-ninh-fees"
+        version = "1.0.0"
+        tenant = "bac-ninh"
+        kinds = ["fee-policy"]
+        contract = "0.1.0"
+        component = "bac_ninh_fees.wasm"
+    "#;
+
+    #[test]
+    fn minimal_manifest_gets_default_limits_and_resolved_paths() {
+        let manifest = Manifest::parse(MINIMAL, Path::new("/plugins/bn")).unwrap();
+        assert_eq!(manifest.reference(), "bac-ninh-fees@1.0.0");
+        assert_eq!(manifest.component, Path::new("/plugins/bn/bac_ninh_fees.wasm"));
+        assert_eq!(manifest.limits, Limits::default_for(&[Kind::FeePolicy]));
+        assert!(manifest.egress.is_empty());
+    }
+
+    #[test]
+    fn unknown_limit_key_is_refused_by_name() {
+        let text = format!("{MINIMAL}\n[limits]\nfuell = 5\n");
+        let err = Manifest::parse(&text, Path::new(".")).unwrap_err();
+        assert!(err.contains("fuell"), "{err}");
+    }
+
+    #[test]
+    fn unsupported_contract_names_the_supported_ones() {
+        let text = MINIMAL.replace("contract = \"0.1.0\"", "contract = \"9.0.0\"");
+        let err = Manifest::parse(&text, Path::new(".")).unwrap_err();
+        assert!(err.starts_with("plugin.contract"), "{err}");
+        assert!(err.contains("0.1.0"), "{err}");
+    }
+
+    #[test]
+    fn component_path_may_not_leave_the_package() {
+        let text = MINIMAL.replace("bac_ninh_fees.wasm", "../other/x.wasm");
+        let err = Manifest::parse(&text, Path::new(".")).unwrap_err();
+        assert!(err.starts_with("plugin.component"), "{err}");
+    }
+
+    #[test]
+    fn only_connectors_may_declare_egress() {
+        let text = format!("{MINIMAL}\n[egress]\nallow = [\"example.org:443\"]\n");
+        let err = Manifest::parse(&text, Path::new(".")).unwrap_err();
+        assert!(err.starts_with("egress.allow"), "{err}");
+    }
+
+    #[test]
+    fn egress_rules_need_a_host_and_port() {
+        let connector = MINIMAL.replace("[\"fee-policy\"]", "[\"connector\"]");
+        for bad in ["example.org", "*.example.org:443", "example.org:http"] {
+            let text = format!("{connector}\n[egress]\nallow = [\"{bad}\"]\n");
+            let err = Manifest::parse(&text, Path::new(".")).unwrap_err();
+            assert!(err.starts_with("egress.allow"), "{bad}: {err}");
+        }
+        let text = format!("{connector}\n[egress]\nallow = [\"API.gov.vn:443\"]\n");
+        let manifest = Manifest::parse(&text, Path::new(".")).unwrap();
+        assert!(manifest.egress[0].matches("api.gov.vn", 443));
+        assert!(!manifest.egress[0].matches("api.gov.vn", 80));
+    }
+
+    #[test]
+    fn ids_must_be_lowercase_slugs() {
+        let text = MINIMAL.replace("\"bac-ninh-fees\"", "\"Bac Ninh\"");
+        let err = Manifest::parse(&text, Path::new(".")).unwrap_err();
+        assert!(err.starts_with("plugin.id"), "{err}");
+    }
+}

@@ -1,0 +1,34 @@
+//! The plugin runtime: loads sandboxed WebAssembly components and calls them.
+//!
+//! - [`PluginRuntime`] owns the one engine and loads packages ([`manifest`]).
+//! - [`Plugin`] is a loaded package; each call runs in a fresh sandbox whose
+//!   limits ([`limits`]) and capabilities ([`capabilities`]) the manifest sets.
+//! - Failures are typed ([`error`]): a refusal by the plugin is kept apart from
+//!   a broken limit, a trap or malformed output.
+//! - WIT types never leave this module: [`bindings`] and `convert` turn them
+//!   into `motcua_domain` types at the edge.
+
+mod bindings;
+pub mod bench;
+pub mod cache;
+mod calls;
+pub mod capabilities;
+mod convert;
+pub mod deploy;
+pub mod engine;
+pub mod error;
+pub mod golden;
+mod instance;
+pub mod limits;
+pub mod manifest;
+pub mod package;
+mod runtime;
+mod state;
+pub mod stats;
+
+pub use capabilities::registry::{NoRegistry, Registry};
+pub use engine::RuntimeConfig;
+pub use error::{Failure, LoadError, PluginError};
+pub use instance::{CallContext, Plugin};
+pub use manifest::{Kind, Manifest};
+pub use runtime::PluginRuntime;

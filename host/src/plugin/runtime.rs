@@ -1,0 +1,217 @@
+//! `PluginRuntime`: the engine, and loading plugin packages into it.
+
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+use wasmtime::Engine;
+use wasmtime::component::{Component, HasSelf, Linker};
+
+use super::bindings::{self, connector, fee_policy, form, initiative};
+use super::cache;
+use super::engine::{self, EpochTicker, RuntimeConfig};
+use super::error::LoadError;
+use super::instance::{Plugin, PluginInner, Pres};
+use super::manifest::{Kind, Manifest};
+use super::state::{PluginState, SandboxSpec};
+use super::stats::PluginStats;
+
+/// Loads plugins and hands out [`Plugin`] handles. One per process: it owns the
+/// engine, its instance pool and the epoch ticker.
+#[derive(Clone)]
+pub struct PluginRuntime {
+    shared: Arc<Shared>,
+}
+
+pub(crate) struct Shared {
+    pub(crate) engine: Engine,
+    pub(crate) config: RuntimeConfig,
+    _ticker: EpochTicker,
+}
+
+impl Shared {
+    pub(crate) fn deadline_ticks(&self, deadline: Duration) -> u64 {
+        engine::deadline_ticks(deadline, self.config.epoch_tick)
+    }
+}
+
+impl PluginRuntime {
+    pub fn new(config: RuntimeConfig) -> anyhow::Result<Self> {
+        let engine = engine::build_engine(&config)?;
+        let ticker = EpochTicker::start(engine.clone(), config.epoch_tick);
+        Ok(Self {
+            shared: Arc::new(Shared {
+                engine,
+                config,
+                _ticker: ticker,
+            }),
+        })
+    }
+
+    /// Load the package in `dir` (its `plugin.toml` and component).
+    pub fn load(&self, dir: &Path) -> Result<Plugin, LoadError> {
+        self.load_with_component(dir, None)
+    }
+
+    /// Load a package, taking the component from `wasm` instead of the path its
+    /// manifest names (to check a freshly built artifact against its package).
+    pub fn load_with_component(&self, dir: &Path, wasm: Option<&Path>) -> Result<Plugin, LoadError> {
+        let mut manifest = Manifest::load(dir)?;
+        if let Some(wasm) = wasm {
+            manifest.component = wasm.to_path_buf();
+        }
+        self.load_manifest(manifest)
+    }
+
+    /// Load a plugin from an already validated manifest.
+    pub fn load_manifest(&self, manifest: Manifest) -> Result<Plugin, LoadError> {
+        let plugin_ref = manifest.reference();
+        let _span = tracing::info_span!("motcua.plugin.load", plugin = %plugin_ref).entered();
+        let bytes = std::fs::read(&manifest.component).map_err(|source| LoadError::Io {
+            path: manifest.component.clone(),
+            source,
+        })?;
+        let digest = cache::artifact_digest(&bytes);
+        let started = std::time::Instant::now();
+        let component = cache::load_component(
+            &self.shared.engine,
+            self.shared.config.cache_dir.as_deref(),
+            &digest,
+            &bytes,
+        )
+        .map_err(|error| LoadError::NotAComponent {
+            plugin: plugin_ref.clone(),
+            path: manifest.component.clone(),
+            message: format!("{error:#}"),
+        })?;
+        check_exports(&self.shared.engine, &component, &manifest)?;
+        if let Some(dir) = &manifest.data_dir
+            && !dir.is_dir()
+        {
+            return Err(LoadError::DataDir {
+                plugin: plugin_ref,
+                path: dir.clone(),
+                message: "is not a directory".into(),
+            });
+        }
+        let linker = linker_for(&self.shared.engine, &manifest.kinds).map_err(|error| {
+            LoadError::Engine {
+                plugin: plugin_ref.clone(),
+                message: format!("{error:#}"),
+            }
+        })?;
+        let pre = linker
+            .instantiate_pre(&component)
+            .map_err(|error| LoadError::ImportNotGranted {
+                plugin: plugin_ref.clone(),
+                kinds: kinds_label(&manifest.kinds),
+                message: format!("{error:#}"),
+            })?;
+        let binding_error = |error: wasmtime::Error| LoadError::WrongWorld {
+            plugin: plugin_ref.clone(),
+            kind: kinds_label(&manifest.kinds),
+            expected: "the world's functions".into(),
+            found: format!("functions of other types ({error:#})"),
+        };
+        let has = |kind| manifest.kinds.contains(&kind);
+        let pres = Pres {
+            form: has(Kind::Form)
+                .then(|| form::FormPluginPre::new(pre.clone()))
+                .transpose()
+                .map_err(binding_error)?,
+            fee_policy: has(Kind::FeePolicy)
+                .then(|| fee_policy::FeePolicyPluginPre::new(pre.clone()))
+                .transpose()
+                .map_err(binding_error)?,
+            initiative: has(Kind::Initiative)
+                .then(|| initiative::InitiativePluginPre::new(pre.clone()))
+                .transpose()
+                .map_err(binding_error)?,
+            connector: has(Kind::Connector)
+                .then(|| connector::ConnectorPluginPre::new(pre.clone()))
+                .transpose()
+                .map_err(binding_error)?,
+        };
+        tracing::info!(
+            digest = %digest,
+            load_ms = started.elapsed().as_millis() as u64,
+            kinds = %kinds_label(&manifest.kinds),
+            "plugin loaded"
+        );
+        let spec = SandboxSpec {
+            limits: manifest.limits,
+            deterministic: has(Kind::FeePolicy),
+            data_dir: manifest.data_dir.clone(),
+            config: Arc::new(manifest.config.clone()),
+            egress: manifest.egress.clone().into(),
+        };
+        if spec.limits.memory_bytes > self.shared.config.max_memory_bytes {
+            return Err(LoadError::Engine {
+                plugin: plugin_ref,
+                message: format!(
+                    "limits.memory_mib asks for {} MiB; this host grants at most {} MiB",
+                    spec.limits.memory_bytes >> 20,
+                    self.shared.config.max_memory_bytes >> 20
+                ),
+            });
+        }
+        Ok(Plugin::new(PluginInner {
+            shared: self.shared.clone(),
+            manifest,
+            digest,
+            spec,
+            pres,
+            stats: PluginStats::default(),
+        }))
+    }
+}
+
+fn kinds_label(kinds: &[Kind]) -> String {
+    kinds.iter().map(|k| k.as_str()).collect::<Vec<_>>().join("+")
+}
+
+/// The component must export, at the manifest's contract version, the
+/// interface of every kind its manifest claims.
+fn check_exports(engine: &Engine, component: &Component, manifest: &Manifest) -> Result<(), LoadError> {
+    let exports: Vec<String> = component
+        .component_type()
+        .exports(engine)
+        .map(|(name, _)| name.to_string())
+        .collect();
+    for kind in &manifest.kinds {
+        let expected = format!("motcua:plugin/{}@{}", kind.export_interface(), manifest.contract);
+        if !exports.contains(&expected) {
+            let found = if exports.is_empty() {
+                "nothing".to_string()
+            } else {
+                exports.join(", ")
+            };
+            return Err(LoadError::WrongWorld {
+                plugin: manifest.reference(),
+                kind: kind.to_string(),
+                expected,
+                found,
+            });
+        }
+    }
+    Ok(())
+}
+
+/// The imports a plugin of these kinds is given. WASI is linked for every
+/// plugin because language runtimes import it, but its context grants nothing
+/// (see `PluginState::new`); `wasi:http` only for connectors and the registry
+/// only for forms, so a fee policy importing `wasi:http` is refused at load.
+fn linker_for(engine: &Engine, kinds: &[Kind]) -> wasmtime::Result<Linker<PluginState>> {
+    let mut linker = Linker::new(engine);
+    wasmtime_wasi::p2::add_to_linker_sync(&mut linker)?;
+    bindings::form::motcua::plugin::types::add_to_linker::<_, HasSelf<_>>(&mut linker, |s| s)?;
+    bindings::form::motcua::plugin::log::add_to_linker::<_, HasSelf<_>>(&mut linker, |s| s)?;
+    bindings::form::motcua::plugin::config::add_to_linker::<_, HasSelf<_>>(&mut linker, |s| s)?;
+    if kinds.contains(&Kind::Form) {
+        bindings::form::motcua::plugin::registry::add_to_linker::<_, HasSelf<_>>(&mut linker, |s| s)?;
+    }
+    if kinds.contains(&Kind::Connector) {
+        wasmtime_wasi_http::p2::add_only_http_to_linker_sync(&mut linker)?;
+    }
+    Ok(linker)
+}

@@ -1,0 +1,109 @@
+//! The data of one plugin call's `Store`: everything the sandbox can touch.
+//!
+//! A fresh `PluginState` (and store, and instance) is built for every call, so
+//! nothing of one dossier, citizen or tenant survives into the next call.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Instant;
+
+use wasmtime::component::ResourceTable;
+use wasmtime_wasi::p2::pipe::MemoryOutputPipe;
+use wasmtime_wasi::{FsPerms, WasiCtx, WasiCtxBuilder, WasiCtxView, WasiView};
+use wasmtime_wasi_http::{WasiHttpCtx, WasiHttpCtxView, WasiHttpView};
+
+use super::bindings::wit;
+use super::capabilities::determinism::{FixedRandom, StoppedClock};
+use super::capabilities::egress::Egress;
+use super::capabilities::limiter::CallLimiter;
+use super::capabilities::log::LogBudget;
+use super::capabilities::registry::Registry;
+use super::limits::Limits;
+use super::manifest::EgressRule;
+
+/// Bytes of a guest's stderr kept to explain a trap (a Rust panic message).
+const STDERR_CAPTURE_BYTES: usize = 4096;
+
+/// What every call of one plugin is given; built once at load.
+#[derive(Clone)]
+pub(crate) struct SandboxSpec {
+    pub(crate) limits: Limits,
+    pub(crate) deterministic: bool,
+    pub(crate) data_dir: Option<PathBuf>,
+    pub(crate) config: Arc<BTreeMap<String, String>>,
+    pub(crate) egress: Arc<[EgressRule]>,
+}
+
+pub(crate) struct PluginState {
+    wasi: WasiCtx,
+    table: ResourceTable,
+    http: WasiHttpCtx,
+    egress: Egress,
+    pub(crate) limiter: CallLimiter,
+    pub(crate) log: LogBudget,
+    pub(crate) config: Arc<BTreeMap<String, String>>,
+    pub(crate) registry: Arc<dyn Registry>,
+    pub(crate) stderr: MemoryOutputPipe,
+}
+
+impl PluginState {
+    /// The state of one call: no environment, no arguments, no stdin, no
+    /// sockets, and no files except the plugin's own data directory, read-only.
+    pub(crate) fn new(spec: &SandboxSpec, registry: Arc<dyn Registry>) -> std::io::Result<Self> {
+        let stderr = MemoryOutputPipe::new(STDERR_CAPTURE_BYTES);
+        let mut wasi = WasiCtxBuilder::new();
+        wasi.stderr(stderr.clone());
+        if spec.deterministic {
+            wasi.wall_clock(StoppedClock)
+                .monotonic_clock(StoppedClock)
+                .secure_random(FixedRandom::new())
+                .insecure_random(FixedRandom::new())
+                .insecure_random_seed(0);
+        }
+        if let Some(dir) = &spec.data_dir {
+            wasi.preopened_dir(dir, "/data", FsPerms::ReadOnly)
+                .map_err(std::io::Error::other)?;
+        }
+        Ok(Self {
+            wasi: wasi.build(),
+            table: ResourceTable::new(),
+            http: WasiHttpCtx::new(),
+            egress: Egress::new(spec.egress.clone(), Instant::now() + spec.limits.deadline),
+            limiter: CallLimiter::new(spec.limits.memory_bytes),
+            log: LogBudget::default(),
+            config: spec.config.clone(),
+            registry,
+            stderr,
+        })
+    }
+
+    /// The end of what the guest wrote to stderr, e.g. a panic message.
+    pub(crate) fn stderr_tail(&self) -> String {
+        let bytes = self.stderr.contents();
+        String::from_utf8_lossy(&bytes).trim().to_string()
+    }
+}
+
+impl WasiView for PluginState {
+    fn ctx(&mut self) -> WasiCtxView<'_> {
+        WasiCtxView {
+            ctx: &mut self.wasi,
+            table: &mut self.table,
+        }
+    }
+}
+
+impl WasiHttpView for PluginState {
+    fn http(&mut self) -> WasiHttpCtxView<'_> {
+        WasiHttpCtxView {
+            ctx: &mut self.http,
+            table: &mut self.table,
+            hooks: &mut self.egress,
+        }
+    }
+}
+
+/// `motcua:plugin/types` defines only types; wasmtime still wants a `Host`.
+impl wit::Host for PluginState {}
+

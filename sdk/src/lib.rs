@@ -1,0 +1,169 @@
+//! # motcua-sdk
+//!
+//! Write plugins for the motcua one-stop dossier host as WebAssembly components,
+//! without knowing anything about `wit-bindgen`. A plugin is a `cdylib` crate that
+//! implements one of the traits [`FeePolicy`], [`Form`], [`Initiative`] or
+//! [`Connector`] and exports it with the matching macro
+//! ([`export_fee_policy!`], [`export_form!`], [`export_initiative!`],
+//! [`export_connector!`]). Build it with
+//! `cargo build --target wasm32-wasip2 --release`: the `.wasm` is a component.
+//!
+//! ## A fee policy in 20 lines
+//!
+//! ```
+//! use motcua_sdk::{Channel, DossierView, FeeKind, FeeLine, FeePolicy, Localized, PluginError};
+//!
+//! pub struct HelloFees;
+//!
+//! impl FeePolicy for HelloFees {
+//!     fn procedures() -> Vec<String> {
+//!         vec!["1.004194".into()]
+//!     }
+//!
+//!     fn fee_lines(dossier: &DossierView) -> Result<Vec<FeeLine>, PluginError> {
+//!         if dossier.procedure_code != "1.004194" {
+//!             return Err(PluginError::procedure_not_served(&dossier.procedure_code));
+//!         }
+//!         let label = Localized::new("Lệ phí đăng ký cư trú", "Residence registration charge");
+//!         let line = FeeLine::new("le-phi-cu-tru", label, FeeKind::Charge, 15_000);
+//!         Ok(vec![match dossier.channel {
+//!             Channel::Online => line.discounted(7_000, "Nộp trực tuyến (online submission)"),
+//!             _ => line,
+//!         }])
+//!     }
+//! }
+//!
+//! motcua_sdk::export_fee_policy!(HelloFees);
+//! # fn main() {}
+//! ```
+//!
+//! ## Testing natively
+//!
+//! Plugin logic runs under plain `cargo test`: outside WebAssembly the host
+//! imports (`log`, `config`, `registry`, outbound HTTP) are served by the
+//! thread-local doubles of [`testing`] instead of the host.
+//!
+//! ## Modules
+//! - [`log`]: structured logging into the host's trace;
+//! - [`config`]: the plugin's `[config]` values;
+//! - [`registry`]: reusable data about applicants (form plugins);
+//! - [`http`]: a small blocking HTTP client over `wasi:http` (connectors);
+//! - [`form`], [`fee_policy`], [`initiative`], [`connector`]: each world's own types;
+//! - [`testing`]: test doubles for native unit tests.
+
+#![warn(missing_docs)]
+
+#[doc(hidden)]
+#[path = "bindings.rs"]
+pub mod __bindings;
+
+mod helpers;
+mod worlds;
+
+pub mod config;
+pub mod http;
+pub mod log;
+pub mod registry;
+pub mod testing;
+
+pub use worlds::{Connector, FeePolicy, Form, Initiative};
+
+use __bindings::fee_policy::motcua::plugin::types as wit_types;
+
+pub use wit_types::{
+    Applicant, ApplicantKind, Channel, Collection, Date, Datetime, DossierView, FeeKind, FeeLine,
+    FieldValue, FormEntry, Localized, Person, PluginError,
+};
+
+/// Types of the `form-plugin` world (form definitions, validation, prefill).
+pub mod form {
+    pub use crate::__bindings::form::exports::motcua::plugin::form::{
+        Choice, Constraints, Field, FieldError, FieldGroup, FieldKind, FormDefinition, PrefillValue,
+    };
+}
+
+/// Types of the `fee-policy-plugin` world (all shared; re-exported for convenience).
+pub mod fee_policy {
+    pub use crate::{Collection, DossierView, FeeKind, FeeLine, PluginError};
+}
+
+/// Types of the `initiative-plugin` world (events and actions).
+pub mod initiative {
+    pub use crate::__bindings::initiative::exports::motcua::plugin::initiative::{
+        Action, DocumentRequest, DossierEvent, EventKind, Notification, NotificationChannel,
+        Priority, PriorityLevel,
+    };
+}
+
+/// Types of the `connector-plugin` world (national portal records, receipts).
+pub mod connector {
+    pub use crate::__bindings::connector::exports::motcua::plugin::connector::{
+        DossierFile, DossierRecord, Operation, ProgressRecord, Receipt, RemoteStatus,
+        ResultDocument, SupplementationRound,
+    };
+}
+
+/// Glue between the idiomatic traits and the generated `Guest` traits. Not API.
+#[doc(hidden)]
+pub mod __private {
+    pub use crate::worlds::{ConnectorExport, FeePolicyExport, FormExport, InitiativeExport};
+}
+
+/// Export a [`FeePolicy`] implementation as the plugin's `fee-policy` world.
+///
+/// Use once, at the crate root of a `cdylib` plugin: `motcua_sdk::export_fee_policy!(MyPolicy);`.
+/// Outside WebAssembly it expands to nothing, so the crate still unit-tests natively.
+#[macro_export]
+macro_rules! export_fee_policy {
+    ($t:ty) => {
+        #[cfg(target_arch = "wasm32")]
+        const _: () = {
+            type __MotcuaExport = $crate::__private::FeePolicyExport<$t>;
+            $crate::__bindings::fee_policy::export_fee_policy_world!(
+                __MotcuaExport with_types_in $crate::__bindings::fee_policy
+            );
+        };
+    };
+}
+
+/// Export a [`Form`] implementation as the plugin's `form` world.
+#[macro_export]
+macro_rules! export_form {
+    ($t:ty) => {
+        #[cfg(target_arch = "wasm32")]
+        const _: () = {
+            type __MotcuaExport = $crate::__private::FormExport<$t>;
+            $crate::__bindings::form::export_form_world!(
+                __MotcuaExport with_types_in $crate::__bindings::form
+            );
+        };
+    };
+}
+
+/// Export an [`Initiative`] implementation as the plugin's `initiative` world.
+#[macro_export]
+macro_rules! export_initiative {
+    ($t:ty) => {
+        #[cfg(target_arch = "wasm32")]
+        const _: () = {
+            type __MotcuaExport = $crate::__private::InitiativeExport<$t>;
+            $crate::__bindings::initiative::export_initiative_world!(
+                __MotcuaExport with_types_in $crate::__bindings::initiative
+            );
+        };
+    };
+}
+
+/// Export a [`Connector`] implementation as the plugin's `connector` world.
+#[macro_export]
+macro_rules! export_connector {
+    ($t:ty) => {
+        #[cfg(target_arch = "wasm32")]
+        const _: () = {
+            type __MotcuaExport = $crate::__private::ConnectorExport<$t>;
+            $crate::__bindings::connector::export_connector_world!(
+                __MotcuaExport with_types_in $crate::__bindings::connector
+            );
+        };
+    };
+}
