@@ -15,3 +15,5 @@ pub mod app;
 pub mod cli;
 pub mod http;
 pub mod plugin;
+pub mod seed;
+pub mod storage;

@@ -347,7 +347,10 @@ mod tests {
     fn day_arithmetic_crosses_months_and_leap_days() {
         assert_eq!(Date::new(1970, 1, 1).to_days(), 0);
         assert_eq!(Date::new(2024, 2, 28).days_until(&Date::new(2024, 3, 1)), 2);
-        assert_eq!(Date::new(2025, 1, 10).days_until(&Date::new(2025, 3, 11)), 60);
+        assert_eq!(
+            Date::new(2025, 1, 10).days_until(&Date::new(2025, 3, 11)),
+            60
+        );
     }
 
     #[test]

@@ -1,1 +1,10 @@
-fn main(){}
+//! End-to-end tests of motcua: real compiled plugin components, a real
+//! database, real HTTP. One binary, one module per topic (fast to link).
+
+mod egress;
+mod golden;
+mod http;
+mod loading;
+mod sandbox;
+mod storage;
+mod worlds;

@@ -1,0 +1,100 @@
+//! Helpers shared by the end-to-end tests: where the built plugin packages
+//! are, a shared plugin runtime, dossier builders and loopback stand-ins.
+
+pub mod db;
+pub mod server;
+pub mod standin;
+
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+
+use motcua::domain::dossier::{
+    Applicant, ApplicantKind, Channel, DossierView, FieldValue, FormEntry,
+};
+use motcua::plugin::{Manifest, Plugin, PluginRuntime, RuntimeConfig};
+use time::macros::datetime;
+
+pub fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("the tests crate lives in the workspace")
+        .to_path_buf()
+}
+
+/// The built package of a plugin (`target/plugins/<id>`), built by
+/// `cargo xtask plugins` (which `cargo xtask test` runs first).
+pub fn package(id: &str) -> PathBuf {
+    let dir = workspace_root().join("target/plugins").join(id);
+    assert!(
+        dir.join("plugin.toml").is_file(),
+        "plugin package `{id}` is not built: run `cargo xtask plugins` (or `cargo xtask test`)"
+    );
+    dir
+}
+
+/// One runtime for the whole test binary, as in a host process.
+pub fn runtime() -> &'static PluginRuntime {
+    static RUNTIME: OnceLock<PluginRuntime> = OnceLock::new();
+    RUNTIME.get_or_init(|| {
+        PluginRuntime::new(RuntimeConfig {
+            max_concurrent_calls: 64,
+            // Compile each component once per build of the host, as a restarted
+            // host would; the cache lives in this build's target directory.
+            cache_dir: Some(workspace_root().join("target/motcua-test-cache")),
+            ..RuntimeConfig::default()
+        })
+        .expect("the plugin runtime starts")
+    })
+}
+
+/// Load a built plugin package as shipped.
+pub fn load(id: &str) -> Plugin {
+    runtime()
+        .load(&package(id))
+        .unwrap_or_else(|error| panic!("loading {id}: {error}"))
+}
+
+/// Load a built plugin package after adjusting its manifest (limits, egress,
+/// config), as a tenant's deployment settings would.
+pub fn load_with(id: &str, adjust: impl FnOnce(&mut Manifest)) -> Plugin {
+    let mut manifest = Manifest::load(&package(id)).expect("the shipped manifest is valid");
+    adjust(&mut manifest);
+    runtime()
+        .load_manifest(manifest)
+        .unwrap_or_else(|error| panic!("loading {id}: {error}"))
+}
+
+/// A citizen applicant.
+pub fn citizen(id: &str, name: &str) -> Applicant {
+    Applicant {
+        kind: ApplicantKind::Citizen,
+        id: id.into(),
+        full_name: name.into(),
+        birth_date: None,
+        phone: None,
+        email: None,
+        groups: Vec::new(),
+    }
+}
+
+/// A dossier of `procedure` through `channel`, received on a working morning.
+pub fn dossier(tenant: &str, procedure: &str, channel: Channel) -> DossierView {
+    DossierView {
+        tenant: tenant.into(),
+        code: None,
+        procedure_code: procedure.into(),
+        agency_code: "000.00.01.H22".into(),
+        channel,
+        applicant: citizen("001203004567", "Nguyễn Văn An"),
+        form: Vec::new(),
+        received_at: datetime!(2026-11-23 09:30:00),
+    }
+}
+
+/// A form entry.
+pub fn entry(field: &str, value: FieldValue) -> FormEntry {
+    FormEntry {
+        field: field.into(),
+        value,
+    }
+}

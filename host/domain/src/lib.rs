@@ -3,7 +3,9 @@
 //! Everything here is plain data and pure functions: the storage, plugin
 //! runtime and HTTP adapters convert to and from these types at their edges.
 
+pub mod audit;
 pub mod calendar;
+pub mod catalog;
 pub mod code;
 pub mod connector;
 pub mod deadline;
@@ -16,4 +18,5 @@ pub mod lifecycle;
 pub mod localized;
 pub mod payment;
 pub mod refusal;
+pub mod tenancy;
 pub mod time;

@@ -33,6 +33,9 @@ pub struct BenchArgs {
     /// Calls to make each way.
     #[arg(long, default_value_t = 10_000)]
     calls: usize,
+    /// The `fee_lines` golden case to call (default: the first one).
+    #[arg(long)]
+    case: Option<String>,
     /// Print the figures as JSON.
     #[arg(long)]
     json: bool,
@@ -51,7 +54,10 @@ fn locate(args: &PackageArgs, scratch: &Path) -> anyhow::Result<(PathBuf, Option
             .parent()
             .map(Path::to_path_buf)
             .context("the manifest path has no directory")?;
-        if manifest.file_name().is_some_and(|name| name != "plugin.toml") {
+        if manifest
+            .file_name()
+            .is_some_and(|name| name != "plugin.toml")
+        {
             anyhow::bail!("--manifest must name a file called plugin.toml inside its package");
         }
         return Ok((dir, Some(path.clone())));
@@ -108,10 +114,18 @@ pub fn check(args: CheckArgs) -> anyhow::Result<ExitCode> {
             println!("PASS  {} ({} us)", report.name, report.micros);
         } else {
             failed += 1;
-            println!("FAIL  {}: {}", report.name, report.detail.as_deref().unwrap_or(""));
+            println!(
+                "FAIL  {}: {}",
+                report.name,
+                report.detail.as_deref().unwrap_or("")
+            );
         }
     }
-    println!("golden: {} passed, {} failed", reports.len() - failed, failed);
+    println!(
+        "golden: {} passed, {} failed",
+        reports.len() - failed,
+        failed
+    );
     Ok(if failed == 0 {
         ExitCode::SUCCESS
     } else {
@@ -121,7 +135,7 @@ pub fn check(args: CheckArgs) -> anyhow::Result<ExitCode> {
 
 pub fn bench(args: BenchArgs) -> anyhow::Result<ExitCode> {
     let (plugin, _scratch) = load(&args.package)?;
-    let report = bench::run(&plugin, args.calls)?;
+    let report = bench::run(&plugin, args.case.as_deref(), args.calls)?;
     if args.json {
         println!("{}", serde_json::to_string_pretty(&report)?);
         return Ok(ExitCode::SUCCESS);
@@ -137,7 +151,10 @@ pub fn bench(args: BenchArgs) -> anyhow::Result<ExitCode> {
         report.fresh_median_us, report.fresh_p90_us
     );
     println!("fuel-per-call: {}", report.fuel_per_call);
-    println!("reused-per-call-us: {:.2}   (one instance reused, median)", report.reused_median_us);
+    println!(
+        "reused-per-call-us: {:.2}   (one instance reused, median)",
+        report.reused_median_us
+    );
     println!(
         "fresh breakdown (medians, us): store {:.2}, instantiate {:.2}, call {:.2}",
         report.store_median_us, report.instantiate_median_us, report.first_call_median_us

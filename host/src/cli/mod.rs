@@ -1,7 +1,11 @@
 //! The `motcua` command line: the composition root, where adapters are wired.
 
+mod audit;
 mod check;
+mod demo;
+mod migrate;
 mod serve;
+pub mod wiring;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -10,7 +14,11 @@ use clap::{Parser, Subcommand};
 use tracing_subscriber::EnvFilter;
 
 #[derive(Debug, Parser)]
-#[command(name = "motcua", version, about = "One-stop dossier host with sandboxed WebAssembly plugins")]
+#[command(
+    name = "motcua",
+    version,
+    about = "One-stop dossier host with sandboxed WebAssembly plugins"
+)]
 struct Cli {
     /// Log format.
     #[arg(long, global = true, value_enum, default_value_t = LogFormat::Text, env = "MOTCUA_LOG_FORMAT")]
@@ -29,8 +37,15 @@ enum LogFormat {
 enum Command {
     /// Run the host with the plugins of a directory.
     Serve(serve::ServeArgs),
-    /// Run the host with the example plugins, checking each one at start.
+    /// Run the host with the example plugins, checking each one at start,
+    /// after seeding the demo tenants, catalogs, calendars and users; prints
+    /// their tokens and writes them to `<data-dir>/demo-credentials.json`.
     Demo(serve::ServeArgs),
+    /// Apply the database migrations and exit.
+    Migrate(migrate::MigrateArgs),
+    /// Check the dossiers' hash-chained audit logs.
+    #[command(subcommand)]
+    Audit(audit::AuditCommand),
     /// Work with plugin packages.
     #[command(subcommand)]
     Plugin(PluginCommand),
@@ -51,11 +66,16 @@ pub fn default_data_dir() -> PathBuf {
 
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
-    let quiet = matches!(cli.command, Command::Plugin(_));
+    let quiet = matches!(
+        cli.command,
+        Command::Plugin(_) | Command::Migrate(_) | Command::Audit(_)
+    );
     init_tracing(cli.log_format, if quiet { "warn" } else { "info" });
     let result = match cli.command {
         Command::Serve(args) => serve::run(args, false),
         Command::Demo(args) => serve::run(args, true),
+        Command::Migrate(args) => migrate::run(args),
+        Command::Audit(command) => audit::run(command),
         Command::Plugin(PluginCommand::Check(args)) => check::check(args),
         Command::Plugin(PluginCommand::Bench(args)) => check::bench(args),
     };
@@ -70,7 +90,9 @@ pub fn main() -> ExitCode {
 
 fn init_tracing(format: LogFormat, default: &str) {
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
     match format {
         LogFormat::Text => builder.init(),
         LogFormat::Json => builder.json().init(),

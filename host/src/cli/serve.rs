@@ -3,13 +3,13 @@
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::sync::Arc;
 
 use anyhow::Context;
 
-use crate::http::{self, AppState};
-use crate::plugin::deploy::Deployment;
-use crate::plugin::{PluginRuntime, RuntimeConfig, golden};
+use super::migrate::{DatabaseArgs, redacted};
+use super::{demo, wiring};
+use crate::http;
+use crate::plugin::golden;
 
 #[derive(Debug, clap::Args)]
 pub struct ServeArgs {
@@ -25,18 +25,26 @@ pub struct ServeArgs {
     /// Plugin calls that may run at once (the instance pool's size).
     #[arg(long, env = "MOTCUA_MAX_CONCURRENT_CALLS", default_value_t = 128)]
     max_concurrent_calls: u32,
+    #[command(flatten)]
+    database: DatabaseArgs,
 }
 
 pub fn run(args: ServeArgs, demo: bool) -> anyhow::Result<ExitCode> {
-    std::fs::create_dir_all(&args.data_dir)
-        .with_context(|| format!("creating the data directory {}", args.data_dir.display()))?;
-    let runtime = PluginRuntime::new(RuntimeConfig {
+    let options = wiring::Options {
+        database_url: args.database.url(&args.data_dir),
+        plugins_dir: args.plugins.clone(),
+        data_dir: args.data_dir.clone(),
         max_concurrent_calls: args.max_concurrent_calls,
-        cache_dir: Some(args.data_dir.join("cache")),
-        ..RuntimeConfig::default()
-    })?;
-    let deployment = Deployment::load_dir(&runtime, &args.plugins, &args.data_dir.join("packages"))
-        .with_context(|| format!("reading the plugins directory {}", args.plugins.display()))?;
+    };
+    let runtime = tokio::runtime::Runtime::new()?;
+    let assembled = runtime.block_on(wiring::assemble(&options))?;
+    println!("database: {}", redacted(&options.database_url));
+    let credentials = if demo {
+        Some(runtime.block_on(demo::seed(&assembled.db, &args.data_dir))?)
+    } else {
+        None
+    };
+    let deployment = &assembled.deployment;
     println!(
         "deployed {} plugin(s) from {}; {} package(s) refused",
         deployment.plugins.len(),
@@ -47,7 +55,12 @@ pub fn run(args: ServeArgs, demo: bool) -> anyhow::Result<ExitCode> {
         let manifest = plugin.manifest();
         let kinds: Vec<String> = manifest.kinds.iter().map(|k| k.to_string()).collect();
         let tenant = manifest.tenant.as_deref().unwrap_or("all tenants");
-        print!("  {:<28} {:<12} {:<16}", manifest.reference(), kinds.join("+"), tenant);
+        print!(
+            "  {:<28} {:<12} {:<16}",
+            manifest.reference(),
+            kinds.join("+"),
+            tenant
+        );
         if demo {
             let reports = golden::run_all(plugin)?;
             let passed = reports.iter().filter(|r| r.passed).count();
@@ -58,10 +71,10 @@ pub fn run(args: ServeArgs, demo: bool) -> anyhow::Result<ExitCode> {
     for (path, error) in &deployment.failures {
         println!("  refused {}: {error}", path.display());
     }
-    let state = AppState {
-        plugins: Arc::new(deployment),
-    };
-    let runtime = tokio::runtime::Runtime::new()?;
+    if let Some(credentials) = &credentials {
+        demo::print(credentials);
+    }
+    let wiring::Assembled { state, db, .. } = assembled;
     runtime.block_on(async move {
         let listener = tokio::net::TcpListener::bind(args.listen)
             .await
@@ -72,6 +85,7 @@ pub fn run(args: ServeArgs, demo: bool) -> anyhow::Result<ExitCode> {
         println!("  health:   http://{address}/healthz");
         println!("press Ctrl-C to stop");
         http::serve(listener, state, shutdown_signal()).await?;
+        db.close().await;
         anyhow::Ok(())
     })?;
     Ok(ExitCode::SUCCESS)
@@ -83,7 +97,9 @@ async fn shutdown_signal() {
     };
     #[cfg(unix)]
     let terminate = async {
-        if let Ok(mut signal) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+        if let Ok(mut signal) =
+            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
             signal.recv().await;
         }
     };

@@ -29,12 +29,15 @@ async fn list_plugins(State(state): State<AppState>) -> Json<PluginList> {
     })
 }
 
-async fn get_plugin(State(state): State<AppState>, Path(id): Path<String>) -> Result<Json<PluginSummary>, ApiError> {
+async fn get_plugin(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Json<PluginSummary>, ApiError> {
     state
         .plugins
         .plugins()
         .into_iter()
         .find(|plugin| plugin.id == id)
         .map(Json)
-        .ok_or_else(|| ApiError::NotFound(format!("no plugin `{id}` is deployed")))
+        .ok_or_else(|| ApiError::not_found(format!("no plugin `{id}` is deployed")))
 }

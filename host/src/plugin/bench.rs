@@ -32,22 +32,35 @@ pub struct BenchReport {
     pub fuel_per_call: u64,
 }
 
-/// What the benchmark calls: a fee policy's first `fee_lines` golden case.
-pub fn workload(plugin: &Plugin) -> Result<(String, DossierView), String> {
+/// What the benchmark calls: a fee policy's `fee_lines` golden case named
+/// `case`, or its first one.
+pub fn workload(plugin: &Plugin, case: Option<&str>) -> Result<(String, DossierView), String> {
     let cases = golden::case_files(&plugin.manifest().package_dir).map_err(|e| e.to_string())?;
     for (name, path) in cases {
+        if case.is_some_and(|wanted| wanted != name) {
+            continue;
+        }
         let text = std::fs::read_to_string(&path).map_err(|e| e.to_string())?;
         if let Ok(GoldenCall::FeeLines { dossier }) = serde_json::from_str(&text) {
             return Ok((name, dossier));
         }
     }
-    Err("bench needs a fee policy with at least one `fee_lines` golden case".into())
+    Err(match case {
+        Some(case) => format!("no `fee_lines` golden case named `{case}`"),
+        None => "bench needs a fee policy with at least one `fee_lines` golden case".into(),
+    })
 }
 
 /// Run `calls` calls each way and report medians.
-pub fn run(plugin: &Plugin, calls: usize) -> Result<BenchReport, BenchError> {
-    let (case, dossier) = workload(plugin).map_err(BenchError::Workload)?;
-    let ctx = CallContext::new(plugin.manifest().tenant.clone().unwrap_or_else(|| "bench".into()));
+pub fn run(plugin: &Plugin, case: Option<&str>, calls: usize) -> Result<BenchReport, BenchError> {
+    let (case, dossier) = workload(plugin, case).map_err(BenchError::Workload)?;
+    let ctx = CallContext::new(
+        plugin
+            .manifest()
+            .tenant
+            .clone()
+            .unwrap_or_else(|| "bench".into()),
+    );
     let calls = calls.max(1);
     let pre = plugin
         .0
@@ -76,9 +89,13 @@ pub fn run(plugin: &Plugin, calls: usize) -> Result<BenchReport, BenchError> {
     let (mut store_t, mut inst_t, mut first_t) = (Vec::new(), Vec::new(), Vec::new());
     for _ in 0..calls {
         let started = Instant::now();
-        let mut store = plugin.new_store(&ctx).map_err(|f| BenchError::Workload(f.to_string()))?;
+        let mut store = plugin
+            .new_store(&ctx)
+            .map_err(|f| BenchError::Workload(f.to_string()))?;
         let created = Instant::now();
-        let instance = pre.instantiate(&mut store).map_err(|e| BenchError::Wasm(format!("{e:#}")))?;
+        let instance = pre
+            .instantiate(&mut store)
+            .map_err(|e| BenchError::Wasm(format!("{e:#}")))?;
         let instantiated = Instant::now();
         call_once(&instance, &mut store, &wit_dossier)?;
         let done = Instant::now();
@@ -87,8 +104,12 @@ pub fn run(plugin: &Plugin, calls: usize) -> Result<BenchReport, BenchError> {
         first_t.push(done - instantiated);
     }
 
-    let mut store = plugin.new_store(&ctx).map_err(|f| BenchError::Workload(f.to_string()))?;
-    let instance = pre.instantiate(&mut store).map_err(|e| BenchError::Wasm(format!("{e:#}")))?;
+    let mut store = plugin
+        .new_store(&ctx)
+        .map_err(|f| BenchError::Workload(f.to_string()))?;
+    let instance = pre
+        .instantiate(&mut store)
+        .map_err(|e| BenchError::Wasm(format!("{e:#}")))?;
     let mut reused = Vec::with_capacity(calls);
     for _ in 0..calls {
         plugin.rearm(&mut store);

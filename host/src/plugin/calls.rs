@@ -1,6 +1,8 @@
 //! The typed operations of each world, in domain types.
 
-use motcua_domain::connector::{DossierRecord, Operation, Person, ProgressRecord, Receipt, RemoteStatus};
+use motcua_domain::connector::{
+    DossierRecord, Operation, Person, ProgressRecord, Receipt, RemoteStatus,
+};
 use motcua_domain::dossier::{Applicant, DossierView};
 use motcua_domain::fee::FeeLine;
 use motcua_domain::form::{FieldError, FormDefinition, PrefillValue};
@@ -24,20 +26,33 @@ impl Plugin {
             "fee-policy.procedures",
             |p| p.fee_policy.as_ref(),
             |pre, store| pre.instantiate(store),
-            |plugin, store| plugin.motcua_plugin_fee_policy().call_procedures(store).map(Ok),
+            |plugin, store| {
+                plugin
+                    .motcua_plugin_fee_policy()
+                    .call_procedures(store)
+                    .map(Ok)
+            },
             Ok,
         )
     }
 
     /// The fee lines a dossier owes.
-    pub fn fee_lines(&self, ctx: &CallContext, dossier: &DossierView) -> Result<Vec<FeeLine>, PluginError> {
+    pub fn fee_lines(
+        &self,
+        ctx: &CallContext,
+        dossier: &DossierView,
+    ) -> Result<Vec<FeeLine>, PluginError> {
         let dossier = convert::dossier_view(dossier);
         self.call(
             ctx,
             "fee-policy.fee-lines",
             |p| p.fee_policy.as_ref(),
             |pre, store| pre.instantiate(store),
-            |plugin, store| plugin.motcua_plugin_fee_policy().call_fee_lines(store, &dossier),
+            |plugin, store| {
+                plugin
+                    .motcua_plugin_fee_policy()
+                    .call_fee_lines(store, &dossier)
+            },
             |lines| all(lines, convert::fee_line_out),
         )
     }
@@ -55,19 +70,31 @@ impl Plugin {
         )
     }
 
-    pub fn form_definition(&self, ctx: &CallContext, procedure_code: &str) -> Result<FormDefinition, PluginError> {
+    pub fn form_definition(
+        &self,
+        ctx: &CallContext,
+        procedure_code: &str,
+    ) -> Result<FormDefinition, PluginError> {
         self.call(
             ctx,
             "form.definition",
             |p| p.form.as_ref(),
             |pre, store| pre.instantiate(store),
-            |plugin, store| plugin.motcua_plugin_form().call_definition(store, procedure_code),
+            |plugin, store| {
+                plugin
+                    .motcua_plugin_form()
+                    .call_definition(store, procedure_code)
+            },
             convert::form_definition_out,
         )
     }
 
     /// Every failing field of a dossier's form; empty when valid.
-    pub fn validate(&self, ctx: &CallContext, dossier: &DossierView) -> Result<Vec<FieldError>, PluginError> {
+    pub fn validate(
+        &self,
+        ctx: &CallContext,
+        dossier: &DossierView,
+    ) -> Result<Vec<FieldError>, PluginError> {
         let dossier = convert::dossier_view(dossier);
         self.call(
             ctx,
@@ -91,7 +118,11 @@ impl Plugin {
             "form.prefill",
             |p| p.form.as_ref(),
             |pre, store| pre.instantiate(store),
-            |plugin, store| plugin.motcua_plugin_form().call_prefill(store, procedure_code, &applicant),
+            |plugin, store| {
+                plugin
+                    .motcua_plugin_form()
+                    .call_prefill(store, procedure_code, &applicant)
+            },
             |values| all(values, convert::prefill_out),
         )
     }
@@ -104,19 +135,32 @@ impl Plugin {
             "initiative.subscriptions",
             |p| p.initiative.as_ref(),
             |pre, store| pre.instantiate(store),
-            |plugin, store| plugin.motcua_plugin_initiative().call_subscriptions(store).map(Ok),
+            |plugin, store| {
+                plugin
+                    .motcua_plugin_initiative()
+                    .call_subscriptions(store)
+                    .map(Ok)
+            },
             |kinds| Ok(kinds.into_iter().map(convert::event_kind_out).collect()),
         )
     }
 
-    pub fn on_event(&self, ctx: &CallContext, event: &DossierEvent) -> Result<Vec<Action>, PluginError> {
+    pub fn on_event(
+        &self,
+        ctx: &CallContext,
+        event: &DossierEvent,
+    ) -> Result<Vec<Action>, PluginError> {
         let event = convert::dossier_event(event);
         self.call(
             ctx,
             "initiative.on-event",
             |p| p.initiative.as_ref(),
             |pre, store| pre.instantiate(store),
-            |plugin, store| plugin.motcua_plugin_initiative().call_on_event(store, &event),
+            |plugin, store| {
+                plugin
+                    .motcua_plugin_initiative()
+                    .call_on_event(store, &event)
+            },
             |actions| all(actions, convert::action_out),
         )
     }
@@ -129,53 +173,90 @@ impl Plugin {
             "connector.operations",
             |p| p.connector.as_ref(),
             |pre, store| pre.instantiate(store),
-            |plugin, store| plugin.motcua_plugin_connector().call_operations(store).map(Ok),
+            |plugin, store| {
+                plugin
+                    .motcua_plugin_connector()
+                    .call_operations(store)
+                    .map(Ok)
+            },
             |ops| Ok(ops.into_iter().map(convert::operation_out).collect()),
         )
     }
 
-    pub fn lookup_person(&self, ctx: &CallContext, personal_id: &str) -> Result<Option<Person>, PluginError> {
+    pub fn lookup_person(
+        &self,
+        ctx: &CallContext,
+        personal_id: &str,
+    ) -> Result<Option<Person>, PluginError> {
         self.call(
             ctx,
             "connector.lookup-person",
             |p| p.connector.as_ref(),
             |pre, store| pre.instantiate(store),
-            |plugin, store| plugin.motcua_plugin_connector().call_lookup_person(store, personal_id),
+            |plugin, store| {
+                plugin
+                    .motcua_plugin_connector()
+                    .call_lookup_person(store, personal_id)
+            },
             |person| person.map(convert::person_out).transpose(),
         )
     }
 
-    pub fn push_dossier(&self, ctx: &CallContext, record: &DossierRecord) -> Result<Receipt, PluginError> {
+    pub fn push_dossier(
+        &self,
+        ctx: &CallContext,
+        record: &DossierRecord,
+    ) -> Result<Receipt, PluginError> {
         let record = convert::dossier_record(record);
         self.call(
             ctx,
             "connector.push-dossier",
             |p| p.connector.as_ref(),
             |pre, store| pre.instantiate(store),
-            |plugin, store| plugin.motcua_plugin_connector().call_push_dossier(store, &record),
+            |plugin, store| {
+                plugin
+                    .motcua_plugin_connector()
+                    .call_push_dossier(store, &record)
+            },
             |receipt| Ok(convert::receipt_out(receipt)),
         )
     }
 
-    pub fn push_progress(&self, ctx: &CallContext, record: &ProgressRecord) -> Result<Receipt, PluginError> {
+    pub fn push_progress(
+        &self,
+        ctx: &CallContext,
+        record: &ProgressRecord,
+    ) -> Result<Receipt, PluginError> {
         let record = convert::progress_record(record);
         self.call(
             ctx,
             "connector.push-progress",
             |p| p.connector.as_ref(),
             |pre, store| pre.instantiate(store),
-            |plugin, store| plugin.motcua_plugin_connector().call_push_progress(store, &record),
+            |plugin, store| {
+                plugin
+                    .motcua_plugin_connector()
+                    .call_push_progress(store, &record)
+            },
             |receipt| Ok(convert::receipt_out(receipt)),
         )
     }
 
-    pub fn query_status(&self, ctx: &CallContext, dossier_code: &str) -> Result<Option<RemoteStatus>, PluginError> {
+    pub fn query_status(
+        &self,
+        ctx: &CallContext,
+        dossier_code: &str,
+    ) -> Result<Option<RemoteStatus>, PluginError> {
         self.call(
             ctx,
             "connector.query-status",
             |p| p.connector.as_ref(),
             |pre, store| pre.instantiate(store),
-            |plugin, store| plugin.motcua_plugin_connector().call_query_status(store, dossier_code),
+            |plugin, store| {
+                plugin
+                    .motcua_plugin_connector()
+                    .call_query_status(store, dossier_code)
+            },
             |status| status.map(convert::remote_status_out).transpose(),
         )
     }

@@ -66,7 +66,9 @@ fn status_out(status: u8) -> Out<u8> {
     if (1..=10).contains(&status) {
         Ok(status)
     } else {
-        Err(Malformed(format!("status {status} is not a national status code (1-10)")))
+        Err(Malformed(format!(
+            "status {status} is not a national status code (1-10)"
+        )))
     }
 }
 
@@ -139,7 +141,9 @@ fn field_value_out(value: w::FieldValue) -> Out<d::dossier::FieldValue> {
     Ok(match value {
         w::FieldValue::Text(text) => V::Text(text),
         w::FieldValue::Number(number) if number.is_finite() => V::Number(number),
-        w::FieldValue::Number(number) => return Err(Malformed(format!("number {number} is not finite"))),
+        w::FieldValue::Number(number) => {
+            return Err(Malformed(format!("number {number} is not finite")));
+        }
         w::FieldValue::Boolean(flag) => V::Boolean(flag),
         w::FieldValue::Date(day) => V::Date(date_out(&day)?),
         w::FieldValue::Choices(choices) => V::Choices(choices),
@@ -229,7 +233,11 @@ pub(crate) fn form_definition_out(value: wf::FormDefinition) -> Out<d::form::For
                 label: localized_out(group.label),
             })
             .collect(),
-        fields: value.fields.into_iter().map(field_out).collect::<Out<_>>()?,
+        fields: value
+            .fields
+            .into_iter()
+            .map(field_out)
+            .collect::<Out<_>>()?,
     })
 }
 
@@ -304,7 +312,10 @@ const EVENT_KINDS: [(d::initiative::EventKind, wi::EventKind); 13] = {
         (D::Assigned, W::Assigned),
         (D::SupplementationRequested, W::SupplementationRequested),
         (D::Supplemented, W::Supplemented),
-        (D::FinancialObligationRequested, W::FinancialObligationRequested),
+        (
+            D::FinancialObligationRequested,
+            W::FinancialObligationRequested,
+        ),
         (D::Extended, W::Extended),
         (D::Processed, W::Processed),
         (D::Refused, W::Refused),

@@ -21,7 +21,11 @@ pub struct Deployment {
 impl Deployment {
     /// Load every package (sub-directory with a `plugin.toml`, or archive) in
     /// `dir`; archives are unpacked under `unpack_root`.
-    pub fn load_dir(runtime: &PluginRuntime, dir: &Path, unpack_root: &Path) -> std::io::Result<Self> {
+    pub fn load_dir(
+        runtime: &PluginRuntime,
+        dir: &Path,
+        unpack_root: &Path,
+    ) -> std::io::Result<Self> {
         let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)?
             .filter_map(Result::ok)
             .map(|entry| entry.path())
@@ -46,7 +50,9 @@ impl Deployment {
 
     /// The plugin with this id.
     pub fn get(&self, id: &str) -> Option<&Plugin> {
-        self.plugins.iter().find(|plugin| plugin.manifest().id == id)
+        self.plugins
+            .iter()
+            .find(|plugin| plugin.manifest().id == id)
     }
 }
 

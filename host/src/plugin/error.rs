@@ -31,7 +31,9 @@ pub enum LoadError {
         expected: String,
         found: String,
     },
-    #[error("plugin {plugin}: the component needs an import a {kinds} plugin is not given: {message}")]
+    #[error(
+        "plugin {plugin}: the component needs an import a {kinds} plugin is not given: {message}"
+    )]
     ImportNotGranted {
         plugin: String,
         kinds: String,

@@ -89,7 +89,10 @@ pub fn case_files(package_dir: &Path) -> std::io::Result<Vec<(String, PathBuf)>>
     let mut cases = Vec::new();
     for entry in std::fs::read_dir(dir)? {
         let path = entry?.path();
-        let file = path.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+        let file = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or_default();
         if let Some(name) = file.strip_suffix(".input.json") {
             cases.push((name.to_string(), path.clone()));
         }
@@ -119,12 +122,17 @@ fn run_case(plugin: &Plugin, name: String, input: &Path) -> CaseReport {
 }
 
 fn read_json(path: &Path) -> Result<Value, String> {
-    let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
     serde_json::from_str(&text).map_err(|e| format!("{} is not valid JSON: {e}", path.display()))
 }
 
 fn compare_case(plugin: &Plugin, input: &Path) -> Result<(), String> {
-    let expected_path = PathBuf::from(input.to_string_lossy().replace(".input.json", ".expected.json"));
+    let expected_path = PathBuf::from(
+        input
+            .to_string_lossy()
+            .replace(".input.json", ".expected.json"),
+    );
     let call: GoldenCall = serde_json::from_value(read_json(input)?)
         .map_err(|e| format!("{}: {e}", input.display()))?;
     let mut expected = read_json(&expected_path)?;
@@ -146,14 +154,22 @@ fn compare_case(plugin: &Plugin, input: &Path) -> Result<(), String> {
 
 /// Call the plugin and put its answer in the golden files' JSON shape.
 pub fn answer(plugin: &Plugin, call: GoldenCall) -> Result<Value, PluginError> {
-    let tenant = plugin.manifest().tenant.clone().unwrap_or_else(|| "golden".into());
+    let tenant = plugin
+        .manifest()
+        .tenant
+        .clone()
+        .unwrap_or_else(|| "golden".into());
     let ctx = CallContext::new(tenant);
     let kinds = &plugin.manifest().kinds;
     let result = match call {
-        GoldenCall::Procedures if kinds.contains(&Kind::FeePolicy) => to_json(plugin.fee_procedures(&ctx)),
+        GoldenCall::Procedures if kinds.contains(&Kind::FeePolicy) => {
+            to_json(plugin.fee_procedures(&ctx))
+        }
         GoldenCall::Procedures => to_json(plugin.form_procedures(&ctx)),
         GoldenCall::FeeLines { dossier } => to_json(plugin.fee_lines(&ctx, &dossier)),
-        GoldenCall::Definition { procedure_code } => to_json(plugin.form_definition(&ctx, &procedure_code)),
+        GoldenCall::Definition { procedure_code } => {
+            to_json(plugin.form_definition(&ctx, &procedure_code))
+        }
         GoldenCall::Validate { dossier } => to_json(plugin.validate(&ctx, &dossier)),
         GoldenCall::Prefill {
             procedure_code,
@@ -166,15 +182,21 @@ pub fn answer(plugin: &Plugin, call: GoldenCall) -> Result<Value, PluginError> {
         GoldenCall::Subscriptions => to_json(plugin.subscriptions(&ctx)),
         GoldenCall::OnEvent { event } => to_json(plugin.on_event(&ctx, &event)),
         GoldenCall::Operations => to_json(plugin.operations(&ctx)),
-        GoldenCall::LookupPerson { personal_id } => to_json(plugin.lookup_person(&ctx, &personal_id)),
+        GoldenCall::LookupPerson { personal_id } => {
+            to_json(plugin.lookup_person(&ctx, &personal_id))
+        }
         GoldenCall::PushDossier { record } => to_json(plugin.push_dossier(&ctx, &record)),
         GoldenCall::PushProgress { record } => to_json(plugin.push_progress(&ctx, &record)),
-        GoldenCall::QueryStatus { dossier_code } => to_json(plugin.query_status(&ctx, &dossier_code)),
+        GoldenCall::QueryStatus { dossier_code } => {
+            to_json(plugin.query_status(&ctx, &dossier_code))
+        }
     };
     match result {
         Ok(value) => Ok(json!({ "ok": value })),
         Err(error) => match error.refusal() {
-            Some(refusal) => Ok(json!({ "error": { "code": refusal.code, "message": refusal.message } })),
+            Some(refusal) => {
+                Ok(json!({ "error": { "code": refusal.code, "message": refusal.message } }))
+            }
             None => Err(error),
         },
     }

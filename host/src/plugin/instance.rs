@@ -144,11 +144,28 @@ impl Plugin {
         let Some(pre) = pre(&self.0.pres) else {
             return Err(error(Failure::NotImplemented { kind: call }));
         };
+        let limits = &self.0.spec.limits;
+        let Some(_slot) = self.0.shared.slots.acquire(limits.deadline) else {
+            let failure = Failure::Instantiation {
+                detail: format!(
+                    "no sandbox became free within the deadline ({} calls already running)",
+                    self.0.shared.config.max_concurrent_calls
+                ),
+            };
+            tracing::warn!(failure = failure.label(), %failure, "plugin call not started");
+            return Err(error(failure));
+        };
         let mut store = self.new_store(ctx).map_err(error)?;
-        let outcome = instantiate(pre, &mut store)
-            .and_then(|instance| invoke(&instance, &mut store))
-            .map_err(|trap| self.classify(trap, store.data()));
-        let fuel = self.0.spec.limits.fuel - store.get_fuel().unwrap_or(0);
+        let outcome = match instantiate(pre, &mut store) {
+            Ok(instance) => {
+                invoke(&instance, &mut store).map_err(|e| self.classify(e, store.data()))
+            }
+            Err(e) if e.downcast_ref::<Trap>().is_some() => Err(self.classify(e, store.data())),
+            Err(e) => Err(Failure::Instantiation {
+                detail: format!("{e:#}"),
+            }),
+        };
+        let fuel = limits.fuel - store.get_fuel().unwrap_or(0);
         let result = match outcome {
             Ok(Ok(output)) => convert(output)
                 .map_err(|Malformed(detail)| Failure::MalformedOutput { detail })

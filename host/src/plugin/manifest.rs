@@ -110,7 +110,10 @@ impl EgressRule {
     }
 
     pub fn matches(&self, host: &str, port: u16) -> bool {
-        self.port == port && self.host.eq_ignore_ascii_case(host.trim_matches(['[', ']']))
+        self.port == port
+            && self
+                .host
+                .eq_ignore_ascii_case(host.trim_matches(['[', ']']))
     }
 }
 
@@ -170,10 +173,15 @@ impl Manifest {
         kinds.sort();
         kinds.dedup();
         if kinds.is_empty() {
-            return Err("plugin.kinds: name at least one of form, fee-policy, initiative, connector".into());
+            return Err(
+                "plugin.kinds: name at least one of form, fee-policy, initiative, connector".into(),
+            );
         }
         if kinds.contains(&Kind::FeePolicy) && kinds.contains(&Kind::Connector) {
-            return Err("plugin.kinds: a fee policy must be deterministic and cannot also be a connector".into());
+            return Err(
+                "plugin.kinds: a fee policy must be deterministic and cannot also be a connector"
+                    .into(),
+            );
         }
         let component = relative_path("plugin.component", &plugin.component)?;
         let data_dir = plugin
@@ -235,10 +243,16 @@ fn validate_id(field: &str, value: &str) -> Result<(), String> {
 fn validate_version(field: &str, value: &str) -> Result<(), String> {
     let core = value.split(['-', '+']).next().unwrap_or_default();
     let parts: Vec<_> = core.split('.').collect();
-    if parts.len() == 3 && parts.iter().all(|p| !p.is_empty() && p.parse::<u64>().is_ok()) {
+    if parts.len() == 3
+        && parts
+            .iter()
+            .all(|p| !p.is_empty() && p.parse::<u64>().is_ok())
+    {
         Ok(())
     } else {
-        Err(format!("{field}: `{value}` is not a semantic version (MAJOR.MINOR.PATCH)"))
+        Err(format!(
+            "{field}: `{value}` is not a semantic version (MAJOR.MINOR.PATCH)"
+        ))
     }
 }
 
@@ -274,7 +288,10 @@ mod tests {
     fn minimal_manifest_gets_default_limits_and_resolved_paths() {
         let manifest = Manifest::parse(MINIMAL, Path::new("/plugins/bn")).unwrap();
         assert_eq!(manifest.reference(), "bac-ninh-fees@1.0.0");
-        assert_eq!(manifest.component, Path::new("/plugins/bn/bac_ninh_fees.wasm"));
+        assert_eq!(
+            manifest.component,
+            Path::new("/plugins/bn/bac_ninh_fees.wasm")
+        );
         assert_eq!(manifest.limits, Limits::default_for(&[Kind::FeePolicy]));
         assert!(manifest.egress.is_empty());
     }

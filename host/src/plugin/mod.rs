@@ -8,8 +8,8 @@
 //! - WIT types never leave this module: [`bindings`] and `convert` turn them
 //!   into `motcua_domain` types at the edge.
 
-mod bindings;
 pub mod bench;
+mod bindings;
 pub mod cache;
 mod calls;
 pub mod capabilities;
@@ -18,17 +18,21 @@ pub mod deploy;
 pub mod engine;
 pub mod error;
 pub mod golden;
+pub mod host;
 mod instance;
 pub mod limits;
 pub mod manifest;
 pub mod package;
+mod render;
 mod runtime;
+pub mod set;
+mod slots;
 mod state;
 pub mod stats;
 
-pub use capabilities::registry::{NoRegistry, Registry};
+pub use capabilities::registry::{ConnectorRegistry, NoRegistry, Registry};
 pub use engine::RuntimeConfig;
 pub use error::{Failure, LoadError, PluginError};
 pub use instance::{CallContext, Plugin};
-pub use manifest::{Kind, Manifest};
+pub use manifest::{EgressRule, Kind, Manifest};
 pub use runtime::PluginRuntime;

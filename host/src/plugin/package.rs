@@ -14,7 +14,10 @@ use super::error::LoadError;
 
 /// Whether `path` names a package archive.
 pub fn is_archive(path: &Path) -> bool {
-    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+    let name = path
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or_default();
     name.ends_with(".tar") || name.ends_with(".tar.gz") || name.ends_with(".tgz")
 }
 
@@ -29,7 +32,9 @@ pub fn open(path: &Path, unpack_root: &Path) -> Result<PathBuf, LoadError> {
         source,
     };
     let mut bytes = Vec::new();
-    File::open(path).and_then(|mut f| f.read_to_end(&mut bytes)).map_err(io)?;
+    File::open(path)
+        .and_then(|mut f| f.read_to_end(&mut bytes))
+        .map_err(io)?;
     let digest = hex::encode(Sha256::digest(&bytes));
     let target = unpack_root.join(&digest[..16]);
     if target.join("plugin.toml").is_file() {
@@ -59,7 +64,9 @@ pub fn open(path: &Path, unpack_root: &Path) -> Result<PathBuf, LoadError> {
             _ => {
                 return Err(LoadError::Manifest {
                     path: path.to_path_buf(),
-                    message: "the archive holds no plugin.toml at its root or in one top-level folder".into(),
+                    message:
+                        "the archive holds no plugin.toml at its root or in one top-level folder"
+                            .into(),
                 });
             }
         }

@@ -13,6 +13,7 @@ use super::engine::{self, EpochTicker, RuntimeConfig};
 use super::error::LoadError;
 use super::instance::{Plugin, PluginInner, Pres};
 use super::manifest::{Kind, Manifest};
+use super::slots::Slots;
 use super::state::{PluginState, SandboxSpec};
 use super::stats::PluginStats;
 
@@ -26,6 +27,7 @@ pub struct PluginRuntime {
 pub(crate) struct Shared {
     pub(crate) engine: Engine,
     pub(crate) config: RuntimeConfig,
+    pub(crate) slots: Slots,
     _ticker: EpochTicker,
 }
 
@@ -42,6 +44,7 @@ impl PluginRuntime {
         Ok(Self {
             shared: Arc::new(Shared {
                 engine,
+                slots: Slots::new(config.max_concurrent_calls.max(1)),
                 config,
                 _ticker: ticker,
             }),
@@ -55,7 +58,11 @@ impl PluginRuntime {
 
     /// Load a package, taking the component from `wasm` instead of the path its
     /// manifest names (to check a freshly built artifact against its package).
-    pub fn load_with_component(&self, dir: &Path, wasm: Option<&Path>) -> Result<Plugin, LoadError> {
+    pub fn load_with_component(
+        &self,
+        dir: &Path,
+        wasm: Option<&Path>,
+    ) -> Result<Plugin, LoadError> {
         let mut manifest = Manifest::load(dir)?;
         if let Some(wasm) = wasm {
             manifest.component = wasm.to_path_buf();
@@ -100,13 +107,14 @@ impl PluginRuntime {
                 message: format!("{error:#}"),
             }
         })?;
-        let pre = linker
-            .instantiate_pre(&component)
-            .map_err(|error| LoadError::ImportNotGranted {
-                plugin: plugin_ref.clone(),
-                kinds: kinds_label(&manifest.kinds),
-                message: format!("{error:#}"),
-            })?;
+        let pre =
+            linker
+                .instantiate_pre(&component)
+                .map_err(|error| LoadError::ImportNotGranted {
+                    plugin: plugin_ref.clone(),
+                    kinds: kinds_label(&manifest.kinds),
+                    message: format!("{error:#}"),
+                })?;
         let binding_error = |error: wasmtime::Error| LoadError::WrongWorld {
             plugin: plugin_ref.clone(),
             kind: kinds_label(&manifest.kinds),
@@ -167,19 +175,31 @@ impl PluginRuntime {
 }
 
 fn kinds_label(kinds: &[Kind]) -> String {
-    kinds.iter().map(|k| k.as_str()).collect::<Vec<_>>().join("+")
+    kinds
+        .iter()
+        .map(|k| k.as_str())
+        .collect::<Vec<_>>()
+        .join("+")
 }
 
 /// The component must export, at the manifest's contract version, the
 /// interface of every kind its manifest claims.
-fn check_exports(engine: &Engine, component: &Component, manifest: &Manifest) -> Result<(), LoadError> {
+fn check_exports(
+    engine: &Engine,
+    component: &Component,
+    manifest: &Manifest,
+) -> Result<(), LoadError> {
     let exports: Vec<String> = component
         .component_type()
         .exports(engine)
         .map(|(name, _)| name.to_string())
         .collect();
     for kind in &manifest.kinds {
-        let expected = format!("motcua:plugin/{}@{}", kind.export_interface(), manifest.contract);
+        let expected = format!(
+            "motcua:plugin/{}@{}",
+            kind.export_interface(),
+            manifest.contract
+        );
         if !exports.contains(&expected) {
             let found = if exports.is_empty() {
                 "nothing".to_string()
@@ -208,7 +228,10 @@ fn linker_for(engine: &Engine, kinds: &[Kind]) -> wasmtime::Result<Linker<Plugin
     bindings::form::motcua::plugin::log::add_to_linker::<_, HasSelf<_>>(&mut linker, |s| s)?;
     bindings::form::motcua::plugin::config::add_to_linker::<_, HasSelf<_>>(&mut linker, |s| s)?;
     if kinds.contains(&Kind::Form) {
-        bindings::form::motcua::plugin::registry::add_to_linker::<_, HasSelf<_>>(&mut linker, |s| s)?;
+        bindings::form::motcua::plugin::registry::add_to_linker::<_, HasSelf<_>>(
+            &mut linker,
+            |s| s,
+        )?;
     }
     if kinds.contains(&Kind::Connector) {
         wasmtime_wasi_http::p2::add_only_http_to_linker_sync(&mut linker)?;

@@ -106,4 +106,3 @@ impl WasiHttpView for PluginState {
 
 /// `motcua:plugin/types` defines only types; wasmtime still wants a `Host`.
 impl wit::Host for PluginState {}
-

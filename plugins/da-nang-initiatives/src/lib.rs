@@ -69,15 +69,8 @@ impl Initiative for DaNangInitiatives {
                     }));
                 }
             }
-            EventKind::Processed => {
-                if dossier
-                    .applicant
-                    .phone
-                    .as_deref()
-                    .is_some_and(|p| !p.trim().is_empty())
-                {
-                    actions.push(result_ready_sms(dossier));
-                }
+            EventKind::Processed if has_phone(dossier) => {
+                actions.push(result_ready_sms(dossier));
             }
             EventKind::ResultReturned => {
                 if let Some(letter) = letter_for(dossier, event.at.date) {
@@ -91,6 +84,11 @@ impl Initiative for DaNangInitiatives {
 }
 
 motcua_sdk::export_initiative!(DaNangInitiatives);
+
+fn has_phone(dossier: &DossierView) -> bool {
+    let phone = dossier.applicant.phone.as_deref();
+    phone.is_some_and(|p| !p.trim().is_empty())
+}
 
 fn code(key: &str, default: &str) -> String {
     config::get_or(key, default)

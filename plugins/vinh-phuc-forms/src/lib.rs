@@ -804,7 +804,14 @@ mod tests {
                 ("extract-copies", "out-of-range"),
             ]
         );
-        assert!(errors[0].message.vi.contains("bắt buộc"));
+        assert_eq!(
+            errors[0].message.vi,
+            "“Họ, chữ đệm, tên” là thông tin bắt buộc"
+        );
+        assert_eq!(
+            errors[1].message.en,
+            "“Date of birth” cannot be after 2025-03-10"
+        );
         assert!(errors[0].message.en.contains("is required"));
     }
 

@@ -84,7 +84,11 @@ impl WasiHttpHooks for Egress {
                 let elapsed_ms = started.elapsed().as_millis() as u64;
                 match result {
                     Ok((response, io)) => {
-                        tracing::info!(status = response.status().as_u16(), elapsed_ms, "egress response");
+                        tracing::info!(
+                            status = response.status().as_u16(),
+                            elapsed_ms,
+                            "egress response"
+                        );
                         Ok((
                             response.map(BodyExt::boxed_unsync),
                             Box::new(io) as Box<dyn Future<Output = Result<(), Error>> + Send>,
@@ -135,6 +139,9 @@ mod tests {
         }));
         assert!(options.connect_timeout.unwrap() <= Duration::from_millis(200));
         assert!(options.first_byte_timeout.unwrap() <= Duration::from_millis(200));
-        assert_eq!(options.between_bytes_timeout, Some(Duration::from_millis(50)));
+        assert_eq!(
+            options.between_bytes_timeout,
+            Some(Duration::from_millis(50))
+        );
     }
 }

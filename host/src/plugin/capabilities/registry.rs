@@ -41,3 +41,36 @@ impl Host for PluginState {
             .map_err(|refusal| convert::refusal_in(&refusal))
     }
 }
+
+/// A registry answered by a connector plugin (the tenant's population-database
+/// connector): a form plugin's lookup becomes a connector call in its own
+/// sandbox, with its own limits and egress allowlist.
+pub struct ConnectorRegistry {
+    connector: crate::plugin::Plugin,
+    ctx: crate::plugin::CallContext,
+}
+
+impl ConnectorRegistry {
+    pub fn new(connector: crate::plugin::Plugin, tenant: impl Into<String>) -> Self {
+        Self {
+            connector,
+            ctx: crate::plugin::CallContext::new(tenant),
+        }
+    }
+}
+
+impl Registry for ConnectorRegistry {
+    fn lookup_person(&self, personal_id: &str) -> Result<Option<Person>, PluginRefusal> {
+        self.connector
+            .lookup_person(&self.ctx, personal_id)
+            .map_err(|error| match error.refusal() {
+                Some(refusal) => refusal.clone(),
+                // The form plugin is told the registry is unavailable; the
+                // connector's misbehaviour is already logged and counted.
+                None => PluginRefusal::new(
+                    "unavailable",
+                    format!("the registry connector failed: {}", error.failure),
+                ),
+            })
+    }
+}

@@ -1,1 +1,168 @@
+//! Test fixture (not a real plugin): a fee policy that misbehaves on purpose,
+//! chosen by `dossier.procedure_code`, for the host's sandbox tests.
 
+use std::hint::black_box;
+
+use motcua_sdk::{DossierView, FeeKind, FeeLine, FeePolicy, Localized, PluginError};
+
+/// The misbehaving fee policy.
+pub struct Misbehaving;
+
+fn line(reason: String) -> FeeLine {
+    FeeLine::new(
+        "probe",
+        Localized::new("Thử nghiệm", "Probe"),
+        FeeKind::Fee,
+        1_000,
+    )
+    .discounted(1_000, reason)
+}
+
+impl FeePolicy for Misbehaving {
+    fn procedures() -> Vec<String> {
+        [
+            "loop",
+            "spin-fuel",
+            "memory-bomb",
+            "panic",
+            "read-outside",
+            "read-inside",
+            "env",
+            "huge-output",
+            "clock",
+            "ok",
+        ]
+        .map(String::from)
+        .to_vec()
+    }
+
+    fn fee_lines(dossier: &DossierView) -> Result<Vec<FeeLine>, PluginError> {
+        match dossier.procedure_code.as_str() {
+            "loop" => {
+                let mut x = 0u64;
+                loop {
+                    x = black_box(x.wrapping_add(1));
+                }
+            }
+            "spin-fuel" => {
+                let mut x = 0u64;
+                for i in 0..black_box(u64::MAX) {
+                    x = black_box(x ^ i);
+                }
+                Ok(vec![line(format!("spun {x}"))])
+            }
+            "memory-bomb" => {
+                let mut hoard: Vec<Vec<u8>> = Vec::new();
+                loop {
+                    let mut chunk = vec![0u8; 1 << 20];
+                    for i in (0..chunk.len()).step_by(4096) {
+                        chunk[i] = 1;
+                    }
+                    hoard.push(black_box(chunk));
+                }
+            }
+            "panic" => panic!("misbehaving plugin panics on purpose"),
+            "read-outside" => {
+                let report: Vec<String> = ["/etc/passwd", "../plugin.toml", "/data/../plugin.toml"]
+                    .iter()
+                    .map(|p| match std::fs::read_to_string(p) {
+                        Ok(_) => format!("{p}: ok"),
+                        Err(e) => format!("{p}: failed ({e})"),
+                    })
+                    .collect();
+                Ok(vec![line(report.join("; "))])
+            }
+            "read-inside" => match std::fs::read_to_string("/data/inside.txt") {
+                Ok(s) => Ok(vec![line(s)]),
+                Err(e) => Ok(vec![line(format!("failed ({e})"))]),
+            },
+            "env" => {
+                let count = std::env::vars().count();
+                let home = std::env::var("HOME");
+                Ok(vec![line(format!("vars: {count}; HOME: {home:?}"))])
+            }
+            "huge-output" => {
+                let label = "x".repeat(200);
+                Ok((0..2_000)
+                    .map(|i| {
+                        FeeLine::new(
+                            format!("line-{i}"),
+                            Localized::new(label.clone(), label.clone()),
+                            FeeKind::Fee,
+                            i,
+                        )
+                    })
+                    .collect())
+            }
+            "clock" => {
+                let secs = std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .map(|d| d.as_secs())
+                    .unwrap_or(0);
+                Ok(vec![line(format!("{secs}"))])
+            }
+            "ok" => Ok(vec![FeeLine::new(
+                "le-phi",
+                Localized::new("Lệ phí", "Charge"),
+                FeeKind::Charge,
+                10_000,
+            )]),
+            other => Err(PluginError::procedure_not_served(other)),
+        }
+    }
+}
+
+motcua_sdk::export_fee_policy!(Misbehaving);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use motcua_sdk::{Applicant, ApplicantKind, Channel, Date, Datetime};
+
+    fn dossier(code: &str) -> DossierView {
+        DossierView {
+            tenant: "test".into(),
+            code: None,
+            procedure_code: code.into(),
+            agency_code: "test".into(),
+            channel: Channel::Counter,
+            applicant: Applicant {
+                kind: ApplicantKind::Citizen,
+                id: "000000000000".into(),
+                full_name: "Test".into(),
+                birth_date: None,
+                phone: None,
+                email: None,
+                groups: vec![],
+            },
+            form: vec![],
+            received_at: Datetime::new(Date::new(2025, 1, 1), 0, 0, 0),
+        }
+    }
+
+    #[test]
+    fn ok_returns_one_normal_line() {
+        let lines = Misbehaving::fee_lines(&dossier("ok")).unwrap();
+        assert_eq!(lines.len(), 1);
+        assert_eq!(lines[0].amount_vnd, 10_000);
+    }
+
+    #[test]
+    fn huge_output_returns_100000_lines() {
+        assert_eq!(
+            Misbehaving::fee_lines(&dossier("huge-output"))
+                .unwrap()
+                .len(),
+            100_000
+        );
+    }
+
+    #[test]
+    fn read_outside_reports_each_path() {
+        let reason = Misbehaving::fee_lines(&dossier("read-outside")).unwrap()[0]
+            .reason
+            .clone()
+            .unwrap();
+        assert_eq!(reason.matches(": ").count(), 3);
+    }
+}

@@ -1,0 +1,77 @@
+//! What a use case can answer instead of a result. Only `http` maps these to
+//! status codes.
+
+use motcua_domain::error::DomainError;
+use motcua_domain::form::FieldError;
+use serde::Serialize;
+
+use super::hooks::HookFailure;
+use super::ports::StoreError;
+
+/// A request value that is wrong, named by its field.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct FieldProblem {
+    pub field: String,
+    pub message: String,
+}
+
+impl FieldProblem {
+    pub fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
+        Self {
+            field: field.into(),
+            message: message.into(),
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    /// No such object for this tenant (it may exist in another one).
+    #[error("{0} not found")]
+    NotFound(String),
+    /// The caller may not do this.
+    #[error("{0}")]
+    Forbidden(String),
+    /// Request values that cannot be accepted; nothing was stored.
+    #[error("{}", summary(.0))]
+    Invalid(Vec<FieldProblem>),
+    /// The procedure's form plugin found failing fields; nothing was stored.
+    #[error("the form has {} invalid field(s)", .0.len())]
+    FormInvalid(Vec<FieldError>),
+    /// A plugin the request depends on failed (form validation fails closed).
+    #[error("{0}")]
+    PluginUnavailable(HookFailure),
+    /// A lifecycle rule refused the command.
+    #[error(transparent)]
+    Domain(#[from] DomainError),
+    /// Someone else changed the dossier at the same time, repeatedly.
+    #[error("{0}")]
+    Conflict(String),
+    #[error(transparent)]
+    Store(StoreError),
+}
+
+fn summary(problems: &[FieldProblem]) -> String {
+    problems
+        .iter()
+        .map(|p| format!("{}: {}", p.field, p.message))
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+impl From<StoreError> for AppError {
+    fn from(error: StoreError) -> Self {
+        match error {
+            StoreError::NotFound(what) => AppError::NotFound(what),
+            StoreError::Domain(error) => AppError::Domain(error),
+            StoreError::Duplicate { what } => AppError::Conflict(format!("{what} already exists")),
+            other => AppError::Store(other),
+        }
+    }
+}
+
+impl AppError {
+    pub fn invalid(field: impl Into<String>, message: impl Into<String>) -> Self {
+        AppError::Invalid(vec![FieldProblem::new(field, message)])
+    }
+}

@@ -1,0 +1,107 @@
+//! The plugin hook points, as the core sees them: a port implemented by the
+//! plugin runtime (`plugin::host::WasmPluginHost`), so use cases never touch
+//! wasmtime or WIT types.
+
+use async_trait::async_trait;
+use motcua_domain::dossier::{Applicant, DossierView};
+use motcua_domain::fee::FeeLine;
+use motcua_domain::form::{FieldError, FormDefinition, PrefillValue};
+use motcua_domain::initiative::{DossierEvent, Priority};
+use serde::Serialize;
+
+/// A plugin call that produced no usable result.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, thiserror::Error)]
+#[error("plugin {plugin} ({call}) {outcome}: {message}")]
+pub struct HookFailure {
+    /// `id@version`.
+    pub plugin: String,
+    pub call: String,
+    /// `refused`, `not-deployed`, `out-of-fuel`, `deadline-exceeded`,
+    /// `memory-exceeded`, `trapped`, `malformed-output`, ...
+    pub outcome: String,
+    pub message: String,
+}
+
+/// Fee lines and the artifact that computed them (for replay).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Priced {
+    pub lines: Vec<FeeLine>,
+    pub plugin_id: String,
+    pub plugin_version: String,
+    pub artifact_digest: String,
+}
+
+/// A document an initiative produced, rendered and ready to store.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RenderedDocument {
+    pub kind: String,
+    pub title: String,
+    pub media_type: String,
+    pub content: Vec<u8>,
+}
+
+/// A message for the applicant.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Message {
+    /// `sms`, `email` or `portal`.
+    pub channel: String,
+    pub subject: String,
+    pub body: String,
+}
+
+/// What one initiative asked for in response to one event.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct InitiativeActions {
+    pub documents: Vec<RenderedDocument>,
+    pub priority: Option<Priority>,
+    pub messages: Vec<Message>,
+}
+
+/// One initiative's answer to an event.
+#[derive(Clone, Debug)]
+pub struct InitiativeOutcome {
+    /// `id@version`.
+    pub plugin: String,
+    pub result: Result<InitiativeActions, HookFailure>,
+}
+
+/// The tenant's plugins, by role.
+#[async_trait]
+pub trait PluginHost: Send + Sync {
+    /// The form of a procedure, from the form plugin `plugin`.
+    async fn form_definition(
+        &self,
+        tenant: &str,
+        plugin: &str,
+        procedure: &str,
+    ) -> Result<FormDefinition, HookFailure>;
+
+    /// Every failing field; empty when valid.
+    async fn validate(
+        &self,
+        tenant: &str,
+        plugin: &str,
+        dossier: &DossierView,
+    ) -> Result<Vec<FieldError>, HookFailure>;
+
+    /// Values to prefill from reusable data (the registry the tenant's
+    /// connector answers).
+    async fn prefill(
+        &self,
+        tenant: &str,
+        plugin: &str,
+        procedure: &str,
+        applicant: &Applicant,
+    ) -> Result<Vec<PrefillValue>, HookFailure>;
+
+    /// The fee lines a dossier owes, from the fee plugin `plugin`.
+    async fn fee_lines(
+        &self,
+        tenant: &str,
+        plugin: &str,
+        dossier: &DossierView,
+    ) -> Result<Priced, HookFailure>;
+
+    /// Every initiative of the tenant subscribed to the event's kind.
+    async fn on_event(&self, tenant: &str, event: &DossierEvent) -> Vec<InitiativeOutcome>;
+}

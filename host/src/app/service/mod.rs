@@ -1,0 +1,144 @@
+//! The dossier use cases: load → decide (pure domain) → plugin hooks →
+//! commit everything in one transaction.
+
+mod initiatives;
+mod queries;
+mod submit;
+mod transition;
+
+use std::sync::Arc;
+
+use motcua_domain::calendar::WorkingCalendar;
+use motcua_domain::catalog::Procedure;
+use motcua_domain::code::DossierCode;
+use motcua_domain::deadline::Timeliness;
+use motcua_domain::lifecycle::{Actor, CommandKind};
+use motcua_domain::tenancy::User;
+use motcua_domain::time::PrimitiveDateTime;
+use serde::Serialize;
+
+pub use submit::SubmitDossier;
+pub use transition::{ResultUpload, TransitionRequest};
+
+use super::error::AppError;
+use super::hooks::PluginHost;
+use super::ports::{CatalogStore, DossierStore, StoredDocument, StoredDossier, StoredFeeLine};
+
+/// The time source of use cases, so tests can pin "now".
+pub trait Clock: Send + Sync {
+    /// Local civil time in Viet Nam.
+    fn now(&self) -> PrimitiveDateTime;
+}
+
+/// The machine's clock.
+pub struct SystemClock;
+
+impl Clock for SystemClock {
+    fn now(&self) -> PrimitiveDateTime {
+        motcua_domain::time::now_local()
+    }
+}
+
+/// A dossier with what an officer or applicant needs to see with it.
+#[derive(Clone, Debug, Serialize)]
+pub struct DossierDetails {
+    #[serde(flatten)]
+    pub dossier: StoredDossier,
+    pub national_status: Option<u8>,
+    /// What may happen next.
+    pub allowed_actions: Vec<CommandKind>,
+    /// On time or overdue, once processing has ended.
+    pub timeliness: Option<Timeliness>,
+    pub fee_lines: Vec<StoredFeeLine>,
+    pub documents: Vec<StoredDocument>,
+}
+
+/// The use cases of the dossier core.
+#[derive(Clone)]
+pub struct DossierService {
+    dossiers: Arc<dyn DossierStore>,
+    catalog: Arc<dyn CatalogStore>,
+    plugins: Arc<dyn PluginHost>,
+    clock: Arc<dyn Clock>,
+}
+
+/// How often a commit is retried after a concurrent change.
+const CONFLICT_RETRIES: usize = 3;
+
+impl DossierService {
+    pub fn new(
+        dossiers: Arc<dyn DossierStore>,
+        catalog: Arc<dyn CatalogStore>,
+        plugins: Arc<dyn PluginHost>,
+        clock: Arc<dyn Clock>,
+    ) -> Self {
+        Self {
+            dossiers,
+            catalog,
+            plugins,
+            clock,
+        }
+    }
+
+    async fn procedure(&self, tenant: &str, code: &str) -> Result<Procedure, AppError> {
+        self.catalog
+            .procedure(tenant, code)
+            .await?
+            .ok_or_else(|| AppError::NotFound(format!("procedure {code}")))
+    }
+
+    async fn calendar(&self, tenant: &str) -> Result<WorkingCalendar, AppError> {
+        let config = self.catalog.calendar(tenant).await?.ok_or_else(|| {
+            AppError::invalid(
+                "calendar",
+                "the tenant has no working calendar; a tenant administrator must publish one",
+            )
+        })?;
+        Ok(WorkingCalendar::new(config)?)
+    }
+
+    async fn stored(&self, tenant: &str, code: &DossierCode) -> Result<StoredDossier, AppError> {
+        self.dossiers
+            .dossier(tenant, code)
+            .await?
+            .ok_or_else(|| AppError::NotFound(format!("dossier {code}")))
+    }
+
+    /// The dossier with its fee lines and documents.
+    pub(crate) async fn details(
+        &self,
+        tenant: &str,
+        dossier: StoredDossier,
+    ) -> Result<DossierDetails, AppError> {
+        let fee_lines = self.dossiers.fee_lines(tenant, &dossier.code).await?;
+        let documents = self.dossiers.documents(tenant, &dossier.code).await?;
+        Ok(DossierDetails {
+            national_status: dossier.state.national_status(),
+            allowed_actions: dossier.state.allowed_commands(),
+            timeliness: dossier.state.timeliness(),
+            dossier,
+            fee_lines,
+            documents,
+        })
+    }
+}
+
+/// The actor behind a request.
+pub fn actor(user: &User) -> Actor {
+    Actor::new(user.id.clone(), user.role)
+}
+
+/// Append `text` to an event's note: the audit trail says why the core
+/// deviated (statutory fallback, failed initiative, priority).
+pub(crate) fn add_note(event: &mut motcua_domain::lifecycle::Event, text: String) {
+    event.note = Some(match event.note.take() {
+        Some(existing) => format!("{existing}; {text}"),
+        None => text,
+    });
+}
+
+/// Parse a dossier code from a request path.
+pub fn dossier_code(text: &str) -> Result<DossierCode, AppError> {
+    text.parse::<DossierCode>()
+        .map_err(|error| AppError::invalid("code", error.to_string()))
+}

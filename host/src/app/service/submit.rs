@@ -1,0 +1,227 @@
+//! Submitting a dossier online, or registering one at the counter or by post.
+
+use motcua_domain::catalog::{ChannelTerms, Procedure};
+use motcua_domain::code::AgencyCode;
+use motcua_domain::deadline::appointment_date;
+use motcua_domain::dossier::{Applicant, ApplicantKind, Channel, DossierView, FormEntry};
+use motcua_domain::lifecycle::{Action, Command, DossierState, Event, decide};
+use motcua_domain::tenancy::User;
+use serde::{Deserialize, Serialize};
+
+use super::{DossierDetails, DossierService, actor, add_note};
+use crate::app::error::{AppError, FieldProblem};
+use crate::app::ports::{DossierChange, FeeSource, NewDossier, StoredFeeLine};
+
+/// A new dossier as the applicant (online) or the intake officer (counter,
+/// post) hands it in.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SubmitDossier {
+    /// National procedure code from the tenant's catalog.
+    pub procedure_code: String,
+    /// The receiving agency's code.
+    pub agency: String,
+    pub channel: Channel,
+    pub applicant: Applicant,
+    #[serde(default)]
+    pub form: Vec<FormEntry>,
+}
+
+/// The requester must belong to the tenant; another tenant's objects do not
+/// exist for them.
+pub(crate) fn ensure_tenant(user: &User, tenant: &str) -> Result<(), AppError> {
+    match &user.tenant {
+        Some(own) if own == tenant => Ok(()),
+        _ => Err(AppError::NotFound(format!("tenant {tenant}"))),
+    }
+}
+
+fn check_applicant(applicant: &Applicant) -> Vec<FieldProblem> {
+    let mut problems = Vec::new();
+    let digits = |s: &str| s.chars().all(|c| c.is_ascii_digit());
+    match applicant.kind {
+        ApplicantKind::Citizen if !(applicant.id.len() == 12 && digits(&applicant.id)) => problems
+            .push(FieldProblem::new(
+                "applicant.id",
+                "a citizen's personal identification number has 12 digits",
+            )),
+        ApplicantKind::Business => {
+            let bare: String = applicant.id.chars().filter(|c| *c != '-').collect();
+            if !((bare.len() == 10 || bare.len() == 13) && digits(&bare)) {
+                problems.push(FieldProblem::new(
+                    "applicant.id",
+                    "a tax code has 10 or 13 digits",
+                ));
+            }
+        }
+        _ => {}
+    }
+    if applicant.full_name.trim().is_empty() {
+        problems.push(FieldProblem::new(
+            "applicant.full_name",
+            "must not be empty",
+        ));
+    }
+    problems
+}
+
+impl DossierService {
+    pub async fn submit(
+        &self,
+        user: &User,
+        tenant: &str,
+        request: SubmitDossier,
+    ) -> Result<DossierDetails, AppError> {
+        ensure_tenant(user, tenant)?;
+        let mut problems = check_applicant(&request.applicant);
+        let agency = AgencyCode::new(request.agency.clone())
+            .map_err(|e| problems.push(FieldProblem::new("agency", e.to_string())))
+            .ok();
+        let procedure = match self
+            .catalog
+            .procedure(tenant, &request.procedure_code)
+            .await?
+        {
+            Some(procedure) => Some(procedure),
+            None => {
+                problems.push(FieldProblem::new(
+                    "procedure_code",
+                    format!(
+                        "`{}` is not in this tenant's catalog",
+                        request.procedure_code
+                    ),
+                ));
+                None
+            }
+        };
+        let terms = procedure.as_ref().and_then(|p| {
+            let terms = p.terms(request.channel).cloned();
+            if terms.is_none() {
+                problems.push(FieldProblem::new(
+                    "channel",
+                    "the procedure is not offered on this channel",
+                ));
+            }
+            terms
+        });
+        let (Some(agency), Some(procedure), Some(terms), true) =
+            (agency, procedure, terms, problems.is_empty())
+        else {
+            return Err(AppError::Invalid(problems));
+        };
+
+        let now = self.clock.now();
+        let action = match request.channel {
+            Channel::Online => Action::SubmitOnline,
+            channel => {
+                let calendar = self.calendar(tenant).await?;
+                Action::Receive {
+                    channel,
+                    appointment: appointment_date(&calendar, now, terms.processing_time)?,
+                }
+            }
+        };
+        let state = DossierState::default();
+        let mut events = decide(&state, &Command::new(actor(user), now, action))?;
+        let view = DossierView {
+            tenant: tenant.to_string(),
+            code: None,
+            procedure_code: procedure.code.clone(),
+            agency_code: agency.to_string(),
+            channel: request.channel,
+            applicant: request.applicant.clone(),
+            form: request.form.clone(),
+            received_at: now,
+        };
+        self.validate_form(tenant, &procedure, &view).await?;
+        let fee_lines = self
+            .price(tenant, &procedure, &terms, &view, &mut events[0])
+            .await;
+
+        let new_state = DossierState::replay(&events);
+        let mut change = DossierChange::create(
+            NewDossier {
+                procedure_code: procedure.code.clone(),
+                agency,
+                channel: request.channel,
+                applicant: request.applicant,
+                form: request.form,
+                code_date: now.date(),
+            },
+            new_state,
+            events,
+        );
+        change.fee_lines = Some(fee_lines);
+        // The code is allocated by the commit: initiatives see `code: None`
+        // for the events that create a dossier, as the contract documents.
+        self.apply_initiatives(tenant, &view, &mut change).await;
+        let stored = self.dossiers.commit(tenant, change).await?;
+        tracing::info!(dossier = %stored.code, procedure = %stored.procedure_code, "dossier created");
+        self.details(tenant, stored).await
+    }
+
+    /// Form validation fails closed: without a working form plugin nothing
+    /// is accepted, and the error names the plugin.
+    pub(crate) async fn validate_form(
+        &self,
+        tenant: &str,
+        procedure: &Procedure,
+        view: &DossierView,
+    ) -> Result<(), AppError> {
+        let Some(plugin) = &procedure.form_plugin else {
+            return Ok(());
+        };
+        match self.plugins.validate(tenant, plugin, view).await {
+            Ok(errors) if errors.is_empty() => Ok(()),
+            Ok(errors) => Err(AppError::FormInvalid(errors)),
+            Err(failure) => Err(AppError::PluginUnavailable(failure)),
+        }
+    }
+
+    /// Fee lines from the procedure's fee plugin; when it fails, the
+    /// catalog's statutory fees, with the reason noted on `event`.
+    async fn price(
+        &self,
+        tenant: &str,
+        procedure: &Procedure,
+        terms: &ChannelTerms,
+        view: &DossierView,
+        event: &mut Event,
+    ) -> Vec<StoredFeeLine> {
+        let statutory = |note: String| {
+            terms
+                .fallback_fee_lines(&note)
+                .into_iter()
+                .map(|line| StoredFeeLine {
+                    line,
+                    source: FeeSource::Fallback { note: note.clone() },
+                })
+                .collect()
+        };
+        let Some(plugin) = &procedure.fee_plugin else {
+            return statutory(
+                "statutory fees from the catalog (the procedure has no fee plugin)".into(),
+            );
+        };
+        match self.plugins.fee_lines(tenant, plugin, view).await {
+            Ok(priced) => priced
+                .lines
+                .into_iter()
+                .map(|line| StoredFeeLine {
+                    line,
+                    source: FeeSource::Plugin {
+                        plugin_id: priced.plugin_id.clone(),
+                        plugin_version: priced.plugin_version.clone(),
+                        artifact_digest: priced.artifact_digest.clone(),
+                    },
+                })
+                .collect(),
+            Err(failure) => {
+                tracing::warn!(%failure, "fee plugin failed; applying the statutory fees");
+                let text = format!("statutory fees applied because {failure}");
+                add_note(event, text.clone());
+                statutory(text)
+            }
+        }
+    }
+}

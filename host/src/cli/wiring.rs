@@ -1,0 +1,127 @@
+//! The composition root: connect the database, load the plugins, build the
+//! service and the HTTP state. `serve`, `demo` and the end-to-end tests all
+//! assemble the host here, so they run the same wiring.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use anyhow::Context;
+
+use crate::app::ports::{CatalogStore, DossierStore, TenantStore};
+use crate::app::service::{DossierService, SystemClock};
+use crate::http::AppState;
+use crate::plugin::deploy::Deployment;
+use crate::plugin::host::WasmPluginHost;
+use crate::plugin::set::PluginSet;
+use crate::plugin::{PluginRuntime, RuntimeConfig};
+use crate::storage::Db;
+
+/// What a host is assembled from.
+#[derive(Clone, Debug)]
+pub struct Options {
+    /// `sqlite://...` or `postgres://...`.
+    pub database_url: String,
+    /// Directory of plugin packages (directories or archives).
+    pub plugins_dir: PathBuf,
+    /// Where the host keeps its state (compiled-plugin cache, unpacked packages).
+    pub data_dir: PathBuf,
+    /// Plugin calls that may run at once (the instance pool's size).
+    pub max_concurrent_calls: u32,
+}
+
+impl Options {
+    /// The embedded default: SQLite in the data directory.
+    pub fn default_database_url(data_dir: &std::path::Path) -> String {
+        format!("sqlite://{}", data_dir.join("motcua.db").display())
+    }
+}
+
+/// An assembled host, ready to serve.
+pub struct Assembled {
+    pub state: AppState,
+    pub db: Db,
+    pub deployment: Arc<Deployment>,
+}
+
+/// Connect (and migrate), load every plugin package, wire the service.
+pub async fn assemble(options: &Options) -> anyhow::Result<Assembled> {
+    std::fs::create_dir_all(&options.data_dir)
+        .with_context(|| format!("creating the data directory {}", options.data_dir.display()))?;
+    let db = Db::connect(&options.database_url)
+        .await
+        .with_context(|| format!("opening the database {}", redact(&options.database_url)))?;
+    let runtime = PluginRuntime::new(RuntimeConfig {
+        max_concurrent_calls: options.max_concurrent_calls,
+        cache_dir: Some(options.data_dir.join("cache")),
+        ..RuntimeConfig::default()
+    })?;
+    let (plugins_dir, unpack) = (
+        options.plugins_dir.clone(),
+        options.data_dir.join("packages"),
+    );
+    // Loading compiles components: keep it off the async workers.
+    let deployment =
+        tokio::task::spawn_blocking(move || Deployment::load_dir(&runtime, &plugins_dir, &unpack))
+            .await?
+            .with_context(|| {
+                format!(
+                    "reading the plugins directory {}",
+                    options.plugins_dir.display()
+                )
+            })?;
+    let deployment = Arc::new(deployment);
+    let host = WasmPluginHost::new(PluginSet::new(deployment.plugins.iter().cloned()));
+    let store = Arc::new(db.clone());
+    let service = DossierService::new(
+        store.clone() as Arc<dyn DossierStore>,
+        store.clone() as Arc<dyn CatalogStore>,
+        Arc::new(host),
+        Arc::new(SystemClock),
+    );
+    let state = AppState {
+        plugins: deployment.clone(),
+        service,
+        tenants: store.clone() as Arc<dyn TenantStore>,
+        catalog: store as Arc<dyn CatalogStore>,
+    };
+    Ok(Assembled {
+        state,
+        db,
+        deployment,
+    })
+}
+
+/// A database URL without its password, for messages.
+fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            let credentials = &url[scheme + 3..at];
+            match credentials.split_once(':') {
+                Some((user, _)) => format!("{}{user}:***{}", &url[..scheme + 3], &url[at..]),
+                None => url.to_string(),
+            }
+        }
+        _ => url.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::redact;
+
+    #[test]
+    fn passwords_are_not_shown_in_messages() {
+        assert_eq!(
+            redact("postgres://app:s3cret@db:5432/motcua"),
+            "postgres://app:***@db:5432/motcua"
+        );
+        assert_eq!(
+            redact("postgres://postgres@127.0.0.1/test"),
+            "postgres://postgres@127.0.0.1/test"
+        );
+        assert_eq!(
+            redact("sqlite://motcua-data/motcua.db"),
+            "sqlite://motcua-data/motcua.db"
+        );
+    }
+}

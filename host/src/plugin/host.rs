@@ -1,0 +1,286 @@
+//! `WasmPluginHost`: the core's plugin hook points, answered by components.
+//!
+//! Plugin calls are synchronous and may burn their whole deadline, so each
+//! runs on tokio's blocking pool. A tenant only ever reaches its own plugins
+//! and platform-wide ones. Form plugins' registry lookups go to the tenant's
+//! connector offering `lookup-person`.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use async_trait::async_trait;
+use motcua_domain::connector::Operation;
+use motcua_domain::dossier::{Applicant, DossierView};
+use motcua_domain::form::{FieldError, FormDefinition, PrefillValue};
+use motcua_domain::initiative::{Action, DossierEvent, EventKind, NotificationChannel};
+
+use super::capabilities::registry::{ConnectorRegistry, NoRegistry, Registry};
+use super::error::PluginError;
+use super::instance::{CallContext, Plugin};
+use super::manifest::Kind;
+use super::render;
+use super::set::PluginSet;
+use crate::app::hooks::{
+    HookFailure, InitiativeActions, InitiativeOutcome, Message, PluginHost, Priced,
+    RenderedDocument,
+};
+
+pub struct WasmPluginHost {
+    plugins: PluginSet,
+    subscriptions: Arc<Subscriptions>,
+}
+
+/// Event kinds each initiative subscribes to, by artifact digest: asked once
+/// per artifact, since subscriptions are part of the artifact.
+#[derive(Default)]
+struct Subscriptions(Mutex<HashMap<String, Vec<EventKind>>>);
+
+impl Subscriptions {
+    /// Whether `plugin` wants events of `kind` (blocking: may call the plugin).
+    fn wants(&self, plugin: &Plugin, tenant: &str, kind: EventKind) -> bool {
+        if let Some(kinds) = self.lock().get(plugin.digest()) {
+            return kinds.contains(&kind);
+        }
+        match plugin.subscriptions(&CallContext::new(tenant)) {
+            Ok(kinds) => {
+                let wanted = kinds.contains(&kind);
+                self.lock().insert(plugin.digest().to_string(), kinds);
+                wanted
+            }
+            // Unknown subscriptions: deliver, and let on-event answer or fail.
+            Err(_) => true,
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Vec<EventKind>>> {
+        self.0
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+impl WasmPluginHost {
+    pub fn new(plugins: PluginSet) -> Self {
+        Self {
+            plugins,
+            subscriptions: Arc::default(),
+        }
+    }
+
+    pub fn plugins(&self) -> &PluginSet {
+        &self.plugins
+    }
+
+    fn plugin(
+        &self,
+        tenant: &str,
+        id: &str,
+        kind: Kind,
+        call: &str,
+    ) -> Result<Plugin, HookFailure> {
+        match self.plugins.get(tenant, id) {
+            Some(plugin) if plugin.manifest().kinds.contains(&kind) => Ok(plugin),
+            Some(plugin) => Err(HookFailure {
+                plugin: plugin.manifest().reference(),
+                call: call.into(),
+                outcome: "not-deployed".into(),
+                message: format!("plugin `{id}` is not a {kind} plugin"),
+            }),
+            None => Err(HookFailure {
+                plugin: id.into(),
+                call: call.into(),
+                outcome: "not-deployed".into(),
+                message: format!("no plugin `{id}` is deployed for tenant `{tenant}`"),
+            }),
+        }
+    }
+
+    /// The registry a tenant's form plugins ask: its connector offering
+    /// `lookup-person` (its own before a platform-wide one).
+    fn registry(&self, tenant: &str) -> Arc<dyn Registry> {
+        for connector in self.plugins.of_kind(tenant, Kind::Connector) {
+            let ctx = CallContext::new(tenant);
+            if connector
+                .operations(&ctx)
+                .is_ok_and(|ops| ops.contains(&Operation::LookupPerson))
+            {
+                return Arc::new(ConnectorRegistry::new(connector, tenant));
+            }
+        }
+        Arc::new(NoRegistry)
+    }
+}
+
+fn failure(error: PluginError) -> HookFailure {
+    let message = match error.refusal() {
+        Some(refusal) => format!("{}: {}", refusal.code, refusal.message),
+        None => error.failure.to_string(),
+    };
+    HookFailure {
+        plugin: error.plugin,
+        call: error.call.into(),
+        outcome: error.failure.label().into(),
+        message,
+    }
+}
+
+/// Run a blocking plugin call off the async runtime.
+async fn blocking<T: Send + 'static>(
+    call: impl FnOnce() -> Result<T, HookFailure> + Send + 'static,
+) -> Result<T, HookFailure> {
+    tokio::task::spawn_blocking(call)
+        .await
+        .unwrap_or_else(|join| {
+            Err(HookFailure {
+                plugin: "host".into(),
+                call: "spawn".into(),
+                outcome: "trapped".into(),
+                message: format!("the plugin call's thread failed: {join}"),
+            })
+        })
+}
+
+/// Carry out an initiative's actions that need the host (documents).
+fn realise(
+    plugin: &Plugin,
+    event: &DossierEvent,
+    actions: Vec<Action>,
+) -> Result<InitiativeActions, HookFailure> {
+    let mut out = InitiativeActions::default();
+    for action in actions {
+        match action {
+            Action::GenerateDocument(request) => {
+                let content =
+                    render::render(plugin.manifest().data_dir.as_deref(), &request, event)
+                        .map_err(|message| HookFailure {
+                            plugin: plugin.manifest().reference(),
+                            call: "initiative.on-event".into(),
+                            outcome: "malformed-output".into(),
+                            message,
+                        })?;
+                out.documents.push(RenderedDocument {
+                    kind: request.kind,
+                    title: request.title.vi,
+                    media_type: request.media_type,
+                    content,
+                });
+            }
+            Action::SetPriority(priority) => {
+                if out
+                    .priority
+                    .as_ref()
+                    .is_none_or(|p| priority.level > p.level)
+                {
+                    out.priority = Some(priority);
+                }
+            }
+            Action::NotifyApplicant(note) => out.messages.push(Message {
+                channel: match note.channel {
+                    NotificationChannel::Sms => "sms",
+                    NotificationChannel::Email => "email",
+                    NotificationChannel::Portal => "portal",
+                }
+                .into(),
+                subject: note.subject.vi,
+                body: note.body.vi,
+            }),
+        }
+    }
+    Ok(out)
+}
+
+#[async_trait]
+impl PluginHost for WasmPluginHost {
+    async fn form_definition(
+        &self,
+        tenant: &str,
+        plugin: &str,
+        procedure: &str,
+    ) -> Result<FormDefinition, HookFailure> {
+        let plugin = self.plugin(tenant, plugin, Kind::Form, "form.definition")?;
+        let (ctx, procedure) = (CallContext::new(tenant), procedure.to_string());
+        blocking(move || plugin.form_definition(&ctx, &procedure).map_err(failure)).await
+    }
+
+    async fn validate(
+        &self,
+        tenant: &str,
+        plugin: &str,
+        dossier: &DossierView,
+    ) -> Result<Vec<FieldError>, HookFailure> {
+        let plugin = self.plugin(tenant, plugin, Kind::Form, "form.validate")?;
+        let (ctx, dossier) = (CallContext::new(tenant), dossier.clone());
+        blocking(move || plugin.validate(&ctx, &dossier).map_err(failure)).await
+    }
+
+    async fn prefill(
+        &self,
+        tenant: &str,
+        plugin: &str,
+        procedure: &str,
+        applicant: &Applicant,
+    ) -> Result<Vec<PrefillValue>, HookFailure> {
+        let plugin = self.plugin(tenant, plugin, Kind::Form, "form.prefill")?;
+        let registry = self.registry(tenant);
+        let ctx = CallContext::new(tenant).with_registry(registry);
+        let (procedure, applicant) = (procedure.to_string(), applicant.clone());
+        blocking(move || {
+            plugin
+                .prefill(&ctx, &procedure, &applicant)
+                .map_err(failure)
+        })
+        .await
+    }
+
+    async fn fee_lines(
+        &self,
+        tenant: &str,
+        plugin: &str,
+        dossier: &DossierView,
+    ) -> Result<Priced, HookFailure> {
+        let plugin = self.plugin(tenant, plugin, Kind::FeePolicy, "fee-policy.fee-lines")?;
+        let (ctx, dossier) = (CallContext::new(tenant), dossier.clone());
+        blocking(move || {
+            let lines = plugin.fee_lines(&ctx, &dossier).map_err(failure)?;
+            let manifest = plugin.manifest();
+            Ok(Priced {
+                lines,
+                plugin_id: manifest.id.clone(),
+                plugin_version: manifest.version.clone(),
+                artifact_digest: plugin.digest().to_string(),
+            })
+        })
+        .await
+    }
+
+    async fn on_event(&self, tenant: &str, event: &DossierEvent) -> Vec<InitiativeOutcome> {
+        let mut outcomes = Vec::new();
+        for plugin in self.plugins.of_kind(tenant, Kind::Initiative) {
+            let reference = plugin.manifest().reference();
+            let subscriptions = self.subscriptions.clone();
+            let (tenant, event) = (tenant.to_string(), event.clone());
+            let result = blocking(move || {
+                if !subscriptions.wants(&plugin, &tenant, event.kind) {
+                    return Ok(None);
+                }
+                let actions = plugin
+                    .on_event(&CallContext::new(&tenant), &event)
+                    .map_err(failure)?;
+                realise(&plugin, &event, actions).map(Some)
+            })
+            .await;
+            match result {
+                Ok(None) => {}
+                Ok(Some(actions)) => outcomes.push(InitiativeOutcome {
+                    plugin: reference,
+                    result: Ok(actions),
+                }),
+                Err(error) => outcomes.push(InitiativeOutcome {
+                    plugin: reference,
+                    result: Err(error),
+                }),
+            }
+        }
+        outcomes
+    }
+}

@@ -1,0 +1,193 @@
+//! Plugin versions deployed by each tenant, which one is active, and the
+//! activation history that rollbacks walk back through.
+//!
+//! Each row remembers the version that was active when it was activated
+//! (`previous_version`); a rollback re-activates that one without touching
+//! its own `previous_version`, so repeated rollbacks keep going back. A
+//! partial unique index guarantees at most one active version per plugin.
+
+use async_trait::async_trait;
+use sqlx::any::AnyRow;
+
+use super::Db;
+use super::dossiers::Tx;
+use super::rows::{Result, get, get_bool, get_opt_time, get_time, now, time_text};
+use crate::app::ports::{Deployment, DeploymentStore, NewDeployment, StoreError};
+
+const COLUMNS: &str = "tenant_id, plugin_id, version, digest, package_path, deployed_by, \
+     deployed_at, active, activated_at, previous_version";
+
+fn deployment_from_row(row: &AnyRow) -> Result<Deployment> {
+    Ok(Deployment {
+        tenant: get(row, "tenant_id")?,
+        deployment: NewDeployment {
+            plugin_id: get(row, "plugin_id")?,
+            version: get(row, "version")?,
+            digest: get(row, "digest")?,
+            package_path: get(row, "package_path")?,
+            deployed_by: get(row, "deployed_by")?,
+        },
+        deployed_at: get_time(row, "deployed_at")?,
+        active: get_bool(row, "active")?,
+        activated_at: get_opt_time(row, "activated_at")?,
+        previous_version: get(row, "previous_version")?,
+    })
+}
+
+async fn find(tx: &mut Tx, tenant: &str, plugin_id: &str, version: &str) -> Result<Deployment> {
+    let row = sqlx::query(&format!(
+        "SELECT {COLUMNS} FROM plugin_deployments \
+         WHERE tenant_id = $1 AND plugin_id = $2 AND version = $3"
+    ))
+    .bind(tenant)
+    .bind(plugin_id)
+    .bind(version)
+    .fetch_optional(&mut **tx)
+    .await?
+    .ok_or_else(|| StoreError::NotFound(format!("plugin {plugin_id} version {version}")))?;
+    deployment_from_row(&row)
+}
+
+async fn active_in(tx: &mut Tx, tenant: &str, plugin_id: &str) -> Result<Option<Deployment>> {
+    let row = sqlx::query(&format!(
+        "SELECT {COLUMNS} FROM plugin_deployments \
+         WHERE tenant_id = $1 AND plugin_id = $2 AND active = 1"
+    ))
+    .bind(tenant)
+    .bind(plugin_id)
+    .fetch_optional(&mut **tx)
+    .await?;
+    row.map(|row| deployment_from_row(&row)).transpose()
+}
+
+/// What activating a version does to its `previous_version`.
+enum Previous<'a> {
+    /// An activation records the version it replaces (`None`: nothing was
+    /// active).
+    Set(Option<&'a str>),
+    /// A rollback keeps the history of the version it goes back to.
+    Keep,
+}
+
+/// Deactivates whatever is active and activates `version`.
+async fn switch_to(
+    tx: &mut Tx,
+    tenant: &str,
+    plugin_id: &str,
+    version: &str,
+    previous: Previous<'_>,
+) -> Result<Deployment> {
+    let (keep, previous) = match previous {
+        Previous::Set(version) => (0_i64, version),
+        Previous::Keep => (1, None),
+    };
+    sqlx::query(
+        "UPDATE plugin_deployments SET active = 0 \
+         WHERE tenant_id = $1 AND plugin_id = $2 AND active = 1",
+    )
+    .bind(tenant)
+    .bind(plugin_id)
+    .execute(&mut **tx)
+    .await?;
+    sqlx::query(
+        "UPDATE plugin_deployments SET active = 1, activated_at = $1, \
+         previous_version = CASE WHEN $2 = 1 THEN previous_version ELSE $3 END \
+         WHERE tenant_id = $4 AND plugin_id = $5 AND version = $6",
+    )
+    .bind(time_text(now()))
+    .bind(keep)
+    .bind(previous)
+    .bind(tenant)
+    .bind(plugin_id)
+    .bind(version)
+    .execute(&mut **tx)
+    .await?;
+    find(tx, tenant, plugin_id, version).await
+}
+
+#[async_trait]
+impl DeploymentStore for Db {
+    async fn record_deployment(
+        &self,
+        tenant: &str,
+        deployment: &NewDeployment,
+    ) -> Result<Deployment> {
+        let row = sqlx::query(&format!(
+            "INSERT INTO plugin_deployments ({COLUMNS}) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, 0, NULL, NULL) RETURNING {COLUMNS}"
+        ))
+        .bind(tenant)
+        .bind(&deployment.plugin_id)
+        .bind(&deployment.version)
+        .bind(&deployment.digest)
+        .bind(&deployment.package_path)
+        .bind(&deployment.deployed_by)
+        .bind(time_text(now()))
+        .fetch_one(&self.writer)
+        .await
+        .map_err(|e| match StoreError::from(e) {
+            StoreError::Duplicate { .. } => StoreError::Duplicate {
+                what: format!(
+                    "plugin {} version {}",
+                    deployment.plugin_id, deployment.version
+                ),
+            },
+            other => other,
+        })?;
+        deployment_from_row(&row)
+    }
+
+    async fn deployments(&self, tenant: &str, plugin_id: Option<&str>) -> Result<Vec<Deployment>> {
+        sqlx::query(&format!(
+            "SELECT {COLUMNS} FROM plugin_deployments \
+             WHERE tenant_id = $1 AND ($2 IS NULL OR plugin_id = $2) \
+             ORDER BY plugin_id, deployed_at, version"
+        ))
+        .bind(tenant)
+        .bind(plugin_id)
+        .fetch_all(&self.pool)
+        .await?
+        .iter()
+        .map(deployment_from_row)
+        .collect()
+    }
+
+    async fn active_deployment(&self, tenant: &str, plugin_id: &str) -> Result<Option<Deployment>> {
+        let row = sqlx::query(&format!(
+            "SELECT {COLUMNS} FROM plugin_deployments \
+             WHERE tenant_id = $1 AND plugin_id = $2 AND active = 1"
+        ))
+        .bind(tenant)
+        .bind(plugin_id)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(|row| deployment_from_row(&row)).transpose()
+    }
+
+    async fn activate(&self, tenant: &str, plugin_id: &str, version: &str) -> Result<Deployment> {
+        let mut tx = self.begin_write().await?;
+        let target = find(&mut tx, tenant, plugin_id, version).await?;
+        if target.active {
+            return Ok(target);
+        }
+        let current = active_in(&mut tx, tenant, plugin_id).await?;
+        let previous = current.as_ref().map(|d| d.deployment.version.as_str());
+        let activated =
+            switch_to(&mut tx, tenant, plugin_id, version, Previous::Set(previous)).await?;
+        tx.commit().await?;
+        Ok(activated)
+    }
+
+    async fn rollback(&self, tenant: &str, plugin_id: &str) -> Result<Deployment> {
+        let mut tx = self.begin_write().await?;
+        let current = active_in(&mut tx, tenant, plugin_id)
+            .await?
+            .ok_or_else(|| StoreError::NotFound(format!("an active version of {plugin_id}")))?;
+        let target = current.previous_version.ok_or_else(|| {
+            StoreError::NotFound(format!("a version of {plugin_id} to roll back to"))
+        })?;
+        let activated = switch_to(&mut tx, tenant, plugin_id, &target, Previous::Keep).await?;
+        tx.commit().await?;
+        Ok(activated)
+    }
+}

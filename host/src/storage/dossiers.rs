@@ -1,0 +1,489 @@
+//! The dossier unit of work and dossier queries.
+
+use async_trait::async_trait;
+use sqlx::any::{AnyArguments, AnyRow};
+use sqlx::query::Query;
+use sqlx::{Any, AnyConnection, Transaction};
+
+use super::rows::{
+    Result, get, get_bool, get_json, get_name, get_time, get_u64, int, name, now, opt_time_text,
+    time_text, to_json,
+};
+use super::{Db, attachments, events, outbox};
+use crate::app::ports::{
+    AuditReport, AuditScope, ChangeTarget, DossierChange, DossierFilter, DossierStore, NewDossier,
+    Page, PageRequest, StoreError, StoredDocument, StoredDossier, StoredEvent, StoredFeeLine,
+    StoredNotification, StoredPayment, new_id,
+};
+use crate::domain::audit::{AuditEntry, GENESIS};
+use crate::domain::code::{AgencyCode, DossierCode};
+use crate::domain::lifecycle::{DossierState, Stage};
+
+pub(super) type Tx = Transaction<'static, Any>;
+
+/// Where a dossier's audit chain stands, read under the write lock.
+pub(super) struct ChainHead {
+    pub id: String,
+    pub code: String,
+    pub last_seq: u64,
+    pub audit_head: String,
+}
+
+/// The columns copied out of the [`DossierState`] snapshot for queries.
+struct Snapshot {
+    state: String,
+    stage: Option<String>,
+    national_status: Option<i64>,
+    submitted_at: Option<String>,
+    received_at: Option<String>,
+    appointment_at: Option<String>,
+    finished_at: Option<String>,
+    returned_at: Option<String>,
+    supplementation_rounds: i64,
+    clock_running: i64,
+    channel: Option<String>,
+}
+
+impl Snapshot {
+    fn of(state: &DossierState) -> Result<Snapshot> {
+        // The clock stops while waiting for supplementation and once a
+        // result or refusal exists or the dossier is closed.
+        let clock_running = state.finished_at.is_none()
+            && matches!(
+                state.stage,
+                Some(
+                    Stage::Received
+                        | Stage::Assigned
+                        | Stage::InReview
+                        | Stage::AwaitingSignature
+                        | Stage::FinancialObligationRequested
+                )
+            );
+        Ok(Snapshot {
+            state: to_json(state)?,
+            stage: state.stage.as_ref().map(name).transpose()?,
+            national_status: state.national_status().map(i64::from),
+            submitted_at: opt_time_text(state.submitted_at),
+            received_at: opt_time_text(state.received_at),
+            appointment_at: opt_time_text(state.appointment),
+            finished_at: opt_time_text(state.finished_at),
+            returned_at: opt_time_text(state.returned_at),
+            supplementation_rounds: int(state.supplementation_rounds.len() as u64)?,
+            clock_running: i64::from(clock_running),
+            channel: state.channel.as_ref().map(name).transpose()?,
+        })
+    }
+
+    /// Binds the snapshot columns, in the order of [`SNAPSHOT_COLUMNS`].
+    fn bind<'q>(
+        &'q self,
+        query: Query<'q, Any, AnyArguments<'q>>,
+    ) -> Query<'q, Any, AnyArguments<'q>> {
+        query
+            .bind(&self.state)
+            .bind(self.stage.as_deref())
+            .bind(self.national_status)
+            .bind(self.submitted_at.as_deref())
+            .bind(self.received_at.as_deref())
+            .bind(self.appointment_at.as_deref())
+            .bind(self.finished_at.as_deref())
+            .bind(self.returned_at.as_deref())
+            .bind(self.supplementation_rounds)
+            .bind(self.clock_running)
+    }
+}
+
+/// The ten columns [`Snapshot::bind`] fills.
+const SNAPSHOT_COLUMNS: [&str; 10] = [
+    "state",
+    "stage",
+    "national_status",
+    "submitted_at",
+    "received_at",
+    "appointment_at",
+    "finished_at",
+    "returned_at",
+    "supplementation_rounds",
+    "clock_running",
+];
+
+const DOSSIER_COLUMNS: &str = "d.id, d.tenant_id, d.code, d.procedure_code, d.agency_code, \
+     d.channel, d.applicant, d.form, d.state, d.priority, d.version, d.last_seq, \
+     d.created_at, d.updated_at";
+
+fn dossier_from_row(row: &AnyRow) -> Result<StoredDossier> {
+    let code: String = get(row, "code")?;
+    let agency: String = get(row, "agency_code")?;
+    Ok(StoredDossier {
+        id: get(row, "id")?,
+        tenant: get(row, "tenant_id")?,
+        code: DossierCode::parse(&code).map_err(|e| StoreError::Corrupt(format!("code: {e}")))?,
+        procedure_code: get(row, "procedure_code")?,
+        agency: AgencyCode::new(agency)
+            .map_err(|e| StoreError::Corrupt(format!("agency_code: {e}")))?,
+        channel: get_name(row, "channel")?,
+        applicant: get_json(row, "applicant")?,
+        form: get_json(row, "form")?,
+        state: get_json(row, "state")?,
+        priority: get_bool(row, "priority")?,
+        version: get_u64(row, "version")?,
+        last_seq: get_u64(row, "last_seq")?,
+        created_at: get_time(row, "created_at")?,
+        updated_at: get_time(row, "updated_at")?,
+    })
+}
+
+/// Takes the next number of the agency's daily counter. The upsert locks
+/// the counter row until the transaction ends, so concurrent transactions
+/// (on any host sharing the database) get consecutive numbers.
+async fn allocate_code(
+    conn: &mut AnyConnection,
+    tenant: &str,
+    agency: &AgencyCode,
+    date: crate::domain::time::Date,
+) -> Result<DossierCode> {
+    let prefix = DossierCode::daily_prefix(agency, date);
+    let counter: i64 = sqlx::query_scalar(
+        "INSERT INTO dossier_counters (tenant_id, prefix, last_counter) VALUES ($1, $2, 1) \
+         ON CONFLICT (tenant_id, prefix) \
+         DO UPDATE SET last_counter = dossier_counters.last_counter + 1 \
+         RETURNING last_counter",
+    )
+    .bind(tenant)
+    .bind(&prefix)
+    .fetch_one(conn)
+    .await?;
+    let counter = u32::try_from(counter)
+        .map_err(|_| StoreError::Corrupt(format!("dossier counter {prefix}: {counter}")))?;
+    Ok(DossierCode::new(agency.clone(), date, counter)?)
+}
+
+async fn insert_dossier(
+    tx: &mut Tx,
+    tenant: &str,
+    new: &NewDossier,
+    change: &DossierChange,
+    snapshot: &Snapshot,
+) -> Result<ChainHead> {
+    let code = allocate_code(tx, tenant, &new.agency, new.code_date).await?;
+    let id = new_id();
+    let at = time_text(now());
+    let channel = match &snapshot.channel {
+        Some(channel) => channel.clone(),
+        None => name(&new.channel)?,
+    };
+    let sql = format!(
+        "INSERT INTO dossiers (id, tenant_id, code, procedure_code, agency_code, channel, \
+         applicant_id, applicant, form, priority, version, last_seq, audit_head, created_at, \
+         updated_at, {}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 1, 0, $11, $12, $12, \
+         $13, $14, $15, $16, $17, $18, $19, $20, $21, $22)",
+        SNAPSHOT_COLUMNS.join(", ")
+    );
+    let query = sqlx::query(&sql)
+        .bind(&id)
+        .bind(tenant)
+        .bind(code.to_string())
+        .bind(&new.procedure_code)
+        .bind(new.agency.as_str())
+        .bind(channel)
+        .bind(&new.applicant.id)
+        .bind(to_json(&new.applicant)?)
+        .bind(to_json(&new.form)?)
+        .bind(i64::from(change.priority.unwrap_or(false)))
+        .bind(GENESIS)
+        .bind(at);
+    snapshot.bind(query).execute(&mut **tx).await?;
+    Ok(ChainHead {
+        id,
+        code: code.to_string(),
+        last_seq: 0,
+        audit_head: GENESIS.to_owned(),
+    })
+}
+
+/// Applies the change to the dossier row if nobody changed it since
+/// `expected_version`; the update also locks the row until commit.
+async fn update_dossier(
+    tx: &mut Tx,
+    tenant: &str,
+    code: &DossierCode,
+    expected_version: u64,
+    change: &DossierChange,
+    snapshot: &Snapshot,
+) -> Result<ChainHead> {
+    let assignments = SNAPSHOT_COLUMNS
+        .iter()
+        .enumerate()
+        .map(|(i, column)| format!("{column} = ${}", i + 1))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let sql = format!(
+        "UPDATE dossiers SET {assignments}, channel = COALESCE($11, channel), \
+         form = COALESCE($12, form), priority = COALESCE($13, priority), \
+         version = version + 1, updated_at = $14 \
+         WHERE tenant_id = $15 AND code = $16 AND version = $17 \
+         RETURNING id, code, last_seq, audit_head"
+    );
+    let form = change.form.as_ref().map(to_json).transpose()?;
+    let row = snapshot
+        .bind(sqlx::query(&sql))
+        .bind(snapshot.channel.as_deref())
+        .bind(form)
+        .bind(change.priority.map(i64::from))
+        .bind(time_text(now()))
+        .bind(tenant)
+        .bind(code.to_string())
+        .bind(int(expected_version)?)
+        .fetch_optional(&mut **tx)
+        .await?;
+    if let Some(row) = row {
+        return Ok(ChainHead {
+            id: get(&row, "id")?,
+            code: get(&row, "code")?,
+            last_seq: get_u64(&row, "last_seq")?,
+            audit_head: get(&row, "audit_head")?,
+        });
+    }
+    let actual: Option<i64> =
+        sqlx::query_scalar("SELECT version FROM dossiers WHERE tenant_id = $1 AND code = $2")
+            .bind(tenant)
+            .bind(code.to_string())
+            .fetch_optional(&mut **tx)
+            .await?;
+    match actual {
+        None => Err(StoreError::NotFound(format!("dossier {code}"))),
+        Some(actual) => Err(StoreError::Conflict {
+            expected: expected_version,
+            actual: u64::try_from(actual).unwrap_or_default(),
+        }),
+    }
+}
+
+async fn load(conn: &mut AnyConnection, tenant: &str, id: &str) -> Result<StoredDossier> {
+    let row = sqlx::query(&format!(
+        "SELECT {DOSSIER_COLUMNS} FROM dossiers d WHERE d.tenant_id = $1 AND d.id = $2"
+    ))
+    .bind(tenant)
+    .bind(id)
+    .fetch_one(conn)
+    .await?;
+    dossier_from_row(&row)
+}
+
+/// The internal id of the dossier `code` of `tenant`, or NotFound.
+pub(super) async fn dossier_id(db: &Db, tenant: &str, code: &DossierCode) -> Result<String> {
+    sqlx::query_scalar("SELECT id FROM dossiers WHERE tenant_id = $1 AND code = $2")
+        .bind(tenant)
+        .bind(code.to_string())
+        .fetch_optional(&db.pool)
+        .await?
+        .ok_or_else(|| StoreError::NotFound(format!("dossier {code}")))
+}
+
+/// The opaque keyset cursor: the last row's sort key, hex-encoded.
+fn encode_cursor(dossier: &StoredDossier) -> String {
+    hex::encode(format!("{}\n{}", time_text(dossier.created_at), dossier.id))
+}
+
+fn decode_cursor(cursor: &str) -> Result<(String, String)> {
+    let invalid = || StoreError::Invalid(format!("bad page cursor {cursor:?}"));
+    let bytes = hex::decode(cursor).map_err(|_| invalid())?;
+    let text = String::from_utf8(bytes).map_err(|_| invalid())?;
+    let (at, id) = text.split_once('\n').ok_or_else(invalid)?;
+    super::rows::parse_time(at, "cursor").map_err(|_| invalid())?;
+    Ok((at.to_owned(), id.to_owned()))
+}
+
+/// A value bound to a dynamically built `WHERE`.
+enum Arg {
+    Text(String),
+    Int(i64),
+}
+
+/// `WHERE` clauses joined by `AND`, with `?` in each clause replaced by the
+/// next `$N`.
+#[derive(Default)]
+struct Conditions {
+    clauses: Vec<String>,
+    args: Vec<Arg>,
+}
+
+impl Conditions {
+    fn push<const N: usize>(&mut self, clause: &str, args: [Arg; N]) {
+        debug_assert_eq!(clause.matches('?').count(), N);
+        let mut args = args.into_iter();
+        let mut text = String::new();
+        for (i, piece) in clause.split('?').enumerate() {
+            if i > 0
+                && let Some(arg) = args.next()
+            {
+                self.args.push(arg);
+                text.push_str(&format!("${}", self.args.len()));
+            }
+            text.push_str(piece);
+        }
+        self.clauses.push(text);
+    }
+}
+
+fn conditions(
+    tenant: &str,
+    filter: &DossierFilter,
+    after: Option<(String, String)>,
+) -> Result<Conditions> {
+    let mut c = Conditions::default();
+    c.push("d.tenant_id = ?", [Arg::Text(tenant.to_owned())]);
+    if let Some(status) = filter.national_status {
+        c.push("d.national_status = ?", [Arg::Int(i64::from(status))]);
+    }
+    if let Some(stage) = &filter.stage {
+        c.push("d.stage = ?", [Arg::Text(name(stage)?)]);
+    }
+    if let Some(procedure) = &filter.procedure_code {
+        c.push("d.procedure_code = ?", [Arg::Text(procedure.clone())]);
+    }
+    if let Some(agency) = &filter.agency {
+        c.push("d.agency_code = ?", [Arg::Text(agency.to_string())]);
+    }
+    if let Some(from) = filter.received_from {
+        c.push("d.received_at >= ?", [Arg::Text(time_text(from))]);
+    }
+    if let Some(before) = filter.received_before {
+        c.push("d.received_at < ?", [Arg::Text(time_text(before))]);
+    }
+    if let Some(as_of) = filter.overdue_as_of {
+        c.push(
+            "d.appointment_at IS NOT NULL AND (d.finished_at > d.appointment_at \
+             OR d.supplementation_rounds > 1 \
+             OR (d.clock_running = 1 AND d.appointment_at < ?))",
+            [Arg::Text(time_text(as_of))],
+        );
+    }
+    if let Some((at, id)) = after {
+        c.push(
+            "(d.created_at < ? OR (d.created_at = ? AND d.id < ?))",
+            [Arg::Text(at.clone()), Arg::Text(at), Arg::Text(id)],
+        );
+    }
+    Ok(c)
+}
+
+const DEFAULT_PAGE: u32 = 50;
+const MAX_PAGE: u32 = 500;
+
+#[async_trait]
+impl DossierStore for Db {
+    async fn commit(&self, tenant: &str, change: DossierChange) -> Result<StoredDossier> {
+        let snapshot = Snapshot::of(&change.state)?;
+        let mut tx = self.begin_write().await?;
+        let head = match &change.target {
+            ChangeTarget::Create(new) => {
+                insert_dossier(&mut tx, tenant, new, &change, &snapshot).await?
+            }
+            ChangeTarget::Update {
+                code,
+                expected_version,
+            } => {
+                update_dossier(&mut tx, tenant, code, *expected_version, &change, &snapshot).await?
+            }
+        };
+        let seqs = events::append(&mut tx, tenant, &head, &change.events).await?;
+        attachments::write(&mut tx, tenant, &head.id, &change).await?;
+        outbox::enqueue(&mut tx, tenant, &head.id, &change.outbox, &seqs).await?;
+        let stored = load(&mut tx, tenant, &head.id).await?;
+        tx.commit().await?;
+        Ok(stored)
+    }
+
+    async fn dossier(&self, tenant: &str, code: &DossierCode) -> Result<Option<StoredDossier>> {
+        let row = sqlx::query(&format!(
+            "SELECT {DOSSIER_COLUMNS} FROM dossiers d WHERE d.tenant_id = $1 AND d.code = $2"
+        ))
+        .bind(tenant)
+        .bind(code.to_string())
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(|row| dossier_from_row(&row)).transpose()
+    }
+
+    async fn dossiers(
+        &self,
+        tenant: &str,
+        filter: &DossierFilter,
+        page: &PageRequest,
+    ) -> Result<Page<StoredDossier>> {
+        let limit = match page.limit {
+            0 => DEFAULT_PAGE,
+            n => n.min(MAX_PAGE),
+        };
+        let after = page.after.as_deref().map(decode_cursor).transpose()?;
+        let c = conditions(tenant, filter, after)?;
+        let sql = format!(
+            "SELECT {DOSSIER_COLUMNS} FROM dossiers d WHERE {} \
+             ORDER BY d.created_at DESC, d.id DESC LIMIT {}",
+            c.clauses.join(" AND "),
+            limit + 1
+        );
+        let mut query = sqlx::query(&sql);
+        for arg in c.args {
+            query = match arg {
+                Arg::Text(text) => query.bind(text),
+                Arg::Int(n) => query.bind(n),
+            };
+        }
+        let rows = query.fetch_all(&self.pool).await?;
+        let mut items = rows
+            .iter()
+            .map(dossier_from_row)
+            .collect::<Result<Vec<_>>>()?;
+        let next = if items.len() > limit as usize {
+            items.truncate(limit as usize);
+            items.last().map(encode_cursor)
+        } else {
+            None
+        };
+        Ok(Page { items, next })
+    }
+
+    async fn events(&self, tenant: &str, code: &DossierCode) -> Result<Vec<StoredEvent>> {
+        let id = dossier_id(self, tenant, code).await?;
+        events::stored_events(self, tenant, &id).await
+    }
+
+    async fn audit_trail(&self, tenant: &str, code: &DossierCode) -> Result<Vec<AuditEntry>> {
+        let id = dossier_id(self, tenant, code).await?;
+        events::audit_entries(self, tenant, &id, &code.to_string()).await
+    }
+
+    async fn verify_audit(&self, tenant: &str, scope: &AuditScope) -> Result<AuditReport> {
+        events::verify(self, tenant, scope).await
+    }
+
+    async fn fee_lines(&self, tenant: &str, code: &DossierCode) -> Result<Vec<StoredFeeLine>> {
+        let id = dossier_id(self, tenant, code).await?;
+        attachments::fee_lines(self, tenant, &id).await
+    }
+
+    async fn payments(&self, tenant: &str, code: &DossierCode) -> Result<Vec<StoredPayment>> {
+        let id = dossier_id(self, tenant, code).await?;
+        attachments::payments(self, tenant, &id).await
+    }
+
+    async fn documents(&self, tenant: &str, code: &DossierCode) -> Result<Vec<StoredDocument>> {
+        let id = dossier_id(self, tenant, code).await?;
+        attachments::documents(self, tenant, &id).await
+    }
+
+    async fn blob(&self, tenant: &str, digest: &str) -> Result<Option<Vec<u8>>> {
+        attachments::blob(self, tenant, digest).await
+    }
+
+    async fn notifications(
+        &self,
+        tenant: &str,
+        code: &DossierCode,
+    ) -> Result<Vec<StoredNotification>> {
+        let id = dossier_id(self, tenant, code).await?;
+        attachments::notifications(self, tenant, &id).await
+    }
+}

@@ -1,0 +1,264 @@
+//! The storage adapter: the [`crate::app::ports`] storage traits on SQLite or
+//! PostgreSQL through sqlx.
+//!
+//! One [`Db`] serves both backends through sqlx's `Any` driver, so every
+//! query is written once with `$N` placeholders (SQLite accepts them too) and
+//! only plain types cross the driver: integers as `i64`, times as ISO text in
+//! local civil time, JSON documents as text, blobs as bytes. The migrations
+//! differ per backend only in dialect (`migrations/{sqlite,postgres}`).
+//!
+//! # Concurrency and atomicity
+//! Every write that reads before it writes runs in one transaction opened by
+//! [`Db::begin_write`]. On SQLite that is `BEGIN IMMEDIATE` on a dedicated
+//! single-connection writer pool: the write lock is taken up front, so a
+//! transaction never fails with `SQLITE_BUSY` half-way after reading a stale
+//! snapshot (which the busy timeout does not retry), and writers queue fairly
+//! in the pool instead of spinning on the lock. Readers use a separate pool
+//! and, thanks to WAL, never block the writer. On PostgreSQL writes run at
+//! READ COMMITTED and serialise on the rows they update: the daily code
+//! counter (an upsert) and the dossier row (a version-checked update), so
+//! several hosts can share one database.
+//!
+//! # Layout
+//! - `rows`: conversions between rows and domain values.
+//! - `tenancy`, `catalog`: tenants, agencies, users, tokens; procedures and
+//!   calendars.
+//! - `dossiers`: the unit of work ([`DossierStore::commit`]) and listings,
+//!   with `events` (audit chain), `attachments` (fee lines, payments,
+//!   documents, notifications) and `outbox`.
+//! - `deployments`: plugin versions per tenant.
+//!
+//! [`DossierStore::commit`]: crate::app::ports::DossierStore::commit
+
+mod attachments;
+mod catalog;
+mod deployments;
+mod dossiers;
+mod events;
+mod outbox;
+mod rows;
+mod tenancy;
+
+use std::borrow::Cow;
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
+use sqlx::migrate::{Migration, MigrationType, Migrator};
+use sqlx::{Any, AnyPool, Executor, Transaction};
+use tracing::instrument;
+
+use crate::app::ports::StoreError;
+
+/// Which database a [`Db`] talks to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// A connected, migrated database. Cheap to clone (pools are shared).
+#[derive(Clone, Debug)]
+pub struct Db {
+    /// Reads (and, on PostgreSQL, writes too).
+    pool: AnyPool,
+    /// Write transactions. On SQLite a single connection, see the module doc.
+    writer: AnyPool,
+    backend: Backend,
+}
+
+/// Migrations, applied in order. Each version has one file per backend,
+/// `migrations/{sqlite,postgres}/<name>.sql`, embedded in the binary.
+macro_rules! migrations {
+    ($($version:literal => $name:literal),* $(,)?) => {
+        fn migration_files(backend: Backend) -> Vec<(i64, &'static str, &'static str)> {
+            match backend {
+                Backend::Sqlite => vec![$((
+                    $version,
+                    $name,
+                    include_str!(concat!("../../migrations/sqlite/", $name, ".sql")),
+                )),*],
+                Backend::Postgres => vec![$((
+                    $version,
+                    $name,
+                    include_str!(concat!("../../migrations/postgres/", $name, ".sql")),
+                )),*],
+            }
+        }
+    };
+}
+
+migrations! {
+    1 => "0001_dossier_core",
+}
+
+/// How long a SQLite connection waits for a lock held by another process
+/// (or a writer that has not reached `BEGIN IMMEDIATE` yet) before failing.
+const SQLITE_BUSY_TIMEOUT_MS: u32 = 10_000;
+
+impl Db {
+    /// Connects to `url` and applies pending migrations.
+    ///
+    /// - `sqlite://<path>`: the file (and its directory) is created if
+    ///   missing; WAL journal, foreign keys on, a busy timeout, full sync
+    ///   (a commit that returned is on disk).
+    /// - `postgres://...`: any libpq-style URL, e.g. with
+    ///   `?options=-c search_path=<schema>` to use a schema.
+    #[instrument(name = "motcua.storage.connect", skip_all, err)]
+    pub async fn connect(url: &str) -> Result<Db, StoreError> {
+        let db = Db::open(url).await?;
+        db.migrate().await?;
+        Ok(db)
+    }
+
+    /// Connects without migrating.
+    async fn open(url: &str) -> Result<Db, StoreError> {
+        sqlx::any::install_default_drivers();
+        if url.starts_with("sqlite:") {
+            Db::open_sqlite(url).await
+        } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+            let pool = AnyPoolOptions::new()
+                .max_connections(10)
+                .acquire_timeout(Duration::from_secs(30))
+                .connect(url)
+                .await?;
+            Ok(Db {
+                writer: pool.clone(),
+                pool,
+                backend: Backend::Postgres,
+            })
+        } else {
+            Err(StoreError::Database(
+                format!("unsupported database URL (want sqlite:// or postgres://): {url}").into(),
+            ))
+        }
+    }
+
+    async fn open_sqlite(url: &str) -> Result<Db, StoreError> {
+        let rest = url
+            .strip_prefix("sqlite://")
+            .or_else(|| url.strip_prefix("sqlite:"))
+            .unwrap_or(url);
+        let (path, query) = rest.split_once('?').unwrap_or((rest, ""));
+        if let Some(dir) = std::path::Path::new(path).parent()
+            && !dir.as_os_str().is_empty()
+        {
+            tokio::fs::create_dir_all(dir)
+                .await
+                .map_err(|e| StoreError::Database(Box::new(e)))?;
+        }
+        let url = if query.split('&').any(|p| p.starts_with("mode=")) {
+            url.to_owned()
+        } else if query.is_empty() {
+            format!("sqlite://{path}?mode=rwc")
+        } else {
+            format!("sqlite://{path}?{query}&mode=rwc")
+        };
+        let options = AnyConnectOptions::from_str(&url)?;
+        let pragmas = format!(
+            "PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON; \
+             PRAGMA synchronous = FULL; PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS};"
+        );
+        let pool_options = |max: u32| {
+            let pragmas = pragmas.clone();
+            AnyPoolOptions::new()
+                .max_connections(max)
+                .acquire_timeout(Duration::from_secs(60))
+                .after_connect(move |conn, _meta| {
+                    let pragmas = pragmas.clone();
+                    Box::pin(async move {
+                        conn.execute(pragmas.as_str()).await?;
+                        Ok(())
+                    })
+                })
+        };
+        // The writer connects first so the database file and WAL mode exist
+        // before readers open it.
+        let writer = pool_options(1).connect_with(options.clone()).await?;
+        let pool = pool_options(4).connect_with(options).await?;
+        Ok(Db {
+            pool,
+            writer,
+            backend: Backend::Sqlite,
+        })
+    }
+
+    /// Applies migrations not applied yet; running it again is a no-op.
+    /// On PostgreSQL sqlx takes an advisory lock, so hosts starting together
+    /// migrate once.
+    #[instrument(name = "motcua.storage.migrate", skip_all, err)]
+    pub async fn migrate(&self) -> Result<(), StoreError> {
+        let migrations = migration_files(self.backend)
+            .into_iter()
+            .map(|(version, name, sql)| {
+                Migration::new(
+                    version,
+                    Cow::Borrowed(name),
+                    MigrationType::Simple,
+                    Cow::Borrowed(sql),
+                    false,
+                )
+            })
+            .collect::<Vec<_>>();
+        let migrator = Migrator {
+            migrations: Cow::Owned(migrations),
+            ..Migrator::DEFAULT
+        };
+        migrator
+            .run(&self.writer)
+            .await
+            .map_err(|e| StoreError::Database(Box::new(e)))
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// The read pool, for maintenance commands and tests that need raw SQL.
+    /// Application code goes through the ports.
+    pub fn pool(&self) -> &AnyPool {
+        &self.pool
+    }
+
+    /// Closes both pools, waiting for connections in use to be returned.
+    pub async fn close(&self) {
+        self.writer.close().await;
+        self.pool.close().await;
+    }
+
+    /// Opens a write transaction (see the module doc for why it differs per
+    /// backend). Dropping it without `commit` rolls back.
+    pub(crate) async fn begin_write(&self) -> Result<Transaction<'static, Any>, sqlx::Error> {
+        match self.backend {
+            Backend::Sqlite => self.writer.begin_with("BEGIN IMMEDIATE").await,
+            Backend::Postgres => self.writer.begin().await,
+        }
+    }
+}
+
+impl From<sqlx::Error> for StoreError {
+    /// Unique and foreign-key violations become `Duplicate` and `NotFound`,
+    /// so callers can answer 409/404 without knowing the driver; the rest
+    /// stays a database error.
+    fn from(error: sqlx::Error) -> Self {
+        if let sqlx::Error::Database(db) = &error {
+            match db.kind() {
+                sqlx::error::ErrorKind::UniqueViolation => {
+                    return StoreError::Duplicate {
+                        what: db
+                            .constraint()
+                            .map_or_else(|| db.message().to_owned(), str::to_owned),
+                    };
+                }
+                sqlx::error::ErrorKind::ForeignKeyViolation => {
+                    return StoreError::NotFound(format!(
+                        "a referenced tenant, agency, user or dossier ({})",
+                        db.message()
+                    ));
+                }
+                _ => {}
+            }
+        }
+        StoreError::Database(Box::new(error))
+    }
+}

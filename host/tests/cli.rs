@@ -1,0 +1,132 @@
+//! The `motcua` command as an operator or vendor runs it.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn motcua(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_motcua"))
+        .args(args)
+        .env("RUST_LOG", "warn")
+        .output()
+        .expect("the motcua binary runs")
+}
+
+fn package(id: &str) -> PathBuf {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../target/plugins")
+        .join(id);
+    assert!(
+        dir.join("plugin.toml").is_file(),
+        "plugin package `{id}` is not built: run `cargo xtask plugins` (or `cargo xtask test`)"
+    );
+    dir
+}
+
+fn stdout(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+#[test]
+fn plugin_check_passes_a_shipped_plugin_with_a_line_per_golden_case() {
+    let dir = package("bac-ninh-fees");
+    let output = motcua(&["plugin", "check", dir.to_str().unwrap()]);
+    let text = stdout(&output);
+    assert!(output.status.success(), "{text}");
+    assert!(text.contains("motcua:plugin/fee-policy@0.1.0"), "{text}");
+    let cases = std::fs::read_dir(dir.join("golden"))
+        .unwrap()
+        .filter(|e| {
+            e.as_ref()
+                .unwrap()
+                .file_name()
+                .to_string_lossy()
+                .ends_with(".input.json")
+        })
+        .count();
+    assert_eq!(
+        text.lines().filter(|l| l.starts_with("PASS ")).count(),
+        cases,
+        "{text}"
+    );
+    assert!(
+        text.contains(&format!("golden: {cases} passed, 0 failed")),
+        "{text}"
+    );
+}
+
+#[test]
+fn plugin_check_accepts_a_bare_component_with_its_manifest() {
+    let dir = package("da-nang-initiatives");
+    let wasm = dir.join("da_nang_initiatives.wasm");
+    let manifest = dir.join("plugin.toml");
+    let output = motcua(&[
+        "plugin",
+        "check",
+        wasm.to_str().unwrap(),
+        "--manifest",
+        manifest.to_str().unwrap(),
+    ]);
+    assert!(output.status.success(), "{}", stdout(&output));
+}
+
+#[test]
+fn plugin_check_fails_when_a_golden_case_disagrees() {
+    let scratch = tempfile::tempdir().unwrap();
+    let dir = package("bac-ninh-fees");
+    for name in ["plugin.toml", "bac_ninh_fees.wasm"] {
+        std::fs::copy(dir.join(name), scratch.path().join(name)).unwrap();
+    }
+    let golden = scratch.path().join("golden");
+    std::fs::create_dir(&golden).unwrap();
+    std::fs::copy(
+        dir.join("golden/construction-permit-counter.input.json"),
+        golden.join("counter.input.json"),
+    )
+    .unwrap();
+    // The expectation of the online case cannot hold for the counter input.
+    std::fs::copy(
+        dir.join("golden/construction-permit-online-half.expected.json"),
+        golden.join("counter.expected.json"),
+    )
+    .unwrap();
+    let output = motcua(&["plugin", "check", scratch.path().to_str().unwrap()]);
+    let text = stdout(&output);
+    assert!(!output.status.success(), "{text}");
+    assert!(text.contains("FAIL  counter: differs at $.ok"), "{text}");
+    assert!(text.contains("golden: 0 passed, 1 failed"), "{text}");
+}
+
+#[test]
+fn plugin_check_refuses_a_component_claiming_the_wrong_world() {
+    let output = motcua(&["plugin", "check", package("wrong-world").to_str().unwrap()]);
+    let text = stdout(&output);
+    assert!(!output.status.success(), "{text}");
+    assert!(text.contains("FAIL  load:"), "{text}");
+    assert!(text.contains("motcua:plugin/fee-policy@0.1.0"), "{text}");
+}
+
+#[test]
+fn plugin_bench_prints_the_per_call_and_fuel_figures() {
+    let dir = package("bac-ninh-fees");
+    let output = motcua(&["plugin", "bench", dir.to_str().unwrap(), "--calls", "50"]);
+    let text = stdout(&output);
+    assert!(output.status.success(), "{text}");
+    let figure = |name: &str| -> f64 {
+        let line = text
+            .lines()
+            .find(|l| l.starts_with(name))
+            .unwrap_or_else(|| panic!("no `{name}` in {text}"));
+        line[name.len()..]
+            .split_whitespace()
+            .next()
+            .unwrap()
+            .parse()
+            .unwrap()
+    };
+    assert!(figure("per-call-us:") > 0.0);
+    assert!(figure("reused-per-call-us:") > 0.0);
+    assert!(
+        figure("fuel-per-call:") > 100.0,
+        "a fee computation burns fuel"
+    );
+}

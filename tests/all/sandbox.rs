@@ -1,0 +1,193 @@
+//! A misbehaving plugin is stopped, reported with the limit it broke, and the
+//! host serves the next call normally. The `misbehaving` fixture picks its
+//! misbehaviour from the dossier's procedure code.
+
+use std::time::{Duration, Instant};
+
+use motcua::domain::dossier::Channel;
+use motcua::domain::fee::FeeLine;
+use motcua::plugin::{CallContext, Failure, Plugin, PluginError};
+use motcua_tests::{dossier, load, load_with};
+
+fn call(plugin: &Plugin, behaviour: &str) -> Result<Vec<FeeLine>, PluginError> {
+    plugin.fee_lines(
+        &CallContext::new("test"),
+        &dossier("test", behaviour, Channel::Counter),
+    )
+}
+
+fn reason(plugin: &Plugin, behaviour: &str) -> String {
+    let lines = call(plugin, behaviour).unwrap_or_else(|error| panic!("{behaviour}: {error}"));
+    lines[0]
+        .reason
+        .clone()
+        .expect("the probe reports in `reason`")
+}
+
+fn assert_serves_normally(plugin: &Plugin) {
+    let lines = call(plugin, "ok").expect("the next call succeeds");
+    assert_eq!(lines[0].amount_vnd, 10_000);
+}
+
+#[test]
+fn an_infinite_loop_is_stopped_by_the_deadline() {
+    let plugin = load_with("misbehaving", |m| {
+        m.limits.fuel = 100_000_000_000;
+        m.limits.deadline = Duration::from_millis(100);
+    });
+    let started = Instant::now();
+    let error = call(&plugin, "loop").unwrap_err();
+    assert!(
+        matches!(error.failure, Failure::DeadlineExceeded { limit } if limit == Duration::from_millis(100)),
+        "{error}"
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "stopped promptly"
+    );
+    assert_eq!(error.plugin, "misbehaving@0.1.0");
+    assert_eq!(error.call, "fee-policy.fee-lines");
+    assert_serves_normally(&plugin);
+}
+
+#[test]
+fn an_infinite_loop_is_stopped_by_fuel() {
+    let plugin = load_with("misbehaving", |m| {
+        m.limits.fuel = 5_000_000;
+        m.limits.deadline = Duration::from_secs(60);
+    });
+    let error = call(&plugin, "loop").unwrap_err();
+    assert!(
+        matches!(error.failure, Failure::OutOfFuel { limit: 5_000_000 }),
+        "{error}"
+    );
+    assert_serves_normally(&plugin);
+}
+
+#[test]
+fn a_memory_bomb_is_stopped_at_the_memory_limit() {
+    let plugin = load("misbehaving");
+    let error = call(&plugin, "memory-bomb").unwrap_err();
+    assert!(
+        matches!(error.failure, Failure::MemoryExceeded { limit_bytes } if limit_bytes == 32 << 20),
+        "{error}"
+    );
+    assert_serves_normally(&plugin);
+}
+
+#[test]
+fn a_panic_is_a_trap_that_carries_the_panic_message() {
+    let plugin = load("misbehaving");
+    let error = call(&plugin, "panic").unwrap_err();
+    let Failure::Trapped { message } = &error.failure else {
+        panic!("expected a trap, got {error}");
+    };
+    assert!(message.contains("panics on purpose"), "{message}");
+    assert!(error.failure.is_misbehaviour());
+    assert_serves_normally(&plugin);
+}
+
+#[test]
+fn a_plugin_cannot_open_host_files_outside_its_data_directory() {
+    let plugin = load("misbehaving");
+    let report = reason(&plugin, "read-outside");
+    for path in ["/etc/passwd", "../plugin.toml", "/data/../plugin.toml"] {
+        let attempt = report
+            .split("; ")
+            .find(|line| line.starts_with(&format!("{path}:")))
+            .unwrap_or_else(|| panic!("{path} missing from {report}"));
+        assert!(attempt.contains("failed"), "{attempt}");
+    }
+}
+
+#[test]
+fn a_plugin_reads_its_own_data_directory() {
+    let plugin = load("misbehaving");
+    let content = reason(&plugin, "read-inside");
+    let expected =
+        std::fs::read_to_string(motcua_tests::package("misbehaving").join("data/inside.txt"))
+            .unwrap();
+    assert_eq!(content, expected);
+}
+
+#[test]
+fn a_plugin_sees_no_environment_variables() {
+    // The host process has HOME and PATH; the plugin must see neither.
+    assert!(std::env::var("PATH").is_ok());
+    let plugin = load("misbehaving");
+    let report = reason(&plugin, "env");
+    assert!(report.starts_with("vars: 0;"), "{report}");
+    assert!(report.contains("NotPresent"), "{report}");
+}
+
+#[test]
+fn a_fee_policy_sees_a_stopped_clock_so_its_decisions_replay() {
+    let plugin = load("misbehaving");
+    assert_eq!(reason(&plugin, "clock"), "0");
+}
+
+#[test]
+fn an_oversized_output_is_refused() {
+    let plugin = load("misbehaving");
+    let error = call(&plugin, "huge-output").unwrap_err();
+    match &error.failure {
+        Failure::OutputTooLarge { size, limit } => {
+            assert_eq!(*limit, 64 * 1024);
+            assert!(size > limit);
+        }
+        // 100,000 long lines may also exhaust the 32 MiB memory cap first.
+        Failure::MemoryExceeded { .. } => {}
+        other => panic!("expected the output to be refused, got {other}"),
+    }
+    assert_serves_normally(&plugin);
+}
+
+#[test]
+fn failures_are_counted_and_the_host_keeps_serving_after_each() {
+    let plugin = load_with("misbehaving", |m| {
+        m.limits.deadline = Duration::from_millis(200);
+    });
+    for behaviour in ["loop", "memory-bomb", "panic", "spin-fuel"] {
+        let error = call(&plugin, behaviour).unwrap_err();
+        assert!(error.failure.is_misbehaviour(), "{behaviour}: {error}");
+        assert_serves_normally(&plugin);
+    }
+    let stats = plugin.stats();
+    assert_eq!(stats.failed, 4);
+    assert_eq!(stats.succeeded, 4);
+}
+
+#[test]
+fn an_unknown_procedure_is_a_refusal_not_a_failure() {
+    let plugin = load("misbehaving");
+    let error = call(&plugin, "no-such-procedure").unwrap_err();
+    let refusal = error.refusal().expect("a refusal");
+    assert_eq!(refusal.code, "procedure-not-served");
+    assert!(!error.failure.is_misbehaviour());
+}
+
+#[test]
+fn concurrent_calls_each_get_their_own_sandbox() {
+    let plugin = load("misbehaving");
+    std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..8)
+            .map(|worker| {
+                let plugin = plugin.clone();
+                scope.spawn(move || {
+                    for i in 0..25 {
+                        // Interleave failures with successes on every thread.
+                        if (worker + i) % 5 == 0 {
+                            assert!(call(&plugin, "panic").is_err());
+                        } else {
+                            assert_eq!(call(&plugin, "ok").unwrap()[0].amount_vnd, 10_000);
+                        }
+                    }
+                })
+            })
+            .collect();
+        for worker in workers {
+            worker.join().expect("no worker panicked");
+        }
+    });
+    assert_eq!(plugin.stats().calls, 200);
+}

@@ -1,0 +1,484 @@
+//! A real motcua server for the HTTP suite: assembled by
+//! [`motcua::cli::wiring::assemble`] (the same wiring as `motcua serve`) on a
+//! test database, seeded with the demo tenants ([`motcua::seed::seed_demo`]),
+//! serving on a loopback port, and a small client that speaks its API.
+//!
+//! Each test gets a [`TestEnv`]: its own plugins directory (copies of the
+//! built packages in `target/plugins`, so a test can add or edit one) and
+//! data directory, whose `cache` is the compiled-plugin cache shared by the
+//! whole suite (`target/motcua-test-cache`), so components compile once.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+use std::time::Duration;
+
+use motcua::cli::wiring::{Options, assemble};
+use motcua::seed::{CredentialMap, seed_demo};
+use motcua::storage::Db;
+use reqwest::header::{AUTHORIZATION, CONTENT_TYPE, HeaderMap};
+use reqwest::{Method, RequestBuilder, StatusCode};
+use serde_json::{Value, json};
+use tempfile::TempDir;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+use crate::db::TestDb;
+use crate::{package, workspace_root};
+
+/// The plugins every demo tenant runs.
+pub const STANDARD_PLUGINS: [&str; 4] = [
+    "bac-ninh-fees",
+    "da-nang-initiatives",
+    "vinh-phuc-forms",
+    "population-connector",
+];
+
+/// A test's directories and database: what a host is (re)started from.
+pub struct TestEnv {
+    pub db: TestDb,
+    plugins: TempDir,
+    data: TempDir,
+    logins: OnceLock<CredentialMap>,
+}
+
+impl TestEnv {
+    /// The standard plugins on `db`.
+    pub fn new(db: &TestDb) -> TestEnv {
+        let plugins = tempfile::tempdir().expect("temporary plugins directory");
+        for id in STANDARD_PLUGINS {
+            copy_dir(&package(id), &plugins.path().join(id));
+        }
+        let data = tempfile::tempdir().expect("temporary data directory");
+        let cache = workspace_root().join("target/motcua-test-cache");
+        std::fs::create_dir_all(&cache).expect("create the shared plugin cache");
+        link_dir(&cache, &data.path().join("cache"));
+        TestEnv {
+            db: db.clone(),
+            plugins,
+            data,
+            logins: OnceLock::new(),
+        }
+    }
+
+    /// Where the host reads plugin packages: add or edit packages here
+    /// before [`TestEnv::start`].
+    pub fn plugins_dir(&self) -> &Path {
+        self.plugins.path()
+    }
+
+    pub fn data_dir(&self) -> &Path {
+        self.data.path()
+    }
+
+    /// Copies the built package `id` into this test's plugins directory as
+    /// `dir_name`, letting `edit` rewrite its manifest text.
+    pub fn add_package(&self, id: &str, dir_name: &str, edit: impl FnOnce(String) -> String) {
+        let target = self.plugins_dir().join(dir_name);
+        copy_dir(&package(id), &target);
+        let manifest = target.join("plugin.toml");
+        let text = std::fs::read_to_string(&manifest).expect("read the manifest");
+        std::fs::write(&manifest, edit(text)).expect("write the manifest");
+    }
+
+    pub fn options(&self) -> Options {
+        Options {
+            database_url: self.db.url.clone(),
+            plugins_dir: self.plugins_dir().to_path_buf(),
+            data_dir: self.data_dir().to_path_buf(),
+            max_concurrent_calls: 16,
+        }
+    }
+
+    /// Assembles a host and serves it on a loopback port. The first start
+    /// seeds the demo tenants; later ones (restarts) keep the data and the
+    /// tokens as they are.
+    pub async fn start(&self) -> Server {
+        let assembled = assemble(&self.options())
+            .await
+            .unwrap_or_else(|error| panic!("assembling the host: {error:#}"));
+        let failures = assembled.deployment.failures.len();
+        assert_eq!(failures, 0, "every plugin package of the test deploys");
+        if self.logins.get().is_none() {
+            let credentials = seed_demo(&assembled.db, self.data_dir())
+                .await
+                .unwrap_or_else(|error| panic!("seeding the demo tenants: {error:#}"));
+            let _ = self.logins.set(credentials.logins);
+        }
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind a loopback port");
+        let addr = listener.local_addr().expect("the bound address");
+        let (stop, stopped) = oneshot::channel::<()>();
+        let task = tokio::spawn(motcua::http::serve(listener, assembled.state, async {
+            let _ = stopped.await;
+        }));
+        let client = reqwest::Client::builder()
+            .no_proxy()
+            .timeout(Duration::from_secs(60))
+            .build()
+            .expect("HTTP client");
+        let server = Server {
+            base: format!("http://{addr}"),
+            addr,
+            client,
+            logins: self.logins.get().expect("seeded").clone(),
+            db: assembled.db,
+            stop: Some(stop),
+            task: Some(task),
+        };
+        let health = server
+            .client
+            .get(format!("{}/healthz", server.base))
+            .send()
+            .await
+            .expect("the server answers");
+        assert_eq!(health.status(), StatusCode::OK, "GET /healthz");
+        server
+    }
+}
+
+/// A running host.
+pub struct Server {
+    pub addr: SocketAddr,
+    /// `http://127.0.0.1:<port>`.
+    pub base: String,
+    /// One client (connection pool) for every request of the test.
+    pub client: reqwest::Client,
+    /// The demo tokens: tenant → role → credential.
+    pub logins: CredentialMap,
+    /// The host's own database handle (raw SQL through `db.pool()`).
+    pub db: Db,
+    stop: Option<oneshot::Sender<()>>,
+    task: Option<JoinHandle<std::io::Result<()>>>,
+}
+
+impl Server {
+    /// The demo token of `role` (`citizen`, `officer`, `tenant_admin`) in
+    /// `tenant`.
+    pub fn token(&self, tenant: &str, role: &str) -> String {
+        self.logins
+            .0
+            .get(tenant)
+            .and_then(|roles| roles.get(role))
+            .unwrap_or_else(|| panic!("no demo login for {role} of {tenant}"))
+            .token
+            .clone()
+    }
+
+    /// The agency of the demo officer of `tenant`.
+    pub fn officer_agency(&self, tenant: &str) -> String {
+        self.logins.0[tenant]["officer"]
+            .agency
+            .clone()
+            .expect("demo officers have an agency")
+    }
+
+    /// The API of `tenant` as the demo user of `role` there.
+    pub fn api(&self, tenant: &str, role: &str) -> Api {
+        self.api_with(tenant, Some(self.token(tenant, role)))
+    }
+
+    /// The API of `tenant` with any token (or none).
+    pub fn api_with(&self, tenant: &str, token: Option<String>) -> Api {
+        Api {
+            client: self.client.clone(),
+            root: format!("{}/api/v1/tenants/{tenant}", self.base),
+            token,
+        }
+    }
+
+    /// Graceful shutdown: stop accepting, finish in-flight requests, close
+    /// the database.
+    pub async fn stop(mut self) {
+        self.shutdown().await;
+    }
+
+    /// The host dies without a graceful shutdown (as on a crash or
+    /// `kill -9`): the server task is aborted and its database handle
+    /// dropped without closing.
+    pub async fn kill(mut self) {
+        if let Some(task) = self.task.take() {
+            task.abort();
+            let _ = task.await;
+        }
+    }
+
+    async fn shutdown(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(task) = self.task.take() {
+            tokio::time::timeout(Duration::from_secs(30), task)
+                .await
+                .expect("the server stops within 30 s")
+                .expect("the server task does not panic")
+                .expect("the server ends without an I/O error");
+        }
+        self.db.close().await;
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        // A test that panicked: let the server go with its runtime.
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
+}
+
+/// A tenant's API as one caller.
+#[derive(Clone)]
+pub struct Api {
+    client: reqwest::Client,
+    /// `http://.../api/v1/tenants/<tenant>`.
+    root: String,
+    token: Option<String>,
+}
+
+/// A response, read in full.
+#[derive(Debug)]
+pub struct Reply {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub bytes: Vec<u8>,
+}
+
+impl Reply {
+    /// The body as JSON (panics, showing the body, if it is not).
+    pub fn json(&self) -> Value {
+        serde_json::from_slice(&self.bytes).unwrap_or_else(|error| {
+            panic!(
+                "the {} response is not JSON ({error}): {}",
+                self.status,
+                String::from_utf8_lossy(&self.bytes)
+            )
+        })
+    }
+
+    /// Asserts the status and returns the JSON body.
+    #[track_caller]
+    pub fn expect(&self, status: u16) -> Value {
+        assert_eq!(
+            self.status.as_u16(),
+            status,
+            "unexpected status; body: {}",
+            String::from_utf8_lossy(&self.bytes)
+        );
+        if self.bytes.is_empty() {
+            Value::Null
+        } else {
+            self.json()
+        }
+    }
+
+    /// Asserts an error response: its status, its `code`, and the one
+    /// error shape (`code`, `message`, `fields`). Returns the body.
+    #[track_caller]
+    pub fn expect_error(&self, status: u16, code: &str) -> Value {
+        let body = self.expect(status);
+        assert_eq!(body["code"], code, "error code; body: {body}");
+        assert!(
+            body["message"].is_string(),
+            "an error has a message: {body}"
+        );
+        assert!(body["fields"].is_array(), "an error has fields: {body}");
+        body
+    }
+
+    pub fn content_type(&self) -> Option<&str> {
+        self.headers.get(CONTENT_TYPE).and_then(|v| v.to_str().ok())
+    }
+}
+
+impl Api {
+    /// A request to `path` under the tenant root (e.g. `/dossiers`), with
+    /// the caller's token.
+    pub fn request(&self, method: Method, path: &str) -> RequestBuilder {
+        let builder = self.client.request(method, format!("{}{path}", self.root));
+        match &self.token {
+            Some(token) => builder.header(AUTHORIZATION, format!("Bearer {token}")),
+            None => builder,
+        }
+    }
+
+    pub async fn send(&self, builder: RequestBuilder) -> Reply {
+        let response = builder
+            .send()
+            .await
+            .expect("the request reaches the server");
+        let status = response.status();
+        let headers = response.headers().clone();
+        let bytes = response.bytes().await.expect("the response body").to_vec();
+        Reply {
+            status,
+            headers,
+            bytes,
+        }
+    }
+
+    pub async fn get(&self, path: &str) -> Reply {
+        self.send(self.request(Method::GET, path)).await
+    }
+
+    pub async fn post(&self, path: &str, body: &Value) -> Reply {
+        self.send(self.request(Method::POST, path).json(body)).await
+    }
+
+    pub async fn put(&self, path: &str, body: &Value) -> Reply {
+        self.send(self.request(Method::PUT, path).json(body)).await
+    }
+
+    /// `POST /dossiers`.
+    pub async fn submit(&self, body: &Value) -> Reply {
+        self.post("/dossiers", body).await
+    }
+
+    /// `POST /dossiers/{code}/transitions`.
+    pub async fn act(&self, code: &str, action: &Value) -> Reply {
+        self.post(&format!("/dossiers/{code}/transitions"), action)
+            .await
+    }
+
+    /// `POST /dossiers/{code}/transitions`, which must succeed; the details.
+    pub async fn act_ok(&self, code: &str, action: Value) -> Value {
+        let reply = self.act(code, &action).await;
+        assert_eq!(
+            reply.status,
+            StatusCode::OK,
+            "{action} on {code}: {}",
+            String::from_utf8_lossy(&reply.bytes)
+        );
+        reply.json()
+    }
+
+    /// `GET /dossiers/{code}`, which must succeed.
+    pub async fn dossier(&self, code: &str) -> Value {
+        self.get(&format!("/dossiers/{code}")).await.expect(200)
+    }
+
+    /// `GET /dossiers/{code}/events`, which must succeed.
+    pub async fn events(&self, code: &str) -> Vec<Value> {
+        let body = self
+            .get(&format!("/dossiers/{code}/events"))
+            .await
+            .expect(200);
+        let items = body.get("items").cloned().unwrap_or(body);
+        items.as_array().cloned().expect("events are a list")
+    }
+
+    /// Every dossier of a listing (`query` like `status=2&` or empty),
+    /// following `next` with pages of `limit`.
+    pub async fn list_all(&self, query: &str, limit: u32) -> Vec<Value> {
+        let mut items = Vec::new();
+        let mut after: Option<String> = None;
+        for _ in 0..10_000 {
+            let mut path = format!("/dossiers?{query}limit={limit}");
+            if let Some(cursor) = &after {
+                path.push_str("&after=");
+                path.push_str(&urlencode(cursor));
+            }
+            let page = self.get(&path).await.expect(200);
+            let batch = page["items"].as_array().expect("a page has items");
+            assert!(
+                batch.len() <= limit as usize,
+                "a page holds at most `limit` items"
+            );
+            items.extend(batch.iter().cloned());
+            match page["next"].as_str() {
+                Some(next) => after = Some(next.to_owned()),
+                None => return items,
+            }
+        }
+        panic!("the listing never ended");
+    }
+
+    /// The codes of every dossier of the tenant.
+    pub async fn all_codes(&self) -> Vec<String> {
+        self.list_all("", 500)
+            .await
+            .iter()
+            .map(|d| d["code"].as_str().expect("a dossier has a code").to_owned())
+            .collect()
+    }
+}
+
+/// A citizen applicant as the API takes it.
+pub fn applicant(id: &str, full_name: &str) -> Value {
+    json!({
+        "kind": "citizen",
+        "id": id,
+        "full_name": full_name,
+        "birth_date": null,
+        "phone": null,
+        "email": null,
+        "groups": [],
+    })
+}
+
+/// A `POST /dossiers` body.
+pub fn submission(
+    procedure: &str,
+    agency: &str,
+    channel: &str,
+    applicant: Value,
+    form: Value,
+) -> Value {
+    json!({
+        "procedure_code": procedure,
+        "agency": agency,
+        "channel": channel,
+        "applicant": applicant,
+        "form": form,
+    })
+}
+
+/// A text form entry.
+pub fn text(field: &str, value: &str) -> Value {
+    json!({ "field": field, "value": { "text": value } })
+}
+
+/// A date form entry (`YYYY-MM-DD`).
+pub fn date(field: &str, value: &str) -> Value {
+    json!({ "field": field, "value": { "date": value } })
+}
+
+/// Percent-encodes a query value.
+pub fn urlencode(value: &str) -> String {
+    let mut out = String::new();
+    for byte in value.bytes() {
+        match byte {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                out.push(byte as char)
+            }
+            other => out.push_str(&format!("%{other:02X}")),
+        }
+    }
+    out
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap_or_else(|e| panic!("create {}: {e}", to.display()));
+    for entry in std::fs::read_dir(from).unwrap_or_else(|e| panic!("read {}: {e}", from.display()))
+    {
+        let entry = entry.expect("a directory entry");
+        let target = to.join(entry.file_name());
+        if entry.file_type().expect("file type").is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target)
+                .unwrap_or_else(|e| panic!("copy {}: {e}", entry.path().display()));
+        }
+    }
+}
+
+#[cfg(unix)]
+fn link_dir(target: &Path, link: &PathBuf) {
+    std::os::unix::fs::symlink(target, link).expect("link the shared plugin cache");
+}
+
+#[cfg(not(unix))]
+fn link_dir(_target: &Path, link: &PathBuf) {
+    std::fs::create_dir_all(link).expect("create the plugin cache");
+}
