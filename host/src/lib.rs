@@ -6,8 +6,13 @@
 //! - [`domain`] (crate `motcua-domain`): the pure core, no I/O.
 //! - [`app`]: use cases and the ports adapters implement.
 //! - [`plugin`]: the plugin runtime (wasmtime); WIT types stay inside it.
+//! - [`storage`]: the sqlx adapter (SQLite embedded, PostgreSQL for a platform).
 //! - [`http`]: the HTTP API (axum).
+//! - [`seed`]: the demo tenants, catalogs, calendars and users.
 //! - [`cli`]: the `motcua` command, where everything is wired together.
+//!
+//! Adapters (`plugin`, `storage`, `http`) depend on `app` and `domain`, never
+//! on each other; `cli::wiring` assembles them.
 
 pub use motcua_domain as domain;
 

@@ -42,6 +42,7 @@ on_both_backends!(
     identical_document_content_is_stored_once,
     tokens_are_found_by_hash_until_revoked,
     plugin_activation_and_rollback_walk_the_history,
+    concurrent_activations_from_two_hosts_leave_one_active_version,
     catalog_and_calendar_round_trip,
     payments_notifications_and_outbox_are_committed_with_the_dossier,
 );
@@ -261,10 +262,17 @@ async fn codes_count_per_agency_and_day_in_the_national_format(t: TestDb) {
 
 async fn two_hundred_concurrent_commits_get_two_hundred_distinct_codes(t: TestDb) {
     seed(&t.db, DA_NANG).await;
+    // Two handles on one database, as two host processes (replicas) would
+    // have: their writers contend for the same counter row.
+    let other_host = Db::connect(&t.url).await.unwrap();
     let at = datetime!(2025-11-03 08:00);
     let tasks: Vec<_> = (0..200)
-        .map(|_| {
-            let db = t.db.clone();
+        .map(|i| {
+            let db = if i % 2 == 0 {
+                t.db.clone()
+            } else {
+                other_host.clone()
+            };
             tokio::spawn(async move { db.commit(DA_NANG, received(at)).await })
         })
         .collect();
@@ -279,6 +287,7 @@ async fn two_hundred_concurrent_commits_get_two_hundred_distinct_codes(t: TestDb
     }
     assert_eq!(counters, (1..=200).collect::<BTreeSet<u32>>());
     assert_eq!(count(&t.db, "SELECT COUNT(*) FROM dossiers").await, 200);
+    other_host.close().await;
 }
 
 async fn a_commit_on_a_stale_version_is_a_conflict_and_changes_nothing(t: TestDb) {
@@ -703,6 +712,52 @@ async fn plugin_activation_and_rollback_walk_the_history(t: TestDb) {
         db.activate(BAC_NINH, "da-nang-fees", "2.0.0").await,
         Err(StoreError::NotFound(_))
     ));
+}
+
+async fn concurrent_activations_from_two_hosts_leave_one_active_version(t: TestDb) {
+    seed(&t.db, DA_NANG).await;
+    let versions = ["1.0.0", "1.1.0", "2.0.0"];
+    for version in versions {
+        let deployment = NewDeployment {
+            plugin_id: "fees".into(),
+            version: version.into(),
+            digest: "d".repeat(64),
+            package_path: format!("fees-{version}.tar.gz"),
+            deployed_by: "admin".into(),
+        };
+        t.db.record_deployment(DA_NANG, &deployment).await.unwrap();
+    }
+    let other_host = Db::connect(&t.url).await.unwrap();
+    let tasks: Vec<_> = (0..30)
+        .map(|i| {
+            let db = if i % 2 == 0 {
+                t.db.clone()
+            } else {
+                other_host.clone()
+            };
+            let version = versions[i % versions.len()];
+            tokio::spawn(async move {
+                if i % 5 == 4 {
+                    // A rollback may find nothing to go back to; that is
+                    // the only acceptable failure.
+                    match db.rollback(DA_NANG, "fees").await {
+                        Ok(_) | Err(StoreError::NotFound(_)) => Ok(()),
+                        Err(other) => Err(other),
+                    }
+                } else {
+                    db.activate(DA_NANG, "fees", version).await.map(|_| ())
+                }
+            })
+        })
+        .collect();
+    for task in tasks {
+        task.await
+            .unwrap()
+            .expect("no activation fails under contention");
+    }
+    let listed = t.db.deployments(DA_NANG, Some("fees")).await.unwrap();
+    assert_eq!(listed.iter().filter(|d| d.active).count(), 1);
+    other_host.close().await;
 }
 
 async fn catalog_and_calendar_round_trip(t: TestDb) {

@@ -87,6 +87,7 @@ impl TestEnv {
             plugins_dir: self.plugins_dir().to_path_buf(),
             data_dir: self.data_dir().to_path_buf(),
             max_concurrent_calls: 16,
+            clock: None,
         }
     }
 
@@ -97,8 +98,16 @@ impl TestEnv {
         let assembled = assemble(&self.options())
             .await
             .unwrap_or_else(|error| panic!("assembling the host: {error:#}"));
-        let failures = assembled.deployment.failures.len();
-        assert_eq!(failures, 0, "every plugin package of the test deploys");
+        let failures: Vec<String> = assembled
+            .deployment
+            .failures
+            .iter()
+            .map(|(path, error)| format!("{}: {error}", path.display()))
+            .collect();
+        assert!(
+            failures.is_empty(),
+            "every plugin package of the test deploys: {failures:?}"
+        );
         if self.logins.get().is_none() {
             let credentials = seed_demo(&assembled.db, self.data_dir())
                 .await
@@ -257,7 +266,8 @@ impl Reply {
         })
     }
 
-    /// Asserts the status and returns the JSON body.
+    /// Asserts the status and returns the JSON body (`null` for a
+    /// successful non-JSON body such as a document's bytes).
     #[track_caller]
     pub fn expect(&self, status: u16) -> Value {
         assert_eq!(
@@ -266,10 +276,11 @@ impl Reply {
             "unexpected status; body: {}",
             String::from_utf8_lossy(&self.bytes)
         );
-        if self.bytes.is_empty() {
-            Value::Null
-        } else {
+        let json = self.content_type().is_some_and(|t| t.contains("json"));
+        if json || (!self.bytes.is_empty() && !self.status.is_success()) {
             self.json()
+        } else {
+            Value::Null
         }
     }
 

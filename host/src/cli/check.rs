@@ -156,8 +156,11 @@ pub fn bench(args: BenchArgs) -> anyhow::Result<ExitCode> {
         report.reused_median_us
     );
     println!(
-        "fresh breakdown (medians, us): store {:.2}, instantiate {:.2}, call {:.2}",
-        report.store_median_us, report.instantiate_median_us, report.first_call_median_us
+        "fresh breakdown (medians, us): store {:.2}, instantiate {:.2}, first call {:.2}, teardown {:.2}",
+        report.store_median_us,
+        report.instantiate_median_us,
+        report.first_call_median_us,
+        report.teardown_median_us
     );
     Ok(ExitCode::SUCCESS)
 }

@@ -35,6 +35,7 @@ pub fn run(args: ServeArgs, demo: bool) -> anyhow::Result<ExitCode> {
         plugins_dir: args.plugins.clone(),
         data_dir: args.data_dir.clone(),
         max_concurrent_calls: args.max_concurrent_calls,
+        clock: None,
     };
     let runtime = tokio::runtime::Runtime::new()?;
     let assembled = runtime.block_on(wiring::assemble(&options))?;

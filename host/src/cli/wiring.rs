@@ -7,8 +7,9 @@ use std::sync::Arc;
 
 use anyhow::Context;
 
+use super::migrate::redacted;
 use crate::app::ports::{CatalogStore, DossierStore, TenantStore};
-use crate::app::service::{DossierService, SystemClock};
+use crate::app::service::{Clock, DossierService, SystemClock};
 use crate::http::AppState;
 use crate::plugin::deploy::Deployment;
 use crate::plugin::host::WasmPluginHost;
@@ -17,7 +18,7 @@ use crate::plugin::{PluginRuntime, RuntimeConfig};
 use crate::storage::Db;
 
 /// What a host is assembled from.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct Options {
     /// `sqlite://...` or `postgres://...`.
     pub database_url: String,
@@ -27,6 +28,8 @@ pub struct Options {
     pub data_dir: PathBuf,
     /// Plugin calls that may run at once (the instance pool's size).
     pub max_concurrent_calls: u32,
+    /// "Now" for the use cases; `None` is the system clock (tests pin it).
+    pub clock: Option<Arc<dyn Clock>>,
 }
 
 impl Options {
@@ -49,7 +52,7 @@ pub async fn assemble(options: &Options) -> anyhow::Result<Assembled> {
         .with_context(|| format!("creating the data directory {}", options.data_dir.display()))?;
     let db = Db::connect(&options.database_url)
         .await
-        .with_context(|| format!("opening the database {}", redact(&options.database_url)))?;
+        .with_context(|| format!("opening the database {}", redacted(&options.database_url)))?;
     let runtime = PluginRuntime::new(RuntimeConfig {
         max_concurrent_calls: options.max_concurrent_calls,
         cache_dir: Some(options.data_dir.join("cache")),
@@ -76,7 +79,10 @@ pub async fn assemble(options: &Options) -> anyhow::Result<Assembled> {
         store.clone() as Arc<dyn DossierStore>,
         store.clone() as Arc<dyn CatalogStore>,
         Arc::new(host),
-        Arc::new(SystemClock),
+        options
+            .clock
+            .clone()
+            .unwrap_or_else(|| Arc::new(SystemClock)),
     );
     let state = AppState {
         plugins: deployment.clone(),
@@ -89,39 +95,4 @@ pub async fn assemble(options: &Options) -> anyhow::Result<Assembled> {
         db,
         deployment,
     })
-}
-
-/// A database URL without its password, for messages.
-fn redact(url: &str) -> String {
-    match (url.find("://"), url.rfind('@')) {
-        (Some(scheme), Some(at)) if at > scheme => {
-            let credentials = &url[scheme + 3..at];
-            match credentials.split_once(':') {
-                Some((user, _)) => format!("{}{user}:***{}", &url[..scheme + 3], &url[at..]),
-                None => url.to_string(),
-            }
-        }
-        _ => url.to_string(),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::redact;
-
-    #[test]
-    fn passwords_are_not_shown_in_messages() {
-        assert_eq!(
-            redact("postgres://app:s3cret@db:5432/motcua"),
-            "postgres://app:***@db:5432/motcua"
-        );
-        assert_eq!(
-            redact("postgres://postgres@127.0.0.1/test"),
-            "postgres://postgres@127.0.0.1/test"
-        );
-        assert_eq!(
-            redact("sqlite://motcua-data/motcua.db"),
-            "sqlite://motcua-data/motcua.db"
-        );
-    }
 }

@@ -29,6 +29,8 @@ pub struct BenchReport {
     pub store_median_us: f64,
     pub instantiate_median_us: f64,
     pub first_call_median_us: f64,
+    /// Dropping the store: the instance goes back to the pool, memory reset.
+    pub teardown_median_us: f64,
     pub fuel_per_call: u64,
 }
 
@@ -86,7 +88,8 @@ pub fn run(plugin: &Plugin, case: Option<&str>, calls: usize) -> Result<BenchRep
     let fuel_per_call = (after.fuel_consumed - before.fuel_consumed) / calls as u64;
 
     let wit_dossier = convert::dossier_view(&dossier);
-    let (mut store_t, mut inst_t, mut first_t) = (Vec::new(), Vec::new(), Vec::new());
+    let (mut store_t, mut inst_t, mut first_t, mut drop_t) =
+        (Vec::new(), Vec::new(), Vec::new(), Vec::new());
     for _ in 0..calls {
         let started = Instant::now();
         let mut store = plugin
@@ -99,6 +102,8 @@ pub fn run(plugin: &Plugin, case: Option<&str>, calls: usize) -> Result<BenchRep
         let instantiated = Instant::now();
         call_once(&instance, &mut store, &wit_dossier)?;
         let done = Instant::now();
+        drop(store);
+        drop_t.push(done.elapsed());
         store_t.push(created - started);
         inst_t.push(instantiated - created);
         first_t.push(done - instantiated);
@@ -127,6 +132,7 @@ pub fn run(plugin: &Plugin, case: Option<&str>, calls: usize) -> Result<BenchRep
         store_median_us: percentile(&mut store_t, 50),
         instantiate_median_us: percentile(&mut inst_t, 50),
         first_call_median_us: percentile(&mut first_t, 50),
+        teardown_median_us: percentile(&mut drop_t, 50),
         fuel_per_call,
     })
 }

@@ -36,6 +36,9 @@ impl Default for RuntimeConfig {
 /// the shim/fixup modules wit-component adds; other toolchains add a few more.
 const CORE_INSTANCES_PER_COMPONENT: u32 = 16;
 
+/// Bytes of each linear memory kept mapped between instances.
+const KEEP_RESIDENT_BYTES: usize = 4 * 1024 * 1024;
+
 pub(crate) fn build_engine(config: &RuntimeConfig) -> wasmtime::Result<Engine> {
     let mut pool = PoolingAllocationConfig::new();
     let calls = config.max_concurrent_calls.max(1);
@@ -45,9 +48,11 @@ pub(crate) fn build_engine(config: &RuntimeConfig) -> wasmtime::Result<Engine> {
         .total_memories(calls * 2)
         .total_tables(calls * 4)
         .max_memory_size(config.max_memory_bytes)
-        // Reset the first pages of a memory by zeroing instead of unmapping:
-        // a fresh instance per call then costs microseconds, not a page-fault storm.
-        .linear_memory_keep_resident(1024 * 1024)
+        // Reset memory by zeroing the pages a call dirtied (found with
+        // pagemap_scan) instead of unmapping them: a fresh instance per call
+        // then costs microseconds, not a page-fault storm. A Rust guest's
+        // stack, data and first heap pages sit within the first few MiB.
+        .linear_memory_keep_resident(KEEP_RESIDENT_BYTES)
         .table_keep_resident(64 * 1024)
         .pagemap_scan(Enabled::Auto);
 

@@ -34,6 +34,23 @@ fn deployment_from_row(row: &AnyRow) -> Result<Deployment> {
     })
 }
 
+/// Serialises activations and rollbacks of a tenant's plugins (from any
+/// host) by locking the tenant's row until the transaction ends, so each
+/// sees what the previous one committed. Without it two PostgreSQL
+/// transactions could each deactivate the old version and activate their
+/// own (hitting the one-active index) or deadlock on the version rows.
+/// One row, always the first lock taken: no lock-order deadlock possible.
+async fn lock_tenant_plugins(tx: &mut Tx, tenant: &str) -> Result<()> {
+    let locked = sqlx::query("UPDATE tenants SET name = name WHERE id = $1")
+        .bind(tenant)
+        .execute(&mut **tx)
+        .await?;
+    if locked.rows_affected() == 0 {
+        return Err(StoreError::NotFound(format!("tenant {tenant}")));
+    }
+    Ok(())
+}
+
 async fn find(tx: &mut Tx, tenant: &str, plugin_id: &str, version: &str) -> Result<Deployment> {
     let row = sqlx::query(&format!(
         "SELECT {COLUMNS} FROM plugin_deployments \
@@ -166,6 +183,7 @@ impl DeploymentStore for Db {
 
     async fn activate(&self, tenant: &str, plugin_id: &str, version: &str) -> Result<Deployment> {
         let mut tx = self.begin_write().await?;
+        lock_tenant_plugins(&mut tx, tenant).await?;
         let target = find(&mut tx, tenant, plugin_id, version).await?;
         if target.active {
             return Ok(target);
@@ -180,6 +198,7 @@ impl DeploymentStore for Db {
 
     async fn rollback(&self, tenant: &str, plugin_id: &str) -> Result<Deployment> {
         let mut tx = self.begin_write().await?;
+        lock_tenant_plugins(&mut tx, tenant).await?;
         let current = active_in(&mut tx, tenant, plugin_id)
             .await?
             .ok_or_else(|| StoreError::NotFound(format!("an active version of {plugin_id}")))?;

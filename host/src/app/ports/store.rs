@@ -1,48 +1,9 @@
-//! Object-safe traits the core uses to reach its adapters.
-
-use serde::Serialize;
-
-/// What an operator sees of a deployed plugin.
-#[derive(Clone, Debug, Serialize)]
-pub struct PluginSummary {
-    pub id: String,
-    pub version: String,
-    pub name: Option<String>,
-    /// `None` for platform-wide plugins (national connectors).
-    pub tenant: Option<String>,
-    pub kinds: Vec<String>,
-    pub contract: String,
-    pub procedures: Vec<String>,
-    /// sha256 of the component.
-    pub digest: String,
-    pub calls: u64,
-    pub succeeded: u64,
-    pub refused: u64,
-    pub failed: u64,
-    pub fuel_consumed: u64,
-}
-
-/// A package that could not be deployed, and why.
-#[derive(Clone, Debug, Serialize)]
-pub struct PluginLoadFailure {
-    pub source: String,
-    pub error: String,
-}
-
-/// The plugins a host has deployed.
-pub trait PluginDirectory: Send + Sync {
-    fn plugins(&self) -> Vec<PluginSummary>;
-    fn failures(&self) -> Vec<PluginLoadFailure>;
-}
-
-// ---------------------------------------------------------------------------
-// Storage ports
-//
-// Every method takes the tenant first and only ever touches that tenant's
-// rows: an object of another tenant is indistinguishable from a missing one
-// (`None` or `StoreError::NotFound`), which the HTTP layer answers with 404.
-// Times are local civil time (Asia/Ho_Chi_Minh) as everywhere in the domain.
-// ---------------------------------------------------------------------------
+//! Storage ports.
+//!
+//! Every method takes the tenant first and only ever touches that tenant's
+//! rows: an object of another tenant is indistinguishable from a missing one
+//! (`None` or `StoreError::NotFound`), which the HTTP layer answers with 404.
+//! Times are local civil time (Asia/Ho_Chi_Minh) as everywhere in the domain.
 
 use async_trait::async_trait;
 use motcua_domain::audit::{AuditBreak, AuditEntry};
@@ -56,7 +17,7 @@ use motcua_domain::lifecycle::{DossierState, Event, Stage};
 use motcua_domain::payment::Payment;
 use motcua_domain::tenancy::{Agency, Tenant, User};
 use motcua_domain::time::{Date, PrimitiveDateTime};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 /// A fresh random identifier (UUID v4, hyphenated) for rows whose id the
 /// caller chooses: documents, payments, users, tokens.

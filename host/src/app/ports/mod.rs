@@ -1,0 +1,9 @@
+//! Object-safe traits the core uses to reach its adapters, one file per
+//! family: the plugin directory shown to operators, and storage. The plugin
+//! hook points live in [`super::hooks`].
+
+mod plugins;
+mod store;
+
+pub use plugins::*;
+pub use store::*;

@@ -1,0 +1,36 @@
+//! What the core shows operators of the deployed plugins.
+
+use serde::Serialize;
+
+/// What an operator sees of a deployed plugin.
+#[derive(Clone, Debug, Serialize)]
+pub struct PluginSummary {
+    pub id: String,
+    pub version: String,
+    pub name: Option<String>,
+    /// `None` for platform-wide plugins (national connectors).
+    pub tenant: Option<String>,
+    pub kinds: Vec<String>,
+    pub contract: String,
+    pub procedures: Vec<String>,
+    /// sha256 of the component.
+    pub digest: String,
+    pub calls: u64,
+    pub succeeded: u64,
+    pub refused: u64,
+    pub failed: u64,
+    pub fuel_consumed: u64,
+}
+
+/// A package that could not be deployed, and why.
+#[derive(Clone, Debug, Serialize)]
+pub struct PluginLoadFailure {
+    pub source: String,
+    pub error: String,
+}
+
+/// The plugins a host has deployed.
+pub trait PluginDirectory: Send + Sync {
+    fn plugins(&self) -> Vec<PluginSummary>;
+    fn failures(&self) -> Vec<PluginLoadFailure>;
+}
