@@ -5,6 +5,7 @@ mod catalog;
 mod dossiers;
 pub mod error;
 mod extract;
+mod payments;
 mod plugins;
 
 use std::future::Future;
@@ -37,7 +38,8 @@ pub fn router(state: AppState) -> Router {
     let api = Router::new()
         .merge(plugins::router())
         .merge(catalog::router())
-        .merge(dossiers::router());
+        .merge(dossiers::router())
+        .merge(payments::router());
     Router::new()
         .route("/healthz", get(|| async { "ok" }))
         .nest("/api/v1", api)

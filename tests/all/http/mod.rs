@@ -12,6 +12,7 @@ mod fees;
 mod input;
 mod lifecycle;
 mod load;
+mod payments;
 
 use motcua_tests::server::{Api, Server, applicant, date, submission, text};
 use serde_json::{Value, json};

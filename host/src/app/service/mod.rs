@@ -2,6 +2,7 @@
 //! commit everything in one transaction.
 
 mod initiatives;
+mod payments;
 mod queries;
 mod submit;
 mod transition;
@@ -17,6 +18,7 @@ use motcua_domain::tenancy::User;
 use motcua_domain::time::PrimitiveDateTime;
 use serde::Serialize;
 
+pub use payments::{RecordPayment, RefundPayment};
 pub use submit::SubmitDossier;
 pub use transition::{ResultUpload, TransitionRequest};
 
