@@ -87,8 +87,7 @@ pub async fn assemble(options: &Options) -> anyhow::Result<Assembled> {
     let state = AppState {
         plugins: deployment.clone(),
         service,
-        tenants: store.clone() as Arc<dyn TenantStore>,
-        catalog: store as Arc<dyn CatalogStore>,
+        tenants: store as Arc<dyn TenantStore>,
     };
     Ok(Assembled {
         state,

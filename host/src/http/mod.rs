@@ -18,7 +18,7 @@ use axum::routing::get;
 use tokio::net::TcpListener;
 use tower_http::trace::TraceLayer;
 
-use crate::app::ports::{CatalogStore, PluginDirectory, TenantStore};
+use crate::app::ports::{PluginDirectory, TenantStore};
 use crate::app::service::DossierService;
 
 /// Largest request body accepted.
@@ -30,7 +30,6 @@ pub struct AppState {
     pub plugins: Arc<dyn PluginDirectory>,
     pub service: DossierService,
     pub tenants: Arc<dyn TenantStore>,
-    pub catalog: Arc<dyn CatalogStore>,
 }
 
 /// Every route of the API.

@@ -1,6 +1,7 @@
 //! The dossier use cases: load → decide (pure domain) → plugin hooks →
 //! commit everything in one transaction.
 
+mod catalog;
 mod initiatives;
 mod payments;
 mod queries;

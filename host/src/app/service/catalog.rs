@@ -1,0 +1,90 @@
+//! The tenant's catalog and working calendar: read by its members, changed
+//! by its administrators.
+
+use motcua_domain::calendar::{CalendarConfig, WorkingCalendar};
+use motcua_domain::catalog::Procedure;
+use motcua_domain::lifecycle::Role;
+use motcua_domain::tenancy::User;
+
+use super::DossierService;
+use super::submit::ensure_tenant;
+use crate::app::error::AppError;
+
+fn ensure_admin(user: &User, tenant: &str) -> Result<(), AppError> {
+    ensure_tenant(user, tenant)?;
+    if user.role == Role::TenantAdmin {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden(format!(
+            "only a tenant admin may change the catalog or calendar; you are a {}",
+            user.role
+        )))
+    }
+}
+
+impl DossierService {
+    pub async fn procedures(&self, user: &User, tenant: &str) -> Result<Vec<Procedure>, AppError> {
+        ensure_tenant(user, tenant)?;
+        Ok(self.catalog.procedures(tenant).await?)
+    }
+
+    pub async fn procedure_of(
+        &self,
+        user: &User,
+        tenant: &str,
+        code: &str,
+    ) -> Result<Procedure, AppError> {
+        ensure_tenant(user, tenant)?;
+        self.procedure(tenant, code).await
+    }
+
+    /// Create or replace the procedure `code`.
+    pub async fn put_procedure(
+        &self,
+        user: &User,
+        tenant: &str,
+        code: &str,
+        procedure: Procedure,
+    ) -> Result<Procedure, AppError> {
+        ensure_admin(user, tenant)?;
+        if procedure.code != code {
+            return Err(AppError::invalid(
+                "code",
+                format!(
+                    "the body's code `{}` differs from the path's `{code}`",
+                    procedure.code
+                ),
+            ));
+        }
+        if procedure.channels.is_empty() {
+            return Err(AppError::invalid(
+                "channels",
+                "a procedure is offered on at least one channel",
+            ));
+        }
+        self.catalog.put_procedure(tenant, &procedure).await?;
+        Ok(procedure)
+    }
+
+    pub async fn calendar_of(&self, user: &User, tenant: &str) -> Result<CalendarConfig, AppError> {
+        ensure_tenant(user, tenant)?;
+        self.catalog
+            .calendar(tenant)
+            .await?
+            .ok_or_else(|| AppError::NotFound(format!("the calendar of tenant {tenant}")))
+    }
+
+    /// Publish a new calendar, refusing an inconsistent one before it can
+    /// skew any deadline.
+    pub async fn put_calendar(
+        &self,
+        user: &User,
+        tenant: &str,
+        calendar: CalendarConfig,
+    ) -> Result<CalendarConfig, AppError> {
+        ensure_admin(user, tenant)?;
+        WorkingCalendar::new(calendar.clone())?;
+        self.catalog.put_calendar(tenant, &calendar).await?;
+        Ok(calendar)
+    }
+}
