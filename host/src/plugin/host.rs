@@ -96,9 +96,10 @@ impl WasmPluginHost {
     }
 
     /// The registry a tenant's form plugins ask: its connector offering
-    /// `lookup-person` (its own before a platform-wide one).
-    fn registry(&self, tenant: &str) -> Arc<dyn Registry> {
-        for connector in self.plugins.of_kind(tenant, Kind::Connector) {
+    /// `lookup-person` (its own before a platform-wide one). Blocking: it
+    /// asks each connector for its operations.
+    fn registry(plugins: &PluginSet, tenant: &str) -> Arc<dyn Registry> {
+        for connector in plugins.of_kind(tenant, Kind::Connector) {
             let ctx = CallContext::new(tenant);
             if connector
                 .operations(&ctx)
@@ -221,10 +222,10 @@ impl PluginHost for WasmPluginHost {
         applicant: &Applicant,
     ) -> Result<Vec<PrefillValue>, HookFailure> {
         let plugin = self.plugin(tenant, plugin, Kind::Form, "form.prefill")?;
-        let registry = self.registry(tenant);
-        let ctx = CallContext::new(tenant).with_registry(registry);
+        let (plugins, tenant) = (self.plugins.clone(), tenant.to_string());
         let (procedure, applicant) = (procedure.to_string(), applicant.clone());
         blocking(move || {
+            let ctx = CallContext::new(&tenant).with_registry(Self::registry(&plugins, &tenant));
             plugin
                 .prefill(&ctx, &procedure, &applicant)
                 .map_err(failure)
