@@ -8,8 +8,8 @@ use std::collections::BTreeSet;
 use motcua::app::ports::{
     AuditScope, CatalogStore, DeploymentStore, DossierChange, DossierFilter, DossierStore,
     FeeSource, NewDeployment, NewDocument, NewDossier, NewNotification, NewOutboxEntry,
-    OutboxStore, PageRequest, PaymentRecord, PaymentWrite, StoreError, StoredDossier,
-    StoredFeeLine, TenantStore, new_id,
+    OutboxFilter, OutboxState, OutboxStore, PageRequest, PaymentRecord, PaymentWrite, ResendScope,
+    StoreError, StoredDossier, StoredFeeLine, TenantStore, new_id,
 };
 use motcua::domain::audit::BreakReason;
 use motcua::domain::calendar::CalendarConfig;
@@ -855,19 +855,75 @@ async fn payments_notifications_and_outbox_are_committed_with_the_dossier(t: Tes
     assert_eq!(notifications[0].status, "queued");
 
     let now = datetime!(2030-01-01 00:00);
-    let due = db.due_outbox(DA_NANG, now, 10).await.unwrap();
-    assert_eq!(
-        due.iter().map(|e| e.event_seq).collect::<Vec<_>>(),
-        [Some(1), Some(2)]
-    );
-    assert_eq!(due[0].dossier_code, stored.code.to_string());
-    assert_eq!(due[1].payload["status"], 4);
-    db.mark_delivered(DA_NANG, due[0].id).await.unwrap();
-    db.mark_failed(DA_NANG, due[1].id, "portal timeout", None)
+    let kinds = ["national.progress".to_owned()];
+    let lease = now + Duration::minutes(1);
+    // Only the head of the dossier's queue is handed out: event 2 waits for 1.
+    let due = db
+        .claim_due_outbox(DA_NANG, &kinds, now, lease, 10)
         .await
         .unwrap();
-    assert!(db.due_outbox(DA_NANG, now, 10).await.unwrap().is_empty());
-    assert!(db.due_outbox(BAC_NINH, now, 10).await.unwrap().is_empty());
+    assert_eq!(
+        due.iter().map(|e| e.event_seq).collect::<Vec<_>>(),
+        [Some(1)]
+    );
+    assert_eq!(due[0].dossier_code, stored.code.to_string());
+    assert!(
+        db.claim_due_outbox(DA_NANG, &kinds, now, lease, 10)
+            .await
+            .unwrap()
+            .is_empty(),
+        "a claimed head is not handed out again while its lease holds"
+    );
+    db.mark_delivered(DA_NANG, due[0].id, now).await.unwrap();
+    let due = db
+        .claim_due_outbox(DA_NANG, &kinds, now, lease, 10)
+        .await
+        .unwrap();
+    assert_eq!(
+        due.iter().map(|e| e.event_seq).collect::<Vec<_>>(),
+        [Some(2)]
+    );
+    assert_eq!(due[0].payload["status"], 4);
+    db.mark_failed(DA_NANG, due[0].id, "portal timeout", None)
+        .await
+        .unwrap();
+    assert!(
+        db.claim_due_outbox(DA_NANG, &kinds, now, lease, 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert!(
+        db.claim_due_outbox(BAC_NINH, &kinds, now, lease, 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    let dead = db
+        .outbox_entries(
+            DA_NANG,
+            &OutboxFilter {
+                state: Some(OutboxState::Dead),
+                ..OutboxFilter::default()
+            },
+            None,
+            10,
+        )
+        .await
+        .unwrap();
+    assert_eq!(dead.len(), 1);
+    assert_eq!(dead[0].last_error.as_deref(), Some("portal timeout"));
+    let requeued = db
+        .resend_outbox(DA_NANG, &ResendScope::AllDead { dossier_code: None }, now)
+        .await
+        .unwrap();
+    assert_eq!(requeued, 1);
+    let again = db
+        .claim_due_outbox(DA_NANG, &kinds, now, lease, 10)
+        .await
+        .unwrap();
+    assert_eq!(again.len(), 1, "a resent entry is delivered again");
+    assert_eq!(again[0].attempts, 0);
 
     let mut bad = received(at);
     bad.outbox.push(NewOutboxEntry {

@@ -13,6 +13,7 @@ use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 use std::time::Duration;
 
+use motcua::app::sync::DeliveryPolicy;
 use motcua::cli::wiring::{Options, assemble};
 use motcua::seed::{CredentialMap, seed_demo};
 use motcua::storage::Db;
@@ -34,12 +35,27 @@ pub const STANDARD_PLUGINS: [&str; 4] = [
     "population-connector",
 ];
 
+/// Outbox delivery for tests: quick passes and short waits, so retries and
+/// dead letters happen within a test's patience.
+pub fn test_delivery() -> DeliveryPolicy {
+    DeliveryPolicy {
+        poll_interval: Duration::from_millis(50),
+        batch: 32,
+        lease: Duration::from_secs(5),
+        backoff_base: Duration::from_millis(100),
+        backoff_max: Duration::from_millis(800),
+        max_attempts: 40,
+    }
+}
+
 /// A test's directories and database: what a host is (re)started from.
 pub struct TestEnv {
     pub db: TestDb,
     plugins: TempDir,
     data: TempDir,
     logins: OnceLock<CredentialMap>,
+    /// How the host's outbox dispatcher retries; change before `start`.
+    pub delivery: DeliveryPolicy,
 }
 
 impl TestEnv {
@@ -58,6 +74,7 @@ impl TestEnv {
             plugins,
             data,
             logins: OnceLock::new(),
+            delivery: test_delivery(),
         }
     }
 
@@ -88,6 +105,7 @@ impl TestEnv {
             data_dir: self.data_dir().to_path_buf(),
             max_concurrent_calls: 16,
             clock: None,
+            delivery: self.delivery.clone(),
         }
     }
 
@@ -119,6 +137,10 @@ impl TestEnv {
             .expect("bind a loopback port");
         let addr = listener.local_addr().expect("the bound address");
         let (stop, stopped) = oneshot::channel::<()>();
+        let (stop_delivery, delivery_stopped) = oneshot::channel::<()>();
+        let dispatcher = tokio::spawn(assembled.dispatcher.run(async {
+            let _ = delivery_stopped.await;
+        }));
         let task = tokio::spawn(motcua::http::serve(listener, assembled.state, async {
             let _ = stopped.await;
         }));
@@ -135,6 +157,7 @@ impl TestEnv {
             db: assembled.db,
             stop: Some(stop),
             task: Some(task),
+            delivery: Some((stop_delivery, dispatcher)),
         };
         let health = server
             .client
@@ -160,6 +183,8 @@ pub struct Server {
     pub db: Db,
     stop: Option<oneshot::Sender<()>>,
     task: Option<JoinHandle<std::io::Result<()>>>,
+    /// The outbox dispatcher's stop signal and task.
+    delivery: Option<(oneshot::Sender<()>, JoinHandle<()>)>,
 }
 
 impl Server {
@@ -207,6 +232,10 @@ impl Server {
     /// `kill -9`): the server task is aborted and its database handle
     /// dropped without closing.
     pub async fn kill(mut self) {
+        if let Some((_, dispatcher)) = self.delivery.take() {
+            dispatcher.abort();
+            let _ = dispatcher.await;
+        }
         if let Some(task) = self.task.take() {
             task.abort();
             let _ = task.await;
@@ -214,6 +243,10 @@ impl Server {
     }
 
     async fn shutdown(&mut self) {
+        if let Some((stop, dispatcher)) = self.delivery.take() {
+            let _ = stop.send(());
+            let _ = tokio::time::timeout(Duration::from_secs(30), dispatcher).await;
+        }
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
         }

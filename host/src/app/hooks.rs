@@ -3,6 +3,7 @@
 //! wasmtime or WIT types.
 
 use async_trait::async_trait;
+use motcua_domain::connector::{DossierRecord, ProgressRecord, Receipt, RemoteStatus};
 use motcua_domain::dossier::{Applicant, DossierView};
 use motcua_domain::fee::FeeLine;
 use motcua_domain::form::{FieldError, FormDefinition, PrefillValue};
@@ -104,4 +105,45 @@ pub trait PluginHost: Send + Sync {
 
     /// Every initiative of the tenant subscribed to the event's kind.
     async fn on_event(&self, tenant: &str, event: &DossierEvent) -> Vec<InitiativeOutcome>;
+}
+
+/// A connector call to a national system that did not go through.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{failure}")]
+pub struct SyncFailure {
+    pub failure: HookFailure,
+    /// Worth another attempt later (the remote side was unavailable, the
+    /// call ran out of time, the plugin trapped); `false` when the remote
+    /// system refused the data, which a repeat would not change.
+    pub retryable: bool,
+}
+
+/// The tenant's connector to the National Public Service Portal: the
+/// connector offering `push-progress` (its own before a platform-wide one).
+#[async_trait]
+pub trait NationalSync: Send + Sync {
+    /// `id@version` of the tenant's portal connector, if it has one.
+    async fn portal_connector(&self, tenant: &str) -> Option<String>;
+
+    /// Upsert the full record of a dossier (keyed by its code, so a repeat
+    /// is harmless).
+    async fn push_dossier(
+        &self,
+        tenant: &str,
+        record: &DossierRecord,
+    ) -> Result<Receipt, SyncFailure>;
+
+    /// Send one progress record; a repeat of its `event_id` is harmless.
+    async fn push_progress(
+        &self,
+        tenant: &str,
+        record: &ProgressRecord,
+    ) -> Result<Receipt, SyncFailure>;
+
+    /// What the portal holds for a dossier.
+    async fn query_status(
+        &self,
+        tenant: &str,
+        dossier_code: &str,
+    ) -> Result<Option<RemoteStatus>, SyncFailure>;
 }

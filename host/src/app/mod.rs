@@ -7,3 +7,4 @@ pub mod error;
 pub mod hooks;
 pub mod ports;
 pub mod service;
+pub mod sync;

@@ -4,6 +4,7 @@ mod audit;
 mod check;
 mod demo;
 mod migrate;
+mod reconcile;
 mod serve;
 pub mod wiring;
 
@@ -49,6 +50,9 @@ enum Command {
     /// Work with plugin packages.
     #[command(subcommand)]
     Plugin(PluginCommand),
+    /// Compare a tenant's dossiers with the national portal's copy and list
+    /// every mismatch with its cause.
+    Reconcile(reconcile::ReconcileArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -68,7 +72,7 @@ pub fn main() -> ExitCode {
     let cli = Cli::parse();
     let quiet = matches!(
         cli.command,
-        Command::Plugin(_) | Command::Migrate(_) | Command::Audit(_)
+        Command::Plugin(_) | Command::Migrate(_) | Command::Audit(_) | Command::Reconcile(_)
     );
     init_tracing(cli.log_format, if quiet { "warn" } else { "info" });
     let result = match cli.command {
@@ -76,6 +80,7 @@ pub fn main() -> ExitCode {
         Command::Demo(args) => serve::run(args, true),
         Command::Migrate(args) => migrate::run(args),
         Command::Audit(command) => audit::run(command),
+        Command::Reconcile(args) => reconcile::run(args),
         Command::Plugin(PluginCommand::Check(args)) => check::check(args),
         Command::Plugin(PluginCommand::Bench(args)) => check::bench(args),
     };

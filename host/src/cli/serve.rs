@@ -3,11 +3,13 @@
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::time::Duration;
 
 use anyhow::Context;
 
 use super::migrate::{DatabaseArgs, redacted};
 use super::{demo, wiring};
+use crate::app::sync::DeliveryPolicy;
 use crate::http;
 use crate::plugin::golden;
 
@@ -27,6 +29,42 @@ pub struct ServeArgs {
     max_concurrent_calls: u32,
     #[command(flatten)]
     database: DatabaseArgs,
+    #[command(flatten)]
+    delivery: DeliveryArgs,
+}
+
+/// How the outbox dispatcher delivers to national systems.
+#[derive(Debug, clap::Args)]
+pub struct DeliveryArgs {
+    /// Attempts before an outbox entry is dead-lettered.
+    #[arg(long, env = "MOTCUA_OUTBOX_MAX_ATTEMPTS", default_value_t = DeliveryPolicy::default().max_attempts)]
+    outbox_max_attempts: u32,
+    /// Wait before the first retry, in milliseconds; doubled per attempt.
+    #[arg(long, env = "MOTCUA_OUTBOX_BACKOFF_MS", default_value_t = 2000)]
+    outbox_backoff_ms: u64,
+    /// Longest wait between attempts, in milliseconds.
+    #[arg(long, env = "MOTCUA_OUTBOX_BACKOFF_MAX_MS", default_value_t = 900_000)]
+    outbox_backoff_max_ms: u64,
+    /// How long a claimed entry is held before another pass (or host) may
+    /// deliver it again, in milliseconds.
+    #[arg(long, env = "MOTCUA_OUTBOX_LEASE_MS", default_value_t = 60_000)]
+    outbox_lease_ms: u64,
+    /// Pause between idle passes, in milliseconds.
+    #[arg(long, env = "MOTCUA_OUTBOX_POLL_MS", default_value_t = 500)]
+    outbox_poll_ms: u64,
+}
+
+impl DeliveryArgs {
+    pub fn policy(&self) -> DeliveryPolicy {
+        DeliveryPolicy {
+            poll_interval: Duration::from_millis(self.outbox_poll_ms),
+            lease: Duration::from_millis(self.outbox_lease_ms),
+            backoff_base: Duration::from_millis(self.outbox_backoff_ms),
+            backoff_max: Duration::from_millis(self.outbox_backoff_max_ms),
+            max_attempts: self.outbox_max_attempts,
+            ..DeliveryPolicy::default()
+        }
+    }
 }
 
 pub fn run(args: ServeArgs, demo: bool) -> anyhow::Result<ExitCode> {
@@ -36,6 +74,7 @@ pub fn run(args: ServeArgs, demo: bool) -> anyhow::Result<ExitCode> {
         data_dir: args.data_dir.clone(),
         max_concurrent_calls: args.max_concurrent_calls,
         clock: None,
+        delivery: args.delivery.policy(),
     };
     let runtime = tokio::runtime::Runtime::new()?;
     let assembled = runtime.block_on(wiring::assemble(&options))?;
@@ -75,7 +114,12 @@ pub fn run(args: ServeArgs, demo: bool) -> anyhow::Result<ExitCode> {
     if let Some(credentials) = &credentials {
         demo::print(credentials);
     }
-    let wiring::Assembled { state, db, .. } = assembled;
+    let wiring::Assembled {
+        state,
+        db,
+        dispatcher,
+        ..
+    } = assembled;
     runtime.block_on(async move {
         let listener = tokio::net::TcpListener::bind(args.listen)
             .await
@@ -85,7 +129,15 @@ pub fn run(args: ServeArgs, demo: bool) -> anyhow::Result<ExitCode> {
         println!("  plugins:  http://{address}/api/v1/plugins");
         println!("  health:   http://{address}/healthz");
         println!("press Ctrl-C to stop");
-        http::serve(listener, state, shutdown_signal()).await?;
+        let (stop, stopped) = tokio::sync::watch::channel(false);
+        let delivering = tokio::spawn(dispatcher.run(async move {
+            let mut stopped = stopped;
+            let _ = stopped.wait_for(|stop| *stop).await;
+        }));
+        let served = http::serve(listener, state, shutdown_signal()).await;
+        let _ = stop.send(true);
+        let _ = delivering.await;
+        served?;
         db.close().await;
         anyhow::Ok(())
     })?;

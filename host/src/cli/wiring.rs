@@ -10,6 +10,7 @@ use anyhow::Context;
 use super::migrate::redacted;
 use crate::app::ports::{CatalogStore, DossierStore, TenantStore};
 use crate::app::service::{Clock, DossierService, SystemClock};
+use crate::app::sync::{DeliveryPolicy, Dispatcher, SyncOperations};
 use crate::http::AppState;
 use crate::plugin::deploy::Deployment;
 use crate::plugin::host::WasmPluginHost;
@@ -30,6 +31,8 @@ pub struct Options {
     pub max_concurrent_calls: u32,
     /// "Now" for the use cases; `None` is the system clock (tests pin it).
     pub clock: Option<Arc<dyn Clock>>,
+    /// How the outbox dispatcher retries.
+    pub delivery: DeliveryPolicy,
 }
 
 impl Options {
@@ -44,6 +47,8 @@ pub struct Assembled {
     pub state: AppState,
     pub db: Db,
     pub deployment: Arc<Deployment>,
+    /// Delivers the outbox; the caller runs it (`Dispatcher::run`).
+    pub dispatcher: Dispatcher,
 }
 
 /// Connect (and migrate), load every plugin package, wire the service.
@@ -75,23 +80,34 @@ pub async fn assemble(options: &Options) -> anyhow::Result<Assembled> {
     let deployment = Arc::new(deployment);
     let host = WasmPluginHost::new(PluginSet::new(deployment.plugins.iter().cloned()));
     let store = Arc::new(db.clone());
+    let clock = options
+        .clock
+        .clone()
+        .unwrap_or_else(|| Arc::new(SystemClock));
+    let host = Arc::new(host);
     let service = DossierService::new(
         store.clone() as Arc<dyn DossierStore>,
         store.clone() as Arc<dyn CatalogStore>,
-        Arc::new(host),
-        options
-            .clock
-            .clone()
-            .unwrap_or_else(|| Arc::new(SystemClock)),
+        host.clone(),
+        clock.clone(),
+    );
+    let dispatcher = Dispatcher::new(
+        store.clone(),
+        host.clone(),
+        service.clone(),
+        clock.clone(),
+        options.delivery.clone(),
     );
     let state = AppState {
         plugins: deployment.clone(),
         service,
-        tenants: store as Arc<dyn TenantStore>,
+        tenants: store.clone() as Arc<dyn TenantStore>,
+        sync: SyncOperations::new(store, host, clock),
     };
     Ok(Assembled {
         state,
         db,
         deployment,
+        dispatcher,
     })
 }

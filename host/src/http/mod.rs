@@ -7,6 +7,7 @@ pub mod error;
 mod extract;
 mod payments;
 mod plugins;
+mod sync;
 
 use std::future::Future;
 use std::sync::Arc;
@@ -20,6 +21,7 @@ use tower_http::trace::TraceLayer;
 
 use crate::app::ports::{PluginDirectory, TenantStore};
 use crate::app::service::DossierService;
+use crate::app::sync::SyncOperations;
 
 /// Largest request body accepted.
 pub const BODY_LIMIT_BYTES: usize = 1024 * 1024;
@@ -30,6 +32,7 @@ pub struct AppState {
     pub plugins: Arc<dyn PluginDirectory>,
     pub service: DossierService,
     pub tenants: Arc<dyn TenantStore>,
+    pub sync: SyncOperations,
 }
 
 /// Every route of the API.
@@ -38,7 +41,8 @@ pub fn router(state: AppState) -> Router {
         .merge(plugins::router())
         .merge(catalog::router())
         .merge(dossiers::router())
-        .merge(payments::router());
+        .merge(payments::router())
+        .merge(sync::router());
     Router::new()
         .route("/healthz", get(|| async { "ok" }))
         .nest("/api/v1", api)

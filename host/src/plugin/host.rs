@@ -18,6 +18,7 @@ use super::capabilities::registry::{ConnectorRegistry, NoRegistry, Registry};
 use super::error::PluginError;
 use super::instance::{CallContext, Plugin};
 use super::manifest::Kind;
+use super::national::Operations;
 use super::render;
 use super::set::PluginSet;
 use crate::app::hooks::{
@@ -25,9 +26,11 @@ use crate::app::hooks::{
     RenderedDocument,
 };
 
+#[derive(Clone)]
 pub struct WasmPluginHost {
     plugins: PluginSet,
     subscriptions: Arc<Subscriptions>,
+    operations: Arc<Operations>,
 }
 
 /// Event kinds each initiative subscribes to, by artifact digest: asked once
@@ -64,11 +67,16 @@ impl WasmPluginHost {
         Self {
             plugins,
             subscriptions: Arc::default(),
+            operations: Arc::default(),
         }
     }
 
     pub fn plugins(&self) -> &PluginSet {
         &self.plugins
+    }
+
+    pub(super) fn operations(&self) -> &Operations {
+        &self.operations
     }
 
     fn plugin(
@@ -98,12 +106,11 @@ impl WasmPluginHost {
     /// The registry a tenant's form plugins ask: its connector offering
     /// `lookup-person` (its own before a platform-wide one). Blocking: it
     /// asks each connector for its operations.
-    fn registry(plugins: &PluginSet, tenant: &str) -> Arc<dyn Registry> {
-        for connector in plugins.of_kind(tenant, Kind::Connector) {
-            let ctx = CallContext::new(tenant);
-            if connector
-                .operations(&ctx)
-                .is_ok_and(|ops| ops.contains(&Operation::LookupPerson))
+    fn registry(&self, tenant: &str) -> Arc<dyn Registry> {
+        for connector in self.plugins.of_kind(tenant, Kind::Connector) {
+            if self
+                .operations
+                .offers(&connector, tenant, Operation::LookupPerson)
             {
                 return Arc::new(ConnectorRegistry::new(connector, tenant));
             }
@@ -112,7 +119,7 @@ impl WasmPluginHost {
     }
 }
 
-fn failure(error: PluginError) -> HookFailure {
+pub(super) fn failure(error: PluginError) -> HookFailure {
     let message = match error.refusal() {
         Some(refusal) => format!("{}: {}", refusal.code, refusal.message),
         None => error.failure.to_string(),
@@ -126,7 +133,7 @@ fn failure(error: PluginError) -> HookFailure {
 }
 
 /// Run a blocking plugin call off the async runtime.
-async fn blocking<T: Send + 'static>(
+pub(super) async fn blocking<T: Send + 'static>(
     call: impl FnOnce() -> Result<T, HookFailure> + Send + 'static,
 ) -> Result<T, HookFailure> {
     tokio::task::spawn_blocking(call)
@@ -222,10 +229,10 @@ impl PluginHost for WasmPluginHost {
         applicant: &Applicant,
     ) -> Result<Vec<PrefillValue>, HookFailure> {
         let plugin = self.plugin(tenant, plugin, Kind::Form, "form.prefill")?;
-        let (plugins, tenant) = (self.plugins.clone(), tenant.to_string());
+        let (this, tenant) = (self.clone(), tenant.to_string());
         let (procedure, applicant) = (procedure.to_string(), applicant.clone());
         blocking(move || {
-            let ctx = CallContext::new(&tenant).with_registry(Self::registry(&plugins, &tenant));
+            let ctx = CallContext::new(&tenant).with_registry(this.registry(&tenant));
             plugin
                 .prefill(&ctx, &procedure, &applicant)
                 .map_err(failure)

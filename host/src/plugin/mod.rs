@@ -22,6 +22,7 @@ pub mod host;
 mod instance;
 pub mod limits;
 pub mod manifest;
+mod national;
 pub mod package;
 mod render;
 mod runtime;

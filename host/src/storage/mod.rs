@@ -90,6 +90,7 @@ macro_rules! migrations {
 
 migrations! {
     1 => "0001_dossier_core",
+    4 => "0004_outbox_delivery",
 }
 
 /// How long a SQLite connection waits for a lock held by another process

@@ -9,9 +9,12 @@ use sqlx::any::AnyRow;
 use super::Db;
 use super::dossiers::Tx;
 use super::rows::{
-    Result, get, get_json, get_name, get_time, get_u64, int, name, now, time_text, to_json,
+    Result, get, get_json, get_name, get_opt_time, get_time, get_u64, int, name, now, time_text,
+    to_json,
 };
-use crate::app::ports::{NewOutboxEntry, OutboxEntry, OutboxState, OutboxStore, StoreError};
+use crate::app::ports::{
+    NewOutboxEntry, OutboxEntry, OutboxFilter, OutboxState, OutboxStore, ResendScope, StoreError,
+};
 use crate::domain::time::PrimitiveDateTime;
 
 /// Enqueues `entries`; `seqs` are the seqs just given to the change's events.
@@ -55,6 +58,9 @@ pub(super) async fn enqueue(
     Ok(())
 }
 
+const ENTRY_COLUMNS: &str = "o.id, d.code, o.event_seq, o.kind, o.payload, o.occurred_at, \
+     o.state, o.attempts, o.next_attempt_at, o.last_error, o.delivered_at";
+
 fn entry_from_row(row: &AnyRow) -> Result<OutboxEntry> {
     Ok(OutboxEntry {
         id: get(row, "id")?,
@@ -70,41 +76,99 @@ fn entry_from_row(row: &AnyRow) -> Result<OutboxEntry> {
             .map_err(|_| StoreError::Corrupt("attempts: out of range".to_owned()))?,
         next_attempt_at: get_time(row, "next_attempt_at")?,
         last_error: get(row, "last_error")?,
+        delivered_at: get_opt_time(row, "delivered_at")?,
     })
+}
+
+/// A dossier's code → its internal id; `None` when the tenant has no such dossier.
+async fn dossier_id(db: &Db, tenant: &str, code: &str) -> Result<Option<String>> {
+    sqlx::query("SELECT id FROM dossiers WHERE tenant_id = $1 AND code = $2")
+        .bind(tenant)
+        .bind(code)
+        .fetch_optional(&db.pool)
+        .await?
+        .map(|row| get::<String>(&row, "id"))
+        .transpose()
 }
 
 #[async_trait]
 impl OutboxStore for Db {
-    async fn due_outbox(
+    async fn claim_due_outbox(
         &self,
         tenant: &str,
+        kinds: &[String],
         now: PrimitiveDateTime,
+        lease_until: PrimitiveDateTime,
         limit: u32,
     ) -> Result<Vec<OutboxEntry>> {
-        sqlx::query(
-            "SELECT o.id, d.code, o.event_seq, o.kind, o.payload, o.occurred_at, o.state, \
-             o.attempts, o.next_attempt_at, o.last_error \
+        if kinds.is_empty() {
+            return Ok(Vec::new());
+        }
+        let pending = name(&OutboxState::Pending)?;
+        let now = time_text(now);
+        let kind_list = (0..kinds.len())
+            .map(|i| format!("${}", i + 5))
+            .collect::<Vec<_>>()
+            .join(", ");
+        // The head of each (dossier, kind) queue: no older pending entry of
+        // the same dossier and kind. A head waiting for its retry time, or
+        // leased by another dispatcher, holds back the entries behind it.
+        let sql = format!(
+            "SELECT {ENTRY_COLUMNS} \
              FROM outbox o JOIN dossiers d ON d.tenant_id = o.tenant_id AND d.id = o.dossier_id \
              WHERE o.tenant_id = $1 AND o.state = $2 AND o.next_attempt_at <= $3 \
-             ORDER BY o.id LIMIT $4",
-        )
-        .bind(tenant)
-        .bind(name(&OutboxState::Pending)?)
-        .bind(time_text(now))
-        .bind(i64::from(limit))
-        .fetch_all(&self.pool)
-        .await?
-        .iter()
-        .map(entry_from_row)
-        .collect()
+             AND (o.lease_until IS NULL OR o.lease_until <= $3) AND o.kind IN ({kind_list}) \
+             AND NOT EXISTS (SELECT 1 FROM outbox p WHERE p.tenant_id = o.tenant_id \
+                 AND p.dossier_id = o.dossier_id AND p.kind = o.kind AND p.state = $2 \
+                 AND p.id < o.id) \
+             ORDER BY o.id LIMIT $4"
+        );
+        let mut candidates = sqlx::query(&sql)
+            .bind(tenant)
+            .bind(&pending)
+            .bind(&now)
+            .bind(i64::from(limit));
+        for kind in kinds {
+            candidates = candidates.bind(kind);
+        }
+        let candidates = candidates
+            .fetch_all(&self.pool)
+            .await?
+            .iter()
+            .map(entry_from_row)
+            .collect::<Result<Vec<_>>>()?;
+        let lease_until = time_text(lease_until);
+        let mut claimed = Vec::with_capacity(candidates.len());
+        for entry in candidates {
+            // Another dispatcher may have claimed it since the read: the
+            // conditional update decides who delivers.
+            let won = sqlx::query(
+                "UPDATE outbox SET lease_until = $1 WHERE tenant_id = $2 AND id = $3 \
+                 AND state = $4 AND (lease_until IS NULL OR lease_until <= $5)",
+            )
+            .bind(&lease_until)
+            .bind(tenant)
+            .bind(entry.id)
+            .bind(&pending)
+            .bind(&now)
+            .execute(&self.writer)
+            .await?
+            .rows_affected()
+                == 1;
+            if won {
+                claimed.push(entry);
+            }
+        }
+        Ok(claimed)
     }
 
-    async fn mark_delivered(&self, tenant: &str, id: i64) -> Result<()> {
+    async fn mark_delivered(&self, tenant: &str, id: i64, at: PrimitiveDateTime) -> Result<()> {
         let done = sqlx::query(
-            "UPDATE outbox SET state = $1, attempts = attempts + 1, last_error = NULL \
-             WHERE tenant_id = $2 AND id = $3",
+            "UPDATE outbox SET state = $1, attempts = attempts + 1, last_error = NULL, \
+             lease_until = NULL, delivered_at = $2 WHERE tenant_id = $3 AND id = $4",
         )
         .bind(name(&OutboxState::Delivered)?)
+        .bind(time_text(at))
         .bind(tenant)
         .bind(id)
         .execute(&self.writer)
@@ -128,7 +192,8 @@ impl OutboxStore for Db {
         };
         let done = sqlx::query(
             "UPDATE outbox SET state = $1, attempts = attempts + 1, last_error = $2, \
-             next_attempt_at = COALESCE($3, next_attempt_at) WHERE tenant_id = $4 AND id = $5",
+             next_attempt_at = COALESCE($3, next_attempt_at), lease_until = NULL \
+             WHERE tenant_id = $4 AND id = $5",
         )
         .bind(name(&state)?)
         .bind(error)
@@ -141,5 +206,107 @@ impl OutboxStore for Db {
             return Err(StoreError::NotFound(format!("outbox entry {id}")));
         }
         Ok(())
+    }
+
+    async fn outbox_entries(
+        &self,
+        tenant: &str,
+        filter: &OutboxFilter,
+        after: Option<i64>,
+        limit: u32,
+    ) -> Result<Vec<OutboxEntry>> {
+        let mut clauses = vec!["o.tenant_id = $1".to_owned()];
+        let mut texts = vec![tenant.to_owned()];
+        let mut placeholder = |clause: &str, value: String, texts: &mut Vec<String>| {
+            texts.push(value);
+            clauses.push(format!("{clause} ${}", texts.len()));
+        };
+        if let Some(state) = &filter.state {
+            placeholder("o.state =", name(state)?, &mut texts);
+        }
+        if let Some(code) = &filter.dossier_code {
+            placeholder("d.code =", code.clone(), &mut texts);
+        }
+        if let Some(kind) = &filter.kind {
+            placeholder("o.kind =", kind.clone(), &mut texts);
+        }
+        let sql = format!(
+            "SELECT {ENTRY_COLUMNS} \
+             FROM outbox o JOIN dossiers d ON d.tenant_id = o.tenant_id AND d.id = o.dossier_id \
+             WHERE {} AND o.id > ${} ORDER BY o.id LIMIT ${}",
+            clauses.join(" AND "),
+            texts.len() + 1,
+            texts.len() + 2,
+        );
+        let mut query = sqlx::query(&sql);
+        for text in texts {
+            query = query.bind(text);
+        }
+        query
+            .bind(after.unwrap_or(0))
+            .bind(i64::from(limit))
+            .fetch_all(&self.pool)
+            .await?
+            .iter()
+            .map(entry_from_row)
+            .collect()
+    }
+
+    async fn resend_outbox(
+        &self,
+        tenant: &str,
+        scope: &ResendScope,
+        now: PrimitiveDateTime,
+    ) -> Result<u64> {
+        let pending = name(&OutboxState::Pending)?;
+        let dead = name(&OutboxState::Dead)?;
+        let now = time_text(now);
+        let requeue = "UPDATE outbox SET state = $1, attempts = 0, next_attempt_at = $2, \
+                       lease_until = NULL WHERE tenant_id = $3";
+        let mut tx = self.begin_write().await?;
+        let mut requeued = 0;
+        match scope {
+            ResendScope::Ids(ids) => {
+                for id in ids {
+                    requeued += sqlx::query(&format!("{requeue} AND id = $4 AND state <> $5"))
+                        .bind(&pending)
+                        .bind(&now)
+                        .bind(tenant)
+                        .bind(*id)
+                        .bind(name(&OutboxState::Delivered)?)
+                        .execute(&mut *tx)
+                        .await?
+                        .rows_affected();
+                }
+            }
+            ResendScope::AllDead { dossier_code: None } => {
+                requeued = sqlx::query(&format!("{requeue} AND state = $4"))
+                    .bind(&pending)
+                    .bind(&now)
+                    .bind(tenant)
+                    .bind(&dead)
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected();
+            }
+            ResendScope::AllDead {
+                dossier_code: Some(code),
+            } => {
+                let Some(dossier) = dossier_id(self, tenant, code).await? else {
+                    return Err(StoreError::NotFound(format!("dossier {code}")));
+                };
+                requeued = sqlx::query(&format!("{requeue} AND state = $4 AND dossier_id = $5"))
+                    .bind(&pending)
+                    .bind(&now)
+                    .bind(tenant)
+                    .bind(&dead)
+                    .bind(dossier)
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected();
+            }
+        }
+        tx.commit().await?;
+        Ok(requeued)
     }
 }

@@ -340,6 +340,18 @@ pub struct OutboxEntry {
     pub attempts: u32,
     pub next_attempt_at: PrimitiveDateTime,
     pub last_error: Option<String>,
+    pub delivered_at: Option<PrimitiveDateTime>,
+}
+
+impl OutboxEntry {
+    /// The key the remote side uses to ignore a repeat: stable across
+    /// retries, restarts and hosts.
+    pub fn idempotency_key(&self, tenant: &str) -> String {
+        match self.event_seq {
+            Some(seq) => format!("{tenant}:{}:{seq}:{}", self.dossier_code, self.kind),
+            None => format!("{tenant}:{}:outbox-{}", self.dossier_code, self.id),
+        }
+    }
 }
 
 /// Everything one use case changes on one dossier, committed atomically by
@@ -580,17 +592,44 @@ pub trait DeploymentStore: Send + Sync {
 
 // --- outbox -----------------------------------------------------------------
 
-/// The delivery side of the transactional outbox (national sync worker).
+/// Which outbox entries to list.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct OutboxFilter {
+    pub state: Option<OutboxState>,
+    pub dossier_code: Option<String>,
+    /// e.g. `national.progress`, `initiative.retry`.
+    pub kind: Option<String>,
+}
+
+/// Which entries to deliver again.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ResendScope {
+    /// These ids (dead or pending).
+    Ids(Vec<i64>),
+    /// Every dead entry, optionally of one dossier.
+    AllDead { dossier_code: Option<String> },
+}
+
+/// The delivery side of the transactional outbox: the dispatcher claims the
+/// head of each dossier's queue, delivers it and records the outcome.
 #[async_trait]
 pub trait OutboxStore: Send + Sync {
-    /// Pending entries due at `now`, oldest first.
-    async fn due_outbox(
+    /// Claims up to `limit` pending entries due at `now` until
+    /// `lease_until`, oldest first, at most one per dossier: the oldest
+    /// pending entry of its dossier, so a dossier's entries are delivered in
+    /// the order they were written. An entry claimed by another dispatcher
+    /// whose lease has not run out is skipped, and so is its dossier. Only
+    /// entries of `kinds` are considered.
+    async fn claim_due_outbox(
         &self,
         tenant: &str,
+        kinds: &[String],
         now: PrimitiveDateTime,
+        lease_until: PrimitiveDateTime,
         limit: u32,
     ) -> StoreResult<Vec<OutboxEntry>>;
-    async fn mark_delivered(&self, tenant: &str, id: i64) -> StoreResult<()>;
+    async fn mark_delivered(&self, tenant: &str, id: i64, at: PrimitiveDateTime)
+    -> StoreResult<()>;
     /// Records a failed attempt: retried at `retry_at`, or dead if `None`.
     async fn mark_failed(
         &self,
@@ -599,6 +638,23 @@ pub trait OutboxStore: Send + Sync {
         error: &str,
         retry_at: Option<PrimitiveDateTime>,
     ) -> StoreResult<()>;
+    /// Entries matching `filter`, by id; `after` is the last id of the
+    /// previous page.
+    async fn outbox_entries(
+        &self,
+        tenant: &str,
+        filter: &OutboxFilter,
+        after: Option<i64>,
+        limit: u32,
+    ) -> StoreResult<Vec<OutboxEntry>>;
+    /// Makes entries pending again, due at `now`, with their attempts reset;
+    /// delivered entries are left alone. Returns how many were requeued.
+    async fn resend_outbox(
+        &self,
+        tenant: &str,
+        scope: &ResendScope,
+        now: PrimitiveDateTime,
+    ) -> StoreResult<u64>;
 }
 
 /// Everything the core stores, behind one object: `Arc<dyn Store>` (and it

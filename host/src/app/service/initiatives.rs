@@ -3,14 +3,20 @@
 //!
 //! Initiatives fail open: a failing initiative never blocks a dossier. Its
 //! failure is noted on the event (the audit trail) and queued in the outbox
-//! as `initiative.retry` with the event, to be delivered again.
+//! as `initiative.retry` with the event; the outbox dispatcher runs it again
+//! (`retry_initiative`) and applies its actions in a follow-up commit.
 
 use motcua_domain::dossier::DossierView;
 use motcua_domain::initiative::{DossierEvent, EventKind as InitiativeEvent, PriorityLevel};
 use motcua_domain::lifecycle::EventKind;
 
-use super::{DossierService, add_note};
-use crate::app::ports::{DossierChange, NewDocument, NewNotification, NewOutboxEntry, new_id};
+use super::{CONFLICT_RETRIES, DossierService, add_note, dossier_code};
+use crate::app::error::AppError;
+use crate::app::hooks::InitiativeActions;
+use crate::app::ports::{
+    DossierChange, NewDocument, NewNotification, NewOutboxEntry, StoreError, new_id,
+};
+use crate::app::sync::INITIATIVE_RETRY;
 
 /// The initiative-facing kind of a lifecycle event; internal steps (review,
 /// forwarding, signature) are not announced.
@@ -63,42 +69,7 @@ impl DossierService {
             };
             for outcome in self.plugins.on_event(tenant, &announced).await {
                 match outcome.result {
-                    Ok(actions) => {
-                        for document in actions.documents {
-                            change.documents.push(NewDocument {
-                                id: new_id(),
-                                kind: document.kind,
-                                title: document.title,
-                                media_type: document.media_type,
-                                content: document.content,
-                                source_plugin: Some(outcome.plugin.clone()),
-                            });
-                        }
-                        if let Some(priority) = actions.priority
-                            && priority.level >= PriorityLevel::Priority
-                        {
-                            change.priority = Some(true);
-                            add_note(
-                                &mut change.events[index],
-                                format!("priority set by {}: {}", outcome.plugin, priority.reason),
-                            );
-                        }
-                        for message in actions.messages {
-                            let recipient = match message.channel.as_str() {
-                                "sms" => view.applicant.phone.clone(),
-                                "email" => view.applicant.email.clone(),
-                                _ => Some(view.applicant.id.clone()),
-                            };
-                            if let Some(recipient) = recipient {
-                                change.notifications.push(NewNotification {
-                                    channel: message.channel,
-                                    recipient,
-                                    subject: message.subject,
-                                    body: message.body,
-                                });
-                            }
-                        }
-                    }
+                    Ok(actions) => fold(view, &outcome.plugin, actions, index, change),
                     Err(failure) => {
                         tracing::warn!(%failure, "initiative failed; the dossier goes on and the event is queued for retry");
                         add_note(
@@ -109,7 +80,7 @@ impl DossierService {
                             ),
                         );
                         change.outbox.push(NewOutboxEntry {
-                            kind: "initiative.retry".into(),
+                            kind: INITIATIVE_RETRY.into(),
                             payload: serde_json::json!({ "plugin": outcome.plugin, "event": announced }),
                             occurred_at: announced.at,
                             event_index: Some(index),
@@ -117,6 +88,113 @@ impl DossierService {
                     }
                 }
             }
+        }
+    }
+
+    /// Run the initiative `plugin` (`id@version`) that failed on `event`
+    /// again and commit what it asks for now (documents, priority,
+    /// notifications) in a change of its own. A plugin no longer deployed
+    /// or no longer subscribed has nothing left to do.
+    pub async fn retry_initiative(
+        &self,
+        tenant: &str,
+        code: &str,
+        plugin: &str,
+        event: &DossierEvent,
+    ) -> Result<(), AppError> {
+        let id = plugin.split('@').next().unwrap_or(plugin);
+        let outcome = self
+            .plugins
+            .on_event(tenant, event)
+            .await
+            .into_iter()
+            .find(|outcome| outcome.plugin.split('@').next() == Some(id));
+        let Some(outcome) = outcome else {
+            tracing::info!(
+                plugin,
+                "initiative no longer answers this event; retry dropped"
+            );
+            return Ok(());
+        };
+        let actions = outcome.result.map_err(AppError::PluginUnavailable)?;
+        let code = dossier_code(code)?;
+        let mut last_conflict = None;
+        for _ in 0..CONFLICT_RETRIES {
+            let dossier = self.stored(tenant, &code).await?;
+            let mut change = DossierChange::update(
+                dossier.code.clone(),
+                dossier.version,
+                dossier.state.clone(),
+                Vec::new(),
+            );
+            fold(
+                &dossier.view(),
+                &outcome.plugin,
+                actions.clone(),
+                usize::MAX,
+                &mut change,
+            );
+            match self.dossiers.commit(tenant, change).await {
+                Ok(_) => {
+                    tracing::info!(plugin = %outcome.plugin, dossier = %code, "initiative retried and applied");
+                    return Ok(());
+                }
+                Err(StoreError::Conflict { expected, actual }) => {
+                    last_conflict = Some(format!("version {expected} became {actual}"));
+                }
+                Err(other) => return Err(other.into()),
+            }
+        }
+        Err(AppError::Conflict(format!(
+            "dossier {code} kept changing while a retried initiative was applied ({})",
+            last_conflict.unwrap_or_default()
+        )))
+    }
+}
+
+/// Add one initiative's actions to `change`; a priority it sets is noted on
+/// event `index` when the change has it.
+fn fold(
+    view: &DossierView,
+    plugin: &str,
+    actions: InitiativeActions,
+    index: usize,
+    change: &mut DossierChange,
+) {
+    for document in actions.documents {
+        change.documents.push(NewDocument {
+            id: new_id(),
+            kind: document.kind,
+            title: document.title,
+            media_type: document.media_type,
+            content: document.content,
+            source_plugin: Some(plugin.to_owned()),
+        });
+    }
+    if let Some(priority) = actions.priority
+        && priority.level >= PriorityLevel::Priority
+    {
+        change.priority = Some(true);
+        if let Some(event) = change.events.get_mut(index) {
+            add_note(
+                event,
+                format!("priority set by {plugin}: {}", priority.reason),
+            );
+        }
+    }
+    for message in actions.messages {
+        let recipient = match message.channel.as_str() {
+            "sms" => view.applicant.phone.clone(),
+            "email" => view.applicant.email.clone(),
+            _ => Some(view.applicant.id.clone()),
+        };
+        if let Some(recipient) = recipient {
+            change.notifications.push(NewNotification {
+                channel: message.channel,
+                recipient,
+                subject: message.subject,
+                body: message.body,
+            });
         }
     }
 }

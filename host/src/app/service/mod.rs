@@ -25,7 +25,10 @@ pub use transition::{ResultUpload, TransitionRequest};
 
 use super::error::AppError;
 use super::hooks::PluginHost;
-use super::ports::{CatalogStore, DossierStore, StoredDocument, StoredDossier, StoredFeeLine};
+use super::ports::{
+    CatalogStore, DossierChange, DossierStore, StoreError, StoredDocument, StoredDossier,
+    StoredFeeLine,
+};
 
 /// The time source of use cases, so tests can pin "now".
 pub trait Clock: Send + Sync {
@@ -81,6 +84,20 @@ impl DossierService {
             plugins,
             clock,
         }
+    }
+
+    /// Commit `change` with an outbox entry per event for the national
+    /// portal, in the same transaction: nothing is reported that did not
+    /// happen, and nothing that happened goes unreported.
+    async fn commit(
+        &self,
+        tenant: &str,
+        mut change: DossierChange,
+    ) -> Result<StoredDossier, StoreError> {
+        change
+            .outbox
+            .extend(crate::app::sync::outbox_entries(&change.events));
+        self.dossiers.commit(tenant, change).await
     }
 
     async fn procedure(&self, tenant: &str, code: &str) -> Result<Procedure, AppError> {

@@ -93,7 +93,7 @@ impl DossierService {
             let change = self
                 .change_for(user, tenant, &dossier, &request, note.clone())
                 .await?;
-            match self.dossiers.commit(tenant, change).await {
+            match self.commit(tenant, change).await {
                 Ok(stored) => return self.details(tenant, stored).await,
                 Err(StoreError::Conflict { expected, actual }) => {
                     last_conflict = Some(format!("version {expected} became {actual}"));

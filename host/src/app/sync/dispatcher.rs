@@ -1,0 +1,296 @@
+//! The outbox dispatcher: delivers what the core committed to the outbox.
+//!
+//! Each pass claims, per tenant, the head of every dossier's queue (the
+//! store never hands out an entry while an older one of the same dossier and
+//! kind is pending), delivers the claimed entries concurrently (they belong
+//! to different dossiers), and records the outcome: delivered, retried after
+//! an exponential backoff, or dead-lettered. A claim is a lease with an
+//! expiry, so entries held by a host that died are delivered again after
+//! it; the portal ignores the repeat by the event id.
+
+use std::sync::Arc;
+
+use motcua_domain::code::DossierCode;
+use motcua_domain::initiative::DossierEvent;
+use serde::Serialize;
+use tokio::task::JoinSet;
+use tracing::Instrument;
+
+use super::entries::{INITIATIVE_RETRY, NATIONAL_PROGRESS};
+use super::policy::DeliveryPolicy;
+use super::records::{dossier_record, progress_record};
+use crate::app::error::AppError;
+use crate::app::hooks::NationalSync;
+use crate::app::ports::{OutboxEntry, Store};
+use crate::app::service::{Clock, DossierService};
+
+/// What one pass did.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct TickReport {
+    pub delivered: u32,
+    pub retried: u32,
+    pub dead: u32,
+}
+
+impl TickReport {
+    pub fn attempted(&self) -> u32 {
+        self.delivered + self.retried + self.dead
+    }
+}
+
+/// Why one delivery did not go through.
+struct Undelivered {
+    message: String,
+    retryable: bool,
+}
+
+impl Undelivered {
+    fn permanent(message: impl Into<String>) -> Self {
+        Self {
+            message: message.into(),
+            retryable: false,
+        }
+    }
+}
+
+impl From<AppError> for Undelivered {
+    fn from(error: AppError) -> Self {
+        // A storage error is the host's own trouble: try again later.
+        Self {
+            message: error.to_string(),
+            retryable: true,
+        }
+    }
+}
+
+#[derive(Clone)]
+pub struct Dispatcher {
+    store: Arc<dyn Store>,
+    sync: Arc<dyn NationalSync>,
+    service: DossierService,
+    clock: Arc<dyn Clock>,
+    policy: DeliveryPolicy,
+}
+
+impl Dispatcher {
+    pub fn new(
+        store: Arc<dyn Store>,
+        sync: Arc<dyn NationalSync>,
+        service: DossierService,
+        clock: Arc<dyn Clock>,
+        policy: DeliveryPolicy,
+    ) -> Self {
+        Self {
+            store,
+            sync,
+            service,
+            clock,
+            policy,
+        }
+    }
+
+    /// Deliver until `shutdown` resolves; a pass that found work is followed
+    /// at once by another.
+    pub async fn run(self, shutdown: impl std::future::Future<Output = ()>) {
+        tokio::pin!(shutdown);
+        loop {
+            let busy = match self.tick().await {
+                Ok(report) => report.attempted() > 0,
+                Err(error) => {
+                    tracing::error!(%error, "outbox pass failed");
+                    false
+                }
+            };
+            if busy {
+                // Let shutdown win between busy passes too.
+                tokio::select! {
+                    biased;
+                    _ = &mut shutdown => return,
+                    _ = tokio::task::yield_now() => {}
+                }
+            } else {
+                tokio::select! {
+                    _ = &mut shutdown => return,
+                    _ = tokio::time::sleep(self.policy.poll_interval) => {}
+                }
+            }
+        }
+    }
+
+    /// One pass over every tenant.
+    pub async fn tick(&self) -> Result<TickReport, AppError> {
+        let mut report = TickReport::default();
+        for tenant in self.store.tenants().await? {
+            let mut kinds = vec![INITIATIVE_RETRY.to_owned()];
+            // Without a portal connector, national entries wait (pending,
+            // never attempted) until one is deployed; reconciliation shows
+            // them as never sent.
+            if self.sync.portal_connector(&tenant.id).await.is_some() {
+                kinds.push(NATIONAL_PROGRESS.to_owned());
+            }
+            let now = self.clock.now();
+            let lease_until = now + self.policy.lease;
+            let claimed = self
+                .store
+                .claim_due_outbox(&tenant.id, &kinds, now, lease_until, self.policy.batch)
+                .await?;
+            let mut deliveries = JoinSet::new();
+            for entry in claimed {
+                let this = self.clone();
+                let tenant = tenant.id.clone();
+                let span = tracing::info_span!(
+                    "motcua.outbox.deliver",
+                    tenant = %tenant,
+                    dossier = %entry.dossier_code,
+                    entry = entry.id,
+                    kind = %entry.kind,
+                    attempt = entry.attempts + 1,
+                );
+                deliveries.spawn(async move { this.settle(&tenant, entry).await }.instrument(span));
+            }
+            while let Some(outcome) = deliveries.join_next().await {
+                match outcome {
+                    Ok(Ok(Settled::Delivered)) => report.delivered += 1,
+                    Ok(Ok(Settled::Retry)) => report.retried += 1,
+                    Ok(Ok(Settled::Dead)) => report.dead += 1,
+                    Ok(Err(error)) => tracing::error!(%error, "recording a delivery failed"),
+                    Err(join) => tracing::error!(%join, "a delivery task failed"),
+                }
+            }
+        }
+        Ok(report)
+    }
+
+    /// Deliver one entry and record the outcome.
+    async fn settle(&self, tenant: &str, entry: OutboxEntry) -> Result<Settled, AppError> {
+        let outcome = match entry.kind.as_str() {
+            NATIONAL_PROGRESS => self.deliver_progress(tenant, &entry).await,
+            INITIATIVE_RETRY => self.retry_initiative(tenant, &entry).await,
+            other => Err(Undelivered::permanent(format!(
+                "no delivery is defined for outbox entries of kind `{other}`"
+            ))),
+        };
+        let now = self.clock.now();
+        match outcome {
+            Ok(()) => {
+                self.store.mark_delivered(tenant, entry.id, now).await?;
+                tracing::info!("delivered");
+                Ok(Settled::Delivered)
+            }
+            Err(undelivered) => {
+                let attempts = entry.attempts + 1;
+                let retry = undelivered
+                    .retryable
+                    .then(|| self.policy.retry_after(attempts, jitter(entry.id)))
+                    .flatten();
+                let retry_at = retry.map(|wait| now + wait);
+                self.store
+                    .mark_failed(tenant, entry.id, &undelivered.message, retry_at)
+                    .await?;
+                match retry_at {
+                    Some(at) => {
+                        tracing::warn!(error = %undelivered.message, %at, "delivery failed; will retry");
+                        Ok(Settled::Retry)
+                    }
+                    None => {
+                        tracing::error!(error = %undelivered.message, attempts, "delivery failed; dead-lettered");
+                        Ok(Settled::Dead)
+                    }
+                }
+            }
+        }
+    }
+
+    /// The dossier's current record (upsert), then the event's progress
+    /// record with the time it happened.
+    async fn deliver_progress(&self, tenant: &str, entry: &OutboxEntry) -> Result<(), Undelivered> {
+        let code: DossierCode = entry
+            .dossier_code
+            .parse()
+            .map_err(|e| Undelivered::permanent(format!("stored dossier code: {e}")))?;
+        let Some(dossier) = self
+            .store
+            .dossier(tenant, &code)
+            .await
+            .map_err(AppError::from)?
+        else {
+            return Err(Undelivered::permanent(format!("dossier {code} is gone")));
+        };
+        let events = self
+            .store
+            .events(tenant, &code)
+            .await
+            .map_err(AppError::from)?;
+        let Some(event) = events.iter().find(|e| Some(e.seq) == entry.event_seq) else {
+            return Err(Undelivered::permanent(format!(
+                "dossier {code} has no event #{:?}",
+                entry.event_seq
+            )));
+        };
+        let procedure = self
+            .store
+            .procedure(tenant, &dossier.procedure_code)
+            .await
+            .map_err(AppError::from)?;
+        let fee_lines = self
+            .store
+            .fee_lines(tenant, &code)
+            .await
+            .map_err(AppError::from)?;
+        let documents = self
+            .store
+            .documents(tenant, &code)
+            .await
+            .map_err(AppError::from)?;
+        let record = dossier_record(
+            &dossier,
+            procedure.as_ref(),
+            &events,
+            &fee_lines,
+            &documents,
+        );
+        let failed = |e: crate::app::hooks::SyncFailure| Undelivered {
+            message: e.failure.to_string(),
+            retryable: e.retryable,
+        };
+        self.sync
+            .push_dossier(tenant, &record)
+            .await
+            .map_err(failed)?;
+        self.sync
+            .push_progress(tenant, &progress_record(&dossier, event))
+            .await
+            .map_err(failed)?;
+        Ok(())
+    }
+
+    /// Run the initiative that failed on an event again and apply what it
+    /// asks for now.
+    async fn retry_initiative(&self, tenant: &str, entry: &OutboxEntry) -> Result<(), Undelivered> {
+        let plugin = entry.payload["plugin"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned();
+        let event: DossierEvent = serde_json::from_value(entry.payload["event"].clone())
+            .map_err(|e| Undelivered::permanent(format!("stored event: {e}")))?;
+        self.service
+            .retry_initiative(tenant, &entry.dossier_code, &plugin, &event)
+            .await
+            .map_err(|failure| Undelivered {
+                message: failure.to_string(),
+                retryable: true,
+            })
+    }
+}
+
+enum Settled {
+    Delivered,
+    Retry,
+    Dead,
+}
+
+/// Spread retries of entries that failed together (0.0..1.0, fixed per
+/// entry so a test can reason about it).
+fn jitter(id: i64) -> f64 {
+    (id as f64 * 0.618_033_988_75).fract()
+}

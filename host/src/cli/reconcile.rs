@@ -1,0 +1,143 @@
+//! `motcua reconcile`: compare a tenant's dossiers with what the national
+//! portal holds (through the tenant's portal connector) and list every
+//! mismatch with its cause. Exit 0 when everything matches, 1 when
+//! something differs, 2 on an error, so a nightly job can alert on it.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use motcua_domain::time::PrimitiveDateTime;
+
+use super::migrate::DatabaseArgs;
+use super::wiring;
+use crate::app::sync::{MismatchCause, ReconcileReport, ReconcileWindow};
+
+#[derive(Debug, clap::Args)]
+pub struct ReconcileArgs {
+    /// The tenant to reconcile (e.g. `da-nang`).
+    #[arg(long)]
+    tenant: String,
+    /// Dossiers received at or after this local time (`2026-11-01T00:00:00`).
+    #[arg(long, value_parser = parse_local)]
+    from: Option<PrimitiveDateTime>,
+    /// Dossiers received before this local time.
+    #[arg(long, value_parser = parse_local)]
+    to: Option<PrimitiveDateTime>,
+    /// Print the report as JSON.
+    #[arg(long)]
+    json: bool,
+    /// Where the host keeps its state (the default SQLite database lives here).
+    #[arg(long, env = "MOTCUA_DATA_DIR", default_value_os_t = super::default_data_dir())]
+    data_dir: PathBuf,
+    /// Directory of plugin packages (the tenant's portal connector is among them).
+    #[arg(long, env = "MOTCUA_PLUGINS", default_value = "target/plugins")]
+    plugins: PathBuf,
+    #[command(flatten)]
+    database: DatabaseArgs,
+}
+
+fn parse_local(text: &str) -> Result<PrimitiveDateTime, String> {
+    let format = time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]:[second]");
+    PrimitiveDateTime::parse(text, &format)
+        .or_else(|_| {
+            time::Date::parse(
+                text,
+                time::macros::format_description!("[year]-[month]-[day]"),
+            )
+            .map(|date| date.midnight())
+        })
+        .map_err(|_| {
+            format!("`{text}` is not a local date (2026-11-01) or time (2026-11-01T08:00:00)")
+        })
+}
+
+pub fn run(args: ReconcileArgs) -> anyhow::Result<ExitCode> {
+    let options = wiring::Options {
+        database_url: args.database.url(&args.data_dir),
+        plugins_dir: args.plugins.clone(),
+        data_dir: args.data_dir.clone(),
+        max_concurrent_calls: 8,
+        clock: None,
+        delivery: Default::default(),
+    };
+    let runtime = tokio::runtime::Runtime::new()?;
+    runtime.block_on(async {
+        let assembled = wiring::assemble(&options).await?;
+        let window = ReconcileWindow {
+            from: args.from,
+            to: args.to,
+        };
+        let report = assembled
+            .state
+            .sync
+            .reconcile_unchecked(&args.tenant, &window)
+            .await;
+        assembled.db.close().await;
+        let report = report?;
+        if args.json {
+            println!("{}", serde_json::to_string_pretty(&report)?);
+        } else {
+            print(&report);
+        }
+        Ok(if report.mismatches.is_empty() {
+            ExitCode::SUCCESS
+        } else {
+            ExitCode::from(1)
+        })
+    })
+}
+
+fn print(report: &ReconcileReport) {
+    println!(
+        "tenant {}: {} dossier(s) checked, {} matching, {} mismatch(es)",
+        report.tenant,
+        report.checked,
+        report.matching,
+        report.mismatches.len()
+    );
+    for mismatch in &report.mismatches {
+        println!("  {}", mismatch.dossier_code);
+        for cause in &mismatch.causes {
+            println!("    - {}", describe(cause));
+        }
+    }
+}
+
+fn describe(cause: &MismatchCause) -> String {
+    let time =
+        |t: &Option<PrimitiveDateTime>| t.map_or_else(|| "none".to_owned(), |t| t.to_string());
+    match cause {
+        MismatchCause::NeverSent { pending } => {
+            format!("never sent ({pending} event(s) waiting)")
+        }
+        MismatchCause::Retrying {
+            attempts,
+            last_error,
+        } => format!(
+            "sending keeps failing after {attempts} attempt(s): {}",
+            last_error.as_deref().unwrap_or("-")
+        ),
+        MismatchCause::DeadLettered { entry, last_error } => format!(
+            "dead-lettered (outbox entry {entry}): {}",
+            last_error.as_deref().unwrap_or("-")
+        ),
+        MismatchCause::MissingAtPortal => "acknowledged, but the portal has no record".to_owned(),
+        MismatchCause::DifferentStatus { local, portal } => format!(
+            "different status: local {}, portal {portal}",
+            local.map_or_else(|| "none".to_owned(), |s| s.to_string())
+        ),
+        MismatchCause::DifferentDates {
+            field,
+            local,
+            portal,
+        } => format!(
+            "different {field}: local {}, portal {}",
+            time(local),
+            time(portal)
+        ),
+        MismatchCause::DifferentOnTime { local, portal } => {
+            format!("different on-time flag: local {local:?}, portal {portal:?}")
+        }
+        MismatchCause::Unreachable { error } => format!("portal unreachable: {error}"),
+    }
+}

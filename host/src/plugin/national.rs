@@ -1,0 +1,165 @@
+//! The `NationalSync` port answered by the tenant's portal connector: the
+//! connector (its own before a platform-wide one) that offers
+//! `push-progress`.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+
+use async_trait::async_trait;
+use motcua_domain::connector::{DossierRecord, Operation, ProgressRecord, Receipt, RemoteStatus};
+
+use super::error::PluginError;
+use super::host::{WasmPluginHost, blocking, failure};
+use super::instance::{CallContext, Plugin};
+use super::manifest::Kind;
+use crate::app::hooks::{HookFailure, NationalSync, SyncFailure};
+
+/// Operations each connector offers, by artifact digest: they are part of
+/// the artifact, so asked once.
+#[derive(Default)]
+pub(super) struct Operations(Mutex<HashMap<String, Vec<Operation>>>);
+
+impl Operations {
+    /// Whether `plugin` offers `operation` (blocking: may call the plugin).
+    pub(super) fn offers(&self, plugin: &Plugin, tenant: &str, operation: Operation) -> bool {
+        if let Some(ops) = self.lock().get(plugin.digest()) {
+            return ops.contains(&operation);
+        }
+        match plugin.operations(&CallContext::new(tenant)) {
+            Ok(ops) => {
+                let offered = ops.contains(&operation);
+                self.lock().insert(plugin.digest().to_string(), ops);
+                offered
+            }
+            Err(error) => {
+                tracing::warn!(plugin = %plugin.manifest().reference(), %error, "connector did not list its operations");
+                false
+            }
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Vec<Operation>>> {
+        self.0
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+/// Whether a failed connector call is worth repeating: a remote refusal of
+/// the data (`rejected`, `invalid-input`) or an operation the connector
+/// lacks will fail the same way again; anything else (unavailable, out of
+/// time, a trap a new version may fix) may not.
+fn sync_failure(error: PluginError) -> SyncFailure {
+    let retryable = match error.refusal() {
+        Some(refusal) => !matches!(
+            refusal.code.as_str(),
+            "rejected" | "invalid-input" | "unsupported" | "denied"
+        ),
+        None => true,
+    };
+    SyncFailure {
+        failure: failure(error),
+        retryable,
+    }
+}
+
+fn no_connector(tenant: &str, call: &str) -> SyncFailure {
+    SyncFailure {
+        failure: HookFailure {
+            plugin: "none".into(),
+            call: call.into(),
+            outcome: "not-deployed".into(),
+            message: format!("tenant `{tenant}` has no connector offering push-progress"),
+        },
+        retryable: true,
+    }
+}
+
+impl WasmPluginHost {
+    /// The tenant's portal connector (blocking).
+    fn portal(&self, tenant: &str) -> Option<Plugin> {
+        self.plugins()
+            .of_kind(tenant, Kind::Connector)
+            .into_iter()
+            .find(|plugin| {
+                self.operations()
+                    .offers(plugin, tenant, Operation::PushProgress)
+            })
+    }
+
+    /// Run `call` on the tenant's portal connector on the blocking pool.
+    async fn with_portal<T: Send + 'static>(
+        &self,
+        tenant: &str,
+        call: &'static str,
+        run: impl FnOnce(&Plugin, &CallContext) -> Result<T, PluginError> + Send + 'static,
+    ) -> Result<T, SyncFailure> {
+        let this = self.clone();
+        let tenant = tenant.to_string();
+        let outcome = blocking(move || {
+            let Some(plugin) = this.portal(&tenant) else {
+                return Ok(Err(no_connector(&tenant, call)));
+            };
+            Ok(run(&plugin, &CallContext::new(&tenant)).map_err(sync_failure))
+        })
+        .await;
+        match outcome {
+            Ok(result) => result,
+            Err(failure) => Err(SyncFailure {
+                failure,
+                retryable: true,
+            }),
+        }
+    }
+}
+
+#[async_trait]
+impl NationalSync for WasmPluginHost {
+    async fn portal_connector(&self, tenant: &str) -> Option<String> {
+        let this = self.clone();
+        let tenant = tenant.to_string();
+        tokio::task::spawn_blocking(move || {
+            this.portal(&tenant)
+                .map(|plugin| plugin.manifest().reference())
+        })
+        .await
+        .ok()
+        .flatten()
+    }
+
+    async fn push_dossier(
+        &self,
+        tenant: &str,
+        record: &DossierRecord,
+    ) -> Result<Receipt, SyncFailure> {
+        let record = record.clone();
+        self.with_portal(tenant, "connector.push-dossier", move |plugin, ctx| {
+            plugin.push_dossier(ctx, &record)
+        })
+        .await
+    }
+
+    async fn push_progress(
+        &self,
+        tenant: &str,
+        record: &ProgressRecord,
+    ) -> Result<Receipt, SyncFailure> {
+        let record = record.clone();
+        self.with_portal(tenant, "connector.push-progress", move |plugin, ctx| {
+            plugin.push_progress(ctx, &record)
+        })
+        .await
+    }
+
+    async fn query_status(
+        &self,
+        tenant: &str,
+        dossier_code: &str,
+    ) -> Result<Option<RemoteStatus>, SyncFailure> {
+        let code = dossier_code.to_string();
+        self.with_portal(tenant, "connector.query-status", move |plugin, ctx| {
+            plugin.query_status(ctx, &code)
+        })
+        .await
+    }
+}
