@@ -5,6 +5,7 @@ mod check;
 mod demo;
 mod migrate;
 mod serve;
+mod standin;
 pub mod wiring;
 
 use std::path::PathBuf;
@@ -49,6 +50,9 @@ enum Command {
     /// Work with plugin packages.
     #[command(subcommand)]
     Plugin(PluginCommand),
+    /// Run a loopback stand-in for a national system that is out of reach.
+    #[command(subcommand)]
+    Standin(standin::StandinCommand),
 }
 
 #[derive(Debug, Subcommand)]
@@ -78,6 +82,7 @@ pub fn main() -> ExitCode {
         Command::Audit(command) => audit::run(command),
         Command::Plugin(PluginCommand::Check(args)) => check::check(args),
         Command::Plugin(PluginCommand::Bench(args)) => check::bench(args),
+        Command::Standin(command) => standin::run(command),
     };
     match result {
         Ok(code) => code,

@@ -5,6 +5,7 @@ mod catalog;
 mod dossiers;
 pub mod error;
 mod extract;
+mod intake;
 mod payments;
 mod plugins;
 
@@ -38,7 +39,8 @@ pub fn router(state: AppState) -> Router {
         .merge(plugins::router())
         .merge(catalog::router())
         .merge(dossiers::router())
-        .merge(payments::router());
+        .merge(payments::router())
+        .merge(intake::router());
     Router::new()
         .route("/healthz", get(|| async { "ok" }))
         .nest("/api/v1", api)
