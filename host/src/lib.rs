@@ -9,6 +9,8 @@
 //! - [`storage`]: the sqlx adapter (SQLite embedded, PostgreSQL for a platform).
 //! - [`http`]: the HTTP API (axum).
 //! - [`seed`]: the demo tenants, catalogs, calendars and users.
+//! - [`standin`]: loopback stand-ins for the national systems (portal,
+//!   population database), with outages on demand.
 //! - [`cli`]: the `motcua` command, where everything is wired together.
 //!
 //! Adapters (`plugin`, `storage`, `http`) depend on `app` and `domain`, never
@@ -21,4 +23,5 @@ pub mod cli;
 pub mod http;
 pub mod plugin;
 pub mod seed;
+pub mod standin;
 pub mod storage;

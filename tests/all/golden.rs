@@ -11,6 +11,7 @@ fn every_shipped_plugin_passes_its_golden_cases() {
         "da-nang-initiatives",
         "vinh-phuc-forms",
         "population-connector",
+        "national-portal-sync",
         "hello-fees",
     ] {
         let plugin = load(id);

@@ -5,6 +5,8 @@ mod egress;
 mod golden;
 mod http;
 mod loading;
+mod portal_sync;
 mod sandbox;
+mod standin;
 mod storage;
 mod worlds;

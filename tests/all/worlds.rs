@@ -7,7 +7,7 @@ use motcua::domain::dossier::{Channel, FieldValue};
 use motcua::domain::fee::Collection;
 use motcua::domain::initiative::{Action, DossierEvent, EventKind};
 use motcua::plugin::{CallContext, ConnectorRegistry, EgressRule, Plugin};
-use motcua_tests::standin::{self, Standin};
+use motcua_tests::standin::{self, FaultMode, PopulationStandin};
 use motcua_tests::{citizen, dossier, entry, load, load_with};
 use time::macros::{date, datetime};
 
@@ -107,9 +107,9 @@ fn a_form_definition_comes_back_as_typed_fields() {
 }
 
 /// The population stand-in, and a connector allowed to reach it.
-fn population_connector() -> (Standin, Plugin) {
+fn population_connector() -> (PopulationStandin, Plugin) {
     let standin = standin::population_database();
-    let port = standin.addr.port();
+    let port = standin.addr().port();
     let connector = load_with("population-connector", |m| {
         m.egress = vec![EgressRule {
             host: "127.0.0.1".into(),
@@ -123,17 +123,18 @@ fn population_connector() -> (Standin, Plugin) {
 
 #[test]
 fn a_connector_looks_a_citizen_up_in_the_population_database() {
-    let (_standin, connector) = population_connector();
+    let (standin, connector) = population_connector();
     let ctx = CallContext::new("da-nang");
     let person = connector
-        .lookup_person(&ctx, "001203004567")
+        .lookup_person(&ctx, "001090012345")
         .unwrap()
         .expect("known citizen");
     assert_eq!(person.full_name, "Nguyễn Văn An");
-    assert_eq!(person.birth_date, Some(date!(1990 - 05 - 17)));
+    assert_eq!(person.birth_date, Some(date!(1990 - 04 - 12)));
     assert_eq!(person.source, "national-population-database");
     assert_eq!(connector.lookup_person(&ctx, "001203009999").unwrap(), None);
-    let outage = connector.lookup_person(&ctx, "000000000500").unwrap_err();
+    standin::set_faults(&standin.faults, FaultMode::Fail, 0);
+    let outage = connector.lookup_person(&ctx, "001090012345").unwrap_err();
     assert_eq!(outage.refusal().unwrap().code, "unavailable");
     let invalid = connector.lookup_person(&ctx, "12ab").unwrap_err();
     assert_eq!(invalid.refusal().unwrap().code, "invalid-input");

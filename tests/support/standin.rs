@@ -1,92 +1,38 @@
-//! Loopback stand-ins for national systems that tests cannot reach.
-//!
-//! This is a test double for the National Population Database, served on
-//! 127.0.0.1: the real system is out of reach from this machine.
+//! Loopback stand-ins for the national systems that tests cannot reach: the
+//! host's own ([`motcua::standin`], as `motcua standin ...` runs them), each
+//! on a free loopback port from a thread of its own, so synchronous plugin
+//! calls in a test reach it as well as the async host.
 
-use std::net::SocketAddr;
+use std::net::{Ipv4Addr, SocketAddr};
 
-use axum::Router;
-use axum::extract::Path;
-use axum::http::StatusCode;
-use axum::response::IntoResponse;
-use axum::routing::get;
+pub use motcua::standin::{
+    FaultMode, FaultSetting, Options, PopulationStandin, PortalStandin, portal::Portal,
+};
 
-/// A running stand-in; stops when dropped.
-pub struct Standin {
-    pub addr: SocketAddr,
-    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
-    thread: Option<std::thread::JoinHandle<()>>,
+fn any_loopback_port() -> SocketAddr {
+    (Ipv4Addr::LOCALHOST, 0).into()
 }
 
-impl Drop for Standin {
-    fn drop(&mut self) {
-        if let Some(shutdown) = self.shutdown.take() {
-            let _ = shutdown.send(());
-        }
-        if let Some(thread) = self.thread.take() {
-            let _ = thread.join();
-        }
-    }
+/// The National Population Database stand-in with its sample of citizens.
+pub fn population_database() -> PopulationStandin {
+    PopulationStandin::spawn(any_loopback_port(), Options::default())
+        .expect("the population stand-in starts")
 }
 
-/// Serve `router` on a free loopback port from a background thread, so that
-/// synchronous plugin calls in the test can reach it.
-pub fn serve(router: Router) -> Standin {
-    let (addr_tx, addr_rx) = std::sync::mpsc::channel();
-    let (shutdown_tx, shutdown_rx) = tokio::sync::oneshot::channel::<()>();
-    let thread = std::thread::spawn(move || {
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .expect("a test runtime");
-        runtime.block_on(async move {
-            let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-                .await
-                .expect("a loopback port");
-            addr_tx
-                .send(listener.local_addr().expect("bound"))
-                .expect("the test waits");
-            axum::serve(listener, router)
-                .with_graceful_shutdown(async {
-                    let _ = shutdown_rx.await;
-                })
-                .await
-                .expect("the stand-in serves");
-        });
-    });
-    let addr = addr_rx.recv().expect("the stand-in starts");
-    Standin {
-        addr,
-        shutdown: Some(shutdown_tx),
-        thread: Some(thread),
-    }
+/// The National Public Service Portal stand-in, empty, in memory.
+pub fn national_portal() -> PortalStandin {
+    national_portal_with(Options::default())
 }
 
-/// A population database with two citizens; `500` as an ID answers a server error.
-pub fn population_database() -> Standin {
-    serve(Router::new().route("/citizens/{id}", get(citizen)))
+/// The portal stand-in started with `options` (token, fault mode).
+pub fn national_portal_with(options: Options) -> PortalStandin {
+    PortalStandin::spawn(any_loopback_port(), Portal::new(), options)
+        .expect("the portal stand-in starts")
 }
 
-async fn citizen(Path(id): Path<String>) -> impl IntoResponse {
-    let body = match id.as_str() {
-        "001203004567" => serde_json::json!({
-            "personal_id": "001203004567",
-            "full_name": "Nguyễn Văn An",
-            "birth_date": "1990-05-17",
-            "gender": "male",
-            "permanent_residence": "12 Trần Phú, Hải Châu, Đà Nẵng",
-            "temporary_residence": null
-        }),
-        "026195000123" => serde_json::json!({
-            "personal_id": "026195000123",
-            "full_name": "Trần Thị Bình",
-            "birth_date": "1995-02-03",
-            "gender": "female",
-            "permanent_residence": "5 Mê Linh, Vĩnh Yên, Vĩnh Phúc",
-            "temporary_residence": "Khu đô thị Chùa Hà, Vĩnh Yên"
-        }),
-        "000000000500" => return (StatusCode::INTERNAL_SERVER_ERROR, "overloaded").into_response(),
-        _ => return (StatusCode::NOT_FOUND, "no such citizen").into_response(),
-    };
-    axum::Json(body).into_response()
+/// Switch a stand-in's fault mode (as `POST /admin/faults` does).
+pub fn set_faults(faults: &motcua::standin::Faults, mode: FaultMode, delay_ms: u64) {
+    faults
+        .set(FaultSetting::new(mode, delay_ms))
+        .expect("a valid fault setting");
 }

@@ -37,6 +37,8 @@ pub struct Applicant {
     pub kind: ApplicantKind,
     /// Personal identification number (12 digits) or tax code.
     pub id: String,
+    /// May be left empty at intake when the registry can fill it in.
+    #[serde(default)]
     pub full_name: String,
     #[serde(with = "local_date::option", default)]
     pub birth_date: Option<Date>,

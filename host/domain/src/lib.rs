@@ -18,5 +18,6 @@ pub mod lifecycle;
 pub mod localized;
 pub mod payment;
 pub mod refusal;
+pub mod reuse;
 pub mod tenancy;
 pub mod time;

@@ -6,6 +6,7 @@ mod demo;
 mod migrate;
 mod reconcile;
 mod serve;
+mod standin;
 pub mod wiring;
 
 use std::path::PathBuf;
@@ -53,6 +54,9 @@ enum Command {
     /// Compare a tenant's dossiers with the national portal's copy and list
     /// every mismatch with its cause.
     Reconcile(reconcile::ReconcileArgs),
+    /// Run a loopback stand-in for a national system that is out of reach.
+    #[command(subcommand)]
+    Standin(standin::StandinCommand),
 }
 
 #[derive(Debug, Subcommand)]
@@ -83,6 +87,7 @@ pub fn main() -> ExitCode {
         Command::Reconcile(args) => reconcile::run(args),
         Command::Plugin(PluginCommand::Check(args)) => check::check(args),
         Command::Plugin(PluginCommand::Bench(args)) => check::bench(args),
+        Command::Standin(command) => standin::run(command),
     };
     match result {
         Ok(code) => code,

@@ -5,6 +5,7 @@ mod catalog;
 mod dossiers;
 pub mod error;
 mod extract;
+mod intake;
 mod payments;
 mod plugins;
 mod sync;
@@ -42,6 +43,7 @@ pub fn router(state: AppState) -> Router {
         .merge(catalog::router())
         .merge(dossiers::router())
         .merge(payments::router())
+        .merge(intake::router())
         .merge(sync::router());
     Router::new()
         .route("/healthz", get(|| async { "ok" }))

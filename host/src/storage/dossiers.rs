@@ -9,7 +9,7 @@ use super::rows::{
     Result, get, get_bool, get_json, get_name, get_time, get_u64, int, name, now, opt_time_text,
     time_text, to_json,
 };
-use super::{Db, attachments, events, outbox};
+use super::{Db, attachments, events, outbox, reuse};
 use crate::app::ports::{
     AuditReport, AuditScope, ChangeTarget, DossierChange, DossierFilter, DossierStore, NewDossier,
     Page, PageRequest, StoreError, StoredDocument, StoredDossier, StoredEvent, StoredFeeLine,
@@ -18,6 +18,7 @@ use crate::app::ports::{
 use crate::domain::audit::{AuditEntry, GENESIS};
 use crate::domain::code::{AgencyCode, DossierCode};
 use crate::domain::lifecycle::{DossierState, Stage};
+use crate::domain::reuse::ReusedField;
 
 pub(super) type Tx = Transaction<'static, Any>;
 
@@ -389,6 +390,7 @@ impl DossierStore for Db {
         };
         let seqs = events::append(&mut tx, tenant, &head, &change.events).await?;
         attachments::write(&mut tx, tenant, &head.id, &change).await?;
+        reuse::write(&mut tx, tenant, &head.id, &change.reused).await?;
         outbox::enqueue(&mut tx, tenant, &head.id, &change.outbox, &seqs).await?;
         let stored = load(&mut tx, tenant, &head.id).await?;
         tx.commit().await?;
@@ -472,6 +474,11 @@ impl DossierStore for Db {
     async fn documents(&self, tenant: &str, code: &DossierCode) -> Result<Vec<StoredDocument>> {
         let id = dossier_id(self, tenant, code).await?;
         attachments::documents(self, tenant, &id).await
+    }
+
+    async fn reused_fields(&self, tenant: &str, code: &DossierCode) -> Result<Vec<ReusedField>> {
+        let id = dossier_id(self, tenant, code).await?;
+        reuse::reused_fields(self, tenant, &id).await
     }
 
     async fn blob(&self, tenant: &str, digest: &str) -> Result<Option<Vec<u8>>> {

@@ -36,6 +36,7 @@ mod deployments;
 mod dossiers;
 mod events;
 mod outbox;
+mod reuse;
 mod rows;
 mod tenancy;
 
@@ -90,6 +91,7 @@ macro_rules! migrations {
 
 migrations! {
     1 => "0001_dossier_core",
+    3 => "0003_data_reuse",
     4 => "0004_outbox_delivery",
 }
 

@@ -13,6 +13,7 @@ mod input;
 mod lifecycle;
 mod load;
 mod payments;
+mod reuse;
 
 use motcua_tests::server::{Api, Server, applicant, date, submission, text};
 use serde_json::{Value, json};

@@ -15,6 +15,7 @@ use motcua_domain::error::DomainError;
 use motcua_domain::fee::FeeLine;
 use motcua_domain::lifecycle::{DossierState, Event, Stage};
 use motcua_domain::payment::Payment;
+use motcua_domain::reuse::ReusedField;
 use motcua_domain::tenancy::{Agency, Tenant, User};
 use motcua_domain::time::{Date, PrimitiveDateTime};
 use serde::{Deserialize, Serialize};
@@ -375,6 +376,9 @@ pub struct DossierChange {
     pub payments: Vec<PaymentWrite>,
     pub notifications: Vec<NewNotification>,
     pub outbox: Vec<NewOutboxEntry>,
+    /// Values taken from reusable data (registry prefill); written only
+    /// when the dossier is created.
+    pub reused: Vec<ReusedField>,
 }
 
 impl DossierChange {
@@ -412,6 +416,7 @@ impl DossierChange {
             payments: Vec::new(),
             notifications: Vec::new(),
             outbox: Vec::new(),
+            reused: Vec::new(),
         }
     }
 }
@@ -518,6 +523,12 @@ pub trait DossierStore: Send + Sync {
     async fn payments(&self, tenant: &str, code: &DossierCode) -> StoreResult<Vec<StoredPayment>>;
     async fn documents(&self, tenant: &str, code: &DossierCode)
     -> StoreResult<Vec<StoredDocument>>;
+    /// The values taken from reusable data at intake.
+    async fn reused_fields(
+        &self,
+        tenant: &str,
+        code: &DossierCode,
+    ) -> StoreResult<Vec<ReusedField>>;
     /// The bytes with this sha256, if a document of `tenant` has them.
     async fn blob(&self, tenant: &str, digest: &str) -> StoreResult<Option<Vec<u8>>>;
     async fn notifications(

@@ -5,6 +5,7 @@ mod catalog;
 mod initiatives;
 mod payments;
 mod queries;
+mod reuse;
 mod submit;
 mod transition;
 
@@ -15,11 +16,13 @@ use motcua_domain::catalog::Procedure;
 use motcua_domain::code::DossierCode;
 use motcua_domain::deadline::Timeliness;
 use motcua_domain::lifecycle::{Actor, CommandKind};
+use motcua_domain::reuse::ReusedField;
 use motcua_domain::tenancy::User;
 use motcua_domain::time::PrimitiveDateTime;
 use serde::Serialize;
 
 pub use payments::{RecordPayment, RefundPayment};
+pub use reuse::{PrefillAnswer, PrefillRequest};
 pub use submit::SubmitDossier;
 pub use transition::{ResultUpload, TransitionRequest};
 
@@ -57,6 +60,8 @@ pub struct DossierDetails {
     pub timeliness: Option<Timeliness>,
     pub fee_lines: Vec<StoredFeeLine>,
     pub documents: Vec<StoredDocument>,
+    /// Values taken from reusable data (the population registry) at intake.
+    pub reused_fields: Vec<ReusedField>,
 }
 
 /// The use cases of the dossier core.
@@ -132,6 +137,7 @@ impl DossierService {
     ) -> Result<DossierDetails, AppError> {
         let fee_lines = self.dossiers.fee_lines(tenant, &dossier.code).await?;
         let documents = self.dossiers.documents(tenant, &dossier.code).await?;
+        let reused_fields = self.dossiers.reused_fields(tenant, &dossier.code).await?;
         Ok(DossierDetails {
             national_status: dossier.state.national_status(),
             allowed_actions: dossier.state.allowed_commands(),
@@ -139,6 +145,7 @@ impl DossierService {
             dossier,
             fee_lines,
             documents,
+            reused_fields,
         })
     }
 }

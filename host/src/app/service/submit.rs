@@ -36,7 +36,9 @@ pub(crate) fn ensure_tenant(user: &User, tenant: &str) -> Result<(), AppError> {
     }
 }
 
-fn check_applicant(applicant: &Applicant) -> Vec<FieldProblem> {
+/// The applicant's identifier; the name is checked after reuse may have
+/// filled it in ([`check_name`]).
+fn check_applicant_id(applicant: &Applicant) -> Vec<FieldProblem> {
     let mut problems = Vec::new();
     let digits = |s: &str| s.chars().all(|c| c.is_ascii_digit());
     match applicant.kind {
@@ -56,13 +58,16 @@ fn check_applicant(applicant: &Applicant) -> Vec<FieldProblem> {
         }
         _ => {}
     }
-    if applicant.full_name.trim().is_empty() {
-        problems.push(FieldProblem::new(
-            "applicant.full_name",
-            "must not be empty",
-        ));
-    }
     problems
+}
+
+fn check_name(applicant: &Applicant) -> Option<FieldProblem> {
+    applicant.full_name.trim().is_empty().then(|| {
+        FieldProblem::new(
+            "applicant.full_name",
+            "must not be empty (the registry had no name to fill in)",
+        )
+    })
 }
 
 impl DossierService {
@@ -73,7 +78,7 @@ impl DossierService {
         request: SubmitDossier,
     ) -> Result<DossierDetails, AppError> {
         ensure_tenant(user, tenant)?;
-        let mut problems = check_applicant(&request.applicant);
+        let mut problems = check_applicant_id(&request.applicant);
         let agency = AgencyCode::new(request.agency.clone())
             .map_err(|e| problems.push(FieldProblem::new("agency", e.to_string())))
             .ok();
@@ -104,6 +109,25 @@ impl DossierService {
             }
             terms
         });
+        // Reuse needs a known procedure and a well-formed ID; it fills in
+        // what the applicant left out before anything is checked further.
+        let intake = match &procedure {
+            Some(procedure) if problems.is_empty() => Some(
+                self.reuse_registry_data(tenant, procedure, &request.applicant, &request.form)
+                    .await,
+            ),
+            _ => None,
+        };
+        let (applicant, form, reused, reuse_note) = match intake {
+            Some(intake) => (
+                intake.reuse.applicant,
+                intake.reuse.form,
+                intake.reuse.reused,
+                intake.note,
+            ),
+            None => (request.applicant, request.form, Vec::new(), None),
+        };
+        problems.extend(check_name(&applicant));
         let (Some(agency), Some(procedure), Some(terms), true) =
             (agency, procedure, terms, problems.is_empty())
         else {
@@ -123,14 +147,17 @@ impl DossierService {
         };
         let state = DossierState::default();
         let mut events = decide(&state, &Command::new(actor(user), now, action))?;
+        if let Some(note) = reuse_note {
+            add_note(&mut events[0], note);
+        }
         let view = DossierView {
             tenant: tenant.to_string(),
             code: None,
             procedure_code: procedure.code.clone(),
             agency_code: agency.to_string(),
             channel: request.channel,
-            applicant: request.applicant.clone(),
-            form: request.form.clone(),
+            applicant: applicant.clone(),
+            form: form.clone(),
             received_at: now,
         };
         self.validate_form(tenant, &procedure, &view).await?;
@@ -144,14 +171,15 @@ impl DossierService {
                 procedure_code: procedure.code.clone(),
                 agency,
                 channel: request.channel,
-                applicant: request.applicant,
-                form: request.form,
+                applicant,
+                form,
                 code_date: now.date(),
             },
             new_state,
             events,
         );
         change.fee_lines = Some(fee_lines);
+        change.reused = reused;
         // The code is allocated by the commit: initiatives see `code: None`
         // for the events that create a dossier, as the contract documents.
         self.apply_initiatives(tenant, &view, &mut change).await;

@@ -1,0 +1,381 @@
+//! Stand-in for the National Public Service Portal (Cổng Dịch vụ công quốc
+//! gia), which is out of reach from here. It stores what it receives and
+//! answers status queries, so the national-portal sync connector can be
+//! exercised end to end on loopback.
+//!
+//! National API (what the connector calls):
+//! - `PUT /api/v1/dossiers/{code}`: upsert the full dossier record;
+//! - `POST /api/v1/dossiers/{code}/progress`: append a progress record,
+//!   idempotent by `event_id` (a repeat is acknowledged and counted, not stored);
+//! - `GET /api/v1/dossiers/{code}/status`: status, dates and on-time verdict.
+//!
+//! Admin API (tests and the demo): `GET /admin/dossiers[/{code}]` (records,
+//! progress in arrival order, repeat counts), `PATCH /admin/dossiers/{code}`
+//! (edit a stored record, e.g. to plant a mismatch), `GET/POST /admin/faults`.
+
+mod status;
+pub mod wire;
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post, put};
+use axum::{Json, Router};
+use serde::{Deserialize, Serialize};
+
+use super::error::StandinError;
+use super::faults::Faults;
+use super::server::{self, Options, Running};
+pub use status::status;
+use wire::{DossierRecord, ProgressRecord, Receipt, Status};
+
+/// Everything the portal holds about one dossier.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Held {
+    pub record: Option<DossierRecord>,
+    /// In arrival order, each event id once.
+    pub progress: Vec<ProgressRecord>,
+    /// Event id → how many times it arrived again after the first.
+    pub repeats: BTreeMap<String, u32>,
+    /// How many times the record was upserted.
+    pub upserts: u32,
+}
+
+/// The portal's store: in memory, optionally written through to a JSON file.
+#[derive(Debug, Default)]
+pub struct Portal {
+    dossiers: Mutex<BTreeMap<String, Held>>,
+    data_file: Option<PathBuf>,
+}
+
+impl Portal {
+    /// An empty portal in memory.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// A portal kept in `file`: loaded from it if it exists, saved after
+    /// every change.
+    pub fn with_data_file(file: PathBuf) -> std::io::Result<Self> {
+        let dossiers = match std::fs::read(&file) {
+            Ok(bytes) => serde_json::from_slice(&bytes).map_err(|e| {
+                std::io::Error::new(
+                    std::io::ErrorKind::InvalidData,
+                    format!("{} is not a portal data file: {e}", file.display()),
+                )
+            })?,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => BTreeMap::new(),
+            Err(e) => return Err(e),
+        };
+        Ok(Self {
+            dossiers: Mutex::new(dossiers),
+            data_file: Some(file),
+        })
+    }
+
+    fn lock(&self) -> MutexGuard<'_, BTreeMap<String, Held>> {
+        self.dossiers
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Write through under the lock, so the file never lags a later change.
+    fn save(&self, dossiers: &BTreeMap<String, Held>) -> Result<(), StandinError> {
+        let Some(file) = &self.data_file else {
+            return Ok(());
+        };
+        let write = || -> std::io::Result<()> {
+            let temporary = file.with_extension("tmp");
+            std::fs::write(&temporary, serde_json::to_vec_pretty(dossiers)?)?;
+            std::fs::rename(&temporary, file)
+        };
+        write().map_err(|error| {
+            tracing::error!(%error, file = %file.display(), "portal stand-in could not save");
+            StandinError::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "storage_failed",
+                "the portal could not store the data",
+            )
+        })
+    }
+
+    /// Upsert a record; true when it was new.
+    pub fn upsert(&self, record: DossierRecord) -> Result<bool, StandinError> {
+        let mut dossiers = self.lock();
+        let held = dossiers.entry(record.code.clone()).or_default();
+        let created = held.record.is_none();
+        held.record = Some(record);
+        held.upserts += 1;
+        self.save(&dossiers)?;
+        Ok(created)
+    }
+
+    /// Append a progress record; false when its event id was already stored
+    /// for the dossier (the repeat is counted, the first copy kept).
+    pub fn append(&self, progress: ProgressRecord) -> Result<bool, StandinError> {
+        let mut dossiers = self.lock();
+        let held = dossiers.entry(progress.dossier_code.clone()).or_default();
+        let stored = if held
+            .progress
+            .iter()
+            .any(|p| p.event_id == progress.event_id)
+        {
+            *held.repeats.entry(progress.event_id).or_default() += 1;
+            false
+        } else {
+            held.progress.push(progress);
+            true
+        };
+        self.save(&dossiers)?;
+        Ok(stored)
+    }
+
+    /// What the portal holds about `code`.
+    pub fn held(&self, code: &str) -> Option<Held> {
+        self.lock().get(code).cloned()
+    }
+
+    /// Everything, by code.
+    pub fn all(&self) -> BTreeMap<String, Held> {
+        self.lock().clone()
+    }
+
+    /// The portal's view of `code`.
+    pub fn status(&self, code: &str) -> Option<Status> {
+        let dossiers = self.lock();
+        let held = dossiers.get(code)?;
+        status(code, held.record.as_ref(), &held.progress)
+    }
+
+    /// Merge `patch`'s top-level fields into the stored record of `code`
+    /// (times in the portal's format); the result must still be a valid record.
+    pub fn edit(
+        &self,
+        code: &str,
+        patch: serde_json::Map<String, serde_json::Value>,
+    ) -> Result<DossierRecord, StandinError> {
+        let mut dossiers = self.lock();
+        let held = dossiers
+            .get_mut(code)
+            .filter(|held| held.record.is_some())
+            .ok_or_else(|| StandinError::not_found(format!("no record of dossier {code}")))?;
+        let mut value =
+            serde_json::to_value(held.record.as_ref()).expect("a stored record serialises");
+        if let Some(object) = value.as_object_mut() {
+            object.extend(patch);
+        }
+        let edited: DossierRecord = wire::parse(value.to_string().as_bytes())?;
+        edited.check(code)?;
+        held.record = Some(edited.clone());
+        self.save(&dossiers)?;
+        Ok(edited)
+    }
+}
+
+async fn put_dossier(
+    State(portal): State<Arc<Portal>>,
+    Path(code): Path<String>,
+    body: Bytes,
+) -> Result<Response, StandinError> {
+    let record: DossierRecord = wire::parse(&body)?;
+    record.check(&code)?;
+    let created = portal.upsert(record)?;
+    let (status, message) = if created {
+        (StatusCode::CREATED, "created")
+    } else {
+        (StatusCode::OK, "updated")
+    };
+    let receipt = Receipt {
+        remote_id: format!("DVCQG-{code}"),
+        message: message.into(),
+    };
+    Ok((status, Json(receipt)).into_response())
+}
+
+async fn post_progress(
+    State(portal): State<Arc<Portal>>,
+    Path(code): Path<String>,
+    body: Bytes,
+) -> Result<Response, StandinError> {
+    let progress: ProgressRecord = wire::parse(&body)?;
+    progress.check(&code)?;
+    let event_id = progress.event_id.clone();
+    let stored = portal.append(progress)?;
+    let (status, message) = if stored {
+        (StatusCode::CREATED, "stored")
+    } else {
+        (StatusCode::OK, "already stored (repeat ignored)")
+    };
+    let receipt = Receipt {
+        remote_id: event_id,
+        message: message.into(),
+    };
+    Ok((status, Json(receipt)).into_response())
+}
+
+async fn get_status(
+    State(portal): State<Arc<Portal>>,
+    Path(code): Path<String>,
+) -> Result<Json<Status>, StandinError> {
+    portal
+        .status(&code)
+        .map(Json)
+        .ok_or_else(|| StandinError::not_found(format!("the portal holds nothing for {code}")))
+}
+
+/// One dossier as the admin API shows it.
+#[derive(Debug, Serialize)]
+struct HeldView {
+    code: String,
+    #[serde(flatten)]
+    held: Held,
+    status: Option<Status>,
+}
+
+fn view(code: String, held: Held) -> HeldView {
+    let status = status(&code, held.record.as_ref(), &held.progress);
+    HeldView { code, held, status }
+}
+
+async fn admin_list(State(portal): State<Arc<Portal>>) -> Json<serde_json::Value> {
+    let dossiers: Vec<HeldView> = portal
+        .all()
+        .into_iter()
+        .map(|(code, held)| view(code, held))
+        .collect();
+    Json(serde_json::json!({ "dossiers": dossiers }))
+}
+
+async fn admin_get(
+    State(portal): State<Arc<Portal>>,
+    Path(code): Path<String>,
+) -> Result<Json<HeldView>, StandinError> {
+    portal
+        .held(&code)
+        .map(|held| Json(view(code.clone(), held)))
+        .ok_or_else(|| StandinError::not_found(format!("the portal holds nothing for {code}")))
+}
+
+async fn admin_edit(
+    State(portal): State<Arc<Portal>>,
+    Path(code): Path<String>,
+    body: Bytes,
+) -> Result<Json<DossierRecord>, StandinError> {
+    let patch: serde_json::Map<String, serde_json::Value> =
+        serde_json::from_slice(&body).map_err(|e| {
+            StandinError::invalid("body", format!("a JSON object of record fields: {e}"))
+        })?;
+    Ok(Json(portal.edit(&code, patch)?))
+}
+
+/// The portal stand-in's routes.
+pub fn app(portal: Arc<Portal>, faults: Arc<Faults>, token: Option<String>) -> Router {
+    let api = Router::new()
+        .route("/api/v1/dossiers/{code}", put(put_dossier))
+        .route("/api/v1/dossiers/{code}/progress", post(post_progress))
+        .route("/api/v1/dossiers/{code}/status", get(get_status))
+        .with_state(portal.clone());
+    let admin = Router::new()
+        .route("/admin/dossiers", get(admin_list))
+        .route("/admin/dossiers/{code}", get(admin_get).patch(admin_edit))
+        .with_state(portal);
+    server::app(api, admin, faults, token)
+}
+
+/// A portal stand-in running in-process.
+pub struct PortalStandin {
+    pub running: Running,
+    pub portal: Arc<Portal>,
+    pub faults: Arc<Faults>,
+}
+
+impl PortalStandin {
+    /// Serve `portal` on `addr` (port 0: any free loopback port) from its
+    /// own thread.
+    pub fn spawn(addr: SocketAddr, portal: Portal, options: Options) -> std::io::Result<Self> {
+        let portal = Arc::new(portal);
+        let faults = Faults::new(options.faults);
+        let router = app(portal.clone(), faults.clone(), options.token);
+        let running = server::spawn(addr, router, faults.clone())?;
+        Ok(Self {
+            running,
+            portal,
+            faults,
+        })
+    }
+
+    pub fn addr(&self) -> SocketAddr {
+        self.running.addr
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn progress(event_id: &str) -> ProgressRecord {
+        ProgressRecord {
+            dossier_code: "000.00.01.H22-261123-0001".into(),
+            event_id: event_id.into(),
+            status: 2,
+            at: time::macros::datetime!(2026-11-23 09:00:00),
+            actor: "can-bo-1".into(),
+            department: "Bộ phận một cửa".into(),
+            step: "receive".into(),
+            note: None,
+            appointment_at: None,
+        }
+    }
+
+    #[test]
+    fn a_repeated_event_is_acknowledged_stored_once_and_counted() {
+        let portal = Portal::new();
+        assert!(portal.append(progress("e1")).unwrap());
+        let mut repeat = progress("e1");
+        repeat.note = Some("sent again after a timeout".into());
+        assert!(!portal.append(repeat.clone()).unwrap());
+        assert!(!portal.append(repeat).unwrap());
+        assert!(portal.append(progress("e2")).unwrap());
+        let held = portal.held("000.00.01.H22-261123-0001").unwrap();
+        let ids: Vec<&str> = held.progress.iter().map(|p| p.event_id.as_str()).collect();
+        assert_eq!(ids, ["e1", "e2"], "arrival order, each event once");
+        assert_eq!(held.progress[0].note, None, "the first copy is kept");
+        assert_eq!(held.repeats.get("e1"), Some(&2));
+        assert_eq!(held.repeats.get("e2"), None);
+    }
+
+    #[test]
+    fn a_data_file_keeps_what_was_received_across_restarts() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("portal.json");
+        let portal = Portal::with_data_file(file.clone()).unwrap();
+        portal.append(progress("e1")).unwrap();
+        portal.append(progress("e1")).unwrap();
+        drop(portal);
+        let reopened = Portal::with_data_file(file).unwrap();
+        let held = reopened.held("000.00.01.H22-261123-0001").unwrap();
+        assert_eq!(held.progress.len(), 1);
+        assert_eq!(held.repeats.get("e1"), Some(&1));
+    }
+
+    #[test]
+    fn a_malformed_record_names_the_field_and_a_bad_status_is_refused() {
+        let error = wire::parse::<ProgressRecord>(
+            br#"{"dossier_code":"X","event_id":"e","status":2,"at":"2026-11-23T09:00:00",
+                 "actor":"a","department":"d","step":"s"}"#,
+        )
+        .unwrap_err();
+        assert_eq!(error.status, 400);
+        assert_eq!(error.fields[0].field, "at");
+        let mut bad = progress("e1");
+        bad.status = 11;
+        let error = bad.check(&bad.dossier_code.clone()).unwrap_err();
+        assert_eq!(error.fields[0].field, "status");
+    }
+}
