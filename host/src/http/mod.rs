@@ -19,7 +19,7 @@ use tokio::net::TcpListener;
 use tower_http::trace::TraceLayer;
 
 use crate::app::ports::{PluginDirectory, TenantStore};
-use crate::app::service::DossierService;
+use crate::app::service::{DossierService, PluginAdmin};
 
 /// Largest request body accepted.
 pub const BODY_LIMIT_BYTES: usize = 1024 * 1024;
@@ -30,6 +30,7 @@ pub struct AppState {
     pub plugins: Arc<dyn PluginDirectory>,
     pub service: DossierService,
     pub tenants: Arc<dyn TenantStore>,
+    pub plugin_admin: PluginAdmin,
 }
 
 /// Every route of the API.
