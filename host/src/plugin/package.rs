@@ -172,3 +172,94 @@ fn package_root(staging: &Path, source: &Path) -> Result<PathBuf, LoadError> {
 fn unique() -> String {
     uuid::Uuid::new_v4().simple().to_string()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn file_header(path: &[u8], size: usize) -> tar::Header {
+        let mut header = tar::Header::new_old();
+        // Written raw: `set_path` itself refuses the paths tested here.
+        header.as_old_mut().name[..path.len()].copy_from_slice(path);
+        header.set_size(size as u64);
+        header.set_mode(0o644);
+        header.set_entry_type(tar::EntryType::Regular);
+        header.set_cksum();
+        header
+    }
+
+    fn archive(entries: &[(tar::Header, &[u8])]) -> Vec<u8> {
+        let mut builder = tar::Builder::new(Vec::new());
+        for (header, data) in entries {
+            builder.append(header, *data).unwrap();
+        }
+        builder.into_inner().unwrap()
+    }
+
+    const MANIFEST: &[u8] = b"[plugin]\nid = \"x\"\n";
+
+    #[test]
+    fn a_package_in_one_top_level_folder_unpacks_to_that_folder() {
+        let root = tempfile::tempdir().unwrap();
+        let bytes = archive(&[(file_header(b"pkg/plugin.toml", MANIFEST.len()), MANIFEST)]);
+        let dir = unpack(&bytes, ArchiveFormat::Tar, root.path(), Path::new("t.tar")).unwrap();
+        assert_eq!(std::fs::read(dir.join("plugin.toml")).unwrap(), MANIFEST);
+        assert_eq!(dir, root.path().join(&archive_digest(&bytes)[..16]));
+        let again = unpack(&bytes, ArchiveFormat::Tar, root.path(), Path::new("t.tar")).unwrap();
+        assert_eq!(again, dir, "the same archive is unpacked once");
+    }
+
+    #[test]
+    fn an_entry_that_would_land_outside_the_package_is_refused() {
+        let root = tempfile::tempdir().unwrap();
+        let unpack_root = root.path().join("unpacked");
+        let bytes = archive(&[
+            (file_header(b"plugin.toml", MANIFEST.len()), MANIFEST),
+            (file_header(b"../escaped.txt", 3), b"bad"),
+        ]);
+        let error = unpack(&bytes, ArchiveFormat::Tar, &unpack_root, Path::new("t.tar"))
+            .unwrap_err()
+            .to_string();
+        assert!(error.contains("outside the package"), "{error}");
+        assert!(!root.path().join("escaped.txt").exists());
+        assert!(
+            std::fs::read_dir(&unpack_root).unwrap().next().is_none(),
+            "nothing is left behind"
+        );
+    }
+
+    #[test]
+    fn a_link_entry_is_refused() {
+        let root = tempfile::tempdir().unwrap();
+        let mut link = tar::Header::new_gnu();
+        link.set_path("pkg/data").unwrap();
+        link.set_link_name("/etc").unwrap();
+        link.set_entry_type(tar::EntryType::Symlink);
+        link.set_size(0);
+        link.set_cksum();
+        let bytes = archive(&[
+            (file_header(b"pkg/plugin.toml", MANIFEST.len()), MANIFEST),
+            (link, b""),
+        ]);
+        let error = unpack(&bytes, ArchiveFormat::Tar, root.path(), Path::new("t.tar"))
+            .unwrap_err()
+            .to_string();
+        assert!(error.contains("only files and directories"), "{error}");
+    }
+
+    #[test]
+    fn bytes_that_are_not_an_archive_are_refused_by_the_source_name() {
+        let root = tempfile::tempdir().unwrap();
+        let error = unpack(
+            b"garbage",
+            ArchiveFormat::TarGz,
+            root.path(),
+            Path::new("body"),
+        )
+        .unwrap_err();
+        assert!(
+            matches!(&error, LoadError::Io { path, .. } if path == Path::new("body")),
+            "{error}"
+        );
+    }
+}
