@@ -25,9 +25,17 @@ const PERMIT: &str = "1.009994";
 /// The built package `id` as a `.tar.gz` (one top-level folder), its
 /// manifest rewritten by `edit`.
 fn archive(id: &str, edit: impl FnOnce(String) -> String) -> Vec<u8> {
+    archive_with(id, edit, &[])
+}
+
+/// [`archive`], with extra files in the package.
+fn archive_with(id: &str, edit: impl FnOnce(String) -> String, extra: &[(&str, &[u8])]) -> Vec<u8> {
     let scratch = tempfile::tempdir().expect("temporary directory");
     let dir = scratch.path().join(id);
     copy_dir(&package(id), &dir);
+    for (name, bytes) in extra {
+        std::fs::write(dir.join(name), bytes).expect("write an extra file");
+    }
     let manifest = dir.join("plugin.toml");
     let text = std::fs::read_to_string(&manifest).expect("read the manifest");
     std::fs::write(&manifest, edit(text)).expect("write the manifest");
@@ -384,8 +392,24 @@ async fn a_bad_package_is_refused_naming_the_field_at_fault_and_nothing_is_recor
     );
     assert_eq!(pricing_version(&server).await, "1.0.0");
 
+    // A package may be larger than other requests' 1 MiB limit.
+    let mut noise = vec![0_u8; 3 * 1024 * 1024];
+    let mut state: u64 = 0x9e37_79b9_7f4a_7c15;
+    for byte in &mut noise {
+        // xorshift: bytes that do not compress.
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        *byte = state as u8;
+    }
+    let large = archive_with(
+        FEES,
+        |m| m.replace("version = \"1.0.0\"", "version = \"1.1.0\""),
+        &[("NOTICE.bin", &noise)],
+    );
+    assert!(large.len() > 2 * 1024 * 1024, "{} bytes", large.len());
+    deploy(&admin, "", large).await.expect(201);
     // A version can be deployed once.
-    deploy(&admin, "", fees_version("1.1.0")).await.expect(201);
     deploy(&admin, "", fees_version("1.1.0"))
         .await
         .expect_error(409, "conflict");
