@@ -42,6 +42,7 @@ on_both_backends!(
     identical_document_content_is_stored_once,
     tokens_are_found_by_hash_until_revoked,
     plugin_activation_and_rollback_walk_the_history,
+    deactivating_leaves_no_version_active_and_the_next_activation_starts_a_new_history,
     concurrent_activations_from_two_hosts_leave_one_active_version,
     catalog_and_calendar_round_trip,
     payments_notifications_and_outbox_are_committed_with_the_dossier,
@@ -710,6 +711,50 @@ async fn plugin_activation_and_rollback_walk_the_history(t: TestDb) {
     assert!(db.deployments(BAC_NINH, None).await.unwrap().is_empty());
     assert!(matches!(
         db.activate(BAC_NINH, "da-nang-fees", "2.0.0").await,
+        Err(StoreError::NotFound(_))
+    ));
+}
+
+async fn deactivating_leaves_no_version_active_and_the_next_activation_starts_a_new_history(
+    t: TestDb,
+) {
+    let db = &t.db;
+    seed(db, DA_NANG).await;
+    seed(db, BAC_NINH).await;
+    for version in ["1.0.0", "1.1.0"] {
+        let deployment = NewDeployment {
+            plugin_id: "fees".into(),
+            version: version.into(),
+            digest: "e".repeat(64),
+            package_path: format!("fees-{version}.tar.gz"),
+            deployed_by: "admin".into(),
+        };
+        db.record_deployment(DA_NANG, &deployment).await.unwrap();
+    }
+    assert_eq!(db.deactivate(DA_NANG, "fees").await.unwrap(), None);
+    db.activate(DA_NANG, "fees", "1.0.0").await.unwrap();
+    assert_eq!(
+        db.deactivate(BAC_NINH, "fees").await.unwrap(),
+        None,
+        "another tenant's plugin is not touched"
+    );
+    let was = db.deactivate(DA_NANG, "fees").await.unwrap().unwrap();
+    assert_eq!(was.deployment.version, "1.0.0");
+    assert!(!was.active);
+    assert_eq!(db.active_deployment(DA_NANG, "fees").await.unwrap(), None);
+    let listed = db.deployments(DA_NANG, Some("fees")).await.unwrap();
+    assert!(listed.iter().all(|d| !d.active), "{listed:?}");
+    let activated = db.activate(DA_NANG, "fees", "1.1.0").await.unwrap();
+    assert_eq!(
+        activated.previous_version, None,
+        "nothing was active to go back to"
+    );
+    assert!(matches!(
+        db.rollback(DA_NANG, "fees").await,
+        Err(StoreError::NotFound(_))
+    ));
+    assert!(matches!(
+        db.deactivate("no-such-tenant", "fees").await,
         Err(StoreError::NotFound(_))
     ));
 }

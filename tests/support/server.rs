@@ -106,6 +106,7 @@ impl TestEnv {
             max_concurrent_calls: 16,
             clock: None,
             delivery: self.delivery.clone(),
+            max_package_bytes: motcua::app::service::DEFAULT_MAX_PACKAGE_BYTES,
         }
     }
 

@@ -59,6 +59,7 @@ pub fn run(args: ReconcileArgs) -> anyhow::Result<ExitCode> {
         max_concurrent_calls: 8,
         clock: None,
         delivery: Default::default(),
+        max_package_bytes: crate::app::service::DEFAULT_MAX_PACKAGE_BYTES,
     };
     let runtime = tokio::runtime::Runtime::new()?;
     runtime.block_on(async {

@@ -27,6 +27,10 @@ pub struct ServeArgs {
     /// Plugin calls that may run at once (the instance pool's size).
     #[arg(long, env = "MOTCUA_MAX_CONCURRENT_CALLS", default_value_t = 128)]
     max_concurrent_calls: u32,
+    /// Largest plugin package a tenant admin may upload, in MiB (other
+    /// request bodies stay limited to 1 MiB).
+    #[arg(long, env = "MOTCUA_MAX_PACKAGE_MIB", default_value_t = 32)]
+    max_package_mib: usize,
     #[command(flatten)]
     database: DatabaseArgs,
     #[command(flatten)]
@@ -75,6 +79,7 @@ pub fn run(args: ServeArgs, demo: bool) -> anyhow::Result<ExitCode> {
         max_concurrent_calls: args.max_concurrent_calls,
         clock: None,
         delivery: args.delivery.policy(),
+        max_package_bytes: args.max_package_mib.saturating_mul(1024 * 1024),
     };
     let runtime = tokio::runtime::Runtime::new()?;
     let assembled = runtime.block_on(wiring::assemble(&options))?;

@@ -8,10 +8,11 @@ use std::sync::Arc;
 use anyhow::Context;
 
 use super::migrate::redacted;
-use crate::app::ports::{CatalogStore, DossierStore, TenantStore};
-use crate::app::service::{Clock, DossierService, SystemClock};
+use crate::app::ports::{CatalogStore, DeploymentStore, DossierStore, TenantStore};
+use crate::app::service::{Clock, DossierService, PluginAdmin, SystemClock};
 use crate::app::sync::{DeliveryPolicy, Dispatcher, SyncOperations};
 use crate::http::AppState;
+use crate::plugin::admin::TenantPlugins;
 use crate::plugin::deploy::Deployment;
 use crate::plugin::host::WasmPluginHost;
 use crate::plugin::set::PluginSet;
@@ -33,6 +34,8 @@ pub struct Options {
     pub clock: Option<Arc<dyn Clock>>,
     /// How the outbox dispatcher retries.
     pub delivery: DeliveryPolicy,
+    /// Largest plugin package a tenant admin may upload.
+    pub max_package_bytes: usize,
 }
 
 impl Options {
@@ -68,6 +71,7 @@ pub async fn assemble(options: &Options) -> anyhow::Result<Assembled> {
         options.data_dir.join("packages"),
     );
     // Loading compiles components: keep it off the async workers.
+    let runtime_handle = runtime.clone();
     let deployment =
         tokio::task::spawn_blocking(move || Deployment::load_dir(&runtime, &plugins_dir, &unpack))
             .await?
@@ -78,13 +82,25 @@ pub async fn assemble(options: &Options) -> anyhow::Result<Assembled> {
                 )
             })?;
     let deployment = Arc::new(deployment);
-    let host = WasmPluginHost::new(PluginSet::new(deployment.plugins.iter().cloned()));
+    let live = PluginSet::new(deployment.plugins.iter().cloned());
+    let host = WasmPluginHost::new(live.clone());
     let store = Arc::new(db.clone());
     let clock = options
         .clock
         .clone()
         .unwrap_or_else(|| Arc::new(SystemClock));
     let host = Arc::new(host);
+    let packages = TenantPlugins::new(runtime_handle, live, deployment.clone(), &options.data_dir);
+    let plugin_admin = PluginAdmin::new(
+        store.clone() as Arc<dyn DeploymentStore>,
+        Arc::new(packages.clone()),
+        options.max_package_bytes,
+    );
+    // Tenants' activated versions override the directory's, as before the
+    // restart.
+    for failure in plugin_admin.resume_active(store.as_ref()).await? {
+        packages.record_failure(failure);
+    }
     let service = DossierService::new(
         store.clone() as Arc<dyn DossierStore>,
         store.clone() as Arc<dyn CatalogStore>,
@@ -99,10 +115,11 @@ pub async fn assemble(options: &Options) -> anyhow::Result<Assembled> {
         options.delivery.clone(),
     );
     let state = AppState {
-        plugins: deployment.clone(),
+        plugins: Arc::new(packages),
         service,
         tenants: store.clone() as Arc<dyn TenantStore>,
         sync: SyncOperations::new(store, host, clock),
+        plugin_admin,
     };
     Ok(Assembled {
         state,

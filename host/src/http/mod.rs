@@ -21,7 +21,7 @@ use tokio::net::TcpListener;
 use tower_http::trace::TraceLayer;
 
 use crate::app::ports::{PluginDirectory, TenantStore};
-use crate::app::service::DossierService;
+use crate::app::service::{DossierService, PluginAdmin};
 use crate::app::sync::SyncOperations;
 
 /// Largest request body accepted.
@@ -34,6 +34,7 @@ pub struct AppState {
     pub service: DossierService,
     pub tenants: Arc<dyn TenantStore>,
     pub sync: SyncOperations,
+    pub plugin_admin: PluginAdmin,
 }
 
 /// Every route of the API.

@@ -8,6 +8,7 @@
 //! - WIT types never leave this module: [`bindings`] and `convert` turn them
 //!   into `motcua_domain` types at the edge.
 
+pub mod admin;
 pub mod bench;
 mod bindings;
 pub mod cache;

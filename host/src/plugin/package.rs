@@ -2,7 +2,10 @@
 //!
 //! An archive is unpacked into a directory the host owns (named by the
 //! archive's digest, so the same archive is unpacked once) and loaded from
-//! there. Unpacking refuses entries that would land outside that directory.
+//! there. Archives come from tenant admins over HTTP as well as from the
+//! operator's plugins directory, so unpacking takes only regular files and
+//! directories (no links or devices), refuses entries that would land outside
+//! that directory, and stops at a total unpacked size.
 
 use std::fs::File;
 use std::io::Read;
@@ -11,6 +14,27 @@ use std::path::{Path, PathBuf};
 use sha2::{Digest, Sha256};
 
 use super::error::LoadError;
+
+/// Largest total size of the files of one unpacked archive: a small
+/// compressed body must not expand into a full disk.
+pub const MAX_UNPACKED_BYTES: u64 = 512 * 1024 * 1024;
+
+/// How an archive's bytes are encoded.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ArchiveFormat {
+    Tar,
+    TarGz,
+}
+
+impl ArchiveFormat {
+    /// The file extension an archive of this format is stored under.
+    pub fn extension(self) -> &'static str {
+        match self {
+            ArchiveFormat::Tar => "tar",
+            ArchiveFormat::TarGz => "tar.gz",
+        }
+    }
+}
 
 /// Whether `path` names a package archive.
 pub fn is_archive(path: &Path) -> bool {
@@ -21,58 +45,221 @@ pub fn is_archive(path: &Path) -> bool {
     name.ends_with(".tar") || name.ends_with(".tar.gz") || name.ends_with(".tgz")
 }
 
+/// The sha256 of an archive's bytes, hex: names where it is stored and
+/// unpacked.
+pub fn archive_digest(bytes: &[u8]) -> String {
+    hex::encode(Sha256::digest(bytes))
+}
+
 /// The directory to load a package from: `path` itself, or where its archive
 /// was unpacked under `unpack_root`.
 pub fn open(path: &Path, unpack_root: &Path) -> Result<PathBuf, LoadError> {
     if !is_archive(path) {
         return Ok(path.to_path_buf());
     }
-    let io = |source| LoadError::Io {
-        path: path.to_path_buf(),
-        source,
-    };
     let mut bytes = Vec::new();
     File::open(path)
         .and_then(|mut f| f.read_to_end(&mut bytes))
-        .map_err(io)?;
-    let digest = hex::encode(Sha256::digest(&bytes));
+        .map_err(|source| LoadError::Io {
+            path: path.to_path_buf(),
+            source,
+        })?;
+    let format = if path.to_string_lossy().ends_with(".tar") {
+        ArchiveFormat::Tar
+    } else {
+        ArchiveFormat::TarGz
+    };
+    unpack(&bytes, format, unpack_root, path)
+}
+
+/// Unpack an archive's bytes under `unpack_root` (once per digest) and return
+/// the package directory; `source` names the archive in errors.
+pub fn unpack(
+    bytes: &[u8],
+    format: ArchiveFormat,
+    unpack_root: &Path,
+    source: &Path,
+) -> Result<PathBuf, LoadError> {
+    let io = |error| LoadError::Io {
+        path: source.to_path_buf(),
+        source: error,
+    };
+    let digest = archive_digest(bytes);
     let target = unpack_root.join(&digest[..16]);
     if target.join("plugin.toml").is_file() {
         return Ok(target);
     }
-    let staging = unpack_root.join(format!(".unpack-{}", &digest[..16]));
-    let _ = std::fs::remove_dir_all(&staging);
+    let staging = unpack_root.join(format!(".unpack-{}-{}", &digest[..16], unique()));
     std::fs::create_dir_all(&staging).map_err(io)?;
-    let gzipped = !path.to_string_lossy().ends_with(".tar");
-    let result = if gzipped {
-        tar::Archive::new(flate2::read::GzDecoder::new(bytes.as_slice())).unpack(&staging)
-    } else {
-        tar::Archive::new(bytes.as_slice()).unpack(&staging)
-    };
-    result.map_err(io)?;
-    // An archive may hold the package at its root or in one top-level folder.
-    let root = if staging.join("plugin.toml").is_file() {
-        staging.clone()
-    } else {
-        let mut dirs = std::fs::read_dir(&staging)
-            .map_err(io)?
-            .filter_map(Result::ok)
-            .map(|e| e.path())
-            .filter(|p| p.join("plugin.toml").is_file());
-        match (dirs.next(), dirs.next()) {
-            (Some(dir), None) => dir,
-            _ => {
-                return Err(LoadError::Manifest {
-                    path: path.to_path_buf(),
-                    message:
-                        "the archive holds no plugin.toml at its root or in one top-level folder"
-                            .into(),
-                });
-            }
+    let unpacked = match format {
+        ArchiveFormat::TarGz => extract(flate2::read::GzDecoder::new(bytes), &staging).map_err(io),
+        ArchiveFormat::Tar => extract(bytes, &staging).map_err(io),
+    }
+    .and_then(|()| package_root(&staging, source));
+    let root = match unpacked {
+        Ok(root) => root,
+        Err(error) => {
+            let _ = std::fs::remove_dir_all(&staging);
+            return Err(error);
         }
     };
-    let _ = std::fs::remove_dir_all(&target);
-    std::fs::rename(&root, &target).map_err(io)?;
+    // Another request may have unpacked the same archive meanwhile: its
+    // copy is identical, so either one will do.
+    let moved = std::fs::rename(&root, &target);
     let _ = std::fs::remove_dir_all(&staging);
-    Ok(target)
+    match moved {
+        Ok(()) => Ok(target),
+        Err(_) if target.join("plugin.toml").is_file() => Ok(target),
+        Err(error) => Err(io(error)),
+    }
+}
+
+/// Unpack regular files and directories only, within the size budget.
+fn extract(reader: impl Read, into: &Path) -> std::io::Result<()> {
+    let invalid = |message: String| std::io::Error::new(std::io::ErrorKind::InvalidData, message);
+    let mut archive = tar::Archive::new(reader);
+    let mut total: u64 = 0;
+    for entry in archive.entries()? {
+        let mut entry = entry?;
+        let kind = entry.header().entry_type();
+        let name = entry.path()?.display().to_string();
+        if !(kind.is_file() || kind.is_dir()) {
+            return Err(invalid(format!(
+                "archive entry `{name}` is a {kind:?}; a package holds only files and directories"
+            )));
+        }
+        total = total.saturating_add(entry.size());
+        if total > MAX_UNPACKED_BYTES {
+            return Err(invalid(format!(
+                "the archive unpacks to more than {} MiB",
+                MAX_UNPACKED_BYTES >> 20
+            )));
+        }
+        // `unpack_in` refuses absolute paths and `..` (returns false).
+        if !entry.unpack_in(into)? {
+            return Err(invalid(format!(
+                "archive entry `{name}` would land outside the package"
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// An archive may hold the package at its root or in one top-level folder.
+fn package_root(staging: &Path, source: &Path) -> Result<PathBuf, LoadError> {
+    if staging.join("plugin.toml").is_file() {
+        return Ok(staging.to_path_buf());
+    }
+    let mut dirs = std::fs::read_dir(staging)
+        .map_err(|error| LoadError::Io {
+            path: source.to_path_buf(),
+            source: error,
+        })?
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| p.join("plugin.toml").is_file());
+    match (dirs.next(), dirs.next()) {
+        (Some(dir), None) => Ok(dir),
+        _ => Err(LoadError::Manifest {
+            path: source.to_path_buf(),
+            message: "the archive holds no plugin.toml at its root or in one top-level folder"
+                .into(),
+        }),
+    }
+}
+
+/// Keeps concurrent unpackings of one archive out of each other's way.
+fn unique() -> String {
+    uuid::Uuid::new_v4().simple().to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn file_header(path: &[u8], size: usize) -> tar::Header {
+        let mut header = tar::Header::new_old();
+        // Written raw: `set_path` itself refuses the paths tested here.
+        header.as_old_mut().name[..path.len()].copy_from_slice(path);
+        header.set_size(size as u64);
+        header.set_mode(0o644);
+        header.set_entry_type(tar::EntryType::Regular);
+        header.set_cksum();
+        header
+    }
+
+    fn archive(entries: &[(tar::Header, &[u8])]) -> Vec<u8> {
+        let mut builder = tar::Builder::new(Vec::new());
+        for (header, data) in entries {
+            builder.append(header, *data).unwrap();
+        }
+        builder.into_inner().unwrap()
+    }
+
+    const MANIFEST: &[u8] = b"[plugin]\nid = \"x\"\n";
+
+    #[test]
+    fn a_package_in_one_top_level_folder_unpacks_to_that_folder() {
+        let root = tempfile::tempdir().unwrap();
+        let bytes = archive(&[(file_header(b"pkg/plugin.toml", MANIFEST.len()), MANIFEST)]);
+        let dir = unpack(&bytes, ArchiveFormat::Tar, root.path(), Path::new("t.tar")).unwrap();
+        assert_eq!(std::fs::read(dir.join("plugin.toml")).unwrap(), MANIFEST);
+        assert_eq!(dir, root.path().join(&archive_digest(&bytes)[..16]));
+        let again = unpack(&bytes, ArchiveFormat::Tar, root.path(), Path::new("t.tar")).unwrap();
+        assert_eq!(again, dir, "the same archive is unpacked once");
+    }
+
+    #[test]
+    fn an_entry_that_would_land_outside_the_package_is_refused() {
+        let root = tempfile::tempdir().unwrap();
+        let unpack_root = root.path().join("unpacked");
+        let bytes = archive(&[
+            (file_header(b"plugin.toml", MANIFEST.len()), MANIFEST),
+            (file_header(b"../escaped.txt", 3), b"bad"),
+        ]);
+        let error = unpack(&bytes, ArchiveFormat::Tar, &unpack_root, Path::new("t.tar"))
+            .unwrap_err()
+            .to_string();
+        assert!(error.contains("outside the package"), "{error}");
+        assert!(!root.path().join("escaped.txt").exists());
+        assert!(
+            std::fs::read_dir(&unpack_root).unwrap().next().is_none(),
+            "nothing is left behind"
+        );
+    }
+
+    #[test]
+    fn a_link_entry_is_refused() {
+        let root = tempfile::tempdir().unwrap();
+        let mut link = tar::Header::new_gnu();
+        link.set_path("pkg/data").unwrap();
+        link.set_link_name("/etc").unwrap();
+        link.set_entry_type(tar::EntryType::Symlink);
+        link.set_size(0);
+        link.set_cksum();
+        let bytes = archive(&[
+            (file_header(b"pkg/plugin.toml", MANIFEST.len()), MANIFEST),
+            (link, b""),
+        ]);
+        let error = unpack(&bytes, ArchiveFormat::Tar, root.path(), Path::new("t.tar"))
+            .unwrap_err()
+            .to_string();
+        assert!(error.contains("only files and directories"), "{error}");
+    }
+
+    #[test]
+    fn bytes_that_are_not_an_archive_are_refused_by_the_source_name() {
+        let root = tempfile::tempdir().unwrap();
+        let error = unpack(
+            b"garbage",
+            ArchiveFormat::TarGz,
+            root.path(),
+            Path::new("body"),
+        )
+        .unwrap_err();
+        assert!(
+            matches!(&error, LoadError::Io { path, .. } if path == Path::new("body")),
+            "{error}"
+        );
+    }
 }

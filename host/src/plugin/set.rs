@@ -44,19 +44,34 @@ impl PluginSet {
             .cloned()
     }
 
+    /// Take `tenant`'s own version of `id` out of service (a platform-wide
+    /// plugin of that id, if any, serves the tenant again).
+    pub fn remove(&self, tenant: &str, id: &str) -> Option<Plugin> {
+        self.write()
+            .remove(&(Some(tenant.to_string()), id.to_string()))
+    }
+
     /// Every plugin of `kind` that `tenant` may use, its own first.
     pub fn of_kind(&self, tenant: &str, kind: Kind) -> Vec<Plugin> {
+        self.serving(tenant)
+            .into_iter()
+            .filter(|plugin| plugin.manifest().kinds.contains(&kind))
+            .collect()
+    }
+
+    /// Every plugin `tenant` may use, its own first; a platform-wide plugin
+    /// is left out where the tenant runs its own version of that id.
+    pub fn serving(&self, tenant: &str) -> Vec<Plugin> {
         let active = self.read();
         let mut own: Vec<Plugin> = Vec::new();
         let mut shared: Vec<Plugin> = Vec::new();
-        for ((owner, _), plugin) in active.iter() {
-            if !plugin.manifest().kinds.contains(&kind) {
-                continue;
-            }
+        for ((owner, id), plugin) in active.iter() {
             match owner {
                 Some(owner) if owner == tenant => own.push(plugin.clone()),
-                None => shared.push(plugin.clone()),
-                Some(_) => {}
+                None if !active.contains_key(&(Some(tenant.to_string()), id.clone())) => {
+                    shared.push(plugin.clone())
+                }
+                _ => {}
             }
         }
         own.extend(shared);

@@ -209,4 +209,25 @@ impl DeploymentStore for Db {
         tx.commit().await?;
         Ok(activated)
     }
+
+    async fn deactivate(&self, tenant: &str, plugin_id: &str) -> Result<Option<Deployment>> {
+        let mut tx = self.begin_write().await?;
+        lock_tenant_plugins(&mut tx, tenant).await?;
+        let Some(current) = active_in(&mut tx, tenant, plugin_id).await? else {
+            return Ok(None);
+        };
+        sqlx::query(
+            "UPDATE plugin_deployments SET active = 0 \
+             WHERE tenant_id = $1 AND plugin_id = $2 AND active = 1",
+        )
+        .bind(tenant)
+        .bind(plugin_id)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(Some(Deployment {
+            active: false,
+            ..current
+        }))
+    }
 }

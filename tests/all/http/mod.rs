@@ -7,6 +7,7 @@
 //! asserted relative to what the API returns, never as fixed dates.
 
 mod access;
+mod deployments;
 mod durability;
 mod fees;
 mod input;

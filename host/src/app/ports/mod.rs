@@ -1,9 +1,11 @@
 //! Object-safe traits the core uses to reach its adapters, one file per
-//! family: the plugin directory shown to operators, and storage. The plugin
-//! hook points live in [`super::hooks`].
+//! family: the plugin directory shown to operators, tenants' plugin
+//! packages, and storage. The plugin hook points live in [`super::hooks`].
 
+mod packages;
 mod plugins;
 mod store;
 
+pub use packages::*;
 pub use plugins::*;
 pub use store::*;

@@ -599,6 +599,9 @@ pub trait DeploymentStore: Send + Sync {
     /// walk back through the activation history. NotFound if there is
     /// nothing to roll back to.
     async fn rollback(&self, tenant: &str, plugin_id: &str) -> StoreResult<Deployment>;
+    /// Leaves no version of the plugin active (the operator's directory
+    /// serves it again); returns the version that was active, if any.
+    async fn deactivate(&self, tenant: &str, plugin_id: &str) -> StoreResult<Option<Deployment>>;
 }
 
 // --- outbox -----------------------------------------------------------------

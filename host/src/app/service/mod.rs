@@ -4,6 +4,7 @@
 mod catalog;
 mod initiatives;
 mod payments;
+mod plugins;
 mod queries;
 mod reuse;
 mod submit;
@@ -22,6 +23,10 @@ use motcua_domain::time::PrimitiveDateTime;
 use serde::Serialize;
 
 pub use payments::{RecordPayment, RefundPayment};
+pub use plugins::{
+    Activation, DEFAULT_MAX_PACKAGE_BYTES, Deployed, DeployedVersion, PluginAdmin, TenantPlugin,
+    TenantPlugins,
+};
 pub use reuse::{PrefillAnswer, PrefillRequest};
 pub use submit::SubmitDossier;
 pub use transition::{ResultUpload, TransitionRequest};

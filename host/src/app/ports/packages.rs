@@ -1,0 +1,115 @@
+//! Plugin packages deployed by tenant admins: verified and stored by the
+//! plugin runtime, made live (or taken back) on its command.
+
+use async_trait::async_trait;
+use serde::Serialize;
+
+use super::PluginSummary;
+
+/// How an uploaded package is encoded.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PackageFormat {
+    Tar,
+    TarGz,
+}
+
+/// A package that passed verification and is stored, content-addressed.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct VerifiedPackage {
+    pub plugin_id: String,
+    pub version: String,
+    pub kinds: Vec<String>,
+    /// sha256 of the component.
+    pub digest: String,
+    /// sha256 of the archive as uploaded.
+    pub package_digest: String,
+    /// Where the archive is stored.
+    pub package_path: String,
+    /// Golden cases the package ships, all of which passed.
+    pub golden_cases: usize,
+}
+
+/// Why a package cannot be deployed or made live.
+#[derive(Debug, thiserror::Error)]
+pub enum PackageError {
+    /// The package itself is wrong; `field` names the manifest field
+    /// (`plugin.version`), `plugin.component`, a golden case
+    /// (`golden/<case>`) or `body`.
+    #[error("{field}: {message}")]
+    Rejected { field: String, message: String },
+    /// The host could not store or read a package (disk, permissions).
+    #[error("{0}")]
+    Host(String),
+}
+
+impl PackageError {
+    pub fn rejected(field: impl Into<String>, message: impl Into<String>) -> Self {
+        PackageError::Rejected {
+            field: field.into(),
+            message: message.into(),
+        }
+    }
+}
+
+/// A stored package loaded and ready to serve, not serving yet: the swap
+/// happens only once the activation is persisted.
+pub trait PreparedPlugin: Send {
+    fn plugin_id(&self) -> &str;
+    fn version(&self) -> &str;
+    /// Becomes the live version of its id for its tenant, atomically:
+    /// calls already running finish on the version they started with.
+    /// Returns the `id@version` it replaces, if any.
+    fn go_live(self: Box<Self>) -> Option<String>;
+}
+
+/// Where a live plugin of a tenant comes from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PluginSource {
+    /// The operator's plugins directory, loaded at start.
+    Directory,
+    /// A version a tenant admin deployed over the API.
+    Deployment,
+}
+
+/// A plugin serving a tenant.
+#[derive(Clone, Debug, Serialize)]
+pub struct LivePlugin {
+    #[serde(flatten)]
+    pub summary: PluginSummary,
+    pub source: PluginSource,
+}
+
+/// The plugin runtime's side of tenant deployments.
+#[async_trait]
+pub trait PluginPackages: Send + Sync {
+    /// Verify an uploaded archive as the host does at start (strict
+    /// manifest, world and contract version, golden cases) for `tenant`,
+    /// and store it. A package naming another tenant is rejected; one
+    /// naming none becomes the tenant's own.
+    async fn verify(
+        &self,
+        tenant: &str,
+        format: PackageFormat,
+        bytes: Vec<u8>,
+    ) -> Result<VerifiedPackage, PackageError>;
+
+    /// Load a stored package for `tenant`, ready to go live.
+    async fn prepare(
+        &self,
+        tenant: &str,
+        package_path: &str,
+    ) -> Result<Box<dyn PreparedPlugin>, PackageError>;
+
+    /// Whether the operator's directory provides `id` for `tenant` (its
+    /// own or platform-wide): what serves once no deployed version is
+    /// active.
+    fn has_baseline(&self, tenant: &str, id: &str) -> bool;
+
+    /// Put the directory's version of `id` back in service for `tenant`;
+    /// returns the `id@version` now serving, if any.
+    fn restore_baseline(&self, tenant: &str, id: &str) -> Option<String>;
+
+    /// Every plugin serving `tenant`: its own, then platform-wide ones.
+    fn serving(&self, tenant: &str) -> Vec<LivePlugin>;
+}

@@ -1,0 +1,438 @@
+//! Tenant admins deploy their own plugin versions, activate one, roll back.
+//!
+//! A version is verified and stored before anything is recorded, so a bad
+//! package leaves no trace. Activation loads the version first, persists it,
+//! and only then swaps it in: the live set never runs a version the store
+//! does not name as active. Activations of one host are serialised so the
+//! order they are persisted in is the order they go live in.
+
+use std::sync::Arc;
+
+use motcua_domain::lifecycle::Role;
+use motcua_domain::tenancy::User;
+use motcua_domain::time::{PrimitiveDateTime, local_datetime};
+use serde::Serialize;
+use tokio::sync::Mutex;
+
+use super::submit::ensure_tenant;
+use crate::app::error::AppError;
+use crate::app::ports::{
+    Deployment, DeploymentStore, LivePlugin, NewDeployment, PackageError, PackageFormat,
+    PluginLoadFailure, PluginPackages, PluginSource, StoreError, TenantStore,
+};
+
+/// Largest package accepted unless configured otherwise.
+pub const DEFAULT_MAX_PACKAGE_BYTES: usize = 32 * 1024 * 1024;
+
+/// A deployed version as its tenant sees it (the host's storage path is
+/// the host's business).
+#[derive(Clone, Debug, Serialize)]
+pub struct DeployedVersion {
+    pub plugin_id: String,
+    pub version: String,
+    /// sha256 of the component.
+    pub digest: String,
+    pub deployed_by: String,
+    #[serde(with = "local_datetime")]
+    pub deployed_at: PrimitiveDateTime,
+    pub active: bool,
+    #[serde(with = "local_datetime::option")]
+    pub activated_at: Option<PrimitiveDateTime>,
+    /// Where a rollback from this version goes (`None`: the operator's
+    /// directory version, if there is one).
+    pub previous_version: Option<String>,
+}
+
+impl From<Deployment> for DeployedVersion {
+    fn from(d: Deployment) -> Self {
+        Self {
+            plugin_id: d.deployment.plugin_id,
+            version: d.deployment.version,
+            digest: d.deployment.digest,
+            deployed_by: d.deployment.deployed_by,
+            deployed_at: d.deployed_at,
+            active: d.active,
+            activated_at: d.activated_at,
+            previous_version: d.previous_version,
+        }
+    }
+}
+
+/// The answer to a deployment.
+#[derive(Clone, Debug, Serialize)]
+pub struct Deployed {
+    #[serde(flatten)]
+    pub deployment: DeployedVersion,
+    pub kinds: Vec<String>,
+    /// Golden cases the package ships; all passed.
+    pub golden_cases: usize,
+    /// What serves now, when the deployment was activated at once.
+    pub activation: Option<Activation>,
+}
+
+/// What serves a plugin of a tenant after an activation or a rollback.
+#[derive(Clone, Debug, Serialize)]
+pub struct Activation {
+    pub plugin_id: String,
+    /// `id@version` now serving, `None` when nothing does any more.
+    pub serving: Option<String>,
+    pub source: PluginSource,
+    /// `id@version` it replaced.
+    pub replaced: Option<String>,
+    /// The active deployed version (`None` after a rollback to the
+    /// directory's version).
+    pub deployment: Option<DeployedVersion>,
+}
+
+/// One plugin of a tenant: what serves, and its deployed versions.
+#[derive(Clone, Debug, Serialize)]
+pub struct TenantPlugin {
+    pub id: String,
+    pub serving: Option<LivePlugin>,
+    pub active_version: Option<String>,
+    /// Oldest first.
+    pub versions: Vec<DeployedVersion>,
+}
+
+/// `GET /tenants/{t}/plugins`.
+#[derive(Clone, Debug, Serialize)]
+pub struct TenantPlugins {
+    /// The tenant's own plugins, deployed or from the operator's directory.
+    pub plugins: Vec<TenantPlugin>,
+    /// Platform-wide plugins the tenant uses.
+    pub platform: Vec<LivePlugin>,
+}
+
+#[derive(Clone)]
+pub struct PluginAdmin {
+    deployments: Arc<dyn DeploymentStore>,
+    packages: Arc<dyn PluginPackages>,
+    max_package_bytes: usize,
+    /// Serialises activation, rollback and the swap that follows.
+    switching: Arc<Mutex<()>>,
+}
+
+fn ensure_admin(user: &User, tenant: &str) -> Result<(), AppError> {
+    ensure_tenant(user, tenant)?;
+    if user.role == Role::TenantAdmin {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden(format!(
+            "only a tenant admin may manage the tenant's plugins; you are a {}",
+            user.role
+        )))
+    }
+}
+
+impl From<PackageError> for AppError {
+    fn from(error: PackageError) -> Self {
+        match error {
+            PackageError::Rejected { field, message } => AppError::invalid(field, message),
+            PackageError::Host(message) => {
+                AppError::Store(StoreError::Invalid(format!("plugin package: {message}")))
+            }
+        }
+    }
+}
+
+impl PluginAdmin {
+    pub fn new(
+        deployments: Arc<dyn DeploymentStore>,
+        packages: Arc<dyn PluginPackages>,
+        max_package_bytes: usize,
+    ) -> Self {
+        Self {
+            deployments,
+            packages,
+            max_package_bytes,
+            switching: Arc::default(),
+        }
+    }
+
+    /// The largest package body accepted.
+    pub fn max_package_bytes(&self) -> usize {
+        self.max_package_bytes
+    }
+
+    /// Whether `user` may manage `tenant`'s plugins: checked before a
+    /// large body is read.
+    pub fn authorize(&self, user: &User, tenant: &str) -> Result<(), AppError> {
+        ensure_admin(user, tenant)
+    }
+
+    /// Verify, store and record a package; activate it too when asked.
+    pub async fn deploy(
+        &self,
+        user: &User,
+        tenant: &str,
+        format: PackageFormat,
+        bytes: Vec<u8>,
+        activate: bool,
+    ) -> Result<Deployed, AppError> {
+        ensure_admin(user, tenant)?;
+        if bytes.is_empty() {
+            return Err(AppError::invalid("body", "the package is empty"));
+        }
+        if bytes.len() > self.max_package_bytes {
+            return Err(AppError::invalid(
+                "body",
+                format!(
+                    "the package is larger than the limit of {} bytes",
+                    self.max_package_bytes
+                ),
+            ));
+        }
+        let package = self.packages.verify(tenant, format, bytes).await?;
+        let recorded = self
+            .deployments
+            .record_deployment(
+                tenant,
+                &NewDeployment {
+                    plugin_id: package.plugin_id.clone(),
+                    version: package.version.clone(),
+                    digest: package.digest.clone(),
+                    package_path: package.package_path.clone(),
+                    deployed_by: user.id.clone(),
+                },
+            )
+            .await?;
+        tracing::info!(
+            tenant,
+            plugin = %package.plugin_id,
+            version = %package.version,
+            digest = %package.digest,
+            by = %user.id,
+            "plugin version deployed"
+        );
+        let activation = if activate {
+            Some(
+                self.activate(user, tenant, &package.plugin_id, &package.version)
+                    .await?,
+            )
+        } else {
+            None
+        };
+        let mut deployment = DeployedVersion::from(recorded);
+        if let Some(Activation {
+            deployment: Some(active),
+            ..
+        }) = &activation
+        {
+            deployment = active.clone();
+        }
+        Ok(Deployed {
+            deployment,
+            kinds: package.kinds,
+            golden_cases: package.golden_cases,
+            activation,
+        })
+    }
+
+    /// The tenant's plugins with their versions, and the platform-wide
+    /// plugins it uses.
+    pub async fn list(&self, user: &User, tenant: &str) -> Result<TenantPlugins, AppError> {
+        ensure_admin(user, tenant)?;
+        let deployments = self.deployments.deployments(tenant, None).await?;
+        let serving = self.packages.serving(tenant);
+        let (own, platform): (Vec<LivePlugin>, Vec<LivePlugin>) = serving
+            .into_iter()
+            .partition(|plugin| plugin.summary.tenant.as_deref() == Some(tenant));
+        let mut ids: Vec<String> = own
+            .iter()
+            .map(|plugin| plugin.summary.id.clone())
+            .chain(deployments.iter().map(|d| d.deployment.plugin_id.clone()))
+            .collect();
+        ids.sort();
+        ids.dedup();
+        let plugins = ids
+            .into_iter()
+            .map(|id| {
+                let versions: Vec<DeployedVersion> = deployments
+                    .iter()
+                    .filter(|d| d.deployment.plugin_id == id)
+                    .cloned()
+                    .map(DeployedVersion::from)
+                    .collect();
+                TenantPlugin {
+                    serving: own.iter().find(|p| p.summary.id == id).cloned(),
+                    active_version: versions
+                        .iter()
+                        .find(|v| v.active)
+                        .map(|v| v.version.clone()),
+                    versions,
+                    id,
+                }
+            })
+            .collect();
+        Ok(TenantPlugins { plugins, platform })
+    }
+
+    /// Make a deployed version the live one, persisted.
+    pub async fn activate(
+        &self,
+        user: &User,
+        tenant: &str,
+        plugin_id: &str,
+        version: &str,
+    ) -> Result<Activation, AppError> {
+        ensure_admin(user, tenant)?;
+        let _switching = self.switching.lock().await;
+        let target = self
+            .deployments
+            .deployments(tenant, Some(plugin_id))
+            .await?
+            .into_iter()
+            .find(|d| d.deployment.version == version)
+            .ok_or_else(|| AppError::NotFound(format!("plugin {plugin_id} version {version}")))?;
+        let prepared = self
+            .packages
+            .prepare(tenant, &target.deployment.package_path)
+            .await?;
+        let active = self
+            .deployments
+            .activate(tenant, plugin_id, version)
+            .await?;
+        let serving = format!("{}@{}", prepared.plugin_id(), prepared.version());
+        let replaced = prepared.go_live();
+        tracing::info!(
+            tenant,
+            plugin = plugin_id,
+            version,
+            replaced = replaced.as_deref().unwrap_or("-"),
+            by = %user.id,
+            "plugin version activated"
+        );
+        Ok(Activation {
+            plugin_id: plugin_id.to_string(),
+            serving: Some(serving),
+            source: PluginSource::Deployment,
+            replaced,
+            deployment: Some(active.into()),
+        })
+    }
+
+    /// Go back to the version the active one replaced: an earlier deployed
+    /// version, or the operator's directory version.
+    pub async fn rollback(
+        &self,
+        user: &User,
+        tenant: &str,
+        plugin_id: &str,
+    ) -> Result<Activation, AppError> {
+        ensure_admin(user, tenant)?;
+        let _switching = self.switching.lock().await;
+        let versions = self
+            .deployments
+            .deployments(tenant, Some(plugin_id))
+            .await?;
+        if versions.is_empty() {
+            return Err(AppError::NotFound(format!("deployed plugin {plugin_id}")));
+        }
+        let current = versions.iter().find(|d| d.active).ok_or_else(|| {
+            AppError::Conflict(format!(
+                "no deployed version of {plugin_id} is active: nothing to roll back"
+            ))
+        })?;
+        let from = format!("{plugin_id}@{}", current.deployment.version);
+        let activation = match &current.previous_version {
+            Some(previous) => {
+                let target = versions
+                    .iter()
+                    .find(|d| &d.deployment.version == previous)
+                    .ok_or_else(|| {
+                        AppError::NotFound(format!("plugin {plugin_id} version {previous}"))
+                    })?;
+                let prepared = self
+                    .packages
+                    .prepare(tenant, &target.deployment.package_path)
+                    .await?;
+                let active = self.deployments.rollback(tenant, plugin_id).await?;
+                let prepared = if active.deployment.version == prepared.version() {
+                    prepared
+                } else {
+                    // Another host moved the history meanwhile: serve what
+                    // the store now names.
+                    self.packages
+                        .prepare(tenant, &active.deployment.package_path)
+                        .await?
+                };
+                let serving = format!("{}@{}", prepared.plugin_id(), prepared.version());
+                let replaced = prepared.go_live();
+                Activation {
+                    plugin_id: plugin_id.to_string(),
+                    serving: Some(serving),
+                    source: PluginSource::Deployment,
+                    replaced,
+                    deployment: Some(active.into()),
+                }
+            }
+            None if self.packages.has_baseline(tenant, plugin_id) => {
+                self.deployments.deactivate(tenant, plugin_id).await?;
+                let serving = self.packages.restore_baseline(tenant, plugin_id);
+                Activation {
+                    plugin_id: plugin_id.to_string(),
+                    serving,
+                    source: PluginSource::Directory,
+                    replaced: Some(from.clone()),
+                    deployment: None,
+                }
+            }
+            None => {
+                return Err(AppError::Conflict(format!(
+                    "{from} replaced no other version: nothing to roll back to"
+                )));
+            }
+        };
+        tracing::info!(
+            tenant,
+            plugin = plugin_id,
+            from = %from,
+            to = activation.serving.as_deref().unwrap_or("-"),
+            by = %user.id,
+            "plugin version rolled back"
+        );
+        Ok(activation)
+    }
+
+    /// At start: put every tenant's active deployed version in service, over
+    /// the directory's. A version that no longer loads is reported and the
+    /// directory's version keeps serving.
+    pub async fn resume_active(
+        &self,
+        tenants: &dyn TenantStore,
+    ) -> Result<Vec<PluginLoadFailure>, AppError> {
+        let mut failures = Vec::new();
+        for tenant in tenants.tenants().await? {
+            let active = self
+                .deployments
+                .deployments(&tenant.id, None)
+                .await?
+                .into_iter()
+                .filter(|d| d.active);
+            for deployment in active {
+                let reference = format!(
+                    "{}@{}",
+                    deployment.deployment.plugin_id, deployment.deployment.version
+                );
+                match self
+                    .packages
+                    .prepare(&tenant.id, &deployment.deployment.package_path)
+                    .await
+                {
+                    Ok(prepared) => {
+                        prepared.go_live();
+                        tracing::info!(tenant = %tenant.id, plugin = %reference, "deployed plugin version resumed");
+                    }
+                    Err(error) => {
+                        tracing::error!(tenant = %tenant.id, plugin = %reference, %error, "deployed plugin version not resumed");
+                        failures.push(PluginLoadFailure {
+                            source: format!("tenant {} deployment {reference}", tenant.id),
+                            error: error.to_string(),
+                        });
+                    }
+                }
+            }
+        }
+        Ok(failures)
+    }
+}

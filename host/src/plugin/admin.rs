@@ -1,0 +1,415 @@
+//! Tenant deployments on the runtime side: verify an uploaded package as the
+//! host verifies its directory at start, keep it content-addressed under
+//! the data directory, and swap live versions in the [`PluginSet`].
+//!
+//! The operator's plugins directory stays the baseline: a tenant's deployed
+//! version overrides the directory's for that tenant only, and taking it
+//! back puts the directory's version (or the platform-wide one) in service.
+
+use std::collections::BTreeSet;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+use async_trait::async_trait;
+
+use super::deploy::Deployment;
+use super::error::LoadError;
+use super::golden;
+use super::instance::Plugin;
+use super::manifest::Manifest;
+use super::package::{self, ArchiveFormat};
+use super::runtime::PluginRuntime;
+use super::set::PluginSet;
+use crate::app::ports::{
+    LivePlugin, PackageError, PackageFormat, PluginDirectory, PluginLoadFailure, PluginPackages,
+    PluginSource, PluginSummary, PreparedPlugin, VerifiedPackage,
+};
+
+/// Where an upload is named in errors before it has a name of its own.
+const BODY: &str = "body";
+
+/// The live plugins of a host and the tenants' packages behind them.
+#[derive(Clone)]
+pub struct TenantPlugins {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    runtime: PluginRuntime,
+    set: PluginSet,
+    /// What the operator's directory deployed at start.
+    baseline: Arc<Deployment>,
+    /// Uploaded archives, `<tenant>/<sha256>.<ext>`.
+    archives: PathBuf,
+    /// Where archives are unpacked, one directory per archive digest.
+    unpacked: PathBuf,
+    /// (tenant, id) served by a tenant's deployment rather than the directory.
+    deployed: Mutex<BTreeSet<(String, String)>>,
+    /// Active deployments that could not be loaded at start.
+    failures: Mutex<Vec<PluginLoadFailure>>,
+}
+
+impl TenantPlugins {
+    /// `set` starts with the directory's plugins; packages live under
+    /// `data_dir` (`deployed/` for archives, `packages/` unpacked).
+    pub fn new(
+        runtime: PluginRuntime,
+        set: PluginSet,
+        baseline: Arc<Deployment>,
+        data_dir: &Path,
+    ) -> Self {
+        Self {
+            inner: Arc::new(Inner {
+                runtime,
+                set,
+                baseline,
+                archives: data_dir.join("deployed"),
+                unpacked: data_dir.join("packages"),
+                deployed: Mutex::default(),
+                failures: Mutex::default(),
+            }),
+        }
+    }
+
+    /// Remember an active deployment that failed to load at start, so
+    /// `GET /api/v1/plugins` shows it next to the directory's failures.
+    pub fn record_failure(&self, failure: PluginLoadFailure) {
+        lock(&self.inner.failures).push(failure);
+    }
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// Loading compiles components and golden cases run plugins: keep both off
+/// the async workers.
+async fn blocking<T: Send + 'static>(
+    work: impl FnOnce() -> Result<T, PackageError> + Send + 'static,
+) -> Result<T, PackageError> {
+    tokio::task::spawn_blocking(work)
+        .await
+        .unwrap_or_else(|join| {
+            Err(PackageError::Host(format!(
+                "the loading thread failed: {join}"
+            )))
+        })
+}
+
+impl Inner {
+    fn verify(
+        &self,
+        tenant: &str,
+        format: ArchiveFormat,
+        bytes: &[u8],
+    ) -> Result<VerifiedPackage, PackageError> {
+        let host = |context: &str, error: std::io::Error| {
+            PackageError::Host(format!("{context}: {error}"))
+        };
+        std::fs::create_dir_all(&self.unpacked)
+            .map_err(|e| host("creating the unpack directory", e))?;
+        let staging = tempfile::Builder::new()
+            .prefix(".upload-")
+            .tempdir_in(&self.unpacked)
+            .map_err(|e| host("creating a staging directory", e))?;
+        let dir = package::unpack(bytes, format, staging.path(), Path::new(BODY))
+            .map_err(|error| rejection(error, staging.path(), format))?;
+        let manifest = Manifest::load(&dir).map_err(|error| rejection(error, &dir, format))?;
+        let manifest = own_manifest(manifest, tenant)?;
+        if !manifest.egress.is_empty() {
+            return Err(PackageError::rejected(
+                "egress.allow",
+                "a plugin deployed by a tenant may not reach the network; connectors with \
+                 egress are deployed by the platform operator",
+            ));
+        }
+        let plugin = self
+            .runtime
+            .load_manifest(manifest)
+            .map_err(|error| rejection(error, &dir, format))?;
+        let reports = golden::run_all(&plugin).map_err(|e| host("reading the golden cases", e))?;
+        if let Some(failed) = reports.iter().find(|report| !report.passed) {
+            return Err(PackageError::rejected(
+                format!("golden/{}", failed.name),
+                format!(
+                    "the golden case fails: {}",
+                    failed.detail.as_deref().unwrap_or("no detail")
+                ),
+            ));
+        }
+        let package_digest = package::archive_digest(bytes);
+        let path = self
+            .archives
+            .join(tenant)
+            .join(format!("{package_digest}.{}", format.extension()));
+        store_once(&path, bytes).map_err(|e| host("storing the package", e))?;
+        let manifest = plugin.manifest();
+        Ok(VerifiedPackage {
+            plugin_id: manifest.id.clone(),
+            version: manifest.version.clone(),
+            kinds: manifest.kinds.iter().map(|k| k.to_string()).collect(),
+            digest: plugin.digest().to_string(),
+            package_digest,
+            package_path: path.display().to_string(),
+            golden_cases: reports.len(),
+        })
+    }
+
+    fn prepare(&self, tenant: &str, package_path: &Path) -> Result<Plugin, PackageError> {
+        let format = if package_path.to_string_lossy().ends_with(".tar") {
+            ArchiveFormat::Tar
+        } else {
+            ArchiveFormat::TarGz
+        };
+        let dir = package::open(package_path, &self.unpacked).map_err(|error| match error {
+            LoadError::Io { path, source } => {
+                PackageError::Host(format!("cannot read {}: {source}", path.display()))
+            }
+            other => rejection(other, Path::new(""), format),
+        })?;
+        let manifest = Manifest::load(&dir).map_err(|error| rejection(error, &dir, format))?;
+        let manifest = own_manifest(manifest, tenant)?;
+        self.runtime
+            .load_manifest(manifest)
+            .map_err(|error| rejection(error, &dir, format))
+    }
+}
+
+/// A package names the tenant deploying it, or none (then it becomes the
+/// tenant's own): never another tenant.
+fn own_manifest(mut manifest: Manifest, tenant: &str) -> Result<Manifest, PackageError> {
+    match &manifest.tenant {
+        Some(named) if named != tenant => Err(PackageError::rejected(
+            "plugin.tenant",
+            format!("the package is for tenant `{named}`, not `{tenant}`"),
+        )),
+        Some(_) => Ok(manifest),
+        None => {
+            manifest.tenant = Some(tenant.to_string());
+            Ok(manifest)
+        }
+    }
+}
+
+/// Write `bytes` to `path` unless it is there already (its name is its
+/// digest, so an existing file holds the same bytes); atomic via rename.
+fn store_once(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    if path.is_file() {
+        return Ok(());
+    }
+    let dir = path.parent().expect("archives live in a directory");
+    std::fs::create_dir_all(dir)?;
+    let mut file = tempfile::NamedTempFile::new_in(dir)?;
+    file.write_all(bytes)?;
+    file.as_file().sync_all()?;
+    file.persist(path).map_err(|error| error.error)?;
+    Ok(())
+}
+
+/// A load error as the deploying admin should read it: the field at fault,
+/// and the message without the host's directories.
+fn rejection(error: LoadError, package_dir: &Path, format: ArchiveFormat) -> PackageError {
+    let strip = |message: String| {
+        let prefix = format!("{}/", package_dir.display());
+        if package_dir.as_os_str().is_empty() {
+            message
+        } else {
+            message.replace(&prefix, "")
+        }
+    };
+    match error {
+        LoadError::Io { path, source } if path == Path::new(BODY) => PackageError::rejected(
+            BODY,
+            format!(
+                "not a readable `.{}` plugin package: {source}",
+                format.extension()
+            ),
+        ),
+        LoadError::Io { path, source } => {
+            let field = if path.ends_with("plugin.toml") {
+                "plugin.toml"
+            } else {
+                "plugin.component"
+            };
+            let shown = path
+                .strip_prefix(package_dir)
+                .unwrap_or(&path)
+                .display()
+                .to_string();
+            PackageError::rejected(field, format!("cannot read `{shown}`: {source}"))
+        }
+        LoadError::Manifest { path, message } if path == Path::new(BODY) => {
+            PackageError::rejected(BODY, message)
+        }
+        LoadError::Manifest { message, .. } => {
+            let (field, message) = split_field(&message).unwrap_or(("plugin.toml", &message));
+            PackageError::rejected(field, strip(message.to_string()))
+        }
+        error @ LoadError::WrongWorld { .. } => {
+            PackageError::rejected("plugin.kinds", strip(error.to_string()))
+        }
+        error @ (LoadError::NotAComponent { .. } | LoadError::ImportNotGranted { .. }) => {
+            PackageError::rejected("plugin.component", strip(error.to_string()))
+        }
+        error @ LoadError::DataDir { .. } => {
+            PackageError::rejected("plugin.data_dir", strip(error.to_string()))
+        }
+        LoadError::Engine { plugin, message } => {
+            let (field, message) = split_field(&message).unwrap_or(("plugin", &message));
+            PackageError::rejected(field, format!("plugin {plugin}: {}", strip(message.into())))
+        }
+    }
+}
+
+/// `plugin.version: message` → (`plugin.version`, `message`), when the
+/// text starts with a manifest field path.
+fn split_field(message: &str) -> Option<(&str, &str)> {
+    let (field, rest) = message.split_once(": ")?;
+    let is_path = !field.is_empty()
+        && field.split('.').all(|part| {
+            !part.is_empty() && part.bytes().all(|b| b.is_ascii_lowercase() || b == b'_')
+        });
+    is_path.then_some((field, rest))
+}
+
+/// A stored package, loaded and waiting for its activation to be persisted.
+struct Prepared {
+    inner: Arc<Inner>,
+    tenant: String,
+    plugin: Plugin,
+}
+
+impl PreparedPlugin for Prepared {
+    fn plugin_id(&self) -> &str {
+        &self.plugin.manifest().id
+    }
+
+    fn version(&self) -> &str {
+        &self.plugin.manifest().version
+    }
+
+    fn go_live(self: Box<Self>) -> Option<String> {
+        let key = (self.tenant.clone(), self.plugin.manifest().id.clone());
+        let replaced = self.inner.set.activate(self.plugin);
+        lock(&self.inner.deployed).insert(key);
+        replaced.map(|plugin| plugin.manifest().reference())
+    }
+}
+
+#[async_trait]
+impl PluginPackages for TenantPlugins {
+    async fn verify(
+        &self,
+        tenant: &str,
+        format: PackageFormat,
+        bytes: Vec<u8>,
+    ) -> Result<VerifiedPackage, PackageError> {
+        let format = match format {
+            PackageFormat::Tar => ArchiveFormat::Tar,
+            PackageFormat::TarGz => ArchiveFormat::TarGz,
+        };
+        let (inner, tenant) = (self.inner.clone(), tenant.to_string());
+        blocking(move || inner.verify(&tenant, format, &bytes)).await
+    }
+
+    async fn prepare(
+        &self,
+        tenant: &str,
+        package_path: &str,
+    ) -> Result<Box<dyn PreparedPlugin>, PackageError> {
+        let (inner, tenant) = (self.inner.clone(), tenant.to_string());
+        let path = PathBuf::from(package_path);
+        blocking(move || {
+            let plugin = inner.prepare(&tenant, &path)?;
+            Ok(Box::new(Prepared {
+                inner: inner.clone(),
+                tenant,
+                plugin,
+            }) as Box<dyn PreparedPlugin>)
+        })
+        .await
+    }
+
+    fn has_baseline(&self, tenant: &str, id: &str) -> bool {
+        self.inner.baseline.plugins.iter().any(|plugin| {
+            let manifest = plugin.manifest();
+            manifest.id == id && manifest.tenant.as_deref().is_none_or(|t| t == tenant)
+        })
+    }
+
+    fn restore_baseline(&self, tenant: &str, id: &str) -> Option<String> {
+        let own = self.inner.baseline.plugins.iter().find(|plugin| {
+            let manifest = plugin.manifest();
+            manifest.id == id && manifest.tenant.as_deref() == Some(tenant)
+        });
+        match own {
+            Some(plugin) => {
+                self.inner.set.activate(plugin.clone());
+            }
+            None => {
+                self.inner.set.remove(tenant, id);
+            }
+        }
+        lock(&self.inner.deployed).remove(&(tenant.to_string(), id.to_string()));
+        self.inner
+            .set
+            .get(tenant, id)
+            .map(|plugin| plugin.manifest().reference())
+    }
+
+    fn serving(&self, tenant: &str) -> Vec<LivePlugin> {
+        let deployed = lock(&self.inner.deployed);
+        self.inner
+            .set
+            .serving(tenant)
+            .iter()
+            .map(|plugin| {
+                let manifest = plugin.manifest();
+                let from_deployment = manifest.tenant.as_deref() == Some(tenant)
+                    && deployed.contains(&(tenant.to_string(), manifest.id.clone()));
+                LivePlugin {
+                    summary: plugin.summary(),
+                    source: if from_deployment {
+                        PluginSource::Deployment
+                    } else {
+                        PluginSource::Directory
+                    },
+                }
+            })
+            .collect()
+    }
+}
+
+impl PluginDirectory for TenantPlugins {
+    fn plugins(&self) -> Vec<PluginSummary> {
+        self.inner.set.all().iter().map(Plugin::summary).collect()
+    }
+
+    fn failures(&self) -> Vec<PluginLoadFailure> {
+        let mut failures = self.inner.baseline.failures();
+        failures.extend(lock(&self.inner.failures).iter().cloned());
+        failures
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_manifest_error_is_split_into_its_field_and_message() {
+        assert_eq!(
+            split_field("plugin.version: `x` is not a semantic version"),
+            Some(("plugin.version", "`x` is not a semantic version"))
+        );
+        assert_eq!(
+            split_field("limits.memory_mib asks for 512 MiB"),
+            None,
+            "no colon after the path"
+        );
+        assert_eq!(split_field("TOML parse error at line 1: x"), None);
+    }
+}
