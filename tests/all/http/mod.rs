@@ -15,6 +15,7 @@ mod lifecycle;
 mod load;
 mod payments;
 mod reuse;
+mod sync;
 
 use motcua_tests::server::{Api, Server, applicant, date, submission, text};
 use serde_json::{Value, json};

@@ -1,0 +1,256 @@
+//! National synchronisation end to end (issue 4's "Must show"): the real
+//! national-portal sync connector, built from this repo, delivering through
+//! the host's outbox dispatcher to the portal stand-in on loopback (the real
+//! National Public Service Portal is out of reach).
+
+use std::time::Duration;
+
+use motcua::domain::time::{PrimitiveDateTime, local_datetime};
+use motcua::standin::portal::Portal;
+use motcua_tests::db::TestDb;
+use motcua_tests::on_both_backends;
+use motcua_tests::server::{Api, TestEnv};
+use motcua_tests::standin::{self, FaultMode, PortalStandin};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use super::{code, into_review, submit_online_birth};
+
+const TENANT: &str = "da-nang";
+
+/// The portal stand-in, and a test environment whose portal connector
+/// (the shipped package, its endpoint and allowlist pointed at the
+/// stand-in's port) delivers to it.
+fn portal_env(db: &TestDb) -> (PortalStandin, TestEnv) {
+    let portal = standin::national_portal();
+    let env = TestEnv::new(db);
+    let port = portal.addr().port();
+    env.add_package("national-portal-sync", "national-portal-sync", |manifest| {
+        manifest.replace("127.0.0.1:18090", &format!("127.0.0.1:{port}"))
+    });
+    (portal, env)
+}
+
+#[derive(Deserialize)]
+struct At(#[serde(with = "local_datetime")] PrimitiveDateTime);
+
+fn at(value: &Value) -> PrimitiveDateTime {
+    serde_json::from_value::<At>(value.clone())
+        .unwrap_or_else(|e| panic!("{value} is not a local time: {e}"))
+        .0
+}
+
+/// Received, reviewed, approved and returned by the demo officer.
+async fn process_to_the_end(officer: &Api, code: &str) {
+    officer.act_ok(code, json!({"action": "receive"})).await;
+    into_review(officer, code).await;
+    officer.act_ok(code, json!({"action": "approve"})).await;
+    officer
+        .act_ok(code, json!({"action": "return_result"}))
+        .await;
+}
+
+/// Waits until the tenant's outbox has nothing pending for the portal.
+async fn drained(admin: &Api) {
+    for _ in 0..400 {
+        let pending = admin
+            .get("/outbox?state=pending&kind=national.progress")
+            .await
+            .expect(200);
+        if pending["items"]
+            .as_array()
+            .is_some_and(|items| items.is_empty())
+        {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("the outbox still has pending entries after 20 s");
+}
+
+/// Every local event of the dossier is held by the portal exactly once, in
+/// order, with the time it happened and its status; the portal's on-time
+/// verdict equals the local one.
+async fn assert_portal_holds(portal: &Portal, officer: &Api, code: &str) {
+    let events = officer.events(code).await;
+    let held = portal
+        .held(code)
+        .unwrap_or_else(|| panic!("the portal holds nothing for {code}"));
+    let expected: Vec<(String, PrimitiveDateTime, u64)> = events
+        .iter()
+        .map(|e| {
+            (
+                format!("{code}.{}", e["seq"]),
+                at(&e["event"]["at"]),
+                e["event"]["national_status"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    let arrived: Vec<(String, PrimitiveDateTime, u64)> = held
+        .progress
+        .iter()
+        .map(|p| (p.event_id.clone(), p.at, u64::from(p.status)))
+        .collect();
+    assert_eq!(
+        arrived, expected,
+        "each event once, in order, with its own time and status"
+    );
+    let details = officer.dossier(code).await;
+    let record = held.record.expect("the dossier record was upserted");
+    assert_eq!(
+        u64::from(record.status),
+        details["national_status"].as_u64().unwrap()
+    );
+    let status = portal.status(code).expect("the portal answers for it");
+    let local_on_time = details["timeliness"]["verdict"]
+        .as_str()
+        .map(|verdict| verdict == "on_time");
+    assert!(
+        local_on_time.is_some(),
+        "the dossier has finished: {details}"
+    );
+    assert_eq!(
+        status.on_time, local_on_time,
+        "on-time flags agree ({})",
+        details["timeliness"]
+    );
+}
+
+on_both_backends!(every_status_change_reaches_the_portal_with_its_event_time_and_reconciles);
+async fn every_status_change_reaches_the_portal_with_its_event_time_and_reconciles(db: TestDb) {
+    let (portal, env) = portal_env(&db);
+    let server = env.start().await;
+    let officer = server.api(TENANT, "officer");
+    let admin = server.api(TENANT, "tenant_admin");
+
+    let submitted = submit_online_birth(&server, TENANT, "Lê Minh Khang").await;
+    let code = code(&submitted);
+    process_to_the_end(&officer, &code).await;
+    drained(&admin).await;
+    assert_portal_holds(&portal.portal, &officer, &code).await;
+
+    let delivered = admin
+        .get(&format!("/outbox?dossier={code}&state=delivered"))
+        .await
+        .expect(200);
+    let events = officer.events(&code).await;
+    assert_eq!(
+        delivered["items"].as_array().unwrap().len(),
+        events.len(),
+        "one delivered entry per event"
+    );
+
+    let report = admin.get("/reconciliation").await.expect(200);
+    assert_eq!(report["checked"], 1, "{report}");
+    assert_eq!(report["mismatches"], json!([]), "{report}");
+
+    // Someone changes the portal's copy: reconciliation names the dossier
+    // and the cause.
+    let mut patch = serde_json::Map::new();
+    patch.insert("status".into(), json!(4));
+    portal
+        .portal
+        .edit(&code, patch)
+        .expect("edit the portal's copy");
+    let report = admin.get("/reconciliation").await.expect(200);
+    let mismatches = report["mismatches"].as_array().unwrap();
+    assert_eq!(mismatches.len(), 1, "{report}");
+    assert_eq!(mismatches[0]["dossier_code"], code.as_str());
+    assert!(
+        mismatches[0]["causes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|c| c["cause"] == "different_status" && c["portal"] == 4),
+        "{report}"
+    );
+
+    // Operators only: an officer is refused, another tenant sees nothing.
+    officer.get("/outbox").await.expect_error(403, "forbidden");
+    let other = server.api_with(TENANT, Some(server.token("bac-ninh", "tenant_admin")));
+    other.get("/outbox").await.expect(404);
+    server.stop().await;
+}
+
+on_both_backends!(after_an_outage_and_a_crash_every_event_arrives_once_in_order);
+async fn after_an_outage_and_a_crash_every_event_arrives_once_in_order(db: TestDb) {
+    let (portal, env) = portal_env(&db);
+    let server = env.start().await;
+    let officer = server.api(TENANT, "officer");
+    let admin = server.api(TENANT, "tenant_admin");
+
+    // The portal fails while dossiers keep moving.
+    standin::set_faults(&portal.faults, FaultMode::Fail, 0);
+    let mut codes = Vec::new();
+    for child in ["Nguyễn An", "Trần Bình", "Lê Chi"] {
+        let code = code(&submit_online_birth(&server, TENANT, child).await);
+        process_to_the_end(&officer, &code).await;
+        codes.push(code);
+    }
+    // The dispatcher is retrying, and says why.
+    let mut failing = Value::Null;
+    for _ in 0..200 {
+        failing = admin.get("/outbox?state=pending").await.expect(200);
+        if failing["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["attempts"].as_u64() > Some(0) && e["last_error"].is_string())
+        {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(
+        failing["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["attempts"].as_u64() > Some(0)),
+        "entries are retried during the outage: {failing}"
+    );
+    // Reconciliation during the outage lists every dossier, with why.
+    let report = admin.get("/reconciliation").await.expect(200);
+    let mismatches = report["mismatches"].as_array().unwrap();
+    assert_eq!(mismatches.len(), codes.len(), "{report}");
+    for mismatch in mismatches {
+        let causes: Vec<&str> = mismatch["causes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["cause"].as_str().unwrap())
+            .collect();
+        assert!(causes.contains(&"unreachable"), "{report}");
+        assert!(
+            causes.contains(&"retrying") || causes.contains(&"never_sent"),
+            "{report}"
+        );
+    }
+
+    // It recovers: everything arrives, once, in order.
+    standin::set_faults(&portal.faults, FaultMode::Ok, 0);
+    drained(&admin).await;
+    for code in &codes {
+        assert_portal_holds(&portal.portal, &officer, code).await;
+    }
+
+    // The host dies while a delivery is in flight (the portal is slow),
+    // and is started again: delivery resumes where it stopped.
+    standin::set_faults(&portal.faults, FaultMode::Slow, 700);
+    let late = code(&submit_online_birth(&server, TENANT, "Phạm Dũng").await);
+    process_to_the_end(&officer, &late).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    server.kill().await;
+    standin::set_faults(&portal.faults, FaultMode::Ok, 0);
+    let server = env.start().await;
+    let officer = server.api(TENANT, "officer");
+    let admin = server.api(TENANT, "tenant_admin");
+    drained(&admin).await;
+    for code in codes.iter().chain([&late]) {
+        assert_portal_holds(&portal.portal, &officer, code).await;
+    }
+    let report = admin.get("/reconciliation").await.expect(200);
+    assert_eq!(report["checked"], 4, "{report}");
+    assert_eq!(report["mismatches"], json!([]), "{report}");
+    server.stop().await;
+}
