@@ -6,7 +6,60 @@ use std::path::Path;
 use anyhow::Context;
 
 use crate::seed::{DemoCredentials, seed_demo};
+use crate::standin::portal::Portal;
+use crate::standin::{Options, PopulationStandin, PortalStandin};
 use crate::storage::Db;
+
+/// Where the demo's plugins expect the national systems' stand-ins (their
+/// manifests allow exactly these).
+pub const PORTAL_STANDIN: &str = "127.0.0.1:18090";
+pub const POPULATION_STANDIN: &str = "127.0.0.1:18080";
+
+/// The stand-ins the demo runs, held so they serve as long as the host.
+pub struct Standins {
+    _portal: Option<PortalStandin>,
+    _population: Option<PopulationStandin>,
+}
+
+/// Start the loopback stand-ins of the National Public Service Portal (its
+/// data kept in `<data dir>/portal-standin.json`) and the National
+/// Population Database. A port already taken is reported and skipped: the
+/// operator may be running `motcua standin ...` there already.
+pub fn start_standins(data_dir: &Path) -> anyhow::Result<Standins> {
+    let portal = Portal::with_data_file(data_dir.join("portal-standin.json"))
+        .context("opening the portal stand-in's data file")?;
+    let portal = match PortalStandin::spawn(PORTAL_STANDIN.parse()?, portal, Options::default()) {
+        Ok(standin) => {
+            println!(
+                "national portal stand-in (not the real portal) on http://{}; its admin API: /admin/dossiers, /admin/faults",
+                standin.addr()
+            );
+            Some(standin)
+        }
+        Err(error) => {
+            println!("national portal stand-in not started on {PORTAL_STANDIN}: {error}");
+            None
+        }
+    };
+    let population = match PopulationStandin::spawn(POPULATION_STANDIN.parse()?, Options::default())
+    {
+        Ok(standin) => {
+            println!(
+                "population database stand-in (sample citizens, not the real database) on http://{}",
+                standin.addr()
+            );
+            Some(standin)
+        }
+        Err(error) => {
+            println!("population database stand-in not started on {POPULATION_STANDIN}: {error}");
+            None
+        }
+    };
+    Ok(Standins {
+        _portal: portal,
+        _population: population,
+    })
+}
 
 /// Seeds the demo (idempotent, see [`crate::seed`]) and returns the fresh
 /// logins.

@@ -81,6 +81,14 @@ pub fn run(args: ServeArgs, demo: bool) -> anyhow::Result<ExitCode> {
         delivery: args.delivery.policy(),
         max_package_bytes: args.max_package_mib.saturating_mul(1024 * 1024),
     };
+    // The demo's connectors need someone to talk to: the stand-ins of the
+    // national systems, kept alive as long as the host.
+    let _standins = if demo {
+        std::fs::create_dir_all(&args.data_dir)?;
+        Some(demo::start_standins(&args.data_dir)?)
+    } else {
+        None
+    };
     let runtime = tokio::runtime::Runtime::new()?;
     let assembled = runtime.block_on(wiring::assemble(&options))?;
     println!("database: {}", redacted(&options.database_url));
