@@ -88,6 +88,7 @@ impl TestEnv {
             data_dir: self.data_dir().to_path_buf(),
             max_concurrent_calls: 16,
             clock: None,
+            config: None,
         }
     }
 

@@ -25,6 +25,10 @@ pub struct ServeArgs {
     /// Plugin calls that may run at once (the instance pool's size).
     #[arg(long, env = "MOTCUA_MAX_CONCURRENT_CALLS", default_value_t = 128)]
     max_concurrent_calls: u32,
+    /// Operator settings: per-tenant plugin config and secrets, egress
+    /// `allow_private` (default: `<data-dir>/motcua.toml` when it exists).
+    #[arg(long, env = "MOTCUA_CONFIG")]
+    config: Option<PathBuf>,
     #[command(flatten)]
     database: DatabaseArgs,
 }
@@ -36,10 +40,14 @@ pub fn run(args: ServeArgs, demo: bool) -> anyhow::Result<ExitCode> {
         data_dir: args.data_dir.clone(),
         max_concurrent_calls: args.max_concurrent_calls,
         clock: None,
+        config: args.config.clone(),
     };
     let runtime = tokio::runtime::Runtime::new()?;
     let assembled = runtime.block_on(wiring::assemble(&options))?;
     println!("database: {}", redacted(&options.database_url));
+    if let Some(config) = options.config_file() {
+        println!("settings: {}", config.display());
+    }
     let credentials = if demo {
         Some(runtime.block_on(demo::seed(&assembled.db, &args.data_dir))?)
     } else {
