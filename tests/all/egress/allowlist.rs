@@ -92,3 +92,25 @@ fn an_allowed_name_resolving_to_loopback_is_refused_until_the_operator_allows_th
     assert_eq!(person.full_name, "status 200");
     assert_eq!(remote.authorizations().len(), 1);
 }
+
+#[test]
+fn an_https_destination_gets_tls_and_a_server_without_it_a_failed_handshake() {
+    let remote = Remote::start();
+    let port = remote.port();
+    let operator = settings(&format!(
+        "[egress]\nallow_private = [\"127.0.0.1:{port}\"]\n"
+    ));
+    let plugin = probe(&[("127.0.0.1", port)], |_| {}, &operator);
+    let started = std::time::Instant::now();
+    let (code, message) = refused(fetch(
+        &plugin,
+        "test",
+        &format!("https://127.0.0.1:{port}/ok"),
+    ));
+    assert_eq!(code, "unavailable", "{message}");
+    assert!(
+        remote.authorizations().is_empty(),
+        "no plain-text request reached the server"
+    );
+    assert!(started.elapsed() < std::time::Duration::from_secs(2));
+}
