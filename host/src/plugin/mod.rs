@@ -3,6 +3,8 @@
 //! - [`PluginRuntime`] owns the one engine and loads packages ([`manifest`]).
 //! - [`Plugin`] is a loaded package; each call runs in a fresh sandbox whose
 //!   limits ([`limits`]) and capabilities ([`capabilities`]) the manifest sets.
+//! - The operator's [`settings`] (`motcua.toml`) overlay a plugin's config
+//!   per tenant and hold the [`secrets`] its egress adds to requests.
 //! - Failures are typed ([`error`]): a refusal by the plugin is kept apart from
 //!   a broken limit, a trap or malformed output.
 //! - WIT types never leave this module: [`bindings`] and `convert` turn them

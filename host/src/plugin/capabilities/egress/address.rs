@@ -65,11 +65,11 @@ fn prohibited_v6(ip: Ipv6Addr) -> Option<&'static str> {
 fn embedded_v4(ip: Ipv6Addr) -> Option<Ipv4Addr> {
     let s = ip.segments();
     let tail = Ipv4Addr::new((s[6] >> 8) as u8, s[6] as u8, (s[7] >> 8) as u8, s[7] as u8);
+    let compatible = s[..6] == [0; 6] && !ip.is_loopback() && !ip.is_unspecified();
+    let nat64 = s[..6] == [0x64, 0xff9b, 0, 0, 0, 0];
     if let Some(v4) = ip.to_ipv4_mapped() {
         Some(v4)
-    } else if s[..6] == [0; 6] && !ip.is_loopback() && !ip.is_unspecified() {
-        Some(tail)
-    } else if s[..6] == [0x64, 0xff9b, 0, 0, 0, 0] {
+    } else if compatible || nat64 {
         Some(tail)
     } else if s[0] == 0x2002 {
         Some(Ipv4Addr::new(

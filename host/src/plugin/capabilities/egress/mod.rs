@@ -156,6 +156,7 @@ impl WasiHttpHooks for Egress {
             .trim_matches(['[', ']'])
             .to_ascii_lowercase();
         let port = uri.port_u16().unwrap_or(if https { 443 } else { 80 });
+        let head = request.method() == http::Method::HEAD;
         let record = CallRecord::start(request.method(), &host, port);
         let secrets = self.secrets.clone();
         if !self.policy.permits(&host, port) {
@@ -195,7 +196,8 @@ impl WasiHttpHooks for Egress {
             };
             record.responded(response.status().as_u16());
             let max = policy.limits.max_response_bytes;
-            if declared_length(response.headers()).is_some_and(|length| length > max) {
+            // A HEAD response announces a length it does not send.
+            if !head && declared_length(response.headers()).is_some_and(|length| length > max) {
                 record.finish(Some(&record::over_cap(max)), secrets.redactor());
                 return Err(Error::HttpResponseBodySize(Some(max)));
             }
