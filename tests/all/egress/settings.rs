@@ -25,15 +25,11 @@ async fn the_data_dirs_settings_file_gives_plugins_their_tenants_config_and_secr
         let port = remote.port();
         let env = TestEnv::new(&db);
         probe_package(&env, port);
-        std::fs::write(
-            env.data_dir().join("motcua.toml"),
-            format!(
-                "[egress]\nallow_private = [\"127.0.0.1:{port}\"]\n\n[[plugin]]\ntenant = \"test\"\n\
+        env.write_settings(&format!(
+            "[egress]\nallow_private = [\"127.0.0.1:{port}\"]\n\n[[plugin]]\ntenant = \"test\"\n\
                  id = \"egress-probe\"\n[plugin.config]\nregion = \"test-region\"\n\
                  [plugin.secrets]\nprobe-token = \"{TOKEN}\"\n"
-            ),
-        )
-        .unwrap();
+        ));
         let assembled = assemble(&env.options()).await.expect("the host assembles");
         let plugin = assembled
             .deployment

@@ -31,6 +31,9 @@ pub(super) struct CallRecord {
     started: Instant,
     status: Option<u16>,
     bytes: u64,
+    /// Whether the line is written; a record dropped without one (the plugin
+    /// gave up waiting and the request was aborted) still writes it.
+    written: bool,
 }
 
 impl CallRecord {
@@ -44,6 +47,7 @@ impl CallRecord {
             started: Instant::now(),
             status: None,
             bytes: 0,
+            written: false,
         }
     }
 
@@ -58,7 +62,15 @@ impl CallRecord {
 
     /// Write the line. `error` is redacted first: it may quote what a server
     /// or the network said.
-    pub(super) fn finish(self, error: Option<&str>, redactor: &Redactor) {
+    pub(super) fn finish(mut self, error: Option<&str>, redactor: &Redactor) {
+        let error = error.map(|error| redactor.redact(error).into_owned());
+        self.write(error.as_deref());
+    }
+
+    fn write(&mut self, error: Option<&str>) {
+        if std::mem::replace(&mut self.written, true) {
+            return;
+        }
         let duration_ms = self.started.elapsed().as_millis() as u64;
         let (method, host, port, bytes) = (&self.method, &self.host, self.port, self.bytes);
         let status = self.status.map(tracing::field::display);
@@ -68,15 +80,20 @@ impl CallRecord {
                 %method, %host, port, status, duration_ms, bytes,
                 "egress request completed"
             ),
-            Some(error) => {
-                let error = redactor.redact(error);
-                tracing::warn!(
-                    target: TARGET,
-                    %method, %host, port, status, duration_ms, bytes, error = %error,
-                    "egress request failed"
-                )
-            }
+            Some(error) => tracing::warn!(
+                target: TARGET,
+                %method, %host, port, status, duration_ms, bytes, %error,
+                "egress request failed"
+            ),
         });
+    }
+}
+
+impl Drop for CallRecord {
+    fn drop(&mut self) {
+        self.write(Some(
+            "abandoned: the plugin stopped waiting for the response",
+        ));
     }
 }
 
