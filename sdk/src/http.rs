@@ -1,9 +1,12 @@
 //! A small blocking HTTP client for connectors, over `wasi:http/outgoing-handler`.
 //!
 //! The host lets a request out only to the `host:port` entries of the plugin
-//! manifest's `[egress] allow`; a refused request fails with code `denied`,
-//! connection errors and timeouts with `unavailable`, a malformed URL with
-//! `invalid-input`. A response with any status (including 4xx/5xx) is `Ok`.
+//! manifest's `[egress] allow` whose addresses are public; a refused request
+//! fails with code `denied`, connection errors, timeouts, a response over the
+//! manifest's `max_response_kib` and a secret the tenant has not configured
+//! with `unavailable`, a malformed URL with `invalid-input`. A response with
+//! any status (including 4xx/5xx) is `Ok`. Headers named in the manifest's
+//! `[[egress.secrets]]` are set by the host; the plugin never sees them.
 //!
 //! Natively (unit tests) requests go to [`crate::testing::set_http_responder`],
 //! or fail `unavailable` when none is installed.
@@ -157,6 +160,7 @@ mod wasi {
     use crate::__bindings::connector::wasi::http::outgoing_handler;
     use crate::__bindings::connector::wasi::http::types::{
         ErrorCode, Fields, IncomingBody, Method, OutgoingBody, OutgoingRequest, Scheme,
+        http_error_code,
     };
     use crate::__bindings::connector::wasi::io::streams::StreamError;
     use crate::PluginError;
@@ -199,7 +203,8 @@ mod wasi {
             .body()
             .map_err(|()| PluginError::unavailable("request body taken"))?;
 
-        let future = outgoing_handler::handle(outgoing, None).map_err(map_error)?;
+        let code_error = |code| map_error(code, authority);
+        let future = outgoing_handler::handle(outgoing, None).map_err(code_error)?;
 
         {
             let stream = body
@@ -211,12 +216,12 @@ mod wasi {
                     .map_err(map_stream_error)?;
             }
         }
-        OutgoingBody::finish(body, None).map_err(map_error)?;
+        OutgoingBody::finish(body, None).map_err(code_error)?;
 
         let incoming = loop {
             match future.get() {
                 Some(Ok(Ok(response))) => break response,
-                Some(Ok(Err(code))) => return Err(map_error(code)),
+                Some(Ok(Err(code))) => return Err(code_error(code)),
                 Some(Err(())) => return Err(PluginError::unavailable("response already taken")),
                 None => future.subscribe().block(),
             }
@@ -255,17 +260,38 @@ mod wasi {
     fn map_stream_error(e: StreamError) -> PluginError {
         match e {
             StreamError::Closed => PluginError::unavailable("connection closed"),
-            StreamError::LastOperationFailed(err) => {
-                PluginError::unavailable(format!("I/O error: {}", err.to_debug_string()))
-            }
+            StreamError::LastOperationFailed(err) => match http_error_code(&err) {
+                Some(code) => map_error(code, "the server"),
+                None => PluginError::unavailable(format!(
+                    "reading the response failed: {}",
+                    err.to_debug_string()
+                )),
+            },
         }
     }
 
-    fn map_error(code: ErrorCode) -> PluginError {
+    fn map_error(code: ErrorCode, authority: &str) -> PluginError {
         match code {
             ErrorCode::HttpRequestDenied => {
                 PluginError::denied("the host refused this request (egress not allowed)")
             }
+            ErrorCode::DestinationIpProhibited => PluginError::denied(format!(
+                "the host refused the request to {authority}: it resolves to a loopback, private or otherwise internal address"
+            )),
+            ErrorCode::HttpResponseBodySize(limit) => PluginError::unavailable(match limit {
+                Some(limit) => format!(
+                    "the response of {authority} is larger than this connector may read ({} KiB)",
+                    limit / 1024
+                ),
+                None => format!("the response of {authority} is too large"),
+            }),
+            ErrorCode::ConnectionTimeout
+            | ErrorCode::ConnectionReadTimeout
+            | ErrorCode::HttpResponseTimeout
+            | ErrorCode::DnsTimeout => {
+                PluginError::unavailable(format!("{authority} did not answer in time ({code:?})"))
+            }
+            ErrorCode::InternalError(Some(message)) => PluginError::unavailable(message),
             ErrorCode::HttpRequestUriInvalid => PluginError::invalid_input("invalid request URI"),
             ErrorCode::HttpRequestMethodInvalid => {
                 PluginError::invalid_input("invalid request method")

@@ -9,25 +9,46 @@ use motcua::domain::connector::{
 use motcua::domain::dossier::Channel;
 use motcua::domain::fee::{Collection, FeeKind, FeeLine};
 use motcua::domain::localized::Localized;
-use motcua::plugin::{CallContext, EgressRule, Plugin};
-use motcua_tests::standin::{self, FaultMode, PortalStandin};
-use motcua_tests::{citizen, load_with};
+use motcua::plugin::{CallContext, EgressRule, HostSettings, Plugin};
+use motcua_tests::standin::{self, FaultMode, Options, PortalStandin};
+use motcua_tests::{citizen, load_with_settings};
 use time::macros::{date, datetime};
 
 const CODE: &str = "000.00.01.H62-261123-0001";
 
-/// The portal stand-in and the connector allowed to reach it.
+/// The portal stand-in's API token; the host injects it from the
+/// operator's settings.
+const TOKEN: &str = "portal-token-for-tests";
+
+/// The portal stand-in (which wants its token) and the connector allowed
+/// to reach it, with the token among the operator's secrets.
 fn portal_and_connector() -> (PortalStandin, Plugin) {
-    let portal = standin::national_portal();
-    let port = portal.addr().port();
-    let connector = load_with("national-portal-sync", |m| {
-        m.egress = vec![EgressRule {
-            host: "127.0.0.1".into(),
-            port,
-        }];
-        m.config
-            .insert("endpoint".into(), format!("http://127.0.0.1:{port}"));
+    let portal = standin::national_portal_with(Options {
+        token: Some(TOKEN.into()),
+        ..Options::default()
     });
+    let port = portal.addr().port();
+    let settings = HostSettings::parse(
+        &format!(
+            "[egress]\nallow_private = [\"127.0.0.1:{port}\"]\n\n\
+             [[plugin]]\nid = \"national-portal-sync\"\n\
+             [plugin.secrets]\nportal-token = \"{TOKEN}\"\n"
+        ),
+        &|_| None,
+    )
+    .expect("valid settings");
+    let connector = load_with_settings(
+        "national-portal-sync",
+        |m| {
+            m.egress = vec![EgressRule {
+                host: "127.0.0.1".into(),
+                port,
+            }];
+            m.config
+                .insert("endpoint".into(), format!("http://127.0.0.1:{port}"));
+        },
+        &settings,
+    );
     (portal, connector)
 }
 

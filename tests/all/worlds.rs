@@ -8,7 +8,7 @@ use motcua::domain::fee::Collection;
 use motcua::domain::initiative::{Action, DossierEvent, EventKind};
 use motcua::plugin::{CallContext, ConnectorRegistry, EgressRule, Plugin};
 use motcua_tests::standin::{self, FaultMode, PopulationStandin};
-use motcua_tests::{citizen, dossier, entry, load, load_with};
+use motcua_tests::{allow_private, citizen, dossier, entry, load, load_with, load_with_settings};
 use time::macros::{date, datetime};
 
 const CONSTRUCTION_PERMIT: &str = "1.009994";
@@ -110,14 +110,18 @@ fn a_form_definition_comes_back_as_typed_fields() {
 fn population_connector() -> (PopulationStandin, Plugin) {
     let standin = standin::population_database();
     let port = standin.addr().port();
-    let connector = load_with("population-connector", |m| {
-        m.egress = vec![EgressRule {
-            host: "127.0.0.1".into(),
-            port,
-        }];
-        m.config
-            .insert("endpoint".into(), format!("http://127.0.0.1:{port}"));
-    });
+    let connector = load_with_settings(
+        "population-connector",
+        |m| {
+            m.egress = vec![EgressRule {
+                host: "127.0.0.1".into(),
+                port,
+            }];
+            m.config
+                .insert("endpoint".into(), format!("http://127.0.0.1:{port}"));
+        },
+        &allow_private(&[("127.0.0.1", port)]),
+    );
     (standin, connector)
 }
 

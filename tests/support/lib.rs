@@ -11,7 +11,7 @@ use std::sync::OnceLock;
 use motcua::domain::dossier::{
     Applicant, ApplicantKind, Channel, DossierView, FieldValue, FormEntry,
 };
-use motcua::plugin::{Manifest, Plugin, PluginRuntime, RuntimeConfig};
+use motcua::plugin::{HostSettings, Manifest, Plugin, PluginRuntime, RuntimeConfig};
 use time::macros::datetime;
 
 pub fn workspace_root() -> PathBuf {
@@ -62,6 +62,31 @@ pub fn load_with(id: &str, adjust: impl FnOnce(&mut Manifest)) -> Plugin {
     runtime()
         .load_manifest(manifest)
         .unwrap_or_else(|error| panic!("loading {id}: {error}"))
+}
+
+/// Load a built plugin package after adjusting its manifest, with these
+/// operator settings (per-tenant config and secrets, egress `allow_private`).
+pub fn load_with_settings(
+    id: &str,
+    adjust: impl FnOnce(&mut Manifest),
+    settings: &HostSettings,
+) -> Plugin {
+    let mut manifest = Manifest::load(&package(id)).expect("the shipped manifest is valid");
+    adjust(&mut manifest);
+    runtime()
+        .load_manifest_with(manifest, settings)
+        .unwrap_or_else(|error| panic!("loading {id}: {error}"))
+}
+
+/// Operator settings that let plugins reach these loopback stand-ins (as a
+/// development `motcua.toml` would).
+pub fn allow_private(destinations: &[(&str, u16)]) -> HostSettings {
+    let list: Vec<String> = destinations
+        .iter()
+        .map(|(host, port)| format!("\"{host}:{port}\""))
+        .collect();
+    let text = format!("[egress]\nallow_private = [{}]\n", list.join(", "));
+    HostSettings::parse(&text, &|_| None).expect("valid settings")
 }
 
 /// A citizen applicant.

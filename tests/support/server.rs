@@ -98,6 +98,13 @@ impl TestEnv {
         std::fs::write(&manifest, edit(text)).expect("write the manifest");
     }
 
+    /// Writes the operator settings file the host reads at start
+    /// (`<data-dir>/motcua.toml`), e.g. `[egress] allow_private` for a
+    /// loopback stand-in.
+    pub fn write_settings(&self, text: &str) {
+        std::fs::write(self.data_dir().join("motcua.toml"), text).expect("write motcua.toml");
+    }
+
     pub fn options(&self) -> Options {
         Options {
             database_url: self.db.url.clone(),
@@ -107,6 +114,7 @@ impl TestEnv {
             clock: None,
             delivery: self.delivery.clone(),
             max_package_bytes: motcua::app::service::DEFAULT_MAX_PACKAGE_BYTES,
+            config: None,
         }
     }
 

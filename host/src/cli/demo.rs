@@ -14,11 +14,34 @@ use crate::storage::Db;
 /// manifests allow exactly these).
 pub const PORTAL_STANDIN: &str = "127.0.0.1:18090";
 pub const POPULATION_STANDIN: &str = "127.0.0.1:18080";
+/// The demo portal stand-in's API token, which the host injects into the
+/// portal connector's requests (the plugin never sees it).
+const DEMO_PORTAL_TOKEN: &str = "demo-portal-token";
 
 /// The stand-ins the demo runs, held so they serve as long as the host.
 pub struct Standins {
     _portal: Option<PortalStandin>,
     _population: Option<PopulationStandin>,
+}
+
+/// The demo's operator settings (`<data dir>/motcua.toml`, written only
+/// when the operator has none): the stand-ins are on loopback, which egress
+/// refuses without the operator's consent.
+pub fn write_settings(data_dir: &Path) -> anyhow::Result<()> {
+    let text = format!(
+        "# Written by `motcua demo`: the national systems' stand-ins run on\n\
+         # loopback, which connectors may reach only with the operator's consent.\n\
+         [egress]\n\
+         allow_private = [\"{PORTAL_STANDIN}\", \"{POPULATION_STANDIN}\"]\n\
+         \n\
+         # Every tenant's dossiers go to the portal stand-in with its token.\n\
+         [[plugin]]\n\
+         id = \"national-portal-sync\"\n\
+         [plugin.secrets]\n\
+         portal-token = \"{DEMO_PORTAL_TOKEN}\"\n"
+    );
+    let path = data_dir.join("motcua.toml");
+    std::fs::write(&path, text).with_context(|| format!("writing {}", path.display()))
 }
 
 /// Start the loopback stand-ins of the National Public Service Portal (its
@@ -28,7 +51,11 @@ pub struct Standins {
 pub fn start_standins(data_dir: &Path) -> anyhow::Result<Standins> {
     let portal = Portal::with_data_file(data_dir.join("portal-standin.json"))
         .context("opening the portal stand-in's data file")?;
-    let portal = match PortalStandin::spawn(PORTAL_STANDIN.parse()?, portal, Options::default()) {
+    let options = Options {
+        token: Some(DEMO_PORTAL_TOKEN.to_owned()),
+        ..Options::default()
+    };
+    let portal = match PortalStandin::spawn(PORTAL_STANDIN.parse()?, portal, options) {
         Ok(standin) => {
             println!(
                 "national portal stand-in (not the real portal) on http://{}; its admin API: /admin/dossiers, /admin/faults",

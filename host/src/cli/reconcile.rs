@@ -32,6 +32,10 @@ pub struct ReconcileArgs {
     /// Directory of plugin packages (the tenant's portal connector is among them).
     #[arg(long, env = "MOTCUA_PLUGINS", default_value = "target/plugins")]
     plugins: PathBuf,
+    /// Operator settings (the portal connector's endpoint and secrets per
+    /// tenant); default `<data-dir>/motcua.toml` when it exists.
+    #[arg(long, env = "MOTCUA_CONFIG")]
+    config: Option<PathBuf>,
     #[command(flatten)]
     database: DatabaseArgs,
 }
@@ -60,6 +64,7 @@ pub fn run(args: ReconcileArgs) -> anyhow::Result<ExitCode> {
         clock: None,
         delivery: Default::default(),
         max_package_bytes: crate::app::service::DEFAULT_MAX_PACKAGE_BYTES,
+        config: args.config.clone(),
     };
     let runtime = tokio::runtime::Runtime::new()?;
     runtime.block_on(async {

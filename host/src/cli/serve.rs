@@ -31,6 +31,10 @@ pub struct ServeArgs {
     /// request bodies stay limited to 1 MiB).
     #[arg(long, env = "MOTCUA_MAX_PACKAGE_MIB", default_value_t = 32)]
     max_package_mib: usize,
+    /// Operator settings: per-tenant plugin config and secrets, egress
+    /// `allow_private` (default: `<data-dir>/motcua.toml` when it exists).
+    #[arg(long, env = "MOTCUA_CONFIG")]
+    config: Option<PathBuf>,
     #[command(flatten)]
     database: DatabaseArgs,
     #[command(flatten)]
@@ -80,11 +84,16 @@ pub fn run(args: ServeArgs, demo: bool) -> anyhow::Result<ExitCode> {
         clock: None,
         delivery: args.delivery.policy(),
         max_package_bytes: args.max_package_mib.saturating_mul(1024 * 1024),
+        config: args.config.clone(),
     };
     // The demo's connectors need someone to talk to: the stand-ins of the
-    // national systems, kept alive as long as the host.
+    // national systems, kept alive as long as the host, and the operator's
+    // consent to reach them on loopback.
     let _standins = if demo {
         std::fs::create_dir_all(&args.data_dir)?;
+        if options.config_file().is_none() {
+            demo::write_settings(&args.data_dir)?;
+        }
         Some(demo::start_standins(&args.data_dir)?)
     } else {
         None
@@ -92,6 +101,9 @@ pub fn run(args: ServeArgs, demo: bool) -> anyhow::Result<ExitCode> {
     let runtime = tokio::runtime::Runtime::new()?;
     let assembled = runtime.block_on(wiring::assemble(&options))?;
     println!("database: {}", redacted(&options.database_url));
+    if let Some(config) = options.config_file() {
+        println!("settings: {}", config.display());
+    }
     let credentials = if demo {
         Some(runtime.block_on(demo::seed(&assembled.db, &args.data_dir))?)
     } else {

@@ -16,7 +16,7 @@ use crate::plugin::admin::TenantPlugins;
 use crate::plugin::deploy::Deployment;
 use crate::plugin::host::WasmPluginHost;
 use crate::plugin::set::PluginSet;
-use crate::plugin::{PluginRuntime, RuntimeConfig};
+use crate::plugin::{HostSettings, PluginRuntime, RuntimeConfig};
 use crate::storage::Db;
 
 /// What a host is assembled from.
@@ -36,9 +36,20 @@ pub struct Options {
     pub delivery: DeliveryPolicy,
     /// Largest plugin package a tenant admin may upload.
     pub max_package_bytes: usize,
+    /// The operator's plugin settings file (`--config`); `None` reads
+    /// `<data-dir>/motcua.toml` when it exists.
+    pub config: Option<PathBuf>,
 }
 
 impl Options {
+    /// The settings file in use, if any.
+    pub fn config_file(&self) -> Option<PathBuf> {
+        self.config.clone().or_else(|| {
+            let default = self.data_dir.join("motcua.toml");
+            default.is_file().then_some(default)
+        })
+    }
+
     /// The embedded default: SQLite in the data directory.
     pub fn default_database_url(data_dir: &std::path::Path) -> String {
         format!("sqlite://{}", data_dir.join("motcua.db").display())
@@ -61,9 +72,15 @@ pub async fn assemble(options: &Options) -> anyhow::Result<Assembled> {
     let db = Db::connect(&options.database_url)
         .await
         .with_context(|| format!("opening the database {}", redacted(&options.database_url)))?;
+    let settings = match options.config_file() {
+        Some(path) => HostSettings::load(&path).map_err(anyhow::Error::msg)?,
+        None => HostSettings::default(),
+    };
+    let settings = Arc::new(settings);
     let runtime = PluginRuntime::new(RuntimeConfig {
         max_concurrent_calls: options.max_concurrent_calls,
         cache_dir: Some(options.data_dir.join("cache")),
+        settings: settings.clone(),
         ..RuntimeConfig::default()
     })?;
     let (plugins_dir, unpack) = (
@@ -82,6 +99,11 @@ pub async fn assemble(options: &Options) -> anyhow::Result<Assembled> {
                 )
             })?;
     let deployment = Arc::new(deployment);
+    for entry in &settings.plugins {
+        if deployment.get(&entry.id).is_none() {
+            tracing::warn!(plugin = %entry.id, "the settings configure a plugin that is not deployed");
+        }
+    }
     let live = PluginSet::new(deployment.plugins.iter().cloned());
     let host = WasmPluginHost::new(live.clone());
     let store = Arc::new(db.clone());

@@ -6,6 +6,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
+use super::settings::HostSettings;
 use wasmtime::{Config, Enabled, Engine, InstanceAllocationStrategy, PoolingAllocationConfig};
 
 /// Sizing of the plugin runtime for a deployment.
@@ -19,6 +20,9 @@ pub struct RuntimeConfig {
     pub cache_dir: Option<std::path::PathBuf>,
     /// Granularity of deadlines.
     pub epoch_tick: Duration,
+    /// The operator's plugin settings (`motcua.toml`): per-tenant config and
+    /// secrets, egress destinations allowed to be private.
+    pub settings: Arc<HostSettings>,
 }
 
 impl Default for RuntimeConfig {
@@ -28,6 +32,7 @@ impl Default for RuntimeConfig {
             max_memory_bytes: 256 * 1024 * 1024,
             cache_dir: None,
             epoch_tick: Duration::from_millis(1),
+            settings: Arc::default(),
         }
     }
 }

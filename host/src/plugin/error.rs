@@ -100,6 +100,23 @@ impl Failure {
         }
     }
 
+    /// The failure with every secret value in its messages replaced.
+    pub(crate) fn redacted(self, redactor: &crate::plugin::secrets::Redactor) -> Self {
+        match self {
+            Failure::Refused(PluginRefusal { code, message }) => Failure::Refused(PluginRefusal {
+                code,
+                message: redactor.redact_owned(message),
+            }),
+            Failure::Trapped { message } => Failure::Trapped {
+                message: redactor.redact_owned(message),
+            },
+            Failure::MalformedOutput { detail } => Failure::MalformedOutput {
+                detail: redactor.redact_owned(detail),
+            },
+            other => other,
+        }
+    }
+
     /// True when the plugin misbehaved (as opposed to declining on purpose).
     pub fn is_misbehaviour(&self) -> bool {
         !matches!(self, Failure::Refused(_) | Failure::NotImplemented { .. })

@@ -93,11 +93,12 @@ impl Plugin {
 
     /// A store for one call: fresh state, fuel and deadline.
     pub(crate) fn new_store(&self, ctx: &CallContext) -> Result<Store<PluginState>, Failure> {
-        let state = PluginState::new(&self.0.spec, ctx.registry.clone()).map_err(|error| {
-            Failure::Instantiation {
-                detail: format!("preparing the sandbox: {error}"),
-            }
-        })?;
+        let state =
+            PluginState::new(&self.0.spec, &ctx.tenant, ctx.registry.clone()).map_err(|error| {
+                Failure::Instantiation {
+                    detail: format!("preparing the sandbox: {error}"),
+                }
+            })?;
         let mut store = Store::new(&self.0.shared.engine, state);
         store.limiter(|state| &mut state.limiter);
         self.rearm(&mut store);
@@ -173,6 +174,9 @@ impl Plugin {
             Ok(Err(refusal)) => Err(Failure::Refused(super::convert::refusal(refusal))),
             Err(failure) => Err(failure),
         };
+        // A plugin may have met a secret (a server echoing a header): it
+        // never reaches the error or the log line.
+        let result = result.map_err(|failure| failure.redacted(store.data().redactor()));
         let dropped_logs = store.data().log.dropped();
         let micros = started.elapsed().as_micros() as u64;
         match &result {

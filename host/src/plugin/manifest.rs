@@ -6,6 +6,7 @@
 
 use std::collections::BTreeMap;
 use std::path::{Component, Path, PathBuf};
+use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
@@ -82,6 +83,104 @@ struct RawPlugin {
 struct RawEgress {
     #[serde(default)]
     allow: Vec<String>,
+    #[serde(default)]
+    connect_timeout_ms: Option<u64>,
+    #[serde(default)]
+    timeout_ms: Option<u64>,
+    #[serde(default)]
+    max_response_kib: Option<u64>,
+    #[serde(default)]
+    secrets: Vec<RawSecretHeader>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSecretHeader {
+    name: String,
+    header: String,
+    #[serde(default)]
+    format: Option<String>,
+}
+
+/// Bounds of a connector's outgoing requests; each is further bounded by
+/// what is left of the call's deadline.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct EgressLimits {
+    /// Resolving the name and opening the connection (TLS included).
+    pub connect_timeout: Duration,
+    /// The whole request, from resolving to the last byte of the response.
+    pub timeout: Duration,
+    /// The largest response body a request may read.
+    pub max_response_bytes: u64,
+}
+
+impl Default for EgressLimits {
+    fn default() -> Self {
+        Self {
+            connect_timeout: Duration::from_millis(2_000),
+            timeout: Duration::from_millis(10_000),
+            max_response_bytes: 1024 * 1024,
+        }
+    }
+}
+
+/// Where the host puts a tenant's secret in a connector's requests: the
+/// manifest names the secret and the header, the operator's settings hold
+/// the value, and the plugin never sees it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct SecretHeader {
+    /// Key in the tenant's `[plugin.secrets]`.
+    pub name: String,
+    /// Header name, lowercase.
+    pub header: String,
+    /// The header value, with `{secret}` standing for the secret.
+    pub format: String,
+}
+
+impl SecretHeader {
+    pub const PLACEHOLDER: &str = "{secret}";
+
+    fn parse(index: usize, raw: RawSecretHeader) -> Result<Self, String> {
+        let field = |name: &str| format!("egress.secrets[{index}].{name}");
+        if raw.name.is_empty()
+            || !raw
+                .name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+        {
+            return Err(format!(
+                "{}: `{}` must be letters, digits, '-' or '_'",
+                field("name"),
+                raw.name
+            ));
+        }
+        let header = http::HeaderName::from_bytes(raw.header.as_bytes())
+            .map_err(|_| format!("{}: `{}` is not a header name", field("header"), raw.header))?;
+        if wasmtime_wasi_http::DEFAULT_FORBIDDEN_HEADERS.contains(&header) {
+            return Err(format!(
+                "{}: `{header}` is managed by the host and cannot carry a secret",
+                field("header")
+            ));
+        }
+        let format = raw.format.unwrap_or_else(|| Self::PLACEHOLDER.to_string());
+        if format.matches(Self::PLACEHOLDER).count() != 1 {
+            return Err(format!(
+                "{}: must contain `{}` exactly once",
+                field("format"),
+                Self::PLACEHOLDER
+            ));
+        }
+        Ok(Self {
+            name: raw.name,
+            header: header.as_str().to_string(),
+            format,
+        })
+    }
+
+    /// The header value for `secret`.
+    pub fn value(&self, secret: &str) -> String {
+        self.format.replacen(Self::PLACEHOLDER, secret, 1)
+    }
 }
 
 /// A host and port a connector may reach.
@@ -92,7 +191,7 @@ pub struct EgressRule {
 }
 
 impl EgressRule {
-    fn parse(entry: &str) -> Result<Self, String> {
+    pub(crate) fn parse(entry: &str) -> Result<Self, String> {
         let (host, port) = entry
             .rsplit_once(':')
             .ok_or_else(|| format!("`{entry}` must be host:port"))?;
@@ -137,6 +236,10 @@ pub struct Manifest {
     pub data_dir: Option<PathBuf>,
     pub limits: Limits,
     pub egress: Vec<EgressRule>,
+    /// `[egress]` timeouts and response cap.
+    pub egress_limits: EgressLimits,
+    /// `[[egress.secrets]]`: headers the host fills from the tenant's secrets.
+    pub egress_secrets: Vec<SecretHeader>,
     pub config: BTreeMap<String, String>,
     /// The package directory the manifest was read from.
     pub package_dir: PathBuf,
@@ -198,6 +301,21 @@ impl Manifest {
         if !egress.is_empty() && !kinds.contains(&Kind::Connector) {
             return Err("egress.allow: only connectors may reach the network".into());
         }
+        let egress_limits = egress_limits(&raw.egress)?;
+        let mut egress_secrets: Vec<SecretHeader> = Vec::new();
+        for (index, secret) in raw.egress.secrets.into_iter().enumerate() {
+            let secret = SecretHeader::parse(index, secret)?;
+            if egress_secrets.iter().any(|s| s.header == secret.header) {
+                return Err(format!(
+                    "egress.secrets[{index}].header: `{}` is already filled by another secret",
+                    secret.header
+                ));
+            }
+            egress_secrets.push(secret);
+        }
+        if !egress_secrets.is_empty() && !kinds.contains(&Kind::Connector) {
+            return Err("egress.secrets: only connectors may reach the network".into());
+        }
         let limits = Limits::default_for(&kinds)
             .with_override(&raw.limits)
             .map_err(|e| format!("limits.{e}"))?;
@@ -213,6 +331,8 @@ impl Manifest {
             data_dir: data_dir.map(|dir| package_dir.join(dir)),
             limits,
             egress,
+            egress_limits,
+            egress_secrets,
             config: raw.config,
             package_dir: package_dir.to_path_buf(),
         })
@@ -224,7 +344,36 @@ impl Manifest {
     }
 }
 
-fn validate_id(field: &str, value: &str) -> Result<(), String> {
+fn egress_limits(raw: &RawEgress) -> Result<EgressLimits, String> {
+    let defaults = EgressLimits::default();
+    let millis = |field: &str, value: Option<u64>, default: Duration| match value {
+        None => Ok(default),
+        Some(ms) if (1..=600_000).contains(&ms) => Ok(Duration::from_millis(ms)),
+        Some(ms) => Err(format!(
+            "egress.{field}: {ms} is out of range (1 to 600000 ms)"
+        )),
+    };
+    let max_response_bytes = match raw.max_response_kib {
+        None => defaults.max_response_bytes,
+        Some(kib) if (1..=64 * 1024).contains(&kib) => kib * 1024,
+        Some(kib) => {
+            return Err(format!(
+                "egress.max_response_kib: {kib} is out of range (1 to 65536 KiB)"
+            ));
+        }
+    };
+    Ok(EgressLimits {
+        connect_timeout: millis(
+            "connect_timeout_ms",
+            raw.connect_timeout_ms,
+            defaults.connect_timeout,
+        )?,
+        timeout: millis("timeout_ms", raw.timeout_ms, defaults.timeout)?,
+        max_response_bytes,
+    })
+}
+
+pub(crate) fn validate_id(field: &str, value: &str) -> Result<(), String> {
     let valid = !value.is_empty()
         && value.len() <= 64
         && value
@@ -337,6 +486,52 @@ mod tests {
         let manifest = Manifest::parse(&text, Path::new(".")).unwrap();
         assert!(manifest.egress[0].matches("api.gov.vn", 443));
         assert!(!manifest.egress[0].matches("api.gov.vn", 80));
+    }
+
+    #[test]
+    fn egress_limits_and_secret_headers_are_read_and_checked_by_field() {
+        let connector = MINIMAL.replace("[\"fee-policy\"]", "[\"connector\"]");
+        let text = format!(
+            "{connector}\n[egress]\nallow = [\"portal.gov.vn:443\"]\nconnect_timeout_ms = 500\n\
+             timeout_ms = 2000\nmax_response_kib = 64\n[[egress.secrets]]\nname = \"portal-token\"\n\
+             header = \"Authorization\"\nformat = \"Bearer {{secret}}\"\n"
+        );
+        let manifest = Manifest::parse(&text, Path::new(".")).unwrap();
+        assert_eq!(
+            manifest.egress_limits,
+            EgressLimits {
+                connect_timeout: Duration::from_millis(500),
+                timeout: Duration::from_millis(2000),
+                max_response_bytes: 64 * 1024,
+            }
+        );
+        let secret = &manifest.egress_secrets[0];
+        assert_eq!(secret.header, "authorization");
+        assert_eq!(secret.value("abc"), "Bearer abc");
+
+        for (egress, field) in [
+            ("max_response_kib = 0", "egress.max_response_kib"),
+            ("timeout_ms = 0", "egress.timeout_ms"),
+            (
+                "[[egress.secrets]]\nname = \"t\"\nheader = \"host\"",
+                "egress.secrets[0].header",
+            ),
+            (
+                "[[egress.secrets]]\nname = \"t\"\nheader = \"x-key\"\nformat = \"Bearer\"",
+                "egress.secrets[0].format",
+            ),
+            (
+                "[[egress.secrets]]\nname = \"t\"\nheader = \"x-key\"\nvalue = \"abc\"",
+                "value",
+            ),
+        ] {
+            let text = format!("{connector}\n[egress]\n{egress}\n");
+            let err = Manifest::parse(&text, Path::new(".")).unwrap_err();
+            assert!(err.contains(field), "{egress}: {err}");
+        }
+        let text = format!("{MINIMAL}\n[[egress.secrets]]\nname = \"t\"\nheader = \"x-key\"\n");
+        let err = Manifest::parse(&text, Path::new(".")).unwrap_err();
+        assert!(err.starts_with("egress.secrets"), "{err}");
     }
 
     #[test]

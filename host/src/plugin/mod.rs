@@ -3,6 +3,8 @@
 //! - [`PluginRuntime`] owns the one engine and loads packages ([`manifest`]).
 //! - [`Plugin`] is a loaded package; each call runs in a fresh sandbox whose
 //!   limits ([`limits`]) and capabilities ([`capabilities`]) the manifest sets.
+//! - The operator's [`settings`] (`motcua.toml`) overlay a plugin's config
+//!   per tenant and hold the [`secrets`] its egress adds to requests.
 //! - Failures are typed ([`error`]): a refusal by the plugin is kept apart from
 //!   a broken limit, a trap or malformed output.
 //! - WIT types never leave this module: [`bindings`] and `convert` turn them
@@ -27,7 +29,9 @@ mod national;
 pub mod package;
 mod render;
 mod runtime;
+pub mod secrets;
 pub mod set;
+pub mod settings;
 mod slots;
 mod state;
 pub mod stats;
@@ -36,5 +40,7 @@ pub use capabilities::registry::{ConnectorRegistry, NoRegistry, Registry};
 pub use engine::RuntimeConfig;
 pub use error::{Failure, LoadError, PluginError};
 pub use instance::{CallContext, Plugin};
-pub use manifest::{EgressRule, Kind, Manifest};
+pub use manifest::{EgressLimits, EgressRule, Kind, Manifest, SecretHeader};
 pub use runtime::PluginRuntime;
+pub use secrets::Secret;
+pub use settings::{HostSettings, PluginSettings};

@@ -9,10 +9,12 @@ use wasmtime::component::{Component, HasSelf, Linker};
 
 use super::bindings::{self, connector, fee_policy, form, initiative};
 use super::cache;
+use super::capabilities::egress::EgressPolicy;
 use super::engine::{self, EpochTicker, RuntimeConfig};
 use super::error::LoadError;
 use super::instance::{Plugin, PluginInner, Pres};
 use super::manifest::{Kind, Manifest};
+use super::settings::{HostSettings, Overlays};
 use super::slots::Slots;
 use super::state::{PluginState, SandboxSpec};
 use super::stats::PluginStats;
@@ -70,8 +72,20 @@ impl PluginRuntime {
         self.load_manifest(manifest)
     }
 
-    /// Load a plugin from an already validated manifest.
+    /// Load a plugin from an already validated manifest, with the operator
+    /// settings of the runtime's configuration.
     pub fn load_manifest(&self, manifest: Manifest) -> Result<Plugin, LoadError> {
+        let settings = self.shared.config.settings.clone();
+        self.load_manifest_with(manifest, &settings)
+    }
+
+    /// Load a plugin from an already validated manifest with these operator
+    /// settings (per-tenant config and secrets, `allow_private`).
+    pub fn load_manifest_with(
+        &self,
+        manifest: Manifest,
+        settings: &HostSettings,
+    ) -> Result<Plugin, LoadError> {
         let plugin_ref = manifest.reference();
         let _span = tracing::info_span!("motcua.plugin.load", plugin = %plugin_ref).entered();
         let bytes = std::fs::read(&manifest.component).map_err(|source| LoadError::Io {
@@ -150,8 +164,13 @@ impl PluginRuntime {
             limits: manifest.limits,
             deterministic: has(Kind::FeePolicy),
             data_dir: manifest.data_dir.clone(),
-            config: Arc::new(manifest.config.clone()),
-            egress: manifest.egress.clone().into(),
+            overlays: Arc::new(Overlays::new(&manifest.id, &manifest.config, settings)),
+            egress: Arc::new(EgressPolicy {
+                allow: manifest.egress.clone(),
+                allow_private: settings.allow_private.clone(),
+                limits: manifest.egress_limits,
+                secrets: manifest.egress_secrets.clone(),
+            }),
         };
         if spec.limits.memory_bytes > self.shared.config.max_memory_bytes {
             return Err(LoadError::Engine {

@@ -15,12 +15,13 @@ use wasmtime_wasi_http::{WasiHttpCtx, WasiHttpCtxView, WasiHttpView};
 
 use super::bindings::wit;
 use super::capabilities::determinism::{FixedRandom, StoppedClock};
-use super::capabilities::egress::Egress;
+use super::capabilities::egress::{Egress, EgressPolicy};
 use super::capabilities::limiter::CallLimiter;
 use super::capabilities::log::LogBudget;
 use super::capabilities::registry::Registry;
 use super::limits::Limits;
-use super::manifest::EgressRule;
+use super::secrets::{Redactor, TenantSecrets};
+use super::settings::Overlays;
 
 /// Bytes of a guest's stderr kept to explain a trap (a Rust panic message).
 const STDERR_CAPTURE_BYTES: usize = 4096;
@@ -31,8 +32,9 @@ pub(crate) struct SandboxSpec {
     pub(crate) limits: Limits,
     pub(crate) deterministic: bool,
     pub(crate) data_dir: Option<PathBuf>,
-    pub(crate) config: Arc<BTreeMap<String, String>>,
-    pub(crate) egress: Arc<[EgressRule]>,
+    /// The manifest's `[config]` and the operator's per-tenant settings.
+    pub(crate) overlays: Arc<Overlays>,
+    pub(crate) egress: Arc<EgressPolicy>,
 }
 
 pub(crate) struct PluginState {
@@ -43,14 +45,23 @@ pub(crate) struct PluginState {
     pub(crate) limiter: CallLimiter,
     pub(crate) log: LogBudget,
     pub(crate) config: Arc<BTreeMap<String, String>>,
+    /// The calling tenant's secrets: injected by egress, and redacted from
+    /// whatever the plugin logs or answers.
+    secrets: Arc<TenantSecrets>,
     pub(crate) registry: Arc<dyn Registry>,
     pub(crate) stderr: MemoryOutputPipe,
 }
 
 impl PluginState {
-    /// The state of one call: no environment, no arguments, no stdin, no
-    /// sockets, and no files except the plugin's own data directory, read-only.
-    pub(crate) fn new(spec: &SandboxSpec, registry: Arc<dyn Registry>) -> std::io::Result<Self> {
+    /// The state of one call for `tenant`: no environment, no arguments, no
+    /// stdin, no sockets, and no files except the plugin's own data
+    /// directory, read-only.
+    pub(crate) fn new(
+        spec: &SandboxSpec,
+        tenant: &str,
+        registry: Arc<dyn Registry>,
+    ) -> std::io::Result<Self> {
+        let overlay = spec.overlays.for_tenant(tenant);
         let stderr = MemoryOutputPipe::new(STDERR_CAPTURE_BYTES);
         let mut wasi = WasiCtxBuilder::new();
         wasi.stderr(stderr.clone());
@@ -69,13 +80,23 @@ impl PluginState {
             wasi: wasi.build(),
             table: ResourceTable::new(),
             http: WasiHttpCtx::new(),
-            egress: Egress::new(spec.egress.clone(), Instant::now() + spec.limits.deadline),
+            egress: Egress::new(
+                spec.egress.clone(),
+                tenant,
+                overlay.secrets.clone(),
+                Instant::now() + spec.limits.deadline,
+            ),
             limiter: CallLimiter::new(spec.limits.memory_bytes),
             log: LogBudget::default(),
-            config: spec.config.clone(),
+            config: overlay.config.clone(),
+            secrets: overlay.secrets.clone(),
             registry,
             stderr,
         })
+    }
+
+    pub(crate) fn redactor(&self) -> &Redactor {
+        self.secrets.redactor()
     }
 
     /// The end of what the guest wrote to stderr, e.g. a panic message.

@@ -32,6 +32,9 @@ async fn host_with(db: &TestDb, population: &PopulationStandin) -> Server {
         assert!(manifest.contains("127.0.0.1:18080"), "{manifest}");
         manifest.replace("127.0.0.1:18080", &format!("127.0.0.1:{port}"))
     });
+    env.write_settings(&format!(
+        "[egress]\nallow_private = [\"127.0.0.1:{port}\"]\n"
+    ));
     env.start().await
 }
 

@@ -10,7 +10,7 @@ use motcua::standin::portal::Portal;
 use motcua_tests::db::TestDb;
 use motcua_tests::on_both_backends;
 use motcua_tests::server::{Api, TestEnv};
-use motcua_tests::standin::{self, FaultMode, PortalStandin};
+use motcua_tests::standin::{self, FaultMode, Options, PortalStandin};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -22,14 +22,27 @@ const TENANT: &str = "da-nang";
 /// (the shipped package, its endpoint and allowlist pointed at the
 /// stand-in's port) delivers to it.
 fn portal_env(db: &TestDb) -> (PortalStandin, TestEnv) {
-    let portal = standin::national_portal();
+    let portal = standin::national_portal_with(Options {
+        token: Some(PORTAL_TOKEN.into()),
+        ..Options::default()
+    });
     let env = TestEnv::new(db);
     let port = portal.addr().port();
     env.add_package("national-portal-sync", "national-portal-sync", |manifest| {
         manifest.replace("127.0.0.1:18090", &format!("127.0.0.1:{port}"))
     });
+    // The operator lets connectors reach the stand-in on loopback, and gives
+    // the portal's token as a secret the host injects.
+    env.write_settings(&format!(
+        "[egress]\nallow_private = [\"127.0.0.1:{port}\"]\n\n\
+         [[plugin]]\nid = \"national-portal-sync\"\n\
+         [plugin.secrets]\nportal-token = \"{PORTAL_TOKEN}\"\n"
+    ));
     (portal, env)
 }
+
+/// The portal stand-in refuses requests without it.
+const PORTAL_TOKEN: &str = "s3cr3t-portal-token";
 
 #[derive(Deserialize)]
 struct At(#[serde(with = "local_datetime")] PrimitiveDateTime);

@@ -51,13 +51,16 @@ impl Host for PluginState {
             return;
         }
         self.log.remaining -= 1;
-        let message = truncate(message);
+        // Redacted before truncation, so that no cut leaves half a secret.
+        let message = truncate(self.redactor().redact_owned(message));
         let fields = truncate(
-            fields
-                .iter()
-                .map(|(key, value)| format!("{key}={value}"))
-                .collect::<Vec<_>>()
-                .join(" "),
+            self.redactor().redact_owned(
+                fields
+                    .iter()
+                    .map(|(key, value)| format!("{key}={value}"))
+                    .collect::<Vec<_>>()
+                    .join(" "),
+            ),
         );
         match level {
             Level::Trace => tracing::trace!(target: "motcua::plugin::guest", %fields, "{message}"),
