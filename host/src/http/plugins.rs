@@ -1,27 +1,36 @@
 //! `/api/v1/plugins`: what is deployed, and how it behaves.
 
+use axum::Json;
 use axum::extract::{Path, State};
-use axum::routing::get;
-use axum::{Json, Router};
 use serde::Serialize;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use super::AppState;
-use super::error::ApiError;
+use super::error::{ApiError, ErrorBody};
 use crate::app::ports::{PluginLoadFailure, PluginSummary};
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/plugins", get(list_plugins))
-        .route("/plugins/{id}", get(get_plugin))
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list_plugins))
+        .routes(routes!(get_plugin))
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 struct PluginList {
     plugins: Vec<PluginSummary>,
     /// Packages that were found but could not be deployed.
     failures: Vec<PluginLoadFailure>,
 }
 
+/// The deployed plugins with their call statistics, and the packages that
+/// failed to deploy.
+#[utoipa::path(
+    get,
+    path = "/plugins",
+    tag = "plugins",
+    responses((status = 200, body = PluginList))
+)]
 async fn list_plugins(State(state): State<AppState>) -> Json<PluginList> {
     Json(PluginList {
         plugins: state.plugins.plugins(),
@@ -29,6 +38,17 @@ async fn list_plugins(State(state): State<AppState>) -> Json<PluginList> {
     })
 }
 
+/// One deployed plugin.
+#[utoipa::path(
+    get,
+    path = "/plugins/{id}",
+    tag = "plugins",
+    params(("id" = String, Path, description = "The plugin id, e.g. `bac-ninh-fees`")),
+    responses(
+        (status = 200, body = PluginSummary),
+        (status = 404, description = "No such plugin is deployed", body = ErrorBody),
+    )
+)]
 async fn get_plugin(
     State(state): State<AppState>,
     Path(id): Path<String>,

@@ -90,6 +90,7 @@ macro_rules! migrations {
 
 migrations! {
     1 => "0001_dossier_core",
+    2 => "0002_payment_refunds",
 }
 
 /// How long a SQLite connection waits for a lock held by another process

@@ -7,11 +7,13 @@
 //! asserted relative to what the API returns, never as fixed dates.
 
 mod access;
+mod catalog;
 mod durability;
 mod fees;
 mod input;
 mod lifecycle;
 mod load;
+mod openapi;
 mod payments;
 
 use motcua_tests::server::{Api, Server, applicant, date, submission, text};

@@ -2,6 +2,7 @@
 //! commit everything in one transaction.
 
 mod catalog;
+mod catalog_import;
 mod initiatives;
 mod payments;
 mod queries;
@@ -19,6 +20,7 @@ use motcua_domain::tenancy::User;
 use motcua_domain::time::PrimitiveDateTime;
 use serde::Serialize;
 
+pub use catalog_import::{CatalogReport, ImportMode, import_catalog, read_catalog};
 pub use payments::{RecordPayment, RefundPayment};
 pub use submit::SubmitDossier;
 pub use transition::{ResultUpload, TransitionRequest};
@@ -43,7 +45,7 @@ impl Clock for SystemClock {
 }
 
 /// A dossier with what an officer or applicant needs to see with it.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct DossierDetails {
     #[serde(flatten)]
     pub dossier: StoredDossier,
