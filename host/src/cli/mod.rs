@@ -1,6 +1,7 @@
 //! The `motcua` command line: the composition root, where adapters are wired.
 
 mod audit;
+mod catalog;
 mod check;
 mod demo;
 mod migrate;
@@ -49,6 +50,9 @@ enum Command {
     /// Work with plugin packages.
     #[command(subcommand)]
     Plugin(PluginCommand),
+    /// Work with a tenant's procedure catalog.
+    #[command(subcommand)]
+    Catalog(catalog::CatalogCommand),
 }
 
 #[derive(Debug, Subcommand)]
@@ -68,7 +72,7 @@ pub fn main() -> ExitCode {
     let cli = Cli::parse();
     let quiet = matches!(
         cli.command,
-        Command::Plugin(_) | Command::Migrate(_) | Command::Audit(_)
+        Command::Plugin(_) | Command::Migrate(_) | Command::Audit(_) | Command::Catalog(_)
     );
     init_tracing(cli.log_format, if quiet { "warn" } else { "info" });
     let result = match cli.command {
@@ -76,6 +80,7 @@ pub fn main() -> ExitCode {
         Command::Demo(args) => serve::run(args, true),
         Command::Migrate(args) => migrate::run(args),
         Command::Audit(command) => audit::run(command),
+        Command::Catalog(command) => catalog::run(command),
         Command::Plugin(PluginCommand::Check(args)) => check::check(args),
         Command::Plugin(PluginCommand::Bench(args)) => check::bench(args),
     };
