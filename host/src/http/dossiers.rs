@@ -274,6 +274,12 @@ async fn list_documents(
     Ok(Json(state.service.documents(&user, &tenant, &code).await?).into_response())
 }
 
+/// A document's bytes as the schema of a response (the handler writes them
+/// directly).
+#[derive(utoipa::ToSchema)]
+#[schema(value_type = String, format = Binary)]
+struct DocumentBytes(#[allow(dead_code)] Vec<u8>);
+
 /// A document's bytes, with its media type and its sha256 as `ETag`.
 #[utoipa::path(
     get,
@@ -283,7 +289,7 @@ async fn list_documents(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The bytes, in the document's own media type",
-         content_type = "application/octet-stream", body = Vec<u8>,
+         content_type = "application/octet-stream", body = DocumentBytes,
          headers(("ETag" = String, description = "The content's sha256, quoted"))),
         (status = 401, description = "No valid token", body = ErrorBody),
         (status = 404, description = "No such dossier or document in the caller's tenant", body = ErrorBody),
