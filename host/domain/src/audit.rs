@@ -32,11 +32,13 @@ const DOMAIN_TAG: &str = "motcua-audit-v1";
 
 /// What one audit entry says, without its chain hashes.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AuditRecord {
     pub dossier_code: String,
     /// 1 for the dossier's first event, then consecutive.
     pub seq: u64,
     #[serde(with = "local_datetime")]
+    #[cfg_attr(feature = "openapi", schema(value_type = crate::openapi::LocalDateTime))]
     pub at: PrimitiveDateTime,
     pub actor_id: String,
     pub role: Role,
@@ -78,6 +80,7 @@ pub fn event_kind_name(event: &Event) -> String {
 
 /// A record sealed into the chain.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AuditEntry {
     #[serde(flatten)]
     pub record: AuditRecord,
@@ -146,6 +149,7 @@ fn write_canonical(value: &Value, out: &mut String) {
 
 /// Where and why a chain stops being trustworthy.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[error("audit chain broken at seq {seq}: {reason}")]
 pub struct AuditBreak {
     /// The first entry that does not check out (for a cut-off tail, the
@@ -156,6 +160,7 @@ pub struct AuditBreak {
 
 /// The ways a chain can be broken.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case", tag = "type")]
 pub enum BreakReason {
     /// The entry's content does not match its hash: edited.

@@ -35,11 +35,14 @@ type Result<T> = std::result::Result<T, DomainError>;
 
 /// One continuous block of office hours, e.g. 07:30-11:30.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub struct OfficeSession {
     #[serde(with = "clock_time")]
+    #[cfg_attr(feature = "openapi", schema(value_type = crate::openapi::ClockTime))]
     pub start: Time,
     #[serde(with = "clock_time")]
+    #[cfg_attr(feature = "openapi", schema(value_type = crate::openapi::ClockTime))]
     pub end: Time,
 }
 
@@ -62,10 +65,12 @@ impl OfficeSession {
 /// A public holiday or any other day off, possibly several days long
 /// (Tet), inclusive at both ends.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub struct Holiday {
     pub name: String,
     #[serde(with = "local_date")]
+    #[cfg_attr(feature = "openapi", schema(value_type = crate::openapi::LocalDate))]
     pub from: Date,
     /// Last day off; absent for a one-day holiday.
     #[serde(
@@ -73,6 +78,7 @@ pub struct Holiday {
         default,
         skip_serializing_if = "Option::is_none"
     )]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<crate::openapi::LocalDate>))]
     pub to: Option<Date>,
 }
 
@@ -100,9 +106,11 @@ impl Holiday {
 
 /// A weekend day that is worked, usually to bridge a holiday (ngay lam bu).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub struct MakeupDay {
     #[serde(with = "local_date")]
+    #[cfg_attr(feature = "openapi", schema(value_type = crate::openapi::LocalDate))]
     pub date: Date,
     #[serde(default)]
     pub note: String,
@@ -110,6 +118,7 @@ pub struct MakeupDay {
 
 /// The days off and make-up days a tenant has published for one year.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub struct CalendarYear {
     pub year: i32,
@@ -122,10 +131,12 @@ pub struct CalendarYear {
 /// The calendar file a tenant administrator edits. Missing fields take the
 /// defaults below; validation happens when it becomes a [`WorkingCalendar`].
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case", deny_unknown_fields)]
 pub struct CalendarConfig {
     /// Days off every week; default Saturday and Sunday.
     #[serde(default = "default_weekend", with = "weekday_names")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Vec<crate::openapi::WeekdayName>))]
     pub weekend: Vec<Weekday>,
     /// Office sessions of a working day, in order; default 07:30-11:30 and
     /// 13:30-17:00 (7.5 hours).
@@ -138,6 +149,7 @@ pub struct CalendarConfig {
     /// day. Must lie after the first session starts and no later than the last
     /// session ends.
     #[serde(default = "default_cutoff", with = "clock_time")]
+    #[cfg_attr(feature = "openapi", schema(value_type = crate::openapi::ClockTime))]
     pub cutoff: Time,
     #[serde(default)]
     pub years: Vec<CalendarYear>,

@@ -15,6 +15,7 @@ use crate::localized::Localized;
 
 /// How much of a procedure can be done online (muc do cung cap dich vu cong).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum OnlineLevel {
     /// Only information is published online.
@@ -27,6 +28,7 @@ pub enum OnlineLevel {
 
 /// A document the applicant must or may hand in (thanh phan ho so).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Component {
     pub code: String,
     pub name: Localized,
@@ -35,6 +37,7 @@ pub struct Component {
 
 /// A fee or charge set by law or council resolution for one channel.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct StatutoryFee {
     pub code: String,
     pub label: Localized,
@@ -68,6 +71,7 @@ impl From<&StatutoryFee> for FeeLine {
 
 /// What one channel of a procedure promises: time and fees.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ChannelTerms {
     pub channel: Channel,
     pub processing_time: ProcessingTime,
@@ -88,6 +92,7 @@ impl ChannelTerms {
 
 /// A catalogued administrative procedure as one tenant offers it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Procedure {
     /// The national code, e.g. `1.001612`.
     pub code: String,

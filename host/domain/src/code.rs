@@ -21,6 +21,11 @@ use crate::error::DomainError;
 /// ending with a letter or digit, no empty segment (`..`). A hyphen is not
 /// allowed because it separates the parts of a dossier code.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(
+    feature = "openapi",
+    derive(utoipa::ToSchema),
+    schema(value_type = String, example = "000.00.01.H22")
+)]
 #[serde(try_from = "String", into = "String")]
 pub struct AgencyCode(String);
 

@@ -7,6 +7,7 @@ use crate::fee::FeeLine;
 use crate::time::{Date, PrimitiveDateTime, local_date, local_datetime};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Operation {
     LookupPerson,
@@ -17,10 +18,12 @@ pub enum Operation {
 
 /// A citizen as a registry knows them.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Person {
     pub personal_id: String,
     pub full_name: String,
     #[serde(with = "local_date::option", default)]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<crate::openapi::LocalDate>))]
     pub birth_date: Option<Date>,
     #[serde(default)]
     pub gender: Option<String>,
@@ -32,6 +35,7 @@ pub struct Person {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct DossierFile {
     pub name: String,
     pub digitised: bool,
@@ -42,24 +46,31 @@ pub struct DossierFile {
 
 /// One supplementation round as sent to the national portal.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SupplementationRecord {
     #[serde(with = "local_datetime")]
+    #[cfg_attr(feature = "openapi", schema(value_type = crate::openapi::LocalDateTime))]
     pub requested_at: PrimitiveDateTime,
     #[serde(with = "local_datetime::option", default)]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<crate::openapi::LocalDateTime>))]
     pub returned_at: Option<PrimitiveDateTime>,
     #[serde(with = "local_datetime")]
+    #[cfg_attr(feature = "openapi", schema(value_type = crate::openapi::LocalDateTime))]
     pub old_appointment_at: PrimitiveDateTime,
     #[serde(with = "local_datetime::option", default)]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<crate::openapi::LocalDateTime>))]
     pub new_appointment_at: Option<PrimitiveDateTime>,
     pub reason: String,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ResultDocument {
     #[serde(default)]
     pub number: Option<String>,
     pub title: String,
     #[serde(with = "local_datetime")]
+    #[cfg_attr(feature = "openapi", schema(value_type = crate::openapi::LocalDateTime))]
     pub issued_at: PrimitiveDateTime,
     #[serde(default)]
     pub digest: Option<String>,
@@ -67,6 +78,7 @@ pub struct ResultDocument {
 
 /// The full record of a dossier for the National Public Service Portal.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct DossierRecord {
     pub code: String,
     pub tenant: String,
@@ -77,12 +89,16 @@ pub struct DossierRecord {
     pub applicant: Applicant,
     pub status: u8,
     #[serde(with = "local_datetime")]
+    #[cfg_attr(feature = "openapi", schema(value_type = crate::openapi::LocalDateTime))]
     pub received_at: PrimitiveDateTime,
     #[serde(with = "local_datetime::option", default)]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<crate::openapi::LocalDateTime>))]
     pub appointment_at: Option<PrimitiveDateTime>,
     #[serde(with = "local_datetime::option", default)]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<crate::openapi::LocalDateTime>))]
     pub finished_at: Option<PrimitiveDateTime>,
     #[serde(with = "local_datetime::option", default)]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<crate::openapi::LocalDateTime>))]
     pub returned_at: Option<PrimitiveDateTime>,
     #[serde(default)]
     pub files: Vec<DossierFile>,
@@ -96,11 +112,13 @@ pub struct DossierRecord {
 
 /// One processing step: who did what, when, where, with which status.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ProgressRecord {
     pub dossier_code: String,
     pub event_id: String,
     pub status: u8,
     #[serde(with = "local_datetime")]
+    #[cfg_attr(feature = "openapi", schema(value_type = crate::openapi::LocalDateTime))]
     pub at: PrimitiveDateTime,
     pub actor: String,
     pub department: String,
@@ -108,10 +126,12 @@ pub struct ProgressRecord {
     #[serde(default)]
     pub note: Option<String>,
     #[serde(with = "local_datetime::option", default)]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<crate::openapi::LocalDateTime>))]
     pub appointment_at: Option<PrimitiveDateTime>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Receipt {
     #[serde(default)]
     pub remote_id: Option<String>,
@@ -121,14 +141,18 @@ pub struct Receipt {
 
 /// What the remote system holds about a dossier.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RemoteStatus {
     pub dossier_code: String,
     pub status: u8,
     #[serde(with = "local_datetime::option", default)]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<crate::openapi::LocalDateTime>))]
     pub received_at: Option<PrimitiveDateTime>,
     #[serde(with = "local_datetime::option", default)]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<crate::openapi::LocalDateTime>))]
     pub appointment_at: Option<PrimitiveDateTime>,
     #[serde(with = "local_datetime::option", default)]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<crate::openapi::LocalDateTime>))]
     pub finished_at: Option<PrimitiveDateTime>,
     #[serde(default)]
     pub on_time: Option<bool>,

@@ -37,6 +37,7 @@ type Result<T> = std::result::Result<T, DomainError>;
 
 /// A procedure's legal processing time for one channel.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ProcessingTime {
     /// N working days (the usual case).
@@ -72,12 +73,15 @@ pub fn appointment_date(
 
 /// One request for supplementation (form 02) and the applicant's return.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub struct SupplementationRound {
     #[serde(with = "local_datetime")]
+    #[cfg_attr(feature = "openapi", schema(value_type = crate::openapi::LocalDateTime))]
     pub requested_at: PrimitiveDateTime,
     /// `None` while the agency is still waiting for the applicant.
     #[serde(with = "local_datetime::option", default)]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<crate::openapi::LocalDateTime>))]
     pub returned_at: Option<PrimitiveDateTime>,
 }
 
@@ -92,11 +96,14 @@ impl SupplementationRound {
 
 /// An extension announced with an apology letter (form 04).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub struct Extension {
     #[serde(with = "local_datetime")]
+    #[cfg_attr(feature = "openapi", schema(value_type = crate::openapi::LocalDateTime))]
     pub at: PrimitiveDateTime,
     #[serde(with = "local_datetime")]
+    #[cfg_attr(feature = "openapi", schema(value_type = crate::openapi::LocalDateTime))]
     pub new_appointment: PrimitiveDateTime,
     pub reason: String,
 }
@@ -114,6 +121,7 @@ pub fn moved_by_pause(
 
 /// Why an appointment changed.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case", tag = "type")]
 pub enum ChangeCause {
     /// Round number `round` (from 1) of supplementation was answered.
@@ -128,33 +136,42 @@ pub enum ChangeCause {
 /// One move of the appointment: the old and new dates the national portal
 /// expects with each supplementation round and extension.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub struct AppointmentChange {
     #[serde(with = "local_datetime")]
+    #[cfg_attr(feature = "openapi", schema(value_type = crate::openapi::LocalDateTime))]
     pub at: PrimitiveDateTime,
     #[serde(with = "local_datetime")]
+    #[cfg_attr(feature = "openapi", schema(value_type = crate::openapi::LocalDateTime))]
     pub old: PrimitiveDateTime,
     #[serde(with = "local_datetime")]
+    #[cfg_attr(feature = "openapi", schema(value_type = crate::openapi::LocalDateTime))]
     pub new: PrimitiveDateTime,
     pub cause: ChangeCause,
 }
 
 /// A dossier's appointment after its pauses and extensions.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub struct Schedule {
     /// The appointment on the receipt slip.
     #[serde(with = "local_datetime")]
+    #[cfg_attr(feature = "openapi", schema(value_type = crate::openapi::LocalDateTime))]
     pub original: PrimitiveDateTime,
     /// The appointment now. While a round is open it is the appointment
     /// before that round: it will move when the applicant returns.
     #[serde(with = "local_datetime")]
+    #[cfg_attr(feature = "openapi", schema(value_type = crate::openapi::LocalDateTime))]
     pub appointment: PrimitiveDateTime,
     /// Set while the clock is stopped for an open supplementation round.
     #[serde(with = "local_datetime::option", default)]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<crate::openapi::LocalDateTime>))]
     pub paused_since: Option<PrimitiveDateTime>,
     /// Office time of all closed rounds (whole minutes in JSON).
     #[serde(with = "minutes")]
+    #[cfg_attr(feature = "openapi", schema(value_type = i64))]
     pub paused: Duration,
     pub changes: Vec<AppointmentChange>,
 }
@@ -278,13 +295,16 @@ fn check_rounds(rounds: &[SupplementationRound]) -> Result<()> {
 
 /// Why a finished dossier counts as overdue.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case", tag = "type")]
 pub enum OverdueReason {
     /// Processing ended after the (moved) appointment.
     FinishedLate {
         #[serde(with = "local_datetime")]
+        #[cfg_attr(feature = "openapi", schema(value_type = crate::openapi::LocalDateTime))]
         appointment: PrimitiveDateTime,
         #[serde(with = "local_datetime")]
+        #[cfg_attr(feature = "openapi", schema(value_type = crate::openapi::LocalDateTime))]
         finished_at: PrimitiveDateTime,
     },
     /// More than one supplementation request: overdue whatever the dates.
@@ -293,6 +313,7 @@ pub enum OverdueReason {
 
 /// The verdict of the on-time rule for a finished dossier.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case", tag = "verdict")]
 pub enum Timeliness {
     OnTime,
@@ -360,11 +381,13 @@ pub fn on_time(
 
 /// Whether an online dossier was received (status 1 -> 2) in time.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub struct IntakeTimeliness {
     /// The latest on-time receipt: one working day after the submission,
     /// counted like an appointment.
     #[serde(with = "local_datetime")]
+    #[cfg_attr(feature = "openapi", schema(value_type = crate::openapi::LocalDateTime))]
     pub deadline: PrimitiveDateTime,
     pub on_time: bool,
 }

@@ -6,6 +6,7 @@ use crate::time::{Date, PrimitiveDateTime, local_date, local_datetime};
 
 /// How the dossier reached the agency (kenh thuc hien).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Channel {
     Counter,
@@ -25,6 +26,7 @@ impl Channel {
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ApplicantKind {
     Citizen,
@@ -33,6 +35,7 @@ pub enum ApplicantKind {
 
 /// The owner of a dossier (chu ho so).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Applicant {
     pub kind: ApplicantKind,
     /// Personal identification number (12 digits) or tax code.
@@ -41,6 +44,7 @@ pub struct Applicant {
     #[serde(default)]
     pub full_name: String,
     #[serde(with = "local_date::option", default)]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<crate::openapi::LocalDate>))]
     pub birth_date: Option<Date>,
     #[serde(default)]
     pub phone: Option<String>,
@@ -53,17 +57,20 @@ pub struct Applicant {
 
 /// A value entered in or prefilled into a form field.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum FieldValue {
     Text(String),
     Number(f64),
     Boolean(bool),
+    #[cfg_attr(feature = "openapi", schema(value_type = crate::openapi::LocalDate))]
     Date(#[serde(with = "local_date")] Date),
     Choices(Vec<String>),
 }
 
 /// One field of a submitted form; `field` is a path such as `child.full_name`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct FormEntry {
     pub field: String,
     pub value: FieldValue,
@@ -71,6 +78,7 @@ pub struct FormEntry {
 
 /// A dossier as plugins see it.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct DossierView {
     pub tenant: String,
     /// `{agency}-{yyMMdd}-{NNNN}`; absent before intake.
@@ -83,6 +91,7 @@ pub struct DossierView {
     #[serde(default)]
     pub form: Vec<FormEntry>,
     #[serde(with = "local_datetime")]
+    #[cfg_attr(feature = "openapi", schema(value_type = crate::openapi::LocalDateTime))]
     pub received_at: PrimitiveDateTime,
 }
 

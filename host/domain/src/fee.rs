@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 use crate::localized::Localized;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum FeeKind {
     /// Phi.
@@ -14,6 +15,7 @@ pub enum FeeKind {
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Collection {
     BeforeProcessing,
@@ -23,6 +25,7 @@ pub enum Collection {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct FeeLine {
     pub code: String,
     pub label: Localized,

@@ -7,6 +7,7 @@ use crate::localized::Localized;
 use crate::time::{Date, local_date};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum FieldKind {
     Text,
@@ -22,12 +23,14 @@ pub enum FieldKind {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Choice {
     pub value: String,
     pub label: Localized,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Constraints {
     #[serde(default)]
     pub pattern: Option<String>,
@@ -40,14 +43,17 @@ pub struct Constraints {
     #[serde(default)]
     pub max: Option<f64>,
     #[serde(with = "local_date::option", default)]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<crate::openapi::LocalDate>))]
     pub min_date: Option<Date>,
     #[serde(with = "local_date::option", default)]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<crate::openapi::LocalDate>))]
     pub max_date: Option<Date>,
     #[serde(default)]
     pub options: Vec<Choice>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Field {
     pub id: String,
     pub kind: FieldKind,
@@ -64,12 +70,14 @@ pub struct Field {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct FieldGroup {
     pub id: String,
     pub label: Localized,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct FormDefinition {
     pub procedure_code: String,
     pub title: Localized,
@@ -80,6 +88,7 @@ pub struct FormDefinition {
 
 /// A failing field of a submitted form.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct FieldError {
     pub field: String,
     pub code: String,
@@ -88,6 +97,7 @@ pub struct FieldError {
 
 /// A value proposed for a field, with its provenance.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PrefillValue {
     pub field: String,
     pub value: FieldValue,

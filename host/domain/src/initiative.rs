@@ -7,6 +7,7 @@ use crate::localized::Localized;
 use crate::time::{PrimitiveDateTime, local_datetime};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum EventKind {
     Submitted,
@@ -25,12 +26,14 @@ pub enum EventKind {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct DossierEvent {
     pub kind: EventKind,
     /// National status code (1-10) after the event.
     pub status: u8,
     /// When it happened, not when it is delivered.
     #[serde(with = "local_datetime")]
+    #[cfg_attr(feature = "openapi", schema(value_type = crate::openapi::LocalDateTime))]
     pub at: PrimitiveDateTime,
     pub dossier: DossierView,
     #[serde(default)]
@@ -38,6 +41,7 @@ pub struct DossierEvent {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct DocumentRequest {
     /// Path of the template inside the plugin's data directory.
     pub template: String,
@@ -49,6 +53,7 @@ pub struct DocumentRequest {
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum PriorityLevel {
     Normal,
@@ -57,12 +62,14 @@ pub enum PriorityLevel {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Priority {
     pub level: PriorityLevel,
     pub reason: String,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum NotificationChannel {
     Sms,
@@ -71,6 +78,7 @@ pub enum NotificationChannel {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Notification {
     pub channel: NotificationChannel,
     pub subject: Localized,
@@ -79,6 +87,7 @@ pub struct Notification {
 
 /// What an initiative asks the host to do.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Action {
     GenerateDocument(DocumentRequest),

@@ -16,6 +16,8 @@ pub mod form;
 pub mod initiative;
 pub mod lifecycle;
 pub mod localized;
+#[cfg(feature = "openapi")]
+pub mod openapi;
 pub mod payment;
 pub mod refusal;
 pub mod reuse;

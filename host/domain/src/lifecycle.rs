@@ -25,6 +25,7 @@ use crate::time::local_datetime;
 
 /// Who acts on a dossier.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
     /// The applicant (a citizen or a business's representative).
@@ -50,6 +51,7 @@ impl fmt::Display for Role {
 
 /// The person behind a command and its event.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub struct Actor {
     pub id: String,
@@ -67,6 +69,7 @@ impl Actor {
 
 /// Where a dossier is. Each stage has one national status code.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Stage {
     /// Submitted online, not yet received (1).
@@ -188,6 +191,7 @@ impl fmt::Display for Stage {
 
 /// The data-free name of a command, used in errors and role rules.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum CommandKind {
     SubmitOnline,
@@ -277,6 +281,7 @@ impl fmt::Display for CommandKind {
 
 /// What a user wants done, with the data it needs.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case", tag = "type")]
 pub enum Action {
     /// The applicant submits online (status 1).
@@ -287,6 +292,7 @@ pub enum Action {
     Receive {
         channel: Channel,
         #[serde(with = "local_datetime")]
+        #[cfg_attr(feature = "openapi", schema(value_type = crate::openapi::LocalDateTime))]
         appointment: PrimitiveDateTime,
     },
     /// Refuse to receive (form 03), online or at the counter.
@@ -311,6 +317,7 @@ pub enum Action {
     /// by the pause ([`crate::deadline::moved_by_pause`]).
     Supplement {
         #[serde(with = "local_datetime")]
+        #[cfg_attr(feature = "openapi", schema(value_type = crate::openapi::LocalDateTime))]
         appointment: PrimitiveDateTime,
     },
     RequestFinancialObligation {
@@ -335,6 +342,7 @@ pub enum Action {
     /// Announce a later appointment with an apology letter (form 04).
     Extend {
         #[serde(with = "local_datetime")]
+        #[cfg_attr(feature = "openapi", schema(value_type = crate::openapi::LocalDateTime))]
         appointment: PrimitiveDateTime,
         reason: String,
     },
@@ -366,11 +374,13 @@ impl Action {
 
 /// A user intent: who, when, what.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub struct Command {
     pub actor: Actor,
     /// When it happens (local civil time), not when it is stored or synced.
     #[serde(with = "local_datetime")]
+    #[cfg_attr(feature = "openapi", schema(value_type = crate::openapi::LocalDateTime))]
     pub at: PrimitiveDateTime,
     pub action: Action,
     /// Free text for the audit log and the processing-control slip.
@@ -391,12 +401,14 @@ impl Command {
 
 /// What happened, with the data that made it so.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case", tag = "type")]
 pub enum EventKind {
     Submitted,
     Received {
         channel: Channel,
         #[serde(with = "local_datetime")]
+        #[cfg_attr(feature = "openapi", schema(value_type = crate::openapi::LocalDateTime))]
         appointment: PrimitiveDateTime,
     },
     RefusedAtIntake {
@@ -416,8 +428,10 @@ pub enum EventKind {
     /// The applicant returned; the appointment moved from `previous`.
     Supplemented {
         #[serde(with = "local_datetime::option", default)]
+        #[cfg_attr(feature = "openapi", schema(value_type = Option<crate::openapi::LocalDateTime>))]
         previous_appointment: Option<PrimitiveDateTime>,
         #[serde(with = "local_datetime")]
+        #[cfg_attr(feature = "openapi", schema(value_type = crate::openapi::LocalDateTime))]
         appointment: PrimitiveDateTime,
     },
     FinancialObligationRequested {
@@ -437,8 +451,10 @@ pub enum EventKind {
     ResultReturned,
     Extended {
         #[serde(with = "local_datetime::option", default)]
+        #[cfg_attr(feature = "openapi", schema(value_type = Option<crate::openapi::LocalDateTime>))]
         previous_appointment: Option<PrimitiveDateTime>,
         #[serde(with = "local_datetime")]
+        #[cfg_attr(feature = "openapi", schema(value_type = crate::openapi::LocalDateTime))]
         appointment: PrimitiveDateTime,
         reason: String,
     },
@@ -446,10 +462,12 @@ pub enum EventKind {
 
 /// One append-only record of the dossier's history.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub struct Event {
     pub kind: EventKind,
     #[serde(with = "local_datetime")]
+    #[cfg_attr(feature = "openapi", schema(value_type = crate::openapi::LocalDateTime))]
     pub at: PrimitiveDateTime,
     pub actor: Actor,
     /// `None` for the event that creates the dossier.
@@ -463,30 +481,37 @@ pub struct Event {
 
 /// A dossier's lifecycle state, rebuilt by folding its events.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub struct DossierState {
     /// `None` until the first event.
     pub stage: Option<Stage>,
     pub channel: Option<Channel>,
     #[serde(with = "local_datetime::option", default)]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<crate::openapi::LocalDateTime>))]
     pub submitted_at: Option<PrimitiveDateTime>,
     #[serde(with = "local_datetime::option", default)]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<crate::openapi::LocalDateTime>))]
     pub received_at: Option<PrimitiveDateTime>,
     /// The appointment now in force (after pauses and extensions).
     #[serde(with = "local_datetime::option", default)]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<crate::openapi::LocalDateTime>))]
     pub appointment: Option<PrimitiveDateTime>,
     pub assignee: Option<String>,
     pub supplementation_rounds: Vec<SupplementationRound>,
     pub extensions: Vec<Extension>,
     /// The end of processing: when a result or refusal decision was issued.
     #[serde(with = "local_datetime::option", default)]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<crate::openapi::LocalDateTime>))]
     pub finished_at: Option<PrimitiveDateTime>,
     #[serde(with = "local_datetime::option", default)]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<crate::openapi::LocalDateTime>))]
     pub returned_at: Option<PrimitiveDateTime>,
     /// The stage to go back to when the applicant supplements or meets the
     /// financial obligation.
     pub resume_stage: Option<Stage>,
     #[serde(with = "local_datetime::option", default)]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<crate::openapi::LocalDateTime>))]
     pub last_event_at: Option<PrimitiveDateTime>,
 }
 

@@ -20,6 +20,7 @@ use crate::error::DomainError;
 
 /// Where a payment stands, as the national statistics count it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum PaymentStatus {
     Unpaid,
@@ -69,6 +70,7 @@ impl fmt::Display for PaymentStatus {
 
 /// How the money arrived.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum PaymentChannel {
     /// Cash or card at the one-stop counter: paid at once, never pending.
@@ -88,6 +90,7 @@ impl PaymentChannel {
 
 /// One payment of a dossier's fees, with its status and amounts.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub struct Payment {
     amount_due_vnd: u64,

@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 /// input, remote system unavailable): its own decision, unlike a crash or a
 /// broken limit, which the host detects itself.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PluginRefusal {
     pub code: String,
     pub message: String,

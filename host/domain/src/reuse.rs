@@ -14,6 +14,7 @@ use crate::form::{FormDefinition, PrefillValue};
 
 /// Where a reused value went.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ReuseTarget {
     /// The applicant record (`full_name`, `birth_date`).
@@ -24,6 +25,7 @@ pub enum ReuseTarget {
 
 /// A value of the dossier that was taken from reusable data.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ReusedField {
     pub target: ReuseTarget,
     /// `full_name` / `birth_date` for the applicant; the form field's path.

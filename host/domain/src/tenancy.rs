@@ -13,6 +13,7 @@ use crate::lifecycle::Role;
 /// A locality running the system, identified by a URL-safe slug such as
 /// `da-nang`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Tenant {
     pub id: String,
     pub name: String,
@@ -41,6 +42,7 @@ impl Tenant {
 
 /// An agency (co quan) of a tenant, which receives and decides dossiers.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Agency {
     pub tenant: String,
     pub code: AgencyCode,
@@ -49,6 +51,7 @@ pub struct Agency {
 
 /// A person or system account acting through the API.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct User {
     pub id: String,
     /// `None` only for platform operators.

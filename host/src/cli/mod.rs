@@ -1,6 +1,7 @@
 //! The `motcua` command line: the composition root, where adapters are wired.
 
 mod audit;
+mod catalog;
 mod check;
 mod demo;
 mod migrate;
@@ -57,6 +58,9 @@ enum Command {
     /// Run a loopback stand-in for a national system that is out of reach.
     #[command(subcommand)]
     Standin(standin::StandinCommand),
+    /// Work with a tenant's procedure catalog.
+    #[command(subcommand)]
+    Catalog(catalog::CatalogCommand),
 }
 
 #[derive(Debug, Subcommand)]
@@ -76,7 +80,11 @@ pub fn main() -> ExitCode {
     let cli = Cli::parse();
     let quiet = matches!(
         cli.command,
-        Command::Plugin(_) | Command::Migrate(_) | Command::Audit(_) | Command::Reconcile(_)
+        Command::Plugin(_)
+            | Command::Migrate(_)
+            | Command::Audit(_)
+            | Command::Reconcile(_)
+            | Command::Catalog(_)
     );
     init_tracing(cli.log_format, if quiet { "warn" } else { "info" });
     let result = match cli.command {
@@ -85,6 +93,7 @@ pub fn main() -> ExitCode {
         Command::Migrate(args) => migrate::run(args),
         Command::Audit(command) => audit::run(command),
         Command::Reconcile(args) => reconcile::run(args),
+        Command::Catalog(command) => catalog::run(command),
         Command::Plugin(PluginCommand::Check(args)) => check::check(args),
         Command::Plugin(PluginCommand::Bench(args)) => check::bench(args),
         Command::Standin(command) => standin::run(command),

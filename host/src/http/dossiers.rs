@@ -1,45 +1,58 @@
 //! `/api/v1/tenants/{tenant}/dossiers`: submit, read, list, move, audit.
 
+use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
-use axum::{Json, Router};
 use motcua_domain::code::AgencyCode;
 use motcua_domain::lifecycle::Stage;
 use motcua_domain::time::{PrimitiveDateTime, local_datetime, now_local};
 use serde::Deserialize;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use super::AppState;
-use super::error::ApiError;
+use super::error::{ApiError, ErrorBody};
 use super::extract::{AppJson, Caller};
 use crate::app::error::{AppError, FieldProblem};
-use crate::app::ports::{DossierFilter, PageRequest};
-use crate::app::service::{SubmitDossier, TransitionRequest};
+use crate::app::ports::{
+    AuditReport, DossierFilter, Page, PageRequest, StoredDocument, StoredDossier, StoredEvent,
+};
+use crate::app::service::{DossierDetails, SubmitDossier, TransitionRequest};
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route(
-            "/tenants/{tenant}/dossiers",
-            post(submit_dossier).get(list_dossiers),
-        )
-        .route("/tenants/{tenant}/dossiers/{code}", get(get_dossier))
-        .route(
-            "/tenants/{tenant}/dossiers/{code}/transitions",
-            post(transition_dossier),
-        )
-        .route("/tenants/{tenant}/dossiers/{code}/events", get(list_events))
-        .route(
-            "/tenants/{tenant}/dossiers/{code}/documents",
-            get(list_documents),
-        )
-        .route(
-            "/tenants/{tenant}/dossiers/{code}/documents/{id}",
-            get(get_document),
-        )
-        .route("/tenants/{tenant}/audit/verify", get(verify_audit))
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(submit_dossier, list_dossiers))
+        .routes(routes!(get_dossier))
+        .routes(routes!(transition_dossier))
+        .routes(routes!(list_events))
+        .routes(routes!(list_documents))
+        .routes(routes!(get_document))
+        .routes(routes!(verify_audit))
 }
 
+/// Submit online (a citizen: status 1) or register at the counter or by
+/// post (an officer: status 2, with its appointment). The procedure's form
+/// plugin validates the form, its fee plugin prices the dossier (the
+/// statutory fees, audited, if it fails).
+#[utoipa::path(
+    post,
+    path = "/tenants/{tenant}/dossiers",
+    tag = "dossiers",
+    params(("tenant" = String, Path, description = "The tenant, e.g. `bac-ninh`")),
+    request_body = SubmitDossier,
+    security(("bearer" = [])),
+    responses(
+        (status = 201, description = "Submitted; `Location` names the dossier", body = DossierDetails,
+         headers(("Location" = String, description = "`/api/v1/tenants/{tenant}/dossiers/{code}`"))),
+        (status = 400, description = "The body is not JSON of this shape", body = ErrorBody),
+        (status = 401, description = "No valid token", body = ErrorBody),
+        (status = 403, description = "The caller's role may not submit on this channel", body = ErrorBody),
+        (status = 404, description = "Not the caller's tenant, or no such procedure", body = ErrorBody),
+        (status = 422, description = "Invalid request or form; `fields` lists every failing field", body = ErrorBody),
+        (status = 503, description = "The form plugin is unavailable (validation fails closed)", body = ErrorBody),
+    )
+)]
 async fn submit_dossier(
     State(state): State<AppState>,
     Caller(user): Caller,
@@ -56,6 +69,22 @@ async fn submit_dossier(
         .into_response())
 }
 
+/// A dossier with its national status, allowed actions, on-time verdict,
+/// fee lines (with the plugin and artifact digest behind them) and
+/// documents.
+#[utoipa::path(
+    get,
+    path = "/tenants/{tenant}/dossiers/{code}",
+    tag = "dossiers",
+    params(("tenant" = String, Path, description = "The tenant, e.g. `bac-ninh`"), ("code" = String, Path, description = "The dossier code, e.g. `000.00.01.H22-260214-0001`")),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, body = DossierDetails),
+        (status = 401, description = "No valid token", body = ErrorBody),
+        (status = 404, description = "No such dossier in the caller's tenant", body = ErrorBody),
+        (status = 422, description = "Not a dossier code", body = ErrorBody),
+    )
+)]
 async fn get_dossier(
     State(state): State<AppState>,
     Caller(user): Caller,
@@ -65,24 +94,48 @@ async fn get_dossier(
 }
 
 /// Query string of a listing; every filter optional.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 struct ListQuery {
     /// National status code 1-10.
     status: Option<u8>,
     stage: Option<Stage>,
+    /// A national procedure code.
     procedure: Option<String>,
+    /// The receiving agency's code.
     agency: Option<String>,
     /// `true`: only dossiers overdue now.
     overdue: Option<bool>,
+    /// Received at or after (local time).
     #[serde(default, with = "local_datetime::option")]
+    #[param(value_type = Option<motcua_domain::openapi::LocalDateTime>)]
     received_from: Option<PrimitiveDateTime>,
+    /// Received before (local time).
     #[serde(default, with = "local_datetime::option")]
+    #[param(value_type = Option<motcua_domain::openapi::LocalDateTime>)]
     received_before: Option<PrimitiveDateTime>,
+    /// Page size, 1 to 500 (default 50).
     limit: Option<u32>,
+    /// The `next` cursor of the previous page.
     after: Option<String>,
 }
 
+/// The tenant's dossiers, newest first, filtered, keyset-paginated.
+#[utoipa::path(
+    get,
+    path = "/tenants/{tenant}/dossiers",
+    tag = "dossiers",
+    params(("tenant" = String, Path, description = "The tenant, e.g. `bac-ninh`"), ListQuery),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, body = Page<StoredDossier>),
+        (status = 400, description = "An unknown or malformed query parameter", body = ErrorBody),
+        (status = 401, description = "No valid token", body = ErrorBody),
+        (status = 404, description = "Not the caller's tenant", body = ErrorBody),
+        (status = 422, description = "A filter out of range; `fields` names it", body = ErrorBody),
+    )
+)]
 async fn list_dossiers(
     State(state): State<AppState>,
     Caller(user): Caller,
@@ -139,7 +192,7 @@ async fn list_dossiers(
 }
 
 /// A transition request and an optional note for the audit trail.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 struct TransitionBody {
     #[serde(flatten)]
     request: TransitionRequest,
@@ -147,6 +200,25 @@ struct TransitionBody {
     note: Option<String>,
 }
 
+/// Move the dossier: `receive`, `assign`, `start_review`,
+/// `request_supplementation`, `supplement`, `approve`, `return_result`, ...
+#[utoipa::path(
+    post,
+    path = "/tenants/{tenant}/dossiers/{code}/transitions",
+    tag = "dossiers",
+    params(("tenant" = String, Path, description = "The tenant, e.g. `bac-ninh`"), ("code" = String, Path, description = "The dossier code, e.g. `000.00.01.H22-260214-0001`")),
+    request_body = TransitionBody,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The dossier after the transition", body = DossierDetails),
+        (status = 400, description = "The body is not JSON of this shape", body = ErrorBody),
+        (status = 401, description = "No valid token", body = ErrorBody),
+        (status = 403, description = "The caller's role may not do this", body = ErrorBody),
+        (status = 404, description = "No such dossier in the caller's tenant", body = ErrorBody),
+        (status = 409, description = "Illegal in the dossier's state (the message names the state and the allowed actions), or concurrent changes", body = ErrorBody),
+        (status = 422, description = "Invalid request or form", body = ErrorBody),
+    )
+)]
 async fn transition_dossier(
     State(state): State<AppState>,
     Caller(user): Caller,
@@ -160,6 +232,19 @@ async fn transition_dossier(
     Ok(Json(details).into_response())
 }
 
+/// The dossier's hash-chained audit trail, in order.
+#[utoipa::path(
+    get,
+    path = "/tenants/{tenant}/dossiers/{code}/events",
+    tag = "dossiers",
+    params(("tenant" = String, Path, description = "The tenant, e.g. `bac-ninh`"), ("code" = String, Path, description = "The dossier code, e.g. `000.00.01.H22-260214-0001`")),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, body = Vec<StoredEvent>),
+        (status = 401, description = "No valid token", body = ErrorBody),
+        (status = 404, description = "No such dossier in the caller's tenant", body = ErrorBody),
+    )
+)]
 async fn list_events(
     State(state): State<AppState>,
     Caller(user): Caller,
@@ -168,6 +253,19 @@ async fn list_events(
     Ok(Json(state.service.events(&user, &tenant, &code).await?).into_response())
 }
 
+/// The dossier's documents: results, forms, initiative letters.
+#[utoipa::path(
+    get,
+    path = "/tenants/{tenant}/dossiers/{code}/documents",
+    tag = "dossiers",
+    params(("tenant" = String, Path, description = "The tenant, e.g. `bac-ninh`"), ("code" = String, Path, description = "The dossier code, e.g. `000.00.01.H22-260214-0001`")),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, body = Vec<StoredDocument>),
+        (status = 401, description = "No valid token", body = ErrorBody),
+        (status = 404, description = "No such dossier in the caller's tenant", body = ErrorBody),
+    )
+)]
 async fn list_documents(
     State(state): State<AppState>,
     Caller(user): Caller,
@@ -176,6 +274,27 @@ async fn list_documents(
     Ok(Json(state.service.documents(&user, &tenant, &code).await?).into_response())
 }
 
+/// A document's bytes as the schema of a response (the handler writes them
+/// directly).
+#[derive(utoipa::ToSchema)]
+#[schema(value_type = String, format = Binary)]
+struct DocumentBytes(#[allow(dead_code)] Vec<u8>);
+
+/// A document's bytes, with its media type and its sha256 as `ETag`.
+#[utoipa::path(
+    get,
+    path = "/tenants/{tenant}/dossiers/{code}/documents/{id}",
+    tag = "dossiers",
+    params(("tenant" = String, Path, description = "The tenant, e.g. `bac-ninh`"), ("code" = String, Path, description = "The dossier code, e.g. `000.00.01.H22-260214-0001`"), ("id" = String, Path, description = "The document id")),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The bytes, in the document's own media type",
+         content_type = "application/octet-stream", body = DocumentBytes,
+         headers(("ETag" = String, description = "The content's sha256, quoted"))),
+        (status = 401, description = "No valid token", body = ErrorBody),
+        (status = 404, description = "No such dossier or document in the caller's tenant", body = ErrorBody),
+    )
+)]
 async fn get_document(
     State(state): State<AppState>,
     Caller(user): Caller,
@@ -192,12 +311,28 @@ async fn get_document(
         .into_response())
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 struct VerifyQuery {
+    /// Only this dossier's chain; default every dossier of the tenant.
     dossier: Option<String>,
 }
 
+/// Recompute the audit hash chains from the stored rows; names the first
+/// altered or deleted entry.
+#[utoipa::path(
+    get,
+    path = "/tenants/{tenant}/audit/verify",
+    tag = "dossiers",
+    params(("tenant" = String, Path, description = "The tenant, e.g. `bac-ninh`"), VerifyQuery),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, body = AuditReport),
+        (status = 401, description = "No valid token", body = ErrorBody),
+        (status = 404, description = "Not the caller's tenant, or no such dossier", body = ErrorBody),
+    )
+)]
 async fn verify_audit(
     State(state): State<AppState>,
     Caller(user): Caller,

@@ -11,15 +11,19 @@ use serde::Serialize;
 
 use crate::app::error::{AppError, FieldProblem};
 
-#[derive(Debug, Serialize)]
+/// The one error shape of the API (schema `ApiError`).
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[schema(as = ApiError)]
 pub struct ErrorBody {
+    /// Machine-readable: `not_found`, `forbidden`, `invalid_request`, ...
     pub code: &'static str,
     pub message: String,
+    /// The request fields the error concerns; may be empty.
     pub fields: Vec<FieldMessage>,
 }
 
 /// A field named in an error, with why.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct FieldMessage {
     pub field: String,
     pub message: String,

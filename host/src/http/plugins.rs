@@ -2,45 +2,46 @@
 //! `/api/v1/tenants/{tenant}/plugins`: a tenant admin deploys, activates and
 //! rolls back the tenant's own plugin versions.
 
+use axum::Json;
 use axum::body::Body;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
-use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use super::AppState;
-use super::error::ApiError;
+use super::error::{ApiError, ErrorBody};
 use super::extract::Caller;
 use crate::app::ports::{PackageFormat, PluginLoadFailure, PluginSummary};
+use crate::app::service::{Activation, Deployed, TenantPlugins};
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/plugins", get(list_plugins))
-        .route("/plugins/{id}", get(get_plugin))
-        .route(
-            "/tenants/{tenant}/plugins",
-            get(list_tenant_plugins).post(deploy_plugin),
-        )
-        .route(
-            "/tenants/{tenant}/plugins/{id}/versions/{version}/activate",
-            post(activate_version),
-        )
-        .route(
-            "/tenants/{tenant}/plugins/{id}/rollback",
-            post(rollback_plugin),
-        )
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list_plugins))
+        .routes(routes!(get_plugin))
+        .routes(routes!(list_tenant_plugins, deploy_plugin))
+        .routes(routes!(activate_version))
+        .routes(routes!(rollback_plugin))
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 struct PluginList {
     plugins: Vec<PluginSummary>,
     /// Packages that were found but could not be deployed.
     failures: Vec<PluginLoadFailure>,
 }
 
+/// The deployed plugins with their call statistics, and the packages that
+/// failed to deploy.
+#[utoipa::path(
+    get,
+    path = "/plugins",
+    tag = "plugins",
+    responses((status = 200, body = PluginList))
+)]
 async fn list_plugins(State(state): State<AppState>) -> Json<PluginList> {
     Json(PluginList {
         plugins: state.plugins.plugins(),
@@ -48,6 +49,17 @@ async fn list_plugins(State(state): State<AppState>) -> Json<PluginList> {
     })
 }
 
+/// One deployed plugin.
+#[utoipa::path(
+    get,
+    path = "/plugins/{id}",
+    tag = "plugins",
+    params(("id" = String, Path, description = "The plugin id, e.g. `bac-ninh-fees`")),
+    responses(
+        (status = 200, body = PluginSummary),
+        (status = 404, description = "No such plugin is deployed", body = ErrorBody),
+    )
+)]
 async fn get_plugin(
     State(state): State<AppState>,
     Path(id): Path<String>,
@@ -61,8 +73,10 @@ async fn get_plugin(
         .ok_or_else(|| ApiError::not_found(format!("no plugin `{id}` is deployed")))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 struct DeployQuery {
+    /// `true`: activate the version at once (default `false`).
     #[serde(default)]
     activate: bool,
 }
@@ -93,9 +107,43 @@ fn package_format(headers: &HeaderMap) -> Result<PackageFormat, ApiError> {
     }
 }
 
-/// `POST /tenants/{tenant}/plugins[?activate=true]`, the body a package.
-/// The caller is checked before the body is read; the body may be as large
-/// as the configured package limit, unlike every other route's 1 MiB.
+/// A plugin package's bytes as the schema of a request body (the handler
+/// reads them directly).
+#[derive(utoipa::ToSchema)]
+#[schema(value_type = String, format = Binary)]
+struct PackageBytes(#[allow(dead_code)] Vec<u8>);
+
+/// Deploy a plugin package (tenant admin): the body is the package,
+/// `.tar.gz` (`application/gzip`) or `.tar` (`application/x-tar`). It is
+/// verified as at start (manifest, contract, golden cases) and recorded;
+/// with `activate=true` it also serves at once.
+// The caller is checked before the body is read; the body may be as large
+// as the configured package limit, unlike every other route's 1 MiB.
+#[utoipa::path(
+    post,
+    path = "/tenants/{tenant}/plugins",
+    tag = "plugins",
+    params(("tenant" = String, Path, description = "The tenant, e.g. `bac-ninh`"), DeployQuery),
+    request_body(
+        description = "The plugin package, `.tar.gz` or `.tar` (`application/x-tar`), \
+            up to the host's configured package limit",
+        content(
+            (PackageBytes = "application/gzip"),
+            (PackageBytes = "application/x-tar"),
+        )
+    ),
+    security(("bearer" = [])),
+    responses(
+        (status = 201, description = "Deployed (and activated when asked)", body = Deployed),
+        (status = 400, description = "A malformed query string", body = ErrorBody),
+        (status = 401, description = "No valid token", body = ErrorBody),
+        (status = 403, description = "Not a tenant admin", body = ErrorBody),
+        (status = 404, description = "Another tenant", body = ErrorBody),
+        (status = 413, description = "Larger than the package limit", body = ErrorBody),
+        (status = 415, description = "Neither `application/gzip` nor `application/x-tar`", body = ErrorBody),
+        (status = 422, description = "Not a valid package for this tenant; `fields` names what", body = ErrorBody),
+    )
+)]
 async fn deploy_plugin(
     State(state): State<AppState>,
     Caller(user): Caller,
@@ -128,6 +176,21 @@ async fn deploy_plugin(
     Ok((StatusCode::CREATED, Json(deployed)).into_response())
 }
 
+/// The tenant's plugins with their deployed versions, and the
+/// platform-wide plugins it uses (tenant admin).
+#[utoipa::path(
+    get,
+    path = "/tenants/{tenant}/plugins",
+    tag = "plugins",
+    params(("tenant" = String, Path, description = "The tenant, e.g. `bac-ninh`")),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, body = TenantPlugins),
+        (status = 401, description = "No valid token", body = ErrorBody),
+        (status = 403, description = "Not a tenant admin", body = ErrorBody),
+        (status = 404, description = "Another tenant", body = ErrorBody),
+    )
+)]
 async fn list_tenant_plugins(
     State(state): State<AppState>,
     Caller(user): Caller,
@@ -136,6 +199,25 @@ async fn list_tenant_plugins(
     Ok(Json(state.plugin_admin.list(&user, &tenant).await?).into_response())
 }
 
+/// Serve a deployed version of a plugin (tenant admin).
+#[utoipa::path(
+    post,
+    path = "/tenants/{tenant}/plugins/{id}/versions/{version}/activate",
+    tag = "plugins",
+    params(
+        ("tenant" = String, Path, description = "The tenant, e.g. `bac-ninh`"),
+        ("id" = String, Path, description = "The plugin id"),
+        ("version" = String, Path, description = "A deployed version"),
+    ),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "What serves now", body = Activation),
+        (status = 401, description = "No valid token", body = ErrorBody),
+        (status = 403, description = "Not a tenant admin", body = ErrorBody),
+        (status = 404, description = "No such deployed version of the tenant", body = ErrorBody),
+        (status = 422, description = "The stored package no longer verifies", body = ErrorBody),
+    )
+)]
 async fn activate_version(
     State(state): State<AppState>,
     Caller(user): Caller,
@@ -150,6 +232,25 @@ async fn activate_version(
     .into_response())
 }
 
+/// Serve the version the active one replaced again, or the operator's
+/// directory version (tenant admin).
+#[utoipa::path(
+    post,
+    path = "/tenants/{tenant}/plugins/{id}/rollback",
+    tag = "plugins",
+    params(
+        ("tenant" = String, Path, description = "The tenant, e.g. `bac-ninh`"),
+        ("id" = String, Path, description = "The plugin id"),
+    ),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "What serves now", body = Activation),
+        (status = 401, description = "No valid token", body = ErrorBody),
+        (status = 403, description = "Not a tenant admin", body = ErrorBody),
+        (status = 404, description = "No deployed version of this plugin", body = ErrorBody),
+        (status = 409, description = "Nothing to roll back to", body = ErrorBody),
+    )
+)]
 async fn rollback_plugin(
     State(state): State<AppState>,
     Caller(user): Caller,

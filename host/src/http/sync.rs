@@ -1,26 +1,27 @@
 //! National synchronisation for operators: the outbox (list, filter,
 //! resend) and reconciliation with the portal.
 
+use axum::Json;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use axum::routing::{get, post};
-use axum::{Json, Router};
 use motcua_domain::time::{PrimitiveDateTime, local_datetime};
 use serde::{Deserialize, Serialize};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use super::AppState;
-use super::error::ApiError;
+use super::error::{ApiError, ErrorBody};
 use super::extract::{AppJson, Caller};
 use crate::app::error::{AppError, FieldProblem};
 use crate::app::ports::{OutboxEntry, OutboxFilter, OutboxState, ResendScope};
 use crate::app::sync::{MAX_OUTBOX_PAGE, ReconcileReport, ReconcileWindow};
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/tenants/{tenant}/outbox", get(list_outbox))
-        .route("/tenants/{tenant}/outbox/resend", post(resend))
-        .route("/tenants/{tenant}/reconciliation", get(reconciliation))
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list_outbox))
+        .routes(routes!(resend))
+        .routes(routes!(reconciliation))
 }
 
 fn bad_query(rejection: QueryRejection) -> ApiError {
@@ -31,22 +32,45 @@ fn bad_query(rejection: QueryRejection) -> ApiError {
     )
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 struct OutboxQuery {
     state: Option<OutboxState>,
+    /// A dossier code.
     dossier: Option<String>,
+    /// e.g. `national.progress`, `initiative.retry`.
     kind: Option<String>,
     /// The `next` of the previous page.
     after: Option<i64>,
+    /// Page size, 1 to the maximum page.
     limit: Option<u32>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 struct OutboxPage {
     items: Vec<OutboxEntry>,
+    /// The `after` of the next page, if there is one.
     next: Option<i64>,
 }
+
+/// The tenant's outbox to the national systems, oldest first, filtered
+/// and paginated (tenant admin or platform operator).
+#[utoipa::path(
+    get,
+    path = "/tenants/{tenant}/outbox",
+    tag = "sync",
+    params(("tenant" = String, Path, description = "The tenant, e.g. `bac-ninh`"), OutboxQuery),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, body = OutboxPage),
+        (status = 400, description = "A malformed query string", body = ErrorBody),
+        (status = 401, description = "No valid token", body = ErrorBody),
+        (status = 403, description = "Neither the tenant's admin nor a platform operator", body = ErrorBody),
+        (status = 404, description = "No such tenant, or another tenant", body = ErrorBody),
+        (status = 422, description = "`limit` out of range", body = ErrorBody),
+    )
+)]
 
 async fn list_outbox(
     State(state): State<AppState>,
@@ -80,7 +104,7 @@ async fn list_outbox(
 }
 
 /// Either `ids`, or `all_dead: true` (optionally for one `dossier`).
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct ResendBody {
     #[serde(default)]
@@ -91,10 +115,30 @@ struct ResendBody {
     dossier: Option<String>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 struct Requeued {
+    /// How many entries will be delivered again.
     requeued: u64,
 }
+
+/// Deliver outbox entries again: the given ids, or every dead one
+/// (tenant admin or platform operator).
+#[utoipa::path(
+    post,
+    path = "/tenants/{tenant}/outbox/resend",
+    tag = "sync",
+    params(("tenant" = String, Path, description = "The tenant, e.g. `bac-ninh`")),
+    request_body = ResendBody,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, body = Requeued),
+        (status = 400, description = "The body is not JSON of this shape", body = ErrorBody),
+        (status = 401, description = "No valid token", body = ErrorBody),
+        (status = 403, description = "Neither the tenant's admin nor a platform operator", body = ErrorBody),
+        (status = 404, description = "No such tenant, or another tenant", body = ErrorBody),
+        (status = 422, description = "Neither `ids` nor `all_dead`, or both; `fields` names `ids`", body = ErrorBody),
+    )
+)]
 
 async fn resend(
     State(state): State<AppState>,
@@ -119,16 +163,37 @@ async fn resend(
     Ok(Json(Requeued { requeued }))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 struct ReconcileQuery {
     /// Received at or after.
     #[serde(default, with = "local_datetime::option")]
+    #[param(value_type = Option<motcua_domain::openapi::LocalDateTime>)]
     from: Option<PrimitiveDateTime>,
     /// Received before.
     #[serde(default, with = "local_datetime::option")]
+    #[param(value_type = Option<motcua_domain::openapi::LocalDateTime>)]
     to: Option<PrimitiveDateTime>,
 }
+
+/// Compare the tenant's dossiers received in the window with the national
+/// portal's copies, and say why each mismatch differs (tenant admin or
+/// platform operator).
+#[utoipa::path(
+    get,
+    path = "/tenants/{tenant}/reconciliation",
+    tag = "sync",
+    params(("tenant" = String, Path, description = "The tenant, e.g. `bac-ninh`"), ReconcileQuery),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, body = ReconcileReport),
+        (status = 400, description = "A malformed query string", body = ErrorBody),
+        (status = 401, description = "No valid token", body = ErrorBody),
+        (status = 403, description = "Neither the tenant's admin nor a platform operator", body = ErrorBody),
+        (status = 404, description = "No such tenant, or another tenant", body = ErrorBody),
+    )
+)]
 
 async fn reconciliation(
     State(state): State<AppState>,

@@ -2,6 +2,8 @@
 //! content-addressed blobs) and queued notifications. Writes happen inside
 //! the commit transaction; reads are scoped by tenant and dossier.
 
+use std::collections::HashMap;
+
 use sha2::{Digest, Sha256};
 use sqlx::any::AnyRow;
 
@@ -12,8 +14,8 @@ use super::rows::{
     to_json,
 };
 use crate::app::ports::{
-    DossierChange, FeeSource, NewDocument, NewNotification, PaymentRecord, PaymentWrite,
-    StoreError, StoredDocument, StoredFeeLine, StoredNotification, StoredPayment,
+    DossierChange, FeeSource, NewDocument, NewNotification, PaymentRecord, PaymentRefund,
+    PaymentWrite, StoreError, StoredDocument, StoredFeeLine, StoredNotification, StoredPayment,
 };
 use crate::domain::fee::FeeLine;
 
@@ -140,7 +142,9 @@ async fn write_payment(
     write: &PaymentWrite,
 ) -> Result<()> {
     let at = time_text(now());
-    let (PaymentWrite::Insert(record) | PaymentWrite::Update(record)) = write;
+    let (PaymentWrite::Insert(record)
+    | PaymentWrite::Update(record)
+    | PaymentWrite::Refund { record, .. }) = write;
     let payment = &record.payment;
     let columns = (
         int(payment.amount_due_vnd())?,
@@ -177,7 +181,7 @@ async fn write_payment(
                 other => other,
             })?;
         }
-        PaymentWrite::Update(_) => {
+        PaymentWrite::Update(_) | PaymentWrite::Refund { .. } => {
             let done = sqlx::query(
                 "UPDATE payments SET amount_due_vnd = $1, status = $2, channel = $3, \
                  paid_vnd = $4, refunded_vnd = $5, reference = $6, payment = $7, \
@@ -201,6 +205,34 @@ async fn write_payment(
             }
         }
     }
+    if let PaymentWrite::Refund { refund, .. } = write {
+        append_refund(tx, tenant, &record.id, refund).await?;
+    }
+    Ok(())
+}
+
+/// Appends `refund` to the payment's refunds, numbered after the last one.
+/// The dossier's version check of the same commit keeps two refunds of one
+/// payment from taking the same number.
+async fn append_refund(
+    tx: &mut Tx,
+    tenant: &str,
+    payment_id: &str,
+    refund: &PaymentRefund,
+) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO payment_refunds (tenant_id, payment_id, seq, amount_vnd, reason, \
+         refunded_by, refunded_at) SELECT $1, $2, COALESCE(MAX(seq), 0) + 1, $3, $4, $5, $6 \
+         FROM payment_refunds WHERE tenant_id = $1 AND payment_id = $2",
+    )
+    .bind(tenant)
+    .bind(payment_id)
+    .bind(int(refund.amount_vnd)?)
+    .bind(&refund.reason)
+    .bind(&refund.refunded_by)
+    .bind(time_text(refund.refunded_at))
+    .execute(&mut **tx)
+    .await?;
     Ok(())
 }
 
@@ -280,6 +312,28 @@ pub(super) async fn payments(
     tenant: &str,
     dossier_id: &str,
 ) -> Result<Vec<StoredPayment>> {
+    let mut refunds: HashMap<String, Vec<PaymentRefund>> = HashMap::new();
+    for row in sqlx::query(
+        "SELECT r.payment_id, r.amount_vnd, r.reason, r.refunded_by, r.refunded_at \
+         FROM payment_refunds r JOIN payments p \
+         ON p.tenant_id = r.tenant_id AND p.id = r.payment_id \
+         WHERE p.tenant_id = $1 AND p.dossier_id = $2 ORDER BY r.payment_id, r.seq",
+    )
+    .bind(tenant)
+    .bind(dossier_id)
+    .fetch_all(&db.pool)
+    .await?
+    {
+        refunds
+            .entry(get(&row, "payment_id")?)
+            .or_default()
+            .push(PaymentRefund {
+                amount_vnd: get_u64(&row, "amount_vnd")?,
+                reason: get(&row, "reason")?,
+                refunded_by: get(&row, "refunded_by")?,
+                refunded_at: get_time(&row, "refunded_at")?,
+            });
+    }
     sqlx::query(
         "SELECT id, reference, payment, created_at, updated_at FROM payments \
          WHERE tenant_id = $1 AND dossier_id = $2 ORDER BY created_at, id",
@@ -290,9 +344,11 @@ pub(super) async fn payments(
     .await?
     .iter()
     .map(|row| {
+        let id: String = get(row, "id")?;
         Ok(StoredPayment {
+            refunds: refunds.remove(&id).unwrap_or_default(),
             record: PaymentRecord {
-                id: get(row, "id")?,
+                id,
                 payment: get_json(row, "payment")?,
                 reference: get(row, "reference")?,
             },

@@ -8,17 +8,20 @@ use crate::app::ports::{CatalogStore, StoreError};
 use crate::domain::calendar::CalendarConfig;
 use crate::domain::catalog::Procedure;
 
-#[async_trait]
-impl CatalogStore for Db {
-    async fn put_procedure(&self, tenant: &str, procedure: &Procedure) -> Result<()> {
-        sqlx::query(
-            "INSERT INTO procedures (tenant_id, code, name, field, online_level, form_plugin, \
-             fee_plugin, document, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
-             ON CONFLICT (tenant_id, code) DO UPDATE SET name = excluded.name, \
-             field = excluded.field, online_level = excluded.online_level, \
-             form_plugin = excluded.form_plugin, fee_plugin = excluded.fee_plugin, \
-             document = excluded.document, updated_at = excluded.updated_at",
-        )
+const UPSERT_PROCEDURE: &str = "INSERT INTO procedures (tenant_id, code, name, field, \
+     online_level, form_plugin, fee_plugin, document, updated_at) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
+     ON CONFLICT (tenant_id, code) DO UPDATE SET name = excluded.name, \
+     field = excluded.field, online_level = excluded.online_level, \
+     form_plugin = excluded.form_plugin, fee_plugin = excluded.fee_plugin, \
+     document = excluded.document, updated_at = excluded.updated_at";
+
+async fn upsert_procedure(
+    executor: impl sqlx::Executor<'_, Database = sqlx::Any>,
+    tenant: &str,
+    procedure: &Procedure,
+) -> Result<()> {
+    sqlx::query(UPSERT_PROCEDURE)
         .bind(tenant)
         .bind(&procedure.code)
         .bind(&procedure.name.vi)
@@ -28,8 +31,35 @@ impl CatalogStore for Db {
         .bind(procedure.fee_plugin.as_deref())
         .bind(to_json(procedure)?)
         .bind(time_text(now()))
-        .execute(&self.writer)
+        .execute(executor)
         .await?;
+    Ok(())
+}
+
+#[async_trait]
+impl CatalogStore for Db {
+    async fn put_procedure(&self, tenant: &str, procedure: &Procedure) -> Result<()> {
+        upsert_procedure(&self.writer, tenant, procedure).await
+    }
+
+    async fn apply_catalog(
+        &self,
+        tenant: &str,
+        put: &[Procedure],
+        delete: &[String],
+    ) -> Result<()> {
+        let mut tx = self.begin_write().await?;
+        for procedure in put {
+            upsert_procedure(&mut *tx, tenant, procedure).await?;
+        }
+        for code in delete {
+            sqlx::query("DELETE FROM procedures WHERE tenant_id = $1 AND code = $2")
+                .bind(tenant)
+                .bind(code)
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
         Ok(())
     }
 

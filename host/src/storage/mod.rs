@@ -91,6 +91,7 @@ macro_rules! migrations {
 
 migrations! {
     1 => "0001_dossier_core",
+    2 => "0002_payment_refunds",
     3 => "0003_data_reuse",
     4 => "0004_outbox_delivery",
 }

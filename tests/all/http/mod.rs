@@ -7,12 +7,14 @@
 //! asserted relative to what the API returns, never as fixed dates.
 
 mod access;
+mod catalog;
 mod deployments;
 mod durability;
 mod fees;
 mod input;
 mod lifecycle;
 mod load;
+mod openapi;
 mod payments;
 mod reuse;
 mod sync;

@@ -9,7 +9,10 @@ use serde_json::{Value, json};
 
 use super::{code, register_at_counter};
 
-on_both_backends!(an_officer_records_and_refunds_a_counter_payment);
+on_both_backends!(
+    an_officer_records_and_refunds_a_counter_payment,
+    each_refund_keeps_its_reason_officer_and_time,
+);
 
 /// The error names `amount_vnd` in its fields.
 #[track_caller]
@@ -122,5 +125,86 @@ async fn an_officer_records_and_refunds_a_counter_payment(db: TestDb) {
         .await
         .expect_error(404, "not_found");
 
+    server.stop().await;
+}
+
+async fn each_refund_keeps_its_reason_officer_and_time(db: TestDb) {
+    let env = TestEnv::new(&db);
+    let server = env.start().await;
+    let tenant = "bac-ninh";
+    let officer = server.api(tenant, "officer");
+    let permit = register_at_counter(&server, tenant, "1.009994", json!([])).await;
+    let payments = format!("/dossiers/{}/payments", code(&permit));
+    let recorded = officer
+        .post(
+            &payments,
+            &json!({"channel": "counter", "amount_vnd": 150_000}),
+        )
+        .await
+        .expect(201);
+    assert_eq!(recorded[0]["refunds"], json!([]), "{recorded}");
+    let id = recorded[0]["record"]["id"]
+        .as_str()
+        .expect("an id")
+        .to_owned();
+    let refund = format!("{payments}/{id}/refund");
+
+    officer
+        .post(
+            &refund,
+            &json!({"amount_vnd": 50_000, "reason": "  giảm phí theo nghị quyết  "}),
+        )
+        .await
+        .expect(200);
+    // A refused refund leaves no reason behind.
+    officer
+        .post(&refund, &json!({"amount_vnd": 500_000, "reason": "nhầm"}))
+        .await
+        .expect_error(422, "invalid_request");
+    let blank = officer
+        .post(&refund, &json!({"amount_vnd": 1_000, "reason": " "}))
+        .await
+        .expect_error(422, "invalid_request");
+    assert_eq!(blank["fields"][0]["field"], "reason", "{blank}");
+    officer
+        .post(
+            &refund,
+            &json!({"amount_vnd": 20_000, "reason": "thu nhầm phí thẩm định"}),
+        )
+        .await
+        .expect(200);
+
+    // The list, read back from the database, has both refunds in order.
+    let list = officer.get(&payments).await.expect(200);
+    let refunds = list[0]["refunds"].as_array().expect("refunds").clone();
+    let reasons: Vec<&str> = refunds
+        .iter()
+        .map(|r| r["reason"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        reasons,
+        ["giảm phí theo nghị quyết", "thu nhầm phí thẩm định"]
+    );
+    let amounts: Vec<u64> = refunds
+        .iter()
+        .map(|r| r["amount_vnd"].as_u64().unwrap())
+        .collect();
+    assert_eq!(amounts, [50_000, 20_000]);
+    assert_eq!(list[0]["record"]["payment"]["refunded_vnd"], 70_000);
+    let officer_id = server.logins.0[tenant]["officer"].user_id.clone();
+    for refund in &refunds {
+        assert_eq!(refund["refunded_by"], officer_id.as_str(), "{refund}");
+        let at = refund["refunded_at"]
+            .as_str()
+            .unwrap_or_else(|| panic!("a time: {list}"));
+        assert!(
+            time::PrimitiveDateTime::parse(
+                at,
+                time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]:[second]")
+            )
+            .is_ok(),
+            "a local time without offset: {at}"
+        );
+    }
     server.stop().await;
 }

@@ -63,7 +63,7 @@ pub trait PreparedPlugin: Send {
 }
 
 /// Where a live plugin of a tenant comes from.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum PluginSource {
     /// The operator's plugins directory, loaded at start.
@@ -73,7 +73,7 @@ pub enum PluginSource {
 }
 
 /// A plugin serving a tenant.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct LivePlugin {
     #[serde(flatten)]
     pub summary: PluginSummary,

@@ -3,7 +3,7 @@
 use serde::Serialize;
 
 /// What an operator sees of a deployed plugin.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct PluginSummary {
     pub id: String,
     pub version: String,
@@ -23,7 +23,7 @@ pub struct PluginSummary {
 }
 
 /// A package that could not be deployed, and why.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct PluginLoadFailure {
     pub source: String,
     pub error: String,

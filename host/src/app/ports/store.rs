@@ -63,7 +63,7 @@ pub type StoreResult<T> = Result<T, StoreError>;
 
 /// An API token as stored: never the secret, only its sha256
 /// ([`motcua_domain::tenancy::token_hash`]).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct ApiToken {
     pub id: String,
     pub user_id: String,
@@ -71,7 +71,11 @@ pub struct ApiToken {
     pub tenant: Option<String>,
     pub token_hash: String,
     pub label: String,
+    #[serde(with = "motcua_domain::time::local_datetime")]
+    #[schema(value_type = motcua_domain::openapi::LocalDateTime)]
     pub created_at: PrimitiveDateTime,
+    #[serde(with = "motcua_domain::time::local_datetime::option", default)]
+    #[schema(value_type = Option<motcua_domain::openapi::LocalDateTime>)]
     pub revoked_at: Option<PrimitiveDateTime>,
 }
 
@@ -122,6 +126,15 @@ pub trait CatalogStore: Send + Sync {
     async fn procedures(&self, tenant: &str) -> StoreResult<Vec<Procedure>>;
     /// NotFound if absent. Dossiers keep their procedure code.
     async fn delete_procedure(&self, tenant: &str, code: &str) -> StoreResult<()>;
+    /// Creates or replaces every procedure of `put` and deletes those of
+    /// `delete` (absent ones are skipped), in one transaction: all or
+    /// nothing.
+    async fn apply_catalog(
+        &self,
+        tenant: &str,
+        put: &[Procedure],
+        delete: &[String],
+    ) -> StoreResult<()>;
 
     /// The tenant's calendar (all published years inside), if set.
     async fn calendar(&self, tenant: &str) -> StoreResult<Option<CalendarConfig>>;
@@ -132,7 +145,7 @@ pub trait CatalogStore: Send + Sync {
 
 /// A dossier as stored: identity, what was submitted, and the lifecycle
 /// state snapshot (the fold of its events).
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct StoredDossier {
     /// Internal id (UUID); the public key is `code`.
     pub id: String,
@@ -151,7 +164,11 @@ pub struct StoredDossier {
     pub version: u64,
     /// Number of events; the seq of the last one.
     pub last_seq: u64,
+    #[serde(with = "motcua_domain::time::local_datetime")]
+    #[schema(value_type = motcua_domain::openapi::LocalDateTime)]
     pub created_at: PrimitiveDateTime,
+    #[serde(with = "motcua_domain::time::local_datetime")]
+    #[schema(value_type = motcua_domain::openapi::LocalDateTime)]
     pub updated_at: PrimitiveDateTime,
 }
 
@@ -207,7 +224,7 @@ pub enum ChangeTarget {
 }
 
 /// Where a fee line came from, so a pricing decision can be replayed.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case", tag = "type")]
 pub enum FeeSource {
     /// Computed by a fee plugin.
@@ -223,7 +240,7 @@ pub enum FeeSource {
 }
 
 /// A fee line with its provenance.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct StoredFeeLine {
     pub line: FeeLine,
     pub source: FeeSource,
@@ -244,7 +261,7 @@ pub struct NewDocument {
 }
 
 /// A document's metadata; the bytes are fetched by `digest`.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct StoredDocument {
     pub id: String,
     pub kind: String,
@@ -254,18 +271,32 @@ pub struct StoredDocument {
     pub digest: String,
     pub size: u64,
     pub source_plugin: Option<String>,
+    #[serde(with = "motcua_domain::time::local_datetime")]
+    #[schema(value_type = motcua_domain::openapi::LocalDateTime)]
     pub created_at: PrimitiveDateTime,
 }
 
 /// A payment record: the domain [`Payment`] plus how to find it at the
 /// payment channel.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct PaymentRecord {
     /// Chosen by the caller ([`new_id`]).
     pub id: String,
     pub payment: Payment,
     /// The channel's transaction reference.
     pub reference: Option<String>,
+}
+
+/// One refund of a payment: how much, why, by whom, when.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct PaymentRefund {
+    pub amount_vnd: u64,
+    pub reason: String,
+    /// The officer's user id.
+    pub refunded_by: String,
+    #[serde(with = "motcua_domain::time::local_datetime")]
+    #[schema(value_type = motcua_domain::openapi::LocalDateTime)]
+    pub refunded_at: PrimitiveDateTime,
 }
 
 /// A payment change inside a commit.
@@ -275,18 +306,30 @@ pub enum PaymentWrite {
     Insert(PaymentRecord),
     /// [`StoreError::NotFound`] unless the payment exists on this dossier.
     Update(PaymentRecord),
+    /// An update that refunds: the record as refunded, and the refund,
+    /// appended to the payment's refunds.
+    Refund {
+        record: PaymentRecord,
+        refund: PaymentRefund,
+    },
 }
 
-/// A stored payment with its times.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+/// A stored payment with its times and refunds.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct StoredPayment {
     pub record: PaymentRecord,
+    /// Oldest first; empty for refunds recorded before reasons were kept.
+    pub refunds: Vec<PaymentRefund>,
+    #[serde(with = "motcua_domain::time::local_datetime")]
+    #[schema(value_type = motcua_domain::openapi::LocalDateTime)]
     pub created_at: PrimitiveDateTime,
+    #[serde(with = "motcua_domain::time::local_datetime")]
+    #[schema(value_type = motcua_domain::openapi::LocalDateTime)]
     pub updated_at: PrimitiveDateTime,
 }
 
 /// A message to send later (SMS, e-mail, Zalo, ...).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct NewNotification {
     pub channel: String,
     pub recipient: String,
@@ -295,23 +338,28 @@ pub struct NewNotification {
 }
 
 /// A queued notification.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct StoredNotification {
     pub id: i64,
     pub notification: NewNotification,
     /// `queued`, `sent` or `failed`.
     pub status: String,
+    #[serde(with = "motcua_domain::time::local_datetime")]
+    #[schema(value_type = motcua_domain::openapi::LocalDateTime)]
     pub created_at: PrimitiveDateTime,
 }
 
 /// A message for an external system (national portal sync), written in the
 /// same transaction as the change it reports (transactional outbox).
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct NewOutboxEntry {
     /// e.g. `national.dossier`, `national.progress`.
     pub kind: String,
+    #[schema(value_type = Object)]
     pub payload: serde_json::Value,
     /// When the reported fact happened (not when it is sent).
+    #[serde(with = "motcua_domain::time::local_datetime")]
+    #[schema(value_type = motcua_domain::openapi::LocalDateTime)]
     pub occurred_at: PrimitiveDateTime,
     /// Index into [`DossierChange::events`] of the event it reports; the
     /// store records that event's seq.
@@ -319,7 +367,7 @@ pub struct NewOutboxEntry {
 }
 
 /// Delivery state of an outbox entry.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum OutboxState {
     Pending,
@@ -329,18 +377,26 @@ pub enum OutboxState {
 }
 
 /// An outbox entry as stored.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct OutboxEntry {
     pub id: i64,
     pub dossier_code: String,
     pub event_seq: Option<u64>,
     pub kind: String,
+    /// What the message says, by `kind` (always a JSON object).
+    #[schema(value_type = Object)]
     pub payload: serde_json::Value,
+    #[serde(with = "motcua_domain::time::local_datetime")]
+    #[schema(value_type = motcua_domain::openapi::LocalDateTime)]
     pub occurred_at: PrimitiveDateTime,
     pub state: OutboxState,
     pub attempts: u32,
+    #[serde(with = "motcua_domain::time::local_datetime")]
+    #[schema(value_type = motcua_domain::openapi::LocalDateTime)]
     pub next_attempt_at: PrimitiveDateTime,
     pub last_error: Option<String>,
+    #[serde(with = "motcua_domain::time::local_datetime::option")]
+    #[schema(value_type = Option<motcua_domain::openapi::LocalDateTime>)]
     pub delivered_at: Option<PrimitiveDateTime>,
 }
 
@@ -450,20 +506,22 @@ pub struct PageRequest {
 }
 
 /// One page; `next` is an opaque cursor, `None` on the last page.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct Page<T> {
     pub items: Vec<T>,
     pub next: Option<String>,
 }
 
 /// One stored event with its place in the audit chain.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct StoredEvent {
     pub seq: u64,
     pub event: Event,
     pub prev_hash: String,
     pub hash: String,
     /// When the store wrote it (the event's own time is `event.at`).
+    #[serde(with = "motcua_domain::time::local_datetime")]
+    #[schema(value_type = motcua_domain::openapi::LocalDateTime)]
     pub recorded_at: PrimitiveDateTime,
 }
 
@@ -475,7 +533,7 @@ pub enum AuditScope {
 }
 
 /// The first broken chain found.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct AuditFailure {
     pub dossier_code: String,
     #[serde(flatten)]
@@ -483,7 +541,7 @@ pub struct AuditFailure {
 }
 
 /// Outcome of [`DossierStore::verify_audit`].
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct AuditReport {
     pub dossiers_checked: u64,
     pub entries_checked: u64,
@@ -541,7 +599,7 @@ pub trait DossierStore: Send + Sync {
 // --- plugin deployments ---------------------------------------------------------
 
 /// A plugin version uploaded by a tenant.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct NewDeployment {
     pub plugin_id: String,
     pub version: String,
@@ -553,13 +611,17 @@ pub struct NewDeployment {
 }
 
 /// A deployment as stored.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Deployment {
     pub tenant: String,
     #[serde(flatten)]
     pub deployment: NewDeployment,
+    #[serde(with = "motcua_domain::time::local_datetime")]
+    #[schema(value_type = motcua_domain::openapi::LocalDateTime)]
     pub deployed_at: PrimitiveDateTime,
     pub active: bool,
+    #[serde(with = "motcua_domain::time::local_datetime::option", default)]
+    #[schema(value_type = Option<motcua_domain::openapi::LocalDateTime>)]
     pub activated_at: Option<PrimitiveDateTime>,
     /// The version that was active when this one was activated: where a
     /// rollback goes.

@@ -10,7 +10,7 @@ use super::DossierService;
 use super::submit::ensure_tenant;
 use crate::app::error::AppError;
 
-fn ensure_admin(user: &User, tenant: &str) -> Result<(), AppError> {
+pub(super) fn ensure_admin(user: &User, tenant: &str) -> Result<(), AppError> {
     ensure_tenant(user, tenant)?;
     if user.role == Role::TenantAdmin {
         Ok(())

@@ -2,6 +2,7 @@
 //! commit everything in one transaction.
 
 mod catalog;
+mod catalog_import;
 mod initiatives;
 mod payments;
 mod plugins;
@@ -22,6 +23,7 @@ use motcua_domain::tenancy::User;
 use motcua_domain::time::PrimitiveDateTime;
 use serde::Serialize;
 
+pub use catalog_import::{CatalogReport, ImportMode, import_catalog, read_catalog};
 pub use payments::{RecordPayment, RefundPayment};
 pub use plugins::{
     Activation, DEFAULT_MAX_PACKAGE_BYTES, Deployed, DeployedVersion, PluginAdmin, TenantPlugin,
@@ -54,7 +56,7 @@ impl Clock for SystemClock {
 }
 
 /// A dossier with what an officer or applicant needs to see with it.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct DossierDetails {
     #[serde(flatten)]
     pub dossier: StoredDossier,

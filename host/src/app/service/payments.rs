@@ -13,12 +13,13 @@ use super::submit::ensure_tenant;
 use super::{CONFLICT_RETRIES, DossierService, dossier_code};
 use crate::app::error::AppError;
 use crate::app::ports::{
-    DossierChange, PaymentRecord, PaymentWrite, StoreError, StoredDossier, StoredPayment, new_id,
+    DossierChange, PaymentRecord, PaymentRefund, PaymentWrite, StoreError, StoredDossier,
+    StoredPayment, new_id,
 };
 
 /// A payment an officer records: at the counter, or (until the gateways
 /// call back themselves) one made through an online channel.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RecordPayment {
     pub channel: PaymentChannel,
@@ -30,7 +31,7 @@ pub struct RecordPayment {
 }
 
 /// A refund of part or all of a payment.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RefundPayment {
     pub amount_vnd: u64,
@@ -113,30 +114,29 @@ impl DossierService {
         if request.reason.trim().is_empty() {
             return Err(AppError::invalid("reason", "a refund needs a reason"));
         }
-        let stored = self
-            .commit_payment(tenant, &code, |_, _, payments| {
-                let mut record = payments
-                    .iter()
-                    .find(|p| p.record.id == payment_id)
-                    .ok_or_else(|| AppError::NotFound(format!("payment {payment_id}")))?
-                    .record
-                    .clone();
-                record
-                    .payment
-                    .refund(request.amount_vnd)
-                    .map_err(amount_problem)?;
-                Ok(PaymentWrite::Update(record))
+        let refund = PaymentRefund {
+            amount_vnd: request.amount_vnd,
+            reason: request.reason.trim().to_owned(),
+            refunded_by: user.id.clone(),
+            refunded_at: self.clock.now(),
+        };
+        self.commit_payment(tenant, &code, |_, _, payments| {
+            let mut record = payments
+                .iter()
+                .find(|p| p.record.id == payment_id)
+                .ok_or_else(|| AppError::NotFound(format!("payment {payment_id}")))?
+                .record
+                .clone();
+            record
+                .payment
+                .refund(request.amount_vnd)
+                .map_err(amount_problem)?;
+            Ok(PaymentWrite::Refund {
+                record,
+                refund: refund.clone(),
             })
-            .await?;
-        // The ledger keeps amounts, not reasons: the reason goes to the log.
-        tracing::info!(
-            payment = payment_id,
-            amount_vnd = request.amount_vnd,
-            reason = %request.reason,
-            officer = %user.id,
-            "payment refunded"
-        );
-        Ok(stored)
+        })
+        .await
     }
 
     /// Commit the payment write `decide` makes from the dossier, the amount

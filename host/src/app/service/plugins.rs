@@ -26,7 +26,7 @@ pub const DEFAULT_MAX_PACKAGE_BYTES: usize = 32 * 1024 * 1024;
 
 /// A deployed version as its tenant sees it (the host's storage path is
 /// the host's business).
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct DeployedVersion {
     pub plugin_id: String,
     pub version: String,
@@ -34,9 +34,11 @@ pub struct DeployedVersion {
     pub digest: String,
     pub deployed_by: String,
     #[serde(with = "local_datetime")]
+    #[schema(value_type = motcua_domain::openapi::LocalDateTime)]
     pub deployed_at: PrimitiveDateTime,
     pub active: bool,
     #[serde(with = "local_datetime::option")]
+    #[schema(value_type = Option<motcua_domain::openapi::LocalDateTime>)]
     pub activated_at: Option<PrimitiveDateTime>,
     /// Where a rollback from this version goes (`None`: the operator's
     /// directory version, if there is one).
@@ -59,7 +61,7 @@ impl From<Deployment> for DeployedVersion {
 }
 
 /// The answer to a deployment.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct Deployed {
     #[serde(flatten)]
     pub deployment: DeployedVersion,
@@ -71,7 +73,7 @@ pub struct Deployed {
 }
 
 /// What serves a plugin of a tenant after an activation or a rollback.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct Activation {
     pub plugin_id: String,
     /// `id@version` now serving, `None` when nothing does any more.
@@ -85,7 +87,7 @@ pub struct Activation {
 }
 
 /// One plugin of a tenant: what serves, and its deployed versions.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct TenantPlugin {
     pub id: String,
     pub serving: Option<LivePlugin>,
@@ -95,7 +97,7 @@ pub struct TenantPlugin {
 }
 
 /// `GET /tenants/{t}/plugins`.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct TenantPlugins {
     /// The tenant's own plugins, deployed or from the operator's directory.
     pub plugins: Vec<TenantPlugin>,

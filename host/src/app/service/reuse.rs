@@ -16,7 +16,7 @@ use super::submit::ensure_tenant;
 use crate::app::error::AppError;
 
 /// `POST .../procedures/{code}/prefill`: whose data to look up.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PrefillRequest {
     /// The applicant's 12-digit personal identification number.
@@ -24,7 +24,7 @@ pub struct PrefillRequest {
 }
 
 /// What the registry offers for a form, before submitting.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct PrefillAnswer {
     pub procedure_code: String,
     /// Values for the form's fields, each with its source and reuse flag.

@@ -14,7 +14,7 @@ use crate::app::ports::{DossierChange, FeeSource, NewDossier, StoredFeeLine};
 
 /// A new dossier as the applicant (online) or the intake officer (counter,
 /// post) hands it in.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SubmitDossier {
     /// National procedure code from the tenant's catalog.

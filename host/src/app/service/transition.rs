@@ -13,7 +13,7 @@ use crate::app::error::AppError;
 use crate::app::ports::{DossierChange, NewDocument, StoreError, StoredDossier, new_id};
 
 /// A result document issued with the decision.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ResultUpload {
     pub title: String,
@@ -24,7 +24,7 @@ pub struct ResultUpload {
 
 /// What an officer or applicant asks to happen. Dates the core computes
 /// (appointments) are not part of the request.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(tag = "action", rename_all = "snake_case", deny_unknown_fields)]
 pub enum TransitionRequest {
     /// Receive an online submission (the appointment is computed).
@@ -70,6 +70,7 @@ pub enum TransitionRequest {
     /// Extend with an apology letter (form 04) to a new appointment.
     Extend {
         #[serde(with = "local_datetime")]
+        #[schema(value_type = motcua_domain::openapi::LocalDateTime)]
         appointment: PrimitiveDateTime,
         reason: String,
     },

@@ -20,7 +20,7 @@ pub struct ReconcileWindow {
 }
 
 /// Why a dossier differs between here and the portal.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case", tag = "cause")]
 pub enum MismatchCause {
     /// Nothing about it has been sent yet.
@@ -46,8 +46,10 @@ pub enum MismatchCause {
     DifferentDates {
         field: &'static str,
         #[serde(with = "local_datetime::option")]
+        #[schema(value_type = Option<motcua_domain::openapi::LocalDateTime>)]
         local: Option<PrimitiveDateTime>,
         #[serde(with = "local_datetime::option")]
+        #[schema(value_type = Option<motcua_domain::openapi::LocalDateTime>)]
         portal: Option<PrimitiveDateTime>,
     },
     DifferentOnTime {
@@ -60,13 +62,13 @@ pub enum MismatchCause {
     },
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Mismatch {
     pub dossier_code: String,
     pub causes: Vec<MismatchCause>,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct ReconcileReport {
     pub tenant: String,
     pub checked: u64,

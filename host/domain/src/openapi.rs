@@ -1,0 +1,92 @@
+//! OpenAPI schemas (feature `openapi`) for what the derives cannot see: the
+//! domain writes dates, times and dossier codes as text through its own
+//! serde, so their schemas say which text.
+
+use serde_json::json;
+use utoipa::openapi::RefOr;
+use utoipa::openapi::schema::{ObjectBuilder, Schema, Type};
+use utoipa::{PartialSchema, ToSchema};
+
+use crate::code::DossierCode;
+
+fn text(description: &str, pattern: &str, example: serde_json::Value) -> RefOr<Schema> {
+    ObjectBuilder::new()
+        .schema_type(Type::String)
+        .description(Some(description))
+        .pattern(Some(pattern))
+        .examples([example])
+        .into()
+}
+
+/// A civil date in Viet Nam, `YYYY-MM-DD` ([`crate::time::local_date`]).
+pub struct LocalDate;
+
+impl PartialSchema for LocalDate {
+    fn schema() -> RefOr<Schema> {
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .format(Some(utoipa::openapi::SchemaFormat::KnownFormat(
+                utoipa::openapi::KnownFormat::Date,
+            )))
+            .description(Some("A civil date in Viet Nam, `YYYY-MM-DD`."))
+            .examples([json!("2026-02-14")])
+            .into()
+    }
+}
+
+impl ToSchema for LocalDate {}
+
+/// A civil date and time in Viet Nam (Asia/Ho_Chi_Minh), without an offset
+/// ([`crate::time::local_datetime`]): not an RFC 3339 `date-time`, which
+/// would need one.
+pub struct LocalDateTime;
+
+impl PartialSchema for LocalDateTime {
+    fn schema() -> RefOr<Schema> {
+        text(
+            "A civil date and time in Viet Nam (Asia/Ho_Chi_Minh, UTC+7), \
+             `YYYY-MM-DDTHH:MM:SS` without an offset.",
+            r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}$",
+            json!("2026-02-13T15:01:00"),
+        )
+    }
+}
+
+impl ToSchema for LocalDateTime {}
+
+/// A clock time of office hours, `HH:MM` ([`crate::calendar::clock_time`]).
+pub struct ClockTime;
+
+impl PartialSchema for ClockTime {
+    fn schema() -> RefOr<Schema> {
+        text("A clock time, `HH:MM`.", r"^\d{2}:\d{2}$", json!("07:30"))
+    }
+}
+
+impl ToSchema for ClockTime {}
+
+/// A day of the week by its English name, lowercase.
+#[derive(utoipa::ToSchema)]
+#[schema(rename_all = "lowercase")]
+pub enum WeekdayName {
+    Monday,
+    Tuesday,
+    Wednesday,
+    Thursday,
+    Friday,
+    Saturday,
+    Sunday,
+}
+
+impl PartialSchema for DossierCode {
+    fn schema() -> RefOr<Schema> {
+        text(
+            "A dossier code `{agency code}-{yyMMdd}-{NNNN}`: receiving agency, \
+             receipt date, the agency's counter of that day.",
+            r"^[A-Za-z0-9.]{1,40}-\d{6}-\d{4}$",
+            json!("000.00.01.H22-260214-0001"),
+        )
+    }
+}
+
+impl ToSchema for DossierCode {}

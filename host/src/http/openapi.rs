@@ -1,0 +1,81 @@
+//! `GET /api/v1/openapi.json`: the API's OpenAPI document, generated from
+//! the handlers' annotations (see the module doc of `http`).
+
+use std::sync::OnceLock;
+
+use axum::http::header;
+use axum::response::IntoResponse;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use super::AppState;
+use super::error::{ErrorBody, FieldMessage};
+
+/// What the document says beyond its paths: title, the bearer scheme and
+/// the one error shape.
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "motcua",
+        description = "The one-stop administrative-procedure dossier core. Every tenant \
+            route takes `Authorization: Bearer <token>`; a token of one tenant finds \
+            nothing of another (404). Times are civil times in Viet Nam \
+            (Asia/Ho_Chi_Minh) without an offset. Every error has the shape \
+            `ApiError`: `code`, `message`, and the `fields` it concerns."
+    ),
+    components(schemas(ErrorBody, FieldMessage)),
+    modifiers(&BearerToken),
+    tags(
+        (name = "meta", description = "The API itself"),
+        (name = "plugins", description = "Deployed plugins"),
+        (name = "catalog", description = "A tenant's procedures and working calendar"),
+        (name = "dossiers", description = "Submission, processing and audit of dossiers"),
+        (name = "payments", description = "A dossier's fees ledger"),
+        (name = "sync", description = "The outbox to the national systems, and reconciliation with the portal"),
+    )
+)]
+pub struct ApiDoc;
+
+/// The `bearer` security scheme that authenticated operations name.
+struct BearerToken;
+
+impl Modify for BearerToken {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .description(Some(
+                        "An API token of a tenant's user or a platform operator",
+                    ))
+                    .build(),
+            ),
+        );
+    }
+}
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(openapi_json))
+}
+
+/// The OpenAPI 3.1 document of this API.
+#[utoipa::path(
+    get,
+    path = "/openapi.json",
+    tag = "meta",
+    responses((status = 200, description = "The OpenAPI document", content_type = "application/json", body = Object))
+)]
+async fn openapi_json() -> impl IntoResponse {
+    // Built once: the document depends on the code only.
+    static DOCUMENT: OnceLock<String> = OnceLock::new();
+    let json = DOCUMENT.get_or_init(|| {
+        super::openapi_document()
+            .to_pretty_json()
+            .expect("the OpenAPI document serialises")
+    });
+    ([(header::CONTENT_TYPE, "application/json")], json.as_str())
+}
