@@ -18,10 +18,10 @@ fn probe(allow: &[(&str, u16)]) -> Plugin {
 #[test]
 fn a_connector_reaches_a_host_its_manifest_allows() {
     let standin = standin::population_database();
-    let plugin = probe(&[("127.0.0.1", standin.addr().port())]);
+    let plugin = probe(&[("127.0.0.1", standin.addr.port())]);
     let url = format!(
         "http://127.0.0.1:{}/citizens/001090012345",
-        standin.addr().port()
+        standin.addr.port()
     );
     let person = plugin
         .lookup_person(&CallContext::new("test"), &url)
@@ -39,10 +39,10 @@ fn a_connector_reaches_a_host_its_manifest_allows() {
 #[test]
 fn a_connector_is_refused_a_port_its_manifest_does_not_allow() {
     let standin = standin::population_database();
-    let plugin = probe(&[("127.0.0.1", standin.addr().port().wrapping_add(1))]);
+    let plugin = probe(&[("127.0.0.1", standin.addr.port().wrapping_add(1))]);
     let url = format!(
         "http://127.0.0.1:{}/citizens/001090012345",
-        standin.addr().port()
+        standin.addr.port()
     );
     let error = plugin
         .lookup_person(&CallContext::new("test"), &url)

@@ -19,7 +19,7 @@ const CODE: &str = "000.00.01.H62-261123-0001";
 /// The portal stand-in and the connector allowed to reach it.
 fn portal_and_connector() -> (PortalStandin, Plugin) {
     let portal = standin::national_portal();
-    let port = portal.addr().port();
+    let port = portal.addr.port();
     let connector = load_with("national-portal-sync", |m| {
         m.egress = vec![EgressRule {
             host: "127.0.0.1".into(),

@@ -30,6 +30,14 @@ pub fn national_portal_with(options: Options) -> PortalStandin {
         .expect("the portal stand-in starts")
 }
 
+/// Serve any `router` on a free loopback port from its own thread (a
+/// stand-in of a test's own making); stops when dropped.
+pub fn serve(router: axum::Router) -> motcua::standin::server::Running {
+    let faults = motcua::standin::Faults::new(FaultSetting::default());
+    motcua::standin::server::spawn(any_loopback_port(), router, faults)
+        .expect("the stand-in starts")
+}
+
 /// Switch a stand-in's fault mode (as `POST /admin/faults` does).
 pub fn set_faults(faults: &motcua::standin::Faults, mode: FaultMode, delay_ms: u64) {
     faults
