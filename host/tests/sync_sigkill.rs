@@ -133,7 +133,7 @@ async fn after_sigkill_mid_delivery_every_event_reaches_the_portal_once_in_order
         },
     )
     .expect("the portal stand-in starts");
-    let portal_port = portal.addr().port();
+    let portal_port = portal.addr.port();
     let data = tempfile::tempdir().unwrap();
     let plugins = tempfile::tempdir().unwrap();
     for id in [

@@ -27,7 +27,7 @@ fn portal_and_connector() -> (PortalStandin, Plugin) {
         token: Some(TOKEN.into()),
         ..Options::default()
     });
-    let port = portal.addr().port();
+    let port = portal.addr.port();
     let settings = HostSettings::parse(
         &format!(
             "[egress]\nallow_private = [\"127.0.0.1:{port}\"]\n\n\

@@ -109,7 +109,7 @@ fn a_form_definition_comes_back_as_typed_fields() {
 /// The population stand-in, and a connector allowed to reach it.
 fn population_connector() -> (PopulationStandin, Plugin) {
     let standin = standin::population_database();
-    let port = standin.addr().port();
+    let port = standin.addr.port();
     let connector = load_with_settings(
         "population-connector",
         |m| {

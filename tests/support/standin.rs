@@ -5,8 +5,6 @@
 
 use std::net::{Ipv4Addr, SocketAddr};
 
-use axum::Router;
-
 pub use motcua::standin::{
     FaultMode, FaultSetting, Options, PopulationStandin, PortalStandin, portal::Portal,
 };
@@ -32,6 +30,14 @@ pub fn national_portal_with(options: Options) -> PortalStandin {
         .expect("the portal stand-in starts")
 }
 
+/// Serve any `router` on a free loopback port from its own thread (a
+/// stand-in of a test's own making); stops when dropped.
+pub fn serve(router: axum::Router) -> motcua::standin::server::Running {
+    let faults = motcua::standin::Faults::new(FaultSetting::default());
+    motcua::standin::server::spawn(any_loopback_port(), router, faults)
+        .expect("the stand-in starts")
+}
+
 /// Switch a stand-in's fault mode (as `POST /admin/faults` does).
 pub fn set_faults(faults: &motcua::standin::Faults, mode: FaultMode, delay_ms: u64) {
     faults
@@ -39,55 +45,5 @@ pub fn set_faults(faults: &motcua::standin::Faults, mode: FaultMode, delay_ms: u
         .expect("a valid fault setting");
 }
 
-/// A remote test server on loopback (for egress tests that need answers no
-/// national system gives: slow, oversized, echoing credentials).
-/// A running stand-in; stops when dropped.
-pub struct Standin {
-    pub addr: SocketAddr,
-    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
-    thread: Option<std::thread::JoinHandle<()>>,
-}
-
-impl Drop for Standin {
-    fn drop(&mut self) {
-        if let Some(shutdown) = self.shutdown.take() {
-            let _ = shutdown.send(());
-        }
-        if let Some(thread) = self.thread.take() {
-            let _ = thread.join();
-        }
-    }
-}
-
-/// Serve `router` on a free loopback port from a background thread, so that
-/// synchronous plugin calls in the test can reach it.
-pub fn serve(router: Router) -> Standin {
-    let (addr_tx, addr_rx) = std::sync::mpsc::channel();
-    let (shutdown_tx, shutdown_rx) = tokio::sync::oneshot::channel::<()>();
-    let thread = std::thread::spawn(move || {
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .expect("a test runtime");
-        runtime.block_on(async move {
-            let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-                .await
-                .expect("a loopback port");
-            addr_tx
-                .send(listener.local_addr().expect("bound"))
-                .expect("the test waits");
-            axum::serve(listener, router)
-                .with_graceful_shutdown(async {
-                    let _ = shutdown_rx.await;
-                })
-                .await
-                .expect("the stand-in serves");
-        });
-    });
-    let addr = addr_rx.recv().expect("the stand-in starts");
-    Standin {
-        addr,
-        shutdown: Some(shutdown_tx),
-        thread: Some(thread),
-    }
-}
+/// A test's own server on loopback (see [`serve`]).
+pub use motcua::standin::server::Running as Standin;

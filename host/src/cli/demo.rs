@@ -59,7 +59,7 @@ pub fn start_standins(data_dir: &Path) -> anyhow::Result<Standins> {
         Ok(standin) => {
             println!(
                 "national portal stand-in (not the real portal) on http://{}; its admin API: /admin/dossiers, /admin/faults",
-                standin.addr()
+                standin.addr
             );
             Some(standin)
         }
@@ -73,7 +73,7 @@ pub fn start_standins(data_dir: &Path) -> anyhow::Result<Standins> {
         Ok(standin) => {
             println!(
                 "population database stand-in (sample citizens, not the real database) on http://{}",
-                standin.addr()
+                standin.addr
             );
             Some(standin)
         }

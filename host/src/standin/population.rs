@@ -119,6 +119,8 @@ pub fn app(population: Arc<Population>, faults: Arc<Faults>, token: Option<Strin
 
 /// A population stand-in running in-process.
 pub struct PopulationStandin {
+    /// Where it listens.
+    pub addr: SocketAddr,
     pub running: Running,
     pub population: Arc<Population>,
     pub faults: Arc<Faults>,
@@ -132,14 +134,11 @@ impl PopulationStandin {
         let router = app(population.clone(), faults.clone(), options.token);
         let running = server::spawn(addr, router, faults.clone())?;
         Ok(Self {
+            addr: running.addr,
             running,
             population,
             faults,
         })
-    }
-
-    pub fn addr(&self) -> SocketAddr {
-        self.running.addr
     }
 }
 

@@ -27,7 +27,7 @@ fn portal_env(db: &TestDb) -> (PortalStandin, TestEnv) {
         ..Options::default()
     });
     let env = TestEnv::new(db);
-    let port = portal.addr().port();
+    let port = portal.addr.port();
     env.add_package("national-portal-sync", "national-portal-sync", |manifest| {
         manifest.replace("127.0.0.1:18090", &format!("127.0.0.1:{port}"))
     });

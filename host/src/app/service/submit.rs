@@ -62,12 +62,11 @@ fn check_applicant_id(applicant: &Applicant) -> Vec<FieldProblem> {
 }
 
 fn check_name(applicant: &Applicant) -> Option<FieldProblem> {
-    applicant.full_name.trim().is_empty().then(|| {
-        FieldProblem::new(
-            "applicant.full_name",
-            "must not be empty (the registry had no name to fill in)",
-        )
-    })
+    applicant
+        .full_name
+        .trim()
+        .is_empty()
+        .then(|| FieldProblem::new("applicant.full_name", "must not be empty"))
 }
 
 impl DossierService {

@@ -290,6 +290,8 @@ pub fn app(portal: Arc<Portal>, faults: Arc<Faults>, token: Option<String>) -> R
 
 /// A portal stand-in running in-process.
 pub struct PortalStandin {
+    /// Where it listens.
+    pub addr: SocketAddr,
     pub running: Running,
     pub portal: Arc<Portal>,
     pub faults: Arc<Faults>,
@@ -304,14 +306,11 @@ impl PortalStandin {
         let router = app(portal.clone(), faults.clone(), options.token);
         let running = server::spawn(addr, router, faults.clone())?;
         Ok(Self {
+            addr: running.addr,
             running,
             portal,
             faults,
         })
-    }
-
-    pub fn addr(&self) -> SocketAddr {
-        self.running.addr
     }
 }
 
