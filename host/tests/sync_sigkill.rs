@@ -123,7 +123,7 @@ fn api(port: u16, data: &Path, role: &str) -> Api {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn after_sigkill_mid_delivery_every_event_reaches_the_portal_once_in_order() {
+async fn after_sigkill_mid_delivery_every_event_reaches_the_portal_once_in_order_and_reconciles() {
     let portal = PortalStandin::spawn(
         "127.0.0.1:0".parse().unwrap(),
         Portal::new(),
@@ -256,6 +256,43 @@ async fn after_sigkill_mid_delivery_every_event_reaches_the_portal_once_in_order
         );
         std::thread::sleep(Duration::from_millis(50));
     }
+
+    // `motcua reconcile` finds nothing to report, then the mismatch planted
+    // in the portal's copy.
+    let reconcile = || {
+        Command::new(env!("CARGO_BIN_EXE_motcua"))
+            .args(["reconcile", "--tenant", TENANT, "--data-dir"])
+            .arg(data.path())
+            .arg("--plugins")
+            .arg(plugins.path())
+            .env("RUST_LOG", "warn")
+            .env_remove("MOTCUA_DATABASE_URL")
+            .env_remove("MOTCUA_DATA_DIR")
+            .env_remove("MOTCUA_CONFIG")
+            .output()
+            .expect("motcua reconcile runs")
+    };
+    let clean = reconcile();
+    let text = String::from_utf8_lossy(&clean.stdout).into_owned();
+    assert_eq!(
+        clean.status.code(),
+        Some(0),
+        "{text}{}",
+        String::from_utf8_lossy(&clean.stderr)
+    );
+    assert!(text.contains("1 matching, 0 mismatch(es)"), "{text}");
+    let mut patch = serde_json::Map::new();
+    patch.insert("status".into(), json!(4));
+    portal.portal.edit(&code, patch).expect("plant a mismatch");
+    let planted = reconcile();
+    let text = String::from_utf8_lossy(&planted.stdout).into_owned();
+    assert_eq!(planted.status.code(), Some(1), "{text}");
+    assert!(text.contains(&code), "{text}");
+    assert!(
+        text.contains("different status: local 10, portal 4"),
+        "{text}"
+    );
+
     host.kill().unwrap();
     host.wait().unwrap();
 }

@@ -267,3 +267,73 @@ async fn after_an_outage_and_a_crash_every_event_arrives_once_in_order(db: TestD
     assert_eq!(report["mismatches"], json!([]), "{report}");
     server.stop().await;
 }
+
+on_both_backends!(a_failed_initiative_is_retried_and_its_letter_attached_once_it_works);
+async fn a_failed_initiative_is_retried_and_its_letter_attached_once_it_works(db: TestDb) {
+    let env = TestEnv::new(&db);
+    let manifest = env.plugins_dir().join("da-nang-initiatives/plugin.toml");
+    let shipped = std::fs::read_to_string(&manifest).expect("the initiatives manifest");
+    // Starved of fuel, the initiative fails on every event.
+    std::fs::write(
+        &manifest,
+        shipped.replace("fuel = 20_000_000", "fuel = 10_000"),
+    )
+    .expect("write the manifest");
+    let server = env.start().await;
+    let officer = server.api(TENANT, "officer");
+    let admin = server.api(TENANT, "tenant_admin");
+    let code = code(&submit_online_birth(&server, TENANT, "Võ Gia Bảo").await);
+    process_to_the_end(&officer, &code).await;
+
+    let details = officer.dossier(&code).await;
+    assert!(
+        super::documents_of_kind(&details, "congratulation-letter").is_empty(),
+        "no letter while the initiative fails: {details}"
+    );
+    let notes: Vec<String> = officer
+        .events(&code)
+        .await
+        .iter()
+        .filter_map(|e| e["event"]["note"].as_str().map(str::to_owned))
+        .collect();
+    assert!(
+        notes.iter().any(|n| n.contains("queued for retry")),
+        "the audit trail says why: {notes:?}"
+    );
+    let retries = admin
+        .get(&format!("/outbox?dossier={code}&kind=initiative.retry"))
+        .await
+        .expect(200);
+    assert!(
+        !retries["items"].as_array().unwrap().is_empty(),
+        "the failures are queued: {retries}"
+    );
+    server.stop().await;
+
+    // The operator fixes the plugin and restarts: the queued retries run and
+    // the letter is attached, without anyone touching the dossier.
+    std::fs::write(&manifest, &shipped).expect("restore the manifest");
+    let server = env.start().await;
+    let officer = server.api(TENANT, "officer");
+    let admin = server.api(TENANT, "tenant_admin");
+    let mut letters = 0;
+    for _ in 0..400 {
+        let details = officer.dossier(&code).await;
+        letters = super::documents_of_kind(&details, "congratulation-letter").len();
+        let pending = admin
+            .get(&format!(
+                "/outbox?dossier={code}&kind=initiative.retry&state=pending"
+            ))
+            .await
+            .expect(200);
+        if letters > 0 && pending["items"].as_array().unwrap().is_empty() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(
+        letters, 1,
+        "the retried initiative attached its letter once"
+    );
+    server.stop().await;
+}
