@@ -3,7 +3,7 @@
 
 use axum::Json;
 use axum::body::Bytes;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use motcua_domain::calendar::CalendarConfig;
@@ -14,7 +14,7 @@ use utoipa_axum::routes;
 
 use super::AppState;
 use super::error::{ApiError, ErrorBody};
-use super::extract::{AppJson, Caller};
+use super::extract::{AppJson, AppQuery, Caller};
 use crate::app::service::{CatalogReport, ImportMode};
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -154,17 +154,11 @@ async fn load_catalog(
     State(state): State<AppState>,
     Caller(user): Caller,
     Path(tenant): Path<String>,
-    query: Result<Query<LoadQuery>, axum::extract::rejection::QueryRejection>,
+    query: Result<AppQuery<LoadQuery>, ApiError>,
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, ApiError> {
-    let Query(query) = query.map_err(|rejection| {
-        ApiError::new(
-            StatusCode::BAD_REQUEST,
-            "bad_request",
-            rejection.body_text(),
-        )
-    })?;
+    let AppQuery(query) = query?;
     let document = catalog_document(&headers, &body)?;
     let report = state
         .service

@@ -13,7 +13,7 @@ use utoipa_axum::routes;
 
 use super::AppState;
 use super::error::{ApiError, ErrorBody};
-use super::extract::{AppJson, Caller};
+use super::extract::{AppJson, AppQuery, Caller};
 use crate::app::error::{AppError, FieldProblem};
 use crate::app::ports::{
     AuditReport, DossierFilter, Page, PageRequest, StoredDocument, StoredDossier, StoredEvent,
@@ -140,15 +140,8 @@ async fn list_dossiers(
     State(state): State<AppState>,
     Caller(user): Caller,
     Path(tenant): Path<String>,
-    query: Result<Query<ListQuery>, axum::extract::rejection::QueryRejection>,
+    AppQuery(query): AppQuery<ListQuery>,
 ) -> Result<Response, ApiError> {
-    let Query(query) = query.map_err(|rejection| {
-        ApiError::new(
-            StatusCode::BAD_REQUEST,
-            "bad_request",
-            rejection.body_text(),
-        )
-    })?;
     let mut problems = Vec::new();
     if query.status.is_some_and(|s| !(1..=10).contains(&s)) {
         problems.push(FieldProblem::new(

@@ -1,7 +1,8 @@
-//! Extractors: who is calling, and JSON bodies with the API's error shape.
+//! Extractors: who is calling, and JSON bodies and query strings with the
+//! API's error shape.
 
 use axum::extract::rejection::JsonRejection;
-use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::extract::{FromRequest, FromRequestParts, Query, Request};
 use axum::http::StatusCode;
 use axum::http::request::Parts;
 use motcua_domain::tenancy::{User, token_hash};
@@ -47,6 +48,26 @@ impl FromRequestParts<AppState> for Caller {
         let (_, user) = found.ok_or_else(|| unauthorized("unknown or revoked token"))?;
         tracing::Span::current().record("user", user.id.as_str());
         Ok(Caller(user))
+    }
+}
+
+/// A query string whose rejections use the API's error shape (400
+/// `bad_request` with what is wrong). Take it as `Result<AppQuery<T>,
+/// ApiError>` to decide when a bad query string is reported.
+pub struct AppQuery<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for AppQuery<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        match Query::<T>::from_request_parts(parts, state).await {
+            Ok(Query(value)) => Ok(AppQuery(value)),
+            Err(rejection) => Err(ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "bad_request",
+                rejection.body_text(),
+            )),
+        }
     }
 }
 

@@ -4,8 +4,7 @@
 
 use axum::Json;
 use axum::body::Body;
-use axum::extract::rejection::QueryRejection;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
@@ -14,7 +13,7 @@ use utoipa_axum::routes;
 
 use super::AppState;
 use super::error::{ApiError, ErrorBody};
-use super::extract::Caller;
+use super::extract::{AppQuery, Caller};
 use crate::app::ports::{PackageFormat, PluginLoadFailure, PluginSummary};
 use crate::app::service::{Activation, Deployed, TenantPlugins};
 
@@ -148,19 +147,13 @@ async fn deploy_plugin(
     State(state): State<AppState>,
     Caller(user): Caller,
     Path(tenant): Path<String>,
-    query: Result<Query<DeployQuery>, QueryRejection>,
+    query: Result<AppQuery<DeployQuery>, ApiError>,
     headers: HeaderMap,
     body: Body,
 ) -> Result<Response, ApiError> {
     let admin = &state.plugin_admin;
     admin.authorize(&user, &tenant)?;
-    let Query(query) = query.map_err(|rejection| {
-        ApiError::new(
-            StatusCode::BAD_REQUEST,
-            "bad_request",
-            rejection.body_text(),
-        )
-    })?;
+    let AppQuery(query) = query?;
     let format = package_format(&headers)?;
     let limit = admin.max_package_bytes();
     let bytes = axum::body::to_bytes(body, limit).await.map_err(|_| {

@@ -2,9 +2,7 @@
 //! resend) and reconciliation with the portal.
 
 use axum::Json;
-use axum::extract::rejection::QueryRejection;
-use axum::extract::{Path, Query, State};
-use axum::http::StatusCode;
+use axum::extract::{Path, State};
 use motcua_domain::time::{PrimitiveDateTime, local_datetime};
 use serde::{Deserialize, Serialize};
 use utoipa_axum::router::OpenApiRouter;
@@ -12,7 +10,7 @@ use utoipa_axum::routes;
 
 use super::AppState;
 use super::error::{ApiError, ErrorBody};
-use super::extract::{AppJson, Caller};
+use super::extract::{AppJson, AppQuery, Caller};
 use crate::app::error::{AppError, FieldProblem};
 use crate::app::ports::{OutboxEntry, OutboxFilter, OutboxState, ResendScope};
 use crate::app::sync::{MAX_OUTBOX_PAGE, ReconcileReport, ReconcileWindow};
@@ -22,14 +20,6 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(list_outbox))
         .routes(routes!(resend))
         .routes(routes!(reconciliation))
-}
-
-fn bad_query(rejection: QueryRejection) -> ApiError {
-    ApiError::new(
-        StatusCode::BAD_REQUEST,
-        "bad_request",
-        rejection.body_text(),
-    )
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
@@ -76,9 +66,8 @@ async fn list_outbox(
     State(state): State<AppState>,
     Caller(user): Caller,
     Path(tenant): Path<String>,
-    query: Result<Query<OutboxQuery>, QueryRejection>,
+    AppQuery(query): AppQuery<OutboxQuery>,
 ) -> Result<Json<OutboxPage>, ApiError> {
-    let Query(query) = query.map_err(bad_query)?;
     if query
         .limit
         .is_some_and(|l| !(1..=MAX_OUTBOX_PAGE).contains(&l))
@@ -199,9 +188,8 @@ async fn reconciliation(
     State(state): State<AppState>,
     Caller(user): Caller,
     Path(tenant): Path<String>,
-    query: Result<Query<ReconcileQuery>, QueryRejection>,
+    AppQuery(query): AppQuery<ReconcileQuery>,
 ) -> Result<Json<ReconcileReport>, ApiError> {
-    let Query(query) = query.map_err(bad_query)?;
     let window = ReconcileWindow {
         from: query.from,
         to: query.to,
