@@ -3,24 +3,14 @@
 
 use motcua_domain::calendar::{CalendarConfig, WorkingCalendar};
 use motcua_domain::catalog::Procedure;
-use motcua_domain::lifecycle::Role;
 use motcua_domain::tenancy::User;
 
 use super::DossierService;
-use super::submit::ensure_tenant;
+use super::submit::{ensure_admin, ensure_tenant};
 use crate::app::error::AppError;
 
-pub(super) fn ensure_admin(user: &User, tenant: &str) -> Result<(), AppError> {
-    ensure_tenant(user, tenant)?;
-    if user.role == Role::TenantAdmin {
-        Ok(())
-    } else {
-        Err(AppError::Forbidden(format!(
-            "only a tenant admin may change the catalog or calendar; you are a {}",
-            user.role
-        )))
-    }
-}
+/// What the catalog's and calendar's administrators do.
+pub(super) const CHANGE_CATALOG: &str = "change the catalog or calendar";
 
 impl DossierService {
     pub async fn procedures(&self, user: &User, tenant: &str) -> Result<Vec<Procedure>, AppError> {
@@ -46,7 +36,7 @@ impl DossierService {
         code: &str,
         procedure: Procedure,
     ) -> Result<Procedure, AppError> {
-        ensure_admin(user, tenant)?;
+        ensure_admin(user, tenant, CHANGE_CATALOG)?;
         if procedure.code != code {
             return Err(AppError::invalid(
                 "code",
@@ -82,7 +72,7 @@ impl DossierService {
         tenant: &str,
         calendar: CalendarConfig,
     ) -> Result<CalendarConfig, AppError> {
-        ensure_admin(user, tenant)?;
+        ensure_admin(user, tenant, CHANGE_CATALOG)?;
         WorkingCalendar::new(calendar.clone())?;
         self.catalog.put_calendar(tenant, &calendar).await?;
         Ok(calendar)

@@ -11,7 +11,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::DossierService;
-use super::catalog::ensure_admin;
+use super::catalog::CHANGE_CATALOG;
+use super::submit::ensure_admin;
 use crate::app::error::{AppError, FieldProblem};
 use crate::app::ports::CatalogStore;
 
@@ -189,7 +190,7 @@ impl DossierService {
         document: Value,
         mode: ImportMode,
     ) -> Result<CatalogReport, AppError> {
-        ensure_admin(user, tenant)?;
+        ensure_admin(user, tenant, CHANGE_CATALOG)?;
         let procedures = read_catalog(document)?;
         import_catalog(&*self.catalog, tenant, procedures, mode).await
     }

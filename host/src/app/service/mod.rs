@@ -31,6 +31,7 @@ pub use plugins::{
 };
 pub use reuse::{PrefillAnswer, PrefillRequest};
 pub use submit::SubmitDossier;
+pub(crate) use submit::ensure_admin;
 pub use transition::{ResultUpload, TransitionRequest};
 
 use super::error::AppError;

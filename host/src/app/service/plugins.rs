@@ -8,13 +8,12 @@
 
 use std::sync::Arc;
 
-use motcua_domain::lifecycle::Role;
 use motcua_domain::tenancy::User;
 use motcua_domain::time::{PrimitiveDateTime, local_datetime};
 use serde::Serialize;
 use tokio::sync::Mutex;
 
-use super::submit::ensure_tenant;
+use super::submit::ensure_admin;
 use crate::app::error::AppError;
 use crate::app::ports::{
     Deployment, DeploymentStore, LivePlugin, NewDeployment, PackageError, PackageFormat,
@@ -114,17 +113,8 @@ pub struct PluginAdmin {
     switching: Arc<Mutex<()>>,
 }
 
-fn ensure_admin(user: &User, tenant: &str) -> Result<(), AppError> {
-    ensure_tenant(user, tenant)?;
-    if user.role == Role::TenantAdmin {
-        Ok(())
-    } else {
-        Err(AppError::Forbidden(format!(
-            "only a tenant admin may manage the tenant's plugins; you are a {}",
-            user.role
-        )))
-    }
-}
+/// What the plugin administrators do.
+const MANAGE_PLUGINS: &str = "manage the tenant's plugins";
 
 impl From<PackageError> for AppError {
     fn from(error: PackageError) -> Self {
@@ -159,7 +149,7 @@ impl PluginAdmin {
     /// Whether `user` may manage `tenant`'s plugins: checked before a
     /// large body is read.
     pub fn authorize(&self, user: &User, tenant: &str) -> Result<(), AppError> {
-        ensure_admin(user, tenant)
+        ensure_admin(user, tenant, MANAGE_PLUGINS)
     }
 
     /// Verify, store and record a package; activate it too when asked.
@@ -171,7 +161,7 @@ impl PluginAdmin {
         bytes: Vec<u8>,
         activate: bool,
     ) -> Result<Deployed, AppError> {
-        ensure_admin(user, tenant)?;
+        ensure_admin(user, tenant, MANAGE_PLUGINS)?;
         if bytes.is_empty() {
             return Err(AppError::invalid("body", "the package is empty"));
         }
@@ -233,7 +223,7 @@ impl PluginAdmin {
     /// The tenant's plugins with their versions, and the platform-wide
     /// plugins it uses.
     pub async fn list(&self, user: &User, tenant: &str) -> Result<TenantPlugins, AppError> {
-        ensure_admin(user, tenant)?;
+        ensure_admin(user, tenant, MANAGE_PLUGINS)?;
         let deployments = self.deployments.deployments(tenant, None).await?;
         let serving = self.packages.serving(tenant);
         let (own, platform): (Vec<LivePlugin>, Vec<LivePlugin>) = serving
@@ -277,7 +267,7 @@ impl PluginAdmin {
         plugin_id: &str,
         version: &str,
     ) -> Result<Activation, AppError> {
-        ensure_admin(user, tenant)?;
+        ensure_admin(user, tenant, MANAGE_PLUGINS)?;
         let _switching = self.switching.lock().await;
         let target = self
             .deployments
@@ -321,7 +311,7 @@ impl PluginAdmin {
         tenant: &str,
         plugin_id: &str,
     ) -> Result<Activation, AppError> {
-        ensure_admin(user, tenant)?;
+        ensure_admin(user, tenant, MANAGE_PLUGINS)?;
         let _switching = self.switching.lock().await;
         let versions = self
             .deployments

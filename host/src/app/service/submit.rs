@@ -4,7 +4,7 @@ use motcua_domain::catalog::{ChannelTerms, Procedure};
 use motcua_domain::code::AgencyCode;
 use motcua_domain::deadline::appointment_date;
 use motcua_domain::dossier::{Applicant, ApplicantKind, Channel, DossierView, FormEntry};
-use motcua_domain::lifecycle::{Action, Command, DossierState, Event, decide};
+use motcua_domain::lifecycle::{Action, Command, DossierState, Event, Role, decide};
 use motcua_domain::tenancy::User;
 use serde::{Deserialize, Serialize};
 
@@ -33,6 +33,21 @@ pub(crate) fn ensure_tenant(user: &User, tenant: &str) -> Result<(), AppError> {
     match &user.tenant {
         Some(own) if own == tenant => Ok(()),
         _ => Err(AppError::NotFound(format!("tenant {tenant}"))),
+    }
+}
+
+/// The requester must be an administrator of the tenant (404 for another
+/// tenant's users, 403 for its other members); `what` says what they tried,
+/// e.g. "change the catalog or calendar".
+pub(crate) fn ensure_admin(user: &User, tenant: &str, what: &str) -> Result<(), AppError> {
+    ensure_tenant(user, tenant)?;
+    if user.role == Role::TenantAdmin {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden(format!(
+            "only a tenant admin may {what}; you are a {}",
+            user.role
+        )))
     }
 }
 

@@ -10,7 +10,7 @@ use super::reconcile::{ReconcileReport, ReconcileWindow, reconcile};
 use crate::app::error::AppError;
 use crate::app::hooks::NationalSync;
 use crate::app::ports::{OutboxEntry, OutboxFilter, ResendScope, Store};
-use crate::app::service::Clock;
+use crate::app::service::{Clock, ensure_admin};
 
 /// Largest page of outbox entries.
 pub const MAX_OUTBOX_PAGE: u32 = 500;
@@ -30,20 +30,17 @@ impl SyncOperations {
     /// Platform operators, and the tenant's own administrators. Anyone of
     /// another tenant learns nothing (404).
     async fn ensure_operator(&self, user: &User, tenant: &str) -> Result<(), AppError> {
-        match (user.role, user.tenant.as_deref()) {
-            (Role::PlatformOperator, _) => {
-                if self.store.tenant(tenant).await?.is_none() {
-                    return Err(AppError::NotFound(format!("tenant {tenant}")));
-                }
-                Ok(())
-            }
-            (_, Some(own)) if own != tenant => Err(AppError::NotFound(format!("tenant {tenant}"))),
-            (Role::TenantAdmin, Some(_)) => Ok(()),
-            _ => Err(AppError::Forbidden(
-                "only the tenant's administrators and platform operators manage synchronisation"
-                    .into(),
-            )),
+        if user.role != Role::PlatformOperator {
+            return ensure_admin(
+                user,
+                tenant,
+                "manage synchronisation (a platform operator may too)",
+            );
         }
+        if self.store.tenant(tenant).await?.is_none() {
+            return Err(AppError::NotFound(format!("tenant {tenant}")));
+        }
+        Ok(())
     }
 
     /// Entries matching `filter`, oldest first; `next` continues after the
@@ -105,8 +102,9 @@ impl SyncOperations {
         tenant: &str,
         window: &ReconcileWindow,
     ) -> Result<ReconcileReport, AppError> {
+        // The check has found the tenant (an administrator's token is of it).
         self.ensure_operator(user, tenant).await?;
-        self.reconcile_unchecked(tenant, window).await
+        reconcile(self.store.as_ref(), self.sync.as_ref(), tenant, window).await
     }
 
     /// Reconcile without an API caller (the `motcua reconcile` command,
