@@ -5,8 +5,7 @@
 //! and platform-wide ones. Form plugins' registry lookups go to the tenant's
 //! connector offering `lookup-person`.
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use async_trait::async_trait;
 use motcua_domain::connector::Operation;
@@ -19,6 +18,7 @@ use super::error::PluginError;
 use super::instance::{CallContext, Plugin};
 use super::manifest::Kind;
 use super::national::Operations;
+use super::per_artifact::PerArtifact;
 use super::render;
 use super::set::PluginSet;
 use crate::app::hooks::{
@@ -33,32 +33,15 @@ pub struct WasmPluginHost {
     operations: Arc<Operations>,
 }
 
-/// Event kinds each initiative subscribes to, by artifact digest: asked once
-/// per artifact, since subscriptions are part of the artifact.
-#[derive(Default)]
-struct Subscriptions(Mutex<HashMap<String, Vec<EventKind>>>);
+/// Event kinds each initiative subscribes to.
+type Subscriptions = PerArtifact<EventKind>;
 
 impl Subscriptions {
     /// Whether `plugin` wants events of `kind` (blocking: may call the plugin).
     fn wants(&self, plugin: &Plugin, tenant: &str, kind: EventKind) -> bool {
-        if let Some(kinds) = self.lock().get(plugin.digest()) {
-            return kinds.contains(&kind);
-        }
-        match plugin.subscriptions(&CallContext::new(tenant)) {
-            Ok(kinds) => {
-                let wanted = kinds.contains(&kind);
-                self.lock().insert(plugin.digest().to_string(), kinds);
-                wanted
-            }
+        self.get(plugin, || plugin.subscriptions(&CallContext::new(tenant)))
             // Unknown subscriptions: deliver, and let on-event answer or fail.
-            Err(_) => true,
-        }
-    }
-
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Vec<EventKind>>> {
-        self.0
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .map_or(true, |kinds| kinds.contains(&kind))
     }
 }
 

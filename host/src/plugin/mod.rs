@@ -27,6 +27,7 @@ pub mod limits;
 pub mod manifest;
 mod national;
 pub mod package;
+mod per_artifact;
 mod render;
 mod runtime;
 pub mod secrets;

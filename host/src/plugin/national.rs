@@ -2,9 +2,6 @@
 //! connector (its own before a platform-wide one) that offers
 //! `push-progress`.
 
-use std::collections::HashMap;
-use std::sync::Mutex;
-
 use async_trait::async_trait;
 use motcua_domain::connector::{DossierRecord, Operation, ProgressRecord, Receipt, RemoteStatus};
 
@@ -12,36 +9,22 @@ use super::error::PluginError;
 use super::host::{WasmPluginHost, blocking, failure};
 use super::instance::{CallContext, Plugin};
 use super::manifest::Kind;
+use super::per_artifact::PerArtifact;
 use crate::app::hooks::{HookFailure, NationalSync, SyncFailure};
 
-/// Operations each connector offers, by artifact digest: they are part of
-/// the artifact, so asked once.
-#[derive(Default)]
-pub(super) struct Operations(Mutex<HashMap<String, Vec<Operation>>>);
+/// Operations each connector offers.
+pub(super) type Operations = PerArtifact<Operation>;
 
 impl Operations {
     /// Whether `plugin` offers `operation` (blocking: may call the plugin).
     pub(super) fn offers(&self, plugin: &Plugin, tenant: &str, operation: Operation) -> bool {
-        if let Some(ops) = self.lock().get(plugin.digest()) {
-            return ops.contains(&operation);
-        }
-        match plugin.operations(&CallContext::new(tenant)) {
-            Ok(ops) => {
-                let offered = ops.contains(&operation);
-                self.lock().insert(plugin.digest().to_string(), ops);
-                offered
-            }
+        match self.get(plugin, || plugin.operations(&CallContext::new(tenant))) {
+            Ok(ops) => ops.contains(&operation),
             Err(error) => {
                 tracing::warn!(plugin = %plugin.manifest().reference(), %error, "connector did not list its operations");
                 false
             }
         }
-    }
-
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Vec<Operation>>> {
-        self.0
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 }
 
