@@ -7,7 +7,7 @@ use async_trait::async_trait;
 use sqlx::any::AnyRow;
 
 use super::Db;
-use super::dossiers::Tx;
+use super::dossiers::{Tx, dossier_id};
 use super::rows::{
     Result, get, get_json, get_name, get_opt_time, get_time, get_u64, int, name, now, time_text,
     to_json,
@@ -78,17 +78,6 @@ fn entry_from_row(row: &AnyRow) -> Result<OutboxEntry> {
         last_error: get(row, "last_error")?,
         delivered_at: get_opt_time(row, "delivered_at")?,
     })
-}
-
-/// A dossier's code → its internal id; `None` when the tenant has no such dossier.
-async fn dossier_id(db: &Db, tenant: &str, code: &str) -> Result<Option<String>> {
-    sqlx::query("SELECT id FROM dossiers WHERE tenant_id = $1 AND code = $2")
-        .bind(tenant)
-        .bind(code)
-        .fetch_optional(&db.pool)
-        .await?
-        .map(|row| get::<String>(&row, "id"))
-        .transpose()
 }
 
 #[async_trait]
@@ -292,9 +281,11 @@ impl OutboxStore for Db {
             ResendScope::AllDead {
                 dossier_code: Some(code),
             } => {
-                let Some(dossier) = dossier_id(self, tenant, code).await? else {
-                    return Err(StoreError::NotFound(format!("dossier {code}")));
-                };
+                // A code that cannot be one names no dossier, like an unknown one.
+                let code = code
+                    .parse()
+                    .map_err(|_| StoreError::NotFound(format!("dossier {code}")))?;
+                let dossier = dossier_id(self, tenant, &code).await?;
                 requeued = sqlx::query(&format!("{requeue} AND state = $4 AND dossier_id = $5"))
                     .bind(&pending)
                     .bind(&now)

@@ -21,7 +21,7 @@ use super::policy::DeliveryPolicy;
 use super::records::{dossier_record, progress_record};
 use crate::app::error::AppError;
 use crate::app::hooks::NationalSync;
-use crate::app::ports::{OutboxEntry, Store};
+use crate::app::ports::{OutboxEntry, Store, StoreError};
 use crate::app::service::{Clock, DossierService};
 
 /// What one pass did.
@@ -53,11 +53,11 @@ impl Undelivered {
     }
 }
 
-impl From<AppError> for Undelivered {
-    fn from(error: AppError) -> Self {
+impl From<StoreError> for Undelivered {
+    fn from(error: StoreError) -> Self {
         // A storage error is the host's own trouble: try again later.
         Self {
-            message: error.to_string(),
+            message: AppError::from(error).to_string(),
             retryable: true,
         }
     }
@@ -208,19 +208,10 @@ impl Dispatcher {
             .dossier_code
             .parse()
             .map_err(|e| Undelivered::permanent(format!("stored dossier code: {e}")))?;
-        let Some(dossier) = self
-            .store
-            .dossier(tenant, &code)
-            .await
-            .map_err(AppError::from)?
-        else {
+        let Some(dossier) = self.store.dossier(tenant, &code).await? else {
             return Err(Undelivered::permanent(format!("dossier {code} is gone")));
         };
-        let events = self
-            .store
-            .events(tenant, &code)
-            .await
-            .map_err(AppError::from)?;
+        let events = self.store.events(tenant, &code).await?;
         let Some(event) = events.iter().find(|e| Some(e.seq) == entry.event_seq) else {
             return Err(Undelivered::permanent(format!(
                 "dossier {code} has no event #{:?}",
@@ -230,18 +221,9 @@ impl Dispatcher {
         let procedure = self
             .store
             .procedure(tenant, &dossier.procedure_code)
-            .await
-            .map_err(AppError::from)?;
-        let fee_lines = self
-            .store
-            .fee_lines(tenant, &code)
-            .await
-            .map_err(AppError::from)?;
-        let documents = self
-            .store
-            .documents(tenant, &code)
-            .await
-            .map_err(AppError::from)?;
+            .await?;
+        let fee_lines = self.store.fee_lines(tenant, &code).await?;
+        let documents = self.store.documents(tenant, &code).await?;
         let record = dossier_record(
             &dossier,
             procedure.as_ref(),
