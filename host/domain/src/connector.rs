@@ -156,4 +156,8 @@ pub struct RemoteStatus {
     pub finished_at: Option<PrimitiveDateTime>,
     #[serde(default)]
     pub on_time: Option<bool>,
+    /// The fee lines the remote system holds; `None` when it cannot tell
+    /// (a connector built against contract 0.1.0), so they are not compared.
+    #[serde(default)]
+    pub fee_lines: Option<Vec<FeeLine>>,
 }

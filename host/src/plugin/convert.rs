@@ -499,6 +499,7 @@ pub(crate) fn remote_status_out(value: wc::RemoteStatus) -> Out<d::connector::Re
         appointment_at: opt_datetime_out(&value.appointment_at)?,
         finished_at: opt_datetime_out(&value.finished_at)?,
         on_time: value.on_time,
+        fee_lines: None,
     })
 }
 

@@ -363,6 +363,7 @@ fn remote_status(json: &Value) -> Result<RemoteStatus, PluginError> {
         appointment_at: time_field(object, "appointment_at")?,
         finished_at: time_field(object, "finished_at")?,
         on_time,
+        fee_lines: None,
     })
 }
 
