@@ -7,11 +7,13 @@
 //! - `PUT /api/v1/dossiers/{code}`: upsert the full dossier record;
 //! - `POST /api/v1/dossiers/{code}/progress`: append a progress record,
 //!   idempotent by `event_id` (a repeat is acknowledged and counted, not stored);
-//! - `GET /api/v1/dossiers/{code}/status`: status, dates and on-time verdict.
+//! - `GET /api/v1/dossiers/{code}/status`: status, dates, on-time verdict
+//!   and the record's fee lines.
 //!
 //! Admin API (tests and the demo): `GET /admin/dossiers[/{code}]` (records,
 //! progress in arrival order, repeat counts), `PATCH /admin/dossiers/{code}`
-//! (edit a stored record, e.g. to plant a mismatch), `GET/POST /admin/faults`.
+//! (edit a stored record, e.g. to plant a mismatch: `{"status": 4}`, or
+//! `{"fee_lines": [...]}`, which replaces every line), `GET/POST /admin/faults`.
 
 mod status;
 pub mod wire;
@@ -317,6 +319,7 @@ impl PortalStandin {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use wire::Collection;
 
     fn progress(event_id: &str) -> ProgressRecord {
         ProgressRecord {
@@ -361,6 +364,87 @@ mod tests {
         let held = reopened.held("000.00.01.H22-261123-0001").unwrap();
         assert_eq!(held.progress.len(), 1);
         assert_eq!(held.repeats.get("e1"), Some(&1));
+    }
+
+    /// A record as a connector upserts it, with one fee line.
+    fn record_with_a_fee() -> DossierRecord {
+        let json = serde_json::json!({
+            "code": "000.00.01.H22-261123-0001", "tenant": "bac-ninh",
+            "procedure_code": "1.009994", "procedure_name": "Cấp giấy phép xây dựng",
+            "agency_code": "000.00.01.H22", "channel": 2,
+            "applicant": {"kind": "citizen", "id": "027088004321", "full_name": "Nguyễn Văn An"},
+            "status": 1, "received_at": "20261123090000",
+            "fee_lines": [{
+                "code": "le-phi-cap-giay-phep-xay-dung", "label": "Lệ phí cấp giấy phép xây dựng",
+                "label_en": "Construction permit charge", "kind": "charge",
+                "base_amount_vnd": 150000, "amount_vnd": 75000,
+                "collection": "before_processing", "reason": "online discount"
+            }]
+        });
+        wire::parse(json.to_string().as_bytes()).expect("a valid record")
+    }
+
+    #[test]
+    fn an_admin_patch_of_fee_lines_replaces_them_and_the_status_shows_it() {
+        let portal = Portal::new();
+        let record = record_with_a_fee();
+        let code = record.code.clone();
+        portal.upsert(record.clone()).unwrap();
+        let patch = serde_json::json!({"fee_lines": [
+            {"code": "le-phi-cap-giay-phep-xay-dung", "label": "Lệ phí cấp giấy phép xây dựng",
+             "kind": "charge", "base_amount_vnd": 150000, "amount_vnd": 150000,
+             "collection": "after_processing"},
+            {"code": "phi-tham-dinh", "label": "Phí thẩm định", "kind": "fee",
+             "base_amount_vnd": 50000, "amount_vnd": 50000, "collection": "before_processing"}
+        ]});
+        let edited = portal
+            .edit(&code, patch.as_object().unwrap().clone())
+            .expect("a fee-line edit is a valid record");
+        let lines = portal.status(&code).unwrap().fee_lines.unwrap();
+        assert_eq!(lines, edited.fee_lines);
+        let amounts: Vec<(&str, u64, &Collection)> = lines
+            .iter()
+            .map(|l| (l.code.as_str(), l.amount_vnd, &l.collection))
+            .collect();
+        assert_eq!(
+            amounts,
+            [
+                (
+                    "le-phi-cap-giay-phep-xay-dung",
+                    150_000,
+                    &Collection::AfterProcessing
+                ),
+                ("phi-tham-dinh", 50_000, &Collection::BeforeProcessing),
+            ]
+        );
+        assert_eq!(
+            edited.status, record.status,
+            "the other fields are untouched"
+        );
+    }
+
+    #[test]
+    fn an_invalid_fee_line_edit_names_the_field_and_keeps_the_record() {
+        let portal = Portal::new();
+        let record = record_with_a_fee();
+        let code = record.code.clone();
+        portal.upsert(record.clone()).unwrap();
+        let mut line = serde_json::to_value(&record.fee_lines[0]).unwrap();
+        line["amount_vnd"] = serde_json::json!(-1);
+        let patch = serde_json::json!({ "fee_lines": [record.fee_lines[0].clone(), line] });
+        let error = portal
+            .edit(&code, patch.as_object().unwrap().clone())
+            .unwrap_err();
+        assert_eq!(error.status, 400);
+        assert_eq!(error.fields[0].field, "fee_lines[1].amount_vnd");
+        let mut line = serde_json::to_value(&record.fee_lines[0]).unwrap();
+        line["code"] = serde_json::json!(" ");
+        let patch = serde_json::json!({ "fee_lines": [line] });
+        let error = portal
+            .edit(&code, patch.as_object().unwrap().clone())
+            .unwrap_err();
+        assert_eq!(error.fields[0].field, "fee_lines[0].code");
+        assert_eq!(portal.held(&code).unwrap().record, Some(record));
     }
 
     #[test]

@@ -2,7 +2,9 @@
 //! dates and on-time verdict, by domain.md's rule. A dossier is on time when
 //! it finished no later than its appointment, the appointment being the one
 //! in force after supplementation moved it; more than one supplementation
-//! round makes it overdue whatever the dates.
+//! round makes it overdue whatever the dates. The fee lines are those of the
+//! stored record; progress records carry none, so without a record the
+//! portal cannot tell them.
 
 use super::wire::{DossierRecord, PrimitiveDateTime, ProgressRecord, Status};
 
@@ -108,12 +110,15 @@ pub fn status(
         finished_at,
         on_time,
         supplementation_rounds: u32::try_from(rounds).unwrap_or(u32::MAX),
+        fee_lines: record.map(|record| record.fee_lines.clone()),
     })
 }
 
 #[cfg(test)]
 mod tests {
-    use super::super::wire::{Applicant, ApplicantKind, SupplementationRound};
+    use super::super::wire::{
+        Applicant, ApplicantKind, Collection, FeeKind, FeeLine, SupplementationRound,
+    };
     use super::*;
     use time::macros::datetime;
 
@@ -243,6 +248,43 @@ mod tests {
                 .unwrap()
                 .status,
             2
+        );
+    }
+
+    #[test]
+    fn the_status_carries_the_fee_lines_of_the_record() {
+        let mut record = record();
+        record.fee_lines = vec![FeeLine {
+            code: "le-phi-dang-ky-tam-tru".into(),
+            label: "Lệ phí đăng ký tạm trú".into(),
+            label_en: None,
+            kind: FeeKind::Charge,
+            base_amount_vnd: 15_000,
+            amount_vnd: 7_000,
+            collection: Collection::BeforeProcessing,
+            reason: Some("Nộp trực tuyến".into()),
+        }];
+        let status = status(&record.code, Some(&record), &[]).unwrap();
+        assert_eq!(status.fee_lines, Some(record.fee_lines.clone()));
+        record.fee_lines.clear();
+        assert_eq!(
+            super::status(&record.code, Some(&record), &[])
+                .unwrap()
+                .fee_lines,
+            Some(Vec::new()),
+            "a record without fees says so"
+        );
+    }
+
+    #[test]
+    fn progress_alone_cannot_tell_the_fee_lines() {
+        let records = [progress("e1", 2, datetime!(2026-11-23 09:00:00))];
+        let status = status("X", None, &records).unwrap();
+        assert_eq!(status.fee_lines, None);
+        let json = serde_json::to_value(&status).unwrap();
+        assert!(
+            json.get("fee_lines").is_none(),
+            "absent from the answer: {json}"
         );
     }
 

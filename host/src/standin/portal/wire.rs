@@ -250,6 +250,10 @@ pub struct Status {
     #[serde(default)]
     pub on_time: Option<bool>,
     pub supplementation_rounds: u32,
+    /// The fee lines of the stored record; absent when the portal holds
+    /// only progress records (they carry no fees), so it cannot tell.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fee_lines: Option<Vec<FeeLine>>,
 }
 
 /// Parse a JSON body, naming the failing field (`applicant.birth_date`).
@@ -307,6 +311,9 @@ impl DossierRecord {
                     self.channel
                 ),
             });
+        }
+        for (i, line) in self.fee_lines.iter().enumerate() {
+            check_text(&format!("fee_lines[{i}].code"), &line.code, &mut problems);
         }
         for (i, round) in self.supplementation_rounds.iter().enumerate() {
             if round.returned_at.is_some_and(|r| r < round.requested_at) {
