@@ -1,7 +1,8 @@
 //! Synchronisation with the National Public Service Portal (Cổng Dịch vụ
 //! công quốc gia): a dossier's full record (upsert) and its progress records
 //! (who did what, when, where, with which status), and the portal's view of
-//! a dossier for reconciliation.
+//! a dossier for reconciliation (status, dates, on-time verdict and the fee
+//! lines it holds).
 //!
 //! The portal's API (as the loopback stand-in `motcua standin portal`
 //! serves it; `[config] endpoint` points at it): JSON, snake_case, local
@@ -23,7 +24,7 @@ use motcua_sdk::connector::{
 use motcua_sdk::http::{Request, Response};
 use motcua_sdk::{
     Applicant, ApplicantKind, Channel, Collection, Connector, Date, Datetime, FeeKind, FeeLine,
-    PluginError, config,
+    Localized, PluginError, config,
 };
 use serde_json::{Map, Value, json};
 
@@ -363,7 +364,90 @@ fn remote_status(json: &Value) -> Result<RemoteStatus, PluginError> {
         appointment_at: time_field(object, "appointment_at")?,
         finished_at: time_field(object, "finished_at")?,
         on_time,
-        fee_lines: None,
+        fee_lines: fee_lines(object)?,
+    })
+}
+
+/// The portal's fee lines (the inverse of [`fee_json`]): absent or null when
+/// it cannot tell (it holds no record), `None` then, so the host does not
+/// compare them. Present, every line is checked and the first fault names
+/// its field (`fee_lines[1].amount_vnd`); keys this connector does not know
+/// are ignored, as elsewhere in the portal's answers.
+fn fee_lines(json: &Map<String, Value>) -> Result<Option<Vec<FeeLine>>, PluginError> {
+    let lines = match json.get("fee_lines") {
+        None | Some(Value::Null) => return Ok(None),
+        Some(Value::Array(lines)) => lines,
+        Some(other) => {
+            return Err(PluginError::invalid_input(format!(
+                "the portal's fee_lines is not a list: {other}"
+            )));
+        }
+    };
+    lines
+        .iter()
+        .enumerate()
+        .map(|(i, line)| fee_line(&format!("fee_lines[{i}]"), line))
+        .collect::<Result<Vec<_>, _>>()
+        .map(Some)
+}
+
+fn fee_line(at: &str, json: &Value) -> Result<FeeLine, PluginError> {
+    let object = json.as_object().ok_or_else(|| {
+        PluginError::invalid_input(format!("the portal's {at} is not an object: {json}"))
+    })?;
+    let invalid = |key: &str, what: &str| {
+        let found = object
+            .get(key)
+            .map_or_else(|| "nothing".to_owned(), Value::to_string);
+        PluginError::invalid_input(format!("the portal's {at}.{key} is not {what}: {found}"))
+    };
+    let text = |key: &str| match object.get(key) {
+        Some(Value::String(text)) => Ok(text.clone()),
+        _ => Err(invalid(key, "a string")),
+    };
+    let optional_text = |key: &str| match object.get(key) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(text)) => Ok(Some(text.clone())),
+        Some(_) => Err(invalid(key, "a string")),
+    };
+    let amount = |key: &str| {
+        object
+            .get(key)
+            .and_then(Value::as_u64)
+            .ok_or_else(|| invalid(key, "a whole number of VND"))
+    };
+    let code = text("code")?;
+    if code.trim().is_empty() {
+        return Err(invalid("code", "a non-empty code"));
+    }
+    let label = text("label")?;
+    let label_en = optional_text("label_en")?.unwrap_or_default();
+    let kind = match object.get("kind").and_then(Value::as_str) {
+        Some("fee") => FeeKind::Fee,
+        Some("charge") => FeeKind::Charge,
+        _ => return Err(invalid("kind", "`fee` or `charge`")),
+    };
+    let base_amount_vnd = amount("base_amount_vnd")?;
+    let amount_vnd = amount("amount_vnd")?;
+    let collection = match object.get("collection").and_then(Value::as_str) {
+        Some("before_processing") => Collection::BeforeProcessing,
+        Some("after_processing") => Collection::AfterProcessing,
+        Some("not_collected") => Collection::NotCollected,
+        _ => {
+            return Err(invalid(
+                "collection",
+                "`before_processing`, `after_processing` or `not_collected`",
+            ));
+        }
+    };
+    Ok(FeeLine {
+        code,
+        label: Localized::new(label, label_en),
+        kind,
+        base_amount_vnd,
+        amount_vnd,
+        collection,
+        reason: optional_text("reason")?,
     })
 }
 

@@ -76,12 +76,13 @@ fn progress() -> ProgressRecord {
 }
 
 /// Answers every request with `status`/`body`, recording the requests.
-fn responder(status: u16, body: &'static str) -> Rc<RefCell<Vec<http::Request>>> {
+fn responder(status: u16, body: impl Into<Vec<u8>>) -> Rc<RefCell<Vec<http::Request>>> {
     let seen = Rc::new(RefCell::new(Vec::new()));
     let log = seen.clone();
+    let body = body.into();
     testing::set_http_responder(move |request| {
         log.borrow_mut().push(request.clone());
-        Ok(Response::new(status, body))
+        Ok(Response::new(status, body.clone()))
     });
     seen
 }
@@ -177,6 +178,115 @@ fn the_portal_status_is_read_back_and_an_unknown_dossier_is_none() {
         r#"{"code":"not_found","message":"nothing","fields":[]}"#,
     );
     assert_eq!(NationalPortalSync::query_status("X").unwrap(), None);
+}
+
+#[test]
+fn the_portal_fee_lines_are_read_back_as_they_were_sent() {
+    let sent = dossier_json(&record());
+    let answer = json!({
+        "dossier_code": "X", "status": 2, "received_at": "20261123090507",
+        "supplementation_rounds": 0, "fee_lines": sent["fee_lines"],
+    });
+    responder(200, answer.to_string());
+    let status = NationalPortalSync::query_status("X").unwrap().unwrap();
+    assert_eq!(status.fee_lines, Some(record().fee_lines));
+}
+
+#[test]
+fn without_fee_lines_the_portal_cannot_tell_and_an_empty_list_is_no_fees() {
+    for (answer, expected) in [
+        (r#"{"dossier_code":"X","status":2}"#, None),
+        (r#"{"dossier_code":"X","status":2,"fee_lines":null}"#, None),
+        (
+            r#"{"dossier_code":"X","status":2,"fee_lines":[]}"#,
+            Some(Vec::new()),
+        ),
+    ] {
+        responder(200, answer);
+        let status = NationalPortalSync::query_status("X").unwrap().unwrap();
+        assert_eq!(status.fee_lines, expected, "{answer}");
+    }
+}
+
+#[test]
+fn a_fee_line_without_english_label_or_reason_is_read() {
+    responder(
+        200,
+        r#"{"dossier_code":"X","status":2,"fee_lines":[{"code":"phi-sao","label":"Phí sao",
+            "kind":"fee","base_amount_vnd":8000,"amount_vnd":8000,
+            "collection":"after_processing","label_en":null}]}"#,
+    );
+    let lines = NationalPortalSync::query_status("X")
+        .unwrap()
+        .unwrap()
+        .fee_lines
+        .unwrap();
+    assert_eq!(
+        lines,
+        vec![FeeLine {
+            code: "phi-sao".into(),
+            label: Localized::new("Phí sao", ""),
+            kind: FeeKind::Fee,
+            base_amount_vnd: 8_000,
+            amount_vnd: 8_000,
+            collection: Collection::AfterProcessing,
+            reason: None,
+        }]
+    );
+}
+
+#[test]
+fn a_malformed_fee_line_is_invalid_input_naming_the_field() {
+    let good = r#"{"code":"a","label":"A","kind":"fee","base_amount_vnd":1,"amount_vnd":1,"collection":"not_collected"}"#;
+    for (second, field) in [
+        (
+            r#"{"code":"b","label":"B","kind":"fee","base_amount_vnd":1,"amount_vnd":-5,"collection":"not_collected"}"#,
+            "fee_lines[1].amount_vnd",
+        ),
+        (
+            r#"{"code":"b","label":"B","kind":"fee","base_amount_vnd":1.5,"amount_vnd":1,"collection":"not_collected"}"#,
+            "fee_lines[1].base_amount_vnd",
+        ),
+        (
+            r#"{"code":"b","label":"B","kind":"tax","base_amount_vnd":1,"amount_vnd":1,"collection":"not_collected"}"#,
+            "fee_lines[1].kind",
+        ),
+        (
+            r#"{"code":"b","label":"B","kind":"fee","base_amount_vnd":1,"amount_vnd":1,"collection":"later"}"#,
+            "fee_lines[1].collection",
+        ),
+        (
+            r#"{"code":"","label":"B","kind":"fee","base_amount_vnd":1,"amount_vnd":1,"collection":"not_collected"}"#,
+            "fee_lines[1].code",
+        ),
+        (
+            r#"{"label":"B","kind":"fee","base_amount_vnd":1,"amount_vnd":1,"collection":"not_collected"}"#,
+            "fee_lines[1].code",
+        ),
+        (
+            r#"{"code":"b","label":7,"kind":"fee","base_amount_vnd":1,"amount_vnd":1,"collection":"not_collected"}"#,
+            "fee_lines[1].label",
+        ),
+        (
+            r#"{"code":"b","label":"B","kind":"fee","base_amount_vnd":1,"amount_vnd":1,"collection":"not_collected","reason":false}"#,
+            "fee_lines[1].reason",
+        ),
+        (r#""le-phi""#, "fee_lines[1]"),
+    ] {
+        let answer = format!(r#"{{"dossier_code":"X","status":2,"fee_lines":[{good},{second}]}}"#);
+        responder(200, answer);
+        let error = NationalPortalSync::query_status("X").unwrap_err();
+        assert_eq!(error.code, "invalid-input", "{second}");
+        assert!(
+            error.message.contains(&format!("{field} ")),
+            "{field} in: {}",
+            error.message
+        );
+    }
+    responder(200, r#"{"dossier_code":"X","status":2,"fee_lines":{}}"#);
+    let error = NationalPortalSync::query_status("X").unwrap_err();
+    assert_eq!(error.code, "invalid-input");
+    assert!(error.message.contains("fee_lines "), "{}", error.message);
 }
 
 #[test]
