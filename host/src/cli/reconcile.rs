@@ -6,11 +6,14 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use motcua_domain::fee::{Collection, FeeKind, FeeLine};
 use motcua_domain::time::PrimitiveDateTime;
 
 use super::migrate::DatabaseArgs;
 use super::wiring;
-use crate::app::sync::{MismatchCause, ReconcileReport, ReconcileWindow};
+use crate::app::sync::{
+    FeeLineDifference, FeeLineField, MismatchCause, ReconcileReport, ReconcileWindow,
+};
 
 #[derive(Debug, clap::Args)]
 pub struct ReconcileArgs {
@@ -144,6 +147,152 @@ fn describe(cause: &MismatchCause) -> String {
         MismatchCause::DifferentOnTime { local, portal } => {
             format!("different on-time flag: local {local:?}, portal {portal:?}")
         }
+        MismatchCause::DifferentFeeLines { lines } => {
+            let mut text = "different fee lines:".to_owned();
+            for line in lines {
+                text.push_str("\n        * ");
+                text.push_str(&describe_fee_line(line));
+            }
+            text
+        }
         MismatchCause::Unreachable { error } => format!("portal unreachable: {error}"),
+    }
+}
+
+/// `le-phi-x (Lệ phí X): amount local 75,000 VND, portal 150,000 VND`.
+fn describe_fee_line(difference: &FeeLineDifference) -> String {
+    match difference {
+        FeeLineDifference::OnlyLocal { code, local } => {
+            format!(
+                "{code} ({}): only here, {}",
+                local.label.vi,
+                fee_line_facts(local)
+            )
+        }
+        FeeLineDifference::OnlyAtPortal { code, portal } => format!(
+            "{code} ({}): only at the portal, {}",
+            portal.label.vi,
+            fee_line_facts(portal)
+        ),
+        FeeLineDifference::Different {
+            code,
+            fields,
+            local,
+            portal,
+        } => {
+            let fields: Vec<String> = fields
+                .iter()
+                .map(|field| {
+                    let (name, here, there) = match field {
+                        FeeLineField::Kind => ("kind", kind(local.kind), kind(portal.kind)),
+                        FeeLineField::BaseAmountVnd => (
+                            "base amount",
+                            vnd(local.base_amount_vnd),
+                            vnd(portal.base_amount_vnd),
+                        ),
+                        FeeLineField::AmountVnd => {
+                            ("amount", vnd(local.amount_vnd), vnd(portal.amount_vnd))
+                        }
+                        FeeLineField::Collection => (
+                            "collection",
+                            collection(local.collection),
+                            collection(portal.collection),
+                        ),
+                    };
+                    format!("{name} local {here}, portal {there}")
+                })
+                .collect();
+            format!("{code} ({}): {}", local.label.vi, fields.join("; "))
+        }
+    }
+}
+
+/// `charge, 75,000 VND of 150,000 VND, collected before processing`.
+fn fee_line_facts(line: &FeeLine) -> String {
+    format!(
+        "{}, {} of {}, {}",
+        kind(line.kind),
+        vnd(line.amount_vnd),
+        vnd(line.base_amount_vnd),
+        collection(line.collection)
+    )
+}
+
+fn kind(kind: FeeKind) -> String {
+    match kind {
+        FeeKind::Fee => "fee (phi)",
+        FeeKind::Charge => "charge (le phi)",
+    }
+    .to_owned()
+}
+
+fn collection(collection: Collection) -> String {
+    match collection {
+        Collection::BeforeProcessing => "collected before processing",
+        Collection::AfterProcessing => "collected after processing",
+        Collection::NotCollected => "not collected",
+    }
+    .to_owned()
+}
+
+/// `150,000 VND`.
+fn vnd(amount: u64) -> String {
+    let digits = amount.to_string();
+    let mut grouped = String::new();
+    for (i, digit) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            grouped.push(',');
+        }
+        grouped.push(digit);
+    }
+    format!("{grouped} VND")
+}
+
+#[cfg(test)]
+mod tests {
+    use motcua_domain::localized::Localized;
+
+    use super::*;
+
+    fn permit(amount_vnd: u64) -> FeeLine {
+        FeeLine {
+            code: "le-phi-cap-giay-phep-xay-dung".into(),
+            label: Localized::new(
+                "Lệ phí cấp giấy phép xây dựng",
+                "Construction permit charge",
+            ),
+            kind: FeeKind::Charge,
+            base_amount_vnd: 150_000,
+            amount_vnd,
+            collection: Collection::BeforeProcessing,
+            reason: None,
+        }
+    }
+
+    #[test]
+    fn fee_line_differences_read_as_one_line_each() {
+        let cause = MismatchCause::DifferentFeeLines {
+            lines: vec![
+                FeeLineDifference::Different {
+                    code: permit(0).code,
+                    fields: vec![FeeLineField::AmountVnd],
+                    local: permit(75_000),
+                    portal: permit(1_150_000),
+                },
+                FeeLineDifference::OnlyAtPortal {
+                    code: permit(0).code,
+                    portal: permit(0),
+                },
+            ],
+        };
+        assert_eq!(
+            describe(&cause),
+            "different fee lines:\n        \
+             * le-phi-cap-giay-phep-xay-dung (Lệ phí cấp giấy phép xây dựng): \
+             amount local 75,000 VND, portal 1,150,000 VND\n        \
+             * le-phi-cap-giay-phep-xay-dung (Lệ phí cấp giấy phép xây dựng): \
+             only at the portal, charge (le phi), 0 VND of 150,000 VND, \
+             collected before processing"
+        );
     }
 }
