@@ -4,7 +4,7 @@
 //! Those types have the same shape in every version the host binds, but the
 //! generated Rust types are distinct per version, so the conversions are
 //! written once here and stamped out per version. What differs between
-//! versions is written by hand below the macro (`remote_status_out`).
+//! versions is written by hand below the macro (`remote_fee_lines`).
 
 /// Conversions for the exported interfaces of `bindings::$version`.
 macro_rules! export_conversions {
@@ -264,6 +264,22 @@ macro_rules! export_conversions {
             }
         }
 
+        /// The remote system's view; `remote_fee_lines` is the version's own.
+        pub(crate) fn remote_status_out(
+            mut value: wc::RemoteStatus,
+        ) -> Out<d::connector::RemoteStatus> {
+            let fee_lines = remote_fee_lines(&mut value)?;
+            Ok(d::connector::RemoteStatus {
+                dossier_code: value.dossier_code,
+                status: status_out(value.status)?,
+                received_at: opt_datetime_out(&value.received_at)?,
+                appointment_at: opt_datetime_out(&value.appointment_at)?,
+                finished_at: opt_datetime_out(&value.finished_at)?,
+                on_time: value.on_time,
+                fee_lines,
+            })
+        }
+
         #[cfg(test)]
         #[test]
         fn every_event_kind_round_trips() {
@@ -278,17 +294,10 @@ macro_rules! export_conversions {
 pub(crate) mod v0_1 {
     export_conversions!(v0_1);
 
-    /// A 0.1.0 connector cannot report fee lines: they are not compared.
-    pub(crate) fn remote_status_out(value: wc::RemoteStatus) -> Out<d::connector::RemoteStatus> {
-        Ok(d::connector::RemoteStatus {
-            dossier_code: value.dossier_code,
-            status: status_out(value.status)?,
-            received_at: opt_datetime_out(&value.received_at)?,
-            appointment_at: opt_datetime_out(&value.appointment_at)?,
-            finished_at: opt_datetime_out(&value.finished_at)?,
-            on_time: value.on_time,
-            fee_lines: None,
-        })
+    /// A 0.1.0 connector cannot report fee lines: they are unknown, which is
+    /// not the same as none, so reconciliation does not compare them.
+    fn remote_fee_lines(_status: &mut wc::RemoteStatus) -> Out<Option<Vec<d::fee::FeeLine>>> {
+        Ok(None)
     }
 }
 
@@ -296,18 +305,11 @@ pub(crate) mod v0_1 {
 pub(crate) mod v0_2 {
     export_conversions!(v0_2);
 
-    pub(crate) fn remote_status_out(value: wc::RemoteStatus) -> Out<d::connector::RemoteStatus> {
-        Ok(d::connector::RemoteStatus {
-            dossier_code: value.dossier_code,
-            status: status_out(value.status)?,
-            received_at: opt_datetime_out(&value.received_at)?,
-            appointment_at: opt_datetime_out(&value.appointment_at)?,
-            finished_at: opt_datetime_out(&value.finished_at)?,
-            on_time: value.on_time,
-            fee_lines: value
-                .fee_lines
-                .map(|lines| lines.into_iter().map(fee_line_out).collect::<Out<_>>())
-                .transpose()?,
-        })
+    fn remote_fee_lines(status: &mut wc::RemoteStatus) -> Out<Option<Vec<d::fee::FeeLine>>> {
+        status
+            .fee_lines
+            .take()
+            .map(|lines| lines.into_iter().map(fee_line_out).collect())
+            .transpose()
     }
 }
