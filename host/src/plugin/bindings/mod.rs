@@ -64,7 +64,7 @@ impl Contract {
                 use v0_2::form::motcua::plugin::{config, log, registry};
                 // `types` defines types only: its instance holds nothing, but
                 // a component importing it needs the name to be there.
-                linker.instance("motcua:plugin/types@0.2.0")?;
+                linker.instance(&format!("motcua:plugin/types@{}", v0_2::VERSION))?;
                 log::add_to_linker::<_, HasSelf<_>>(linker, |s| s)?;
                 config::add_to_linker::<_, HasSelf<_>>(linker, |s| s)?;
                 if registry {
