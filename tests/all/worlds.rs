@@ -3,6 +3,7 @@
 
 use std::sync::Arc;
 
+use motcua::domain::connector::Operation;
 use motcua::domain::dossier::{Channel, FieldValue};
 use motcua::domain::fee::Collection;
 use motcua::domain::initiative::{Action, DossierEvent, EventKind};
@@ -220,4 +221,28 @@ fn an_initiative_sends_a_congratulation_letter_when_a_birth_result_is_returned()
         "the template ships with the plugin: {}",
         template.display()
     );
+}
+
+#[test]
+fn a_connector_built_against_contract_0_1_still_answers_and_reports_no_fee_lines() {
+    let connector = load("contract-0-1-connector");
+    assert_eq!(connector.manifest().contract, "0.1.0");
+    let ctx = CallContext::new("test");
+    assert_eq!(
+        connector.operations(&ctx).unwrap(),
+        vec![Operation::QueryStatus]
+    );
+    let status = connector
+        .query_status(&ctx, "000.00.01.H22-261123-0001")
+        .unwrap()
+        .expect("the fixture always answers");
+    assert_eq!(status.dossier_code, "000.00.01.H22-261123-0001");
+    assert_eq!(status.status, 4, "from its 0.1.0 config import");
+    assert_eq!(status.received_at, Some(datetime!(2026-11-23 09:30)));
+    assert_eq!(
+        status.fee_lines, None,
+        "0.1.0 cannot tell fees: unknown, not an empty list"
+    );
+    let refused = connector.lookup_person(&ctx, "001090012345").unwrap_err();
+    assert_eq!(refused.refusal().unwrap().code, "unsupported");
 }

@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 use motcua_domain::dossier::DossierView;
 use wasmtime::Store;
 
+use super::bindings::Pres;
 use super::convert;
 use super::error::PluginError;
 use super::golden::{self, GoldenCall};
@@ -64,9 +65,15 @@ pub fn run(plugin: &Plugin, case: Option<&str>, calls: usize) -> Result<BenchRep
             .unwrap_or_else(|| "bench".into()),
     );
     let calls = calls.max(1);
-    let pre = plugin
-        .0
-        .pres
+    // The breakdown drives the generated bindings directly, so it measures
+    // plugins of the newest contract; the path of a call is the same for all.
+    let Pres::V0_2(pres) = &plugin.0.pres else {
+        return Err(BenchError::Workload(format!(
+            "the breakdown measures contract 0.2.0 plugins; this one is built for {}",
+            plugin.manifest().contract
+        )));
+    };
+    let pre = pres
         .fee_policy
         .as_ref()
         .ok_or_else(|| BenchError::Workload("the plugin is not a fee policy".into()))?;
@@ -138,7 +145,7 @@ pub fn run(plugin: &Plugin, case: Option<&str>, calls: usize) -> Result<BenchRep
 }
 
 fn call_once(
-    instance: &super::bindings::fee_policy::FeePolicyPlugin,
+    instance: &super::bindings::v0_2::fee_policy::FeePolicyPlugin,
     store: &mut Store<PluginState>,
     dossier: &super::bindings::wit::DossierView,
 ) -> Result<(), BenchError> {

@@ -8,6 +8,7 @@ use motcua_domain::fee::FeeLine;
 use motcua_domain::form::{FieldError, FormDefinition, PrefillValue};
 use motcua_domain::initiative::{Action, DossierEvent, EventKind};
 
+use super::bindings::by_contract;
 use super::convert::{self, Malformed};
 use super::error::PluginError;
 use super::instance::{CallContext, Plugin};
@@ -21,19 +22,21 @@ impl Plugin {
 
     /// The procedures a fee policy prices.
     pub fn fee_procedures(&self, ctx: &CallContext) -> Result<Vec<String>, PluginError> {
-        self.call(
-            ctx,
-            "fee-policy.procedures",
-            |p| p.fee_policy.as_ref(),
-            |pre, store| pre.instantiate(store),
-            |plugin, store| {
-                plugin
-                    .motcua_plugin_fee_policy()
-                    .call_procedures(store)
-                    .map(Ok)
-            },
-            Ok,
-        )
+        by_contract!(&self.0.pres, |pres| {
+            self.call(
+                ctx,
+                "fee-policy.procedures",
+                pres.fee_policy.as_ref(),
+                |pre, store| pre.instantiate(store),
+                |plugin, store| {
+                    plugin
+                        .motcua_plugin_fee_policy()
+                        .call_procedures(store)
+                        .map(Ok)
+                },
+                Ok,
+            )
+        })
     }
 
     /// The fee lines a dossier owes.
@@ -43,31 +46,35 @@ impl Plugin {
         dossier: &DossierView,
     ) -> Result<Vec<FeeLine>, PluginError> {
         let dossier = convert::dossier_view(dossier);
-        self.call(
-            ctx,
-            "fee-policy.fee-lines",
-            |p| p.fee_policy.as_ref(),
-            |pre, store| pre.instantiate(store),
-            |plugin, store| {
-                plugin
-                    .motcua_plugin_fee_policy()
-                    .call_fee_lines(store, &dossier)
-            },
-            |lines| all(lines, convert::fee_line_out),
-        )
+        by_contract!(&self.0.pres, |pres| {
+            self.call(
+                ctx,
+                "fee-policy.fee-lines",
+                pres.fee_policy.as_ref(),
+                |pre, store| pre.instantiate(store),
+                |plugin, store| {
+                    plugin
+                        .motcua_plugin_fee_policy()
+                        .call_fee_lines(store, &dossier)
+                },
+                |lines| all(lines, convert::fee_line_out),
+            )
+        })
     }
 
     // ---- form ----------------------------------------------------------------
 
     pub fn form_procedures(&self, ctx: &CallContext) -> Result<Vec<String>, PluginError> {
-        self.call(
-            ctx,
-            "form.procedures",
-            |p| p.form.as_ref(),
-            |pre, store| pre.instantiate(store),
-            |plugin, store| plugin.motcua_plugin_form().call_procedures(store).map(Ok),
-            Ok,
-        )
+        by_contract!(&self.0.pres, |pres| {
+            self.call(
+                ctx,
+                "form.procedures",
+                pres.form.as_ref(),
+                |pre, store| pre.instantiate(store),
+                |plugin, store| plugin.motcua_plugin_form().call_procedures(store).map(Ok),
+                Ok,
+            )
+        })
     }
 
     pub fn form_definition(
@@ -75,18 +82,20 @@ impl Plugin {
         ctx: &CallContext,
         procedure_code: &str,
     ) -> Result<FormDefinition, PluginError> {
-        self.call(
-            ctx,
-            "form.definition",
-            |p| p.form.as_ref(),
-            |pre, store| pre.instantiate(store),
-            |plugin, store| {
-                plugin
-                    .motcua_plugin_form()
-                    .call_definition(store, procedure_code)
-            },
-            convert::form_definition_out,
-        )
+        by_contract!(&self.0.pres, |pres, v| {
+            self.call(
+                ctx,
+                "form.definition",
+                pres.form.as_ref(),
+                |pre, store| pre.instantiate(store),
+                |plugin, store| {
+                    plugin
+                        .motcua_plugin_form()
+                        .call_definition(store, procedure_code)
+                },
+                v::form_definition_out,
+            )
+        })
     }
 
     /// Every failing field of a dossier's form; empty when valid.
@@ -96,14 +105,16 @@ impl Plugin {
         dossier: &DossierView,
     ) -> Result<Vec<FieldError>, PluginError> {
         let dossier = convert::dossier_view(dossier);
-        self.call(
-            ctx,
-            "form.validate",
-            |p| p.form.as_ref(),
-            |pre, store| pre.instantiate(store),
-            |plugin, store| plugin.motcua_plugin_form().call_validate(store, &dossier),
-            |errors| Ok(errors.into_iter().map(convert::field_error_out).collect()),
-        )
+        by_contract!(&self.0.pres, |pres, v| {
+            self.call(
+                ctx,
+                "form.validate",
+                pres.form.as_ref(),
+                |pre, store| pre.instantiate(store),
+                |plugin, store| plugin.motcua_plugin_form().call_validate(store, &dossier),
+                |errors| Ok(errors.into_iter().map(v::field_error_out).collect()),
+            )
+        })
     }
 
     pub fn prefill(
@@ -113,36 +124,40 @@ impl Plugin {
         applicant: &Applicant,
     ) -> Result<Vec<PrefillValue>, PluginError> {
         let applicant = convert::applicant(applicant);
-        self.call(
-            ctx,
-            "form.prefill",
-            |p| p.form.as_ref(),
-            |pre, store| pre.instantiate(store),
-            |plugin, store| {
-                plugin
-                    .motcua_plugin_form()
-                    .call_prefill(store, procedure_code, &applicant)
-            },
-            |values| all(values, convert::prefill_out),
-        )
+        by_contract!(&self.0.pres, |pres, v| {
+            self.call(
+                ctx,
+                "form.prefill",
+                pres.form.as_ref(),
+                |pre, store| pre.instantiate(store),
+                |plugin, store| {
+                    plugin
+                        .motcua_plugin_form()
+                        .call_prefill(store, procedure_code, &applicant)
+                },
+                |values| all(values, v::prefill_out),
+            )
+        })
     }
 
     // ---- initiative ----------------------------------------------------------
 
     pub fn subscriptions(&self, ctx: &CallContext) -> Result<Vec<EventKind>, PluginError> {
-        self.call(
-            ctx,
-            "initiative.subscriptions",
-            |p| p.initiative.as_ref(),
-            |pre, store| pre.instantiate(store),
-            |plugin, store| {
-                plugin
-                    .motcua_plugin_initiative()
-                    .call_subscriptions(store)
-                    .map(Ok)
-            },
-            |kinds| Ok(kinds.into_iter().map(convert::event_kind_out).collect()),
-        )
+        by_contract!(&self.0.pres, |pres, v| {
+            self.call(
+                ctx,
+                "initiative.subscriptions",
+                pres.initiative.as_ref(),
+                |pre, store| pre.instantiate(store),
+                |plugin, store| {
+                    plugin
+                        .motcua_plugin_initiative()
+                        .call_subscriptions(store)
+                        .map(Ok)
+                },
+                |kinds| Ok(kinds.into_iter().map(v::event_kind_out).collect()),
+            )
+        })
     }
 
     pub fn on_event(
@@ -150,37 +165,41 @@ impl Plugin {
         ctx: &CallContext,
         event: &DossierEvent,
     ) -> Result<Vec<Action>, PluginError> {
-        let event = convert::dossier_event(event);
-        self.call(
-            ctx,
-            "initiative.on-event",
-            |p| p.initiative.as_ref(),
-            |pre, store| pre.instantiate(store),
-            |plugin, store| {
-                plugin
-                    .motcua_plugin_initiative()
-                    .call_on_event(store, &event)
-            },
-            |actions| all(actions, convert::action_out),
-        )
+        by_contract!(&self.0.pres, |pres, v| {
+            let event = v::dossier_event(event);
+            self.call(
+                ctx,
+                "initiative.on-event",
+                pres.initiative.as_ref(),
+                |pre, store| pre.instantiate(store),
+                |plugin, store| {
+                    plugin
+                        .motcua_plugin_initiative()
+                        .call_on_event(store, &event)
+                },
+                |actions| all(actions, v::action_out),
+            )
+        })
     }
 
     // ---- connector -----------------------------------------------------------
 
     pub fn operations(&self, ctx: &CallContext) -> Result<Vec<Operation>, PluginError> {
-        self.call(
-            ctx,
-            "connector.operations",
-            |p| p.connector.as_ref(),
-            |pre, store| pre.instantiate(store),
-            |plugin, store| {
-                plugin
-                    .motcua_plugin_connector()
-                    .call_operations(store)
-                    .map(Ok)
-            },
-            |ops| Ok(ops.into_iter().map(convert::operation_out).collect()),
-        )
+        by_contract!(&self.0.pres, |pres, v| {
+            self.call(
+                ctx,
+                "connector.operations",
+                pres.connector.as_ref(),
+                |pre, store| pre.instantiate(store),
+                |plugin, store| {
+                    plugin
+                        .motcua_plugin_connector()
+                        .call_operations(store)
+                        .map(Ok)
+                },
+                |ops| Ok(ops.into_iter().map(v::operation_out).collect()),
+            )
+        })
     }
 
     pub fn lookup_person(
@@ -188,18 +207,20 @@ impl Plugin {
         ctx: &CallContext,
         personal_id: &str,
     ) -> Result<Option<Person>, PluginError> {
-        self.call(
-            ctx,
-            "connector.lookup-person",
-            |p| p.connector.as_ref(),
-            |pre, store| pre.instantiate(store),
-            |plugin, store| {
-                plugin
-                    .motcua_plugin_connector()
-                    .call_lookup_person(store, personal_id)
-            },
-            |person| person.map(convert::person_out).transpose(),
-        )
+        by_contract!(&self.0.pres, |pres| {
+            self.call(
+                ctx,
+                "connector.lookup-person",
+                pres.connector.as_ref(),
+                |pre, store| pre.instantiate(store),
+                |plugin, store| {
+                    plugin
+                        .motcua_plugin_connector()
+                        .call_lookup_person(store, personal_id)
+                },
+                |person| person.map(convert::person_out).transpose(),
+            )
+        })
     }
 
     pub fn push_dossier(
@@ -207,19 +228,21 @@ impl Plugin {
         ctx: &CallContext,
         record: &DossierRecord,
     ) -> Result<Receipt, PluginError> {
-        let record = convert::dossier_record(record);
-        self.call(
-            ctx,
-            "connector.push-dossier",
-            |p| p.connector.as_ref(),
-            |pre, store| pre.instantiate(store),
-            |plugin, store| {
-                plugin
-                    .motcua_plugin_connector()
-                    .call_push_dossier(store, &record)
-            },
-            |receipt| Ok(convert::receipt_out(receipt)),
-        )
+        by_contract!(&self.0.pres, |pres, v| {
+            let record = v::dossier_record(record);
+            self.call(
+                ctx,
+                "connector.push-dossier",
+                pres.connector.as_ref(),
+                |pre, store| pre.instantiate(store),
+                |plugin, store| {
+                    plugin
+                        .motcua_plugin_connector()
+                        .call_push_dossier(store, &record)
+                },
+                |receipt| Ok(v::receipt_out(receipt)),
+            )
+        })
     }
 
     pub fn push_progress(
@@ -227,19 +250,21 @@ impl Plugin {
         ctx: &CallContext,
         record: &ProgressRecord,
     ) -> Result<Receipt, PluginError> {
-        let record = convert::progress_record(record);
-        self.call(
-            ctx,
-            "connector.push-progress",
-            |p| p.connector.as_ref(),
-            |pre, store| pre.instantiate(store),
-            |plugin, store| {
-                plugin
-                    .motcua_plugin_connector()
-                    .call_push_progress(store, &record)
-            },
-            |receipt| Ok(convert::receipt_out(receipt)),
-        )
+        by_contract!(&self.0.pres, |pres, v| {
+            let record = v::progress_record(record);
+            self.call(
+                ctx,
+                "connector.push-progress",
+                pres.connector.as_ref(),
+                |pre, store| pre.instantiate(store),
+                |plugin, store| {
+                    plugin
+                        .motcua_plugin_connector()
+                        .call_push_progress(store, &record)
+                },
+                |receipt| Ok(v::receipt_out(receipt)),
+            )
+        })
     }
 
     pub fn query_status(
@@ -247,17 +272,19 @@ impl Plugin {
         ctx: &CallContext,
         dossier_code: &str,
     ) -> Result<Option<RemoteStatus>, PluginError> {
-        self.call(
-            ctx,
-            "connector.query-status",
-            |p| p.connector.as_ref(),
-            |pre, store| pre.instantiate(store),
-            |plugin, store| {
-                plugin
-                    .motcua_plugin_connector()
-                    .call_query_status(store, dossier_code)
-            },
-            |status| status.map(convert::remote_status_out).transpose(),
-        )
+        by_contract!(&self.0.pres, |pres, v| {
+            self.call(
+                ctx,
+                "connector.query-status",
+                pres.connector.as_ref(),
+                |pre, store| pre.instantiate(store),
+                |plugin, store| {
+                    plugin
+                        .motcua_plugin_connector()
+                        .call_query_status(store, dossier_code)
+                },
+                |status| status.map(v::remote_status_out).transpose(),
+            )
+        })
     }
 }

@@ -7,7 +7,7 @@ use std::time::Instant;
 use serde::Serialize;
 use wasmtime::{Store, Trap};
 
-use super::bindings::{connector, fee_policy, form, initiative, wit};
+use super::bindings::{Pres, wit};
 use super::capabilities::registry::{NoRegistry, Registry};
 use super::convert::Malformed;
 use super::error::{Failure, PluginError};
@@ -37,13 +37,6 @@ impl CallContext {
         self.registry = registry;
         self
     }
-}
-
-pub(crate) struct Pres {
-    pub(crate) form: Option<form::FormPluginPre<PluginState>>,
-    pub(crate) fee_policy: Option<fee_policy::FeePolicyPluginPre<PluginState>>,
-    pub(crate) initiative: Option<initiative::InitiativePluginPre<PluginState>>,
-    pub(crate) connector: Option<connector::ConnectorPluginPre<PluginState>>,
 }
 
 pub(crate) struct PluginInner {
@@ -119,7 +112,7 @@ impl Plugin {
         &self,
         ctx: &CallContext,
         call: &'static str,
-        pre: impl FnOnce(&Pres) -> Option<&P>,
+        pre: Option<&P>,
         instantiate: impl FnOnce(&P, &mut Store<PluginState>) -> wasmtime::Result<I>,
         invoke: impl FnOnce(&I, &mut Store<PluginState>) -> GuestResult<R>,
         convert: impl FnOnce(R) -> Result<T, Malformed>,
@@ -142,7 +135,7 @@ impl Plugin {
             call,
             failure,
         };
-        let Some(pre) = pre(&self.0.pres) else {
+        let Some(pre) = pre else {
             return Err(error(Failure::NotImplemented { kind: call }));
         };
         let limits = &self.0.spec.limits;

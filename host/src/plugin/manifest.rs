@@ -14,7 +14,7 @@ use super::error::LoadError;
 use super::limits::{Limits, LimitsOverride};
 
 /// The contract versions this host can load.
-pub const SUPPORTED_CONTRACTS: &[&str] = &["0.1.0"];
+pub const SUPPORTED_CONTRACTS: &[&str] = super::bindings::SUPPORTED_CONTRACTS;
 
 /// What a plugin does for the core; each kind is one world of the contract.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]

@@ -5,14 +5,14 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use wasmtime::Engine;
-use wasmtime::component::{Component, HasSelf, Linker};
+use wasmtime::component::{Component, Linker};
 
-use super::bindings::{self, connector, fee_policy, form, initiative};
+use super::bindings::Contract;
 use super::cache;
 use super::capabilities::egress::EgressPolicy;
 use super::engine::{self, EpochTicker, RuntimeConfig};
 use super::error::LoadError;
-use super::instance::{Plugin, PluginInner, Pres};
+use super::instance::{Plugin, PluginInner};
 use super::manifest::{Kind, Manifest};
 use super::settings::{HostSettings, Overlays};
 use super::slots::Slots;
@@ -88,6 +88,15 @@ impl PluginRuntime {
     ) -> Result<Plugin, LoadError> {
         let plugin_ref = manifest.reference();
         let _span = tracing::info_span!("motcua.plugin.load", plugin = %plugin_ref).entered();
+        // A manifest is checked when read; one built in code may name anything.
+        let contract = Contract::parse(&manifest.contract).ok_or_else(|| LoadError::Manifest {
+            path: manifest.component.clone(),
+            message: format!(
+                "plugin.contract: this host supports motcua:plugin {}, not `{}`",
+                super::manifest::SUPPORTED_CONTRACTS.join(", "),
+                manifest.contract
+            ),
+        })?;
         let bytes = std::fs::read(&manifest.component).map_err(|source| LoadError::Io {
             path: manifest.component.clone(),
             source,
@@ -115,12 +124,13 @@ impl PluginRuntime {
                 message: "is not a directory".into(),
             });
         }
-        let linker = linker_for(&self.shared.engine, &manifest.kinds).map_err(|error| {
-            LoadError::Engine {
-                plugin: plugin_ref.clone(),
-                message: format!("{error:#}"),
-            }
-        })?;
+        let linker =
+            linker_for(&self.shared.engine, contract, &manifest.kinds).map_err(|error| {
+                LoadError::Engine {
+                    plugin: plugin_ref.clone(),
+                    message: format!("{error:#}"),
+                }
+            })?;
         let pre =
             linker
                 .instantiate_pre(&component)
@@ -136,24 +146,9 @@ impl PluginRuntime {
             found: format!("functions of other types ({error:#})"),
         };
         let has = |kind| manifest.kinds.contains(&kind);
-        let pres = Pres {
-            form: has(Kind::Form)
-                .then(|| form::FormPluginPre::new(pre.clone()))
-                .transpose()
-                .map_err(binding_error)?,
-            fee_policy: has(Kind::FeePolicy)
-                .then(|| fee_policy::FeePolicyPluginPre::new(pre.clone()))
-                .transpose()
-                .map_err(binding_error)?,
-            initiative: has(Kind::Initiative)
-                .then(|| initiative::InitiativePluginPre::new(pre.clone()))
-                .transpose()
-                .map_err(binding_error)?,
-            connector: has(Kind::Connector)
-                .then(|| connector::ConnectorPluginPre::new(pre.clone()))
-                .transpose()
-                .map_err(binding_error)?,
-        };
+        let pres = contract
+            .pres(&pre, &manifest.kinds)
+            .map_err(binding_error)?;
         tracing::info!(
             digest = %digest,
             load_ms = started.elapsed().as_millis() as u64,
@@ -240,18 +235,14 @@ fn check_exports(
 /// plugin because language runtimes import it, but its context grants nothing
 /// (see `PluginState::new`); `wasi:http` only for connectors and the registry
 /// only for forms, so a fee policy importing `wasi:http` is refused at load.
-fn linker_for(engine: &Engine, kinds: &[Kind]) -> wasmtime::Result<Linker<PluginState>> {
+fn linker_for(
+    engine: &Engine,
+    contract: Contract,
+    kinds: &[Kind],
+) -> wasmtime::Result<Linker<PluginState>> {
     let mut linker = Linker::new(engine);
     wasmtime_wasi::p2::add_to_linker_sync(&mut linker)?;
-    bindings::form::motcua::plugin::types::add_to_linker::<_, HasSelf<_>>(&mut linker, |s| s)?;
-    bindings::form::motcua::plugin::log::add_to_linker::<_, HasSelf<_>>(&mut linker, |s| s)?;
-    bindings::form::motcua::plugin::config::add_to_linker::<_, HasSelf<_>>(&mut linker, |s| s)?;
-    if kinds.contains(&Kind::Form) {
-        bindings::form::motcua::plugin::registry::add_to_linker::<_, HasSelf<_>>(
-            &mut linker,
-            |s| s,
-        )?;
-    }
+    contract.add_to_linker(&mut linker, kinds)?;
     if kinds.contains(&Kind::Connector) {
         wasmtime_wasi_http::p2::add_only_http_to_linker_sync(&mut linker)?;
     }

@@ -4,7 +4,8 @@
 //! operator reads them next to the host's own events. A plugin cannot flood the
 //! log: each call has a budget of entries and a cap on their length.
 
-use super::super::bindings::form::motcua::plugin::log::{Host, Level};
+use tracing::Level;
+
 use super::super::state::PluginState;
 
 const ENTRIES_PER_CALL: u32 = 64;
@@ -44,8 +45,8 @@ fn truncate(mut text: String) -> String {
     text
 }
 
-impl Host for PluginState {
-    fn log(&mut self, level: Level, message: String, fields: Vec<(String, String)>) {
+impl PluginState {
+    fn guest_log(&mut self, level: Level, message: String, fields: Vec<(String, String)>) {
         if self.log.remaining == 0 {
             self.log.dropped += 1;
             return;
@@ -63,11 +64,37 @@ impl Host for PluginState {
             ),
         );
         match level {
-            Level::Trace => tracing::trace!(target: "motcua::plugin::guest", %fields, "{message}"),
-            Level::Debug => tracing::debug!(target: "motcua::plugin::guest", %fields, "{message}"),
-            Level::Info => tracing::info!(target: "motcua::plugin::guest", %fields, "{message}"),
-            Level::Warn => tracing::warn!(target: "motcua::plugin::guest", %fields, "{message}"),
-            Level::Error => tracing::error!(target: "motcua::plugin::guest", %fields, "{message}"),
+            Level::TRACE => tracing::trace!(target: "motcua::plugin::guest", %fields, "{message}"),
+            Level::DEBUG => tracing::debug!(target: "motcua::plugin::guest", %fields, "{message}"),
+            Level::INFO => tracing::info!(target: "motcua::plugin::guest", %fields, "{message}"),
+            Level::WARN => tracing::warn!(target: "motcua::plugin::guest", %fields, "{message}"),
+            _ => tracing::error!(target: "motcua::plugin::guest", %fields, "{message}"),
         }
     }
 }
+
+/// The same `Host` for every contract version: the interface never changed.
+macro_rules! log_host {
+    ($($version:ident),+) => {$(
+        impl super::super::bindings::$version::form::motcua::plugin::log::Host for PluginState {
+            fn log(
+                &mut self,
+                level: super::super::bindings::$version::form::motcua::plugin::log::Level,
+                message: String,
+                fields: Vec<(String, String)>,
+            ) {
+                use super::super::bindings::$version::form::motcua::plugin::log::Level as L;
+                let level = match level {
+                    L::Trace => Level::TRACE,
+                    L::Debug => Level::DEBUG,
+                    L::Info => Level::INFO,
+                    L::Warn => Level::WARN,
+                    L::Error => Level::ERROR,
+                };
+                self.guest_log(level, message, fields);
+            }
+        }
+    )+};
+}
+
+log_host!(v0_1, v0_2);

@@ -6,7 +6,6 @@
 use motcua_domain::connector::Person;
 use motcua_domain::refusal::PluginRefusal;
 
-use super::super::bindings::form::motcua::plugin::registry::Host;
 use super::super::bindings::wit;
 use super::super::convert;
 use super::super::state::PluginState;
@@ -29,14 +28,29 @@ impl Registry for NoRegistry {
     }
 }
 
-impl Host for PluginState {
-    fn lookup_person(
-        &mut self,
-        personal_id: String,
-    ) -> Result<Option<wit::Person>, wit::PluginError> {
+/// The same `Host` for every contract version: the interface never changed.
+macro_rules! registry_host {
+    ($($version:ident),+) => {$(
+        impl super::super::bindings::$version::form::motcua::plugin::registry::Host
+            for PluginState
+        {
+            fn lookup_person(
+                &mut self,
+                personal_id: String,
+            ) -> Result<Option<wit::Person>, wit::PluginError> {
+                self.registry_lookup(&personal_id)
+            }
+        }
+    )+};
+}
+
+registry_host!(v0_1, v0_2);
+
+impl PluginState {
+    fn registry_lookup(&self, personal_id: &str) -> Result<Option<wit::Person>, wit::PluginError> {
         let _span = tracing::debug_span!("motcua.plugin.registry.lookup_person").entered();
         self.registry
-            .lookup_person(&personal_id)
+            .lookup_person(personal_id)
             .map(|person| person.as_ref().map(convert::person))
             .map_err(|refusal| convert::refusal_in(&refusal))
     }

@@ -1,8 +1,8 @@
-//! Host-side bindings of `motcua:plugin@0.1.0`, one module per world.
-//!
-//! The WIT types stay inside `plugin/`: `convert` turns them into domain types
-//! at this edge. `log`, `config` and `types` are generated once (in `form`)
-//! and shared by the other worlds, so one `Host` impl serves every plugin.
+//! `motcua:plugin@0.1.0`. Its `form` world generates the shared `types` and
+//! the 0.1.0 `log`, `config` and `registry` imports; the other worlds reuse
+//! them through `with`, so one `Host` impl serves every 0.1.0 plugin.
+
+pub(crate) const VERSION: &str = "0.1.0";
 
 pub(crate) mod form {
     wasmtime::component::bindgen!({
@@ -50,4 +50,4 @@ pub(crate) mod connector {
     });
 }
 
-pub(crate) use form::motcua::plugin::types as wit;
+super::world_pres!();
