@@ -9,7 +9,7 @@ use motcua::domain::time::{PrimitiveDateTime, local_datetime};
 use motcua::standin::portal::Portal;
 use motcua_tests::db::TestDb;
 use motcua_tests::on_both_backends;
-use motcua_tests::server::{Api, TestEnv};
+use motcua_tests::server::{Api, TestEnv, applicant, submission};
 use motcua_tests::standin::{self, FaultMode, Options, PortalStandin};
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -182,6 +182,103 @@ async fn every_status_change_reaches_the_portal_with_its_event_time_and_reconcil
     officer.get("/outbox").await.expect_error(403, "forbidden");
     let other = server.api_with(TENANT, Some(server.token("bac-ninh", "tenant_admin")));
     other.get("/outbox").await.expect(404);
+    server.stop().await;
+}
+
+on_both_backends!(a_fee_line_changed_at_the_portal_is_named_by_reconciliation);
+async fn a_fee_line_changed_at_the_portal_is_named_by_reconciliation(db: TestDb) {
+    let (portal, env) = portal_env(&db);
+    let server = env.start().await;
+    let tenant = "bac-ninh";
+    let admin = server.api(tenant, "tenant_admin");
+    let citizen = server.api(tenant, "citizen");
+
+    // A construction permit submitted online, priced by bac-ninh-fees:
+    // 150,000 đ halved online.
+    let permit = admin.get("/procedures/1.009994").await.expect(200);
+    let agency = permit["deciding_agency"]
+        .as_str()
+        .expect("a deciding agency");
+    let submitted = citizen
+        .submit(&submission(
+            "1.009994",
+            agency,
+            "online",
+            applicant("027088004321", "Nguyễn Văn An"),
+            json!([]),
+        ))
+        .await
+        .expect(201);
+    let code = code(&submitted);
+    let owed: Vec<(&str, u64, &str)> = submitted["fee_lines"]
+        .as_array()
+        .expect("fee lines")
+        .iter()
+        .map(|fee| {
+            (
+                fee["line"]["code"].as_str().unwrap(),
+                fee["line"]["amount_vnd"].as_u64().unwrap(),
+                fee["source"]["plugin_id"].as_str().unwrap_or("-"),
+            )
+        })
+        .collect();
+    const PERMIT_CHARGE: &str = "le-phi-cap-giay-phep-xay-dung";
+    assert_eq!(
+        owed,
+        [(PERMIT_CHARGE, 75_000, "bac-ninh-fees")],
+        "{submitted}"
+    );
+
+    // Synced, the portal holds the same line and nothing differs.
+    drained(&admin).await;
+    let record = portal
+        .portal
+        .held(&code)
+        .and_then(|held| held.record)
+        .expect("the dossier record was upserted");
+    let held: Vec<(&str, u64)> = record
+        .fee_lines
+        .iter()
+        .map(|line| (line.code.as_str(), line.amount_vnd))
+        .collect();
+    assert_eq!(held, [(PERMIT_CHARGE, 75_000)]);
+    let report = admin.get("/reconciliation").await.expect(200);
+    assert_eq!(report["checked"], 1, "{report}");
+    assert_eq!(report["mismatches"], json!([]), "{report}");
+
+    // Someone changes the portal's copy through its admin API: it now shows
+    // the undiscounted charge.
+    let mut planted = serde_json::to_value(&record.fee_lines).expect("fee lines serialise");
+    planted[0]["amount_vnd"] = json!(150_000);
+    let edited = reqwest::Client::builder()
+        .no_proxy()
+        .build()
+        .expect("HTTP client")
+        .patch(format!("{}/admin/dossiers/{code}", portal.running.url()))
+        .bearer_auth(PORTAL_TOKEN)
+        .json(&json!({ "fee_lines": planted }))
+        .send()
+        .await
+        .expect("the portal's admin API answers");
+    assert_eq!(edited.status(), 200, "{:?}", edited.text().await);
+
+    // Reconciliation names the dossier, the line and what differs, and
+    // nothing else.
+    let report = admin.get("/reconciliation").await.expect(200);
+    assert_eq!(report["checked"], 1, "{report}");
+    let mismatches = report["mismatches"].as_array().unwrap();
+    assert_eq!(mismatches.len(), 1, "{report}");
+    assert_eq!(mismatches[0]["dossier_code"], code.as_str());
+    let causes = mismatches[0]["causes"].as_array().unwrap();
+    assert_eq!(causes.len(), 1, "only the fee lines differ: {report}");
+    assert_eq!(causes[0]["cause"], "different_fee_lines", "{report}");
+    let lines = causes[0]["lines"].as_array().unwrap();
+    assert_eq!(lines.len(), 1, "{report}");
+    assert_eq!(lines[0]["difference"], "different");
+    assert_eq!(lines[0]["code"], PERMIT_CHARGE);
+    assert_eq!(lines[0]["fields"], json!(["amount_vnd"]));
+    assert_eq!(lines[0]["local"]["amount_vnd"], 75_000);
+    assert_eq!(lines[0]["portal"]["amount_vnd"], 150_000);
     server.stop().await;
 }
 
