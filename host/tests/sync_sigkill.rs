@@ -281,8 +281,16 @@ async fn after_sigkill_mid_delivery_every_event_reaches_the_portal_once_in_order
         String::from_utf8_lossy(&clean.stderr)
     );
     assert!(text.contains("1 matching, 0 mismatch(es)"), "{text}");
+    // The portal's copy also gains a fee line the dossier does not owe.
+    let held = portal.portal.held(&code).and_then(|held| held.record);
+    let mut fee_lines = serde_json::to_value(held.expect("the record is held").fee_lines).unwrap();
+    fee_lines.as_array_mut().unwrap().push(json!({
+        "code": "phi-khong-co", "label": "Phí không có", "kind": "fee",
+        "base_amount_vnd": 10000, "amount_vnd": 10000, "collection": "before_processing"
+    }));
     let mut patch = serde_json::Map::new();
     patch.insert("status".into(), json!(4));
+    patch.insert("fee_lines".into(), fee_lines);
     portal.portal.edit(&code, patch).expect("plant a mismatch");
     let planted = reconcile();
     let text = String::from_utf8_lossy(&planted.stdout).into_owned();
@@ -290,6 +298,13 @@ async fn after_sigkill_mid_delivery_every_event_reaches_the_portal_once_in_order
     assert!(text.contains(&code), "{text}");
     assert!(
         text.contains("different status: local 10, portal 4"),
+        "{text}"
+    );
+    assert!(
+        text.contains(
+            "different fee lines:\n        * phi-khong-co (Phí không có): only at the portal, \
+             fee (phi), 10,000 VND of 10,000 VND, collected before processing"
+        ),
         "{text}"
     );
 
