@@ -4,6 +4,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::localized::Localized;
 
+pub mod compare;
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]

@@ -6,14 +6,13 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use motcua_domain::fee::compare::{FeeLineDifference, FeeLineField};
 use motcua_domain::fee::{Collection, FeeKind, FeeLine};
 use motcua_domain::time::PrimitiveDateTime;
 
 use super::migrate::DatabaseArgs;
 use super::wiring;
-use crate::app::sync::{
-    FeeLineDifference, FeeLineField, MismatchCause, ReconcileReport, ReconcileWindow,
-};
+use crate::app::sync::{MismatchCause, ReconcileReport, ReconcileWindow};
 
 #[derive(Debug, clap::Args)]
 pub struct ReconcileArgs {

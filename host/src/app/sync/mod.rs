@@ -21,8 +21,5 @@ pub use dispatcher::{Dispatcher, TickReport};
 pub use entries::{INITIATIVE_RETRY, NATIONAL_PROGRESS, outbox_entries};
 pub use operations::{MAX_OUTBOX_PAGE, SyncOperations};
 pub use policy::DeliveryPolicy;
-pub use reconcile::{
-    FeeLineDifference, FeeLineField, Mismatch, MismatchCause, ReconcileReport, ReconcileWindow,
-    fee_line_differences, reconcile,
-};
+pub use reconcile::{Mismatch, MismatchCause, ReconcileReport, ReconcileWindow, reconcile};
 pub use records::{dossier_record, event_id, progress_record};
