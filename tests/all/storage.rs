@@ -609,14 +609,30 @@ async fn tokens_are_found_by_hash_until_revoked(t: TestDb) {
         name: "Tran Thi B".into(),
         role: Role::Officer,
         agency: Some(agency()),
+        personal_id: None,
     };
     db.put_user(&officer).await.unwrap();
+    let citizen = User {
+        id: "dn-citizen".into(),
+        tenant: Some(DA_NANG.into()),
+        name: "Phan Van Tai".into(),
+        role: Role::Citizen,
+        agency: None,
+        personal_id: Some("048082006543".into()),
+    };
+    db.put_user(&citizen).await.unwrap();
+    assert_eq!(
+        db.user(Some(DA_NANG), "dn-citizen").await.unwrap(),
+        Some(citizen),
+        "a citizen's verified personal ID is kept"
+    );
     let operator = User {
         id: "ops".into(),
         tenant: None,
         name: "Platform".into(),
         role: Role::PlatformOperator,
         agency: None,
+        personal_id: None,
     };
     db.put_user(&operator).await.unwrap();
     let moved = User {

@@ -11,6 +11,30 @@ use serde::{Deserialize, Serialize};
 
 use crate::dossier::{Applicant, FieldValue, FormEntry};
 use crate::form::{FormDefinition, PrefillValue};
+use crate::lifecycle::Role;
+use crate::tenancy::User;
+
+/// Whether the registry may be asked about `personal_id` on `user`'s
+/// behalf; `Err` says why not. Personal data from the National Population
+/// Database goes to whoever serves the applicant at intake (an officer of
+/// the tenant) or to the citizen it describes, identified by their verified
+/// account; administrators and operators process no dossiers.
+pub fn may_look_up(user: &User, personal_id: &str) -> Result<(), String> {
+    match user.role {
+        Role::Officer => Ok(()),
+        Role::Citizen if user.personal_id.as_deref() == Some(personal_id) => Ok(()),
+        Role::Citizen => Err(match &user.personal_id {
+            Some(_) => "a citizen's account may draw registry data only about its own personal ID"
+                .to_string(),
+            None => "this citizen account has no verified personal ID, so the registry cannot be asked on its behalf"
+                .to_string(),
+        }),
+        Role::TenantAdmin | Role::PlatformOperator => Err(format!(
+            "only officers, and citizens about themselves, may draw registry data; you are a {}",
+            user.role
+        )),
+    }
+}
 
 /// Where a reused value went.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -172,6 +196,39 @@ mod tests {
     use crate::form::{Field, FieldKind};
     use crate::localized::Localized;
     use time::macros::date;
+
+    fn user(role: Role, personal_id: Option<&str>) -> User {
+        User {
+            id: "u".into(),
+            tenant: Some("vinh-phuc".into()),
+            name: "Trần Thị Bình".into(),
+            role,
+            agency: None,
+            personal_id: personal_id.map(str::to_owned),
+        }
+    }
+
+    #[test]
+    fn officers_may_look_anyone_up_and_citizens_only_themselves() {
+        let own = "026195000123";
+        let other = "026087002468";
+        assert!(may_look_up(&user(Role::Officer, None), other).is_ok());
+        let citizen = user(Role::Citizen, Some(own));
+        assert!(may_look_up(&citizen, own).is_ok());
+        assert!(
+            may_look_up(&citizen, other)
+                .unwrap_err()
+                .contains("its own personal ID")
+        );
+        assert!(
+            may_look_up(&user(Role::Citizen, None), own)
+                .unwrap_err()
+                .contains("no verified personal ID")
+        );
+        for role in [Role::TenantAdmin, Role::PlatformOperator] {
+            assert!(may_look_up(&user(role, Some(own)), own).is_err());
+        }
+    }
 
     const SOURCE: &str = "national-population-database";
 

@@ -61,6 +61,11 @@ pub struct User {
     /// The agency an officer works for.
     #[serde(default)]
     pub agency: Option<AgencyCode>,
+    /// A citizen account's 12-digit personal ID, as verified by the national
+    /// identity account (VNeID) the citizen signed in with: the only person
+    /// the registry may be asked about on that account's behalf.
+    #[serde(default)]
+    pub personal_id: Option<String>,
 }
 
 /// The sha256 (lowercase hex) of an API token's secret: the only form in

@@ -19,7 +19,8 @@ pub fn router() -> OpenApiRouter<AppState> {
 
 /// What the population registry offers for the procedure's form and a
 /// citizen, before submitting. Reuse never blocks intake: when nothing can
-/// be prefilled, `note` says why.
+/// be prefilled, `note` says why. Officers may ask about whoever they serve;
+/// a citizen only about themself (the personal ID their account verified).
 #[utoipa::path(
     post,
     path = "/tenants/{tenant}/procedures/{code}/prefill",
@@ -34,6 +35,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         (status = 200, body = PrefillAnswer),
         (status = 400, description = "The body is not JSON of this shape", body = ErrorBody),
         (status = 401, description = "No valid token", body = ErrorBody),
+        (status = 403, description = "Not an officer, nor the citizen whose verified personal ID this is", body = ErrorBody),
         (status = 404, description = "No such procedure in the caller's tenant", body = ErrorBody),
         (status = 422, description = "Not a 12-digit personal ID; `fields` names `personal_id`", body = ErrorBody),
     )

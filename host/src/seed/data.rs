@@ -77,6 +77,9 @@ pub struct UserSeed {
     /// The agency an officer works for.
     #[serde(default)]
     pub agency: Option<AgencyCode>,
+    /// A citizen's verified personal ID (see `User::personal_id`).
+    #[serde(default)]
+    pub personal_id: Option<String>,
 }
 
 /// A catalog file: the procedures one tenant offers. TOML (`[[procedures]]`

@@ -196,6 +196,7 @@ where
                 name: user.name.clone(),
                 role: user.role,
                 agency: user.agency.clone(),
+                personal_id: user.personal_id.clone(),
             })
             .await
             .map_err(store_error(format!("creating user {}", user.id)))?;

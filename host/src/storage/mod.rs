@@ -94,6 +94,7 @@ migrations! {
     2 => "0002_payment_refunds",
     3 => "0003_data_reuse",
     4 => "0004_outbox_delivery",
+    5 => "0005_user_personal_id",
 }
 
 /// How long a SQLite connection waits for a lock held by another process

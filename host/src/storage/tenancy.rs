@@ -29,6 +29,7 @@ fn user_from_row(row: &AnyRow) -> Result<User> {
         agency: get::<Option<String>>(row, "agency_code")?
             .map(agency_code)
             .transpose()?,
+        personal_id: get(row, "personal_id")?,
     })
 }
 
@@ -44,7 +45,7 @@ fn token_from_row(row: &AnyRow) -> Result<ApiToken> {
     })
 }
 
-const USER_COLUMNS: &str = "u.id, u.tenant_id, u.name, u.role, u.agency_code";
+const USER_COLUMNS: &str = "u.id, u.tenant_id, u.name, u.role, u.agency_code, u.personal_id";
 
 #[async_trait]
 impl TenantStore for Db {
@@ -128,10 +129,10 @@ impl TenantStore for Db {
 
     async fn put_user(&self, user: &User) -> Result<()> {
         let done = sqlx::query(
-            "INSERT INTO users (id, tenant_id, name, role, agency_code, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6) \
+            "INSERT INTO users (id, tenant_id, name, role, agency_code, personal_id, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7) \
              ON CONFLICT (id) DO UPDATE SET name = excluded.name, role = excluded.role, \
-             agency_code = excluded.agency_code \
+             agency_code = excluded.agency_code, personal_id = excluded.personal_id \
              WHERE COALESCE(users.tenant_id, '') = COALESCE(excluded.tenant_id, '')",
         )
         .bind(&user.id)
@@ -139,6 +140,7 @@ impl TenantStore for Db {
         .bind(&user.name)
         .bind(name(&user.role)?)
         .bind(user.agency.as_ref().map(AgencyCode::as_str))
+        .bind(user.personal_id.as_deref())
         .bind(time_text(now()))
         .execute(&self.writer)
         .await?;

@@ -15,12 +15,16 @@ on_both_backends!(
     a_value_the_applicant_changed_is_kept_and_not_flagged,
     a_registry_outage_leaves_intake_working_with_nothing_flagged,
     the_prefill_endpoint_offers_registry_values_before_submitting,
+    a_citizen_draws_registry_data_only_about_themself,
 );
 
 const TENANT: &str = "vinh-phuc";
 const TEMPORARY_RESIDENCE: &str = "1.004194";
-/// Trần Thị Bình in the stand-in's sample.
+/// Trần Thị Bình in the stand-in's sample, and the personal ID the demo's
+/// Vĩnh Phúc citizen account was verified with.
 const BINH: &str = "026195000123";
+/// Nguyễn Đức Thắng in the stand-in's sample: somebody else.
+const THANG: &str = "026087002468";
 const BINH_RESIDENCE: &str = "Số 5 Mê Linh, phường Vĩnh Yên, tỉnh Vĩnh Phúc";
 
 /// A host whose population connector asks `population` (its shipped
@@ -267,6 +271,82 @@ async fn the_prefill_endpoint_offers_registry_values_before_submitting(db: TestD
             .unwrap()
             .contains("could not be asked"),
         "{down}"
+    );
+    server.stop().await;
+}
+
+async fn a_citizen_draws_registry_data_only_about_themself(db: TestDb) {
+    let population = standin::population_database();
+    let server = host_with(&db, &population).await;
+    let citizen = server.api(TENANT, "citizen");
+    let path = format!("/procedures/{TEMPORARY_RESIDENCE}/prefill");
+
+    let own = citizen
+        .post(&path, &json!({"personal_id": BINH}))
+        .await
+        .expect(200);
+    assert_eq!(own["applicant"]["full_name"], "Trần Thị Bình");
+
+    let someone_else = citizen
+        .post(&path, &json!({"personal_id": THANG}))
+        .await
+        .expect_error(403, "forbidden");
+    assert!(
+        someone_else["message"]
+            .as_str()
+            .unwrap()
+            .contains("own personal ID"),
+        "{someone_else}"
+    );
+    server
+        .api(TENANT, "tenant_admin")
+        .post(&path, &json!({"personal_id": BINH}))
+        .await
+        .expect_error(403, "forbidden");
+
+    // Submitting for somebody else draws nothing of theirs from the
+    // registry: what the form needs about them must be typed...
+    let agency = server.officer_agency(TENANT);
+    let untyped = citizen
+        .submit(&submission(
+            TEMPORARY_RESIDENCE,
+            &agency,
+            "online",
+            applicant(THANG, "Nguyễn Đức Thắng"),
+            Value::Array(own_fields()),
+        ))
+        .await
+        .expect_error(422, "invalid_form");
+    assert!(
+        untyped["fields"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["field"] == "person.birth-date"),
+        "nothing was prefilled: {untyped}"
+    );
+    // ...and, typed, is kept as typed and not flagged as reused.
+    let mut form = own_fields();
+    form.extend([
+        text("person.full-name", "Nguyễn Đức Thắng"),
+        text("person.personal-id", THANG),
+        date("person.birth-date", "1987-07-15"),
+        text("person.gender", "male"),
+        text(
+            "person.permanent-residence",
+            "Tổ dân phố Xuân Mai, phường Phúc Yên, tỉnh Vĩnh Phúc",
+        ),
+    ]);
+    let created = submit(&server, applicant(THANG, "Nguyễn Đức Thắng"), form).await;
+    let code = created["code"].as_str().unwrap().to_owned();
+    let stored = citizen.dossier(&code).await;
+    assert_eq!(flags(&stored), Vec::<(String, String)>::new());
+    let events = citizen.events(&code).await;
+    let note = events[0]["event"]["note"].as_str().unwrap_or_default();
+    assert!(
+        note.contains("no data reused") && note.contains("own personal ID"),
+        "the creating event says why: {}",
+        events[0]
     );
     server.stop().await;
 }

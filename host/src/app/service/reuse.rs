@@ -7,7 +7,7 @@
 use motcua_domain::catalog::Procedure;
 use motcua_domain::dossier::{Applicant, ApplicantKind, FormEntry};
 use motcua_domain::form::PrefillValue;
-use motcua_domain::reuse::{Reuse, apply_prefill};
+use motcua_domain::reuse::{Reuse, apply_prefill, may_look_up};
 use motcua_domain::tenancy::User;
 use serde::{Deserialize, Serialize};
 
@@ -47,10 +47,12 @@ pub(crate) fn is_personal_id(id: &str) -> bool {
 
 impl DossierService {
     /// Prefill `applicant`'s submission from the registry through the
-    /// procedure's form plugin; on any failure, the submission as given
+    /// procedure's form plugin, if `user` may have the registry asked about
+    /// the applicant; otherwise, or on any failure, the submission as given
     /// and a note saying why.
     pub(crate) async fn reuse_registry_data(
         &self,
+        user: &User,
         tenant: &str,
         procedure: &Procedure,
         applicant: &Applicant,
@@ -69,6 +71,9 @@ impl DossierService {
         };
         if applicant.kind != ApplicantKind::Citizen || !is_personal_id(&applicant.id) {
             return unchanged(None);
+        }
+        if let Err(why) = may_look_up(user, &applicant.id) {
+            return unchanged(Some(format!("no data reused: {why}")));
         }
         let values = match self
             .plugins
@@ -121,6 +126,7 @@ impl DossierService {
                 "a citizen's personal identification number has 12 digits",
             ));
         }
+        may_look_up(user, &request.personal_id).map_err(AppError::Forbidden)?;
         let procedure = self.procedure(tenant, procedure_code).await?;
         let applicant = Applicant {
             kind: ApplicantKind::Citizen,

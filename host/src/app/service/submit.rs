@@ -127,8 +127,14 @@ impl DossierService {
         // what the applicant left out before anything is checked further.
         let intake = match &procedure {
             Some(procedure) if problems.is_empty() => Some(
-                self.reuse_registry_data(tenant, procedure, &request.applicant, &request.form)
-                    .await,
+                self.reuse_registry_data(
+                    user,
+                    tenant,
+                    procedure,
+                    &request.applicant,
+                    &request.form,
+                )
+                .await,
             ),
             _ => None,
         };
