@@ -1,34 +1,12 @@
 //! The `motcua` command as an operator or vendor runs it.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+mod support;
 
-fn motcua(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_motcua"))
-        .args(args)
-        .env("RUST_LOG", "warn")
-        .output()
-        .expect("the motcua binary runs")
-}
-
-fn package(id: &str) -> PathBuf {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../target/plugins")
-        .join(id);
-    assert!(
-        dir.join("plugin.toml").is_file(),
-        "plugin package `{id}` is not built: run `cargo xtask plugins` (or `cargo xtask test`)"
-    );
-    dir
-}
-
-fn stdout(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stdout).into_owned()
-}
+use support::{built_package, motcua, stdout};
 
 #[test]
 fn plugin_check_passes_a_shipped_plugin_with_a_line_per_golden_case() {
-    let dir = package("bac-ninh-fees");
+    let dir = built_package("bac-ninh-fees");
     let output = motcua(&["plugin", "check", dir.to_str().unwrap()]);
     let text = stdout(&output);
     assert!(output.status.success(), "{text}");
@@ -56,7 +34,7 @@ fn plugin_check_passes_a_shipped_plugin_with_a_line_per_golden_case() {
 
 #[test]
 fn plugin_check_accepts_a_bare_component_with_its_manifest() {
-    let dir = package("da-nang-initiatives");
+    let dir = built_package("da-nang-initiatives");
     let wasm = dir.join("da_nang_initiatives.wasm");
     let manifest = dir.join("plugin.toml");
     let output = motcua(&[
@@ -72,7 +50,7 @@ fn plugin_check_accepts_a_bare_component_with_its_manifest() {
 #[test]
 fn plugin_check_fails_when_a_golden_case_disagrees() {
     let scratch = tempfile::tempdir().unwrap();
-    let dir = package("bac-ninh-fees");
+    let dir = built_package("bac-ninh-fees");
     for name in ["plugin.toml", "bac_ninh_fees.wasm"] {
         std::fs::copy(dir.join(name), scratch.path().join(name)).unwrap();
     }
@@ -98,7 +76,11 @@ fn plugin_check_fails_when_a_golden_case_disagrees() {
 
 #[test]
 fn plugin_check_refuses_a_component_claiming_the_wrong_world() {
-    let output = motcua(&["plugin", "check", package("wrong-world").to_str().unwrap()]);
+    let output = motcua(&[
+        "plugin",
+        "check",
+        built_package("wrong-world").to_str().unwrap(),
+    ]);
     let text = stdout(&output);
     assert!(!output.status.success(), "{text}");
     assert!(text.contains("FAIL  load:"), "{text}");
@@ -107,7 +89,7 @@ fn plugin_check_refuses_a_component_claiming_the_wrong_world() {
 
 #[test]
 fn plugin_bench_prints_the_per_call_and_fuel_figures() {
-    let dir = package("bac-ninh-fees");
+    let dir = built_package("bac-ninh-fees");
     let output = motcua(&["plugin", "bench", dir.to_str().unwrap(), "--calls", "50"]);
     let text = stdout(&output);
     assert!(output.status.success(), "{text}");

@@ -1,9 +1,6 @@
 //! `motcua migrate` and `motcua audit verify` as an operator runs them, on a
 //! SQLite database in a temporary data directory.
 
-use std::path::Path;
-use std::process::{Command, Output};
-
 use motcua::app::ports::{DossierChange, DossierStore, NewDossier};
 use motcua::domain::code::{AgencyCode, DossierCode};
 use motcua::domain::dossier::{Applicant, ApplicantKind, Channel};
@@ -12,39 +9,9 @@ use motcua::seed::seed_demo;
 use motcua::storage::Db;
 use time::macros::datetime;
 
-fn motcua(data_dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_motcua"))
-        .args(args)
-        .arg("--data-dir")
-        .arg(data_dir)
-        .env("RUST_LOG", "warn")
-        .env_remove("MOTCUA_DATABASE_URL")
-        .env_remove("MOTCUA_DATA_DIR")
-        .output()
-        .expect("the motcua binary runs")
-}
+mod support;
 
-fn stdout(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stdout).into_owned()
-}
-
-fn report(output: &Output) -> String {
-    format!(
-        "exit {:?}\nstdout:\n{}\nstderr:\n{}",
-        output.status.code(),
-        stdout(output),
-        String::from_utf8_lossy(&output.stderr)
-    )
-}
-
-async fn open(data_dir: &Path) -> Db {
-    Db::connect(&format!(
-        "sqlite://{}",
-        data_dir.join("motcua.db").display()
-    ))
-    .await
-    .unwrap()
-}
+use support::{motcua_in, open, report, stdout};
 
 /// A birth registration received at the Hải Châu ward counter.
 async fn receive_dossier(db: &Db) -> DossierCode {
@@ -86,7 +53,7 @@ async fn receive_dossier(db: &Db) -> DossierCode {
 #[test]
 fn migrate_then_audit_verify_on_an_empty_database_passes() {
     let dir = tempfile::tempdir().unwrap();
-    let output = motcua(dir.path(), &["migrate"]);
+    let output = motcua_in(dir.path(), &["migrate"]);
     assert!(output.status.success(), "{}", report(&output));
     assert!(
         stdout(&output).contains("database migrated: sqlite://"),
@@ -95,7 +62,7 @@ fn migrate_then_audit_verify_on_an_empty_database_passes() {
     );
     assert!(dir.path().join("motcua.db").is_file());
 
-    let output = motcua(dir.path(), &["audit", "verify"]);
+    let output = motcua_in(dir.path(), &["audit", "verify"]);
     assert_eq!(output.status.code(), Some(0), "{}", report(&output));
     assert!(
         stdout(&output).contains("audit ok: 0 dossiers, 0 entries"),
@@ -117,7 +84,7 @@ fn audit_verify_catches_an_event_edited_in_the_database() {
     });
     let code_text = code.to_string();
 
-    let output = motcua(dir.path(), &["audit", "verify"]);
+    let output = motcua_in(dir.path(), &["audit", "verify"]);
     assert_eq!(output.status.code(), Some(0), "{}", report(&output));
     assert!(
         stdout(&output).contains("audit ok: 1 dossiers"),
@@ -141,7 +108,7 @@ fn audit_verify_catches_an_event_edited_in_the_database() {
         &["audit", "verify", "--tenant", "da-nang"],
         &["audit", "verify", "--dossier", &code_text],
     ] {
-        let output = motcua(dir.path(), args);
+        let output = motcua_in(dir.path(), args);
         assert_eq!(
             output.status.code(),
             Some(1),
@@ -158,16 +125,16 @@ fn audit_verify_catches_an_event_edited_in_the_database() {
     }
 
     // Another tenant's logs are untouched; unknown names are errors (exit 2).
-    let output = motcua(dir.path(), &["audit", "verify", "--tenant", "bac-ninh"]);
+    let output = motcua_in(dir.path(), &["audit", "verify", "--tenant", "bac-ninh"]);
     assert_eq!(output.status.code(), Some(0), "{}", report(&output));
     assert!(
         stdout(&output).contains("audit ok: 0 dossiers, 0 entries"),
         "{}",
         report(&output)
     );
-    let output = motcua(dir.path(), &["audit", "verify", "--tenant", "ha-noi"]);
+    let output = motcua_in(dir.path(), &["audit", "verify", "--tenant", "ha-noi"]);
     assert_eq!(output.status.code(), Some(2), "{}", report(&output));
-    let output = motcua(
+    let output = motcua_in(
         dir.path(),
         &[
             "audit",

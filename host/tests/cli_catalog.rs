@@ -2,11 +2,13 @@
 //! temporary data directory seeded with the demo tenants.
 
 use std::path::Path;
-use std::process::{Command, Output};
 
 use motcua::app::ports::CatalogStore;
 use motcua::seed::seed_demo;
-use motcua::storage::Db;
+
+mod support;
+
+use support::{motcua_in, open, report};
 
 /// An edited birth registration and a new procedure (JSON: the file's
 /// extension picks the format).
@@ -20,36 +22,6 @@ const CATALOG: &str = r#"{"procedures": [
    "field": "chung-thuc", "online_level": "partial_online", "deciding_agency": "000.21.31.H06",
    "channels": [{"channel": "counter", "processing_time": {"working_hours": 4}}]}
 ]}"#;
-
-fn motcua(data_dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_motcua"))
-        .args(args)
-        .arg("--data-dir")
-        .arg(data_dir)
-        .env("RUST_LOG", "warn")
-        .env_remove("MOTCUA_DATABASE_URL")
-        .env_remove("MOTCUA_DATA_DIR")
-        .output()
-        .expect("the motcua binary runs")
-}
-
-fn report(output: &Output) -> String {
-    format!(
-        "exit {:?}\nstdout:\n{}\nstderr:\n{}",
-        output.status.code(),
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    )
-}
-
-async fn open(data_dir: &Path) -> Db {
-    Db::connect(&format!(
-        "sqlite://{}",
-        data_dir.join("motcua.db").display()
-    ))
-    .await
-    .unwrap()
-}
 
 /// The procedure codes of `tenant`, and the English name of 1.001193.
 fn catalog_of(
@@ -84,7 +56,7 @@ fn catalog_load_writes_every_procedure_and_prints_what_changed() {
     std::fs::write(&file, CATALOG).unwrap();
     let file = file.to_str().unwrap();
 
-    let output = motcua(
+    let output = motcua_in(
         dir.path(),
         &["catalog", "load", "--tenant", "bac-ninh", file],
     );
@@ -106,7 +78,7 @@ fn catalog_load_writes_every_procedure_and_prints_what_changed() {
     assert!(!da_nang.contains(&"2.000908".to_owned()));
 
     // `--replace` deletes the procedures the file does not list.
-    let output = motcua(
+    let output = motcua_in(
         dir.path(),
         &["catalog", "load", "--tenant", "bac-ninh", "--replace", file],
     );
@@ -143,7 +115,7 @@ fn catalog_load_refuses_a_bad_file_naming_procedure_and_field_and_changes_nothin
     std::fs::write(&file, bad).unwrap();
     let file = file.to_str().unwrap();
 
-    let output = motcua(
+    let output = motcua_in(
         dir.path(),
         &["catalog", "load", "--tenant", "bac-ninh", file],
     );
@@ -164,7 +136,7 @@ fn catalog_load_refuses_a_bad_file_naming_procedure_and_field_and_changes_nothin
     // An unknown tenant is an error (exit 2), not a new tenant.
     std::fs::write(dir.path().join("good.json"), CATALOG).unwrap();
     let good = dir.path().join("good.json");
-    let output = motcua(
+    let output = motcua_in(
         dir.path(),
         &[
             "catalog",

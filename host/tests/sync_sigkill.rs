@@ -5,7 +5,7 @@
 //! the real National Public Service Portal is out of reach.
 
 use std::net::TcpListener;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -13,32 +13,12 @@ use motcua::standin::portal::Portal;
 use motcua::standin::{FaultMode, FaultSetting, Options, PortalStandin};
 use serde_json::{Value, json};
 
+mod support;
+
+use support::{built_package, copy_dir};
+
 const TOKEN: &str = "sigkill-test-portal-token";
 const TENANT: &str = "da-nang";
-
-fn built_package(id: &str) -> PathBuf {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../target/plugins")
-        .join(id);
-    assert!(
-        dir.join("plugin.toml").is_file(),
-        "plugin package `{id}` is not built: run `cargo xtask plugins` (or `cargo xtask test`)"
-    );
-    dir
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), target).unwrap();
-        }
-    }
-}
 
 fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
