@@ -10,11 +10,9 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
+use super::bindings::Contract;
 use super::error::LoadError;
 use super::limits::{Limits, LimitsOverride};
-
-/// The contract versions this host can load.
-pub const SUPPORTED_CONTRACTS: &[&str] = super::bindings::SUPPORTED_CONTRACTS;
 
 /// What a plugin does for the core; each kind is one world of the contract.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -265,13 +263,7 @@ impl Manifest {
         if let Some(tenant) = &plugin.tenant {
             validate_id("plugin.tenant", tenant)?;
         }
-        if !SUPPORTED_CONTRACTS.contains(&plugin.contract.as_str()) {
-            return Err(format!(
-                "plugin.contract: this host supports motcua:plugin {}, not `{}`",
-                SUPPORTED_CONTRACTS.join(", "),
-                plugin.contract
-            ));
-        }
+        Contract::parse(&plugin.contract)?;
         let mut kinds = plugin.kinds;
         kinds.sort();
         kinds.dedup();

@@ -89,14 +89,11 @@ impl PluginRuntime {
         let plugin_ref = manifest.reference();
         let _span = tracing::info_span!("motcua.plugin.load", plugin = %plugin_ref).entered();
         // A manifest is checked when read; one built in code may name anything.
-        let contract = Contract::parse(&manifest.contract).ok_or_else(|| LoadError::Manifest {
-            path: manifest.component.clone(),
-            message: format!(
-                "plugin.contract: this host supports motcua:plugin {}, not `{}`",
-                super::manifest::SUPPORTED_CONTRACTS.join(", "),
-                manifest.contract
-            ),
-        })?;
+        let contract =
+            Contract::parse(&manifest.contract).map_err(|message| LoadError::Manifest {
+                path: manifest.component.clone(),
+                message,
+            })?;
         let bytes = std::fs::read(&manifest.component).map_err(|source| LoadError::Io {
             path: manifest.component.clone(),
             source,

@@ -33,12 +33,16 @@ pub(crate) enum Contract {
 }
 
 impl Contract {
-    /// The version a manifest names, if this host binds it.
-    pub(crate) fn parse(version: &str) -> Option<Self> {
+    /// The version a manifest names (`plugin.contract`); the error names
+    /// the field and the versions this host binds.
+    pub(crate) fn parse(version: &str) -> Result<Self, String> {
         match version {
-            v0_1::VERSION => Some(Self::V0_1),
-            v0_2::VERSION => Some(Self::V0_2),
-            _ => None,
+            v0_1::VERSION => Ok(Self::V0_1),
+            v0_2::VERSION => Ok(Self::V0_2),
+            _ => Err(format!(
+                "plugin.contract: this host supports motcua:plugin {}, not `{version}`",
+                SUPPORTED_CONTRACTS.join(", ")
+            )),
         }
     }
 
