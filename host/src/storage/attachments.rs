@@ -293,14 +293,13 @@ pub(super) async fn fee_lines(
     tenant: &str,
     dossier_id: &str,
 ) -> Result<Vec<StoredFeeLine>> {
-    sqlx::query(
+    db.dossier_rows(
         "SELECT code, label, kind, base_amount_vnd, amount_vnd, collection, reason, plugin_id, \
          plugin_version, artifact_digest, fallback, fallback_note FROM fee_lines \
          WHERE tenant_id = $1 AND dossier_id = $2 ORDER BY position",
+        tenant,
+        dossier_id,
     )
-    .bind(tenant)
-    .bind(dossier_id)
-    .fetch_all(&db.pool)
     .await?
     .iter()
     .map(fee_line_from_row)
@@ -313,16 +312,16 @@ pub(super) async fn payments(
     dossier_id: &str,
 ) -> Result<Vec<StoredPayment>> {
     let mut refunds: HashMap<String, Vec<PaymentRefund>> = HashMap::new();
-    for row in sqlx::query(
-        "SELECT r.payment_id, r.amount_vnd, r.reason, r.refunded_by, r.refunded_at \
+    for row in db
+        .dossier_rows(
+            "SELECT r.payment_id, r.amount_vnd, r.reason, r.refunded_by, r.refunded_at \
          FROM payment_refunds r JOIN payments p \
          ON p.tenant_id = r.tenant_id AND p.id = r.payment_id \
          WHERE p.tenant_id = $1 AND p.dossier_id = $2 ORDER BY r.payment_id, r.seq",
-    )
-    .bind(tenant)
-    .bind(dossier_id)
-    .fetch_all(&db.pool)
-    .await?
+            tenant,
+            dossier_id,
+        )
+        .await?
     {
         refunds
             .entry(get(&row, "payment_id")?)
@@ -334,13 +333,12 @@ pub(super) async fn payments(
                 refunded_at: get_time(&row, "refunded_at")?,
             });
     }
-    sqlx::query(
+    db.dossier_rows(
         "SELECT id, reference, payment, created_at, updated_at FROM payments \
          WHERE tenant_id = $1 AND dossier_id = $2 ORDER BY created_at, id",
+        tenant,
+        dossier_id,
     )
-    .bind(tenant)
-    .bind(dossier_id)
-    .fetch_all(&db.pool)
     .await?
     .iter()
     .map(|row| {
@@ -364,13 +362,12 @@ pub(super) async fn documents(
     tenant: &str,
     dossier_id: &str,
 ) -> Result<Vec<StoredDocument>> {
-    sqlx::query(
+    db.dossier_rows(
         "SELECT id, kind, title, media_type, digest, size, source_plugin, created_at \
          FROM documents WHERE tenant_id = $1 AND dossier_id = $2 ORDER BY created_at, id",
+        tenant,
+        dossier_id,
     )
-    .bind(tenant)
-    .bind(dossier_id)
-    .fetch_all(&db.pool)
     .await?
     .iter()
     .map(|row| {
@@ -402,13 +399,12 @@ pub(super) async fn notifications(
     tenant: &str,
     dossier_id: &str,
 ) -> Result<Vec<StoredNotification>> {
-    sqlx::query(
+    db.dossier_rows(
         "SELECT id, channel, recipient, subject, body, status, created_at FROM notifications \
          WHERE tenant_id = $1 AND dossier_id = $2 ORDER BY id",
+        tenant,
+        dossier_id,
     )
-    .bind(tenant)
-    .bind(dossier_id)
-    .fetch_all(&db.pool)
     .await?
     .iter()
     .map(|row| {

@@ -75,14 +75,15 @@ const EVENT_COLUMNS: &str = "seq, kind, at, actor_id, role, from_status, to_stat
      prev_hash, hash, recorded_at";
 
 async fn event_rows(db: &Db, tenant: &str, dossier_id: &str) -> Result<Vec<AnyRow>> {
-    Ok(sqlx::query(&format!(
-        "SELECT {EVENT_COLUMNS} FROM dossier_events \
-         WHERE tenant_id = $1 AND dossier_id = $2 ORDER BY seq"
-    ))
-    .bind(tenant)
-    .bind(dossier_id)
-    .fetch_all(&db.pool)
-    .await?)
+    db.dossier_rows(
+        &format!(
+            "SELECT {EVENT_COLUMNS} FROM dossier_events \
+             WHERE tenant_id = $1 AND dossier_id = $2 ORDER BY seq"
+        ),
+        tenant,
+        dossier_id,
+    )
+    .await
 }
 
 fn status(row: &AnyRow, column: &str) -> Result<Option<u8>> {

@@ -233,6 +233,21 @@ impl Db {
 
     /// Opens a write transaction (see the module doc for why it differs per
     /// backend). Dropping it without `commit` rolls back.
+    /// The rows `sql` selects for one dossier, `$1` being the tenant and
+    /// `$2` the dossier's id (how every per-dossier table is keyed).
+    pub(crate) async fn dossier_rows(
+        &self,
+        sql: &str,
+        tenant: &str,
+        dossier_id: &str,
+    ) -> Result<Vec<sqlx::any::AnyRow>, StoreError> {
+        Ok(sqlx::query(sql)
+            .bind(tenant)
+            .bind(dossier_id)
+            .fetch_all(&self.pool)
+            .await?)
+    }
+
     pub(crate) async fn begin_write(&self) -> Result<Transaction<'static, Any>, sqlx::Error> {
         match self.backend {
             Backend::Sqlite => self.writer.begin_with("BEGIN IMMEDIATE").await,

@@ -34,13 +34,12 @@ pub(super) async fn reused_fields(
     tenant: &str,
     dossier_id: &str,
 ) -> Result<Vec<ReusedField>> {
-    sqlx::query(
+    db.dossier_rows(
         "SELECT target, field, source FROM dossier_reused_fields \
          WHERE tenant_id = $1 AND dossier_id = $2 ORDER BY position",
+        tenant,
+        dossier_id,
     )
-    .bind(tenant)
-    .bind(dossier_id)
-    .fetch_all(&db.pool)
     .await?
     .iter()
     .map(|row| {
