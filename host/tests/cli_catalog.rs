@@ -8,7 +8,7 @@ use motcua::seed::seed_demo;
 
 mod support;
 
-use support::{motcua_in, open, report};
+use support::{motcua_in, open, report, stdout};
 
 /// An edited birth registration and a new procedure (JSON: the file's
 /// extension picks the format).
@@ -61,7 +61,7 @@ fn catalog_load_writes_every_procedure_and_prints_what_changed() {
         &["catalog", "load", "--tenant", "bac-ninh", file],
     );
     assert_eq!(output.status.code(), Some(0), "{}", report(&output));
-    let text = String::from_utf8_lossy(&output.stdout);
+    let text = stdout(&output);
     assert!(
         text.contains("1 added, 1 updated, 0 unchanged, 0 removed"),
         "{}",
@@ -84,7 +84,7 @@ fn catalog_load_writes_every_procedure_and_prints_what_changed() {
     );
     assert_eq!(output.status.code(), Some(0), "{}", report(&output));
     assert!(
-        String::from_utf8_lossy(&output.stdout).contains(&format!(
+        stdout(&output).contains(&format!(
             "0 added, 0 updated, 2 unchanged, {} removed",
             before.len() - 1
         )),
@@ -120,7 +120,7 @@ fn catalog_load_refuses_a_bad_file_naming_procedure_and_field_and_changes_nothin
         &["catalog", "load", "--tenant", "bac-ninh", file],
     );
     assert_eq!(output.status.code(), Some(1), "{}", report(&output));
-    let text = String::from_utf8_lossy(&output.stdout);
+    let text = stdout(&output);
     assert!(
         text.contains("REFUSED, nothing changed"),
         "{}",

@@ -15,7 +15,7 @@ use serde_json::{Value, json};
 
 mod support;
 
-use support::{built_package, copy_dir};
+use support::{built_package, copy_dir, stdout};
 
 const TOKEN: &str = "sigkill-test-portal-token";
 const TENANT: &str = "da-nang";
@@ -253,7 +253,7 @@ async fn after_sigkill_mid_delivery_every_event_reaches_the_portal_once_in_order
             .expect("motcua reconcile runs")
     };
     let clean = reconcile();
-    let text = String::from_utf8_lossy(&clean.stdout).into_owned();
+    let text = stdout(&clean);
     assert_eq!(
         clean.status.code(),
         Some(0),
@@ -273,7 +273,7 @@ async fn after_sigkill_mid_delivery_every_event_reaches_the_portal_once_in_order
     patch.insert("fee_lines".into(), fee_lines);
     portal.portal.edit(&code, patch).expect("plant a mismatch");
     let planted = reconcile();
-    let text = String::from_utf8_lossy(&planted.stdout).into_owned();
+    let text = stdout(&planted);
     assert_eq!(planted.status.code(), Some(1), "{text}");
     assert!(text.contains(&code), "{text}");
     assert!(
