@@ -10,10 +10,12 @@
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
-use std::sync::OnceLock;
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
+use motcua::app::service::Clock;
 use motcua::app::sync::DeliveryPolicy;
+use motcua::domain::time::PrimitiveDateTime;
 use motcua::cli::wiring::{Options, assemble};
 use motcua::seed::{CredentialMap, seed_demo};
 use motcua::storage::Db;
@@ -56,6 +58,28 @@ pub struct TestEnv {
     logins: OnceLock<CredentialMap>,
     /// How the host's outbox dispatcher retries; change before `start`.
     pub delivery: DeliveryPolicy,
+    /// "Now" of the host's use cases; `None` is the system clock. Set
+    /// before `start`.
+    pub clock: Option<Arc<dyn Clock>>,
+}
+
+/// A clock a test moves by hand.
+pub struct ManualClock(Mutex<PrimitiveDateTime>);
+
+impl ManualClock {
+    pub fn at(now: PrimitiveDateTime) -> Arc<ManualClock> {
+        Arc::new(ManualClock(Mutex::new(now)))
+    }
+
+    pub fn set(&self, now: PrimitiveDateTime) {
+        *self.0.lock().expect("the clock lock") = now;
+    }
+}
+
+impl Clock for ManualClock {
+    fn now(&self) -> PrimitiveDateTime {
+        *self.0.lock().expect("the clock lock")
+    }
 }
 
 impl TestEnv {
@@ -75,6 +99,7 @@ impl TestEnv {
             data,
             logins: OnceLock::new(),
             delivery: test_delivery(),
+            clock: None,
         }
     }
 
@@ -111,7 +136,7 @@ impl TestEnv {
             plugins_dir: self.plugins_dir().to_path_buf(),
             data_dir: self.data_dir().to_path_buf(),
             max_concurrent_calls: 16,
-            clock: None,
+            clock: self.clock.clone(),
             delivery: self.delivery.clone(),
             max_package_bytes: motcua::app::service::DEFAULT_MAX_PACKAGE_BYTES,
             config: None,

@@ -5,7 +5,8 @@
 //!   every test (CI runs exactly this).
 //!
 //! Also `cargo xtask plugins` (build and package the plugins only) and
-//! `cargo xtask bench` (the fee-policy call benchmark).
+//! `cargo xtask bench` (the fee-policy call benchmark; `bench stats`: the
+//! statistics benchmark).
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -35,6 +36,9 @@ fn main() -> Result<()> {
             eprintln!("  test     build the plugins, check fmt and clippy, run all tests");
             eprintln!(
                 "  bench    benchmark a fresh-sandbox fee-policy call (args go to `motcua plugin bench`)"
+            );
+            eprintln!(
+                "  bench stats  the statistics benchmark on SQLite and PostgreSQL (args go to `motcua statistics bench`)"
             );
             bail!("unknown task");
         }
@@ -251,6 +255,12 @@ fn test(root: &Path) -> Result<()> {
 }
 
 fn bench(root: &Path, extra: &[String]) -> Result<()> {
+    if extra.first().map(String::as_str) == Some("stats") {
+        // The statistics benchmark generates its own data; no plugins.
+        return run(cargo()
+            .args(["run", "--release", "-p", "motcua", "--", "statistics", "bench"])
+            .args(&extra[1..]));
+    }
     build_plugins(root)?;
     let mut native = cargo();
     native.args([

@@ -21,5 +21,6 @@ pub mod openapi;
 pub mod payment;
 pub mod refusal;
 pub mod reuse;
+pub mod statistics;
 pub mod tenancy;
 pub mod time;

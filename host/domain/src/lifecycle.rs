@@ -538,6 +538,22 @@ impl DossierState {
             .collect()
     }
 
+    /// The processing clock runs: received and neither finished, closed,
+    /// nor waiting for supplementation.
+    pub fn clock_running(&self) -> bool {
+        self.finished_at.is_none()
+            && matches!(
+                self.stage,
+                Some(
+                    Stage::Received
+                        | Stage::Assigned
+                        | Stage::InReview
+                        | Stage::AwaitingSignature
+                        | Stage::FinancialObligationRequested
+                )
+            )
+    }
+
     /// The on-time verdict once processing has finished.
     pub fn timeliness(&self) -> Option<Timeliness> {
         let finished_at = self.finished_at?;

@@ -7,4 +7,5 @@ pub mod error;
 pub mod hooks;
 pub mod ports;
 pub mod service;
+pub mod statistics;
 pub mod sync;

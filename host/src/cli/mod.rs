@@ -8,6 +8,7 @@ mod migrate;
 mod reconcile;
 mod serve;
 mod standin;
+mod statistics;
 pub mod wiring;
 
 use std::path::PathBuf;
@@ -61,6 +62,9 @@ enum Command {
     /// Work with a tenant's procedure catalog.
     #[command(subcommand)]
     Catalog(catalog::CatalogCommand),
+    /// Decision 766 statistics tools.
+    #[command(subcommand)]
+    Statistics(statistics::StatisticsCommand),
 }
 
 #[derive(Debug, Subcommand)]
@@ -85,6 +89,7 @@ pub fn main() -> ExitCode {
             | Command::Audit(_)
             | Command::Reconcile(_)
             | Command::Catalog(_)
+            | Command::Statistics(_)
     );
     init_tracing(cli.log_format, if quiet { "warn" } else { "info" });
     let result = match cli.command {
@@ -97,6 +102,7 @@ pub fn main() -> ExitCode {
         Command::Plugin(PluginCommand::Check(args)) => check::check(args),
         Command::Plugin(PluginCommand::Bench(args)) => check::bench(args),
         Command::Standin(command) => standin::run(command),
+        Command::Statistics(command) => statistics::run(command),
     };
     match result {
         Ok(code) => code,

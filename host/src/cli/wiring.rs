@@ -8,8 +8,11 @@ use std::sync::Arc;
 use anyhow::Context;
 
 use super::migrate::redacted;
-use crate::app::ports::{CatalogStore, DeploymentStore, DossierStore, TenantStore};
+use crate::app::ports::{
+    CatalogStore, DeploymentStore, DossierStore, StatisticsStore, TenantStore,
+};
 use crate::app::service::{Clock, DossierService, PluginAdmin, SystemClock};
+use crate::app::statistics::StatisticsService;
 use crate::app::sync::{DeliveryPolicy, Dispatcher, SyncOperations};
 use crate::http::AppState;
 use crate::plugin::admin::TenantPlugins;
@@ -136,12 +139,18 @@ pub async fn assemble(options: &Options) -> anyhow::Result<Assembled> {
         clock.clone(),
         options.delivery.clone(),
     );
+    let statistics = StatisticsService::new(
+        store.clone() as Arc<dyn StatisticsStore>,
+        store.clone() as Arc<dyn TenantStore>,
+        clock.clone(),
+    );
     let state = AppState {
         plugins: Arc::new(packages),
         service,
         tenants: store.clone() as Arc<dyn TenantStore>,
         sync: SyncOperations::new(store, host, clock),
         plugin_admin,
+        statistics,
     };
     Ok(Assembled {
         state,

@@ -33,6 +33,7 @@ mod intake;
 mod openapi;
 mod payments;
 mod plugins;
+mod statistics;
 mod sync;
 
 use std::future::Future;
@@ -49,6 +50,7 @@ use utoipa_axum::router::OpenApiRouter;
 
 use crate::app::ports::{PluginDirectory, TenantStore};
 use crate::app::service::{DossierService, PluginAdmin};
+use crate::app::statistics::StatisticsService;
 use crate::app::sync::SyncOperations;
 
 /// Largest request body accepted.
@@ -62,6 +64,7 @@ pub struct AppState {
     pub tenants: Arc<dyn TenantStore>,
     pub sync: SyncOperations,
     pub plugin_admin: PluginAdmin,
+    pub statistics: StatisticsService,
 }
 
 /// Every route under `/api/v1`, with its documentation.
@@ -74,6 +77,7 @@ fn api() -> OpenApiRouter<AppState> {
         .merge(payments::router())
         .merge(intake::router())
         .merge(sync::router())
+        .merge(statistics::router())
 }
 
 /// The API's OpenAPI document, as `GET /api/v1/openapi.json` serves it.

@@ -34,6 +34,7 @@ use super::error::{ErrorBody, FieldMessage};
         (name = "dossiers", description = "Submission, processing and audit of dossiers"),
         (name = "payments", description = "A dossier's fees ledger"),
         (name = "sync", description = "The outbox to the national systems, and reconciliation with the portal"),
+        (name = "statistics", description = "Decision 766 figures and the dossiers behind each (rules: docs/statistics.md)"),
     )
 )]
 pub struct ApiDoc;

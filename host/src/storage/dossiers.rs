@@ -9,7 +9,7 @@ use super::rows::{
     Result, get, get_bool, get_json, get_name, get_time, get_u64, int, name, now, opt_time_text,
     time_text, to_json,
 };
-use super::{Db, attachments, events, outbox, reuse};
+use super::{Db, attachments, events, outbox, reuse, statistics};
 use crate::app::ports::{
     AuditReport, AuditScope, ChangeTarget, DossierChange, DossierFilter, DossierStore, NewDossier,
     Page, PageRequest, StoreError, StoredDocument, StoredDossier, StoredEvent, StoredFeeLine,
@@ -17,7 +17,7 @@ use crate::app::ports::{
 };
 use crate::domain::audit::{AuditEntry, GENESIS};
 use crate::domain::code::{AgencyCode, DossierCode};
-use crate::domain::lifecycle::{DossierState, Stage};
+use crate::domain::lifecycle::DossierState;
 use crate::domain::reuse::ReusedField;
 
 pub(super) type Tx = Transaction<'static, Any>;
@@ -47,19 +47,7 @@ struct Snapshot {
 
 impl Snapshot {
     fn of(state: &DossierState) -> Result<Snapshot> {
-        // The clock stops while waiting for supplementation and once a
-        // result or refusal exists or the dossier is closed.
-        let clock_running = state.finished_at.is_none()
-            && matches!(
-                state.stage,
-                Some(
-                    Stage::Received
-                        | Stage::Assigned
-                        | Stage::InReview
-                        | Stage::AwaitingSignature
-                        | Stage::FinancialObligationRequested
-                )
-            );
+        let clock_running = state.clock_running();
         Ok(Snapshot {
             state: to_json(state)?,
             stage: state.stage.as_ref().map(name).transpose()?,
@@ -283,10 +271,15 @@ pub(super) async fn dossier_id(db: &Db, tenant: &str, code: &DossierCode) -> Res
 
 /// The opaque keyset cursor: the last row's sort key, hex-encoded.
 fn encode_cursor(dossier: &StoredDossier) -> String {
-    hex::encode(format!("{}\n{}", time_text(dossier.created_at), dossier.id))
+    cursor(&time_text(dossier.created_at), &dossier.id)
 }
 
-fn decode_cursor(cursor: &str) -> Result<(String, String)> {
+/// A keyset cursor for a row sorted by the time `at` and then `id`.
+pub(super) fn cursor(at: &str, id: &str) -> String {
+    hex::encode(format!("{at}\n{id}"))
+}
+
+pub(super) fn decode_cursor(cursor: &str) -> Result<(String, String)> {
     let invalid = || StoreError::Invalid(format!("bad page cursor {cursor:?}"));
     let bytes = hex::decode(cursor).map_err(|_| invalid())?;
     let text = String::from_utf8(bytes).map_err(|_| invalid())?;
@@ -296,7 +289,7 @@ fn decode_cursor(cursor: &str) -> Result<(String, String)> {
 }
 
 /// A value bound to a dynamically built `WHERE`.
-enum Arg {
+pub(super) enum Arg {
     Text(String),
     Int(i64),
 }
@@ -304,13 +297,13 @@ enum Arg {
 /// `WHERE` clauses joined by `AND`, with `?` in each clause replaced by the
 /// next `$N`.
 #[derive(Default)]
-struct Conditions {
-    clauses: Vec<String>,
-    args: Vec<Arg>,
+pub(super) struct Conditions {
+    pub clauses: Vec<String>,
+    pub args: Vec<Arg>,
 }
 
 impl Conditions {
-    fn push<const N: usize>(&mut self, clause: &str, args: [Arg; N]) {
+    pub fn push<const N: usize>(&mut self, clause: &str, args: [Arg; N]) {
         debug_assert_eq!(clause.matches('?').count(), N);
         let mut args = args.into_iter();
         let mut text = String::new();
@@ -324,6 +317,20 @@ impl Conditions {
             text.push_str(piece);
         }
         self.clauses.push(text);
+    }
+
+    /// Binds the arguments, in order, to a query built from the clauses.
+    pub fn bind<'q>(
+        self,
+        mut query: Query<'q, Any, AnyArguments<'q>>,
+    ) -> Query<'q, Any, AnyArguments<'q>> {
+        for arg in self.args {
+            query = match arg {
+                Arg::Text(text) => query.bind(text),
+                Arg::Int(n) => query.bind(n),
+            };
+        }
+        query
     }
 }
 
@@ -392,6 +399,7 @@ impl DossierStore for Db {
         attachments::write(&mut tx, tenant, &head.id, &change).await?;
         reuse::write(&mut tx, tenant, &head.id, &change.reused).await?;
         outbox::enqueue(&mut tx, tenant, &head.id, &change.outbox, &seqs).await?;
+        statistics::refresh(&mut tx, tenant, &head.id).await?;
         let stored = load(&mut tx, tenant, &head.id).await?;
         tx.commit().await?;
         Ok(stored)
@@ -426,14 +434,7 @@ impl DossierStore for Db {
             c.clauses.join(" AND "),
             limit + 1
         );
-        let mut query = sqlx::query(&sql);
-        for arg in c.args {
-            query = match arg {
-                Arg::Text(text) => query.bind(text),
-                Arg::Int(n) => query.bind(n),
-            };
-        }
-        let rows = query.fetch_all(&self.pool).await?;
+        let rows = c.bind(sqlx::query(&sql)).fetch_all(&self.pool).await?;
         let mut items = rows
             .iter()
             .map(dossier_from_row)

@@ -27,6 +27,8 @@
 //!   with `events` (audit chain), `attachments` (fee lines, payments,
 //!   documents, notifications) and `outbox`.
 //! - `deployments`: plugin versions per tenant.
+//! - `statistics`: the Decision 766 facts and daily aggregates, refreshed
+//!   inside the commit (and outbox delivery) transaction.
 //!
 //! [`DossierStore::commit`]: crate::app::ports::DossierStore::commit
 
@@ -38,7 +40,10 @@ mod events;
 mod outbox;
 mod reuse;
 mod rows;
+mod statistics;
 mod tenancy;
+
+pub use statistics::{FactsRow, insert_facts, rebuild_daily};
 
 use std::borrow::Cow;
 use std::str::FromStr;
@@ -95,7 +100,12 @@ migrations! {
     3 => "0003_data_reuse",
     4 => "0004_outbox_delivery",
     5 => "0005_user_personal_id",
+    10 => "0010_statistics",
 }
+
+/// The migration that adds the statistics; dossiers stored before it are
+/// counted once it runs.
+const STATISTICS_MIGRATION: i64 = 10;
 
 /// How long a SQLite connection waits for a lock held by another process
 /// (or a writer that has not reached `BEGIN IMMEDIATE` yet) before failing.
@@ -209,10 +219,24 @@ impl Db {
             migrations: Cow::Owned(migrations),
             ..Migrator::DEFAULT
         };
+        let had_statistics = self.applied(STATISTICS_MIGRATION).await;
         migrator
             .run(&self.writer)
             .await
-            .map_err(|e| StoreError::Database(Box::new(e)))
+            .map_err(|e| StoreError::Database(Box::new(e)))?;
+        if !had_statistics {
+            statistics::backfill(self).await?;
+        }
+        Ok(())
+    }
+
+    /// Whether migration `version` was applied (false on a new database).
+    async fn applied(&self, version: i64) -> bool {
+        sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM _sqlx_migrations WHERE version = $1")
+            .bind(version)
+            .fetch_one(&self.pool)
+            .await
+            .is_ok_and(|n| n > 0)
     }
 
     pub fn backend(&self) -> Backend {

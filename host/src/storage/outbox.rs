@@ -6,7 +6,7 @@
 use async_trait::async_trait;
 use sqlx::any::AnyRow;
 
-use super::Db;
+use super::{Db, statistics};
 use super::dossiers::{Tx, dossier_id};
 use super::rows::{
     Result, get, get_json, get_name, get_opt_time, get_time, get_u64, int, name, now, time_text,
@@ -152,19 +152,25 @@ impl OutboxStore for Db {
     }
 
     async fn mark_delivered(&self, tenant: &str, id: i64, at: PrimitiveDateTime) -> Result<()> {
-        let done = sqlx::query(
+        // The dossier's synchronised fact changes with its last delivery,
+        // so the statistics are refreshed in the same transaction.
+        let mut tx = self.begin_write().await?;
+        let dossier: Option<String> = sqlx::query_scalar(
             "UPDATE outbox SET state = $1, attempts = attempts + 1, last_error = NULL, \
-             lease_until = NULL, delivered_at = $2 WHERE tenant_id = $3 AND id = $4",
+             lease_until = NULL, delivered_at = $2 WHERE tenant_id = $3 AND id = $4 \
+             RETURNING dossier_id",
         )
         .bind(name(&OutboxState::Delivered)?)
         .bind(time_text(at))
         .bind(tenant)
         .bind(id)
-        .execute(&self.writer)
+        .fetch_optional(&mut *tx)
         .await?;
-        if done.rows_affected() == 0 {
+        let Some(dossier) = dossier else {
             return Err(StoreError::NotFound(format!("outbox entry {id}")));
-        }
+        };
+        statistics::refresh(&mut tx, tenant, &dossier).await?;
+        tx.commit().await?;
         Ok(())
     }
 

@@ -17,6 +17,7 @@ mod load;
 mod openapi;
 mod payments;
 mod reuse;
+mod statistics;
 mod sync;
 
 use motcua_tests::server::{Api, Server, applicant, date, submission, text};

@@ -21,7 +21,7 @@ const TENANT: &str = "da-nang";
 /// The portal stand-in, and a test environment whose portal connector
 /// (the shipped package, its endpoint and allowlist pointed at the
 /// stand-in's port) delivers to it.
-fn portal_env(db: &TestDb) -> (PortalStandin, TestEnv) {
+pub(super) fn portal_env(db: &TestDb) -> (PortalStandin, TestEnv) {
     let portal = standin::national_portal_with(Options {
         token: Some(PORTAL_TOKEN.into()),
         ..Options::default()
@@ -64,7 +64,7 @@ async fn process_to_the_end(officer: &Api, code: &str) {
 }
 
 /// Waits until the tenant's outbox has nothing pending for the portal.
-async fn drained(admin: &Api) {
+pub(super) async fn drained(admin: &Api) {
     for _ in 0..400 {
         let pending = admin
             .get("/outbox?state=pending&kind=national.progress")

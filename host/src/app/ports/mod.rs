@@ -4,8 +4,10 @@
 
 mod packages;
 mod plugins;
+mod statistics;
 mod store;
 
 pub use packages::*;
 pub use plugins::*;
+pub use statistics::*;
 pub use store::*;
