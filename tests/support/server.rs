@@ -15,8 +15,8 @@ use std::time::Duration;
 
 use motcua::app::service::Clock;
 use motcua::app::sync::DeliveryPolicy;
-use motcua::domain::time::PrimitiveDateTime;
 use motcua::cli::wiring::{Options, assemble};
+use motcua::domain::time::PrimitiveDateTime;
 use motcua::seed::{CredentialMap, seed_demo};
 use motcua::storage::Db;
 use reqwest::header::{AUTHORIZATION, CONTENT_TYPE, HeaderMap};

@@ -258,7 +258,15 @@ fn bench(root: &Path, extra: &[String]) -> Result<()> {
     if extra.first().map(String::as_str) == Some("stats") {
         // The statistics benchmark generates its own data; no plugins.
         return run(cargo()
-            .args(["run", "--release", "-p", "motcua", "--", "statistics", "bench"])
+            .args([
+                "run",
+                "--release",
+                "-p",
+                "motcua",
+                "--",
+                "statistics",
+                "bench",
+            ])
             .args(&extra[1..]));
     }
     build_plugins(root)?;

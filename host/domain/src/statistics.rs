@@ -382,7 +382,10 @@ mod tests {
             };
             2
         ];
-        assert_eq!(DossierFacts::of(&twice, Beside::default()).on_time, Some(false));
+        assert_eq!(
+            DossierFacts::of(&twice, Beside::default()).on_time,
+            Some(false)
+        );
     }
 
     #[test]
@@ -424,7 +427,10 @@ mod tests {
         assert_eq!(change[0].1[Counter::OnTime.index()], 0, "finished late");
         assert!(delta(Some(&after), &after).is_empty());
         assert!(before.overdue_at(datetime!(2026-03-06 09:00)));
-        assert!(!after.overdue_at(datetime!(2026-03-06 09:00)), "no longer open");
+        assert!(
+            !after.overdue_at(datetime!(2026-03-06 09:00)),
+            "no longer open"
+        );
     }
 
     #[test]

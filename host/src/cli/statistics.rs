@@ -156,8 +156,8 @@ fn generate(rng: &mut Rng, i: u32, args: &BenchArgs) -> FactsRow {
     let repeated = rng.chance(2);
     let withdrawn = rng.chance(1);
     let spent = time::Duration::hours(rng.below(((days + 3) * 24) as u64) as i64 + 1);
-    let finished_at = (!withdrawn && received + spent <= NOW && !rng.chance(2))
-        .then_some(received + spent);
+    let finished_at =
+        (!withdrawn && received + spent <= NOW && !rng.chance(2)).then_some(received + spent);
     let finished = finished_at.is_some();
     let open = !finished && !withdrawn;
     let fee_due = rng.chance(40);
@@ -295,7 +295,9 @@ async fn run_on(backend: &str, url: &str, args: &BenchArgs) -> anyhow::Result<()
         ms(median),
         ms(max)
     );
-    println!("    month    received  on-time          online           online-payment   synchronised     data-reuse       e-result");
+    println!(
+        "    month    received  on-time          online           online-payment   synchronised     data-reuse       e-result"
+    );
     let rate = |f: &crate::domain::statistics::Figure| {
         format!(
             "{:>6}/{:<6} {:>5.1}%",
@@ -348,7 +350,9 @@ async fn run_on(backend: &str, url: &str, args: &BenchArgs) -> anyhow::Result<()
     ] {
         let request = &request;
         let (median, max, page) = time_it(repeat, || async move {
-            Ok(service.dossiers(operator, TENANT, request, None, 50).await?)
+            Ok(service
+                .dossiers(operator, TENANT, request, None, 50)
+                .await?)
         })
         .await?;
         println!(

@@ -44,8 +44,11 @@ fn choice<T: DeserializeOwned>(field: &str, value: Option<&str>) -> Result<Optio
 fn day(field: &str, value: Option<&str>) -> Result<Option<Date>, AppError> {
     value
         .map(|text| {
-            Date::parse(text, time::macros::format_description!("[year]-[month]-[day]"))
-                .map_err(|_| AppError::invalid(field, format!("`{text}` is not a date YYYY-MM-DD")))
+            Date::parse(
+                text,
+                time::macros::format_description!("[year]-[month]-[day]"),
+            )
+            .map_err(|_| AppError::invalid(field, format!("`{text}` is not a date YYYY-MM-DD")))
         })
         .transpose()
 }
@@ -114,7 +117,11 @@ async fn report(
     Path(tenant): Path<String>,
     AppQuery(query): AppQuery<ReportQuery>,
 ) -> Result<Json<Report>, ApiError> {
-    let (from, to) = range(&state.statistics, query.from.as_deref(), query.to.as_deref())?;
+    let (from, to) = range(
+        &state.statistics,
+        query.from.as_deref(),
+        query.to.as_deref(),
+    )?;
     let request = ReportRequest {
         from,
         to,

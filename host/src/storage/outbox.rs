@@ -6,12 +6,12 @@
 use async_trait::async_trait;
 use sqlx::any::AnyRow;
 
-use super::{Db, statistics};
 use super::dossiers::{Tx, dossier_id};
 use super::rows::{
     Result, get, get_json, get_name, get_opt_time, get_time, get_u64, int, name, now, time_text,
     to_json,
 };
+use super::{Db, statistics};
 use crate::app::ports::{
     NewOutboxEntry, OutboxEntry, OutboxFilter, OutboxState, OutboxStore, ResendScope, StoreError,
 };

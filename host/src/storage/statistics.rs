@@ -96,13 +96,12 @@ async fn beside(tx: &mut Tx, tenant: &str, dossier_id: &str) -> Result<Beside> {
         dossier_id,
     )
     .await?;
-    let payments: Vec<String> = sqlx::query_scalar(
-        "SELECT payment FROM payments WHERE tenant_id = $1 AND dossier_id = $2",
-    )
-    .bind(tenant)
-    .bind(dossier_id)
-    .fetch_all(&mut **tx)
-    .await?;
+    let payments: Vec<String> =
+        sqlx::query_scalar("SELECT payment FROM payments WHERE tenant_id = $1 AND dossier_id = $2")
+            .bind(tenant)
+            .bind(dossier_id)
+            .fetch_all(&mut **tx)
+            .await?;
     let mut paid_online = false;
     for text in payments {
         let payment: Payment = super::rows::from_json(&text, "payments.payment")?;
@@ -157,15 +156,14 @@ pub(super) async fn refresh(tx: &mut Tx, tenant: &str, dossier_id: &str) -> Resu
     let agency: String = get(&row, "agency_code")?;
     let procedure: String = get(&row, "procedure_code")?;
     let new = DossierFacts::of(&state, beside(tx, tenant, dossier_id).await?);
-    let old = sqlx::query(
-        "SELECT * FROM statistics_dossiers WHERE tenant_id = $1 AND dossier_id = $2",
-    )
-    .bind(tenant)
-    .bind(dossier_id)
-    .fetch_optional(&mut **tx)
-    .await?
-    .map(|row| facts_from_row(&row))
-    .transpose()?;
+    let old =
+        sqlx::query("SELECT * FROM statistics_dossiers WHERE tenant_id = $1 AND dossier_id = $2")
+            .bind(tenant)
+            .bind(dossier_id)
+            .fetch_optional(&mut **tx)
+            .await?
+            .map(|row| facts_from_row(&row))
+            .transpose()?;
     if old.as_ref() == Some(&new) {
         return Ok(());
     }
@@ -230,7 +228,12 @@ pub(super) async fn add_daily(
             .join(", ")
     );
     let day = day.to_string();
-    for (a, p) in [(agency, procedure), (agency, ALL), (ALL, procedure), (ALL, ALL)] {
+    for (a, p) in [
+        (agency, procedure),
+        (agency, ALL),
+        (ALL, procedure),
+        (ALL, ALL),
+    ] {
         let mut query = sqlx::query(&sql).bind(tenant).bind(&day).bind(a).bind(p);
         for value in counts {
             query = query.bind(*value);
@@ -282,10 +285,7 @@ pub async fn rebuild_daily(db: &Db, tenant: &str) -> Result<()> {
                  WHERE tenant_id = $1 AND {at} IS NOT NULL GROUP BY tenant_id, {d}{keys} \
                  ON CONFLICT (tenant_id, agency_code, procedure_code, day) DO UPDATE SET {}",
                 Counter::ALL
-                    .map(|c| format!(
-                        "{0} = statistics_daily.{0} + excluded.{0}",
-                        c.name()
-                    ))
+                    .map(|c| format!("{0} = statistics_daily.{0} + excluded.{0}", c.name()))
                     .join(", "),
                 d = day(at),
             );
@@ -467,10 +467,7 @@ impl StatisticsStore for Db {
         } else {
             c.push(
                 &format!("{at} >= ? AND {at} < ?"),
-                [
-                    Arg::Text(start_of(query.from)),
-                    Arg::Text(end_of(query.to)),
-                ],
+                [Arg::Text(start_of(query.from)), Arg::Text(end_of(query.to))],
             );
         }
         let numerator = query.part == Part::Numerator;
@@ -482,9 +479,7 @@ impl StatisticsStore for Db {
             Indicator::Synchronised if numerator => c.push("synced = 1", []),
             Indicator::DataReuse if numerator => c.push("reused = 1", []),
             Indicator::EResult if numerator => c.push("e_result = 1", []),
-            Indicator::Overdue if numerator => {
-                c.push(OVERDUE, [Arg::Text(time_text(query.now))])
-            }
+            Indicator::Overdue if numerator => c.push(OVERDUE, [Arg::Text(time_text(query.now))]),
             _ => {}
         }
         if let Some(cursor) = after {

@@ -189,7 +189,10 @@ async fn play(world: &World) -> Histories {
     world.at(datetime!(2027-03-02 08:30));
     world
         .citizen
-        .act_ok(&d2, json!({"action": "withdraw", "reason": "không cần nữa"}))
+        .act_ok(
+            &d2,
+            json!({"action": "withdraw", "reason": "không cần nữa"}),
+        )
         .await;
 
     // C: at the counter, two supplementation rounds, approved before its
@@ -224,7 +227,15 @@ async fn play(world: &World) -> Histories {
     world.at(datetime!(2027-03-03 09:10));
     into_review(&world.officer, &f).await;
     drained(&world.admin).await;
-    Histories { a, b, c, d1, d2, e, f }
+    Histories {
+        a,
+        b,
+        c,
+        d1,
+        d2,
+        e,
+        f,
+    }
 }
 
 struct Histories {
@@ -301,27 +312,42 @@ async fn hand_computed_figures_and_their_identities(db: TestDb) {
         .iter()
         .map(|r| r["figures"]["finished"]["numerator"].as_u64().unwrap())
         .collect();
-    assert_eq!(finished, [0, 2, 0, 0, 1], "C and A on the 2nd, B on the 5th");
+    assert_eq!(
+        finished,
+        [0, 2, 0, 0, 1],
+        "C and A on the 2nd, B on the 5th"
+    );
 
     // The sum over agencies is the tenant figure, for every figure.
     let by_agency = world
         .report("from=2027-03-01&to=2027-03-31&period=month&group_by=agency")
         .await;
     let groups = by_agency["rows"].as_array().unwrap();
-    let agencies: BTreeSet<&str> = groups.iter().map(|r| r["group"].as_str().unwrap()).collect();
+    let agencies: BTreeSet<&str> = groups
+        .iter()
+        .map(|r| r["group"].as_str().unwrap())
+        .collect();
     assert_eq!(agencies, BTreeSet::from([WARD, POLICE]));
     for name in figures.as_object().unwrap().keys() {
         let sum = groups.iter().fold((0, 0), |(n, d), r| {
             let (a, b) = nd(&r["figures"][name]);
             (n + a, d + b)
         });
-        assert_eq!(sum, nd(&figures[name]), "{name}: agencies sum to the tenant");
+        assert_eq!(
+            sum,
+            nd(&figures[name]),
+            "{name}: agencies sum to the tenant"
+        );
     }
     for name in ["in_progress", "overdue"] {
-        let sum = by_agency["now"].as_array().unwrap().iter().fold((0, 0), |(n, d), r| {
-            let (a, b) = nd(&r[name]);
-            (n + a, d + b)
-        });
+        let sum = by_agency["now"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .fold((0, 0), |(n, d), r| {
+                let (a, b) = nd(&r[name]);
+                (n + a, d + b)
+            });
         assert_eq!(sum, nd(&now[name]), "{name}: agencies sum to the tenant");
     }
     // One agency's filter gives that agency's row.
@@ -342,11 +368,7 @@ async fn hand_computed_figures_and_their_identities(db: TestDb) {
             let list = world
                 .list(indicator, &format!("{period}&part={part}"))
                 .await;
-            assert_eq!(
-                list.len() as u64,
-                expected,
-                "{indicator} {part}: {list:?}"
-            );
+            assert_eq!(list.len() as u64, expected, "{indicator} {part}: {list:?}");
         }
     }
     let codes = |list: &[Value]| -> BTreeSet<String> {
@@ -366,9 +388,13 @@ async fn hand_computed_figures_and_their_identities(db: TestDb) {
         BTreeSet::from([h.e.clone()])
     );
     assert_eq!(
-        codes(&world.list("synchronised", &format!("{period}&part=denominator")).await)
-            .difference(&codes(&world.list("synchronised", period).await))
-            .collect::<Vec<_>>(),
+        codes(
+            &world
+                .list("synchronised", &format!("{period}&part=denominator"))
+                .await
+        )
+        .difference(&codes(&world.list("synchronised", period).await))
+        .collect::<Vec<_>>(),
         [&h.f]
     );
 
@@ -379,14 +405,25 @@ async fn hand_computed_figures_and_their_identities(db: TestDb) {
     for item in &finished {
         let code = item["code"].as_str().unwrap();
         let page = world.officer.dossier(code).await;
-        let verdict = page["timeliness"]["verdict"].as_str().map(|v| v == "on_time");
+        let verdict = page["timeliness"]["verdict"]
+            .as_str()
+            .map(|v| v == "on_time");
         assert_eq!(item["on_time"].as_bool(), verdict, "{code}: list and page");
-        let synced = portal.portal.status(code).expect("the portal knows it").on_time;
+        let synced = portal
+            .portal
+            .status(code)
+            .expect("the portal knows it")
+            .on_time;
         assert_eq!(item["on_time"].as_bool(), synced, "{code}: list and portal");
     }
     let verdicts: Vec<(String, bool)> = finished
         .iter()
-        .map(|d| (d["code"].as_str().unwrap().to_owned(), d["on_time"].as_bool().unwrap()))
+        .map(|d| {
+            (
+                d["code"].as_str().unwrap().to_owned(),
+                d["on_time"].as_bool().unwrap(),
+            )
+        })
         .collect();
     assert!(verdicts.contains(&(h.a.clone(), true)));
     assert!(verdicts.contains(&(h.b.clone(), false)));
@@ -395,7 +432,9 @@ async fn hand_computed_figures_and_their_identities(db: TestDb) {
     // The same list as CSV: BOM, header, one line per dossier.
     let csv = world
         .admin
-        .get(&format!("/statistics/on_time/dossiers.csv?{period}&part=denominator"))
+        .get(&format!(
+            "/statistics/on_time/dossiers.csv?{period}&part=denominator"
+        ))
         .await;
     assert_eq!(csv.status, 200);
     assert_eq!(csv.content_type(), Some("text/csv; charset=utf-8"));
@@ -418,7 +457,11 @@ async fn hand_computed_figures_and_their_identities(db: TestDb) {
         ("/statistics/on_time/dossiers?limit=0", "limit"),
         ("/statistics/on_time/dossiers?after=zz", "after"),
     ] {
-        let body = world.admin.get(query).await.expect_error(422, "invalid_request");
+        let body = world
+            .admin
+            .get(query)
+            .await
+            .expect_error(422, "invalid_request");
         assert_eq!(body["fields"][0]["field"], field, "{query}: {body}");
     }
     world.server.stop().await;
@@ -456,7 +499,11 @@ async fn only_admins_and_operators_read_statistics(db: TestDb) {
         .get("/statistics/on_time/dossiers.csv")
         .await
         .expect_error(403, "forbidden");
-    server.api(TENANT, "tenant_admin").get(path).await.expect(200);
+    server
+        .api(TENANT, "tenant_admin")
+        .get(path)
+        .await
+        .expect(200);
     // Another tenant's admin learns nothing about this one.
     server
         .api_with(TENANT, Some(server.token("da-nang", "tenant_admin")))
