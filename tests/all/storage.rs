@@ -8,8 +8,8 @@ use std::collections::BTreeSet;
 use motcua::app::ports::{
     Attempt, AuditScope, CatalogStore, DeploymentStore, DossierChange, DossierFilter, DossierStore,
     FeeSource, NewDeployment, NewDocument, NewDossier, NewNotification, NewOutboxEntry,
-    OutboxFilter, OutboxSettlement, OutboxState, OutboxStore, PageRequest, PaymentRecord, PaymentWrite, ResendScope,
-    StoreError, StoredDossier, StoredFeeLine, TenantStore, new_id,
+    OutboxFilter, OutboxSettlement, OutboxState, OutboxStore, PageRequest, PaymentRecord,
+    PaymentWrite, ResendScope, StoreError, StoredDossier, StoredFeeLine, TenantStore, new_id,
 };
 use motcua::domain::audit::BreakReason;
 use motcua::domain::calendar::CalendarConfig;
@@ -1081,11 +1081,10 @@ async fn two_hosts_claim_a_backlog_in_batches_one_head_per_dossier_and_settle_it
 
     // Next: every dossier's next entry, except behind the one waiting for
     // its retry.
-    let next = t
-        .db
-        .claim_due_outbox(DA_NANG, &kinds, now, lease, 500)
-        .await
-        .unwrap();
+    let next =
+        t.db.claim_due_outbox(DA_NANG, &kinds, now, lease, 500)
+            .await
+            .unwrap();
     assert_eq!(next.len(), 59);
     assert!(next.iter().all(|e| e.dossier_code != retry.dossier_code));
     other_host.close().await;

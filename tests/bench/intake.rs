@@ -286,7 +286,10 @@ async fn bench(db: TestDb, args: &Args) {
             break;
         }
         if drain_started.elapsed() > Duration::from_secs(120) {
-            println!("  still {} pending 120 s after the last submission", s["pending"]);
+            println!(
+                "  still {} pending 120 s after the last submission",
+                s["pending"]
+            );
             break;
         }
         tokio::time::sleep(Duration::from_millis(250)).await;
@@ -353,6 +356,11 @@ fn process_cpu() -> Duration {
 
 fn uptime() -> String {
     std::fs::read_to_string("/proc/loadavg")
-        .map(|l| format!("load average {}", l.split_whitespace().take(3).collect::<Vec<_>>().join(", ")))
+        .map(|l| {
+            format!(
+                "load average {}",
+                l.split_whitespace().take(3).collect::<Vec<_>>().join(", ")
+            )
+        })
         .unwrap_or_default()
 }

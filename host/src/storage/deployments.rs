@@ -192,8 +192,14 @@ impl DeploymentStore for Db {
             }
             let current = active_in(&mut tx, &tenant, &plugin_id).await?;
             let previous = current.as_ref().map(|d| d.deployment.version.as_str());
-            let activated =
-                switch_to(&mut tx, &tenant, &plugin_id, &version, Previous::Set(previous)).await?;
+            let activated = switch_to(
+                &mut tx,
+                &tenant,
+                &plugin_id,
+                &version,
+                Previous::Set(previous),
+            )
+            .await?;
             tx.commit().await?;
             Ok(activated)
         })

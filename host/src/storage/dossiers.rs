@@ -375,7 +375,9 @@ async fn commit(db: &Db, tenant: &str, change: DossierChange) -> Result<StoredDo
     let snapshot = Snapshot::of(&change.state)?;
     let mut tx = db.begin_write().await?;
     let head = match &change.target {
-        ChangeTarget::Create(new) => insert_dossier(&mut tx, tenant, new, &change, &snapshot).await?,
+        ChangeTarget::Create(new) => {
+            insert_dossier(&mut tx, tenant, new, &change, &snapshot).await?
+        }
         ChangeTarget::Update {
             code,
             expected_version,
@@ -397,8 +399,10 @@ const MAX_PAGE: u32 = 500;
 impl DossierStore for Db {
     async fn commit(&self, tenant: &str, change: DossierChange) -> Result<StoredDossier> {
         let tenant = tenant.to_owned();
-        self.write("dossier.commit", |db| async move { commit(&db, &tenant, change).await })
-            .await
+        self.write("dossier.commit", |db| async move {
+            commit(&db, &tenant, change).await
+        })
+        .await
     }
 
     async fn dossier(&self, tenant: &str, code: &DossierCode) -> Result<Option<StoredDossier>> {

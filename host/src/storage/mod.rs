@@ -271,7 +271,11 @@ impl Db {
     ///
     /// `unit` names it in `motcua_storage_write_seconds{unit}` (how long it
     /// took, waiting for the writer included).
-    pub(crate) async fn write<T, F, Fut>(&self, unit: &'static str, work: F) -> Result<T, StoreError>
+    pub(crate) async fn write<T, F, Fut>(
+        &self,
+        unit: &'static str,
+        work: F,
+    ) -> Result<T, StoreError>
     where
         F: FnOnce(Db) -> Fut,
         Fut: Future<Output = Result<T, StoreError>> + Send + 'static,

@@ -7,11 +7,11 @@ use async_trait::async_trait;
 use sqlx::any::AnyRow;
 
 use super::dossiers::{Tx, dossier_id};
-use super::{Db, delivery};
 use super::rows::{
     Result, get, get_json, get_name, get_opt_time, get_time, get_u64, int, name, now, time_text,
     to_json,
 };
+use super::{Db, delivery};
 use crate::app::ports::{
     NewOutboxEntry, OutboxBacklog, OutboxEntry, OutboxFilter, OutboxSettlement, OutboxState,
     OutboxStore, ResendScope, StoreError,
@@ -194,15 +194,16 @@ impl OutboxStore for Db {
                         .parse()
                         .map_err(|_| StoreError::NotFound(format!("dossier {code}")))?;
                     let dossier = dossier_id(&db, &tenant, &code).await?;
-                    requeued = sqlx::query(&format!("{requeue} AND state = $4 AND dossier_id = $5"))
-                        .bind(&pending)
-                        .bind(&now)
-                        .bind(&tenant)
-                        .bind(&dead)
-                        .bind(dossier)
-                        .execute(&mut *tx)
-                        .await?
-                        .rows_affected();
+                    requeued =
+                        sqlx::query(&format!("{requeue} AND state = $4 AND dossier_id = $5"))
+                            .bind(&pending)
+                            .bind(&now)
+                            .bind(&tenant)
+                            .bind(&dead)
+                            .bind(dossier)
+                            .execute(&mut *tx)
+                            .await?
+                            .rows_affected();
                 }
             }
             tx.commit().await?;

@@ -127,7 +127,10 @@ async fn clients_that_disconnect_mid_submission_leave_the_host_serving_consisten
     .await
     .expect("count half-written dossiers")
     .get::<i64, _>("n");
-    assert_eq!(half_written, 0, "no dossier without its event and outbox entry");
+    assert_eq!(
+        half_written, 0,
+        "no dossier without its event and outbox entry"
+    );
     let dossiers = officer.list_all("", 500).await.len();
     assert!(dossiers >= later.len(), "the later dossiers are listed");
     let report = officer.get("/audit/verify").await.expect(200);
@@ -137,7 +140,10 @@ async fn clients_that_disconnect_mid_submission_leave_the_host_serving_consisten
     // Delivery still runs: everything reaches the portal.
     drained(&admin).await;
     for code in &later {
-        assert!(portal.portal.held(code).is_some(), "{code} reached the portal");
+        assert!(
+            portal.portal.held(code).is_some(),
+            "{code} reached the portal"
+        );
     }
     server.stop().await;
 }

@@ -752,8 +752,7 @@ pub trait OutboxStore: Send + Sync {
     ) -> StoreResult<Vec<OutboxEntry>>;
     /// Records the outcome of each attempt of a pass at once (one
     /// transaction, one fsync), releasing the claims.
-    async fn settle_outbox(&self, tenant: &str, settled: &[OutboxSettlement])
-    -> StoreResult<()>;
+    async fn settle_outbox(&self, tenant: &str, settled: &[OutboxSettlement]) -> StoreResult<()>;
     async fn mark_delivered(
         &self,
         tenant: &str,

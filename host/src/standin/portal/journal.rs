@@ -30,7 +30,6 @@ struct Line {
 #[derive(Debug)]
 pub struct Journal {
     snapshot: PathBuf,
-    journal: PathBuf,
     log: File,
     lines: usize,
 }
@@ -74,7 +73,6 @@ impl Journal {
             .open(&journal)?;
         let mut journal = Journal {
             snapshot,
-            journal,
             log,
             lines,
         };
@@ -84,11 +82,7 @@ impl Journal {
     }
 
     /// Appends what is now held about `code`; compacts when due.
-    pub fn record(
-        &mut self,
-        dossiers: &BTreeMap<String, Held>,
-        code: &str,
-    ) -> std::io::Result<()> {
+    pub fn record(&mut self, dossiers: &BTreeMap<String, Held>, code: &str) -> std::io::Result<()> {
         let Some(held) = dossiers.get(code) else {
             return Ok(());
         };

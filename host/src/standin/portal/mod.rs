@@ -35,8 +35,8 @@ use serde::{Deserialize, Serialize};
 use super::error::StandinError;
 use super::faults::Faults;
 use super::server::{self, Options, Running};
-pub use status::status;
 use journal::Journal;
+pub use status::status;
 use wire::{DossierRecord, ProgressRecord, Receipt, Status};
 
 /// Everything the portal holds about one dossier.
