@@ -49,7 +49,7 @@ async fn send_and_abandon(server: std::net::SocketAddr, request: Vec<u8>, wait: 
     let Ok(mut stream) = TcpStream::connect(server).await else {
         return;
     };
-    let _ = stream.set_linger(Some(Duration::ZERO));
+    let _ = stream.set_zero_linger();
     if stream.write_all(&request).await.is_err() {
         return;
     }
