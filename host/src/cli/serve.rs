@@ -60,6 +60,10 @@ pub struct DeliveryArgs {
     /// Pause between idle passes, in milliseconds.
     #[arg(long, env = "MOTCUA_OUTBOX_POLL_MS", default_value_t = 500)]
     outbox_poll_ms: u64,
+    /// Entries claimed (and recorded, in one transaction) per tenant and
+    /// pass; they are delivered concurrently.
+    #[arg(long, env = "MOTCUA_OUTBOX_BATCH", default_value_t = DeliveryPolicy::default().batch)]
+    outbox_batch: u32,
 }
 
 impl DeliveryArgs {
@@ -70,7 +74,7 @@ impl DeliveryArgs {
             backoff_base: Duration::from_millis(self.outbox_backoff_ms),
             backoff_max: Duration::from_millis(self.outbox_backoff_max_ms),
             max_attempts: self.outbox_max_attempts,
-            ..DeliveryPolicy::default()
+            batch: self.outbox_batch.max(1),
         }
     }
 }

@@ -26,10 +26,12 @@
 //! the document does not list.
 
 mod catalog;
+mod complete;
 mod dossiers;
 pub mod error;
 mod extract;
 mod intake;
+mod metrics;
 mod openapi;
 mod payments;
 mod plugins;
@@ -91,7 +93,12 @@ pub fn router(state: AppState) -> Router {
         .split_for_parts();
     Router::new()
         .route("/healthz", get(|| async { "ok" }))
+        .route("/metrics", get(metrics::render))
         .merge(api)
+        .route_layer(axum::middleware::from_fn(metrics::track))
+        .route_layer(axum::middleware::from_fn(
+            complete::run_writes_to_completion,
+        ))
         .fallback(error::not_found)
         .layer(DefaultBodyLimit::max(BODY_LIMIT_BYTES))
         .layer(
@@ -128,6 +135,7 @@ pub async fn serve(
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    metrics::install();
     axum::serve(listener, router(state))
         .with_graceful_shutdown(shutdown)
         .await

@@ -369,32 +369,40 @@ fn conditions(
     Ok(c)
 }
 
+/// The unit of work of every dossier change: the dossier row, its events,
+/// attachments, reused fields and outbox entries, in one transaction.
+async fn commit(db: &Db, tenant: &str, change: DossierChange) -> Result<StoredDossier> {
+    let snapshot = Snapshot::of(&change.state)?;
+    let mut tx = db.begin_write().await?;
+    let head = match &change.target {
+        ChangeTarget::Create(new) => {
+            insert_dossier(&mut tx, tenant, new, &change, &snapshot).await?
+        }
+        ChangeTarget::Update {
+            code,
+            expected_version,
+        } => update_dossier(&mut tx, tenant, code, *expected_version, &change, &snapshot).await?,
+    };
+    let seqs = events::append(&mut tx, tenant, &head, &change.events).await?;
+    attachments::write(&mut tx, tenant, &head.id, &change).await?;
+    reuse::write(&mut tx, tenant, &head.id, &change.reused).await?;
+    outbox::enqueue(&mut tx, tenant, &head.id, &change.outbox, &seqs).await?;
+    let stored = load(&mut tx, tenant, &head.id).await?;
+    tx.commit().await?;
+    Ok(stored)
+}
+
 const DEFAULT_PAGE: u32 = 50;
 const MAX_PAGE: u32 = 500;
 
 #[async_trait]
 impl DossierStore for Db {
     async fn commit(&self, tenant: &str, change: DossierChange) -> Result<StoredDossier> {
-        let snapshot = Snapshot::of(&change.state)?;
-        let mut tx = self.begin_write().await?;
-        let head = match &change.target {
-            ChangeTarget::Create(new) => {
-                insert_dossier(&mut tx, tenant, new, &change, &snapshot).await?
-            }
-            ChangeTarget::Update {
-                code,
-                expected_version,
-            } => {
-                update_dossier(&mut tx, tenant, code, *expected_version, &change, &snapshot).await?
-            }
-        };
-        let seqs = events::append(&mut tx, tenant, &head, &change.events).await?;
-        attachments::write(&mut tx, tenant, &head.id, &change).await?;
-        reuse::write(&mut tx, tenant, &head.id, &change.reused).await?;
-        outbox::enqueue(&mut tx, tenant, &head.id, &change.outbox, &seqs).await?;
-        let stored = load(&mut tx, tenant, &head.id).await?;
-        tx.commit().await?;
-        Ok(stored)
+        let tenant = tenant.to_owned();
+        self.write("dossier.commit", |db| async move {
+            commit(&db, &tenant, change).await
+        })
+        .await
     }
 
     async fn dossier(&self, tenant: &str, code: &DossierCode) -> Result<Option<StoredDossier>> {

@@ -21,23 +21,15 @@ const TENANT: &str = "da-nang";
 /// The portal stand-in, and a test environment whose portal connector
 /// (the shipped package, its endpoint and allowlist pointed at the
 /// stand-in's port) delivers to it.
-fn portal_env(db: &TestDb) -> (PortalStandin, TestEnv) {
+pub(super) fn portal_env(db: &TestDb) -> (PortalStandin, TestEnv) {
     let portal = standin::national_portal_with(Options {
         token: Some(PORTAL_TOKEN.into()),
         ..Options::default()
     });
     let env = TestEnv::new(db);
-    let port = portal.addr.port();
-    env.add_package("national-portal-sync", "national-portal-sync", |manifest| {
-        manifest.replace("127.0.0.1:18090", &format!("127.0.0.1:{port}"))
-    });
     // The operator lets connectors reach the stand-in on loopback, and gives
     // the portal's token as a secret the host injects.
-    env.write_settings(&format!(
-        "[egress]\nallow_private = [\"127.0.0.1:{port}\"]\n\n\
-         [[plugin]]\nid = \"national-portal-sync\"\n\
-         [plugin.secrets]\nportal-token = \"{PORTAL_TOKEN}\"\n"
-    ));
+    env.connect_portal(portal.addr.port(), PORTAL_TOKEN);
     (portal, env)
 }
 
@@ -64,7 +56,7 @@ async fn process_to_the_end(officer: &Api, code: &str) {
 }
 
 /// Waits until the tenant's outbox has nothing pending for the portal.
-async fn drained(admin: &Api) {
+pub(super) async fn drained(admin: &Api) {
     for _ in 0..400 {
         let pending = admin
             .get("/outbox?state=pending&kind=national.progress")

@@ -376,6 +376,52 @@ pub enum OutboxState {
     Dead,
 }
 
+/// What one delivery attempt of an outbox entry came to.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Attempt {
+    Delivered {
+        at: PrimitiveDateTime,
+    },
+    /// Retried at `retry_at`, or dead if `None`.
+    Failed {
+        error: String,
+        retry_at: Option<PrimitiveDateTime>,
+    },
+}
+
+/// The outcome of a claimed entry, as the dispatcher records it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct OutboxSettlement {
+    pub id: i64,
+    pub outcome: Attempt,
+}
+
+/// How far one tenant's delivery lags.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct OutboxBacklog {
+    pub tenant: String,
+    /// Entries waiting for delivery (including those between retries).
+    pub pending: u64,
+    /// Entries that gave up (see `POST /outbox/resend`).
+    pub dead: u64,
+    /// When the oldest pending entry was written, if any is pending.
+    #[serde(with = "motcua_domain::time::local_datetime::option")]
+    #[schema(value_type = Option<motcua_domain::openapi::LocalDateTime>)]
+    pub oldest_pending_at: Option<PrimitiveDateTime>,
+}
+
+impl OutboxBacklog {
+    /// Nothing pending, nothing dead.
+    pub fn empty(tenant: &str) -> Self {
+        Self {
+            tenant: tenant.to_owned(),
+            pending: 0,
+            dead: 0,
+            oldest_pending_at: None,
+        }
+    }
+}
+
 /// An outbox entry as stored.
 #[derive(Clone, Debug, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct OutboxEntry {
@@ -704,8 +750,19 @@ pub trait OutboxStore: Send + Sync {
         lease_until: PrimitiveDateTime,
         limit: u32,
     ) -> StoreResult<Vec<OutboxEntry>>;
-    async fn mark_delivered(&self, tenant: &str, id: i64, at: PrimitiveDateTime)
-    -> StoreResult<()>;
+    /// Records the outcome of each attempt of a pass at once (one
+    /// transaction, one fsync), releasing the claims.
+    async fn settle_outbox(&self, tenant: &str, settled: &[OutboxSettlement]) -> StoreResult<()>;
+    async fn mark_delivered(
+        &self,
+        tenant: &str,
+        id: i64,
+        at: PrimitiveDateTime,
+    ) -> StoreResult<()> {
+        let outcome = Attempt::Delivered { at };
+        self.settle_outbox(tenant, &[OutboxSettlement { id, outcome }])
+            .await
+    }
     /// Records a failed attempt: retried at `retry_at`, or dead if `None`.
     async fn mark_failed(
         &self,
@@ -713,7 +770,15 @@ pub trait OutboxStore: Send + Sync {
         id: i64,
         error: &str,
         retry_at: Option<PrimitiveDateTime>,
-    ) -> StoreResult<()>;
+    ) -> StoreResult<()> {
+        let error = error.to_owned();
+        let outcome = Attempt::Failed { error, retry_at };
+        self.settle_outbox(tenant, &[OutboxSettlement { id, outcome }])
+            .await
+    }
+    /// Pending and dead entries per tenant (one tenant, or all), with the
+    /// creation time of the oldest pending one: how far delivery lags.
+    async fn outbox_backlog(&self, tenant: Option<&str>) -> StoreResult<Vec<OutboxBacklog>>;
     /// Entries matching `filter`, by id; `after` is the last id of the
     /// previous page.
     async fn outbox_entries(
