@@ -29,7 +29,9 @@ mod catalog;
 mod dossiers;
 pub mod error;
 mod extract;
+pub mod headers;
 mod intake;
+mod memberships;
 mod openapi;
 mod payments;
 mod plugins;
@@ -74,14 +76,17 @@ fn api() -> OpenApiRouter<AppState> {
         .merge(payments::router())
         .merge(intake::router())
         .merge(sync::router())
+        .merge(memberships::router())
 }
 
 /// The API's OpenAPI document, as `GET /api/v1/openapi.json` serves it.
 pub fn openapi_document() -> utoipa::openapi::OpenApi {
-    OpenApiRouter::<AppState>::with_openapi(openapi::ApiDoc::openapi())
+    let mut document = OpenApiRouter::<AppState>::with_openapi(openapi::ApiDoc::openapi())
         .nest("/api/v1", api())
         .split_for_parts()
-        .1
+        .1;
+    openapi::document_shared_answers(&mut document);
+    document
 }
 
 /// Every route of the API.
@@ -89,11 +94,12 @@ pub fn router(state: AppState) -> Router {
     let (api, _) = OpenApiRouter::new()
         .nest("/api/v1", api())
         .split_for_parts();
-    Router::new()
+    let routes = Router::new()
         .route("/healthz", get(|| async { "ok" }))
         .merge(api)
         .fallback(error::not_found)
-        .layer(DefaultBodyLimit::max(BODY_LIMIT_BYTES))
+        .layer(DefaultBodyLimit::max(BODY_LIMIT_BYTES));
+    headers::secured(routes)
         .layer(
             TraceLayer::new_for_http().make_span_with(|request: &Request<_>| {
                 // Tenant and dossier come from the path, so every event logged

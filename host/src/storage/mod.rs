@@ -35,6 +35,7 @@ mod catalog;
 mod deployments;
 mod dossiers;
 mod events;
+mod memberships;
 mod outbox;
 mod reuse;
 mod rows;
@@ -95,6 +96,7 @@ migrations! {
     3 => "0003_data_reuse",
     4 => "0004_outbox_delivery",
     5 => "0005_user_personal_id",
+    7 => "0007_agency_access",
 }
 
 /// How long a SQLite connection waits for a lock held by another process

@@ -11,12 +11,14 @@ mod catalog;
 mod deployments;
 mod durability;
 mod fees;
+mod hardening;
 mod input;
 mod lifecycle;
 mod load;
 mod openapi;
 mod payments;
 mod reuse;
+mod scoping;
 mod sync;
 
 use motcua_tests::server::{Api, Server, applicant, date, submission, text};
