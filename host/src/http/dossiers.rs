@@ -100,6 +100,7 @@ async fn get_dossier(
 #[into_params(parameter_in = Query)]
 struct ListQuery {
     /// National status code 1-10.
+    #[param(minimum = 1, maximum = 10)]
     status: Option<u8>,
     stage: Option<Stage>,
     /// A national procedure code.
@@ -117,8 +118,9 @@ struct ListQuery {
     #[param(value_type = Option<motcua_domain::openapi::LocalDateTime>)]
     received_before: Option<PrimitiveDateTime>,
     /// Page size, 1 to 500 (default 50).
+    #[param(minimum = 1, maximum = 500)]
     limit: Option<u32>,
-    /// The `next` cursor of the previous page.
+    /// The `next` cursor of the previous page (anything else is a 400).
     after: Option<String>,
 }
 

@@ -8,6 +8,7 @@
 
 mod access;
 mod catalog;
+mod contract;
 mod deployments;
 mod durability;
 mod fees;
@@ -15,6 +16,7 @@ mod hardening;
 mod input;
 mod lifecycle;
 mod load;
+mod matrix;
 mod openapi;
 mod payments;
 mod reuse;
