@@ -197,6 +197,10 @@ async fn processing_times_and_calendars_are_range_checked(db: TestDb) {
         );
     }
     admin.put("/calendar", &calendar).await.expect(200);
+    admin
+        .put("/procedures/1.004194", &procedure)
+        .await
+        .expect(200);
     register_at_counter(&server, TENANT, "1.004194", json!([])).await;
     server.stop().await;
 }
