@@ -310,10 +310,8 @@ async fn get_document(
     // A stored type the allowlist refuses (a row from before the check, an
     // initiative letter) is served as opaque bytes: never as a page of this
     // origin, never as a broken header.
-    let media_type = match media::check(&document.media_type) {
-        Ok(canonical) => canonical,
-        Err(_) => "application/octet-stream".to_owned(),
-    };
+    let media_type = media::check(&document.media_type)
+        .unwrap_or_else(|_| "application/octet-stream".to_owned());
     let disposition = if media::shown_inline(&media_type) {
         "inline"
     } else {
