@@ -11,6 +11,7 @@ use motcua::app::ports::{
     OutboxFilter, OutboxSettlement, OutboxState, OutboxStore, PageRequest, PaymentRecord,
     PaymentWrite, ResendScope, StoreError, StoredDossier, StoredFeeLine, TenantStore, new_id,
 };
+use motcua::domain::access::Scope;
 use motcua::domain::audit::BreakReason;
 use motcua::domain::calendar::CalendarConfig;
 use motcua::domain::catalog::{ChannelTerms, OnlineLevel, Procedure, StatutoryFee};
@@ -210,7 +211,12 @@ async fn a_tenant_cannot_read_or_change_another_tenants_dossier(t: TestDb) {
             .await
     ));
     let listing = db
-        .dossiers(BAC_NINH, &DossierFilter::default(), &PageRequest::default())
+        .dossiers(
+            BAC_NINH,
+            &Scope::All,
+            &DossierFilter::default(),
+            &PageRequest::default(),
+        )
         .await
         .unwrap();
     assert!(listing.items.is_empty());
@@ -409,7 +415,10 @@ async fn keyset_pages_return_every_filtered_dossier_exactly_once(t: TestDb) {
         limit: 4,
     };
     loop {
-        let result = db.dossiers(DA_NANG, &filter, &page).await.unwrap();
+        let result = db
+            .dossiers(DA_NANG, &Scope::All, &filter, &page)
+            .await
+            .unwrap();
         assert!(result.items.len() <= 4);
         seen.extend(result.items.iter().map(|d| d.code.to_string()));
         match result.next {
@@ -424,8 +433,8 @@ async fn keyset_pages_return_every_filtered_dossier_exactly_once(t: TestDb) {
         limit: 4,
     };
     assert!(matches!(
-        db.dossiers(DA_NANG, &filter, &bad).await,
-        Err(StoreError::Invalid(_))
+        db.dossiers(DA_NANG, &Scope::All, &filter, &bad).await,
+        Err(StoreError::BadCursor(_))
     ));
 }
 
@@ -487,7 +496,7 @@ async fn overdue_filter_follows_the_on_time_rules(t: TestDb) {
         };
         async move {
             let page = db
-                .dossiers(DA_NANG, &filter, &PageRequest::default())
+                .dossiers(DA_NANG, &Scope::All, &filter, &PageRequest::default())
                 .await
                 .unwrap();
             page.items

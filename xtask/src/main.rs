@@ -2,7 +2,8 @@
 //!
 //! - `cargo xtask demo`: build the plugins and run the host with them.
 //! - `cargo xtask test`: build the plugins, check formatting and lints, run
-//!   every test (CI runs exactly this).
+//!   every test (CI runs exactly this); installs the API contract tests'
+//!   Python tools into `target/api-tools` when missing.
 //!
 //! Also `cargo xtask plugins` (build and package the plugins only) and
 //! `cargo xtask bench <fees|intake>` (the fee-policy call benchmark; the
@@ -252,7 +253,36 @@ fn test(root: &Path) -> Result<()> {
         wasm_clippy.args(["-p", &plugin.crate_name]);
     }
     run(wasm_clippy.args(["--", "-D", "warnings"]))?;
-    run(cargo().args(["test", "--workspace"]))
+    let tools = ensure_api_tools(root)?;
+    run(cargo()
+        .args(["test", "--workspace"])
+        .env(API_TOOLS_ENV, tools))
+}
+
+/// Where the API contract tests find the Python tools they run.
+const API_TOOLS_ENV: &str = "MOTCUA_API_TOOLS";
+
+/// The tools the API contract tests run against the live host: an
+/// independent OpenAPI validator and the schemathesis fuzzer (PyPI),
+/// pinned so a run today and a run next month test the same way.
+const API_TOOLS: [&str; 2] = ["openapi-spec-validator==0.9.0", "schemathesis==4.32.5"];
+
+/// A virtual environment under `target/api-tools` with [`API_TOOLS`],
+/// created and filled when missing; returns its `bin` directory.
+fn ensure_api_tools(root: &Path) -> Result<PathBuf> {
+    let venv = root.join("target/api-tools");
+    let bin = venv.join("bin");
+    let installed = ["openapi-spec-validator", "st"]
+        .iter()
+        .all(|tool| bin.join(tool).is_file());
+    if !installed {
+        run(Command::new("python3").args(["-m", "venv"]).arg(&venv))
+            .context("the API contract tests need python3 (with venv) to install their tools")?;
+        run(Command::new(bin.join("pip"))
+            .args(["install", "--quiet", "--disable-pip-version-check"])
+            .args(API_TOOLS))?;
+    }
+    Ok(bin)
 }
 
 fn bench(root: &Path, args: &[String]) -> Result<()> {

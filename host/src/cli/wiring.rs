@@ -8,7 +8,9 @@ use std::sync::Arc;
 use anyhow::Context;
 
 use super::migrate::redacted;
-use crate::app::ports::{CatalogStore, DeploymentStore, DossierStore, TenantStore};
+use crate::app::ports::{
+    CatalogStore, DeploymentStore, DossierStore, MembershipStore, TenantStore,
+};
 use crate::app::service::{Clock, DossierService, PluginAdmin, SystemClock};
 use crate::app::sync::{DeliveryPolicy, Dispatcher, SyncOperations};
 use crate::http::AppState;
@@ -128,6 +130,7 @@ pub async fn assemble(options: &Options) -> anyhow::Result<Assembled> {
         store.clone() as Arc<dyn CatalogStore>,
         host.clone(),
         clock.clone(),
+        store.clone() as Arc<dyn MembershipStore>,
     );
     let dispatcher = Dispatcher::new(
         store.clone(),

@@ -66,7 +66,7 @@ fn each_tenant_has_one_user_per_role_and_agency_codes_are_distinct() {
         roles.sort();
         assert_eq!(
             roles,
-            ["citizen", "officer", "tenant_admin"],
+            ["citizen", "leader", "officer", "tenant_admin"],
             "{}",
             tenant.id
         );

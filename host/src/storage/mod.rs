@@ -48,6 +48,7 @@ mod delivery;
 mod deployments;
 mod dossiers;
 mod events;
+mod memberships;
 mod outbox;
 mod reuse;
 mod rows;
@@ -110,6 +111,7 @@ migrations! {
     4 => "0004_outbox_delivery",
     5 => "0005_user_personal_id",
     6 => "0006_outbox_pending_index",
+    7 => "0007_agency_access",
 }
 
 /// How long a SQLite connection waits for a lock held by another process

@@ -9,15 +9,19 @@
 mod access;
 mod cancellation;
 mod catalog;
+mod contract;
 mod deployments;
 mod durability;
 mod fees;
+mod hardening;
 mod input;
 mod lifecycle;
 mod load;
+mod matrix;
 mod openapi;
 mod payments;
 mod reuse;
+mod scoping;
 mod sync;
 
 pub(crate) use motcua_tests::server::birth_form;

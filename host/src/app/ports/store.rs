@@ -6,6 +6,7 @@
 //! Times are local civil time (Asia/Ho_Chi_Minh) as everywhere in the domain.
 
 use async_trait::async_trait;
+use motcua_domain::access::{DossierFacts, Scope};
 use motcua_domain::audit::{AuditBreak, AuditEntry};
 use motcua_domain::calendar::CalendarConfig;
 use motcua_domain::catalog::Procedure;
@@ -54,6 +55,12 @@ pub enum StoreError {
     /// range, an outbox entry naming an event the change does not have).
     #[error("invalid write: {0}")]
     Invalid(String),
+    /// A page cursor this store did not hand out (the caller's input).
+    #[error("not a page cursor of this listing: {0}")]
+    BadCursor(String),
+    /// A new dossier names an agency the tenant does not have.
+    #[error("the tenant has no agency {0}")]
+    UnknownAgency(String),
 }
 
 /// Result of a storage call.
@@ -160,6 +167,9 @@ pub struct StoredDossier {
     pub state: DossierState,
     /// Handled with priority (priority card, elderly, person with merit).
     pub priority: bool,
+    /// The account that submitted (online) or registered it (`None` only
+    /// for dossiers whose first event is missing).
+    pub submitted_by: Option<String>,
     /// Starts at 1, +1 per commit; pass it back as `expected_version`.
     pub version: u64,
     /// Number of events; the seq of the last one.
@@ -173,6 +183,15 @@ pub struct StoredDossier {
 }
 
 impl StoredDossier {
+    /// What the access rule looks at.
+    pub fn facts(&self) -> DossierFacts<'_> {
+        DossierFacts {
+            agency: &self.agency,
+            applicant_id: &self.applicant.id,
+            submitted_by: self.submitted_by.as_deref(),
+        }
+    }
+
     /// `None` only if the dossier was created without an event.
     pub fn stage(&self) -> Option<Stage> {
         self.state.stage
@@ -607,10 +626,13 @@ pub trait DossierStore: Send + Sync {
 
     async fn dossier(&self, tenant: &str, code: &DossierCode)
     -> StoreResult<Option<StoredDossier>>;
-    /// Newest first (by creation time, then id), filtered.
+    /// Newest first (by creation time, then id), filtered, and only those
+    /// inside `scope` (who may see what: [`motcua_domain::access`]).
+    /// [`StoreError::BadCursor`] for a cursor it did not hand out.
     async fn dossiers(
         &self,
         tenant: &str,
+        scope: &Scope,
         filter: &DossierFilter,
         page: &PageRequest,
     ) -> StoreResult<Page<StoredDossier>>;

@@ -2,15 +2,14 @@
 //! ledger (rows with created/updated times): they commit with no lifecycle
 //! event, so they never move the dossier or its audit chain.
 
+use motcua_domain::access::Operation;
 use motcua_domain::error::DomainError;
 use motcua_domain::fee::Collection;
-use motcua_domain::lifecycle::Role;
 use motcua_domain::payment::{Payment, PaymentChannel, PaymentStatus};
 use motcua_domain::tenancy::User;
 use serde::{Deserialize, Serialize};
 
-use super::submit::ensure_tenant;
-use super::{CONFLICT_RETRIES, DossierService, dossier_code};
+use super::{CONFLICT_RETRIES, DossierService};
 use crate::app::error::AppError;
 use crate::app::ports::{
     DossierChange, PaymentRecord, PaymentRefund, PaymentWrite, StoreError, StoredDossier,
@@ -48,10 +47,10 @@ impl DossierService {
         tenant: &str,
         code: &str,
     ) -> Result<Vec<StoredPayment>, AppError> {
-        ensure_tenant(user, tenant)?;
-        let code = dossier_code(code)?;
-        self.stored(tenant, &code).await?;
-        Ok(self.dossiers.payments(tenant, &code).await?)
+        let (_, stored) = self
+            .dossier_for(user, tenant, code, Operation::Read)
+            .await?;
+        Ok(self.dossiers.payments(tenant, &stored.code).await?)
     }
 
     /// Record a payment of exactly what is due: the collected fee lines
@@ -63,8 +62,10 @@ impl DossierService {
         code: &str,
         request: RecordPayment,
     ) -> Result<Vec<StoredPayment>, AppError> {
-        ensure_officer(user, tenant)?;
-        let code = dossier_code(code)?;
+        let (_, stored) = self
+            .dossier_for(user, tenant, code, Operation::Payment)
+            .await?;
+        let code = stored.code;
         let id = new_id();
         self.commit_payment(tenant, &code, |dossier, fee_due, payments| {
             let paid: u64 = payments
@@ -109,8 +110,10 @@ impl DossierService {
         payment_id: &str,
         request: RefundPayment,
     ) -> Result<Vec<StoredPayment>, AppError> {
-        ensure_officer(user, tenant)?;
-        let code = dossier_code(code)?;
+        let (_, stored) = self
+            .dossier_for(user, tenant, code, Operation::Payment)
+            .await?;
+        let code = stored.code;
         if request.reason.trim().is_empty() {
             return Err(AppError::invalid("reason", "a refund needs a reason"));
         }
@@ -181,18 +184,6 @@ impl DossierService {
             last_conflict.unwrap_or_default()
         )))
     }
-}
-
-/// Only officers handle money; another tenant's caller sees nothing.
-fn ensure_officer(user: &User, tenant: &str) -> Result<(), AppError> {
-    ensure_tenant(user, tenant)?;
-    if user.role != Role::Officer {
-        return Err(AppError::Forbidden(format!(
-            "only an officer records or refunds payments, not a {}",
-            user.role
-        )));
-    }
-    Ok(())
 }
 
 /// The domain's amount refusals name the request's `amount_vnd`.
