@@ -10,6 +10,7 @@ mod access;
 mod catalog;
 mod deployments;
 mod durability;
+mod fee_ranges;
 mod fees;
 mod input;
 mod lifecycle;
