@@ -43,20 +43,38 @@ fn log_of_child(format: &str) -> String {
 /// and the marker shows up once per attempt, after an escaped line break.
 #[track_caller]
 fn only_host_lines(log: &str, is_host_line: impl Fn(&str) -> bool) {
-    assert!(!log.contains('\r'), "a carriage return reached the log:\n{log}");
+    assert!(
+        !log.contains('\r'),
+        "a carriage return reached the log:\n{log}"
+    );
     assert!(!log.contains('\u{1b}'), "an escape reached the log:\n{log}");
-    assert!(!log.contains('\u{2028}'), "a line separator reached the log:\n{log}");
+    assert!(
+        !log.contains('\u{2028}'),
+        "a line separator reached the log:\n{log}"
+    );
     let mut with_marker = 0;
     for line in log.lines().filter(|line| !line.trim().is_empty()) {
-        assert!(is_host_line(line), "a line the host did not write:\n{line}\n\nin:\n{log}");
+        assert!(
+            is_host_line(line),
+            "a line the host did not write:\n{line}\n\nin:\n{log}"
+        );
         if line.contains(MARKER) {
             with_marker += 1;
-            assert!(line.contains("log-forging"), "not the fixture's call: {line}");
+            assert!(
+                line.contains("log-forging"),
+                "not the fixture's call: {line}"
+            );
         }
     }
     // The log message (with its field), the panic and the refusal.
-    assert!(with_marker >= 3, "the fixture's text is kept, escaped:\n{log}");
-    assert!(log.contains("pricing\\\\n2026-") || log.contains("pricing\\n2026-"), "{log}");
+    assert!(
+        with_marker >= 3,
+        "the fixture's text is kept, escaped:\n{log}"
+    );
+    assert!(
+        log.contains("pricing\\\\n2026-") || log.contains("pricing\\n2026-"),
+        "{log}"
+    );
 }
 
 #[test]

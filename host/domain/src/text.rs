@@ -42,6 +42,9 @@ mod tests {
     fn texts_are_counted_in_characters_and_capped() {
         assert!(check("message", &"ữ".repeat(10), 10).is_ok());
         let error = check("message", &"x".repeat(11), 10).unwrap_err();
-        assert_eq!(error.to_string(), "message has 11 characters, over the limit of 10");
+        assert_eq!(
+            error.to_string(),
+            "message has 11 characters, over the limit of 10"
+        );
     }
 }

@@ -8,7 +8,6 @@
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use motcua_domain::connector::Operation;
 use motcua_domain::dossier::{Applicant, DossierView};
 use motcua_domain::form::{FieldError, FormDefinition, PrefillValue};
 use motcua_domain::initiative::{Action, DossierEvent, EventKind, NotificationChannel};

@@ -195,7 +195,11 @@ impl SecretHeader {
 
 /// A secret is bound to hosts the manifest allows, and to exactly one when
 /// the manifest does not say which: it is never sent to another host.
-fn bound_within_allow(index: usize, secret: &SecretHeader, allow: &[EgressRule]) -> Result<(), String> {
+fn bound_within_allow(
+    index: usize,
+    secret: &SecretHeader,
+    allow: &[EgressRule],
+) -> Result<(), String> {
     let field = format!("egress.secrets[{index}].hosts");
     if secret.hosts.is_empty() && allow.len() > 1 {
         return Err(format!(
@@ -559,9 +563,8 @@ mod tests {
     #[test]
     fn a_secret_is_bound_to_hosts_the_manifest_allows_and_named_where_several_are() {
         let connector = MINIMAL.replace("[\"fee-policy\"]", "[\"connector\"]");
-        let secret = |hosts: &str| {
-            format!("[[egress.secrets]]\nname = \"t\"\nheader = \"x-key\"\n{hosts}")
-        };
+        let secret =
+            |hosts: &str| format!("[[egress.secrets]]\nname = \"t\"\nheader = \"x-key\"\n{hosts}");
         let two = "allow = [\"portal.gov.vn:443\", \"other.gov.vn:443\"]";
         let parse = |allow: &str, hosts: &str| {
             Manifest::parse(
@@ -575,7 +578,10 @@ mod tests {
         assert!(err.starts_with("egress.secrets[0].hosts"), "{err}");
         let err = parse(two, "hosts = [\"evil.example:443\"]").unwrap_err();
         assert!(err.contains("not in [egress] allow"), "{err}");
-        assert!(parse("allow = [\"portal.gov.vn:443\"]", "").is_ok(), "one host: that one");
+        assert!(
+            parse("allow = [\"portal.gov.vn:443\"]", "").is_ok(),
+            "one host: that one"
+        );
     }
 
     #[test]

@@ -170,10 +170,9 @@ impl Purposes {
     /// offers (the caller checks the operation).
     pub(crate) fn plugin(&self, set: &PluginSet, tenant: &str, purpose: Purpose) -> Option<Plugin> {
         let assigned = self.assigned(tenant, purpose);
-        let plugin = if assigned.tenant_granted {
-            set.get(tenant, assigned.plugin)
-        } else {
-            set.platform(assigned.plugin)
+        let plugin = match assigned.tenant_granted {
+            true => set.get(tenant, assigned.plugin),
+            false => set.platform(assigned.plugin),
         }?;
         if plugin.manifest().kinds.contains(&Kind::Connector) {
             Some(plugin)

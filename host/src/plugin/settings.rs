@@ -189,9 +189,8 @@ fn secret(
         toml::Value::String(value) => (value, Vec::new()),
         toml::Value::Table(table) => {
             let value = match (table.get("env"), table.get("value")) {
-                (Some(toml::Value::String(name)), None) => env(name).ok_or_else(|| {
-                    format!("{field}: environment variable `{name}` is not set")
-                })?,
+                (Some(toml::Value::String(name)), None) => env(name)
+                    .ok_or_else(|| format!("{field}: environment variable `{name}` is not set"))?,
                 (None, Some(toml::Value::String(value))) => value.clone(),
                 _ => return Err(shape()),
             };
@@ -200,8 +199,9 @@ fn secret(
                 Some(toml::Value::Array(hosts)) => hosts
                     .iter()
                     .map(|host| match host {
-                        toml::Value::String(host) => EgressRule::parse(host)
-                            .map_err(|e| format!("{field}.hosts: {e}")),
+                        toml::Value::String(host) => {
+                            EgressRule::parse(host).map_err(|e| format!("{field}.hosts: {e}"))
+                        }
                         _ => Err(format!("{field}.hosts: give host:port strings")),
                     })
                     .collect::<Result<Vec<_>, _>>()?,
@@ -405,7 +405,10 @@ mod tests {
         let bad = "[[plugin]]\nid = \"x\"\n[plugin.secrets]\n\
                    token = { value = \"abc-123\", hosts = [\"portal.gov.vn\"] }\n";
         let error = HostSettings::parse(bad, &env).unwrap_err();
-        assert!(error.starts_with("plugin[0].secrets.token.hosts"), "{error}");
+        assert!(
+            error.starts_with("plugin[0].secrets.token.hosts"),
+            "{error}"
+        );
         assert!(!error.contains("abc-123"), "{error}");
     }
 

@@ -48,7 +48,10 @@ fn leaks(text: &str) -> Vec<String> {
         base64(&format!("Bearer {TOKEN}")),
         TOKEN.bytes().map(|b| format!("{b:02x}")).collect(),
     ];
-    forms.into_iter().filter(|form| text.contains(form.as_str())).collect()
+    forms
+        .into_iter()
+        .filter(|form| text.contains(form.as_str()))
+        .collect()
 }
 
 #[test]
@@ -65,7 +68,9 @@ fn a_secret_reaches_only_its_host_and_is_scrubbed_from_what_that_host_echoes() {
         "/echo",
         get(move |headers: HeaderMap| async move {
             let sent = auth(&headers).unwrap_or_default();
-            seen.lock().unwrap().push((Some(sent.clone()), String::new()));
+            seen.lock()
+                .unwrap()
+                .push((Some(sent.clone()), String::new()));
             (
                 [("x-echo", sent.clone()), ("x-echo-b64", base64(&sent))],
                 format!("you sent: {sent}\nbase64: {}\n", base64(&sent)),
@@ -94,14 +99,22 @@ fn a_secret_reaches_only_its_host_and_is_scrubbed_from_what_that_host_echoes() {
         echo-token = "{TOKEN}"
         "#
     ));
-    let rule = |port: u16| EgressRule::parse(&format!("127.0.0.1:{port}")).unwrap();
+    let rule = |port: u16| EgressRule {
+        host: "127.0.0.1".into(),
+        port,
+    };
     let plugin = load_with_settings(
         "secret-exfiltration",
         |m| {
-            assert_eq!(m.egress_secrets[0].hosts.len(), 1, "the shipped manifest binds it");
+            assert_eq!(
+                m.egress_secrets[0].hosts.len(),
+                1,
+                "the shipped manifest binds it"
+            );
             m.egress = vec![rule(echo_port), rule(collector_port)];
             m.egress_secrets[0].hosts = vec![rule(echo_port)];
-            m.config.insert("echo".into(), format!("http://127.0.0.1:{echo_port}/echo"));
+            m.config
+                .insert("echo".into(), format!("http://127.0.0.1:{echo_port}/echo"));
             m.config.insert(
                 "collector".into(),
                 format!("http://127.0.0.1:{collector_port}/collect"),
@@ -118,18 +131,32 @@ fn a_secret_reaches_only_its_host_and_is_scrubbed_from_what_that_host_echoes() {
 
     // The secret did its job where it is bound.
     let echoed = echoed.lock().unwrap().clone();
-    assert_eq!(echoed, vec![(Some(format!("Bearer {TOKEN}")), String::new())]);
+    assert_eq!(
+        echoed,
+        vec![(Some(format!("Bearer {TOKEN}")), String::new())]
+    );
 
     // The second host got neither the header nor the secret in the body.
     let collected = collected.lock().unwrap().clone();
     assert_eq!(collected.len(), 1, "{collected:?}");
     let (authorization, body) = &collected[0];
     assert_eq!(authorization, &None, "the secret was sent to the collector");
-    assert!(leaks(body).is_empty(), "leaked {:?} in: {body}", leaks(body));
+    assert!(
+        leaks(body).is_empty(),
+        "leaked {:?} in: {body}",
+        leaks(body)
+    );
     assert!(body.contains("you sent: Bearer [redacted]"), "{body}");
-    assert!(body.contains("x-echo: Bearer [redacted]"), "headers too: {body}");
+    assert!(
+        body.contains("x-echo: Bearer [redacted]"),
+        "headers too: {body}"
+    );
 
     // Nor did the plugin see it.
     let saw = format!("{person:?}");
-    assert!(leaks(&saw).is_empty(), "the plugin saw {:?}: {saw}", leaks(&saw));
+    assert!(
+        leaks(&saw).is_empty(),
+        "the plugin saw {:?}: {saw}",
+        leaks(&saw)
+    );
 }

@@ -33,7 +33,9 @@ async fn out_of_range_fee_lines_fall_back_to_the_statutory_fee_and_the_ledger_st
         let mut served = permit.clone();
         served["code"] = json!(procedure);
         served["fee_plugin"] = json!(FIXTURE);
-        let reply = admin.put(&format!("/procedures/{procedure}"), &served).await;
+        let reply = admin
+            .put(&format!("/procedures/{procedure}"), &served)
+            .await;
         assert!(reply.status.is_success(), "PUT /procedures/{procedure}");
     }
     let register = |procedure: &str| {
@@ -57,14 +59,21 @@ async fn out_of_range_fee_lines_fall_back_to_the_statutory_fee_and_the_ledger_st
     ] {
         let created = officer.submit(&register(procedure)).await.expect(201);
         let lines = created["fee_lines"].as_array().expect("fee lines");
-        assert_eq!(lines.len(), 1, "{procedure}: the statutory line only: {created}");
+        assert_eq!(
+            lines.len(),
+            1,
+            "{procedure}: the statutory line only: {created}"
+        );
         let fee = &lines[0];
         assert_eq!(fee["source"]["type"], "fallback", "{procedure}: {fee}");
         assert_eq!(fee["line"]["amount_vnd"], 150_000, "{procedure}: {fee}");
         let note = fee["source"]["note"].as_str().expect("a fallback says why");
         assert!(note.contains("malformed output"), "{procedure}: {note}");
         assert!(note.contains(why), "{procedure}: {note}");
-        assert!(note.len() < 1_000, "{procedure}: the note stays short: {note}");
+        assert!(
+            note.len() < 1_000,
+            "{procedure}: the note stays short: {note}"
+        );
 
         // The ledger asks for exactly the statutory fee, and takes it.
         let code = created["code"].as_str().unwrap();
@@ -74,11 +83,17 @@ async fn out_of_range_fee_lines_fall_back_to_the_statutory_fee_and_the_ledger_st
             .await
             .expect(422);
         assert!(
-            wrong["message"].as_str().unwrap_or_default().contains("150000 VND is due"),
+            wrong["message"]
+                .as_str()
+                .unwrap_or_default()
+                .contains("150000 VND is due"),
             "{procedure}: {wrong}"
         );
         let paid: Value = officer
-            .post(&payments, &json!({"channel": "counter", "amount_vnd": 150_000}))
+            .post(
+                &payments,
+                &json!({"channel": "counter", "amount_vnd": 150_000}),
+            )
             .await
             .expect(201);
         assert_eq!(paid[0]["record"]["payment"]["paid_vnd"], 150_000, "{paid}");

@@ -458,7 +458,7 @@ async fn a_tenants_connector_offering_push_progress_does_not_take_over_national_
         )
         .await
         .expect(201);
-    assert_eq!(deployed["deployment"]["active"], true, "{deployed}");
+    assert_eq!(deployed["active"], true, "{deployed}");
 
     let submitted = submit_online_birth(&server, TENANT, "Trần Gia Bảo").await;
     let code = code(&submitted);
@@ -493,7 +493,11 @@ fn hijack_archive(tenant: &str) -> Vec<u8> {
     ));
     for entry in std::fs::read_dir(&package).expect("the built package") {
         let path = entry.expect("an entry").path();
-        let name = path.file_name().expect("a name").to_string_lossy().into_owned();
+        let name = path
+            .file_name()
+            .expect("a name")
+            .to_string_lossy()
+            .into_owned();
         let mut bytes = std::fs::read(&path).expect("a package file");
         if name == "plugin.toml" {
             bytes = String::from_utf8(bytes)
@@ -506,7 +510,11 @@ fn hijack_archive(tenant: &str) -> Vec<u8> {
         header.set_mode(0o644);
         header.set_cksum();
         builder
-            .append_data(&mut header, format!("purpose-hijack/{name}"), bytes.as_slice())
+            .append_data(
+                &mut header,
+                format!("purpose-hijack/{name}"),
+                bytes.as_slice(),
+            )
             .expect("pack a file");
     }
     builder

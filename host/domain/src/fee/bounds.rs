@@ -47,7 +47,9 @@ impl Default for FeeBounds {
 /// Why fee lines are outside the domain's ranges.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum FeeRangeError {
-    #[error("fee line `{code}` charges {amount_vnd} VND, over the maximum of {max_vnd} VND a fee line may charge")]
+    #[error(
+        "fee line `{code}` charges {amount_vnd} VND, over the maximum of {max_vnd} VND a fee line may charge"
+    )]
     AmountTooLarge {
         code: String,
         amount_vnd: u64,
@@ -132,7 +134,10 @@ impl FeeBounds {
         for line in lines {
             self.check_line(line)?;
         }
-        checked_total(lines.iter().map(|line| line.amount_vnd), self.max_total_vnd())
+        checked_total(
+            lines.iter().map(|line| line.amount_vnd),
+            self.max_total_vnd(),
+        )
     }
 }
 
@@ -184,11 +189,17 @@ mod tests {
         assert_eq!(bounds.check_lines(&[line(150_000)]), Ok(150_000));
         assert!(matches!(
             bounds.check_lines(&[line(u64::MAX)]),
-            Err(FeeRangeError::AmountTooLarge { amount_vnd: u64::MAX, .. })
+            Err(FeeRangeError::AmountTooLarge {
+                amount_vnd: u64::MAX,
+                ..
+            })
         ));
         let mut discounted = line(DEFAULT_MAX_LINE_VND);
         discounted.base_amount_vnd = DEFAULT_MAX_LINE_VND + 1;
-        assert!(bounds.check_line(&discounted).is_err(), "the base counts too");
+        assert!(
+            bounds.check_line(&discounted).is_err(),
+            "the base counts too"
+        );
     }
 
     #[test]
@@ -212,7 +223,10 @@ mod tests {
         long.reason = Some("x".repeat(MAX_REASON_CHARS + 1));
         assert!(matches!(
             bounds.check_line(&long),
-            Err(FeeRangeError::TextTooLong { field: "reason", .. })
+            Err(FeeRangeError::TextTooLong {
+                field: "reason",
+                ..
+            })
         ));
         let mut label = line(1);
         label.label.en = "ữ".repeat(MAX_LABEL_CHARS);
@@ -220,7 +234,10 @@ mod tests {
         let mut code = line(1);
         code.code = "c".repeat(10_000);
         let error = bounds.check_line(&code).unwrap_err().to_string();
-        assert!(error.len() < 200, "the error does not repeat the text: {error}");
+        assert!(
+            error.len() < 200,
+            "the error does not repeat the text: {error}"
+        );
         let many: Vec<FeeLine> = (0..=MAX_LINES).map(|_| line(1)).collect();
         assert!(matches!(
             bounds.check_lines(&many),

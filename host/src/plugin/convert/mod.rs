@@ -93,7 +93,11 @@ pub(crate) fn capped(field: &str, text: &str, max: usize) -> Out<()> {
 /// A plugin's refusal; an oversized code or message makes it malformed.
 pub(crate) fn refusal(value: w::PluginError) -> Out<d::refusal::PluginRefusal> {
     capped("the refusal's code", &value.code, d::text::MAX_CODE_CHARS)?;
-    capped("the refusal's message", &value.message, d::text::MAX_MESSAGE_CHARS)?;
+    capped(
+        "the refusal's message",
+        &value.message,
+        d::text::MAX_MESSAGE_CHARS,
+    )?;
     Ok(d::refusal::PluginRefusal {
         code: value.code,
         message: value.message,

@@ -443,7 +443,10 @@ mod tests {
         let scrubber = egress
             .inject_secrets(&mut headers, "portal.gov.vn", 443)
             .unwrap();
-        assert!(scrubber.is_some(), "what was sent is scrubbed from the answer");
+        assert!(
+            scrubber.is_some(),
+            "what was sent is scrubbed from the answer"
+        );
         assert_eq!(headers.get_all("authorization").iter().count(), 1);
         assert_eq!(headers["authorization"], "Bearer tok-123");
         assert!(headers["authorization"].is_sensitive());

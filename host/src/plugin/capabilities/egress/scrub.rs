@@ -185,11 +185,16 @@ mod tests {
     #[test]
     fn other_text_is_left_alone_and_headers_are_scrubbed() {
         assert!(matches!(
-            Scrubber::new([SECRET]).unwrap().scrub(b"hello from the portal"),
+            Scrubber::new([SECRET])
+                .unwrap()
+                .scrub(b"hello from the portal"),
             Cow::Borrowed(_)
         ));
         let mut headers = HeaderMap::new();
-        headers.insert("x-echo", HeaderValue::from_str(&format!("Bearer {SECRET}")).unwrap());
+        headers.insert(
+            "x-echo",
+            HeaderValue::from_str(&format!("Bearer {SECRET}")).unwrap(),
+        );
         headers.insert("x-other", HeaderValue::from_static("fine"));
         Scrubber::new([SECRET]).unwrap().scrub_headers(&mut headers);
         assert_eq!(headers["x-echo"], "Bearer [redacted]");
