@@ -5,6 +5,7 @@ mod egress;
 mod golden;
 mod http;
 mod loading;
+mod log_forging;
 mod portal_sync;
 mod sandbox;
 mod standin;

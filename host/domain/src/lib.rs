@@ -24,4 +24,5 @@ pub mod payment;
 pub mod refusal;
 pub mod reuse;
 pub mod tenancy;
+pub mod text;
 pub mod time;

@@ -107,7 +107,7 @@ pub async fn assemble(options: &Options) -> anyhow::Result<Assembled> {
         }
     }
     let live = PluginSet::new(deployment.plugins.iter().cloned());
-    let host = WasmPluginHost::new(live.clone());
+    let host = WasmPluginHost::new(live.clone()).with_purposes(settings.purposes.clone());
     let store = Arc::new(db.clone());
     let clock = options
         .clock

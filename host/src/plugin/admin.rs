@@ -362,6 +362,7 @@ impl PluginPackages for TenantPlugins {
 
     fn serving(&self, tenant: &str) -> Vec<LivePlugin> {
         let deployed = lock(&self.inner.deployed);
+        let purposes = &self.inner.runtime.settings().purposes;
         self.inner
             .set
             .serving(tenant)
@@ -377,6 +378,11 @@ impl PluginPackages for TenantPlugins {
                     } else {
                         PluginSource::Directory
                     },
+                    purposes: purposes
+                        .served_by(plugin, tenant)
+                        .into_iter()
+                        .map(String::from)
+                        .collect(),
                 }
             })
             .collect()

@@ -100,18 +100,23 @@ impl Failure {
         }
     }
 
-    /// The failure with every secret value in its messages replaced.
-    pub(crate) fn redacted(self, redactor: &crate::plugin::secrets::Redactor) -> Self {
+    /// The failure as it may be logged and shown: every secret value in its
+    /// messages replaced, and the control characters of the text the plugin
+    /// chose (refusal, panic message, quoted output) escaped, so it can
+    /// never write a line of its own into the host's log.
+    pub(crate) fn sanitised(self, redactor: &crate::plugin::secrets::Redactor) -> Self {
+        use crate::plugin::capabilities::log::escape_owned;
+        let clean = |text: String| escape_owned(redactor.redact_owned(text));
         match self {
             Failure::Refused(PluginRefusal { code, message }) => Failure::Refused(PluginRefusal {
-                code,
-                message: redactor.redact_owned(message),
+                code: clean(code),
+                message: clean(message),
             }),
             Failure::Trapped { message } => Failure::Trapped {
-                message: redactor.redact_owned(message),
+                message: clean(message),
             },
             Failure::MalformedOutput { detail } => Failure::MalformedOutput {
-                detail: redactor.redact_owned(detail),
+                detail: clean(detail),
             },
             other => other,
         }

@@ -2,13 +2,12 @@
 //!
 //! Plugin calls are synchronous and may burn their whole deadline, so each
 //! runs on tokio's blocking pool. A tenant only ever reaches its own plugins
-//! and platform-wide ones. Form plugins' registry lookups go to the tenant's
-//! connector offering `lookup-person`.
+//! and platform-wide ones. Form plugins' registry lookups go to the connector
+//! the operator assigned to the population registry ([`super::purposes`]).
 
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use motcua_domain::connector::Operation;
 use motcua_domain::dossier::{Applicant, DossierView};
 use motcua_domain::form::{FieldError, FormDefinition, PrefillValue};
 use motcua_domain::initiative::{Action, DossierEvent, EventKind, NotificationChannel};
@@ -19,6 +18,7 @@ use super::instance::{CallContext, Plugin};
 use super::manifest::Kind;
 use super::national::Operations;
 use super::per_artifact::PerArtifact;
+use super::purposes::{Purpose, Purposes};
 use super::render;
 use super::set::PluginSet;
 use crate::app::hooks::{
@@ -31,6 +31,7 @@ pub struct WasmPluginHost {
     plugins: PluginSet,
     subscriptions: Arc<Subscriptions>,
     operations: Arc<Operations>,
+    purposes: Arc<Purposes>,
 }
 
 /// Event kinds each initiative subscribes to.
@@ -51,15 +52,28 @@ impl WasmPluginHost {
             plugins,
             subscriptions: Arc::default(),
             operations: Arc::default(),
+            purposes: Arc::default(),
         }
+    }
+
+    /// Serve platform purposes by the operator's assignments (default: the
+    /// platform-wide plugins of each purpose's default id).
+    pub fn with_purposes(mut self, purposes: Purposes) -> Self {
+        self.purposes = Arc::new(purposes);
+        self
+    }
+
+    /// The connector serving `purpose` for `tenant`, if it is live and
+    /// offers the purpose's operation (blocking: may ask it).
+    pub(super) fn for_purpose(&self, tenant: &str, purpose: Purpose) -> Option<Plugin> {
+        let plugin = self.purposes.plugin(&self.plugins, tenant, purpose)?;
+        self.operations
+            .offers(&plugin, tenant, purpose.operation())
+            .then_some(plugin)
     }
 
     pub fn plugins(&self) -> &PluginSet {
         &self.plugins
-    }
-
-    pub(super) fn operations(&self) -> &Operations {
-        &self.operations
     }
 
     fn plugin(
@@ -86,19 +100,13 @@ impl WasmPluginHost {
         }
     }
 
-    /// The registry a tenant's form plugins ask: its connector offering
-    /// `lookup-person` (its own before a platform-wide one). Blocking: it
-    /// asks each connector for its operations.
+    /// The registry a tenant's form plugins ask: the connector assigned to
+    /// the population registry. Blocking: it may ask for its operations.
     fn registry(&self, tenant: &str) -> Arc<dyn Registry> {
-        for connector in self.plugins.of_kind(tenant, Kind::Connector) {
-            if self
-                .operations
-                .offers(&connector, tenant, Operation::LookupPerson)
-            {
-                return Arc::new(ConnectorRegistry::new(connector, tenant));
-            }
+        match self.for_purpose(tenant, Purpose::PopulationRegistry) {
+            Some(connector) => Arc::new(ConnectorRegistry::new(connector, tenant)),
+            None => Arc::new(NoRegistry),
         }
-        Arc::new(NoRegistry)
     }
 }
 

@@ -164,12 +164,15 @@ impl Plugin {
             Ok(Ok(output)) => convert(output)
                 .map_err(|Malformed(detail)| Failure::MalformedOutput { detail })
                 .and_then(|output| self.check_size(output)),
-            Ok(Err(refusal)) => Err(Failure::Refused(super::convert::refusal(refusal))),
+            Ok(Err(refusal)) => match super::convert::refusal(refusal) {
+                Ok(refusal) => Err(Failure::Refused(refusal)),
+                Err(Malformed(detail)) => Err(Failure::MalformedOutput { detail }),
+            },
             Err(failure) => Err(failure),
         };
-        // A plugin may have met a secret (a server echoing a header): it
-        // never reaches the error or the log line.
-        let result = result.map_err(|failure| failure.redacted(store.data().redactor()));
+        // A plugin may have met a secret (a server echoing a header), or
+        // put line breaks in its text: neither reaches the error or the log.
+        let result = result.map_err(|failure| failure.sanitised(store.data().redactor()));
         let dropped_logs = store.data().log.dropped();
         let micros = started.elapsed().as_micros() as u64;
         match &result {

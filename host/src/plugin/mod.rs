@@ -28,6 +28,7 @@ pub mod manifest;
 mod national;
 pub mod package;
 mod per_artifact;
+pub mod purposes;
 mod render;
 mod runtime;
 pub mod secrets;

@@ -53,6 +53,11 @@ impl PluginRuntime {
         })
     }
 
+    /// The operator's settings the runtime was started with.
+    pub fn settings(&self) -> &HostSettings {
+        &self.shared.config.settings
+    }
+
     /// Load the package in `dir` (its `plugin.toml` and component).
     pub fn load(&self, dir: &Path) -> Result<Plugin, LoadError> {
         self.load_with_component(dir, None)
@@ -163,6 +168,7 @@ impl PluginRuntime {
                 limits: manifest.egress_limits,
                 secrets: manifest.egress_secrets.clone(),
             }),
+            fees: settings.fees,
         };
         if spec.limits.memory_bytes > self.shared.config.max_memory_bytes {
             return Err(LoadError::Engine {

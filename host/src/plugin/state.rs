@@ -35,6 +35,8 @@ pub(crate) struct SandboxSpec {
     /// The manifest's `[config]` and the operator's per-tenant settings.
     pub(crate) overlays: Arc<Overlays>,
     pub(crate) egress: Arc<EgressPolicy>,
+    /// The operator's `[fees]` ranges, checked on a fee policy's lines.
+    pub(crate) fees: motcua_domain::fee::bounds::FeeBounds,
 }
 
 pub(crate) struct PluginState {

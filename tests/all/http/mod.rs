@@ -12,6 +12,7 @@ mod catalog;
 mod contract;
 mod deployments;
 mod durability;
+mod fee_ranges;
 mod fees;
 mod hardening;
 mod input;

@@ -5,6 +5,7 @@
 use motcua_domain::access::Operation;
 use motcua_domain::error::DomainError;
 use motcua_domain::fee::Collection;
+use motcua_domain::fee::bounds::{MAX_TOTAL_VND, checked_total};
 use motcua_domain::payment::{Payment, PaymentChannel, PaymentStatus};
 use motcua_domain::tenancy::User;
 use serde::{Deserialize, Serialize};
@@ -68,12 +69,15 @@ impl DossierService {
         let code = stored.code;
         let id = new_id();
         self.commit_payment(tenant, &code, |dossier, fee_due, payments| {
-            let paid: u64 = payments
-                .iter()
-                .map(|p| &p.record.payment)
-                .filter(|p| p.status() != PaymentStatus::Cancelled)
-                .map(Payment::paid_vnd)
-                .sum();
+            let paid = checked_total(
+                payments
+                    .iter()
+                    .map(|p| &p.record.payment)
+                    .filter(|p| p.status() != PaymentStatus::Cancelled)
+                    .map(Payment::paid_vnd),
+                MAX_TOTAL_VND,
+            )
+            .map_err(|error| out_of_range(&dossier.code, "payments", error))?;
             let due = fee_due.saturating_sub(paid);
             if due == 0 {
                 return Err(AppError::invalid(
@@ -154,14 +158,17 @@ impl DossierService {
         let mut last_conflict = None;
         for _ in 0..CONFLICT_RETRIES {
             let dossier = self.stored(tenant, code).await?;
-            let fee_due: u64 = self
-                .dossiers
-                .fee_lines(tenant, code)
-                .await?
-                .iter()
-                .filter(|f| f.line.collection != Collection::NotCollected)
-                .map(|f| f.line.amount_vnd)
-                .sum();
+            // Checked, never wrapped: a wrapped total would say nothing is due.
+            let fee_due = checked_total(
+                self.dossiers
+                    .fee_lines(tenant, code)
+                    .await?
+                    .iter()
+                    .filter(|f| f.line.collection != Collection::NotCollected)
+                    .map(|f| f.line.amount_vnd),
+                MAX_TOTAL_VND,
+            )
+            .map_err(|error| out_of_range(&dossier.code, "fee lines", error))?;
             let payments = self.dossiers.payments(tenant, code).await?;
             let write = decide(&dossier, fee_due, &payments)?;
             let mut change = DossierChange::update(
@@ -184,6 +191,18 @@ impl DossierService {
             last_conflict.unwrap_or_default()
         )))
     }
+}
+
+/// A ledger whose sums leave the domain's range cannot say what is due; the
+/// officer is told so rather than given a wrong amount.
+fn out_of_range(
+    code: &motcua_domain::code::DossierCode,
+    what: &str,
+    error: motcua_domain::fee::bounds::FeeRangeError,
+) -> AppError {
+    AppError::Conflict(format!(
+        "the {what} of dossier {code} cannot be totalled ({error}); no payment can be recorded"
+    ))
 }
 
 /// The domain's amount refusals name the request's `amount_vnd`.
