@@ -4,6 +4,7 @@
 mod egress;
 mod golden;
 mod http;
+mod containment;
 mod loading;
 mod portal_sync;
 mod sandbox;

@@ -14,6 +14,7 @@ use std::sync::OnceLock;
 use std::time::Duration;
 
 use motcua::app::sync::DeliveryPolicy;
+use motcua::plugin::HostBudget;
 use motcua::cli::wiring::{Options, assemble};
 use motcua::seed::{CredentialMap, seed_demo};
 use motcua::storage::Db;
@@ -56,6 +57,8 @@ pub struct TestEnv {
     logins: OnceLock<CredentialMap>,
     /// How the host's outbox dispatcher retries; change before `start`.
     pub delivery: DeliveryPolicy,
+    /// What tenants' plugins may take of the host; change before `start`.
+    pub budget: HostBudget,
 }
 
 impl TestEnv {
@@ -75,6 +78,7 @@ impl TestEnv {
             data,
             logins: OnceLock::new(),
             delivery: test_delivery(),
+            budget: HostBudget::default(),
         }
     }
 
@@ -115,6 +119,7 @@ impl TestEnv {
             delivery: self.delivery.clone(),
             max_package_bytes: motcua::app::service::DEFAULT_MAX_PACKAGE_BYTES,
             config: None,
+            budget: self.budget.clone(),
         }
     }
 

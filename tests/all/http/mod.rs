@@ -9,6 +9,7 @@
 mod access;
 mod catalog;
 mod deployments;
+mod uploads;
 mod durability;
 mod fees;
 mod input;
