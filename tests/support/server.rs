@@ -14,8 +14,8 @@ use std::sync::OnceLock;
 use std::time::Duration;
 
 use motcua::app::sync::DeliveryPolicy;
-use motcua::plugin::HostBudget;
 use motcua::cli::wiring::{Options, assemble};
+use motcua::plugin::HostBudget;
 use motcua::seed::{CredentialMap, seed_demo};
 use motcua::storage::Db;
 use reqwest::header::{AUTHORIZATION, CONTENT_TYPE, HeaderMap};

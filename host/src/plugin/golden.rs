@@ -165,7 +165,8 @@ fn compare_case(plugin: &Plugin, input: &Path, not_after: Option<Instant>) -> Re
     let call: GoldenCall = serde_json::from_value(read_json(input)?)
         .map_err(|e| format!("{}: {e}", input.display()))?;
     let mut expected = read_json(&expected_path)?;
-    let actual = answer_by(plugin, call, not_after).map_err(|error| format!("the plugin failed: {error}"))?;
+    let actual = answer_by(plugin, call, not_after)
+        .map_err(|error| format!("the plugin failed: {error}"))?;
     // An expected refusal without a message pins the code only.
     if let Some(error) = expected.get_mut("error").and_then(Value::as_object_mut)
         && !error.contains_key("message")

@@ -154,7 +154,12 @@ fn realise(
     if actions.len() > limits.actions as usize {
         return Err(fail(over(HostResource::Actions, limits.actions.into())));
     }
-    let too_big = || fail(over(HostResource::ActionsBytes, limits.actions_bytes as u64));
+    let too_big = || {
+        fail(over(
+            HostResource::ActionsBytes,
+            limits.actions_bytes as u64,
+        ))
+    };
     let mut left = limits.actions_bytes;
     let mut out = InitiativeActions::default();
     for action in actions {
@@ -175,9 +180,7 @@ fn realise(
                 };
                 let content = render::render(manifest.data_dir.as_deref(), &request, event, budget)
                     .map_err(|error| match error {
-                        RenderError::Malformed(detail) => {
-                            fail(Failure::MalformedOutput { detail })
-                        }
+                        RenderError::Malformed(detail) => fail(Failure::MalformedOutput { detail }),
                         RenderError::OutOfFuel => {
                             fail(over(HostResource::RenderFuel, limits.render_fuel))
                         }

@@ -116,9 +116,27 @@ impl Limits {
             self.output_bytes = kib as usize * 1024;
         }
         let counts = [
-            ("open_handles", o.open_handles, 16, 4096, &mut self.open_handles),
-            ("registry_calls", o.registry_calls, 0, 256, &mut self.registry_calls),
-            ("egress_requests", o.egress_requests, 0, 1024, &mut self.egress_requests),
+            (
+                "open_handles",
+                o.open_handles,
+                16,
+                4096,
+                &mut self.open_handles,
+            ),
+            (
+                "registry_calls",
+                o.registry_calls,
+                0,
+                256,
+                &mut self.registry_calls,
+            ),
+            (
+                "egress_requests",
+                o.egress_requests,
+                0,
+                1024,
+                &mut self.egress_requests,
+            ),
             ("log_lines", o.log_lines, 0, 10_000, &mut self.log_lines),
             ("actions", o.actions, 0, 256, &mut self.actions),
         ];

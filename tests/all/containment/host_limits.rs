@@ -66,7 +66,10 @@ fn a_call_flooding_the_log_is_stopped_at_its_log_lines_and_bytes() {
     assert_over(hog(&plugin, "log-flood"), HostResource::LogLines, 64);
     assert_over(hog(&plugin, "log-bytes"), HostResource::LogBytes, 64 * 1024);
     let plugin = load_with("resource-hog", |m| m.limits.log_lines = 20_000);
-    assert!(hog(&plugin, "log-flood").is_ok(), "a raised limit allows it");
+    assert!(
+        hog(&plugin, "log-flood").is_ok(),
+        "a raised limit allows it"
+    );
 }
 
 /// A registry that counts the lookups that reach it.
@@ -102,5 +105,9 @@ fn a_form_flooding_the_registry_is_stopped_at_its_registry_calls() {
         ),
         "{error}"
     );
-    assert_eq!(registry.0.load(Ordering::Relaxed), 8, "no lookup past the limit");
+    assert_eq!(
+        registry.0.load(Ordering::Relaxed),
+        8,
+        "no lookup past the limit"
+    );
 }

@@ -79,5 +79,9 @@ async fn a_sleeping_initiative_ends_at_its_deadline_instead_of_holding_the_submi
     let started = Instant::now();
     assert_failed(outcome("sleep").await, "deadline-exceeded", "deadline");
     // The default initiative deadline is 2 s; the submission goes on then.
-    assert!(started.elapsed() < Duration::from_secs(8), "{:?}", started.elapsed());
+    assert!(
+        started.elapsed() < Duration::from_secs(8),
+        "{:?}",
+        started.elapsed()
+    );
 }

@@ -74,7 +74,9 @@ fn a_fifo_in_place_of_the_component_is_refused_without_hanging() {
         .expect("loading returns instead of blocking on the FIFO")
         .expect_err("the package is refused");
     assert!(
-        error.to_string().contains("`misbehaving.wasm` is a special file"),
+        error
+            .to_string()
+            .contains("`misbehaving.wasm` is a special file"),
         "{error}"
     );
 }

@@ -29,12 +29,18 @@ fn archive(id: &str, edit: impl FnOnce(String) -> String) -> Vec<u8> {
 }
 
 /// [`archive`], with extra files in the package.
-pub(super) fn archive_with(id: &str, edit: impl FnOnce(String) -> String, extra: &[(&str, &[u8])]) -> Vec<u8> {
+pub(super) fn archive_with(
+    id: &str,
+    edit: impl FnOnce(String) -> String,
+    extra: &[(&str, &[u8])],
+) -> Vec<u8> {
     let scratch = tempfile::tempdir().expect("temporary directory");
     let dir = scratch.path().join(id);
     copy_dir(&package(id), &dir);
     for (name, bytes) in extra {
-        std::fs::write(dir.join(name), bytes).expect("write an extra file");
+        let path = dir.join(name);
+        std::fs::create_dir_all(path.parent().expect("a file in the package")).unwrap();
+        std::fs::write(path, bytes).expect("write an extra file");
     }
     let manifest = dir.join("plugin.toml");
     let text = std::fs::read_to_string(&manifest).expect("read the manifest");

@@ -9,7 +9,6 @@
 mod access;
 mod catalog;
 mod deployments;
-mod uploads;
 mod durability;
 mod fees;
 mod input;
@@ -19,6 +18,7 @@ mod openapi;
 mod payments;
 mod reuse;
 mod sync;
+mod uploads;
 
 use motcua_tests::server::{Api, Server, applicant, date, submission, text};
 use serde_json::{Value, json};

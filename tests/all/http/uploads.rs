@@ -3,10 +3,10 @@
 //! leaves nothing in the compiled cache, a tenant's packages are held to a
 //! storage quota, and golden cases run under one budget together.
 
+use motcua::domain::dossier::Channel;
+use motcua::plugin::HostBudget;
 use motcua::plugin::cache::artifact_digest;
 use motcua::plugin::golden::{self, GoldenCall};
-use motcua::plugin::HostBudget;
-use motcua::domain::dossier::Channel;
 use motcua_tests::db::TestDb;
 use motcua_tests::server::TestEnv;
 use motcua_tests::{dossier, load, on_both_backends, package};
@@ -53,7 +53,9 @@ fn leb128(mut value: usize) -> Vec<u8> {
 }
 
 fn relabel(version: &str) -> impl FnOnce(String) -> String {
-    move |manifest: String| manifest.replace("version = \"1.0.0\"", &format!("version = \"{version}\""))
+    move |manifest: String| {
+        manifest.replace("version = \"1.0.0\"", &format!("version = \"{version}\""))
+    }
 }
 
 fn field_of(body: &Value) -> String {
@@ -83,13 +85,16 @@ async fn a_component_over_the_code_budget_is_refused_before_compiling_and_nothin
     let admin = server.api(TENANT, "tenant_admin");
     // 100 MiB of component in a package of a few hundred KiB.
     let wasm = padded_fees_component(100 << 20);
-    let package = archive_with(FEES, relabel("1.1.0"), &[(FEES_WASM, &wasm)]);
+    let package = archive_with(FEES, relabel("1.1.0"), &[(FEES_WASM, wasm.as_slice())]);
     assert!(package.len() < 2 << 20, "{}", package.len());
     let refused = deploy(&admin, "?activate=true", package)
         .await
         .expect_error(422, "invalid_request");
     assert_eq!(field_of(&refused), "plugin.component", "{refused}");
-    assert!(refused.to_string().contains("compiles at most"), "{refused}");
+    assert!(
+        refused.to_string().contains("compiles at most"),
+        "{refused}"
+    );
     assert!(!cached(&env, &wasm));
     assert_eq!(stored_packages(&env), 0);
     server.stop().await;
@@ -109,7 +114,7 @@ async fn a_refused_upload_leaves_nothing_in_the_compiled_cache(db: TestDb) {
                 "online_discount_percent = \"10\"",
             )
         },
-        &[(FEES_WASM, &wasm)],
+        &[(FEES_WASM, wasm.as_slice())],
     );
     let refused = deploy(&admin, "", package)
         .await
@@ -166,8 +171,8 @@ async fn golden_cases_run_under_one_budget_at_deploy(db: TestDb) {
         .collect();
     let mut extra: Vec<(&str, &[u8])> = Vec::new();
     for (input_name, expected_name) in &names {
-        extra.push((input_name, input.as_bytes()));
-        extra.push((expected_name, expected.as_bytes()));
+        extra.push((input_name.as_str(), input.as_bytes()));
+        extra.push((expected_name.as_str(), expected.as_bytes()));
     }
     let server = env.start().await;
     let admin = server.api(TENANT, "tenant_admin");

@@ -64,7 +64,9 @@ impl Connector for ResourceHog {
                 Ok(reached("logged 200 long lines".into()))
             }
             "ok" => Ok(reached("ok".into())),
-            other => Err(PluginError::unavailable(format!("unknown behaviour {other}"))),
+            other => Err(PluginError::unavailable(format!(
+                "unknown behaviour {other}"
+            ))),
         }
     }
 }
