@@ -52,7 +52,7 @@ pub fn render(
             let mut out = CappedWriter::new(budget.max_bytes);
             let rendered = env
                 .get_template(&request.template)
-                .and_then(|template| template.render_to_write(context, &mut out));
+                .and_then(|template| template.render_captured_to(context, &mut out).map(|_| ()));
             match rendered {
                 Ok(_) => Ok(out.bytes),
                 Err(_) if out.overflowed => Err(RenderError::TooLarge),
