@@ -15,6 +15,7 @@ use std::time::Duration;
 
 use motcua::app::sync::DeliveryPolicy;
 use motcua::cli::wiring::{Options, assemble};
+use motcua::plugin::HostBudget;
 use motcua::seed::{CredentialMap, seed_demo};
 use motcua::storage::Db;
 use reqwest::header::{AUTHORIZATION, CONTENT_TYPE, HeaderMap};
@@ -56,6 +57,8 @@ pub struct TestEnv {
     logins: OnceLock<CredentialMap>,
     /// How the host's outbox dispatcher retries; change before `start`.
     pub delivery: DeliveryPolicy,
+    /// What tenants' plugins may take of the host; change before `start`.
+    pub budget: HostBudget,
 }
 
 impl TestEnv {
@@ -75,6 +78,7 @@ impl TestEnv {
             data,
             logins: OnceLock::new(),
             delivery: test_delivery(),
+            budget: HostBudget::default(),
         }
     }
 
@@ -130,6 +134,7 @@ impl TestEnv {
             delivery: self.delivery.clone(),
             max_package_bytes: motcua::app::service::DEFAULT_MAX_PACKAGE_BYTES,
             config: None,
+            budget: self.budget.clone(),
         }
     }
 

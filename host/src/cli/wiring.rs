@@ -18,7 +18,7 @@ use crate::plugin::admin::TenantPlugins;
 use crate::plugin::deploy::Deployment;
 use crate::plugin::host::WasmPluginHost;
 use crate::plugin::set::PluginSet;
-use crate::plugin::{HostSettings, PluginRuntime, RuntimeConfig};
+use crate::plugin::{HostBudget, HostSettings, PluginRuntime, RuntimeConfig};
 use crate::storage::Db;
 
 /// What a host is assembled from.
@@ -41,6 +41,8 @@ pub struct Options {
     /// The operator's plugin settings file (`--config`); `None` reads
     /// `<data-dir>/motcua.toml` when it exists.
     pub config: Option<PathBuf>,
+    /// A tenant's share of the sandbox pool, and what an upload may cost.
+    pub budget: HostBudget,
 }
 
 impl Options {
@@ -83,6 +85,7 @@ pub async fn assemble(options: &Options) -> anyhow::Result<Assembled> {
         max_concurrent_calls: options.max_concurrent_calls,
         cache_dir: Some(options.data_dir.join("cache")),
         settings: settings.clone(),
+        budget: options.budget.clone(),
         ..RuntimeConfig::default()
     })?;
     let (plugins_dir, unpack) = (

@@ -82,6 +82,45 @@ pub enum Failure {
     Instantiation { detail: String },
     #[error("does not implement `{kind}`")]
     NotImplemented { kind: &'static str },
+    #[error("used more than its limit of {limit} {resource}")]
+    HostLimitExceeded { resource: HostResource, limit: u64 },
+    #[error("found no free sandbox within {} ms: {crowding}", waited.as_millis())]
+    NoSandbox {
+        waited: Duration,
+        crowding: super::slots::Crowding,
+    },
+}
+
+/// A resource of the host that a call spends, each capped per call.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum HostResource {
+    /// Handles held open at once (files, directories, streams...).
+    OpenHandles,
+    RegistryCalls,
+    EgressRequests,
+    LogLines,
+    LogBytes,
+    /// Actions one initiative call returned.
+    Actions,
+    /// Bytes of an initiative call's actions and rendered documents.
+    ActionsBytes,
+    /// Template-engine fuel of one document.
+    RenderFuel,
+}
+
+impl std::fmt::Display for HostResource {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            HostResource::OpenHandles => "open handles (`limits.open_handles`)",
+            HostResource::RegistryCalls => "registry lookups (`limits.registry_calls`)",
+            HostResource::EgressRequests => "egress requests (`limits.egress_requests`)",
+            HostResource::LogLines => "log lines (`limits.log_lines`)",
+            HostResource::LogBytes => "bytes of log (`limits.log_kib`)",
+            HostResource::Actions => "initiative actions (`limits.actions`)",
+            HostResource::ActionsBytes => "bytes of initiative actions (`limits.actions_kib`)",
+            HostResource::RenderFuel => "units of template fuel (`limits.render_fuel`)",
+        })
+    }
 }
 
 impl Failure {
@@ -97,6 +136,8 @@ impl Failure {
             Failure::MalformedOutput { .. } => "malformed-output",
             Failure::Instantiation { .. } => "instantiation-failed",
             Failure::NotImplemented { .. } => "not-implemented",
+            Failure::HostLimitExceeded { .. } => "host-limit-exceeded",
+            Failure::NoSandbox { .. } => "no-sandbox",
         }
     }
 

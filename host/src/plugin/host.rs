@@ -8,18 +8,20 @@
 use std::sync::Arc;
 
 use async_trait::async_trait;
+use motcua_domain::connector::Operation;
+use motcua_domain::document::{ALLOWED_MEDIA_TYPES, is_allowed_media_type};
 use motcua_domain::dossier::{Applicant, DossierView};
 use motcua_domain::form::{FieldError, FormDefinition, PrefillValue};
 use motcua_domain::initiative::{Action, DossierEvent, EventKind, NotificationChannel};
 
 use super::capabilities::registry::{ConnectorRegistry, NoRegistry, Registry};
-use super::error::PluginError;
+use super::error::{Failure, HostResource, PluginError};
 use super::instance::{CallContext, Plugin};
 use super::manifest::Kind;
 use super::national::Operations;
 use super::per_artifact::PerArtifact;
 use super::purposes::{Purpose, Purposes};
-use super::render;
+use super::render::{self, RenderBudget, RenderError};
 use super::set::PluginSet;
 use crate::app::hooks::{
     HookFailure, InitiativeActions, InitiativeOutcome, Message, PluginHost, Priced,
@@ -139,24 +141,61 @@ pub(super) async fn blocking<T: Send + 'static>(
         })
 }
 
-/// Carry out an initiative's actions that need the host (documents).
+/// Carry out an initiative's actions that need the host (documents), within
+/// the plugin's limits: so many actions, so many bytes of notifications and
+/// rendered documents together, template fuel per document, and documents
+/// only of a media type the host serves inertly.
 fn realise(
     plugin: &Plugin,
     event: &DossierEvent,
     actions: Vec<Action>,
 ) -> Result<InitiativeActions, HookFailure> {
+    let manifest = plugin.manifest();
+    let limits = &manifest.limits;
+    let fail = |failure: Failure| {
+        self::failure(PluginError {
+            plugin: manifest.reference(),
+            call: "initiative.on-event",
+            failure,
+        })
+    };
+    let over = |resource: HostResource, limit: u64| Failure::HostLimitExceeded { resource, limit };
+    if actions.len() > limits.actions as usize {
+        return Err(fail(over(HostResource::Actions, limits.actions.into())));
+    }
+    let too_big = || {
+        fail(over(
+            HostResource::ActionsBytes,
+            limits.actions_bytes as u64,
+        ))
+    };
+    let mut left = limits.actions_bytes;
     let mut out = InitiativeActions::default();
     for action in actions {
         match action {
             Action::GenerateDocument(request) => {
-                let content =
-                    render::render(plugin.manifest().data_dir.as_deref(), &request, event)
-                        .map_err(|message| HookFailure {
-                            plugin: plugin.manifest().reference(),
-                            call: "initiative.on-event".into(),
-                            outcome: "malformed-output".into(),
-                            message,
-                        })?;
+                if !is_allowed_media_type(&request.media_type) {
+                    return Err(fail(Failure::MalformedOutput {
+                        detail: format!(
+                            "a document of media type `{}`: the host stores only {}",
+                            request.media_type,
+                            ALLOWED_MEDIA_TYPES.join(", ")
+                        ),
+                    }));
+                }
+                let budget = RenderBudget {
+                    fuel: limits.render_fuel,
+                    max_bytes: left,
+                };
+                let content = render::render(manifest.data_dir.as_deref(), &request, event, budget)
+                    .map_err(|error| match error {
+                        RenderError::Malformed(detail) => fail(Failure::MalformedOutput { detail }),
+                        RenderError::OutOfFuel => {
+                            fail(over(HostResource::RenderFuel, limits.render_fuel))
+                        }
+                        RenderError::TooLarge => too_big(),
+                    })?;
+                left -= content.len();
                 out.documents.push(RenderedDocument {
                     kind: request.kind,
                     title: request.title.vi,
@@ -173,16 +212,20 @@ fn realise(
                     out.priority = Some(priority);
                 }
             }
-            Action::NotifyApplicant(note) => out.messages.push(Message {
-                channel: match note.channel {
-                    NotificationChannel::Sms => "sms",
-                    NotificationChannel::Email => "email",
-                    NotificationChannel::Portal => "portal",
-                }
-                .into(),
-                subject: note.subject.vi,
-                body: note.body.vi,
-            }),
+            Action::NotifyApplicant(note) => {
+                let size = note.subject.vi.len() + note.body.vi.len();
+                left = left.checked_sub(size).ok_or_else(too_big)?;
+                out.messages.push(Message {
+                    channel: match note.channel {
+                        NotificationChannel::Sms => "sms",
+                        NotificationChannel::Email => "email",
+                        NotificationChannel::Portal => "portal",
+                    }
+                    .into(),
+                    subject: note.subject.vi,
+                    body: note.body.vi,
+                })
+            }
         }
     }
     Ok(out)

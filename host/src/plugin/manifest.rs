@@ -279,6 +279,8 @@ pub struct Manifest {
 impl Manifest {
     /// Read and validate `plugin.toml` in `package_dir`.
     pub fn load(package_dir: &Path) -> Result<Self, LoadError> {
+        // Before anything is opened: a FIFO would block the read.
+        super::package::check_tree(package_dir)?;
         let path = package_dir.join("plugin.toml");
         let text = std::fs::read_to_string(&path).map_err(|source| LoadError::Io {
             path: path.clone(),

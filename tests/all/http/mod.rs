@@ -24,6 +24,7 @@ mod payments;
 mod reuse;
 mod scoping;
 mod sync;
+mod uploads;
 
 pub(crate) use motcua_tests::server::birth_form;
 use motcua_tests::server::{Api, Server, applicant, submission};

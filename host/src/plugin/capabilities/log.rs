@@ -2,38 +2,55 @@
 //!
 //! Messages land in the span of the call (tenant, plugin, version, call), so an
 //! operator reads them next to the host's own events. A plugin cannot flood the
-//! log: each call has a budget of entries and a cap on their length. Nor can
-//! it forge a host line: its text has its control characters escaped
-//! ([`escape_controls`]) before any log format sees it.
+//! log: each call has a budget of entries and bytes, and a cap on each
+//! entry's length. Nor can it forge a host line: its text has its control
+//! characters escaped ([`escape_controls`]) before any log format sees it.
 
 use std::borrow::Cow;
 
 use tracing::Level;
 
+use super::super::error::{Failure, HostResource};
 use super::super::state::PluginState;
+use super::spending::Allowance;
 
-const ENTRIES_PER_CALL: u32 = 64;
 const MAX_MESSAGE_BYTES: usize = 2048;
 
+/// The log entries and bytes one call may still write (`limits.log_lines`,
+/// `limits.log_kib`); entries past either are dropped, and the call fails.
 #[derive(Debug)]
 pub(crate) struct LogBudget {
-    remaining: u32,
+    lines: Allowance,
+    bytes: Allowance,
     dropped: u32,
 }
 
-impl Default for LogBudget {
-    fn default() -> Self {
+impl LogBudget {
+    pub(crate) fn new(lines: u32, bytes: usize) -> Self {
         Self {
-            remaining: ENTRIES_PER_CALL,
+            lines: Allowance::new(HostResource::LogLines, lines.into()),
+            bytes: Allowance::new(HostResource::LogBytes, bytes as u64),
             dropped: 0,
         }
     }
-}
 
-impl LogBudget {
     /// Entries the plugin tried to log beyond its budget.
     pub(crate) fn dropped(&self) -> u32 {
         self.dropped
+    }
+
+    /// Count an entry of `bytes`; false when it is over the budget.
+    fn admit(&mut self, bytes: usize) -> bool {
+        let admitted = self.lines.spend(1) && self.bytes.spend(bytes as u64);
+        if !admitted {
+            self.dropped += 1;
+        }
+        admitted
+    }
+
+    /// The failure of a call that logged past its budget.
+    pub(crate) fn exceeded(&self) -> Option<Failure> {
+        self.lines.exceeded().or_else(|| self.bytes.exceeded())
     }
 }
 
@@ -86,11 +103,10 @@ fn truncate(mut text: String) -> String {
 
 impl PluginState {
     fn guest_log(&mut self, level: Level, message: String, fields: Vec<(String, String)>) {
-        if self.log.remaining == 0 {
-            self.log.dropped += 1;
+        let size = message.len() + fields.iter().map(|(k, v)| k.len() + v.len()).sum::<usize>();
+        if !self.log.admit(size) {
             return;
         }
-        self.log.remaining -= 1;
         // Redacted before truncation, so that no cut leaves half a secret;
         // escaped last, so that no cut leaves half an escape.
         let message = escape_owned(truncate(self.redactor().redact_owned(message)));

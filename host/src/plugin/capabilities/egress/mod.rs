@@ -27,6 +27,8 @@ use wasmtime_wasi_http::{Error, RequestOptions, WasiBody, WasiHttpHooks};
 
 use self::record::{CallRecord, Metered};
 use self::scrub::Scrubber;
+use super::spending::Allowance;
+use crate::plugin::error::{Failure, HostResource};
 use crate::plugin::manifest::{EgressLimits, EgressRule, SecretHeader};
 use crate::plugin::secrets::{Secret, TenantSecrets};
 
@@ -59,6 +61,8 @@ pub(crate) struct Egress {
     tenant: String,
     secrets: Arc<TenantSecrets>,
     deadline: Instant,
+    /// Requests this call may still send (`limits.egress_requests`).
+    requests: Allowance,
 }
 
 /// How long each stage of one request may take.
@@ -81,7 +85,19 @@ impl Egress {
             tenant: tenant.to_string(),
             secrets,
             deadline,
+            requests: Allowance::new(HostResource::EgressRequests, 0),
         }
+    }
+
+    /// Allow `limit` requests per call (none until this is set).
+    pub(crate) fn with_request_limit(mut self, limit: u32) -> Self {
+        self.requests = Allowance::new(HostResource::EgressRequests, limit.into());
+        self
+    }
+
+    /// The failure of a call that sent more requests than it may.
+    pub(crate) fn exceeded(&self) -> Option<Failure> {
+        self.requests.exceeded()
     }
 
     /// The manifest's timeouts and the plugin's request options, all bounded
@@ -188,6 +204,13 @@ impl WasiHttpHooks for Egress {
         let head = request.method() == http::Method::HEAD;
         let record = CallRecord::start(request.method(), &host, port);
         let secrets = self.secrets.clone();
+        if !self.requests.spend(1) {
+            record.finish(
+                Some("refused: over the call's limits.egress_requests"),
+                secrets.redactor(),
+            );
+            return Box::new(async { Err(Error::HttpRequestDenied) });
+        }
         if !self.policy.permits(&host, port) {
             record.finish(
                 Some("refused: not in the manifest's [egress] allow"),
