@@ -10,7 +10,6 @@ pub mod catalog;
 pub mod code;
 pub mod connector;
 pub mod deadline;
-pub mod document;
 pub mod dossier;
 pub mod error;
 pub mod fee;

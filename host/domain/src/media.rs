@@ -93,7 +93,9 @@ mod tests {
         for refused in [
             "text/html",
             "image/svg+xml",
+            "application/xhtml+xml",
             "application/javascript",
+            "text/javascript",
             "text/plain\r\nX-Injected: 1",
             "text/plain; charset=\"a\nb\"",
             "text/plain; boundary=x",

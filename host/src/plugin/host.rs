@@ -8,8 +8,6 @@
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use motcua_domain::connector::Operation;
-use motcua_domain::document::{ALLOWED_MEDIA_TYPES, is_allowed_media_type};
 use motcua_domain::dossier::{Applicant, DossierView};
 use motcua_domain::form::{FieldError, FormDefinition, PrefillValue};
 use motcua_domain::initiative::{Action, DossierEvent, EventKind, NotificationChannel};
@@ -174,13 +172,9 @@ fn realise(
     for action in actions {
         match action {
             Action::GenerateDocument(request) => {
-                if !is_allowed_media_type(&request.media_type) {
+                if let Err(reason) = motcua_domain::media::check(&request.media_type) {
                     return Err(fail(Failure::MalformedOutput {
-                        detail: format!(
-                            "a document of media type `{}`: the host stores only {}",
-                            request.media_type,
-                            ALLOWED_MEDIA_TYPES.join(", ")
-                        ),
+                        detail: format!("a generated document: {reason}"),
                     }));
                 }
                 let budget = RenderBudget {

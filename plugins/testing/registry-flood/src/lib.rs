@@ -2,8 +2,8 @@
 //! applicant up in the registry 5,000 times. It answers one prefill value
 //! `asked` with the number of lookups the host answered.
 
-use motcua_sdk::form::{FormDefinition, PrefillValue};
-use motcua_sdk::{Applicant, DossierView, FieldError, FieldValue, Form, PluginError, registry};
+use motcua_sdk::form::{FieldError, FormDefinition, PrefillValue};
+use motcua_sdk::{Applicant, DossierView, FieldValue, Form, PluginError, registry};
 
 /// The registry flood.
 pub struct RegistryFlood;

@@ -29,6 +29,15 @@ pub(super) struct Scrubber {
     patterns: Vec<Vec<u8>>,
 }
 
+/// Never shows the patterns: they are secrets and their encodings.
+impl std::fmt::Debug for Scrubber {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Scrubber")
+            .field("patterns", &self.patterns.len())
+            .finish()
+    }
+}
+
 impl Scrubber {
     /// `None` when there is nothing to look for.
     pub(super) fn new<'a>(secrets: impl IntoIterator<Item = &'a str>) -> Option<Self> {
