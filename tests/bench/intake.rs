@@ -159,7 +159,7 @@ async fn bench(db: TestDb, args: &Args) {
                     pending: s["pending"].as_u64().unwrap_or(0),
                     oldest_age: s["oldest_pending_age_seconds"].as_u64().unwrap_or(0),
                 };
-                if sample.at.as_secs() % 10 == 0 {
+                if sample.at.as_secs().is_multiple_of(10) {
                     println!(
                         "  t={:>4}s pending={:>6} oldest={:>4}s",
                         sample.at.as_secs(),
