@@ -65,7 +65,10 @@ fn a_call_flooding_the_log_is_stopped_at_its_log_lines_and_bytes() {
     let plugin = load("resource-hog");
     assert_over(hog(&plugin, "log-flood"), HostResource::LogLines, 64);
     assert_over(hog(&plugin, "log-bytes"), HostResource::LogBytes, 64 * 1024);
-    let plugin = load_with("resource-hog", |m| m.limits.log_lines = 20_000);
+    let plugin = load_with("resource-hog", |m| {
+        m.limits.log_lines = 20_000;
+        m.limits.log_bytes = 1024 * 1024;
+    });
     assert!(
         hog(&plugin, "log-flood").is_ok(),
         "a raised limit allows it"

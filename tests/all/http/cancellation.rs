@@ -119,7 +119,7 @@ async fn clients_that_disconnect_mid_submission_leave_the_host_serving_consisten
     let pool = server.db.pool();
     let half_written = sqlx::query(
         "SELECT COUNT(*) AS n FROM dossiers d WHERE d.tenant_id = $1 AND (\
-         NOT EXISTS (SELECT 1 FROM events e WHERE e.tenant_id = d.tenant_id AND e.dossier_id = d.id) \
+         NOT EXISTS (SELECT 1 FROM dossier_events e WHERE e.tenant_id = d.tenant_id AND e.dossier_id = d.id) \
          OR NOT EXISTS (SELECT 1 FROM outbox o WHERE o.tenant_id = d.tenant_id AND o.dossier_id = d.id))",
     )
     .bind(TENANT)
@@ -133,7 +133,7 @@ async fn clients_that_disconnect_mid_submission_leave_the_host_serving_consisten
     );
     let dossiers = officer.list_all("", 500).await.len();
     assert!(dossiers >= later.len(), "the later dossiers are listed");
-    let report = officer.get("/audit/verify").await.expect(200);
+    let report = admin.get("/audit/verify").await.expect(200);
     assert_eq!(report["dossiers_checked"], dossiers as u64);
     assert_eq!(report["first_break"], serde_json::Value::Null);
 

@@ -135,7 +135,14 @@ async fn fuzz(db: TestDb, st: std::path::PathBuf) {
         .arg("--no-color")
         .arg("run")
         .arg(&schema)
-        .args(["--url", &format!("{}/api/v1", server.base)])
+        // The document's paths carry `/api/v1` themselves.
+        .args(["--url", &server.base])
+        // A package upload is a gzip or tar body schemathesis cannot make;
+        // `http::deployments` tests it with real packages.
+        .args([
+            "--exclude-name-regex",
+            r"^POST /api/v1/tenants/\{tenant\}/plugins$",
+        ])
         .args(["--header", &format!("Authorization: Bearer {token}")])
         .args([
             "--checks",

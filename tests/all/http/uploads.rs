@@ -152,13 +152,15 @@ async fn golden_cases_run_under_one_budget_at_deploy(db: TestDb) {
     };
     // Eight golden cases of 200 ms each: every one passes, not all in 1 s.
     let nap = dossier(TENANT, "nap", Channel::Online);
-    let expected = golden::answer(
-        &load("sleeper"),
-        GoldenCall::FeeLines {
-            dossier: nap.clone(),
-        },
-    )
-    .unwrap();
+    // The sleeper waits through WASI, which blocks its thread: off the
+    // test's runtime, as the host runs plugin calls.
+    let call = GoldenCall::FeeLines {
+        dossier: nap.clone(),
+    };
+    let expected = tokio::task::spawn_blocking(move || golden::answer(&load("sleeper"), call))
+        .await
+        .unwrap()
+        .unwrap();
     let input = serde_json::json!({ "call": "fee_lines", "dossier": nap }).to_string();
     let expected = expected.to_string();
     let names: Vec<(String, String)> = (0..8)
@@ -188,8 +190,11 @@ async fn golden_cases_run_under_one_budget_at_deploy(db: TestDb) {
         .await
         .expect_error(422, "invalid_request");
     assert!(field_of(&refused).starts_with("golden/nap-"), "{refused}");
+    // Whichever comes first names the budget: the cases' total, or the
+    // deadline of the case that the remaining budget cut short.
+    let text = refused.to_string();
     assert!(
-        refused.to_string().contains("longer than 1 s together"),
+        text.contains("longer than 1 s together") || text.contains("exceeded its deadline"),
         "{refused}"
     );
     server.stop().await;

@@ -41,7 +41,10 @@ impl LogBudget {
 
     /// Count an entry of `bytes`; false when it is over the budget.
     fn admit(&mut self, bytes: usize) -> bool {
-        let admitted = self.lines.spend(1) && self.bytes.spend(bytes as u64);
+        // Once one budget is spent nothing more is counted, so the failure
+        // names the budget the call ran out of first.
+        let admitted =
+            self.exceeded().is_none() && self.lines.spend(1) && self.bytes.spend(bytes as u64);
         if !admitted {
             self.dropped += 1;
         }

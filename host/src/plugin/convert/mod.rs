@@ -93,14 +93,17 @@ pub(crate) fn capped(field: &str, text: &str, max: usize) -> Out<()> {
 /// A plugin's refusal; an oversized code or message makes it malformed.
 pub(crate) fn refusal(value: w::PluginError) -> Out<d::refusal::PluginRefusal> {
     capped("the refusal's code", &value.code, d::text::MAX_CODE_CHARS)?;
-    capped(
-        "the refusal's message",
-        &value.message,
-        d::text::MAX_MESSAGE_CHARS,
-    )?;
+    // A refusal's message is for people: an overlong one (a remote system's
+    // error page quoted whole) is cut, not turned into a malformed answer, so
+    // the code the host acts on (retry or not) is kept.
+    let mut message = value.message;
+    if let Some((cut, _)) = message.char_indices().nth(d::text::MAX_MESSAGE_CHARS) {
+        message.truncate(cut);
+        message.push('…');
+    }
     Ok(d::refusal::PluginRefusal {
         code: value.code,
-        message: value.message,
+        message,
     })
 }
 
