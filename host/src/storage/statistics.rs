@@ -517,7 +517,7 @@ impl StatisticsStore for Db {
     }
 }
 
-/// Counts the dossiers stored before the statistics existed (migration 10):
+/// Counts the dossiers stored before the statistics existed (migration 8):
 /// their facts and aggregates are computed once, right after it.
 pub(super) async fn backfill(db: &Db) -> Result<()> {
     let rows = sqlx::query(

@@ -24,7 +24,7 @@ use super::{base64, code, into_review};
 
 on_both_backends!(
     hand_computed_figures_and_their_identities,
-    only_admins_and_operators_read_statistics,
+    only_admins_leaders_and_operators_read_statistics,
 );
 
 const TENANT: &str = "bac-ninh";
@@ -485,7 +485,7 @@ async fn wait_for_failed_delivery(admin: &Api, code: &str) {
     panic!("the dispatcher never tried {code}'s entry");
 }
 
-async fn only_admins_and_operators_read_statistics(db: TestDb) {
+async fn only_admins_leaders_and_operators_read_statistics(db: TestDb) {
     let (_portal, env) = portal_env(&db);
     let server = env.start().await;
     let path = "/statistics?period=year";
@@ -504,6 +504,7 @@ async fn only_admins_and_operators_read_statistics(db: TestDb) {
         .get(path)
         .await
         .expect(200);
+    server.api(TENANT, "leader").get(path).await.expect(200);
     // Another tenant's admin learns nothing about this one.
     server
         .api_with(TENANT, Some(server.token("da-nang", "tenant_admin")))

@@ -8,6 +8,7 @@ mod report;
 
 use std::sync::Arc;
 
+use motcua_domain::access::Principal;
 use motcua_domain::lifecycle::Role;
 use motcua_domain::statistics::{Indicator, RULE_VERSION};
 use motcua_domain::tenancy::User;
@@ -28,20 +29,27 @@ pub const MAX_DRILL_PAGE: u32 = 500;
 const CSV_BATCH: u32 = 1000;
 
 /// Who may read a tenant's statistics and the dossier lists behind them:
-/// its administrators and platform operators (the read-only `leader` role
-/// joins them here). Members of another tenant learn nothing (404).
+/// the access rule ([`Principal::reads_statistics`]). Members of another
+/// tenant learn nothing (404).
 pub fn ensure_statistics_reader(user: &User, tenant: &str) -> Result<(), AppError> {
-    if user.role == Role::PlatformOperator {
-        return Ok(());
-    }
-    if user.tenant.as_deref() != Some(tenant) {
+    if user.role != Role::PlatformOperator && user.tenant.as_deref() != Some(tenant) {
         return Err(AppError::NotFound(format!("tenant {tenant}")));
     }
-    match user.role {
-        Role::TenantAdmin => Ok(()),
-        role => Err(AppError::Forbidden(format!(
-            "only a tenant admin or a platform operator may read the statistics; you are a {role}"
-        ))),
+    // The rule needs no agencies: a role that sees every dossier sees them
+    // without memberships.
+    let principal = Principal {
+        user_id: user.id.clone(),
+        role: user.role,
+        personal_id: None,
+        agencies: Vec::new(),
+    };
+    if principal.reads_statistics() {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden(format!(
+            "only a tenant admin, a leader or a platform operator may read the statistics; you are a {}",
+            user.role
+        )))
     }
 }
 
