@@ -488,7 +488,7 @@ pub struct DossierFilter {
     /// Only dossiers overdue as of this time: they have an appointment and
     /// either finished after it, or are still open (received, not finished,
     /// not closed) with the appointment passed, or needed more than one
-    /// supplementation request (domain.md's on-time rules).
+    /// supplementation request (`docs/deadlines.md`, the on-time verdict).
     pub overdue_as_of: Option<PrimitiveDateTime>,
     /// Received at or after (inclusive).
     pub received_from: Option<PrimitiveDateTime>,
