@@ -22,7 +22,7 @@ use super::per_artifact::PerArtifact;
 use super::render;
 use super::set::PluginSet;
 use crate::app::hooks::{
-    HookFailure, InitiativeActions, InitiativeOutcome, Message, PluginHost, Priced,
+    HookFailure, HookOutcome, InitiativeActions, InitiativeOutcome, Message, PluginHost, Priced,
     RenderedDocument,
 };
 
@@ -74,13 +74,13 @@ impl WasmPluginHost {
             Some(plugin) => Err(HookFailure {
                 plugin: plugin.manifest().reference(),
                 call: call.into(),
-                outcome: "not-deployed".into(),
+                outcome: HookOutcome::NotDeployed,
                 message: format!("plugin `{id}` is not a {kind} plugin"),
             }),
             None => Err(HookFailure {
                 plugin: id.into(),
                 call: call.into(),
-                outcome: "not-deployed".into(),
+                outcome: HookOutcome::NotDeployed,
                 message: format!("no plugin `{id}` is deployed for tenant `{tenant}`"),
             }),
         }
@@ -110,7 +110,7 @@ pub(super) fn failure(error: PluginError) -> HookFailure {
     HookFailure {
         plugin: error.plugin,
         call: error.call.into(),
-        outcome: error.failure.label().into(),
+        outcome: error.failure.outcome(),
         message,
     }
 }
@@ -125,7 +125,7 @@ pub(super) async fn blocking<T: Send + 'static>(
             Err(HookFailure {
                 plugin: "host".into(),
                 call: "spawn".into(),
-                outcome: "trapped".into(),
+                outcome: HookOutcome::Trapped,
                 message: format!("the plugin call's thread failed: {join}"),
             })
         })
@@ -146,7 +146,7 @@ fn realise(
                         .map_err(|message| HookFailure {
                             plugin: plugin.manifest().reference(),
                             call: "initiative.on-event".into(),
-                            outcome: "malformed-output".into(),
+                            outcome: HookOutcome::MalformedOutput,
                             message,
                         })?;
                 out.documents.push(RenderedDocument {
