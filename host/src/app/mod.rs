@@ -8,3 +8,5 @@ pub mod hooks;
 pub mod ports;
 pub mod service;
 pub mod sync;
+#[cfg(any(test, feature = "testing"))]
+pub mod testing;

@@ -34,6 +34,8 @@ mod openapi;
 mod payments;
 mod plugins;
 mod sync;
+#[cfg(test)]
+mod tests;
 
 use std::future::Future;
 use std::sync::Arc;

@@ -17,7 +17,7 @@ use crate::app::ports::{
 };
 use crate::domain::audit::{AuditEntry, GENESIS};
 use crate::domain::code::{AgencyCode, DossierCode};
-use crate::domain::lifecycle::{DossierState, Stage};
+use crate::domain::lifecycle::DossierState;
 use crate::domain::reuse::ReusedField;
 
 pub(super) type Tx = Transaction<'static, Any>;
@@ -47,19 +47,7 @@ struct Snapshot {
 
 impl Snapshot {
     fn of(state: &DossierState) -> Result<Snapshot> {
-        // The clock stops while waiting for supplementation and once a
-        // result or refusal exists or the dossier is closed.
-        let clock_running = state.finished_at.is_none()
-            && matches!(
-                state.stage,
-                Some(
-                    Stage::Received
-                        | Stage::Assigned
-                        | Stage::InReview
-                        | Stage::AwaitingSignature
-                        | Stage::FinancialObligationRequested
-                )
-            );
+        let clock_running = state.clock_running();
         Ok(Snapshot {
             state: to_json(state)?,
             stage: state.stage.as_ref().map(name).transpose()?,

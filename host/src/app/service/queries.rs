@@ -6,8 +6,8 @@ use super::submit::ensure_tenant;
 use super::{DossierDetails, DossierService, dossier_code};
 use crate::app::error::AppError;
 use crate::app::ports::{
-    AuditReport, AuditScope, DossierFilter, Page, PageRequest, StoredDocument, StoredDossier,
-    StoredEvent,
+    AuditReport, AuditScope, DossierFilter, Page, PageRequest, StoreError, StoredDocument,
+    StoredDossier, StoredEvent,
 };
 
 impl DossierService {
@@ -30,7 +30,16 @@ impl DossierService {
         page: &PageRequest,
     ) -> Result<Page<StoredDossier>, AppError> {
         ensure_tenant(user, tenant)?;
-        Ok(self.dossiers.dossiers(tenant, filter, page).await?)
+        // The store refuses a cursor it did not issue: the caller's input.
+        self.dossiers
+            .dossiers(tenant, filter, page)
+            .await
+            .map_err(|error| match error {
+                StoreError::Invalid(message) if page.after.is_some() => {
+                    AppError::invalid("after", message)
+                }
+                other => other.into(),
+            })
     }
 
     /// The audit trail: every event with its hash chain.
