@@ -71,6 +71,18 @@ impl TestWorld {
         details.dossier.code.to_string()
     }
 
+    /// The note on the dossier's first event (what the audit trail says
+    /// about how it was created).
+    async fn first_note(&self, details: &DossierDetails) -> String {
+        let code = details.dossier.code.to_string();
+        let events = self
+            .service
+            .events(&self.users.officer, TENANT, &code)
+            .await
+            .expect("the dossier's events");
+        events[0].event.note.clone().unwrap_or_default()
+    }
+
     /// Applies `request` to the dossier `code` as `user`.
     async fn act(
         &self,

@@ -192,16 +192,7 @@ async fn when_the_fee_plugin_fails_the_statutory_fees_apply_and_the_reason_is_au
         &details.fee_lines[0].source,
         FeeSource::Fallback { note } if note.contains("trapped")
     ));
-    let events = world
-        .service
-        .events(
-            &world.users.officer,
-            TENANT,
-            &details.dossier.code.to_string(),
-        )
-        .await
-        .unwrap();
-    let note = events[0].event.note.as_deref().unwrap_or_default();
+    let note = world.first_note(&details).await;
     assert!(note.contains("statutory fees applied"), "{note}");
 }
 
@@ -266,16 +257,7 @@ async fn a_citizen_submitting_for_someone_else_reuses_nothing_and_the_event_says
             .any(|call| matches!(call, PluginCall::Prefill { .. })),
         "the registry must not be asked"
     );
-    let events = world
-        .service
-        .events(
-            &world.users.citizen,
-            TENANT,
-            &details.dossier.code.to_string(),
-        )
-        .await
-        .unwrap();
-    let note = events[0].event.note.as_deref().unwrap_or_default();
+    let note = world.first_note(&details).await;
     assert!(note.starts_with("no data reused"), "{note}");
 }
 

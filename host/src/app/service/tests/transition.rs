@@ -235,16 +235,7 @@ async fn a_failing_initiative_never_blocks_the_dossier_and_is_queued_for_retry()
         .await;
 
     assert_eq!(details.national_status, Some(2));
-    let events = world
-        .service
-        .events(
-            &world.users.officer,
-            TENANT,
-            &details.dossier.code.to_string(),
-        )
-        .await
-        .unwrap();
-    let note = events[0].event.note.as_deref().unwrap_or_default();
+    let note = world.first_note(&details).await;
     assert!(
         note.contains("initiative letters@1.0.0 failed (deadline-exceeded)"),
         "{note}"
