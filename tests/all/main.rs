@@ -1,10 +1,12 @@
 //! End-to-end tests of motcua: real compiled plugin components, a real
 //! database, real HTTP. One binary, one module per topic (fast to link).
 
+mod containment;
 mod egress;
 mod golden;
 mod http;
 mod loading;
+mod log_forging;
 mod portal_sync;
 mod sandbox;
 mod standin;

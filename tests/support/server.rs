@@ -15,6 +15,7 @@ use std::time::Duration;
 
 use motcua::app::sync::DeliveryPolicy;
 use motcua::cli::wiring::{Options, assemble};
+use motcua::plugin::HostBudget;
 use motcua::seed::{CredentialMap, seed_demo};
 use motcua::storage::Db;
 use reqwest::header::{AUTHORIZATION, CONTENT_TYPE, HeaderMap};
@@ -56,6 +57,8 @@ pub struct TestEnv {
     logins: OnceLock<CredentialMap>,
     /// How the host's outbox dispatcher retries; change before `start`.
     pub delivery: DeliveryPolicy,
+    /// What tenants' plugins may take of the host; change before `start`.
+    pub budget: HostBudget,
 }
 
 impl TestEnv {
@@ -75,6 +78,7 @@ impl TestEnv {
             data,
             logins: OnceLock::new(),
             delivery: test_delivery(),
+            budget: HostBudget::default(),
         }
     }
 
@@ -105,6 +109,21 @@ impl TestEnv {
         std::fs::write(self.data_dir().join("motcua.toml"), text).expect("write motcua.toml");
     }
 
+    /// Points the shipped national-portal sync connector at a portal
+    /// stand-in on loopback `port`: its endpoint and allowlist, the
+    /// operator's permission to reach loopback, and `token` as the secret
+    /// the host injects.
+    pub fn connect_portal(&self, port: u16, token: &str) {
+        self.add_package("national-portal-sync", "national-portal-sync", |manifest| {
+            manifest.replace("127.0.0.1:18090", &format!("127.0.0.1:{port}"))
+        });
+        self.write_settings(&format!(
+            "[egress]\nallow_private = [\"127.0.0.1:{port}\"]\n\n\
+             [[plugin]]\nid = \"national-portal-sync\"\n\
+             [plugin.secrets]\nportal-token = \"{token}\"\n"
+        ));
+    }
+
     pub fn options(&self) -> Options {
         Options {
             database_url: self.db.url.clone(),
@@ -115,6 +134,7 @@ impl TestEnv {
             delivery: self.delivery.clone(),
             max_package_bytes: motcua::app::service::DEFAULT_MAX_PACKAGE_BYTES,
             config: None,
+            budget: self.budget.clone(),
         }
     }
 
@@ -485,6 +505,22 @@ pub fn submission(
         "applicant": applicant,
         "form": form,
     })
+}
+
+/// A birth registration form (the fields the Vĩnh Phúc form plugin asks
+/// for; other tenants accept it as is).
+pub fn birth_form(child: &str, mother: &str, mother_id: &str) -> Value {
+    json!([
+        text("child.full-name", child),
+        date("child.birth-date", "2026-11-01"),
+        text("child.gender", "male"),
+        text("child.birth-place", "Bệnh viện Phụ sản - Nhi"),
+        text("mother.full-name", mother),
+        text("mother.personal-id", mother_id),
+        text("requester.full-name", mother),
+        text("requester.personal-id", mother_id),
+        text("requester.relationship", "mother"),
+    ])
 }
 
 /// A text form entry.

@@ -34,6 +34,9 @@ pub enum Role {
     Officer,
     /// Configures the tenant (procedures, calendar); processes nothing.
     TenantAdmin,
+    /// The province's leadership: sees every dossier (and the statistics) of
+    /// the tenant, read-only; acts on none.
+    Leader,
     /// Runs the platform; processes nothing.
     PlatformOperator,
 }
@@ -44,6 +47,7 @@ impl fmt::Display for Role {
             Role::Citizen => "citizen",
             Role::Officer => "officer",
             Role::TenantAdmin => "tenant_admin",
+            Role::Leader => "leader",
             Role::PlatformOperator => "platform_operator",
         })
     }

@@ -42,6 +42,10 @@ pub enum AppError {
     /// The caller may not do this.
     #[error("{0}")]
     Forbidden(String),
+    /// A malformed request (a query value no listing could have handed
+    /// out, say), named by its field; nothing was done.
+    #[error("{}", summary(.0))]
+    BadRequest(Vec<FieldProblem>),
     /// Request values that cannot be accepted; nothing was stored.
     #[error("{}", summary(.0))]
     Invalid(Vec<FieldProblem>),
@@ -75,6 +79,13 @@ impl From<StoreError> for AppError {
             StoreError::NotFound(what) => AppError::NotFound(what),
             StoreError::Domain(error) => AppError::Domain(error),
             StoreError::Duplicate { what } => AppError::Conflict(format!("{what} already exists")),
+            StoreError::UnknownAgency(code) => {
+                AppError::invalid("agency", format!("the tenant has no agency `{code}`"))
+            }
+            StoreError::BadCursor(cursor) => AppError::BadRequest(vec![FieldProblem::new(
+                "after",
+                format!("{cursor} is not a `next` cursor of this listing"),
+            )]),
             other => AppError::Store(other),
         }
     }

@@ -40,6 +40,11 @@ pub enum HookOutcome {
     InstantiationFailed,
     /// The plugin does not offer the operation.
     NotImplemented,
+    /// The call spent more of a host resource (files, registry lookups,
+    /// messages, rendering) than its budget allows.
+    HostLimitExceeded,
+    /// No sandbox became free in time: the host, not the plugin, is busy.
+    NoSandbox,
 }
 
 impl HookOutcome {
@@ -56,6 +61,8 @@ impl HookOutcome {
             HookOutcome::MalformedOutput => "malformed-output",
             HookOutcome::InstantiationFailed => "instantiation-failed",
             HookOutcome::NotImplemented => "not-implemented",
+            HookOutcome::HostLimitExceeded => "host-limit-exceeded",
+            HookOutcome::NoSandbox => "no-sandbox",
         }
     }
 }

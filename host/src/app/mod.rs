@@ -3,6 +3,7 @@
 //! `app` depends only on the domain; storage, the plugin runtime and HTTP
 //! implement or call these ports, and `cli` wires them together.
 
+pub mod access;
 pub mod error;
 pub mod hooks;
 pub mod ports;

@@ -69,6 +69,8 @@ enum PluginCommand {
     Check(check::CheckArgs),
     /// Measure a call with a fresh sandbox and with a reused instance.
     Bench(check::BenchArgs),
+    /// Measure how late misbehaving calls end past their deadline, under load.
+    Deadlines(check::DeadlinesArgs),
 }
 
 /// Where `motcua` keeps its state unless told otherwise.
@@ -96,6 +98,7 @@ pub fn main() -> ExitCode {
         Command::Catalog(command) => catalog::run(command),
         Command::Plugin(PluginCommand::Check(args)) => check::check(args),
         Command::Plugin(PluginCommand::Bench(args)) => check::bench(args),
+        Command::Plugin(PluginCommand::Deadlines(args)) => check::deadlines(args),
         Command::Standin(command) => standin::run(command),
     };
     match result {

@@ -12,7 +12,7 @@ use super::{demo, wiring};
 use crate::app::sync::DeliveryPolicy;
 use crate::http;
 use crate::plugin::deploy::Deployment;
-use crate::plugin::golden;
+use crate::plugin::{HostBudget, golden};
 
 #[derive(Debug, clap::Args)]
 pub struct ServeArgs {
@@ -32,6 +32,8 @@ pub struct ServeArgs {
     /// request bodies stay limited to 1 MiB).
     #[arg(long, env = "MOTCUA_MAX_PACKAGE_MIB", default_value_t = 32)]
     max_package_mib: usize,
+    #[command(flatten)]
+    budget: BudgetArgs,
     /// Operator settings: per-tenant plugin config and secrets, egress
     /// `allow_private` (default: `<data-dir>/motcua.toml` when it exists).
     #[arg(long, env = "MOTCUA_CONFIG")]
@@ -40,6 +42,40 @@ pub struct ServeArgs {
     database: DatabaseArgs,
     #[command(flatten)]
     delivery: DeliveryArgs,
+}
+
+/// What tenants' plugins may take of the host beyond one call's limits.
+#[derive(Debug, clap::Args)]
+pub struct BudgetArgs {
+    /// Plugin calls one tenant may run at once (its share of the pool; the
+    /// rest keeps serving other tenants).
+    #[arg(long, env = "MOTCUA_MAX_CALLS_PER_TENANT", default_value_t = HostBudget::default().calls_per_tenant)]
+    max_calls_per_tenant: u32,
+    /// Largest component a tenant may upload, in MiB (refused before compiling).
+    #[arg(long, env = "MOTCUA_MAX_COMPONENT_MIB", default_value_t = HostBudget::default().max_component_bytes >> 20)]
+    max_component_mib: u64,
+    /// Longest an upload may take to compile, in seconds (refused after,
+    /// nothing cached).
+    #[arg(long, env = "MOTCUA_COMPILE_BUDGET_S", default_value_t = HostBudget::default().compile_time.as_secs())]
+    compile_budget_s: u64,
+    /// Time all golden cases of an upload may take together, in seconds.
+    #[arg(long, env = "MOTCUA_GOLDEN_BUDGET_S", default_value_t = HostBudget::default().golden_time.as_secs())]
+    golden_budget_s: u64,
+    /// Disk a tenant's uploaded packages may take together, in MiB.
+    #[arg(long, env = "MOTCUA_TENANT_STORAGE_MIB", default_value_t = HostBudget::default().tenant_storage_bytes >> 20)]
+    tenant_storage_mib: u64,
+}
+
+impl BudgetArgs {
+    pub fn budget(&self) -> HostBudget {
+        HostBudget {
+            calls_per_tenant: self.max_calls_per_tenant,
+            max_component_bytes: self.max_component_mib.saturating_mul(1024 * 1024),
+            compile_time: Duration::from_secs(self.compile_budget_s),
+            golden_time: Duration::from_secs(self.golden_budget_s),
+            tenant_storage_bytes: self.tenant_storage_mib.saturating_mul(1024 * 1024),
+        }
+    }
 }
 
 /// How the outbox dispatcher delivers to national systems.
@@ -61,6 +97,10 @@ pub struct DeliveryArgs {
     /// Pause between idle passes, in milliseconds.
     #[arg(long, env = "MOTCUA_OUTBOX_POLL_MS", default_value_t = 500)]
     outbox_poll_ms: u64,
+    /// Entries claimed (and recorded, in one transaction) per tenant and
+    /// pass; they are delivered concurrently.
+    #[arg(long, env = "MOTCUA_OUTBOX_BATCH", default_value_t = DeliveryPolicy::default().batch)]
+    outbox_batch: u32,
 }
 
 impl DeliveryArgs {
@@ -71,7 +111,7 @@ impl DeliveryArgs {
             backoff_base: Duration::from_millis(self.outbox_backoff_ms),
             backoff_max: Duration::from_millis(self.outbox_backoff_max_ms),
             max_attempts: self.outbox_max_attempts,
-            ..DeliveryPolicy::default()
+            batch: self.outbox_batch.max(1),
         }
     }
 }
@@ -86,6 +126,7 @@ pub fn run(args: ServeArgs, demo: bool) -> anyhow::Result<ExitCode> {
         delivery: args.delivery.policy(),
         max_package_bytes: args.max_package_mib.saturating_mul(1024 * 1024),
         config: args.config.clone(),
+        budget: args.budget.budget(),
     };
     // The demo's connectors need someone to talk to: the stand-ins of the
     // national systems, kept alive as long as the host, and the operator's

@@ -8,7 +8,9 @@ use std::sync::Arc;
 use anyhow::Context;
 
 use super::migrate::redacted;
-use crate::app::ports::{CatalogStore, DeploymentStore, DossierStore, TenantStore};
+use crate::app::ports::{
+    CatalogStore, DeploymentStore, DossierStore, MembershipStore, TenantStore,
+};
 use crate::app::service::{Clock, DossierService, PluginAdmin, SystemClock};
 use crate::app::sync::{DeliveryPolicy, Dispatcher, SyncOperations};
 use crate::http::AppState;
@@ -16,7 +18,7 @@ use crate::plugin::admin::TenantPlugins;
 use crate::plugin::deploy::Deployment;
 use crate::plugin::host::WasmPluginHost;
 use crate::plugin::set::PluginSet;
-use crate::plugin::{HostSettings, PluginRuntime, RuntimeConfig};
+use crate::plugin::{HostBudget, HostSettings, PluginRuntime, RuntimeConfig};
 use crate::storage::Db;
 
 /// What a host is assembled from.
@@ -39,6 +41,8 @@ pub struct Options {
     /// The operator's plugin settings file (`--config`); `None` reads
     /// `<data-dir>/motcua.toml` when it exists.
     pub config: Option<PathBuf>,
+    /// A tenant's share of the sandbox pool, and what an upload may cost.
+    pub budget: HostBudget,
 }
 
 impl Options {
@@ -81,6 +85,7 @@ pub async fn assemble(options: &Options) -> anyhow::Result<Assembled> {
         max_concurrent_calls: options.max_concurrent_calls,
         cache_dir: Some(options.data_dir.join("cache")),
         settings: settings.clone(),
+        budget: options.budget.clone(),
         ..RuntimeConfig::default()
     })?;
     let (plugins_dir, unpack) = (
@@ -105,7 +110,7 @@ pub async fn assemble(options: &Options) -> anyhow::Result<Assembled> {
         }
     }
     let live = PluginSet::new(deployment.plugins.iter().cloned());
-    let host = WasmPluginHost::new(live.clone());
+    let host = WasmPluginHost::new(live.clone()).with_purposes(settings.purposes.clone());
     let store = Arc::new(db.clone());
     let clock = options
         .clock
@@ -128,6 +133,7 @@ pub async fn assemble(options: &Options) -> anyhow::Result<Assembled> {
         store.clone() as Arc<dyn CatalogStore>,
         host.clone(),
         clock.clone(),
+        store.clone() as Arc<dyn MembershipStore>,
     );
     let dispatcher = Dispatcher::new(
         store.clone(),

@@ -26,10 +26,14 @@
 //! the document does not list.
 
 mod catalog;
+mod complete;
 mod dossiers;
 pub mod error;
 mod extract;
+pub mod headers;
 mod intake;
+mod memberships;
+mod metrics;
 mod openapi;
 mod payments;
 mod plugins;
@@ -76,14 +80,17 @@ fn api() -> OpenApiRouter<AppState> {
         .merge(payments::router())
         .merge(intake::router())
         .merge(sync::router())
+        .merge(memberships::router())
 }
 
 /// The API's OpenAPI document, as `GET /api/v1/openapi.json` serves it.
 pub fn openapi_document() -> utoipa::openapi::OpenApi {
-    OpenApiRouter::<AppState>::with_openapi(openapi::ApiDoc::openapi())
+    let mut document = OpenApiRouter::<AppState>::with_openapi(openapi::ApiDoc::openapi())
         .nest("/api/v1", api())
         .split_for_parts()
-        .1
+        .1;
+    openapi::document_shared_answers(&mut document);
+    document
 }
 
 /// Every route of the API.
@@ -91,11 +98,17 @@ pub fn router(state: AppState) -> Router {
     let (api, _) = OpenApiRouter::new()
         .nest("/api/v1", api())
         .split_for_parts();
-    Router::new()
+    let routes = Router::new()
         .route("/healthz", get(|| async { "ok" }))
+        .route("/metrics", get(metrics::render))
         .merge(api)
+        .route_layer(axum::middleware::from_fn(metrics::track))
+        .route_layer(axum::middleware::from_fn(
+            complete::run_writes_to_completion,
+        ))
         .fallback(error::not_found)
-        .layer(DefaultBodyLimit::max(BODY_LIMIT_BYTES))
+        .layer(DefaultBodyLimit::max(BODY_LIMIT_BYTES));
+    headers::secured(routes)
         .layer(
             TraceLayer::new_for_http().make_span_with(|request: &Request<_>| {
                 // Tenant and dossier come from the path, so every event logged
@@ -130,6 +143,7 @@ pub async fn serve(
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    metrics::install();
     axum::serve(listener, router(state))
         .with_graceful_shutdown(shutdown)
         .await

@@ -109,6 +109,12 @@ impl Inner {
         let host = |context: &str, error: std::io::Error| {
             PackageError::Host(format!("{context}: {error}"))
         };
+        let package_digest = package::archive_digest(bytes);
+        let path = self
+            .archives
+            .join(tenant)
+            .join(format!("{package_digest}.{}", format.extension()));
+        self.check_quota(tenant, &path, bytes.len() as u64)?;
         std::fs::create_dir_all(&self.unpacked)
             .map_err(|e| host("creating the unpack directory", e))?;
         let staging = tempfile::Builder::new()
@@ -128,9 +134,10 @@ impl Inner {
         }
         let plugin = self
             .runtime
-            .load_manifest(manifest)
+            .load_upload(manifest)
             .map_err(|error| rejection(error, &dir, format))?;
-        let reports = golden::run_all(&plugin).map_err(|e| host("reading the golden cases", e))?;
+        let reports = golden::run_within(&plugin, self.runtime.budget().golden_time)
+            .map_err(|e| host("reading the golden cases", e))?;
         if let Some(failed) = reports.iter().find(|report| !report.passed) {
             return Err(PackageError::rejected(
                 format!("golden/{}", failed.name),
@@ -140,12 +147,8 @@ impl Inner {
                 ),
             ));
         }
-        let package_digest = package::archive_digest(bytes);
-        let path = self
-            .archives
-            .join(tenant)
-            .join(format!("{package_digest}.{}", format.extension()));
         store_once(&path, bytes).map_err(|e| host("storing the package", e))?;
+        self.runtime.keep_compiled(&plugin);
         let manifest = plugin.manifest();
         Ok(VerifiedPackage {
             plugin_id: manifest.id.clone(),
@@ -156,6 +159,36 @@ impl Inner {
             package_path: path.display().to_string(),
             golden_cases: reports.len(),
         })
+    }
+
+    /// A tenant's stored packages may take `tenant_storage_bytes` together;
+    /// checked before the upload is unpacked or compiled.
+    fn check_quota(&self, tenant: &str, path: &Path, size: u64) -> Result<(), PackageError> {
+        if path.is_file() {
+            return Ok(()); // stored already: costs nothing more
+        }
+        let quota = self.runtime.budget().tenant_storage_bytes;
+        let used: u64 = std::fs::read_dir(self.archives.join(tenant))
+            .map(|entries| {
+                entries
+                    .filter_map(Result::ok)
+                    .filter_map(|entry| entry.metadata().ok())
+                    .filter(|metadata| metadata.is_file())
+                    .map(|metadata| metadata.len())
+                    .sum()
+            })
+            .unwrap_or(0);
+        if used.saturating_add(size) > quota {
+            return Err(PackageError::rejected(
+                BODY,
+                format!(
+                    "the tenant's packages already take {used} bytes; this one ({size} bytes) \
+                     would pass its storage quota of {quota} bytes ({} MiB)",
+                    quota >> 20
+                ),
+            ));
+        }
+        Ok(())
     }
 
     fn prepare(&self, tenant: &str, package_path: &Path) -> Result<Plugin, PackageError> {
@@ -353,6 +386,7 @@ impl PluginPackages for TenantPlugins {
 
     fn serving(&self, tenant: &str) -> Vec<LivePlugin> {
         let deployed = lock(&self.inner.deployed);
+        let purposes = &self.inner.runtime.settings().purposes;
         self.inner
             .set
             .serving(tenant)
@@ -368,6 +402,11 @@ impl PluginPackages for TenantPlugins {
                     } else {
                         PluginSource::Directory
                     },
+                    purposes: purposes
+                        .served_by(plugin, tenant)
+                        .into_iter()
+                        .map(String::from)
+                        .collect(),
                 }
             })
             .collect()

@@ -94,6 +94,45 @@ pub enum Failure {
     Instantiation { detail: String },
     #[error("does not implement `{kind}`")]
     NotImplemented { kind: &'static str },
+    #[error("used more than its limit of {limit} {resource}")]
+    HostLimitExceeded { resource: HostResource, limit: u64 },
+    #[error("found no free sandbox within {} ms: {crowding}", waited.as_millis())]
+    NoSandbox {
+        waited: Duration,
+        crowding: super::slots::Crowding,
+    },
+}
+
+/// A resource of the host that a call spends, each capped per call.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum HostResource {
+    /// Handles held open at once (files, directories, streams...).
+    OpenHandles,
+    RegistryCalls,
+    EgressRequests,
+    LogLines,
+    LogBytes,
+    /// Actions one initiative call returned.
+    Actions,
+    /// Bytes of an initiative call's actions and rendered documents.
+    ActionsBytes,
+    /// Template-engine fuel of one document.
+    RenderFuel,
+}
+
+impl std::fmt::Display for HostResource {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            HostResource::OpenHandles => "open handles (`limits.open_handles`)",
+            HostResource::RegistryCalls => "registry lookups (`limits.registry_calls`)",
+            HostResource::EgressRequests => "egress requests (`limits.egress_requests`)",
+            HostResource::LogLines => "log lines (`limits.log_lines`)",
+            HostResource::LogBytes => "bytes of log (`limits.log_kib`)",
+            HostResource::Actions => "initiative actions (`limits.actions`)",
+            HostResource::ActionsBytes => "bytes of initiative actions (`limits.actions_kib`)",
+            HostResource::RenderFuel => "units of template fuel (`limits.render_fuel`)",
+        })
+    }
 }
 
 impl Failure {
@@ -109,6 +148,8 @@ impl Failure {
             Failure::MalformedOutput { .. } => HookOutcome::MalformedOutput,
             Failure::Instantiation { .. } => HookOutcome::InstantiationFailed,
             Failure::NotImplemented { .. } => HookOutcome::NotImplemented,
+            Failure::HostLimitExceeded { .. } => HookOutcome::HostLimitExceeded,
+            Failure::NoSandbox { .. } => HookOutcome::NoSandbox,
         }
     }
 
@@ -117,18 +158,23 @@ impl Failure {
         self.outcome().label()
     }
 
-    /// The failure with every secret value in its messages replaced.
-    pub(crate) fn redacted(self, redactor: &crate::plugin::secrets::Redactor) -> Self {
+    /// The failure as it may be logged and shown: every secret value in its
+    /// messages replaced, and the control characters of the text the plugin
+    /// chose (refusal, panic message, quoted output) escaped, so it can
+    /// never write a line of its own into the host's log.
+    pub(crate) fn sanitised(self, redactor: &crate::plugin::secrets::Redactor) -> Self {
+        use crate::plugin::capabilities::log::escape_owned;
+        let clean = |text: String| escape_owned(redactor.redact_owned(text));
         match self {
             Failure::Refused(PluginRefusal { code, message }) => Failure::Refused(PluginRefusal {
-                code,
-                message: redactor.redact_owned(message),
+                code: clean(code),
+                message: clean(message),
             }),
             Failure::Trapped { message } => Failure::Trapped {
-                message: redactor.redact_owned(message),
+                message: clean(message),
             },
             Failure::MalformedOutput { detail } => Failure::MalformedOutput {
-                detail: redactor.redact_owned(detail),
+                detail: clean(detail),
             },
             other => other,
         }

@@ -99,6 +99,8 @@ struct RawSecretHeader {
     header: String,
     #[serde(default)]
     format: Option<String>,
+    #[serde(default)]
+    hosts: Vec<String>,
 }
 
 /// Bounds of a connector's outgoing requests; each is further bounded by
@@ -134,6 +136,10 @@ pub struct SecretHeader {
     pub header: String,
     /// The header value, with `{secret}` standing for the secret.
     pub format: String,
+    /// The `host:port`s the secret is for: it is added to requests for
+    /// these only (empty: the one host `[egress] allow` names). The
+    /// operator's settings may bind it instead.
+    pub hosts: Vec<EgressRule>,
 }
 
 impl SecretHeader {
@@ -169,16 +175,43 @@ impl SecretHeader {
                 format!("must contain `{}` exactly once", Self::PLACEHOLDER),
             ));
         }
+        let hosts = raw
+            .hosts
+            .iter()
+            .map(|entry| EgressRule::parse(entry).map_err(|e| format!("{}: {e}", field("hosts"))))
+            .collect::<Result<Vec<_>, _>>()?;
         Ok(Self {
             name: raw.name,
             header: header.as_str().to_string(),
             format,
+            hosts,
         })
     }
 
     /// The header value for `secret`.
     pub fn value(&self, secret: &str) -> String {
         self.format.replacen(Self::PLACEHOLDER, secret, 1)
+    }
+}
+
+/// A secret is bound to hosts the manifest allows, and to exactly one when
+/// the manifest does not say which: it is never sent to another host.
+fn bound_within_allow(
+    index: usize,
+    secret: &SecretHeader,
+    allow: &[EgressRule],
+) -> Result<(), String> {
+    let field = format!("egress.secrets[{index}].hosts");
+    if secret.hosts.is_empty() && allow.len() > 1 {
+        return Err(format!(
+            "{field}: name the host:port `{}` is for; [egress] allow lists {} hosts",
+            secret.name,
+            allow.len()
+        ));
+    }
+    match secret.hosts.iter().find(|host| !allow.contains(host)) {
+        Some(host) => Err(format!("{field}: `{host}` is not in [egress] allow")),
+        None => Ok(()),
     }
 }
 
@@ -247,6 +280,8 @@ pub struct Manifest {
 impl Manifest {
     /// Read and validate `plugin.toml` in `package_dir`.
     pub fn load(package_dir: &Path) -> Result<Self, LoadError> {
+        // Before anything is opened: a FIFO would block the read.
+        super::package::check_tree(package_dir)?;
         let path = package_dir.join("plugin.toml");
         let text = std::fs::read_to_string(&path).map_err(|source| LoadError::Io {
             path: path.clone(),
@@ -304,6 +339,7 @@ impl Manifest {
         let mut egress_secrets: Vec<SecretHeader> = Vec::new();
         for (index, secret) in raw.egress.secrets.into_iter().enumerate() {
             let secret = SecretHeader::parse(index, secret)?;
+            bound_within_allow(index, &secret, &egress)?;
             if egress_secrets.iter().any(|s| s.header == secret.header) {
                 return Err(FieldProblem::new(
                     format!("egress.secrets[{index}].header"),
@@ -541,6 +577,30 @@ mod tests {
         let text = format!("{MINIMAL}\n[[egress.secrets]]\nname = \"t\"\nheader = \"x-key\"\n");
         let err = Manifest::parse(&text, Path::new(".")).unwrap_err();
         assert!(err.field.starts_with("egress.secrets"), "{err}");
+    }
+
+    #[test]
+    fn a_secret_is_bound_to_hosts_the_manifest_allows_and_named_where_several_are() {
+        let connector = MINIMAL.replace("[\"fee-policy\"]", "[\"connector\"]");
+        let secret =
+            |hosts: &str| format!("[[egress.secrets]]\nname = \"t\"\nheader = \"x-key\"\n{hosts}");
+        let two = "allow = [\"portal.gov.vn:443\", \"other.gov.vn:443\"]";
+        let parse = |allow: &str, hosts: &str| {
+            Manifest::parse(
+                &format!("{connector}\n[egress]\n{allow}\n{}\n", secret(hosts)),
+                Path::new("."),
+            )
+        };
+        let bound = parse(two, "hosts = [\"portal.gov.vn:443\"]").unwrap();
+        assert!(bound.egress_secrets[0].hosts[0].matches("portal.gov.vn", 443));
+        let err = parse(two, "").unwrap_err();
+        assert!(err.starts_with("egress.secrets[0].hosts"), "{err}");
+        let err = parse(two, "hosts = [\"evil.example:443\"]").unwrap_err();
+        assert!(err.contains("not in [egress] allow"), "{err}");
+        assert!(
+            parse("allow = [\"portal.gov.vn:443\"]", "").is_ok(),
+            "one host: that one"
+        );
     }
 
     #[test]

@@ -46,6 +46,50 @@ pub fn is_archive(path: &Path) -> bool {
     name.ends_with(".tar") || name.ends_with(".tar.gz") || name.ends_with(".tgz")
 }
 
+/// Most entries a package directory may hold (files and directories).
+const MAX_TREE_ENTRIES: usize = 100_000;
+
+/// Refuse a package directory holding anything but regular files and
+/// directories, as unpacking refuses such archive entries: a symbolic link
+/// (a `data` directory linked to `/` would hand the plugin every host file)
+/// or a FIFO, socket or device (reading a FIFO in place of the component
+/// blocks `plugin check` and `serve` forever). Links are not followed, and
+/// nothing is opened.
+pub fn check_tree(package_dir: &Path) -> Result<(), LoadError> {
+    let refuse = |path: &Path, what: &str| LoadError::Manifest {
+        path: path.to_path_buf(),
+        message: format!(
+            "package: `{}` is {what}; a package holds only regular files and directories",
+            path.strip_prefix(package_dir).unwrap_or(path).display()
+        ),
+    };
+    let io = |path: &Path, source| LoadError::Io {
+        path: path.to_path_buf(),
+        source,
+    };
+    let mut pending = vec![package_dir.to_path_buf()];
+    let mut seen = 0usize;
+    while let Some(dir) = pending.pop() {
+        for entry in std::fs::read_dir(&dir).map_err(|e| io(&dir, e))? {
+            let entry = entry.map_err(|e| io(&dir, e))?;
+            let path = entry.path();
+            seen += 1;
+            if seen > MAX_TREE_ENTRIES {
+                return Err(refuse(package_dir, "a tree of too many entries"));
+            }
+            let kind = entry.file_type().map_err(|e| io(&path, e))?;
+            if kind.is_symlink() {
+                return Err(refuse(&path, "a symbolic link"));
+            } else if kind.is_dir() {
+                pending.push(path);
+            } else if !kind.is_file() {
+                return Err(refuse(&path, "a special file (FIFO, socket or device)"));
+            }
+        }
+    }
+    Ok(())
+}
+
 /// The sha256 of an archive's bytes, hex: names where it is stored and
 /// unpacked.
 pub fn archive_digest(bytes: &[u8]) -> String {
@@ -248,6 +292,16 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(error.contains("only files and directories"), "{error}");
+    }
+
+    #[test]
+    fn a_directory_package_with_a_link_inside_is_refused_by_its_path() {
+        let root = tempfile::tempdir().unwrap();
+        std::fs::write(root.path().join("plugin.toml"), MANIFEST).unwrap();
+        std::fs::create_dir(root.path().join("golden")).unwrap();
+        std::os::unix::fs::symlink("/etc", root.path().join("golden/etc")).unwrap();
+        let error = check_tree(root.path()).unwrap_err().to_string();
+        assert!(error.contains("`golden/etc` is a symbolic link"), "{error}");
     }
 
     #[test]

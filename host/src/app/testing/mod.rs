@@ -39,7 +39,7 @@ pub use plugins::{
 };
 pub use store::InMemoryStore;
 
-use super::ports::{CatalogStore, DeploymentStore, DossierStore, TenantStore};
+use super::ports::{CatalogStore, DeploymentStore, DossierStore, MembershipStore, TenantStore};
 use super::service::{Clock, DossierService, PluginAdmin};
 use super::sync::{DeliveryPolicy, Dispatcher, SyncOperations};
 
@@ -185,6 +185,7 @@ impl TestWorld {
             store.clone() as Arc<dyn CatalogStore>,
             plugins.clone(),
             clock.clone(),
+            store.clone() as Arc<dyn MembershipStore>,
         );
         let sync = SyncOperations::new(store.clone(), portal.clone(), clock.clone());
         let plugin_admin = PluginAdmin::new(
@@ -265,6 +266,13 @@ impl TestWorld {
             &users.operator,
         ] {
             store.put_user(user).await.unwrap();
+            if let Some(agency) = &user.agency {
+                let tenant = user.tenant.as_deref().expect("an officer's tenant");
+                store
+                    .set_agencies(tenant, &user.id, std::slice::from_ref(agency))
+                    .await
+                    .unwrap();
+            }
             store
                 .create_token(&user.id, &token_hash(&token_of(user)), "test")
                 .await

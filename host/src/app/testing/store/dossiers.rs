@@ -2,6 +2,7 @@
 //! listings with their filters and cursor, the audit chain.
 
 use async_trait::async_trait;
+use motcua_domain::access::Scope;
 use motcua_domain::audit::{self, AuditEntry, AuditRecord, GENESIS};
 use motcua_domain::code::DossierCode;
 use motcua_domain::reuse::ReusedField;
@@ -318,6 +319,7 @@ impl DossierStore for InMemoryStore {
     async fn dossiers(
         &self,
         tenant: &str,
+        scope: &Scope,
         filter: &DossierFilter,
         page: &PageRequest,
     ) -> StoreResult<Page<StoredDossier>> {
@@ -330,7 +332,7 @@ impl DossierStore for InMemoryStore {
             .dossiers
             .iter()
             .map(|r| &r.dossier)
-            .filter(|d| d.tenant == tenant && matches(d, filter))
+            .filter(|d| d.tenant == tenant && scope.covers(&d.facts()) && matches(d, filter))
             .cloned()
             .collect();
         items.sort_by(|a, b| (b.created_at, &b.id).cmp(&(a.created_at, &a.id)));
@@ -338,7 +340,7 @@ impl DossierStore for InMemoryStore {
             let position = items
                 .iter()
                 .position(|d| cursor(d) == *after)
-                .ok_or_else(|| StoreError::Invalid(format!("bad page cursor {after:?}")))?;
+                .ok_or_else(|| StoreError::BadCursor(format!("{after:?}")))?;
             items.drain(..=position);
         }
         let next = if items.len() > limit {

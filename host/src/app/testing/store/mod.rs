@@ -28,8 +28,8 @@ use motcua_domain::time::PrimitiveDateTime;
 use self::dossiers::DossierRecord;
 use self::outbox::OutboxRow;
 use crate::app::ports::{
-    ApiToken, CatalogStore, Deployment, DeploymentStore, NewDeployment, StoreError, StoreResult,
-    TenantStore, new_id,
+    ApiToken, CatalogStore, Deployment, DeploymentStore, MembershipStore, NewDeployment,
+    StoreError, StoreResult, TenantStore, new_id,
 };
 use crate::app::service::Clock;
 
@@ -53,6 +53,8 @@ struct Inner {
     blobs: BTreeMap<(String, String), Vec<u8>>,
     deployments: Vec<Deployment>,
     outbox: Vec<OutboxRow>,
+    /// Officers' agencies by (tenant, user id).
+    memberships: BTreeMap<(String, String), Vec<AgencyCode>>,
     next_id: i64,
 }
 
@@ -453,4 +455,27 @@ fn switch_to(
         activated.previous_version = previous;
     }
     activated.clone()
+}
+
+#[async_trait]
+impl MembershipStore for InMemoryStore {
+    async fn agencies_of(&self, tenant: &str, user_id: &str) -> StoreResult<Vec<AgencyCode>> {
+        let inner = self.lock();
+        let key = (tenant.to_owned(), user_id.to_owned());
+        Ok(inner.memberships.get(&key).cloned().unwrap_or_default())
+    }
+
+    async fn set_agencies(
+        &self,
+        tenant: &str,
+        user_id: &str,
+        agencies: &[AgencyCode],
+    ) -> StoreResult<()> {
+        let mut sorted = agencies.to_vec();
+        sorted.sort_by(|a, b| a.as_str().cmp(b.as_str()));
+        sorted.dedup();
+        let key = (tenant.to_owned(), user_id.to_owned());
+        self.lock().memberships.insert(key, sorted);
+        Ok(())
+    }
 }

@@ -1,13 +1,15 @@
 //! The transactional outbox in memory: entries written by commits, claimed
 //! head-of-queue per dossier and kind, with leases and retries.
 
+use std::collections::BTreeMap;
+
 use async_trait::async_trait;
 use motcua_domain::time::PrimitiveDateTime;
 
 use super::{InMemoryStore, Inner};
 use crate::app::ports::{
-    NewOutboxEntry, OutboxEntry, OutboxFilter, OutboxState, OutboxStore, ResendScope, StoreError,
-    StoreResult, StoredDossier,
+    Attempt, NewOutboxEntry, OutboxBacklog, OutboxEntry, OutboxFilter, OutboxSettlement,
+    OutboxState, OutboxStore, ResendScope, StoreError, StoreResult, StoredDossier,
 };
 
 /// An entry with what the port does not show: its tenant and lease.
@@ -16,6 +18,8 @@ pub(super) struct OutboxRow {
     tenant: String,
     entry: OutboxEntry,
     lease_until: Option<PrimitiveDateTime>,
+    /// When the commit wrote it (what the backlog's age counts from).
+    written_at: PrimitiveDateTime,
 }
 
 impl Inner {
@@ -48,6 +52,7 @@ impl Inner {
                     delivered_at: None,
                 },
                 lease_until: None,
+                written_at: now,
             });
         }
         Ok(())
@@ -101,39 +106,66 @@ impl OutboxStore for InMemoryStore {
         Ok(claimed)
     }
 
-    async fn mark_delivered(
-        &self,
-        tenant: &str,
-        id: i64,
-        at: PrimitiveDateTime,
-    ) -> StoreResult<()> {
+    async fn settle_outbox(&self, tenant: &str, settled: &[OutboxSettlement]) -> StoreResult<()> {
         let mut inner = self.lock();
-        let row = inner.outbox_row(tenant, id)?;
-        row.entry.state = OutboxState::Delivered;
-        row.entry.attempts += 1;
-        row.entry.last_error = None;
-        row.entry.delivered_at = Some(at);
-        row.lease_until = None;
+        // All or nothing, as the database's one transaction.
+        let mut copy = inner.clone();
+        for settlement in settled {
+            let row = copy.outbox_row(tenant, settlement.id)?;
+            row.entry.attempts += 1;
+            row.lease_until = None;
+            match &settlement.outcome {
+                Attempt::Delivered { at } => {
+                    row.entry.state = OutboxState::Delivered;
+                    row.entry.last_error = None;
+                    row.entry.delivered_at = Some(*at);
+                }
+                Attempt::Failed { error, retry_at } => {
+                    row.entry.last_error = Some(error.clone());
+                    match retry_at {
+                        Some(at) => row.entry.next_attempt_at = *at,
+                        None => row.entry.state = OutboxState::Dead,
+                    }
+                }
+            }
+        }
+        *inner = copy;
         Ok(())
     }
 
-    async fn mark_failed(
-        &self,
-        tenant: &str,
-        id: i64,
-        error: &str,
-        retry_at: Option<PrimitiveDateTime>,
-    ) -> StoreResult<()> {
-        let mut inner = self.lock();
-        let row = inner.outbox_row(tenant, id)?;
-        row.entry.attempts += 1;
-        row.entry.last_error = Some(error.to_owned());
-        row.lease_until = None;
-        match retry_at {
-            Some(at) => row.entry.next_attempt_at = at,
-            None => row.entry.state = OutboxState::Dead,
+    async fn outbox_backlog(&self, tenant: Option<&str>) -> StoreResult<Vec<OutboxBacklog>> {
+        let inner = self.lock();
+        let mut backlog: BTreeMap<&str, OutboxBacklog> = BTreeMap::new();
+        for row in &inner.outbox {
+            if tenant.is_some_and(|t| t != row.tenant) {
+                continue;
+            }
+            let pending = row.entry.state == OutboxState::Pending;
+            let dead = row.entry.state == OutboxState::Dead;
+            if !pending && !dead {
+                continue;
+            }
+            let counts = backlog
+                .entry(row.tenant.as_str())
+                .or_insert_with(|| OutboxBacklog {
+                    tenant: row.tenant.clone(),
+                    pending: 0,
+                    dead: 0,
+                    oldest_pending_at: None,
+                });
+            if pending {
+                counts.pending += 1;
+                let written = row.written_at;
+                counts.oldest_pending_at = Some(
+                    counts
+                        .oldest_pending_at
+                        .map_or(written, |oldest| oldest.min(written)),
+                );
+            } else {
+                counts.dead += 1;
+            }
         }
-        Ok(())
+        Ok(backlog.into_values().collect())
     }
 
     async fn outbox_entries(
