@@ -8,8 +8,11 @@ use serde::Serialize;
 use super::hooks::HookFailure;
 use super::ports::StoreError;
 
-/// A request value that is wrong, named by its field.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+/// A value that is wrong, named by its field: in a request, a catalog, a
+/// plugin manifest. Carried typed to whoever answers (HTTP `fields`, a
+/// rejected package), never written as `field: message` and parsed back.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, thiserror::Error)]
+#[error("{field}: {message}")]
 pub struct FieldProblem {
     pub field: String,
     pub message: String,
@@ -21,6 +24,13 @@ impl FieldProblem {
             field: field.into(),
             message: message.into(),
         }
+    }
+
+    /// The same problem with its field under `parent` (`memory_mib` under
+    /// `limits` is `limits.memory_mib`).
+    pub fn under(mut self, parent: &str) -> Self {
+        self.field = format!("{parent}.{}", self.field);
+        self
     }
 }
 
@@ -58,7 +68,7 @@ pub enum AppError {
 fn summary(problems: &[FieldProblem]) -> String {
     problems
         .iter()
-        .map(|p| format!("{}: {}", p.field, p.message))
+        .map(FieldProblem::to_string)
         .collect::<Vec<_>>()
         .join("; ")
 }

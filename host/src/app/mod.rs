@@ -10,3 +10,5 @@ pub mod ports;
 pub mod service;
 pub mod statistics;
 pub mod sync;
+#[cfg(any(test, feature = "testing"))]
+pub mod testing;

@@ -1,7 +1,7 @@
 //! `motcua serve` and `motcua demo`.
 
 use std::net::SocketAddr;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Duration;
 
@@ -11,6 +11,7 @@ use super::migrate::{DatabaseArgs, redacted};
 use super::{demo, wiring};
 use crate::app::sync::DeliveryPolicy;
 use crate::http;
+use crate::plugin::deploy::Deployment;
 use crate::plugin::{HostBudget, golden};
 
 #[derive(Debug, clap::Args)]
@@ -150,33 +151,7 @@ pub fn run(args: ServeArgs, demo: bool) -> anyhow::Result<ExitCode> {
     } else {
         None
     };
-    let deployment = &assembled.deployment;
-    println!(
-        "deployed {} plugin(s) from {}; {} package(s) refused",
-        deployment.plugins.len(),
-        args.plugins.display(),
-        deployment.failures.len()
-    );
-    for plugin in &deployment.plugins {
-        let manifest = plugin.manifest();
-        let kinds: Vec<String> = manifest.kinds.iter().map(|k| k.to_string()).collect();
-        let tenant = manifest.tenant.as_deref().unwrap_or("all tenants");
-        print!(
-            "  {:<28} {:<12} {:<16}",
-            manifest.reference(),
-            kinds.join("+"),
-            tenant
-        );
-        if demo {
-            let reports = golden::run_all(plugin)?;
-            let passed = reports.iter().filter(|r| r.passed).count();
-            print!(" golden cases {passed}/{}", reports.len());
-        }
-        println!();
-    }
-    for (path, error) in &deployment.failures {
-        println!("  refused {}: {error}", path.display());
-    }
+    print_plugins(&assembled.deployment, &args.plugins, demo)?;
     if let Some(credentials) = &credentials {
         demo::print(credentials);
     }
@@ -208,6 +183,56 @@ pub fn run(args: ServeArgs, demo: bool) -> anyhow::Result<ExitCode> {
         anyhow::Ok(())
     })?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// The plugins on the first screen: one plain line each and, for the demo,
+/// a summary of their golden cases (a case that checks a refusal is a pass
+/// like any other; each call's detail is in the log at debug level).
+fn print_plugins(deployment: &Deployment, dir: &Path, demo: bool) -> anyhow::Result<()> {
+    println!(
+        "deployed {} plugin(s) from {}; {} package(s) refused",
+        deployment.plugins.len(),
+        dir.display(),
+        deployment.failures.len()
+    );
+    let (mut cases, mut failed) = (0, Vec::new());
+    for plugin in &deployment.plugins {
+        let manifest = plugin.manifest();
+        let kinds: Vec<String> = manifest.kinds.iter().map(|k| k.to_string()).collect();
+        let tenant = manifest.tenant.as_deref().unwrap_or("all tenants");
+        println!(
+            "  {:<28} {:<12} {tenant}",
+            manifest.reference(),
+            kinds.join("+")
+        );
+        if demo {
+            let reports = golden::run_all(plugin)?;
+            cases += reports.len();
+            failed.extend(
+                reports
+                    .into_iter()
+                    .filter(|r| !r.passed)
+                    .map(|r| (manifest.reference(), r)),
+            );
+        }
+    }
+    for (path, error) in &deployment.failures {
+        println!("  refused {}: {error}", path.display());
+    }
+    if demo {
+        let plugins = deployment.plugins.len();
+        match failed.len() {
+            0 => println!("golden cases: {cases} of {plugins} plugin(s), all passed"),
+            n => {
+                println!("golden cases: {cases} of {plugins} plugin(s), {n} FAILED:");
+                for (plugin, report) in failed {
+                    let detail = report.detail.unwrap_or_default();
+                    println!("  {plugin} {}: {detail}", report.name);
+                }
+            }
+        }
+    }
+    Ok(())
 }
 
 async fn shutdown_signal() {

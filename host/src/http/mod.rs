@@ -39,6 +39,8 @@ mod payments;
 mod plugins;
 mod statistics;
 mod sync;
+#[cfg(test)]
+mod tests;
 
 use std::future::Future;
 use std::sync::Arc;

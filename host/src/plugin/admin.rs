@@ -274,13 +274,16 @@ fn rejection(error: LoadError, package_dir: &Path, format: ArchiveFormat) -> Pac
                 .to_string();
             PackageError::rejected(field, format!("cannot read `{shown}`: {source}"))
         }
-        LoadError::Manifest { path, message } if path == Path::new(BODY) => {
-            PackageError::rejected(BODY, message)
+        LoadError::Manifest { path, problem } if path == Path::new(BODY) => {
+            PackageError::rejected(BODY, problem.message)
         }
-        LoadError::Manifest { message, .. } => {
-            let (field, message) = split_field(&message).unwrap_or(("plugin.toml", &message));
-            PackageError::rejected(field, strip(message.to_string()))
+        LoadError::Manifest { problem, .. } => {
+            PackageError::rejected(problem.field, strip(problem.message))
         }
+        LoadError::OverHostLimit { plugin, problem } => PackageError::rejected(
+            problem.field,
+            format!("plugin {plugin}: {}", problem.message),
+        ),
         error @ LoadError::WrongWorld { .. } => {
             PackageError::rejected("plugin.kinds", strip(error.to_string()))
         }
@@ -291,21 +294,9 @@ fn rejection(error: LoadError, package_dir: &Path, format: ArchiveFormat) -> Pac
             PackageError::rejected("plugin.data_dir", strip(error.to_string()))
         }
         LoadError::Engine { plugin, message } => {
-            let (field, message) = split_field(&message).unwrap_or(("plugin", &message));
-            PackageError::rejected(field, format!("plugin {plugin}: {}", strip(message.into())))
+            PackageError::rejected("plugin", format!("plugin {plugin}: {}", strip(message)))
         }
     }
-}
-
-/// `plugin.version: message` → (`plugin.version`, `message`), when the
-/// text starts with a manifest field path.
-fn split_field(message: &str) -> Option<(&str, &str)> {
-    let (field, rest) = message.split_once(": ")?;
-    let is_path = !field.is_empty()
-        && field.split('.').all(|part| {
-            !part.is_empty() && part.bytes().all(|b| b.is_ascii_lowercase() || b == b'_')
-        });
-    is_path.then_some((field, rest))
 }
 
 /// A stored package, loaded and waiting for its activation to be persisted.
@@ -431,24 +422,5 @@ impl PluginDirectory for TenantPlugins {
         let mut failures = self.inner.baseline.failures();
         failures.extend(lock(&self.inner.failures).iter().cloned());
         failures
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_manifest_error_is_split_into_its_field_and_message() {
-        assert_eq!(
-            split_field("plugin.version: `x` is not a semantic version"),
-            Some(("plugin.version", "`x` is not a semantic version"))
-        );
-        assert_eq!(
-            split_field("limits.memory_mib asks for 512 MiB"),
-            None,
-            "no colon after the path"
-        );
-        assert_eq!(split_field("TOML parse error at line 1: x"), None);
     }
 }

@@ -5,6 +5,9 @@ use std::time::Duration;
 
 use motcua_domain::refusal::PluginRefusal;
 
+use crate::app::error::FieldProblem;
+use crate::app::hooks::HookOutcome;
+
 /// A plugin package that cannot be loaded. Loading never half-succeeds: the
 /// previous version, if any, keeps serving.
 #[derive(Debug, thiserror::Error)]
@@ -14,8 +17,11 @@ pub enum LoadError {
         path: PathBuf,
         source: std::io::Error,
     },
-    #[error("invalid manifest {}: {message}", path.display())]
-    Manifest { path: PathBuf, message: String },
+    #[error("invalid manifest {}: {problem}", path.display())]
+    Manifest {
+        path: PathBuf,
+        problem: FieldProblem,
+    },
     #[error("plugin {plugin}: {} is not a valid WebAssembly component: {message}", path.display())]
     NotAComponent {
         plugin: String,
@@ -47,6 +53,12 @@ pub enum LoadError {
     },
     #[error("plugin {plugin}: {message}")]
     Engine { plugin: String, message: String },
+    /// The manifest asks for more than this host grants.
+    #[error("plugin {plugin}: {problem}")]
+    OverHostLimit {
+        plugin: String,
+        problem: FieldProblem,
+    },
 }
 
 /// A plugin call that ended without a usable result.
@@ -124,21 +136,26 @@ impl std::fmt::Display for HostResource {
 }
 
 impl Failure {
+    /// The outcome as the core matches it.
+    pub fn outcome(&self) -> HookOutcome {
+        match self {
+            Failure::Refused(_) => HookOutcome::Refused,
+            Failure::OutOfFuel { .. } => HookOutcome::OutOfFuel,
+            Failure::DeadlineExceeded { .. } => HookOutcome::DeadlineExceeded,
+            Failure::MemoryExceeded { .. } => HookOutcome::MemoryExceeded,
+            Failure::Trapped { .. } => HookOutcome::Trapped,
+            Failure::OutputTooLarge { .. } => HookOutcome::OutputTooLarge,
+            Failure::MalformedOutput { .. } => HookOutcome::MalformedOutput,
+            Failure::Instantiation { .. } => HookOutcome::InstantiationFailed,
+            Failure::NotImplemented { .. } => HookOutcome::NotImplemented,
+            Failure::HostLimitExceeded { .. } => HookOutcome::HostLimitExceeded,
+            Failure::NoSandbox { .. } => HookOutcome::NoSandbox,
+        }
+    }
+
     /// A short stable label, used in metrics and API responses.
     pub fn label(&self) -> &'static str {
-        match self {
-            Failure::Refused(_) => "refused",
-            Failure::OutOfFuel { .. } => "out-of-fuel",
-            Failure::DeadlineExceeded { .. } => "deadline-exceeded",
-            Failure::MemoryExceeded { .. } => "memory-exceeded",
-            Failure::Trapped { .. } => "trapped",
-            Failure::OutputTooLarge { .. } => "output-too-large",
-            Failure::MalformedOutput { .. } => "malformed-output",
-            Failure::Instantiation { .. } => "instantiation-failed",
-            Failure::NotImplemented { .. } => "not-implemented",
-            Failure::HostLimitExceeded { .. } => "host-limit-exceeded",
-            Failure::NoSandbox { .. } => "no-sandbox",
-        }
+        self.outcome().label()
     }
 
     /// The failure as it may be logged and shown: every secret value in its

@@ -22,7 +22,7 @@ use super::purposes::{Purpose, Purposes};
 use super::render::{self, RenderBudget, RenderError};
 use super::set::PluginSet;
 use crate::app::hooks::{
-    HookFailure, InitiativeActions, InitiativeOutcome, Message, PluginHost, Priced,
+    HookFailure, HookOutcome, InitiativeActions, InitiativeOutcome, Message, PluginHost, Priced,
     RenderedDocument,
 };
 
@@ -88,13 +88,13 @@ impl WasmPluginHost {
             Some(plugin) => Err(HookFailure {
                 plugin: plugin.manifest().reference(),
                 call: call.into(),
-                outcome: "not-deployed".into(),
+                outcome: HookOutcome::NotDeployed,
                 message: format!("plugin `{id}` is not a {kind} plugin"),
             }),
             None => Err(HookFailure {
                 plugin: id.into(),
                 call: call.into(),
-                outcome: "not-deployed".into(),
+                outcome: HookOutcome::NotDeployed,
                 message: format!("no plugin `{id}` is deployed for tenant `{tenant}`"),
             }),
         }
@@ -118,7 +118,7 @@ pub(super) fn failure(error: PluginError) -> HookFailure {
     HookFailure {
         plugin: error.plugin,
         call: error.call.into(),
-        outcome: error.failure.label().into(),
+        outcome: error.failure.outcome(),
         message,
     }
 }
@@ -133,7 +133,7 @@ pub(super) async fn blocking<T: Send + 'static>(
             Err(HookFailure {
                 plugin: "host".into(),
                 call: "spawn".into(),
-                outcome: "trapped".into(),
+                outcome: HookOutcome::Trapped,
                 message: format!("the plugin call's thread failed: {join}"),
             })
         })

@@ -8,6 +8,7 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 
 use super::manifest::Kind;
+use crate::app::error::FieldProblem;
 
 /// The limits one plugin call runs under.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -97,7 +98,7 @@ impl Limits {
     }
 
     /// Apply a manifest's overrides, refusing values outside sane bounds.
-    pub fn with_override(mut self, o: &LimitsOverride) -> Result<Self, String> {
+    pub fn with_override(mut self, o: &LimitsOverride) -> Result<Self, FieldProblem> {
         if let Some(fuel) = o.fuel {
             check("fuel", fuel, 10_000, 100_000_000_000)?;
             self.fuel = fuel;
@@ -162,11 +163,14 @@ impl Limits {
     }
 }
 
-fn check(field: &str, value: u64, min: u64, max: u64) -> Result<(), String> {
+fn check(field: &str, value: u64, min: u64, max: u64) -> Result<(), FieldProblem> {
     if (min..=max).contains(&value) {
         Ok(())
     } else {
-        Err(format!("{field}: {value} is outside {min}..={max}"))
+        Err(FieldProblem::new(
+            field,
+            format!("{value} is outside {min}..={max}"),
+        ))
     }
 }
 
@@ -203,7 +207,7 @@ mod tests {
                 ..Default::default()
             })
             .unwrap_err();
-        assert!(err.starts_with("deadline_ms"), "{err}");
+        assert_eq!(err.field, "deadline_ms", "{err}");
     }
 
     #[test]

@@ -10,7 +10,7 @@ use super::host::{WasmPluginHost, blocking, failure};
 use super::instance::{CallContext, Plugin};
 use super::per_artifact::PerArtifact;
 use super::purposes::Purpose;
-use crate::app::hooks::{HookFailure, NationalSync, SyncFailure};
+use crate::app::hooks::{HookFailure, HookOutcome, NationalSync, SyncFailure};
 
 /// Operations each connector offers.
 pub(super) type Operations = PerArtifact<Operation>;
@@ -51,7 +51,7 @@ fn no_connector(tenant: &str, call: &str) -> SyncFailure {
         failure: HookFailure {
             plugin: "none".into(),
             call: call.into(),
-            outcome: "not-deployed".into(),
+            outcome: HookOutcome::NotDeployed,
             message: format!(
                 "no connector serves national-sync for tenant `{tenant}` (operator settings, [[purpose]])"
             ),

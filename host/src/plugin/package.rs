@@ -14,6 +14,7 @@ use std::path::{Path, PathBuf};
 use sha2::{Digest, Sha256};
 
 use super::error::LoadError;
+use crate::app::error::FieldProblem;
 
 /// Largest total size of the files of one unpacked archive: a small
 /// compressed body must not expand into a full disk.
@@ -206,8 +207,10 @@ fn package_root(staging: &Path, source: &Path) -> Result<PathBuf, LoadError> {
         (Some(dir), None) => Ok(dir),
         _ => Err(LoadError::Manifest {
             path: source.to_path_buf(),
-            message: "the archive holds no plugin.toml at its root or in one top-level folder"
-                .into(),
+            problem: FieldProblem::new(
+                "plugin.toml",
+                "the archive holds no plugin.toml at its root or in one top-level folder",
+            ),
         }),
     }
 }

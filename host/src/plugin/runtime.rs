@@ -18,6 +18,7 @@ use super::settings::{HostSettings, Overlays};
 use super::slots::Slots;
 use super::state::{PluginState, SandboxSpec};
 use super::stats::PluginStats;
+use crate::app::error::FieldProblem;
 
 /// Loads plugins and hands out [`Plugin`] handles. One per process: it owns the
 /// engine, its instance pool and the epoch ticker.
@@ -132,9 +133,9 @@ impl PluginRuntime {
         let _span = tracing::info_span!("motcua.plugin.load", plugin = %plugin_ref).entered();
         // A manifest is checked when read; one built in code may name anything.
         let contract =
-            Contract::parse(&manifest.contract).map_err(|message| LoadError::Manifest {
+            Contract::parse(&manifest.contract).map_err(|problem| LoadError::Manifest {
                 path: manifest.component.clone(),
-                message,
+                problem,
             })?;
         let io = |source| LoadError::Io {
             path: manifest.component.clone(),
@@ -217,7 +218,8 @@ impl PluginRuntime {
         let pres = contract
             .pres(&pre, &manifest.kinds)
             .map_err(binding_error)?;
-        tracing::info!(
+        // `serve` prints the loaded plugins; the digest and time are detail.
+        tracing::debug!(
             digest = %digest,
             load_ms = started.elapsed().as_millis() as u64,
             kinds = %kinds_label(&manifest.kinds),
@@ -237,12 +239,15 @@ impl PluginRuntime {
             fees: settings.fees,
         };
         if spec.limits.memory_bytes > self.shared.config.max_memory_bytes {
-            return Err(LoadError::Engine {
+            return Err(LoadError::OverHostLimit {
                 plugin: plugin_ref,
-                message: format!(
-                    "limits.memory_mib asks for {} MiB; this host grants at most {} MiB",
-                    spec.limits.memory_bytes >> 20,
-                    self.shared.config.max_memory_bytes >> 20
+                problem: FieldProblem::new(
+                    "limits.memory_mib",
+                    format!(
+                        "asks for {} MiB; this host grants at most {} MiB",
+                        spec.limits.memory_bytes >> 20,
+                        self.shared.config.max_memory_bytes >> 20
+                    ),
                 ),
             });
         }

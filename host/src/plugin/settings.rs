@@ -122,9 +122,9 @@ impl HostSettings {
         let mut plugins: Vec<PluginSettings> = Vec::new();
         for (index, entry) in raw.plugin.into_iter().enumerate() {
             let field = |name: &str| format!("plugin[{index}].{name}");
-            validate_id(&field("id"), &entry.id)?;
+            validate_id(&field("id"), &entry.id).map_err(|p| p.to_string())?;
             if let Some(tenant) = &entry.tenant {
-                validate_id(&field("tenant"), tenant)?;
+                validate_id(&field("tenant"), tenant).map_err(|p| p.to_string())?;
             }
             if plugins
                 .iter()

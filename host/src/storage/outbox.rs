@@ -28,18 +28,7 @@ pub(super) async fn enqueue(
 ) -> Result<()> {
     let at = time_text(now());
     for entry in entries {
-        let seq = entry
-            .event_index
-            .map(|index| {
-                seqs.get(index).copied().ok_or_else(|| {
-                    StoreError::Invalid(format!(
-                        "outbox entry {} names event #{index} but the change has {} events",
-                        entry.kind,
-                        seqs.len()
-                    ))
-                })
-            })
-            .transpose()?;
+        let seq = entry.event_seq(seqs)?;
         sqlx::query(
             "INSERT INTO outbox (tenant_id, dossier_id, event_seq, kind, payload, occurred_at, \
              state, attempts, next_attempt_at, created_at) \

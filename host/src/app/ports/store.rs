@@ -385,6 +385,24 @@ pub struct NewOutboxEntry {
     pub event_index: Option<usize>,
 }
 
+impl NewOutboxEntry {
+    /// The seq of the event it reports, given the seqs the commit gave the
+    /// change's events; [`StoreError::Invalid`] if it names none of them.
+    pub fn event_seq(&self, seqs: &[u64]) -> StoreResult<Option<u64>> {
+        self.event_index
+            .map(|index| {
+                seqs.get(index).copied().ok_or_else(|| {
+                    StoreError::Invalid(format!(
+                        "outbox entry {} names event #{index} but the change has {} events",
+                        self.kind,
+                        seqs.len()
+                    ))
+                })
+            })
+            .transpose()
+    }
+}
+
 /// Delivery state of an outbox entry.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]

@@ -9,6 +9,8 @@ mod plugins;
 mod queries;
 mod reuse;
 mod submit;
+#[cfg(test)]
+mod tests;
 mod transition;
 
 use std::sync::Arc;

@@ -16,6 +16,8 @@ mod operations;
 mod policy;
 mod reconcile;
 mod records;
+#[cfg(test)]
+mod tests;
 
 pub use dispatcher::{Dispatcher, TickReport};
 pub use entries::{INITIATIVE_RETRY, NATIONAL_PROGRESS, outbox_entries};
