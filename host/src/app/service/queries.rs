@@ -7,8 +7,8 @@ use motcua_domain::tenancy::User;
 use super::{DossierDetails, DossierService};
 use crate::app::error::AppError;
 use crate::app::ports::{
-    AuditReport, AuditScope, DossierFilter, Page, PageRequest, StoredDocument,
-    StoredDossier, StoredEvent,
+    AuditReport, AuditScope, DossierFilter, Page, PageRequest, StoredDocument, StoredDossier,
+    StoredEvent,
 };
 
 impl DossierService {
