@@ -50,6 +50,9 @@ pub struct BenchArgs {
     /// Only SQLite.
     #[arg(long)]
     no_postgres: bool,
+    /// Only PostgreSQL.
+    #[arg(long, conflicts_with = "no_postgres")]
+    no_sqlite: bool,
     /// Where the SQLite file goes (default: a temporary directory).
     #[arg(long)]
     sqlite_dir: Option<PathBuf>,
@@ -83,7 +86,9 @@ async fn bench(args: BenchArgs) -> anyhow::Result<()> {
     let dir = args.sqlite_dir.clone().unwrap_or(temp.path().to_path_buf());
     let url = format!("sqlite://{}", dir.join("bench-statistics.db").display());
     let _ = std::fs::remove_file(dir.join("bench-statistics.db"));
-    run_on("SQLite", &url, &args).await?;
+    if !args.no_sqlite {
+        run_on("SQLite", &url, &args).await?;
+    }
     if !args.no_postgres {
         let base = args
             .postgres_url

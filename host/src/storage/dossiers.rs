@@ -300,9 +300,9 @@ pub(super) fn decode_cursor(cursor: &str) -> Result<(String, String)> {
     let text = String::from_utf8(bytes).map_err(|_| invalid())?;
     let (at, id) = text.split_once('\n').ok_or_else(invalid)?;
     super::rows::parse_time(at, "cursor").map_err(|_| invalid())?;
-    // Ids are UUIDs; anything else (a NUL byte PostgreSQL refuses in text,
-    // say) was not handed out here.
-    if id.is_empty() || !id.bytes().all(|b| b.is_ascii_hexdigit() || b == b'-') {
+    // Ids are printable ASCII (UUIDs, or an importer's own); anything else
+    // (a NUL byte PostgreSQL refuses in text, say) was not handed out here.
+    if id.is_empty() || !id.bytes().all(|b| b.is_ascii_graphic()) {
         return Err(invalid());
     }
     Ok((at.to_owned(), id.to_owned()))

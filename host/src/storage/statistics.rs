@@ -293,6 +293,14 @@ pub async fn rebuild_daily(db: &Db, tenant: &str) -> Result<()> {
         }
     }
     tx.commit().await?;
+    // A rebuild follows a bulk change (a backfill, an import): without fresh
+    // planner statistics PostgreSQL picks a sort over the keyset indexes
+    // and a drill-down page reads the whole period.
+    for table in ["statistics_dossiers", "statistics_daily"] {
+        sqlx::query(&format!("ANALYZE {table}"))
+            .execute(&db.writer)
+            .await?;
+    }
     Ok(())
 }
 
@@ -489,13 +497,11 @@ impl StatisticsStore for Db {
         }
         if let Some(cursor) = after {
             let (last_at, last_id) = decode_cursor(cursor)?;
+            // A row-value comparison: both databases seek the keyset index
+            // with it, where an OR of two conditions may scan.
             c.push(
-                &format!("({at} > ? OR ({at} = ? AND dossier_id > ?))"),
-                [
-                    Arg::Text(last_at.clone()),
-                    Arg::Text(last_at),
-                    Arg::Text(last_id),
-                ],
+                &format!("({at}, dossier_id) > (?, ?)"),
+                [Arg::Text(last_at), Arg::Text(last_id)],
             );
         }
         let sql = format!(
