@@ -1,6 +1,6 @@
 //! The composition root: connect the database, load the plugins, build the
-//! service and the HTTP state. `serve`, `demo` and the end-to-end tests all
-//! assemble the host here, so they run the same wiring.
+//! service, the HTTP state and the console's. `serve`, `demo` and the
+//! end-to-end tests all assemble the host here, so they run the same wiring.
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -8,9 +8,10 @@ use std::sync::Arc;
 use anyhow::Context;
 
 use super::migrate::redacted;
-use crate::app::ports::{CatalogStore, DeploymentStore, DossierStore, TenantStore};
-use crate::app::service::{Clock, DossierService, PluginAdmin, SystemClock};
+use crate::app::ports::{AccountStore, CatalogStore, DeploymentStore, DossierStore, TenantStore};
+use crate::app::service::{Accounts, Clock, DossierService, PluginAdmin, SystemClock};
 use crate::app::sync::{DeliveryPolicy, Dispatcher, SyncOperations};
+use crate::console::ConsoleState;
 use crate::http::AppState;
 use crate::plugin::admin::TenantPlugins;
 use crate::plugin::deploy::Deployment;
@@ -59,6 +60,8 @@ impl Options {
 /// An assembled host, ready to serve.
 pub struct Assembled {
     pub state: AppState,
+    /// The console's state (same service, plus sign-in).
+    pub console: ConsoleState,
     pub db: Db,
     pub deployment: Arc<Deployment>,
     /// Delivers the outbox; the caller runs it (`Dispatcher::run`).
@@ -136,17 +139,43 @@ pub async fn assemble(options: &Options) -> anyhow::Result<Assembled> {
         clock.clone(),
         options.delivery.clone(),
     );
+    let sync = SyncOperations::new(store.clone(), host, clock.clone());
+    let console = ConsoleState {
+        service: service.clone(),
+        accounts: Accounts::new(store.clone() as Arc<dyn AccountStore>, clock),
+        tenants: store.clone() as Arc<dyn TenantStore>,
+        sync: sync.clone(),
+        plugin_admin: plugin_admin.clone(),
+    };
     let state = AppState {
         plugins: Arc::new(packages),
         service,
-        tenants: store.clone() as Arc<dyn TenantStore>,
-        sync: SyncOperations::new(store, host, clock),
+        tenants: store as Arc<dyn TenantStore>,
+        sync,
         plugin_admin,
     };
     Ok(Assembled {
         state,
+        console,
         db,
         deployment,
         dispatcher,
     })
+}
+
+/// The API and the console, as one router.
+pub fn router(state: AppState, console: ConsoleState) -> axum::Router {
+    crate::http::router_with(state, crate::console::router(console))
+}
+
+/// Serve the API and the console until `shutdown` resolves.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    state: AppState,
+    console: ConsoleState,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(listener, router(state, console))
+        .with_graceful_shutdown(shutdown)
+        .await
 }

@@ -86,12 +86,21 @@ pub fn openapi_document() -> utoipa::openapi::OpenApi {
 
 /// Every route of the API.
 pub fn router(state: AppState) -> Router {
+    router_with(state, Router::new())
+}
+
+/// Every route of the API, and `pages` (another adapter's routes, such as
+/// the console's, wired in `cli::wiring`) beside it under the same layers
+/// (body limit, tracing), so every response goes through them.
+pub fn router_with(state: AppState, pages: Router) -> Router {
     let (api, _) = OpenApiRouter::new()
         .nest("/api/v1", api())
         .split_for_parts();
     Router::new()
         .route("/healthz", get(|| async { "ok" }))
         .merge(api)
+        .with_state(state)
+        .merge(pages)
         .fallback(error::not_found)
         .layer(DefaultBodyLimit::max(BODY_LIMIT_BYTES))
         .layer(
@@ -119,7 +128,6 @@ pub fn router(state: AppState) -> Router {
                 )
             }),
         )
-        .with_state(state)
 }
 
 /// Serve until `shutdown` resolves.

@@ -27,9 +27,11 @@
 //!   with `events` (audit chain), `attachments` (fee lines, payments,
 //!   documents, notifications) and `outbox`.
 //! - `deployments`: plugin versions per tenant.
+//! - `accounts`: console passwords and sessions.
 //!
 //! [`DossierStore::commit`]: crate::app::ports::DossierStore::commit
 
+mod accounts;
 mod attachments;
 mod catalog;
 mod deployments;
@@ -95,6 +97,7 @@ migrations! {
     3 => "0003_data_reuse",
     4 => "0004_outbox_delivery",
     5 => "0005_user_personal_id",
+    11 => "0011_console_sessions",
 }
 
 /// How long a SQLite connection waits for a lock held by another process

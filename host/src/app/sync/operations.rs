@@ -71,6 +71,29 @@ impl SyncOperations {
         Ok((entries, next))
     }
 
+    /// The synchronisation state of one dossier (its outbox entries, oldest
+    /// first), for the officers who process it and the operators.
+    pub async fn dossier_sync(
+        &self,
+        user: &User,
+        tenant: &str,
+        dossier_code: &str,
+    ) -> Result<Vec<OutboxEntry>, AppError> {
+        if user.role == Role::Officer {
+            crate::app::service::ensure_member(user, tenant)?;
+        } else {
+            self.ensure_operator(user, tenant).await?;
+        }
+        let filter = OutboxFilter {
+            dossier_code: Some(dossier_code.to_owned()),
+            ..OutboxFilter::default()
+        };
+        Ok(self
+            .store
+            .outbox_entries(tenant, &filter, None, MAX_OUTBOX_PAGE)
+            .await?)
+    }
+
     /// Requeue entries; returns how many.
     pub async fn resend(
         &self,
