@@ -18,28 +18,44 @@ use serde_json::json;
 
 fn password(server: &Server, tenant: &str, role: &str) -> (String, String) {
     let login = &server.logins.0[tenant][role];
-    assert!(!login.password.is_empty(), "the demo gives {role} of {tenant} a password");
+    assert!(
+        !login.password.is_empty(),
+        "the demo gives {role} of {tenant} a password"
+    );
     (login.user_id.clone(), login.password.clone())
 }
 
 /// `dd/mm/yyyy` of a day `days_ago` before today (local time).
 fn day_before(days_ago: i64) -> String {
     let day = now_local().date() - time::Duration::days(days_ago);
-    format!("{:02}/{:02}/{}", day.day(), u8::from(day.month()), day.year())
+    format!(
+        "{:02}/{:02}/{}",
+        day.day(),
+        u8::from(day.month()),
+        day.year()
+    )
 }
 
 /// Fills the Vĩnh Phúc birth registration form as the citizen would, with
 /// `mother_id` as the mother's personal ID.
 async fn fill_birth_form(browser: &Browser, mother_id: &str) {
-    browser.fill("#field-child-full-name", "Trần Minh Khôi").await;
-    browser.fill("#field-child-birth-date", &day_before(3)).await;
+    browser
+        .fill("#field-child-full-name", "Trần Minh Khôi")
+        .await;
+    browser
+        .fill("#field-child-birth-date", &day_before(3))
+        .await;
     browser.choose("#field-child-gender", "male").await;
     browser
         .fill("#field-child-birth-place", "Bệnh viện Sản - Nhi Vĩnh Phúc")
         .await;
-    browser.fill("#field-mother-full-name", "Trần Thị Bình").await;
+    browser
+        .fill("#field-mother-full-name", "Trần Thị Bình")
+        .await;
     browser.fill("#field-mother-personal-id", mother_id).await;
-    browser.choose("#field-requester-relationship", "mother").await;
+    browser
+        .choose("#field-requester-relationship", "mother")
+        .await;
 }
 
 /// Runs an officer's action from the dossier page and checks it was done.
@@ -69,7 +85,10 @@ async fn a_citizen_and_an_officer_take_a_vinh_phuc_birth_registration_from_form_
     assert!(browser.url().await.ends_with("/console/procedures"));
     browser.screenshot("01-citizen-procedures").await;
     browser.click("#apply-1\\.001193").await;
-    assert!(browser.has("#field-child-full-name").await, "the plugin's fields are rendered");
+    assert!(
+        browser.has("#field-child-full-name").await,
+        "the plugin's fields are rendered"
+    );
     assert!(
         browser.has("#field-requester-full-name-reused").await,
         "the requester's name is prefilled from the registry and marked reused"
@@ -82,14 +101,20 @@ async fn a_citizen_and_an_officer_take_a_vinh_phuc_birth_registration_from_form_
         .unwrap()
         .unwrap_or_default();
     assert_eq!(prefilled, "Trần Thị Bình");
-    assert!(browser.has("#fee-total").await, "the fee is shown before submitting");
+    assert!(
+        browser.has("#fee-total").await,
+        "the fee is shown before submitting"
+    );
     browser.screenshot("02-citizen-form-prefilled").await;
 
     // A mother's ID of 5 digits: the plugin's validation error is shown inline.
     fill_birth_form(&browser, "12345").await;
     browser.click("#submit").await;
     let error = browser.text("#field-mother-personal-id-error").await;
-    assert!(error.contains("12"), "the inline error names the rule: {error}");
+    assert!(
+        error.contains("12"),
+        "the inline error names the rule: {error}"
+    );
     assert_eq!(
         browser
             .find("#field-mother-personal-id")
@@ -114,11 +139,17 @@ async fn a_citizen_and_an_officer_take_a_vinh_phuc_birth_registration_from_form_
     browser.screenshot("03-citizen-form-inline-error").await;
 
     // Fixed, submitted: the receipt shows the fee and the dossier code.
-    browser.fill("#field-mother-personal-id", "026195000123").await;
+    browser
+        .fill("#field-mother-personal-id", "026195000123")
+        .await;
     browser.click("#submit").await;
     let code = browser.text("#dossier-code").await;
     assert!(code.starts_with("000.41.10.H62-"), "a dossier code: {code}");
-    assert_eq!(browser.text("#fee-total").await, "0", "birth registration is free");
+    assert_eq!(
+        browser.text("#fee-total").await,
+        "0",
+        "birth registration is free"
+    );
     browser.screenshot("04-citizen-receipt").await;
     sign_out(&browser).await;
 
@@ -133,7 +164,10 @@ async fn a_citizen_and_an_officer_take_a_vinh_phuc_birth_registration_from_form_
     assert!(reused.contains("Trần Thị Bình"), "{reused}");
     browser.screenshot("06-officer-dossier-submitted").await;
     act(&browser, "receive").await;
-    assert!(browser.text("#appointment").await.contains('/'), "an appointment is set");
+    assert!(
+        browser.text("#appointment").await.contains('/'),
+        "an appointment is set"
+    );
     browser.screenshot("07-officer-received").await;
     browser
         .goto(&format!("{base}/console/dossiers/{code}/print/01"))
@@ -142,7 +176,9 @@ async fn a_citizen_and_an_officer_take_a_vinh_phuc_birth_registration_from_form_
     browser.screenshot("08-form-01-receipt-slip").await;
 
     // Supplementation requested with a reason: the dossier is paused.
-    browser.goto(&format!("{base}/console/dossiers/{code}")).await;
+    browser
+        .goto(&format!("{base}/console/dossiers/{code}"))
+        .await;
     browser
         .fill(
             "#request_supplementation-reason",
@@ -151,13 +187,23 @@ async fn a_citizen_and_an_officer_take_a_vinh_phuc_birth_registration_from_form_
         .await;
     act(&browser, "request_supplementation").await;
     let mark = browser.find("#deadline-mark").await;
-    assert_eq!(mark.attr("class").await.unwrap().as_deref(), Some("mark paused"));
+    assert_eq!(
+        mark.attr("class").await.unwrap().as_deref(),
+        Some("mark paused")
+    );
     browser.screenshot("09-officer-paused").await;
     browser
         .goto(&format!("{base}/console/dossiers/{code}/print/02"))
         .await;
-    assert!(browser.text("#supplement-reason").await.contains("giấy chứng sinh"));
-    browser.screenshot("10-form-02-supplementation-request").await;
+    assert!(
+        browser
+            .text("#supplement-reason")
+            .await
+            .contains("giấy chứng sinh")
+    );
+    browser
+        .screenshot("10-form-02-supplementation-request")
+        .await;
     sign_out(&browser).await;
 
     // The citizen sees it in "my dossiers" and supplements.
@@ -165,38 +211,58 @@ async fn a_citizen_and_an_officer_take_a_vinh_phuc_birth_registration_from_form_
     browser.goto(&format!("{base}/console/my")).await;
     assert!(browser.body_text().await.contains(&code));
     browser.screenshot("11-citizen-my-dossiers").await;
-    browser.goto(&format!("{base}/console/dossiers/{code}")).await;
+    browser
+        .goto(&format!("{base}/console/dossiers/{code}"))
+        .await;
     act(&browser, "supplement").await;
     browser.screenshot("12-citizen-supplemented").await;
     sign_out(&browser).await;
 
     // The officer processes, approves with a result, and returns it.
     sign_in(&browser, base, &officer, &officer_password).await;
-    browser.goto(&format!("{base}/console/dossiers/{code}")).await;
+    browser
+        .goto(&format!("{base}/console/dossiers/{code}"))
+        .await;
     act(&browser, "assign").await;
     act(&browser, "start_review").await;
     browser
         .fill("#approve-title", "Giấy khai sinh (bản chính)")
         .await;
     browser
-        .fill("#approve-text", "Trích lục khai sinh của cháu Trần Minh Khôi")
+        .fill(
+            "#approve-text",
+            "Trích lục khai sinh của cháu Trần Minh Khôi",
+        )
         .await;
     act(&browser, "approve").await;
     act(&browser, "return_result").await;
     assert!(browser.text("#dossier-status").await.contains("(10)"));
-    assert!(browser.body_text().await.contains("Giấy khai sinh (bản chính)"));
+    assert!(
+        browser
+            .body_text()
+            .await
+            .contains("Giấy khai sinh (bản chính)")
+    );
     browser.screenshot("13-officer-result-returned").await;
     sign_out(&browser).await;
 
     // Anyone tracks it by code: status and appointment, nothing personal.
     browser
-        .goto(&format!("{base}/console/track?tenant=vinh-phuc&code={code}"))
+        .goto(&format!(
+            "{base}/console/track?tenant=vinh-phuc&code={code}"
+        ))
         .await;
     let tracking = browser.text("#tracking").await;
     assert!(tracking.contains(&code), "{tracking}");
     let page = browser.body_text().await;
-    assert!(!page.contains("Trần Thị Bình"), "no applicant on the public page: {page}");
-    assert!(!page.contains("026195000123"), "no personal ID on the public page");
+    assert!(
+        !page.contains("Trần Thị Bình"),
+        "no applicant on the public page: {page}"
+    );
+    assert!(
+        !page.contains("026195000123"),
+        "no personal ID on the public page"
+    );
     browser.screenshot("14-public-tracking").await;
     browser.close().await;
     server.stop().await;
@@ -223,14 +289,24 @@ async fn a_da_nang_birth_registration_shows_the_congratulation_letter_once_the_r
         applicant("048095001234", "Phạm Thị Thu Hà"),
         form,
     );
-    let submitted = server.api("da-nang", "citizen").submit(&body).await.expect(201);
+    let submitted = server
+        .api("da-nang", "citizen")
+        .submit(&body)
+        .await
+        .expect(201);
     let code = submitted["code"].as_str().unwrap().to_owned();
     let (officer, officer_password) = password(&server, "da-nang", "officer");
     sign_in(&browser, &server.base, &officer, &officer_password).await;
     browser
         .goto(&format!("{}/console/dossiers/{code}", server.base))
         .await;
-    for action in ["receive", "assign", "start_review", "approve", "return_result"] {
+    for action in [
+        "receive",
+        "assign",
+        "start_review",
+        "approve",
+        "return_result",
+    ] {
         act(&browser, action).await;
     }
     let letter = browser.text("#letter-congratulation-letter").await;
@@ -254,7 +330,9 @@ async fn the_citizen_submission_path_works_with_javascript_disabled(db: TestDb) 
     fill_birth_form(&browser, "026195000").await;
     browser.click("#submit").await;
     assert!(browser.has("#field-mother-personal-id-error").await);
-    browser.fill("#field-mother-personal-id", "026195000123").await;
+    browser
+        .fill("#field-mother-personal-id", "026195000123")
+        .await;
     browser.click("#submit").await;
     let code = browser.text("#dossier-code").await;
     assert!(code.starts_with("000.41.10.H62-"), "{code}");
@@ -322,13 +400,26 @@ fn set_cookie(response: &reqwest::Response, name: &str) -> Option<(String, Strin
 }
 
 /// Signs in over plain HTTP; the response to the form post.
-async fn post_sign_in(client: &reqwest::Client, base: &str, user: &str, password: &str) -> reqwest::Response {
-    let page = client.get(format!("{base}/console/login")).send().await.unwrap();
+async fn post_sign_in(
+    client: &reqwest::Client,
+    base: &str,
+    user: &str,
+    password: &str,
+) -> reqwest::Response {
+    let page = client
+        .get(format!("{base}/console/login"))
+        .send()
+        .await
+        .unwrap();
     let (token, _) = set_cookie(&page, "motcua_login").expect("the sign-in page sets its token");
     client
         .post(format!("{base}/console/login"))
         .header(COOKIE, format!("motcua_login={token}"))
-        .form(&[("login_token", token.as_str()), ("username", user), ("password", password)])
+        .form(&[
+            ("login_token", token.as_str()),
+            ("username", user),
+            ("password", password),
+        ])
         .send()
         .await
         .unwrap()
@@ -348,14 +439,21 @@ async fn sign_in_sets_a_strict_session_cookie_that_another_host_on_the_same_data
     let (session, header) = set_cookie(&signed_in, "motcua_session").expect("a session cookie");
     assert!(header.contains("HttpOnly"), "{header}");
     assert!(header.contains("SameSite=Lax"), "{header}");
-    assert!(!header.contains("Secure"), "plain http on loopback: {header}");
+    assert!(
+        !header.contains("Secure"),
+        "plain http on loopback: {header}"
+    );
     let inbox = client
         .get(format!("{}/console/inbox", second.base))
         .header(COOKIE, format!("motcua_session={session}"))
         .send()
         .await
         .unwrap();
-    assert_eq!(inbox.status(), StatusCode::OK, "the other host knows the session");
+    assert_eq!(
+        inbox.status(),
+        StatusCode::OK,
+        "the other host knows the session"
+    );
     let html = inbox.text().await.unwrap();
     assert!(html.contains("Nguyễn Thị Lan"), "signed in as the officer");
     // Behind a TLS-terminating proxy the cookie is Secure.
@@ -368,7 +466,11 @@ async fn sign_in_sets_a_strict_session_cookie_that_another_host_on_the_same_data
     let (_, login_header) = set_cookie(&page, "motcua_login").unwrap();
     assert!(login_header.contains("; Secure"), "{login_header}");
     // API tokens keep working for machines.
-    first.api("vinh-phuc", "officer").get("/dossiers").await.expect(200);
+    first
+        .api("vinh-phuc", "officer")
+        .get("/dossiers")
+        .await
+        .expect(200);
     first.stop().await;
     second.stop().await;
 }
@@ -402,7 +504,10 @@ async fn a_wrong_password_or_a_missing_csrf_token_is_refused_and_sign_out_ends_t
     let apply = client
         .post(format!("{base}/console/procedures/1.001193/apply"))
         .header(COOKIE, &cookie)
-        .form(&[("applicant.id", "026195000123"), ("applicant.full_name", "Trần Thị Bình")])
+        .form(&[
+            ("applicant.id", "026195000123"),
+            ("applicant.full_name", "Trần Thị Bình"),
+        ])
         .send()
         .await
         .unwrap();
@@ -449,6 +554,111 @@ async fn a_wrong_password_or_a_missing_csrf_token_is_refused_and_sign_out_ends_t
         .await
         .unwrap();
     assert_eq!(after.status(), StatusCode::SEE_OTHER);
-    assert!(after.headers()[LOCATION].to_str().unwrap().starts_with("/console/login"));
+    assert!(
+        after.headers()[LOCATION]
+            .to_str()
+            .unwrap()
+            .starts_with("/console/login")
+    );
     server.stop().await;
+}
+
+on_both_backends!(sessions_are_stored_hashed_outlive_no_lifetime_and_end_at_sign_out);
+
+/// A clock the test moves.
+struct TestClock(std::sync::Mutex<motcua::domain::time::PrimitiveDateTime>);
+
+impl motcua::app::service::Clock for TestClock {
+    fn now(&self) -> motcua::domain::time::PrimitiveDateTime {
+        *self.0.lock().unwrap()
+    }
+}
+
+async fn sessions_are_stored_hashed_outlive_no_lifetime_and_end_at_sign_out(db: TestDb) {
+    use motcua::app::ports::{AccountStore, TenantStore};
+    use motcua::app::service::{Accounts, SESSION_LIFETIME};
+    use motcua::domain::lifecycle::Role;
+    use motcua::domain::tenancy::{Tenant, User};
+    use std::sync::Arc;
+
+    let store = db.db.clone();
+    store
+        .create_tenant(&Tenant::new("lao-cai", "Tỉnh Lào Cai"))
+        .await
+        .unwrap();
+    store
+        .put_user(&User {
+            id: "lao-cai-citizen".into(),
+            tenant: Some("lao-cai".into()),
+            name: "Giàng A Páo".into(),
+            role: Role::Citizen,
+            agency: None,
+            personal_id: Some("010090000001".into()),
+        })
+        .await
+        .unwrap();
+    let start = time::macros::datetime!(2026-12-02 08:00:00);
+    let clock = Arc::new(TestClock(std::sync::Mutex::new(start)));
+    let accounts = Accounts::new(
+        Arc::new(store.clone()) as Arc<dyn AccountStore>,
+        clock.clone(),
+    );
+    assert!(
+        accounts.set_password("nobody", "x").await.is_err(),
+        "no password for an unknown user"
+    );
+    accounts
+        .set_password("lao-cai-citizen", "mật khẩu dài")
+        .await
+        .unwrap();
+    let (_, phc) = store
+        .user_with_password("lao-cai-citizen")
+        .await
+        .unwrap()
+        .expect("the password is stored");
+    assert!(
+        phc.starts_with("$argon2id$") && !phc.contains("mật khẩu"),
+        "{phc}"
+    );
+    assert!(
+        accounts
+            .sign_in("lao-cai-citizen", "sai")
+            .await
+            .unwrap()
+            .is_none()
+    );
+    let signed_in = accounts
+        .sign_in("lao-cai-citizen", "mật khẩu dài")
+        .await
+        .unwrap()
+        .expect("the right password signs in");
+    let stored: Vec<String> = sqlx::query_scalar("SELECT id_hash FROM console_sessions")
+        .fetch_all(store.pool())
+        .await
+        .unwrap();
+    assert_eq!(stored.len(), 1);
+    assert_ne!(
+        stored[0], signed_in.secret,
+        "only the secret's hash is stored"
+    );
+    let session = accounts.session(&signed_in.secret).await.unwrap().unwrap();
+    assert_eq!(session.user.id, "lao-cai-citizen");
+    assert_eq!(session.csrf_token, signed_in.session.csrf_token);
+
+    *clock.0.lock().unwrap() = start + SESSION_LIFETIME + std::time::Duration::from_secs(1);
+    assert!(
+        accounts.session(&signed_in.secret).await.unwrap().is_none(),
+        "expired"
+    );
+    *clock.0.lock().unwrap() = start;
+    let again = accounts
+        .sign_in("lao-cai-citizen", "mật khẩu dài")
+        .await
+        .unwrap()
+        .unwrap();
+    accounts.sign_out(&again.secret).await.unwrap();
+    assert!(
+        accounts.session(&again.secret).await.unwrap().is_none(),
+        "signed out"
+    );
 }

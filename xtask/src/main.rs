@@ -271,7 +271,14 @@ fn ensure_browser() -> Result<()> {
     run(Command::new("apt-get").arg("update"))
         .context("updating the package lists to install chromium")?;
     run(Command::new("apt-get")
-        .args(["install", "-y", "--no-install-recommends", "chromium", "chromium-driver", "fonts-dejavu-core"])
+        .args([
+            "install",
+            "-y",
+            "--no-install-recommends",
+            "chromium",
+            "chromium-driver",
+            "fonts-dejavu-core",
+        ])
         .env("DEBIAN_FRONTEND", "noninteractive"))
     .context("installing chromium and chromium-driver for the browser tests")
 }

@@ -38,11 +38,16 @@ pub async fn activate(
     body: Bytes,
 ) -> Response {
     let posted = Posted::parse(&body);
-    if let Err(page) = me.require(ADMINS).and_then(|_| me.check_csrf(posted.get("csrf"))) {
+    if let Err(page) = me
+        .require(ADMINS)
+        .and_then(|_| me.check_csrf(posted.get("csrf")))
+    {
         return page;
     }
     let Some(version) = posted.text("version") else {
-        return me.visitor.fail(AppError::invalid("version", "choose a version"));
+        return me
+            .visitor
+            .fail(AppError::invalid("version", "choose a version"));
     };
     match state
         .plugin_admin
@@ -61,7 +66,10 @@ pub async fn rollback(
     body: Bytes,
 ) -> Response {
     let posted = Posted::parse(&body);
-    if let Err(page) = me.require(ADMINS).and_then(|_| me.check_csrf(posted.get("csrf"))) {
+    if let Err(page) = me
+        .require(ADMINS)
+        .and_then(|_| me.check_csrf(posted.get("csrf")))
+    {
         return page;
     }
     match state.plugin_admin.rollback(&me.user, &me.tenant, &id).await {
@@ -110,7 +118,10 @@ pub async fn outbox(
 
 pub async fn resend(State(state): State<ConsoleState>, me: SignedIn, body: Bytes) -> Response {
     let posted = Posted::parse(&body);
-    if let Err(page) = me.require(ADMINS).and_then(|_| me.check_csrf(posted.get("csrf"))) {
+    if let Err(page) = me
+        .require(ADMINS)
+        .and_then(|_| me.check_csrf(posted.get("csrf")))
+    {
         return page;
     }
     let scope = match posted.text("id").and_then(|id| id.parse::<i64>().ok()) {
@@ -137,7 +148,11 @@ pub async fn reconciliation(
     if let Err(page) = me.require(ADMINS) {
         return page;
     }
-    let day = |t: &Option<String>| t.as_deref().and_then(fields::parse_date).map(|d| d.midnight());
+    let day = |t: &Option<String>| {
+        t.as_deref()
+            .and_then(fields::parse_date)
+            .map(|d| d.midnight())
+    };
     let window = ReconcileWindow {
         from: day(&query.from),
         to: day(&query.to),

@@ -43,7 +43,12 @@ pub struct LoginQuery {
     next: Option<String>,
 }
 
-fn login_form(visitor: &Visitor, status: StatusCode, next: Option<String>, error: Option<&str>) -> Response {
+fn login_form(
+    visitor: &Visitor,
+    status: StatusCode,
+    next: Option<String>,
+    error: Option<&str>,
+) -> Response {
     let token = random_secret().unwrap_or_default();
     let mut response = visitor.render_status(
         status,
@@ -58,7 +63,12 @@ fn login_form(visitor: &Visitor, status: StatusCode, next: Option<String>, error
 }
 
 pub async fn login_page(visitor: Visitor, Query(query): Query<LoginQuery>) -> Response {
-    login_form(&visitor, StatusCode::OK, local_path(query.next.as_deref()), None)
+    login_form(
+        &visitor,
+        StatusCode::OK,
+        local_path(query.next.as_deref()),
+        None,
+    )
 }
 
 pub async fn login(
@@ -90,19 +100,23 @@ pub async fn login(
                     visitor.secure,
                 ),
             );
-            headers.append(header::SET_COOKIE, set_cookie(LOGIN_COOKIE, "", 0, visitor.secure));
+            headers.append(
+                header::SET_COOKIE,
+                set_cookie(LOGIN_COOKIE, "", 0, visitor.secure),
+            );
             response
         }
-        Ok(None) => login_form(&visitor, StatusCode::UNAUTHORIZED, next, Some("login.failed")),
+        Ok(None) => login_form(
+            &visitor,
+            StatusCode::UNAUTHORIZED,
+            next,
+            Some("login.failed"),
+        ),
         Err(error) => visitor.fail(error),
     }
 }
 
-pub async fn logout(
-    State(state): State<ConsoleState>,
-    visitor: Visitor,
-    body: Bytes,
-) -> Response {
+pub async fn logout(State(state): State<ConsoleState>, visitor: Visitor, body: Bytes) -> Response {
     let form = Posted::parse(&body);
     if let Some(session) = &visitor.session {
         if !same_secret(form.get("csrf").unwrap_or_default(), &session.csrf_token) {

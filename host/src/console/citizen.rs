@@ -99,7 +99,12 @@ async fn registry_prefill(
     };
     match state
         .service
-        .prefill(&me.user, &me.tenant, procedure, PrefillRequest { personal_id })
+        .prefill(
+            &me.user,
+            &me.tenant,
+            procedure,
+            PrefillRequest { personal_id },
+        )
         .await
     {
         Ok(answer) => {
@@ -242,10 +247,17 @@ pub async fn apply(
         .map(|d| fields::entries(d, &posted))
         .unwrap_or_default();
     let request = submission(&procedure, applicant.clone(), form.clone());
-    let failure = match state.service.submit(&me.user, &me.tenant, request.clone()).await {
+    let failure = match state
+        .service
+        .submit(&me.user, &me.tenant, request.clone())
+        .await
+    {
         Ok(details) => {
-            return Redirect::to(&format!("/console/dossiers/{}/receipt", details.dossier.code))
-                .into_response();
+            return Redirect::to(&format!(
+                "/console/dossiers/{}/receipt",
+                details.dossier.code
+            ))
+            .into_response();
         }
         Err(error) => error,
     };
@@ -273,10 +285,10 @@ pub async fn apply(
         .into_iter()
         .filter(|field| {
             field == "applicant.full_name"
-                || offered
-                    .iter()
-                    .find(|o| &o.field == field)
-                    .is_some_and(|o| form.iter().any(|e| e.field == o.field && e.value == o.value))
+                || offered.iter().find(|o| &o.field == field).is_some_and(|o| {
+                    form.iter()
+                        .any(|e| e.field == o.field && e.value == o.value)
+                })
         })
         .collect();
     let (fees, total) = match state.service.quote(&me.user, &me.tenant, &request).await {

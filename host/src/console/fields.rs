@@ -95,10 +95,19 @@ pub fn view(
     let mut groups: Vec<(Option<&str>, Value, Vec<Value>)> = definition
         .groups
         .iter()
-        .map(|g| (Some(g.id.as_str()), Value::from_serialize(&g.label), Vec::new()))
+        .map(|g| {
+            (
+                Some(g.id.as_str()),
+                Value::from_serialize(&g.label),
+                Vec::new(),
+            )
+        })
         .collect();
     for field in &definition.fields {
-        let value = values.iter().find(|e| e.field == field.id).map(|e| &e.value);
+        let value = values
+            .iter()
+            .find(|e| e.field == field.id)
+            .map(|e| &e.value);
         let chosen: Vec<String> = match value {
             Some(FieldValue::Choices(c)) => c.clone(),
             Some(FieldValue::Text(t)) => vec![t.clone()],

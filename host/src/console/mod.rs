@@ -131,7 +131,10 @@ pub fn router(state: ConsoleState) -> Router {
             "/console/admin/plugins/{id}/activate",
             post(admin::activate),
         )
-        .route("/console/admin/plugins/{id}/rollback", post(admin::rollback))
+        .route(
+            "/console/admin/plugins/{id}/rollback",
+            post(admin::rollback),
+        )
         .route("/console/admin/outbox", get(admin::outbox))
         .route("/console/admin/outbox/resend", post(admin::resend))
         .route("/console/admin/reconciliation", get(admin::reconciliation))

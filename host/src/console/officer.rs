@@ -81,7 +81,11 @@ pub async fn inbox(
     let search = blank(&query.q);
     // A dossier code goes straight to its page.
     if let Some(code) = search.filter(|q| q.contains('-'))
-        && state.service.dossier(&me.user, &me.tenant, code).await.is_ok()
+        && state
+            .service
+            .dossier(&me.user, &me.tenant, code)
+            .await
+            .is_ok()
     {
         return Redirect::to(&format!("/console/dossiers/{code}")).into_response();
     }
@@ -306,7 +310,9 @@ pub async fn dossier(
                 } else {
                     text.into_owned()
                 };
-                letters.push(context! { title => document.title, kind => document.kind, text => text });
+                letters.push(
+                    context! { title => document.title, kind => document.kind, text => text },
+                );
             }
         }
     }
@@ -316,10 +322,12 @@ pub async fn dossier(
         .filter(|l| l.collection != motcua_domain::fee::Collection::NotCollected)
         .map(|l| l.amount_vnd)
         .sum::<u64>();
+    // As the payments use case counts what is still due.
     let paid: u64 = payments
         .iter()
-        .filter(|p| p.record.payment.status == motcua_domain::payment::PaymentStatus::Paid)
-        .map(|p| p.record.payment.amount_vnd)
+        .map(|p| &p.record.payment)
+        .filter(|p| p.status() != motcua_domain::payment::PaymentStatus::Cancelled)
+        .map(|p| p.paid_vnd())
         .sum();
     let timeline: Vec<Value> = events
         .iter()
@@ -386,7 +394,9 @@ fn transition_request(kind: &str, posted: &Posted) -> Result<TransitionRequest, 
                 .ok_or_else(|| AppError::invalid("to", "name who it goes to"))?,
         },
         "submit_for_signature" => TransitionRequest::SubmitForSignature,
-        "request_supplementation" => TransitionRequest::RequestSupplementation { reason: reason()? },
+        "request_supplementation" => {
+            TransitionRequest::RequestSupplementation { reason: reason()? }
+        }
         "supplement" => TransitionRequest::Supplement { form: None },
         "request_financial_obligation" => {
             TransitionRequest::RequestFinancialObligation { reason: reason()? }
@@ -413,10 +423,17 @@ fn transition_request(kind: &str, posted: &Posted) -> Result<TransitionRequest, 
                 .text("appointment")
                 .and_then(|t| fields::parse_date(&t))
                 .map(|d| d.with_hms(17, 0, 0).unwrap_or(d.midnight()))
-                .ok_or_else(|| AppError::invalid("appointment", "give the new date as dd/mm/yyyy"))?,
+                .ok_or_else(|| {
+                    AppError::invalid("appointment", "give the new date as dd/mm/yyyy")
+                })?,
             reason: reason()?,
         },
-        other => return Err(AppError::invalid("action", format!("unknown action `{other}`"))),
+        other => {
+            return Err(AppError::invalid(
+                "action",
+                format!("unknown action `{other}`"),
+            ));
+        }
     })
 }
 
@@ -474,7 +491,11 @@ pub async fn document(
     me: SignedIn,
     Path((code, id)): Path<(String, String)>,
 ) -> Response {
-    match state.service.document(&me.user, &me.tenant, &code, &id).await {
+    match state
+        .service
+        .document(&me.user, &me.tenant, &code, &id)
+        .await
+    {
         Ok((document, bytes)) => (
             [
                 (header::CONTENT_TYPE, document.media_type),

@@ -31,7 +31,10 @@ pub async fn track(
         .tenant
         .filter(|t| !t.is_empty())
         .or_else(|| visitor.session.as_ref().and_then(|s| s.user.tenant.clone()));
-    let code = query.code.map(|c| c.trim().to_owned()).filter(|c| !c.is_empty());
+    let code = query
+        .code
+        .map(|c| c.trim().to_owned())
+        .filter(|c| !c.is_empty());
     let (found, status) = match (&tenant, &code) {
         (Some(tenant), Some(code)) => match state.service.track(tenant, code).await {
             Ok(tracking) => (Some(tracking), StatusCode::OK),

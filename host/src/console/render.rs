@@ -28,7 +28,10 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("print02.html", include_str!("templates/print02.html")),
     ("plugins.html", include_str!("templates/plugins.html")),
     ("outbox.html", include_str!("templates/outbox.html")),
-    ("reconciliation.html", include_str!("templates/reconciliation.html")),
+    (
+        "reconciliation.html",
+        include_str!("templates/reconciliation.html"),
+    ),
     ("calendar.html", include_str!("templates/calendar.html")),
     ("dashboard.html", include_str!("templates/dashboard.html")),
 ];
@@ -55,12 +58,19 @@ fn environment() -> &'static Environment<'static> {
             i18n::name(lang_of(state), prefix, value)
         });
         env.add_filter("loc", |state: &State, text: Value| -> String {
+            if let Some(plain) = text.as_str() {
+                return plain.to_owned();
+            }
             let lang = lang_of(state);
             text.get_attr(lang.code())
                 .ok()
                 .filter(|v| !v.is_undefined() && !v.is_none())
                 .or_else(|| text.get_attr("vi").ok())
-                .map(|v| v.as_str().map(str::to_owned).unwrap_or_else(|| v.to_string()))
+                .map(|v| {
+                    v.as_str()
+                        .map(str::to_owned)
+                        .unwrap_or_else(|| v.to_string())
+                })
                 .unwrap_or_default()
         });
         env.add_filter("dt", |text: Value| local_time(&text, true));

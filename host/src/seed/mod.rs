@@ -131,7 +131,10 @@ where
         store
             .set_password(&user.id, &phc)
             .await
-            .map_err(store_error(format!("setting the password of user {}", user.id)))?;
+            .map_err(store_error(format!(
+                "setting the password of user {}",
+                user.id
+            )))?;
         let credential = Credential {
             user_id: user.id.clone(),
             name: user.name.clone(),

@@ -11,10 +11,9 @@ use super::rows::{
 };
 use super::{Db, attachments, events, outbox, reuse};
 use crate::app::ports::{
-    AuditReport, AuditScope, ChangeTarget, DossierChange, DossierFilter, DossierOrder, DossierStore,
-    NewDossier,
-    Page, PageRequest, StoreError, StoredDocument, StoredDossier, StoredEvent, StoredFeeLine,
-    StoredNotification, StoredPayment, new_id,
+    AuditReport, AuditScope, ChangeTarget, DossierChange, DossierFilter, DossierOrder,
+    DossierStore, NewDossier, Page, PageRequest, StoreError, StoredDocument, StoredDossier,
+    StoredEvent, StoredFeeLine, StoredNotification, StoredPayment, new_id,
 };
 use crate::domain::audit::{AuditEntry, GENESIS};
 use crate::domain::code::{AgencyCode, DossierCode};
@@ -397,7 +396,10 @@ fn conditions(
             DossierOrder::Newest => format!("({key} < ? OR ({key} = ? AND d.id < ?))"),
             DossierOrder::Deadline => format!("({key} > ? OR ({key} = ? AND d.id > ?))"),
         };
-        c.push(&clause, [Arg::Text(at.clone()), Arg::Text(at), Arg::Text(id)]);
+        c.push(
+            &clause,
+            [Arg::Text(at.clone()), Arg::Text(at), Arg::Text(id)],
+        );
     }
     Ok(c)
 }

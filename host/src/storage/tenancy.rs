@@ -45,7 +45,8 @@ fn token_from_row(row: &AnyRow) -> Result<ApiToken> {
     })
 }
 
-pub(super) const USER_COLUMNS: &str = "u.id, u.tenant_id, u.name, u.role, u.agency_code, u.personal_id";
+pub(super) const USER_COLUMNS: &str =
+    "u.id, u.tenant_id, u.name, u.role, u.agency_code, u.personal_id";
 
 #[async_trait]
 impl TenantStore for Db {

@@ -6,8 +6,8 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use motcua_domain::tenancy::{User, token_hash};
 
 use super::Clock;
@@ -151,8 +151,7 @@ impl Accounts {
 }
 
 /// An Argon2id hash of a random password nobody knows.
-const DUMMY_HASH: &str =
-    "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$0q1t7XmX3c6k4fB8o9Z4o7oK2a1mQz6yCq6lQmUo8yE";
+const DUMMY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$0q1t7XmX3c6k4fB8o9Z4o7oK2a1mQz6yCq6lQmUo8yE";
 
 #[cfg(test)]
 mod tests {

@@ -25,7 +25,9 @@ use motcua_domain::tenancy::User;
 use motcua_domain::time::PrimitiveDateTime;
 use serde::Serialize;
 
-pub use accounts::{Accounts, SESSION_LIFETIME, Session, SignedIn, hash_password, random_secret, same_secret};
+pub use accounts::{
+    Accounts, SESSION_LIFETIME, Session, SignedIn, hash_password, random_secret, same_secret,
+};
 pub use catalog_import::{CatalogReport, ImportMode, import_catalog, read_catalog};
 pub use payments::{RecordPayment, RefundPayment};
 pub use plugins::{
