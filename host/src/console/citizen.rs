@@ -35,7 +35,7 @@ pub async fn procedures(State(state): State<ConsoleState>, me: SignedIn) -> Resp
                 code => p.code,
                 name => Value::from_serialize(&p.name),
                 online => online.is_some(),
-                days => online.or(p.channels.first()).map(|t| Value::from_serialize(&t.processing_time)),
+                days => online.or(p.channels.first()).map(|t| Value::from_serialize(t.processing_time)),
             }
         })
         .collect();

@@ -19,6 +19,10 @@
 //! - `admin`: plugins, outbox, reconciliation, calendar; the dashboard's
 //!   place (statistics) is `/console/dashboard`.
 
+// A refused request's `Err` is the page to show (an axum `Response`); it is
+// rendered once per request, so boxing it would buy nothing.
+#![allow(clippy::result_large_err)]
+
 mod admin;
 mod auth;
 mod citizen;

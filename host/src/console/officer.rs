@@ -298,22 +298,19 @@ pub async fn dossier(
         .collect();
     let mut letters = Vec::new();
     for document in &details.documents {
-        if document.media_type.starts_with("text/") {
-            if let Ok((_, bytes)) = state
+        if document.media_type.starts_with("text/")
+            && let Ok((_, bytes)) = state
                 .service
                 .document(user, tenant, &code, &document.id)
                 .await
-            {
-                let text = String::from_utf8_lossy(&bytes);
-                let text = if document.media_type.starts_with("text/html") {
-                    letter_text(&text)
-                } else {
-                    text.into_owned()
-                };
-                letters.push(
-                    context! { title => document.title, kind => document.kind, text => text },
-                );
-            }
+        {
+            let text = String::from_utf8_lossy(&bytes);
+            let text = if document.media_type.starts_with("text/html") {
+                letter_text(&text)
+            } else {
+                text.into_owned()
+            };
+            letters.push(context! { title => document.title, kind => document.kind, text => text });
         }
     }
     let lines: Vec<_> = details.fee_lines.iter().map(|l| l.line.clone()).collect();
