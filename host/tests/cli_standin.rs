@@ -114,7 +114,11 @@ fn the_portal_standin_runs_with_token_fault_mode_and_data_file_from_flags() {
     )
     .unwrap();
     assert_eq!(status, 201, "{body}");
-    let kept = std::fs::read_to_string(&data).expect("the data file is written");
+    // Each change is appended to the journal beside the data file at once;
+    // the data file itself is a periodic snapshot.
+    let mut journal = data.clone().into_os_string();
+    journal.push(".journal");
+    let kept = std::fs::read_to_string(&journal).expect("the journal is written");
     assert!(kept.contains("\"e-1\""), "{kept}");
 }
 

@@ -2,10 +2,12 @@
 //! database, real HTTP. One binary, one module per topic (fast to link).
 
 mod console;
+mod containment;
 mod egress;
 mod golden;
 mod http;
 mod loading;
+mod log_forging;
 mod portal_sync;
 mod sandbox;
 mod standin;

@@ -6,11 +6,12 @@
 use std::collections::BTreeSet;
 
 use motcua::app::ports::{
-    AuditScope, CatalogStore, DeploymentStore, DossierChange, DossierFilter, DossierStore,
+    Attempt, AuditScope, CatalogStore, DeploymentStore, DossierChange, DossierFilter, DossierStore,
     FeeSource, NewDeployment, NewDocument, NewDossier, NewNotification, NewOutboxEntry,
-    OutboxFilter, OutboxState, OutboxStore, PageRequest, PaymentRecord, PaymentWrite, ResendScope,
-    StoreError, StoredDossier, StoredFeeLine, TenantStore, new_id,
+    OutboxFilter, OutboxSettlement, OutboxState, OutboxStore, PageRequest, PaymentRecord,
+    PaymentWrite, ResendScope, StoreError, StoredDossier, StoredFeeLine, TenantStore, new_id,
 };
+use motcua::domain::access::Scope;
 use motcua::domain::audit::BreakReason;
 use motcua::domain::calendar::CalendarConfig;
 use motcua::domain::catalog::{ChannelTerms, OnlineLevel, Procedure, StatutoryFee};
@@ -46,6 +47,7 @@ on_both_backends!(
     concurrent_activations_from_two_hosts_leave_one_active_version,
     catalog_and_calendar_round_trip,
     payments_notifications_and_outbox_are_committed_with_the_dossier,
+    two_hosts_claim_a_backlog_in_batches_one_head_per_dossier_and_settle_it_at_once,
 );
 
 const DA_NANG: &str = "da-nang";
@@ -209,7 +211,12 @@ async fn a_tenant_cannot_read_or_change_another_tenants_dossier(t: TestDb) {
             .await
     ));
     let listing = db
-        .dossiers(BAC_NINH, &DossierFilter::default(), &PageRequest::default())
+        .dossiers(
+            BAC_NINH,
+            &Scope::All,
+            &DossierFilter::default(),
+            &PageRequest::default(),
+        )
         .await
         .unwrap();
     assert!(listing.items.is_empty());
@@ -408,7 +415,10 @@ async fn keyset_pages_return_every_filtered_dossier_exactly_once(t: TestDb) {
         limit: 4,
     };
     loop {
-        let result = db.dossiers(DA_NANG, &filter, &page).await.unwrap();
+        let result = db
+            .dossiers(DA_NANG, &Scope::All, &filter, &page)
+            .await
+            .unwrap();
         assert!(result.items.len() <= 4);
         seen.extend(result.items.iter().map(|d| d.code.to_string()));
         match result.next {
@@ -423,8 +433,8 @@ async fn keyset_pages_return_every_filtered_dossier_exactly_once(t: TestDb) {
         limit: 4,
     };
     assert!(matches!(
-        db.dossiers(DA_NANG, &filter, &bad).await,
-        Err(StoreError::Invalid(_))
+        db.dossiers(DA_NANG, &Scope::All, &filter, &bad).await,
+        Err(StoreError::BadCursor(_))
     ));
 }
 
@@ -486,7 +496,7 @@ async fn overdue_filter_follows_the_on_time_rules(t: TestDb) {
         };
         async move {
             let page = db
-                .dossiers(DA_NANG, &filter, &PageRequest::default())
+                .dossiers(DA_NANG, &Scope::All, &filter, &PageRequest::default())
                 .await
                 .unwrap();
             page.items
@@ -997,4 +1007,94 @@ async fn payments_notifications_and_outbox_are_committed_with_the_dossier(t: Tes
         db.commit(DA_NANG, bad).await,
         Err(StoreError::Invalid(_))
     ));
+}
+
+async fn two_hosts_claim_a_backlog_in_batches_one_head_per_dossier_and_settle_it_at_once(
+    t: TestDb,
+) {
+    seed(&t.db, DA_NANG).await;
+    let other_host = Db::connect(&t.url).await.unwrap();
+    let at = datetime!(2025-11-03 08:00);
+    // 60 dossiers with two entries each: the head, and one waiting behind it.
+    for _ in 0..60 {
+        let mut change = received(at);
+        for status in [1, 2] {
+            change.outbox.push(NewOutboxEntry {
+                kind: "national.progress".into(),
+                payload: serde_json::json!({ "status": status }),
+                occurred_at: at,
+                event_index: Some(0),
+            });
+        }
+        t.db.commit(DA_NANG, change).await.unwrap();
+    }
+    let backlog = t.db.outbox_backlog(Some(DA_NANG)).await.unwrap();
+    assert_eq!(backlog.len(), 1, "{backlog:?}");
+    assert_eq!((backlog[0].pending, backlog[0].dead), (120, 0));
+    assert!(backlog[0].oldest_pending_at.is_some());
+
+    let now = datetime!(2030-01-01 00:00);
+    let kinds = ["national.progress".to_owned()];
+    let lease = now + Duration::minutes(1);
+    let (a, b) = tokio::join!(
+        t.db.claim_due_outbox(DA_NANG, &kinds, now, lease, 40),
+        other_host.claim_due_outbox(DA_NANG, &kinds, now, lease, 40),
+    );
+    let mut claimed = a.unwrap();
+    claimed.extend(b.unwrap());
+    let ids: BTreeSet<i64> = claimed.iter().map(|e| e.id).collect();
+    let dossiers: BTreeSet<&str> = claimed.iter().map(|e| e.dossier_code.as_str()).collect();
+    assert_eq!(ids.len(), claimed.len(), "no entry is claimed twice");
+    assert_eq!(dossiers.len(), claimed.len(), "one entry per dossier");
+    assert!(
+        (40..=60).contains(&claimed.len()),
+        "each host fills its batch from what the other left: {}",
+        claimed.len()
+    );
+    assert!(
+        claimed.iter().all(|e| e.payload["status"] == 1),
+        "only heads are handed out"
+    );
+
+    // Everything but two delivered, one to retry later, one dead: one call.
+    let dead = claimed.pop().unwrap();
+    let retry = claimed.pop().unwrap();
+    let mut settled: Vec<OutboxSettlement> = claimed
+        .iter()
+        .map(|e| OutboxSettlement {
+            id: e.id,
+            outcome: Attempt::Delivered { at: now },
+        })
+        .collect();
+    settled.push(OutboxSettlement {
+        id: retry.id,
+        outcome: Attempt::Failed {
+            error: "portal timeout".into(),
+            retry_at: Some(now + Duration::hours(1)),
+        },
+    });
+    settled.push(OutboxSettlement {
+        id: dead.id,
+        outcome: Attempt::Failed {
+            error: "refused".into(),
+            retry_at: None,
+        },
+    });
+    t.db.settle_outbox(DA_NANG, &settled).await.unwrap();
+    let delivered = claimed.len() as u64;
+    let backlog = t.db.outbox_backlog(Some(DA_NANG)).await.unwrap();
+    assert_eq!(
+        (backlog[0].pending, backlog[0].dead),
+        (120 - delivered - 1, 1)
+    );
+
+    // Next: every dossier's next entry, except behind the one waiting for
+    // its retry.
+    let next =
+        t.db.claim_due_outbox(DA_NANG, &kinds, now, lease, 500)
+            .await
+            .unwrap();
+    assert_eq!(next.len(), 59);
+    assert!(next.iter().all(|e| e.dossier_code != retry.dossier_code));
+    other_host.close().await;
 }

@@ -46,7 +46,17 @@ where
     F: FnOnce(TestDb) -> Fut,
     Fut: Future<Output = ()>,
 {
-    let Some((test_db, guard)) = open(backend).await else {
+    let base = std::env::var(POSTGRES_URL_ENV).unwrap_or_else(|_| DEFAULT_POSTGRES_URL.to_owned());
+    run_at(backend, &base, body).await
+}
+
+/// [`run_on`], with PostgreSQL at `postgres_url` (a fresh schema there).
+pub async fn run_at<F, Fut>(backend: Backend, postgres_url: &str, body: F)
+where
+    F: FnOnce(TestDb) -> Fut,
+    Fut: Future<Output = ()>,
+{
+    let Some((test_db, guard)) = open(backend, postgres_url).await else {
         return;
     };
     let outcome = CatchUnwind(Box::pin(body(test_db.clone()))).await;
@@ -80,7 +90,7 @@ impl<F: Future> Future for CatchUnwind<F> {
     }
 }
 
-async fn open(backend: Backend) -> Option<(TestDb, Guard)> {
+async fn open(backend: Backend, base: &str) -> Option<(TestDb, Guard)> {
     match backend {
         Backend::Sqlite => {
             let dir = tempfile::tempdir().expect("temporary directory");
@@ -89,10 +99,8 @@ async fn open(backend: Backend) -> Option<(TestDb, Guard)> {
             Some((TestDb { db, url }, Guard::Sqlite(dir)))
         }
         Backend::Postgres => {
-            let base =
-                std::env::var(POSTGRES_URL_ENV).unwrap_or_else(|_| DEFAULT_POSTGRES_URL.to_owned());
             let mut admin =
-                match tokio::time::timeout(Duration::from_secs(5), PgConnection::connect(&base))
+                match tokio::time::timeout(Duration::from_secs(5), PgConnection::connect(base))
                     .await
                 {
                     Ok(Ok(admin)) => admin,

@@ -124,3 +124,32 @@ pub fn entry(field: &str, value: FieldValue) -> FormEntry {
         value,
     }
 }
+
+/// Where `cargo xtask test` installs the API contract tests' Python tools
+/// (an OpenAPI validator, schemathesis); overridden by `MOTCUA_API_TOOLS`.
+pub const API_TOOLS_ENV: &str = "MOTCUA_API_TOOLS";
+
+/// The executable `name` of the API contract tools, or `None` (after a
+/// skip line) when they are not installed. Under CI (`CI=true`) or with
+/// `MOTCUA_REQUIRE_POSTGRES=1` a missing tool fails the test instead.
+pub fn api_tool(name: &str) -> Option<PathBuf> {
+    let bin = std::env::var_os(API_TOOLS_ENV)
+        .map(PathBuf::from)
+        .unwrap_or_else(|| workspace_root().join("target/api-tools/bin"));
+    let tool = bin.join(name);
+    if tool.is_file() {
+        return Some(tool);
+    }
+    let required = std::env::var(db::REQUIRE_POSTGRES_ENV).is_ok_and(|v| v == "1")
+        || std::env::var("CI").is_ok_and(|v| v == "true");
+    assert!(
+        !required,
+        "{name} is not installed in {}: run `cargo xtask test`, which installs it",
+        bin.display()
+    );
+    eprintln!(
+        "skipped: {name} is not installed in {} (`cargo xtask test` installs it)",
+        bin.display()
+    );
+    None
+}

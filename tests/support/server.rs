@@ -10,11 +10,14 @@
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
-use std::sync::OnceLock;
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
+use motcua::app::service::Clock;
 use motcua::app::sync::DeliveryPolicy;
 use motcua::cli::wiring::{Options, assemble};
+use motcua::domain::time::PrimitiveDateTime;
+use motcua::plugin::HostBudget;
 use motcua::seed::{CredentialMap, seed_demo};
 use motcua::storage::Db;
 use reqwest::header::{AUTHORIZATION, CONTENT_TYPE, HeaderMap};
@@ -56,6 +59,30 @@ pub struct TestEnv {
     logins: OnceLock<CredentialMap>,
     /// How the host's outbox dispatcher retries; change before `start`.
     pub delivery: DeliveryPolicy,
+    /// "Now" of the host's use cases; `None` is the system clock. Set
+    /// before `start`.
+    pub clock: Option<Arc<dyn Clock>>,
+    /// What tenants' plugins may take of the host; change before `start`.
+    pub budget: HostBudget,
+}
+
+/// A clock a test moves by hand.
+pub struct ManualClock(Mutex<PrimitiveDateTime>);
+
+impl ManualClock {
+    pub fn at(now: PrimitiveDateTime) -> Arc<ManualClock> {
+        Arc::new(ManualClock(Mutex::new(now)))
+    }
+
+    pub fn set(&self, now: PrimitiveDateTime) {
+        *self.0.lock().expect("the clock lock") = now;
+    }
+}
+
+impl Clock for ManualClock {
+    fn now(&self) -> PrimitiveDateTime {
+        *self.0.lock().expect("the clock lock")
+    }
 }
 
 impl TestEnv {
@@ -75,6 +102,8 @@ impl TestEnv {
             data,
             logins: OnceLock::new(),
             delivery: test_delivery(),
+            clock: None,
+            budget: HostBudget::default(),
         }
     }
 
@@ -105,16 +134,32 @@ impl TestEnv {
         std::fs::write(self.data_dir().join("motcua.toml"), text).expect("write motcua.toml");
     }
 
+    /// Points the shipped national-portal sync connector at a portal
+    /// stand-in on loopback `port`: its endpoint and allowlist, the
+    /// operator's permission to reach loopback, and `token` as the secret
+    /// the host injects.
+    pub fn connect_portal(&self, port: u16, token: &str) {
+        self.add_package("national-portal-sync", "national-portal-sync", |manifest| {
+            manifest.replace("127.0.0.1:18090", &format!("127.0.0.1:{port}"))
+        });
+        self.write_settings(&format!(
+            "[egress]\nallow_private = [\"127.0.0.1:{port}\"]\n\n\
+             [[plugin]]\nid = \"national-portal-sync\"\n\
+             [plugin.secrets]\nportal-token = \"{token}\"\n"
+        ));
+    }
+
     pub fn options(&self) -> Options {
         Options {
             database_url: self.db.url.clone(),
             plugins_dir: self.plugins_dir().to_path_buf(),
             data_dir: self.data_dir().to_path_buf(),
             max_concurrent_calls: 16,
-            clock: None,
+            clock: self.clock.clone(),
             delivery: self.delivery.clone(),
             max_package_bytes: motcua::app::service::DEFAULT_MAX_PACKAGE_BYTES,
             config: None,
+            budget: self.budget.clone(),
         }
     }
 
@@ -490,6 +535,22 @@ pub fn submission(
         "applicant": applicant,
         "form": form,
     })
+}
+
+/// A birth registration form (the fields the Vĩnh Phúc form plugin asks
+/// for; other tenants accept it as is).
+pub fn birth_form(child: &str, mother: &str, mother_id: &str) -> Value {
+    json!([
+        text("child.full-name", child),
+        date("child.birth-date", "2026-11-01"),
+        text("child.gender", "male"),
+        text("child.birth-place", "Bệnh viện Phụ sản - Nhi"),
+        text("mother.full-name", mother),
+        text("mother.personal-id", mother_id),
+        text("requester.full-name", mother),
+        text("requester.personal-id", mother_id),
+        text("requester.relationship", "mother"),
+    ])
 }
 
 /// A text form entry.

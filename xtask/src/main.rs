@@ -3,10 +3,13 @@
 //! - `cargo xtask demo`: build the plugins and run the host with them.
 //! - `cargo xtask test`: build the plugins, check formatting and lints, run
 //!   every test (CI runs exactly this); installs Chromium and chromedriver
-//!   with apt-get for the console's browser tests when they are missing.
+//!   with apt-get for the console's browser tests, and the API contract
+//!   tests' Python tools into `target/api-tools`, when they are missing.
 //!
 //! Also `cargo xtask plugins` (build and package the plugins only) and
-//! `cargo xtask bench` (the fee-policy call benchmark).
+//! `cargo xtask bench <fees|intake|stats>` (the fee-policy call benchmark;
+//! the sustained-intake benchmark with national delivery on; the statistics
+//! benchmark).
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -35,7 +38,14 @@ fn main() -> Result<()> {
             );
             eprintln!("  test     build the plugins, check fmt and clippy, run all tests");
             eprintln!(
-                "  bench    benchmark a fresh-sandbox fee-policy call (args go to `motcua plugin bench`)"
+                "  bench fees    benchmark a fresh-sandbox fee-policy call (args go to `motcua plugin bench`)"
+            );
+            eprintln!(
+                "  bench intake  sustained submissions with delivery on [--seconds N] [--rate R] \
+                 [--concurrency C] [--database-url postgres://...]"
+            );
+            eprintln!(
+                "  bench stats   the statistics benchmark on SQLite and PostgreSQL (args go to `motcua statistics bench`)"
             );
             bail!("unknown task");
         }
@@ -249,9 +259,11 @@ fn test(root: &Path) -> Result<()> {
     }
     run(wasm_clippy.args(["--", "-D", "warnings"]))?;
     ensure_browser()?;
+    let tools = ensure_api_tools(root)?;
     // The console's browser tests must run here, not skip.
     run(cargo()
         .args(["test", "--workspace"])
+        .env(API_TOOLS_ENV, tools)
         .env("MOTCUA_REQUIRE_BROWSER", "1"))
 }
 
@@ -283,7 +295,68 @@ fn ensure_browser() -> Result<()> {
     .context("installing chromium and chromium-driver for the browser tests")
 }
 
-fn bench(root: &Path, extra: &[String]) -> Result<()> {
+/// Where the API contract tests find the Python tools they run.
+const API_TOOLS_ENV: &str = "MOTCUA_API_TOOLS";
+
+/// The tools the API contract tests run against the live host: an
+/// independent OpenAPI validator and the schemathesis fuzzer (PyPI),
+/// pinned so a run today and a run next month test the same way.
+const API_TOOLS: [&str; 2] = ["openapi-spec-validator==0.9.0", "schemathesis==4.32.5"];
+
+/// A virtual environment under `target/api-tools` with [`API_TOOLS`],
+/// created and filled when missing; returns its `bin` directory.
+fn ensure_api_tools(root: &Path) -> Result<PathBuf> {
+    let venv = root.join("target/api-tools");
+    let bin = venv.join("bin");
+    let installed = ["openapi-spec-validator", "st"]
+        .iter()
+        .all(|tool| bin.join(tool).is_file());
+    if !installed {
+        run(Command::new("python3").args(["-m", "venv"]).arg(&venv))
+            .context("the API contract tests need python3 (with venv) to install their tools")?;
+        run(Command::new(bin.join("pip"))
+            .args(["install", "--quiet", "--disable-pip-version-check"])
+            .args(API_TOOLS))?;
+    }
+    Ok(bin)
+}
+
+fn bench(root: &Path, args: &[String]) -> Result<()> {
+    match args.first().map(String::as_str) {
+        Some("intake") => bench_intake(root, &args[1..]),
+        Some("fees") => bench_fees(root, &args[1..]),
+        Some("stats") => bench_stats(&args[1..]),
+        // Before `intake` existed, `bench` was the fee benchmark.
+        _ => bench_fees(root, args),
+    }
+}
+
+/// The statistics benchmark; it generates its own data, no plugins needed.
+fn bench_stats(extra: &[String]) -> Result<()> {
+    run(cargo()
+        .args(["run", "--release", "-p", "motcua", "--", "statistics", "bench"])
+        .args(extra))
+}
+
+/// Sustained intake with delivery to the portal stand-in (tests/bench/intake.rs).
+fn bench_intake(root: &Path, extra: &[String]) -> Result<()> {
+    build_plugins(root)?;
+    let mut command = cargo();
+    command
+        .args([
+            "run",
+            "--release",
+            "-p",
+            "motcua-tests",
+            "--bin",
+            "intake-bench",
+            "--",
+        ])
+        .args(extra);
+    run(&mut command)
+}
+
+fn bench_fees(root: &Path, extra: &[String]) -> Result<()> {
     build_plugins(root)?;
     let mut native = cargo();
     native.args([

@@ -295,6 +295,26 @@ impl WorkingCalendar {
             .sum()
     }
 
+    /// Whether the calendar can serve from `today` on: it publishes the
+    /// current year and the next, since an appointment made today may fall
+    /// into next year. `Err` names the missing years. A calendar that drops
+    /// the current year would block every counter registration.
+    pub fn check_covers(&self, today: Date) -> Result<()> {
+        let missing: Vec<String> = [today.year(), today.year() + 1]
+            .into_iter()
+            .filter(|year| !self.years.contains_key(year))
+            .map(|year| year.to_string())
+            .collect();
+        if missing.is_empty() {
+            Ok(())
+        } else {
+            Err(invalid(format!(
+                "it must publish the current and the next year; missing: {}",
+                missing.join(", ")
+            )))
+        }
+    }
+
     /// Years the tenant has published, in order.
     pub fn published_years(&self) -> impl Iterator<Item = i32> + '_ {
         self.years.keys().copied()
@@ -807,5 +827,19 @@ mod tests {
         );
         assert!(bad(r#"{"years":[{"year":2025},{"year":2025}]}"#).contains("published twice"));
         assert!(bad(r#"{"weekend":["caturday"]}"#).contains("unknown weekday"));
+    }
+
+    #[test]
+    fn a_calendar_must_cover_the_current_and_next_year() {
+        let cal = vietnam_2025_2026();
+        assert_eq!(cal.check_covers(date!(2025 - 01 - 01)), Ok(()));
+        assert_eq!(cal.check_covers(date!(2025 - 12 - 31)), Ok(()));
+        let err = cal.check_covers(date!(2026 - 01 - 01)).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "invalid working calendar: it must publish the current and the next year; missing: 2027"
+        );
+        assert!(cal.check_covers(date!(2024 - 12 - 31)).is_err());
+        assert!(cal.check_covers(date!(2028 - 06 - 01)).is_err());
     }
 }

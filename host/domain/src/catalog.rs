@@ -120,6 +120,34 @@ impl Procedure {
     pub fn terms(&self, channel: Channel) -> Option<&ChannelTerms> {
         self.channels.iter().find(|terms| terms.channel == channel)
     }
+
+    /// What keeps the procedure out of a catalog, as (field, message) pairs
+    /// with fields relative to the procedure (`channels[1].processing_time`):
+    /// no channel, a channel listed twice, a processing time out of range.
+    pub fn problems(&self) -> Vec<(String, String)> {
+        let mut problems = Vec::new();
+        if self.channels.is_empty() {
+            problems.push((
+                "channels".to_owned(),
+                "a procedure is offered on at least one channel".to_owned(),
+            ));
+        }
+        for (position, terms) in self.channels.iter().enumerate() {
+            if self.channels[..position]
+                .iter()
+                .any(|earlier| earlier.channel == terms.channel)
+            {
+                problems.push((
+                    format!("channels[{position}].channel"),
+                    format!("channel {:?} is listed twice", terms.channel),
+                ));
+            }
+            if let Err(message) = terms.processing_time.check() {
+                problems.push((format!("channels[{position}].processing_time"), message));
+            }
+        }
+        problems
+    }
 }
 
 #[cfg(test)]
@@ -172,5 +200,20 @@ mod tests {
         assert_eq!(lines[0].reason.as_deref(), Some("fee plugin trapped"));
         let plain: FeeLine = (&procedure.channels[0].statutory_fees[0]).into();
         assert_eq!(plain.reason, None);
+    }
+
+    #[test]
+    fn a_procedure_names_each_term_out_of_range() {
+        let mut procedure = birth_registration();
+        assert_eq!(procedure.problems(), Vec::new());
+        procedure.channels[0].processing_time = ProcessingTime::WorkingDays(0);
+        procedure.channels[1].processing_time = ProcessingTime::WorkingDays(u32::MAX);
+        let fields: Vec<String> = procedure.problems().into_iter().map(|(f, _)| f).collect();
+        assert_eq!(
+            fields,
+            ["channels[0].processing_time", "channels[1].processing_time"]
+        );
+        procedure.channels.clear();
+        assert_eq!(procedure.problems()[0].0, "channels");
     }
 }

@@ -50,12 +50,51 @@ pub enum ProcessingTime {
 }
 
 impl ProcessingTime {
+    /// The longest processing time a catalog may state, in working days: no
+    /// procedure of the national catalogue takes a year, and a longer one
+    /// is a typing error that would put appointments beyond any published
+    /// calendar.
+    pub const MAX_WORKING_DAYS: u32 = 365;
+
+    /// Why this processing time cannot be catalogued, if it cannot: it is
+    /// 1 to [`Self::MAX_WORKING_DAYS`] working days (counted in half days or
+    /// in hours of an 8-hour day for the other units). Zero would make
+    /// every registration fail.
+    pub fn check(self) -> std::result::Result<(), String> {
+        let (n, max, unit) = match self {
+            ProcessingTime::WorkingDays(n) => (n, Self::MAX_WORKING_DAYS, "working days"),
+            ProcessingTime::HalfWorkingDays(n) => {
+                (n, Self::MAX_WORKING_DAYS * 2, "half working days")
+            }
+            ProcessingTime::WorkingHours(n) => (n, Self::MAX_WORKING_DAYS * 8, "working hours"),
+        };
+        if (1..=max).contains(&n) {
+            Ok(())
+        } else {
+            Err(format!("must be 1 to {max} {unit}, not {n}"))
+        }
+    }
+
     /// The office time this processing time stands for on `calendar`.
-    pub fn working_time(self, calendar: &WorkingCalendar) -> Duration {
+    /// Checked: a processing time no [`Self::check`] would accept can still
+    /// come from an old catalog row, and must fail, never wrap.
+    pub fn working_time(self, calendar: &WorkingCalendar) -> Result<Duration> {
+        let day = calendar.working_day_length();
+        let too_long = || {
+            DomainError::InvalidLedger(format!(
+                "the processing time {self:?} is too long to compute a deadline"
+            ))
+        };
+        let times = |unit: Duration, n: u32| {
+            i32::try_from(n)
+                .ok()
+                .and_then(|n| unit.checked_mul(n))
+                .ok_or_else(too_long)
+        };
         match self {
-            ProcessingTime::WorkingDays(n) => calendar.working_day_length() * n,
-            ProcessingTime::HalfWorkingDays(n) => calendar.working_day_length() / 2 * n,
-            ProcessingTime::WorkingHours(n) => Duration::hours(i64::from(n)),
+            ProcessingTime::WorkingDays(n) => times(day, n),
+            ProcessingTime::HalfWorkingDays(n) => times(day / 2, n),
+            ProcessingTime::WorkingHours(n) => times(Duration::HOUR, n),
         }
     }
 }
@@ -68,7 +107,7 @@ pub fn appointment_date(
     processing: ProcessingTime,
 ) -> Result<PrimitiveDateTime> {
     let start = calendar.effective_receipt(received_at)?;
-    calendar.add_working_time(start, processing.working_time(calendar))
+    calendar.add_working_time(start, processing.working_time(calendar)?)
 }
 
 /// One request for supplementation (form 02) and the applicant's return.
@@ -728,5 +767,74 @@ mod tests {
         assert_eq!(json["reasons"][0]["type"], "finished_late");
         assert_eq!(json["reasons"][0]["finished_at"], "2025-11-10T09:00:00");
         assert_eq!(json["reasons"][1]["type"], "repeated_supplementation");
+    }
+
+    #[test]
+    fn processing_times_are_one_to_365_working_days() {
+        use ProcessingTime::*;
+        for ok in [
+            WorkingDays(1),
+            WorkingDays(365),
+            HalfWorkingDays(730),
+            WorkingHours(2920),
+        ] {
+            assert_eq!(ok.check(), Ok(()), "{ok:?}");
+        }
+        for bad in [
+            WorkingDays(0),
+            WorkingDays(366),
+            WorkingDays(u32::MAX),
+            HalfWorkingDays(0),
+            HalfWorkingDays(731),
+            WorkingHours(0),
+            WorkingHours(2921),
+        ] {
+            assert!(bad.check().is_err(), "{bad:?}");
+        }
+        assert_eq!(
+            WorkingDays(0).check().unwrap_err(),
+            "must be 1 to 365 working days, not 0"
+        );
+    }
+
+    #[test]
+    fn working_time_is_checked_at_the_i32_boundary_instead_of_wrapping() {
+        let cal = vietnam_2025_2026();
+        let day = cal.working_day_length();
+        assert_eq!(
+            ProcessingTime::WorkingDays(365).working_time(&cal).unwrap(),
+            day * 365
+        );
+        // Up to 2^31 - 1 the product fits; from 2^31 the multiplier used to
+        // be cast to `i32` and wrap to a negative duration.
+        let largest = i32::MAX.unsigned_abs();
+        assert!(
+            ProcessingTime::WorkingDays(largest)
+                .working_time(&cal)
+                .unwrap()
+                .is_positive()
+        );
+        for n in [largest + 1, u32::MAX] {
+            for time in [
+                ProcessingTime::WorkingDays(n),
+                ProcessingTime::HalfWorkingDays(n),
+                ProcessingTime::WorkingHours(n),
+            ] {
+                assert!(
+                    matches!(time.working_time(&cal), Err(DomainError::InvalidLedger(_))),
+                    "{time:?}"
+                );
+            }
+        }
+        // An appointment that far out needs an unpublished year: an error,
+        // never a wrapped date.
+        assert!(
+            appointment_date(
+                &cal,
+                datetime!(2025-11-10 08:00),
+                ProcessingTime::WorkingDays(u32::MAX)
+            )
+            .is_err()
+        );
     }
 }

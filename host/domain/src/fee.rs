@@ -4,6 +4,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::localized::Localized;
 
+pub mod bounds;
 pub mod compare;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -42,7 +43,8 @@ pub struct FeeLine {
     pub reason: Option<String>,
 }
 
-/// Total owed by a set of fee lines, in VND.
-pub fn total_vnd(lines: &[FeeLine]) -> u64 {
-    lines.iter().map(|line| line.amount_vnd).sum()
+/// Total owed by a set of fee lines, in VND; `None` when it would not fit a
+/// `u64` (lines from outside are checked by [`bounds::FeeBounds`] first).
+pub fn total_vnd(lines: &[FeeLine]) -> Option<u64> {
+    bounds::checked_total(lines.iter().map(|line| line.amount_vnd), u64::MAX).ok()
 }

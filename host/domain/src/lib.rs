@@ -3,6 +3,7 @@
 //! Everything here is plain data and pure functions: the storage, plugin
 //! runtime and HTTP adapters convert to and from these types at their edges.
 
+pub mod access;
 pub mod audit;
 pub mod calendar;
 pub mod catalog;
@@ -16,10 +17,13 @@ pub mod form;
 pub mod initiative;
 pub mod lifecycle;
 pub mod localized;
+pub mod media;
 #[cfg(feature = "openapi")]
 pub mod openapi;
 pub mod payment;
 pub mod refusal;
 pub mod reuse;
+pub mod statistics;
 pub mod tenancy;
+pub mod text;
 pub mod time;

@@ -34,6 +34,9 @@ pub enum Role {
     Officer,
     /// Configures the tenant (procedures, calendar); processes nothing.
     TenantAdmin,
+    /// The province's leadership: sees every dossier (and the statistics) of
+    /// the tenant, read-only; acts on none.
+    Leader,
     /// Runs the platform; processes nothing.
     PlatformOperator,
 }
@@ -44,6 +47,7 @@ impl fmt::Display for Role {
             Role::Citizen => "citizen",
             Role::Officer => "officer",
             Role::TenantAdmin => "tenant_admin",
+            Role::Leader => "leader",
             Role::PlatformOperator => "platform_operator",
         })
     }
@@ -538,6 +542,22 @@ impl DossierState {
             .collect()
     }
 
+    /// The processing clock runs: received and neither finished, closed,
+    /// nor waiting for supplementation.
+    pub fn clock_running(&self) -> bool {
+        self.finished_at.is_none()
+            && matches!(
+                self.stage,
+                Some(
+                    Stage::Received
+                        | Stage::Assigned
+                        | Stage::InReview
+                        | Stage::AwaitingSignature
+                        | Stage::FinancialObligationRequested
+                )
+            )
+    }
+
     /// The on-time verdict once processing has finished.
     pub fn timeliness(&self) -> Option<Timeliness> {
         let finished_at = self.finished_at?;
@@ -547,6 +567,23 @@ impl DossierState {
             self.supplementation_rounds.len(),
             finished_at,
         ))
+    }
+
+    /// Whether processing time is running: received and neither waiting
+    /// for the applicant (supplementation) nor finished or closed. The
+    /// clock also runs while a financial obligation is requested.
+    pub fn clock_running(&self) -> bool {
+        self.finished_at.is_none()
+            && matches!(
+                self.stage,
+                Some(
+                    Stage::Received
+                        | Stage::Assigned
+                        | Stage::InReview
+                        | Stage::AwaitingSignature
+                        | Stage::FinancialObligationRequested
+                )
+            )
     }
 
     /// The transition table: the stage `kind` leads to from here.

@@ -29,7 +29,7 @@ pub fn may_look_up(user: &User, personal_id: &str) -> Result<(), String> {
             None => "this citizen account has no verified personal ID, so the registry cannot be asked on its behalf"
                 .to_string(),
         }),
-        Role::TenantAdmin | Role::PlatformOperator => Err(format!(
+        Role::TenantAdmin | Role::Leader | Role::PlatformOperator => Err(format!(
             "only officers, and citizens about themselves, may draw registry data; you are a {}",
             user.role
         )),

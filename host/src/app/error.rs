@@ -8,8 +8,11 @@ use serde::Serialize;
 use super::hooks::HookFailure;
 use super::ports::StoreError;
 
-/// A request value that is wrong, named by its field.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+/// A value that is wrong, named by its field: in a request, a catalog, a
+/// plugin manifest. Carried typed to whoever answers (HTTP `fields`, a
+/// rejected package), never written as `field: message` and parsed back.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, thiserror::Error)]
+#[error("{field}: {message}")]
 pub struct FieldProblem {
     pub field: String,
     pub message: String,
@@ -22,6 +25,13 @@ impl FieldProblem {
             message: message.into(),
         }
     }
+
+    /// The same problem with its field under `parent` (`memory_mib` under
+    /// `limits` is `limits.memory_mib`).
+    pub fn under(mut self, parent: &str) -> Self {
+        self.field = format!("{parent}.{}", self.field);
+        self
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -32,6 +42,10 @@ pub enum AppError {
     /// The caller may not do this.
     #[error("{0}")]
     Forbidden(String),
+    /// A malformed request (a query value no listing could have handed
+    /// out, say), named by its field; nothing was done.
+    #[error("{}", summary(.0))]
+    BadRequest(Vec<FieldProblem>),
     /// Request values that cannot be accepted; nothing was stored.
     #[error("{}", summary(.0))]
     Invalid(Vec<FieldProblem>),
@@ -54,7 +68,7 @@ pub enum AppError {
 fn summary(problems: &[FieldProblem]) -> String {
     problems
         .iter()
-        .map(|p| format!("{}: {}", p.field, p.message))
+        .map(FieldProblem::to_string)
         .collect::<Vec<_>>()
         .join("; ")
 }
@@ -65,6 +79,13 @@ impl From<StoreError> for AppError {
             StoreError::NotFound(what) => AppError::NotFound(what),
             StoreError::Domain(error) => AppError::Domain(error),
             StoreError::Duplicate { what } => AppError::Conflict(format!("{what} already exists")),
+            StoreError::UnknownAgency(code) => {
+                AppError::invalid("agency", format!("the tenant has no agency `{code}`"))
+            }
+            StoreError::BadCursor(cursor) => AppError::BadRequest(vec![FieldProblem::new(
+                "after",
+                format!("{cursor} is not a `next` cursor of this listing"),
+            )]),
             other => AppError::Store(other),
         }
     }

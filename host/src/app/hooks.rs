@@ -17,10 +17,60 @@ pub struct HookFailure {
     /// `id@version`.
     pub plugin: String,
     pub call: String,
-    /// `refused`, `not-deployed`, `out-of-fuel`, `deadline-exceeded`,
-    /// `memory-exceeded`, `trapped`, `malformed-output`, ...
-    pub outcome: String,
+    pub outcome: HookOutcome,
     pub message: String,
+}
+
+/// How a plugin call failed, for the core to match on (its serde and
+/// display names are the stable labels of logs, metrics and the API).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum HookOutcome {
+    /// The plugin declined on purpose (unknown procedure, remote system
+    /// down, ...).
+    Refused,
+    /// No plugin of that id and kind serves the tenant.
+    NotDeployed,
+    OutOfFuel,
+    DeadlineExceeded,
+    MemoryExceeded,
+    Trapped,
+    OutputTooLarge,
+    MalformedOutput,
+    InstantiationFailed,
+    /// The plugin does not offer the operation.
+    NotImplemented,
+    /// The call spent more of a host resource (files, registry lookups,
+    /// messages, rendering) than its budget allows.
+    HostLimitExceeded,
+    /// No sandbox became free in time: the host, not the plugin, is busy.
+    NoSandbox,
+}
+
+impl HookOutcome {
+    /// The stable label, e.g. `out-of-fuel`.
+    pub fn label(self) -> &'static str {
+        match self {
+            HookOutcome::Refused => "refused",
+            HookOutcome::NotDeployed => "not-deployed",
+            HookOutcome::OutOfFuel => "out-of-fuel",
+            HookOutcome::DeadlineExceeded => "deadline-exceeded",
+            HookOutcome::MemoryExceeded => "memory-exceeded",
+            HookOutcome::Trapped => "trapped",
+            HookOutcome::OutputTooLarge => "output-too-large",
+            HookOutcome::MalformedOutput => "malformed-output",
+            HookOutcome::InstantiationFailed => "instantiation-failed",
+            HookOutcome::NotImplemented => "not-implemented",
+            HookOutcome::HostLimitExceeded => "host-limit-exceeded",
+            HookOutcome::NoSandbox => "no-sandbox",
+        }
+    }
+}
+
+impl std::fmt::Display for HookOutcome {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.label())
+    }
 }
 
 /// Fee lines and the artifact that computed them (for replay).

@@ -3,8 +3,12 @@
 //! `app` depends only on the domain; storage, the plugin runtime and HTTP
 //! implement or call these ports, and `cli` wires them together.
 
+pub mod access;
 pub mod error;
 pub mod hooks;
 pub mod ports;
 pub mod service;
+pub mod statistics;
 pub mod sync;
+#[cfg(any(test, feature = "testing"))]
+pub mod testing;

@@ -5,7 +5,9 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 
-use crate::plugin::{Plugin, PluginRuntime, RuntimeConfig, bench, golden, package};
+use crate::plugin::{
+    Manifest, Plugin, PluginRuntime, RuntimeConfig, bench, bench_deadline, golden, package,
+};
 
 #[derive(Debug, clap::Args)]
 pub struct PackageArgs {
@@ -41,6 +43,25 @@ pub struct BenchArgs {
     json: bool,
 }
 
+#[derive(Debug, clap::Args)]
+pub struct DeadlinesArgs {
+    #[command(flatten)]
+    package: PackageArgs,
+    /// Procedure codes that make the fee policy misbehave, used in turn
+    /// (the `sleeper` test fixture's: spin, sleep-hour, sleep-forever).
+    #[arg(long = "procedure", default_values_t = ["spin".to_string(), "sleep-hour".to_string()])]
+    procedures: Vec<String>,
+    /// Calls running at once.
+    #[arg(long, default_value_t = 64)]
+    concurrency: usize,
+    /// Calls in all.
+    #[arg(long, default_value_t = 512)]
+    calls: usize,
+    /// The plugin's deadline for the run, in milliseconds (default: its manifest's).
+    #[arg(long)]
+    deadline_ms: Option<u64>,
+}
+
 /// Resolve the arguments to a package directory and an optional component
 /// override; archives are unpacked into `scratch`.
 fn locate(args: &PackageArgs, scratch: &Path) -> anyhow::Result<(PathBuf, Option<PathBuf>)> {
@@ -67,13 +88,26 @@ fn locate(args: &PackageArgs, scratch: &Path) -> anyhow::Result<(PathBuf, Option
 }
 
 fn load(args: &PackageArgs) -> anyhow::Result<(Plugin, tempfile::TempDir)> {
+    load_with(args, 16, |_| {})
+}
+
+fn load_with(
+    args: &PackageArgs,
+    calls: u32,
+    adjust: impl FnOnce(&mut Manifest),
+) -> anyhow::Result<(Plugin, tempfile::TempDir)> {
     let scratch = tempfile::tempdir().context("creating a scratch directory")?;
     let (dir, wasm) = locate(args, scratch.path())?;
     let runtime = PluginRuntime::new(RuntimeConfig {
-        max_concurrent_calls: 16,
+        max_concurrent_calls: calls,
         ..RuntimeConfig::default()
     })?;
-    let plugin = runtime.load_with_component(&dir, wasm.as_deref())?;
+    let mut manifest = Manifest::load(&dir)?;
+    if let Some(wasm) = wasm {
+        manifest.component = wasm;
+    }
+    adjust(&mut manifest);
+    let plugin = runtime.load_manifest(manifest)?;
     Ok((plugin, scratch))
 }
 
@@ -163,4 +197,36 @@ pub fn bench(args: BenchArgs) -> anyhow::Result<ExitCode> {
         report.teardown_median_us
     );
     Ok(ExitCode::SUCCESS)
+}
+
+pub fn deadlines(args: DeadlinesArgs) -> anyhow::Result<ExitCode> {
+    let pool = u32::try_from(args.concurrency.max(1)).unwrap_or(u32::MAX);
+    let (plugin, _scratch) = load_with(&args.package, pool, |manifest| {
+        if let Some(ms) = args.deadline_ms {
+            manifest.limits.deadline = std::time::Duration::from_millis(ms);
+        }
+    })?;
+    let report = bench_deadline::run(&plugin, &args.procedures, args.concurrency, args.calls);
+    println!(
+        "plugin {}, deadline {} ms, {} calls, {} at once ({})",
+        plugin.manifest().reference(),
+        report.deadline_ms,
+        report.calls,
+        report.concurrency,
+        args.procedures.join(", ")
+    );
+    println!(
+        "deadline-exceeded: {}; other outcomes: {}",
+        report.deadline_exceeded,
+        report.other.len()
+    );
+    println!(
+        "overshoot past the deadline (ms): p50 {:.1}, p99 {:.1}, max {:.1}",
+        report.overshoot_p50_ms, report.overshoot_p99_ms, report.overshoot_max_ms
+    );
+    Ok(if report.other.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
 }

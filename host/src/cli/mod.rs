@@ -8,6 +8,7 @@ mod migrate;
 mod reconcile;
 mod serve;
 mod standin;
+mod statistics;
 pub mod wiring;
 
 use std::path::PathBuf;
@@ -61,6 +62,9 @@ enum Command {
     /// Work with a tenant's procedure catalog.
     #[command(subcommand)]
     Catalog(catalog::CatalogCommand),
+    /// Decision 766 statistics tools.
+    #[command(subcommand)]
+    Statistics(statistics::StatisticsCommand),
 }
 
 #[derive(Debug, Subcommand)]
@@ -69,6 +73,8 @@ enum PluginCommand {
     Check(check::CheckArgs),
     /// Measure a call with a fresh sandbox and with a reused instance.
     Bench(check::BenchArgs),
+    /// Measure how late misbehaving calls end past their deadline, under load.
+    Deadlines(check::DeadlinesArgs),
 }
 
 /// Where `motcua` keeps its state unless told otherwise.
@@ -85,8 +91,16 @@ pub fn main() -> ExitCode {
             | Command::Audit(_)
             | Command::Reconcile(_)
             | Command::Catalog(_)
+            | Command::Statistics(_)
     );
-    init_tracing(cli.log_format, if quiet { "warn" } else { "info" });
+    // The statistics benchmark's bulk statements trip sqlx's slow-statement
+    // warning, which would bury the figures it prints.
+    let level = match cli.command {
+        Command::Statistics(_) => "error",
+        _ if quiet => "warn",
+        _ => "info",
+    };
+    init_tracing(cli.log_format, level);
     let result = match cli.command {
         Command::Serve(args) => serve::run(args, false),
         Command::Demo(args) => serve::run(args, true),
@@ -96,7 +110,9 @@ pub fn main() -> ExitCode {
         Command::Catalog(command) => catalog::run(command),
         Command::Plugin(PluginCommand::Check(args)) => check::check(args),
         Command::Plugin(PluginCommand::Bench(args)) => check::bench(args),
+        Command::Plugin(PluginCommand::Deadlines(args)) => check::deadlines(args),
         Command::Standin(command) => standin::run(command),
+        Command::Statistics(command) => statistics::run(command),
     };
     match result {
         Ok(code) => code,

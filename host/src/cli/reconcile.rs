@@ -67,6 +67,7 @@ pub fn run(args: ReconcileArgs) -> anyhow::Result<ExitCode> {
         delivery: Default::default(),
         max_package_bytes: crate::app::service::DEFAULT_MAX_PACKAGE_BYTES,
         config: args.config.clone(),
+        budget: Default::default(),
     };
     let runtime = tokio::runtime::Runtime::new()?;
     runtime.block_on(async {

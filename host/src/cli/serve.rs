@@ -1,7 +1,7 @@
 //! `motcua serve` and `motcua demo`.
 
 use std::net::SocketAddr;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Duration;
 
@@ -10,7 +10,9 @@ use anyhow::Context;
 use super::migrate::{DatabaseArgs, redacted};
 use super::{demo, wiring};
 use crate::app::sync::DeliveryPolicy;
-use crate::plugin::golden;
+use crate::http;
+use crate::plugin::deploy::Deployment;
+use crate::plugin::{HostBudget, golden};
 
 #[derive(Debug, clap::Args)]
 pub struct ServeArgs {
@@ -30,6 +32,8 @@ pub struct ServeArgs {
     /// request bodies stay limited to 1 MiB).
     #[arg(long, env = "MOTCUA_MAX_PACKAGE_MIB", default_value_t = 32)]
     max_package_mib: usize,
+    #[command(flatten)]
+    budget: BudgetArgs,
     /// Operator settings: per-tenant plugin config and secrets, egress
     /// `allow_private` (default: `<data-dir>/motcua.toml` when it exists).
     #[arg(long, env = "MOTCUA_CONFIG")]
@@ -38,6 +42,40 @@ pub struct ServeArgs {
     database: DatabaseArgs,
     #[command(flatten)]
     delivery: DeliveryArgs,
+}
+
+/// What tenants' plugins may take of the host beyond one call's limits.
+#[derive(Debug, clap::Args)]
+pub struct BudgetArgs {
+    /// Plugin calls one tenant may run at once (its share of the pool; the
+    /// rest keeps serving other tenants).
+    #[arg(long, env = "MOTCUA_MAX_CALLS_PER_TENANT", default_value_t = HostBudget::default().calls_per_tenant)]
+    max_calls_per_tenant: u32,
+    /// Largest component a tenant may upload, in MiB (refused before compiling).
+    #[arg(long, env = "MOTCUA_MAX_COMPONENT_MIB", default_value_t = HostBudget::default().max_component_bytes >> 20)]
+    max_component_mib: u64,
+    /// Longest an upload may take to compile, in seconds (refused after,
+    /// nothing cached).
+    #[arg(long, env = "MOTCUA_COMPILE_BUDGET_S", default_value_t = HostBudget::default().compile_time.as_secs())]
+    compile_budget_s: u64,
+    /// Time all golden cases of an upload may take together, in seconds.
+    #[arg(long, env = "MOTCUA_GOLDEN_BUDGET_S", default_value_t = HostBudget::default().golden_time.as_secs())]
+    golden_budget_s: u64,
+    /// Disk a tenant's uploaded packages may take together, in MiB.
+    #[arg(long, env = "MOTCUA_TENANT_STORAGE_MIB", default_value_t = HostBudget::default().tenant_storage_bytes >> 20)]
+    tenant_storage_mib: u64,
+}
+
+impl BudgetArgs {
+    pub fn budget(&self) -> HostBudget {
+        HostBudget {
+            calls_per_tenant: self.max_calls_per_tenant,
+            max_component_bytes: self.max_component_mib.saturating_mul(1024 * 1024),
+            compile_time: Duration::from_secs(self.compile_budget_s),
+            golden_time: Duration::from_secs(self.golden_budget_s),
+            tenant_storage_bytes: self.tenant_storage_mib.saturating_mul(1024 * 1024),
+        }
+    }
 }
 
 /// How the outbox dispatcher delivers to national systems.
@@ -59,6 +97,10 @@ pub struct DeliveryArgs {
     /// Pause between idle passes, in milliseconds.
     #[arg(long, env = "MOTCUA_OUTBOX_POLL_MS", default_value_t = 500)]
     outbox_poll_ms: u64,
+    /// Entries claimed (and recorded, in one transaction) per tenant and
+    /// pass; they are delivered concurrently.
+    #[arg(long, env = "MOTCUA_OUTBOX_BATCH", default_value_t = DeliveryPolicy::default().batch)]
+    outbox_batch: u32,
 }
 
 impl DeliveryArgs {
@@ -69,7 +111,7 @@ impl DeliveryArgs {
             backoff_base: Duration::from_millis(self.outbox_backoff_ms),
             backoff_max: Duration::from_millis(self.outbox_backoff_max_ms),
             max_attempts: self.outbox_max_attempts,
-            ..DeliveryPolicy::default()
+            batch: self.outbox_batch.max(1),
         }
     }
 }
@@ -84,6 +126,7 @@ pub fn run(args: ServeArgs, demo: bool) -> anyhow::Result<ExitCode> {
         delivery: args.delivery.policy(),
         max_package_bytes: args.max_package_mib.saturating_mul(1024 * 1024),
         config: args.config.clone(),
+        budget: args.budget.budget(),
     };
     // The demo's connectors need someone to talk to: the stand-ins of the
     // national systems, kept alive as long as the host, and the operator's
@@ -108,33 +151,7 @@ pub fn run(args: ServeArgs, demo: bool) -> anyhow::Result<ExitCode> {
     } else {
         None
     };
-    let deployment = &assembled.deployment;
-    println!(
-        "deployed {} plugin(s) from {}; {} package(s) refused",
-        deployment.plugins.len(),
-        args.plugins.display(),
-        deployment.failures.len()
-    );
-    for plugin in &deployment.plugins {
-        let manifest = plugin.manifest();
-        let kinds: Vec<String> = manifest.kinds.iter().map(|k| k.to_string()).collect();
-        let tenant = manifest.tenant.as_deref().unwrap_or("all tenants");
-        print!(
-            "  {:<28} {:<12} {:<16}",
-            manifest.reference(),
-            kinds.join("+"),
-            tenant
-        );
-        if demo {
-            let reports = golden::run_all(plugin)?;
-            let passed = reports.iter().filter(|r| r.passed).count();
-            print!(" golden cases {passed}/{}", reports.len());
-        }
-        println!();
-    }
-    for (path, error) in &deployment.failures {
-        println!("  refused {}: {error}", path.display());
-    }
+    print_plugins(&assembled.deployment, &args.plugins, demo)?;
     if let Some(credentials) = &credentials {
         demo::print(credentials);
     }
@@ -168,6 +185,56 @@ pub fn run(args: ServeArgs, demo: bool) -> anyhow::Result<ExitCode> {
         anyhow::Ok(())
     })?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// The plugins on the first screen: one plain line each and, for the demo,
+/// a summary of their golden cases (a case that checks a refusal is a pass
+/// like any other; each call's detail is in the log at debug level).
+fn print_plugins(deployment: &Deployment, dir: &Path, demo: bool) -> anyhow::Result<()> {
+    println!(
+        "deployed {} plugin(s) from {}; {} package(s) refused",
+        deployment.plugins.len(),
+        dir.display(),
+        deployment.failures.len()
+    );
+    let (mut cases, mut failed) = (0, Vec::new());
+    for plugin in &deployment.plugins {
+        let manifest = plugin.manifest();
+        let kinds: Vec<String> = manifest.kinds.iter().map(|k| k.to_string()).collect();
+        let tenant = manifest.tenant.as_deref().unwrap_or("all tenants");
+        println!(
+            "  {:<28} {:<12} {tenant}",
+            manifest.reference(),
+            kinds.join("+")
+        );
+        if demo {
+            let reports = golden::run_all(plugin)?;
+            cases += reports.len();
+            failed.extend(
+                reports
+                    .into_iter()
+                    .filter(|r| !r.passed)
+                    .map(|r| (manifest.reference(), r)),
+            );
+        }
+    }
+    for (path, error) in &deployment.failures {
+        println!("  refused {}: {error}", path.display());
+    }
+    if demo {
+        let plugins = deployment.plugins.len();
+        match failed.len() {
+            0 => println!("golden cases: {cases} of {plugins} plugin(s), all passed"),
+            n => {
+                println!("golden cases: {cases} of {plugins} plugin(s), {n} FAILED:");
+                for (plugin, report) in failed {
+                    let detail = report.detail.unwrap_or_default();
+                    println!("  {plugin} {}: {detail}", report.name);
+                }
+            }
+        }
+    }
+    Ok(())
 }
 
 async fn shutdown_signal() {

@@ -8,8 +8,12 @@ use std::sync::Arc;
 use anyhow::Context;
 
 use super::migrate::redacted;
-use crate::app::ports::{AccountStore, CatalogStore, DeploymentStore, DossierStore, TenantStore};
+use crate::app::ports::{
+    AccountStore, CatalogStore, DeploymentStore, DossierStore, MembershipStore, StatisticsStore,
+    TenantStore,
+};
 use crate::app::service::{Accounts, Clock, DossierService, PluginAdmin, SystemClock};
+use crate::app::statistics::StatisticsService;
 use crate::app::sync::{DeliveryPolicy, Dispatcher, SyncOperations};
 use crate::console::ConsoleState;
 use crate::http::AppState;
@@ -17,7 +21,7 @@ use crate::plugin::admin::TenantPlugins;
 use crate::plugin::deploy::Deployment;
 use crate::plugin::host::WasmPluginHost;
 use crate::plugin::set::PluginSet;
-use crate::plugin::{HostSettings, PluginRuntime, RuntimeConfig};
+use crate::plugin::{HostBudget, HostSettings, PluginRuntime, RuntimeConfig};
 use crate::storage::Db;
 
 /// What a host is assembled from.
@@ -40,6 +44,8 @@ pub struct Options {
     /// The operator's plugin settings file (`--config`); `None` reads
     /// `<data-dir>/motcua.toml` when it exists.
     pub config: Option<PathBuf>,
+    /// A tenant's share of the sandbox pool, and what an upload may cost.
+    pub budget: HostBudget,
 }
 
 impl Options {
@@ -84,6 +90,7 @@ pub async fn assemble(options: &Options) -> anyhow::Result<Assembled> {
         max_concurrent_calls: options.max_concurrent_calls,
         cache_dir: Some(options.data_dir.join("cache")),
         settings: settings.clone(),
+        budget: options.budget.clone(),
         ..RuntimeConfig::default()
     })?;
     let (plugins_dir, unpack) = (
@@ -108,7 +115,7 @@ pub async fn assemble(options: &Options) -> anyhow::Result<Assembled> {
         }
     }
     let live = PluginSet::new(deployment.plugins.iter().cloned());
-    let host = WasmPluginHost::new(live.clone());
+    let host = WasmPluginHost::new(live.clone()).with_purposes(settings.purposes.clone());
     let store = Arc::new(db.clone());
     let clock = options
         .clock
@@ -131,6 +138,7 @@ pub async fn assemble(options: &Options) -> anyhow::Result<Assembled> {
         store.clone() as Arc<dyn CatalogStore>,
         host.clone(),
         clock.clone(),
+        store.clone() as Arc<dyn MembershipStore>,
     );
     let dispatcher = Dispatcher::new(
         store.clone(),
@@ -138,6 +146,11 @@ pub async fn assemble(options: &Options) -> anyhow::Result<Assembled> {
         service.clone(),
         clock.clone(),
         options.delivery.clone(),
+    );
+    let statistics = StatisticsService::new(
+        store.clone() as Arc<dyn StatisticsStore>,
+        store.clone() as Arc<dyn TenantStore>,
+        clock.clone(),
     );
     let sync = SyncOperations::new(store.clone(), host, clock.clone());
     let console = ConsoleState {
@@ -153,6 +166,7 @@ pub async fn assemble(options: &Options) -> anyhow::Result<Assembled> {
         tenants: store as Arc<dyn TenantStore>,
         sync,
         plugin_admin,
+        statistics,
     };
     Ok(Assembled {
         state,

@@ -265,7 +265,7 @@ pub async fn dossier(
         Role::Citizen => Vec::new(),
         _ => state
             .sync
-            .dossier_sync(user, tenant, &code)
+            .dossier_sync(user, tenant, &details)
             .await
             .unwrap_or_default(),
     };

@@ -111,6 +111,7 @@ async fn put_procedure(
 struct LoadQuery {
     /// `merge` (default): add and update, keep the procedures the file does
     /// not list; `replace`: delete those too.
+    #[param(inline)]
     mode: Option<ImportMode>,
 }
 

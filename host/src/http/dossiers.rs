@@ -1,11 +1,12 @@
 //! `/api/v1/tenants/{tenant}/dossiers`: submit, read, list, move, audit.
 
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use motcua_domain::code::AgencyCode;
 use motcua_domain::lifecycle::Stage;
+use motcua_domain::media;
 use motcua_domain::time::{PrimitiveDateTime, local_datetime, now_local};
 use serde::Deserialize;
 use utoipa_axum::router::OpenApiRouter;
@@ -81,8 +82,8 @@ async fn submit_dossier(
     responses(
         (status = 200, body = DossierDetails),
         (status = 401, description = "No valid token", body = ErrorBody),
-        (status = 404, description = "No such dossier in the caller's tenant", body = ErrorBody),
-        (status = 422, description = "Not a dossier code", body = ErrorBody),
+        (status = 404, description = "No such dossier visible to the caller", body = ErrorBody),
+        (status = 422, description = "Not a dossier code; `fields` names `code`", body = ErrorBody),
     )
 )]
 async fn get_dossier(
@@ -99,6 +100,7 @@ async fn get_dossier(
 #[into_params(parameter_in = Query)]
 struct ListQuery {
     /// National status code 1-10.
+    #[param(minimum = 1, maximum = 10)]
     status: Option<u8>,
     stage: Option<Stage>,
     /// A national procedure code.
@@ -116,8 +118,9 @@ struct ListQuery {
     #[param(value_type = Option<motcua_domain::openapi::LocalDateTime>)]
     received_before: Option<PrimitiveDateTime>,
     /// Page size, 1 to 500 (default 50).
+    #[param(minimum = 1, maximum = 500)]
     limit: Option<u32>,
-    /// The `next` cursor of the previous page.
+    /// The `next` cursor of the previous page (anything else is a 400).
     after: Option<String>,
 }
 
@@ -236,7 +239,8 @@ async fn transition_dossier(
     responses(
         (status = 200, body = Vec<StoredEvent>),
         (status = 401, description = "No valid token", body = ErrorBody),
-        (status = 404, description = "No such dossier in the caller's tenant", body = ErrorBody),
+        (status = 404, description = "No such dossier visible to the caller", body = ErrorBody),
+        (status = 422, description = "Not a dossier code; `fields` names `code`", body = ErrorBody),
     )
 )]
 async fn list_events(
@@ -257,7 +261,8 @@ async fn list_events(
     responses(
         (status = 200, body = Vec<StoredDocument>),
         (status = 401, description = "No valid token", body = ErrorBody),
-        (status = 404, description = "No such dossier in the caller's tenant", body = ErrorBody),
+        (status = 404, description = "No such dossier visible to the caller", body = ErrorBody),
+        (status = 422, description = "Not a dossier code; `fields` names `code`", body = ErrorBody),
     )
 )]
 async fn list_documents(
@@ -282,11 +287,19 @@ struct DocumentBytes(#[allow(dead_code)] Vec<u8>);
     params(("tenant" = String, Path, description = "The tenant, e.g. `bac-ninh`"), ("code" = String, Path, description = "The dossier code, e.g. `000.00.01.H22-260214-0001`"), ("id" = String, Path, description = "The document id")),
     security(("bearer" = [])),
     responses(
-        (status = 200, description = "The bytes, in the document's own media type",
-         content_type = "application/octet-stream", body = DocumentBytes,
+        (status = 200, description = "The bytes, in the document's own media type (an accepted document type; anything else is served as `application/octet-stream`), with `Content-Disposition` `inline` for PDF, images and plain text and `attachment` otherwise",
+         content(
+            (DocumentBytes = "application/pdf"),
+            (DocumentBytes = "image/*"),
+            (DocumentBytes = "text/plain"),
+            (DocumentBytes = "application/xml"),
+            (DocumentBytes = "text/xml"),
+            (DocumentBytes = "application/*"),
+         ),
          headers(("ETag" = String, description = "The content's sha256, quoted"))),
         (status = 401, description = "No valid token", body = ErrorBody),
-        (status = 404, description = "No such dossier or document in the caller's tenant", body = ErrorBody),
+        (status = 404, description = "No such dossier visible to the caller, or no such document of it", body = ErrorBody),
+        (status = 422, description = "Not a dossier code; `fields` names `code`", body = ErrorBody),
     )
 )]
 async fn get_document(
@@ -295,9 +308,21 @@ async fn get_document(
     Path((tenant, code, id)): Path<(String, String, String)>,
 ) -> Result<Response, ApiError> {
     let (document, bytes) = state.service.document(&user, &tenant, &code, &id).await?;
+    // A stored type the allowlist refuses (a row from before the check, an
+    // initiative letter) is served as opaque bytes: never as a page of this
+    // origin, never as a broken header.
+    let media_type = media::check(&document.media_type)
+        .unwrap_or_else(|_| "application/octet-stream".to_owned());
+    let disposition = if media::shown_inline(&media_type) {
+        "inline"
+    } else {
+        "attachment"
+    };
     Ok((
         [
-            (header::CONTENT_TYPE, document.media_type),
+            (header::CONTENT_TYPE, media_type),
+            (header::CONTENT_DISPOSITION, disposition.to_owned()),
+            (header::X_CONTENT_TYPE_OPTIONS, "nosniff".to_owned()),
             (header::ETAG, format!("\"{}\"", document.digest)),
         ],
         bytes,
@@ -323,15 +348,18 @@ struct VerifyQuery {
     security(("bearer" = [])),
     responses(
         (status = 200, body = AuditReport),
+        (status = 400, description = "An unknown or malformed query parameter", body = ErrorBody),
         (status = 401, description = "No valid token", body = ErrorBody),
-        (status = 404, description = "Not the caller's tenant, or no such dossier", body = ErrorBody),
+        (status = 403, description = "Every chain was asked for by a caller who does not see every dossier", body = ErrorBody),
+        (status = 404, description = "Not the caller's tenant, or no such dossier visible to the caller", body = ErrorBody),
+        (status = 422, description = "`dossier` is not a dossier code; `fields` names `code`", body = ErrorBody),
     )
 )]
 async fn verify_audit(
     State(state): State<AppState>,
     Caller(user): Caller,
     Path(tenant): Path<String>,
-    Query(query): Query<VerifyQuery>,
+    AppQuery(query): AppQuery<VerifyQuery>,
 ) -> Result<Response, ApiError> {
     let report = state
         .service

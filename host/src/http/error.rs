@@ -87,6 +87,10 @@ impl From<AppError> for ApiError {
         match error {
             AppError::NotFound(_) => ApiError::not_found(message),
             AppError::Forbidden(_) => ApiError::new(StatusCode::FORBIDDEN, "forbidden", message),
+            AppError::BadRequest(problems) => {
+                ApiError::new(StatusCode::BAD_REQUEST, "bad_request", message)
+                    .with_fields(problems.into_iter().map(FieldMessage::from).collect())
+            }
             AppError::Invalid(problems) => {
                 ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_request", message)
                     .with_fields(problems.into_iter().map(FieldMessage::from).collect())

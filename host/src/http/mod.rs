@@ -26,14 +26,21 @@
 //! the document does not list.
 
 mod catalog;
+mod complete;
 mod dossiers;
 pub mod error;
 mod extract;
+pub mod headers;
 mod intake;
+mod memberships;
+mod metrics;
 mod openapi;
 mod payments;
 mod plugins;
+mod statistics;
 mod sync;
+#[cfg(test)]
+mod tests;
 
 use std::future::Future;
 use std::sync::Arc;
@@ -49,6 +56,7 @@ use utoipa_axum::router::OpenApiRouter;
 
 use crate::app::ports::{PluginDirectory, TenantStore};
 use crate::app::service::{DossierService, PluginAdmin};
+use crate::app::statistics::StatisticsService;
 use crate::app::sync::SyncOperations;
 
 /// Largest request body accepted.
@@ -62,6 +70,7 @@ pub struct AppState {
     pub tenants: Arc<dyn TenantStore>,
     pub sync: SyncOperations,
     pub plugin_admin: PluginAdmin,
+    pub statistics: StatisticsService,
 }
 
 /// Every route under `/api/v1`, with its documentation.
@@ -74,14 +83,18 @@ fn api() -> OpenApiRouter<AppState> {
         .merge(payments::router())
         .merge(intake::router())
         .merge(sync::router())
+        .merge(statistics::router())
+        .merge(memberships::router())
 }
 
 /// The API's OpenAPI document, as `GET /api/v1/openapi.json` serves it.
 pub fn openapi_document() -> utoipa::openapi::OpenApi {
-    OpenApiRouter::<AppState>::with_openapi(openapi::ApiDoc::openapi())
+    let mut document = OpenApiRouter::<AppState>::with_openapi(openapi::ApiDoc::openapi())
         .nest("/api/v1", api())
         .split_for_parts()
-        .1
+        .1;
+    openapi::document_shared_answers(&mut document);
+    document
 }
 
 /// Every route of the API.
@@ -96,13 +109,19 @@ pub fn router_with(state: AppState, pages: Router) -> Router {
     let (api, _) = OpenApiRouter::new()
         .nest("/api/v1", api())
         .split_for_parts();
-    Router::new()
+    let routes = Router::new()
         .route("/healthz", get(|| async { "ok" }))
+        .route("/metrics", get(metrics::render))
         .merge(api)
         .with_state(state)
         .merge(pages)
+        .route_layer(axum::middleware::from_fn(metrics::track))
+        .route_layer(axum::middleware::from_fn(
+            complete::run_writes_to_completion,
+        ))
         .fallback(error::not_found)
-        .layer(DefaultBodyLimit::max(BODY_LIMIT_BYTES))
+        .layer(DefaultBodyLimit::max(BODY_LIMIT_BYTES));
+    headers::secured(routes)
         .layer(
             TraceLayer::new_for_http().make_span_with(|request: &Request<_>| {
                 // Tenant and dossier come from the path, so every event logged
@@ -136,6 +155,7 @@ pub async fn serve(
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    metrics::install();
     axum::serve(listener, router(state))
         .with_graceful_shutdown(shutdown)
         .await

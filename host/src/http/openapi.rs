@@ -33,7 +33,9 @@ use super::error::{ErrorBody, FieldMessage};
         (name = "catalog", description = "A tenant's procedures and working calendar"),
         (name = "dossiers", description = "Submission, processing and audit of dossiers"),
         (name = "payments", description = "A dossier's fees ledger"),
+        (name = "access", description = "Who sees and processes which dossiers: officers' agencies"),
         (name = "sync", description = "The outbox to the national systems, and reconciliation with the portal"),
+        (name = "statistics", description = "Decision 766 figures and the dossiers behind each (rules: docs/statistics.md)"),
     )
 )]
 pub struct ApiDoc;
@@ -55,6 +57,55 @@ impl Modify for BearerToken {
                     .build(),
             ),
         );
+    }
+}
+
+/// Adds the answers the shared extractors give to every operation that
+/// uses them, so no handler can forget one: 401 where a token is required;
+/// 400 (malformed), 413 (too large) and 415 (wrong `Content-Type`) where a
+/// body is read. A handler's own description of one of these is kept.
+pub fn document_shared_answers(document: &mut utoipa::openapi::OpenApi) {
+    use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder};
+    let error = |description: &str| {
+        ResponseBuilder::new()
+            .description(description)
+            .content(
+                "application/json",
+                ContentBuilder::new()
+                    .schema(Some(Ref::from_schema_name("ApiError")))
+                    .build(),
+            )
+            .build()
+    };
+    for item in document.paths.paths.values_mut() {
+        let operations = [
+            &mut item.get,
+            &mut item.put,
+            &mut item.post,
+            &mut item.delete,
+            &mut item.patch,
+        ];
+        for operation in operations.into_iter().flatten() {
+            let mut shared = Vec::new();
+            if operation.security.as_ref().is_some_and(|s| !s.is_empty()) {
+                shared.push(("401", "No valid token"));
+            }
+            if operation.request_body.is_some() {
+                shared.push(("400", "The body is not of the expected shape"));
+                shared.push(("413", "The body is larger than the limit"));
+                shared.push((
+                    "415",
+                    "The body's `Content-Type` is not one this operation reads",
+                ));
+            }
+            for (status, description) in shared {
+                operation
+                    .responses
+                    .responses
+                    .entry(status.to_owned())
+                    .or_insert_with(|| error(description).into());
+            }
+        }
     }
 }
 

@@ -32,7 +32,8 @@ pub fn router() -> OpenApiRouter<AppState> {
     responses(
         (status = 200, body = Vec<StoredPayment>),
         (status = 401, description = "No valid token", body = ErrorBody),
-        (status = 404, description = "No such dossier in the caller's tenant", body = ErrorBody),
+        (status = 404, description = "No such dossier visible to the caller", body = ErrorBody),
+        (status = 422, description = "Not a dossier code; `fields` names `code`", body = ErrorBody),
     )
 )]
 async fn list_payments(
@@ -60,7 +61,7 @@ async fn list_payments(
         (status = 400, description = "The body is not JSON of this shape", body = ErrorBody),
         (status = 401, description = "No valid token", body = ErrorBody),
         (status = 403, description = "Not an officer", body = ErrorBody),
-        (status = 404, description = "No such dossier in the caller's tenant", body = ErrorBody),
+        (status = 404, description = "No such dossier visible to the caller", body = ErrorBody),
         (status = 422, description = "Not what is due, or nothing is due; `fields` names `amount_vnd`", body = ErrorBody),
     )
 )]

@@ -16,6 +16,8 @@ use super::error::{ApiError, ErrorBody};
 use super::extract::{AppQuery, Caller};
 use crate::app::ports::{PackageFormat, PluginLoadFailure, PluginSummary};
 use crate::app::service::{Activation, Deployed, TenantPlugins};
+use motcua_domain::lifecycle::Role;
+use motcua_domain::tenancy::User;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -33,36 +35,69 @@ struct PluginList {
     failures: Vec<PluginLoadFailure>,
 }
 
-/// The deployed plugins with their call statistics, and the packages that
-/// failed to deploy.
+/// The whole platform's plugins are the operator's to see: they span every
+/// tenant and name the host's files. A tenant admin has
+/// `/tenants/{tenant}/plugins`.
+fn ensure_operator(user: &User) -> Result<(), ApiError> {
+    if user.role == Role::PlatformOperator {
+        Ok(())
+    } else {
+        Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "forbidden",
+            format!(
+                "only a platform operator sees every tenant's plugins; you are a {}: \
+                 see /api/v1/tenants/{{tenant}}/plugins",
+                user.role
+            ),
+        ))
+    }
+}
+
+/// The deployed plugins of every tenant with their call statistics, and
+/// the packages that failed to deploy (platform operator).
 #[utoipa::path(
     get,
     path = "/plugins",
     tag = "plugins",
-    responses((status = 200, body = PluginList))
+    security(("bearer" = [])),
+    responses(
+        (status = 200, body = PluginList),
+        (status = 401, description = "No valid token", body = ErrorBody),
+        (status = 403, description = "Not a platform operator", body = ErrorBody),
+    )
 )]
-async fn list_plugins(State(state): State<AppState>) -> Json<PluginList> {
-    Json(PluginList {
+async fn list_plugins(
+    State(state): State<AppState>,
+    Caller(user): Caller,
+) -> Result<Json<PluginList>, ApiError> {
+    ensure_operator(&user)?;
+    Ok(Json(PluginList {
         plugins: state.plugins.plugins(),
         failures: state.plugins.failures(),
-    })
+    }))
 }
 
-/// One deployed plugin.
+/// One deployed plugin (platform operator).
 #[utoipa::path(
     get,
     path = "/plugins/{id}",
     tag = "plugins",
     params(("id" = String, Path, description = "The plugin id, e.g. `bac-ninh-fees`")),
+    security(("bearer" = [])),
     responses(
         (status = 200, body = PluginSummary),
+        (status = 401, description = "No valid token", body = ErrorBody),
+        (status = 403, description = "Not a platform operator", body = ErrorBody),
         (status = 404, description = "No such plugin is deployed", body = ErrorBody),
     )
 )]
 async fn get_plugin(
     State(state): State<AppState>,
+    Caller(user): Caller,
     Path(id): Path<String>,
 ) -> Result<Json<PluginSummary>, ApiError> {
+    ensure_operator(&user)?;
     state
         .plugins
         .plugins()

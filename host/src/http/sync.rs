@@ -13,11 +13,12 @@ use super::error::{ApiError, ErrorBody};
 use super::extract::{AppJson, AppQuery, Caller};
 use crate::app::error::{AppError, FieldProblem};
 use crate::app::ports::{OutboxEntry, OutboxFilter, OutboxState, ResendScope};
-use crate::app::sync::{MAX_OUTBOX_PAGE, ReconcileReport, ReconcileWindow};
+use crate::app::sync::{MAX_OUTBOX_PAGE, OutboxSummary, ReconcileReport, ReconcileWindow};
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(list_outbox))
+        .routes(routes!(outbox_summary))
         .routes(routes!(resend))
         .routes(routes!(reconciliation))
 }
@@ -90,6 +91,30 @@ async fn list_outbox(
         )
         .await?;
     Ok(Json(OutboxPage { items, next }))
+}
+
+/// How far delivery lags: pending and dead entries, the oldest pending one
+/// and its age (tenant admin or platform operator). `GET /metrics` exports
+/// the same figures for every tenant.
+#[utoipa::path(
+    get,
+    path = "/tenants/{tenant}/outbox/summary",
+    tag = "sync",
+    params(("tenant" = String, Path, description = "The tenant, e.g. `bac-ninh`")),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, body = OutboxSummary),
+        (status = 401, description = "No valid token", body = ErrorBody),
+        (status = 403, description = "Neither the tenant's admin nor a platform operator", body = ErrorBody),
+        (status = 404, description = "No such tenant, or another tenant", body = ErrorBody),
+    )
+)]
+async fn outbox_summary(
+    State(state): State<AppState>,
+    Caller(user): Caller,
+    Path(tenant): Path<String>,
+) -> Result<Json<OutboxSummary>, ApiError> {
+    Ok(Json(state.sync.summary(&user, &tenant).await?))
 }
 
 /// Either `ids`, or `all_dead: true` (optionally for one `dossier`).

@@ -109,6 +109,12 @@ impl Inner {
         let host = |context: &str, error: std::io::Error| {
             PackageError::Host(format!("{context}: {error}"))
         };
+        let package_digest = package::archive_digest(bytes);
+        let path = self
+            .archives
+            .join(tenant)
+            .join(format!("{package_digest}.{}", format.extension()));
+        self.check_quota(tenant, &path, bytes.len() as u64)?;
         std::fs::create_dir_all(&self.unpacked)
             .map_err(|e| host("creating the unpack directory", e))?;
         let staging = tempfile::Builder::new()
@@ -128,9 +134,10 @@ impl Inner {
         }
         let plugin = self
             .runtime
-            .load_manifest(manifest)
+            .load_upload(manifest)
             .map_err(|error| rejection(error, &dir, format))?;
-        let reports = golden::run_all(&plugin).map_err(|e| host("reading the golden cases", e))?;
+        let reports = golden::run_within(&plugin, self.runtime.budget().golden_time)
+            .map_err(|e| host("reading the golden cases", e))?;
         if let Some(failed) = reports.iter().find(|report| !report.passed) {
             return Err(PackageError::rejected(
                 format!("golden/{}", failed.name),
@@ -140,12 +147,8 @@ impl Inner {
                 ),
             ));
         }
-        let package_digest = package::archive_digest(bytes);
-        let path = self
-            .archives
-            .join(tenant)
-            .join(format!("{package_digest}.{}", format.extension()));
         store_once(&path, bytes).map_err(|e| host("storing the package", e))?;
+        self.runtime.keep_compiled(&plugin);
         let manifest = plugin.manifest();
         Ok(VerifiedPackage {
             plugin_id: manifest.id.clone(),
@@ -156,6 +159,36 @@ impl Inner {
             package_path: path.display().to_string(),
             golden_cases: reports.len(),
         })
+    }
+
+    /// A tenant's stored packages may take `tenant_storage_bytes` together;
+    /// checked before the upload is unpacked or compiled.
+    fn check_quota(&self, tenant: &str, path: &Path, size: u64) -> Result<(), PackageError> {
+        if path.is_file() {
+            return Ok(()); // stored already: costs nothing more
+        }
+        let quota = self.runtime.budget().tenant_storage_bytes;
+        let used: u64 = std::fs::read_dir(self.archives.join(tenant))
+            .map(|entries| {
+                entries
+                    .filter_map(Result::ok)
+                    .filter_map(|entry| entry.metadata().ok())
+                    .filter(|metadata| metadata.is_file())
+                    .map(|metadata| metadata.len())
+                    .sum()
+            })
+            .unwrap_or(0);
+        if used.saturating_add(size) > quota {
+            return Err(PackageError::rejected(
+                BODY,
+                format!(
+                    "the tenant's packages already take {used} bytes; this one ({size} bytes) \
+                     would pass its storage quota of {quota} bytes ({} MiB)",
+                    quota >> 20
+                ),
+            ));
+        }
+        Ok(())
     }
 
     fn prepare(&self, tenant: &str, package_path: &Path) -> Result<Plugin, PackageError> {
@@ -241,13 +274,16 @@ fn rejection(error: LoadError, package_dir: &Path, format: ArchiveFormat) -> Pac
                 .to_string();
             PackageError::rejected(field, format!("cannot read `{shown}`: {source}"))
         }
-        LoadError::Manifest { path, message } if path == Path::new(BODY) => {
-            PackageError::rejected(BODY, message)
+        LoadError::Manifest { path, problem } if path == Path::new(BODY) => {
+            PackageError::rejected(BODY, problem.message)
         }
-        LoadError::Manifest { message, .. } => {
-            let (field, message) = split_field(&message).unwrap_or(("plugin.toml", &message));
-            PackageError::rejected(field, strip(message.to_string()))
+        LoadError::Manifest { problem, .. } => {
+            PackageError::rejected(problem.field, strip(problem.message))
         }
+        LoadError::OverHostLimit { plugin, problem } => PackageError::rejected(
+            problem.field,
+            format!("plugin {plugin}: {}", problem.message),
+        ),
         error @ LoadError::WrongWorld { .. } => {
             PackageError::rejected("plugin.kinds", strip(error.to_string()))
         }
@@ -258,21 +294,9 @@ fn rejection(error: LoadError, package_dir: &Path, format: ArchiveFormat) -> Pac
             PackageError::rejected("plugin.data_dir", strip(error.to_string()))
         }
         LoadError::Engine { plugin, message } => {
-            let (field, message) = split_field(&message).unwrap_or(("plugin", &message));
-            PackageError::rejected(field, format!("plugin {plugin}: {}", strip(message.into())))
+            PackageError::rejected("plugin", format!("plugin {plugin}: {}", strip(message)))
         }
     }
-}
-
-/// `plugin.version: message` → (`plugin.version`, `message`), when the
-/// text starts with a manifest field path.
-fn split_field(message: &str) -> Option<(&str, &str)> {
-    let (field, rest) = message.split_once(": ")?;
-    let is_path = !field.is_empty()
-        && field.split('.').all(|part| {
-            !part.is_empty() && part.bytes().all(|b| b.is_ascii_lowercase() || b == b'_')
-        });
-    is_path.then_some((field, rest))
 }
 
 /// A stored package, loaded and waiting for its activation to be persisted.
@@ -362,6 +386,7 @@ impl PluginPackages for TenantPlugins {
 
     fn serving(&self, tenant: &str) -> Vec<LivePlugin> {
         let deployed = lock(&self.inner.deployed);
+        let purposes = &self.inner.runtime.settings().purposes;
         self.inner
             .set
             .serving(tenant)
@@ -377,6 +402,11 @@ impl PluginPackages for TenantPlugins {
                     } else {
                         PluginSource::Directory
                     },
+                    purposes: purposes
+                        .served_by(plugin, tenant)
+                        .into_iter()
+                        .map(String::from)
+                        .collect(),
                 }
             })
             .collect()
@@ -392,24 +422,5 @@ impl PluginDirectory for TenantPlugins {
         let mut failures = self.inner.baseline.failures();
         failures.extend(lock(&self.inner.failures).iter().cloned());
         failures
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_manifest_error_is_split_into_its_field_and_message() {
-        assert_eq!(
-            split_field("plugin.version: `x` is not a semantic version"),
-            Some(("plugin.version", "`x` is not a semantic version"))
-        );
-        assert_eq!(
-            split_field("limits.memory_mib asks for 512 MiB"),
-            None,
-            "no colon after the path"
-        );
-        assert_eq!(split_field("TOML parse error at line 1: x"), None);
     }
 }

@@ -100,7 +100,7 @@ pub fn run(plugin: &Plugin, case: Option<&str>, calls: usize) -> Result<BenchRep
     for _ in 0..calls {
         let started = Instant::now();
         let mut store = plugin
-            .new_store(&ctx)
+            .new_store(&ctx, plugin.deadline(&ctx))
             .map_err(|f| BenchError::Workload(f.to_string()))?;
         let created = Instant::now();
         let instance = pre
@@ -117,14 +117,14 @@ pub fn run(plugin: &Plugin, case: Option<&str>, calls: usize) -> Result<BenchRep
     }
 
     let mut store = plugin
-        .new_store(&ctx)
+        .new_store(&ctx, plugin.deadline(&ctx))
         .map_err(|f| BenchError::Workload(f.to_string()))?;
     let instance = pre
         .instantiate(&mut store)
         .map_err(|e| BenchError::Wasm(format!("{e:#}")))?;
     let mut reused = Vec::with_capacity(calls);
     for _ in 0..calls {
-        plugin.rearm(&mut store);
+        plugin.rearm(&mut store, plugin.deadline(&ctx));
         let started = Instant::now();
         call_once(&instance, &mut store, &wit_dossier)?;
         reused.push(started.elapsed());

@@ -23,27 +23,50 @@ pub(crate) fn load_component(
     digest: &str,
     wasm: &[u8],
 ) -> wasmtime::Result<Component> {
+    if let Some(component) = cached(engine, cache_dir, digest) {
+        return Ok(component);
+    }
+    let component = Component::new(engine, wasm)?;
+    keep(engine, cache_dir, digest, &component);
+    Ok(component)
+}
+
+/// The compiled copy of `digest` in the cache, if there is a usable one.
+pub(crate) fn cached(engine: &Engine, cache_dir: Option<&Path>, digest: &str) -> Option<Component> {
+    let path = cache_path(engine, cache_dir?, digest);
+    if !path.exists() {
+        return None;
+    }
+    // SAFETY: the cache directory belongs to this host; entries are named
+    // by the source's digest and the engine's compatibility hash, written
+    // atomically, and wasmtime re-checks the engine compatibility header.
+    match unsafe { Component::deserialize_file(engine, &path) } {
+        Ok(component) => Some(component),
+        Err(error) => {
+            tracing::warn!(path = %path.display(), %error, "discarding unusable cached artifact");
+            let _ = std::fs::remove_file(&path);
+            None
+        }
+    }
+}
+
+/// Store a compiled component in the cache (a failure only costs a later
+/// compilation).
+pub(crate) fn keep(engine: &Engine, cache_dir: Option<&Path>, digest: &str, component: &Component) {
     let Some(dir) = cache_dir else {
-        return Component::new(engine, wasm);
+        return;
     };
     let path = cache_path(engine, dir, digest);
     if path.exists() {
-        // SAFETY: the cache directory belongs to this host; entries are named
-        // by the source's digest and the engine's compatibility hash, written
-        // atomically, and wasmtime re-checks the engine compatibility header.
-        match unsafe { Component::deserialize_file(engine, &path) } {
-            Ok(component) => return Ok(component),
-            Err(error) => {
-                tracing::warn!(path = %path.display(), %error, "discarding unusable cached artifact");
-                let _ = std::fs::remove_file(&path);
-            }
-        }
+        return;
     }
-    let component = Component::new(engine, wasm)?;
-    if let Err(error) = store(&path, &component.serialize()?) {
+    let stored = component
+        .serialize()
+        .map_err(|e| std::io::Error::other(format!("{e:#}")))
+        .and_then(|bytes| store(&path, &bytes));
+    if let Err(error) = stored {
         tracing::warn!(path = %path.display(), %error, "could not cache compiled artifact");
     }
-    Ok(component)
 }
 
 fn cache_path(engine: &Engine, dir: &Path, digest: &str) -> PathBuf {

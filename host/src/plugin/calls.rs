@@ -57,7 +57,7 @@ impl Plugin {
                         .motcua_plugin_fee_policy()
                         .call_fee_lines(store, &dossier)
                 },
-                |lines| all(lines, convert::fee_line_out),
+                |lines| convert::fee_lines_out(lines, &self.0.spec.fees),
             )
         })
     }
@@ -112,7 +112,7 @@ impl Plugin {
                 pres.form.as_ref(),
                 |pre, store| pre.instantiate(store),
                 |plugin, store| plugin.motcua_plugin_form().call_validate(store, &dossier),
-                |errors| Ok(errors.into_iter().map(v::field_error_out).collect()),
+                |errors| all(errors, v::field_error_out),
             )
         })
     }
@@ -240,7 +240,7 @@ impl Plugin {
                         .motcua_plugin_connector()
                         .call_push_dossier(store, &record)
                 },
-                |receipt| Ok(v::receipt_out(receipt)),
+                v::receipt_out,
             )
         })
     }
@@ -262,7 +262,7 @@ impl Plugin {
                         .motcua_plugin_connector()
                         .call_push_progress(store, &record)
                 },
-                |receipt| Ok(v::receipt_out(receipt)),
+                v::receipt_out,
             )
         })
     }
@@ -283,7 +283,11 @@ impl Plugin {
                         .motcua_plugin_connector()
                         .call_query_status(store, dossier_code)
                 },
-                |status| status.map(v::remote_status_out).transpose(),
+                |status| {
+                    status
+                        .map(|status| v::remote_status_out(status, &self.0.spec.fees))
+                        .transpose()
+                },
             )
         })
     }

@@ -4,8 +4,9 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread::JoinHandle;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
+use super::budget::HostBudget;
 use super::settings::HostSettings;
 use wasmtime::{Config, Enabled, Engine, InstanceAllocationStrategy, PoolingAllocationConfig};
 
@@ -23,6 +24,8 @@ pub struct RuntimeConfig {
     /// The operator's plugin settings (`motcua.toml`): per-tenant config and
     /// secrets, egress destinations allowed to be private.
     pub settings: Arc<HostSettings>,
+    /// Per-tenant share of the pool and what an upload may cost.
+    pub budget: HostBudget,
 }
 
 impl Default for RuntimeConfig {
@@ -33,6 +36,7 @@ impl Default for RuntimeConfig {
             cache_dir: None,
             epoch_tick: Duration::from_millis(1),
             settings: Arc::default(),
+            budget: HostBudget::default(),
         }
     }
 }
@@ -85,9 +89,19 @@ impl EpochTicker {
         let thread = std::thread::Builder::new()
             .name("motcua-epoch".into())
             .spawn(move || {
+                // Epochs follow the wall clock, not the count of sleeps: under
+                // load a 1 ms sleep lasts longer, and one increment per sleep
+                // stretched a 10 s deadline to 14-21 s. A late wake-up
+                // catches up with the ticks it missed.
+                let started = Instant::now();
+                let mut ticks: u128 = 0;
                 while !flag.load(Ordering::Relaxed) {
                     std::thread::sleep(tick);
-                    engine.increment_epoch();
+                    let due = started.elapsed().as_nanos() / tick.as_nanos().max(1);
+                    while ticks < due {
+                        engine.increment_epoch();
+                        ticks += 1;
+                    }
                 }
             })
             .expect("spawning the epoch ticker thread");

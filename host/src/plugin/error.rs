@@ -5,6 +5,9 @@ use std::time::Duration;
 
 use motcua_domain::refusal::PluginRefusal;
 
+use crate::app::error::FieldProblem;
+use crate::app::hooks::HookOutcome;
+
 /// A plugin package that cannot be loaded. Loading never half-succeeds: the
 /// previous version, if any, keeps serving.
 #[derive(Debug, thiserror::Error)]
@@ -14,8 +17,11 @@ pub enum LoadError {
         path: PathBuf,
         source: std::io::Error,
     },
-    #[error("invalid manifest {}: {message}", path.display())]
-    Manifest { path: PathBuf, message: String },
+    #[error("invalid manifest {}: {problem}", path.display())]
+    Manifest {
+        path: PathBuf,
+        problem: FieldProblem,
+    },
     #[error("plugin {plugin}: {} is not a valid WebAssembly component: {message}", path.display())]
     NotAComponent {
         plugin: String,
@@ -47,6 +53,12 @@ pub enum LoadError {
     },
     #[error("plugin {plugin}: {message}")]
     Engine { plugin: String, message: String },
+    /// The manifest asks for more than this host grants.
+    #[error("plugin {plugin}: {problem}")]
+    OverHostLimit {
+        plugin: String,
+        problem: FieldProblem,
+    },
 }
 
 /// A plugin call that ended without a usable result.
@@ -82,36 +94,87 @@ pub enum Failure {
     Instantiation { detail: String },
     #[error("does not implement `{kind}`")]
     NotImplemented { kind: &'static str },
+    #[error("used more than its limit of {limit} {resource}")]
+    HostLimitExceeded { resource: HostResource, limit: u64 },
+    #[error("found no free sandbox within {} ms: {crowding}", waited.as_millis())]
+    NoSandbox {
+        waited: Duration,
+        crowding: super::slots::Crowding,
+    },
+}
+
+/// A resource of the host that a call spends, each capped per call.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum HostResource {
+    /// Handles held open at once (files, directories, streams...).
+    OpenHandles,
+    RegistryCalls,
+    EgressRequests,
+    LogLines,
+    LogBytes,
+    /// Actions one initiative call returned.
+    Actions,
+    /// Bytes of an initiative call's actions and rendered documents.
+    ActionsBytes,
+    /// Template-engine fuel of one document.
+    RenderFuel,
+}
+
+impl std::fmt::Display for HostResource {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            HostResource::OpenHandles => "open handles (`limits.open_handles`)",
+            HostResource::RegistryCalls => "registry lookups (`limits.registry_calls`)",
+            HostResource::EgressRequests => "egress requests (`limits.egress_requests`)",
+            HostResource::LogLines => "log lines (`limits.log_lines`)",
+            HostResource::LogBytes => "bytes of log (`limits.log_kib`)",
+            HostResource::Actions => "initiative actions (`limits.actions`)",
+            HostResource::ActionsBytes => "bytes of initiative actions (`limits.actions_kib`)",
+            HostResource::RenderFuel => "units of template fuel (`limits.render_fuel`)",
+        })
+    }
 }
 
 impl Failure {
-    /// A short stable label, used in metrics and API responses.
-    pub fn label(&self) -> &'static str {
+    /// The outcome as the core matches it.
+    pub fn outcome(&self) -> HookOutcome {
         match self {
-            Failure::Refused(_) => "refused",
-            Failure::OutOfFuel { .. } => "out-of-fuel",
-            Failure::DeadlineExceeded { .. } => "deadline-exceeded",
-            Failure::MemoryExceeded { .. } => "memory-exceeded",
-            Failure::Trapped { .. } => "trapped",
-            Failure::OutputTooLarge { .. } => "output-too-large",
-            Failure::MalformedOutput { .. } => "malformed-output",
-            Failure::Instantiation { .. } => "instantiation-failed",
-            Failure::NotImplemented { .. } => "not-implemented",
+            Failure::Refused(_) => HookOutcome::Refused,
+            Failure::OutOfFuel { .. } => HookOutcome::OutOfFuel,
+            Failure::DeadlineExceeded { .. } => HookOutcome::DeadlineExceeded,
+            Failure::MemoryExceeded { .. } => HookOutcome::MemoryExceeded,
+            Failure::Trapped { .. } => HookOutcome::Trapped,
+            Failure::OutputTooLarge { .. } => HookOutcome::OutputTooLarge,
+            Failure::MalformedOutput { .. } => HookOutcome::MalformedOutput,
+            Failure::Instantiation { .. } => HookOutcome::InstantiationFailed,
+            Failure::NotImplemented { .. } => HookOutcome::NotImplemented,
+            Failure::HostLimitExceeded { .. } => HookOutcome::HostLimitExceeded,
+            Failure::NoSandbox { .. } => HookOutcome::NoSandbox,
         }
     }
 
-    /// The failure with every secret value in its messages replaced.
-    pub(crate) fn redacted(self, redactor: &crate::plugin::secrets::Redactor) -> Self {
+    /// A short stable label, used in metrics and API responses.
+    pub fn label(&self) -> &'static str {
+        self.outcome().label()
+    }
+
+    /// The failure as it may be logged and shown: every secret value in its
+    /// messages replaced, and the control characters of the text the plugin
+    /// chose (refusal, panic message, quoted output) escaped, so it can
+    /// never write a line of its own into the host's log.
+    pub(crate) fn sanitised(self, redactor: &crate::plugin::secrets::Redactor) -> Self {
+        use crate::plugin::capabilities::log::escape_owned;
+        let clean = |text: String| escape_owned(redactor.redact_owned(text));
         match self {
             Failure::Refused(PluginRefusal { code, message }) => Failure::Refused(PluginRefusal {
-                code,
-                message: redactor.redact_owned(message),
+                code: clean(code),
+                message: clean(message),
             }),
             Failure::Trapped { message } => Failure::Trapped {
-                message: redactor.redact_owned(message),
+                message: clean(message),
             },
             Failure::MalformedOutput { detail } => Failure::MalformedOutput {
-                detail: redactor.redact_owned(detail),
+                detail: clean(detail),
             },
             other => other,
         }

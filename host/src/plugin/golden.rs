@@ -7,7 +7,7 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use motcua_domain::connector::{DossierRecord, Person, ProgressRecord};
 use motcua_domain::dossier::{Applicant, DossierView};
@@ -75,7 +75,11 @@ pub struct CaseReport {
 struct MapRegistry(BTreeMap<String, Person>);
 
 impl Registry for MapRegistry {
-    fn lookup_person(&self, personal_id: &str) -> Result<Option<Person>, PluginRefusal> {
+    fn lookup_person(
+        &self,
+        personal_id: &str,
+        _deadline: std::time::Instant,
+    ) -> Result<Option<Person>, PluginRefusal> {
         Ok(self.0.get(personal_id).cloned())
     }
 }
@@ -103,16 +107,41 @@ pub fn case_files(package_dir: &Path) -> std::io::Result<Vec<(String, PathBuf)>>
 
 /// Run every golden case of a plugin's package.
 pub fn run_all(plugin: &Plugin) -> std::io::Result<Vec<CaseReport>> {
+    run_cases(plugin, None)
+}
+
+/// Run every golden case of a plugin's package, all of them together within
+/// `budget` (a deployment's): a case running when it is spent fails past
+/// its deadline, and the cases after it fail unrun.
+pub fn run_within(plugin: &Plugin, budget: Duration) -> std::io::Result<Vec<CaseReport>> {
+    run_cases(plugin, Some((Instant::now() + budget, budget)))
+}
+
+fn run_cases(
+    plugin: &Plugin,
+    budget: Option<(Instant, Duration)>,
+) -> std::io::Result<Vec<CaseReport>> {
     let cases = case_files(&plugin.manifest().package_dir)?;
     Ok(cases
         .into_iter()
-        .map(|(name, input)| run_case(plugin, name, &input))
+        .map(|(name, input)| match budget {
+            Some((end, budget)) if Instant::now() >= end => CaseReport {
+                name,
+                passed: false,
+                detail: Some(format!(
+                    "not run: the golden cases took longer than {} s together",
+                    budget.as_secs_f64()
+                )),
+                micros: 0,
+            },
+            _ => run_case(plugin, name, &input, budget.map(|(end, _)| end)),
+        })
         .collect())
 }
 
-fn run_case(plugin: &Plugin, name: String, input: &Path) -> CaseReport {
+fn run_case(plugin: &Plugin, name: String, input: &Path, not_after: Option<Instant>) -> CaseReport {
     let started = Instant::now();
-    let outcome = compare_case(plugin, input);
+    let outcome = compare_case(plugin, input, not_after);
     CaseReport {
         name,
         passed: outcome.is_ok(),
@@ -127,7 +156,7 @@ fn read_json(path: &Path) -> Result<Value, String> {
     serde_json::from_str(&text).map_err(|e| format!("{} is not valid JSON: {e}", path.display()))
 }
 
-fn compare_case(plugin: &Plugin, input: &Path) -> Result<(), String> {
+fn compare_case(plugin: &Plugin, input: &Path, not_after: Option<Instant>) -> Result<(), String> {
     let expected_path = PathBuf::from(
         input
             .to_string_lossy()
@@ -136,7 +165,8 @@ fn compare_case(plugin: &Plugin, input: &Path) -> Result<(), String> {
     let call: GoldenCall = serde_json::from_value(read_json(input)?)
         .map_err(|e| format!("{}: {e}", input.display()))?;
     let mut expected = read_json(&expected_path)?;
-    let actual = answer(plugin, call).map_err(|error| format!("the plugin failed: {error}"))?;
+    let actual = answer_by(plugin, call, not_after)
+        .map_err(|error| format!("the plugin failed: {error}"))?;
     // An expected refusal without a message pins the code only.
     if let Some(error) = expected.get_mut("error").and_then(Value::as_object_mut)
         && !error.contains_key("message")
@@ -154,12 +184,23 @@ fn compare_case(plugin: &Plugin, input: &Path) -> Result<(), String> {
 
 /// Call the plugin and put its answer in the golden files' JSON shape.
 pub fn answer(plugin: &Plugin, call: GoldenCall) -> Result<Value, PluginError> {
+    answer_by(plugin, call, None)
+}
+
+fn answer_by(
+    plugin: &Plugin,
+    call: GoldenCall,
+    not_after: Option<Instant>,
+) -> Result<Value, PluginError> {
     let tenant = plugin
         .manifest()
         .tenant
         .clone()
         .unwrap_or_else(|| "golden".into());
-    let ctx = CallContext::new(tenant);
+    let mut ctx = CallContext::new(tenant);
+    if let Some(end) = not_after {
+        ctx = ctx.not_after(end);
+    }
     let kinds = &plugin.manifest().kinds;
     let result = match call {
         GoldenCall::Procedures if kinds.contains(&Kind::FeePolicy) => {

@@ -2,27 +2,27 @@
 //!
 //! Plugin calls are synchronous and may burn their whole deadline, so each
 //! runs on tokio's blocking pool. A tenant only ever reaches its own plugins
-//! and platform-wide ones. Form plugins' registry lookups go to the tenant's
-//! connector offering `lookup-person`.
+//! and platform-wide ones. Form plugins' registry lookups go to the connector
+//! the operator assigned to the population registry ([`super::purposes`]).
 
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use motcua_domain::connector::Operation;
 use motcua_domain::dossier::{Applicant, DossierView};
 use motcua_domain::form::{FieldError, FormDefinition, PrefillValue};
 use motcua_domain::initiative::{Action, DossierEvent, EventKind, NotificationChannel};
 
 use super::capabilities::registry::{ConnectorRegistry, NoRegistry, Registry};
-use super::error::PluginError;
+use super::error::{Failure, HostResource, PluginError};
 use super::instance::{CallContext, Plugin};
 use super::manifest::Kind;
 use super::national::Operations;
 use super::per_artifact::PerArtifact;
-use super::render;
+use super::purposes::{Purpose, Purposes};
+use super::render::{self, RenderBudget, RenderError};
 use super::set::PluginSet;
 use crate::app::hooks::{
-    HookFailure, InitiativeActions, InitiativeOutcome, Message, PluginHost, Priced,
+    HookFailure, HookOutcome, InitiativeActions, InitiativeOutcome, Message, PluginHost, Priced,
     RenderedDocument,
 };
 
@@ -31,6 +31,7 @@ pub struct WasmPluginHost {
     plugins: PluginSet,
     subscriptions: Arc<Subscriptions>,
     operations: Arc<Operations>,
+    purposes: Arc<Purposes>,
 }
 
 /// Event kinds each initiative subscribes to.
@@ -51,15 +52,28 @@ impl WasmPluginHost {
             plugins,
             subscriptions: Arc::default(),
             operations: Arc::default(),
+            purposes: Arc::default(),
         }
+    }
+
+    /// Serve platform purposes by the operator's assignments (default: the
+    /// platform-wide plugins of each purpose's default id).
+    pub fn with_purposes(mut self, purposes: Purposes) -> Self {
+        self.purposes = Arc::new(purposes);
+        self
+    }
+
+    /// The connector serving `purpose` for `tenant`, if it is live and
+    /// offers the purpose's operation (blocking: may ask it).
+    pub(super) fn for_purpose(&self, tenant: &str, purpose: Purpose) -> Option<Plugin> {
+        let plugin = self.purposes.plugin(&self.plugins, tenant, purpose)?;
+        self.operations
+            .offers(&plugin, tenant, purpose.operation())
+            .then_some(plugin)
     }
 
     pub fn plugins(&self) -> &PluginSet {
         &self.plugins
-    }
-
-    pub(super) fn operations(&self) -> &Operations {
-        &self.operations
     }
 
     fn plugin(
@@ -74,31 +88,25 @@ impl WasmPluginHost {
             Some(plugin) => Err(HookFailure {
                 plugin: plugin.manifest().reference(),
                 call: call.into(),
-                outcome: "not-deployed".into(),
+                outcome: HookOutcome::NotDeployed,
                 message: format!("plugin `{id}` is not a {kind} plugin"),
             }),
             None => Err(HookFailure {
                 plugin: id.into(),
                 call: call.into(),
-                outcome: "not-deployed".into(),
+                outcome: HookOutcome::NotDeployed,
                 message: format!("no plugin `{id}` is deployed for tenant `{tenant}`"),
             }),
         }
     }
 
-    /// The registry a tenant's form plugins ask: its connector offering
-    /// `lookup-person` (its own before a platform-wide one). Blocking: it
-    /// asks each connector for its operations.
+    /// The registry a tenant's form plugins ask: the connector assigned to
+    /// the population registry. Blocking: it may ask for its operations.
     fn registry(&self, tenant: &str) -> Arc<dyn Registry> {
-        for connector in self.plugins.of_kind(tenant, Kind::Connector) {
-            if self
-                .operations
-                .offers(&connector, tenant, Operation::LookupPerson)
-            {
-                return Arc::new(ConnectorRegistry::new(connector, tenant));
-            }
+        match self.for_purpose(tenant, Purpose::PopulationRegistry) {
+            Some(connector) => Arc::new(ConnectorRegistry::new(connector, tenant)),
+            None => Arc::new(NoRegistry),
         }
-        Arc::new(NoRegistry)
     }
 }
 
@@ -110,7 +118,7 @@ pub(super) fn failure(error: PluginError) -> HookFailure {
     HookFailure {
         plugin: error.plugin,
         call: error.call.into(),
-        outcome: error.failure.label().into(),
+        outcome: error.failure.outcome(),
         message,
     }
 }
@@ -125,30 +133,63 @@ pub(super) async fn blocking<T: Send + 'static>(
             Err(HookFailure {
                 plugin: "host".into(),
                 call: "spawn".into(),
-                outcome: "trapped".into(),
+                outcome: HookOutcome::Trapped,
                 message: format!("the plugin call's thread failed: {join}"),
             })
         })
 }
 
-/// Carry out an initiative's actions that need the host (documents).
+/// Carry out an initiative's actions that need the host (documents), within
+/// the plugin's limits: so many actions, so many bytes of notifications and
+/// rendered documents together, template fuel per document, and documents
+/// only of a media type the host serves inertly.
 fn realise(
     plugin: &Plugin,
     event: &DossierEvent,
     actions: Vec<Action>,
 ) -> Result<InitiativeActions, HookFailure> {
+    let manifest = plugin.manifest();
+    let limits = &manifest.limits;
+    let fail = |failure: Failure| {
+        self::failure(PluginError {
+            plugin: manifest.reference(),
+            call: "initiative.on-event",
+            failure,
+        })
+    };
+    let over = |resource: HostResource, limit: u64| Failure::HostLimitExceeded { resource, limit };
+    if actions.len() > limits.actions as usize {
+        return Err(fail(over(HostResource::Actions, limits.actions.into())));
+    }
+    let too_big = || {
+        fail(over(
+            HostResource::ActionsBytes,
+            limits.actions_bytes as u64,
+        ))
+    };
+    let mut left = limits.actions_bytes;
     let mut out = InitiativeActions::default();
     for action in actions {
         match action {
             Action::GenerateDocument(request) => {
-                let content =
-                    render::render(plugin.manifest().data_dir.as_deref(), &request, event)
-                        .map_err(|message| HookFailure {
-                            plugin: plugin.manifest().reference(),
-                            call: "initiative.on-event".into(),
-                            outcome: "malformed-output".into(),
-                            message,
-                        })?;
+                if let Err(reason) = motcua_domain::media::check(&request.media_type) {
+                    return Err(fail(Failure::MalformedOutput {
+                        detail: format!("a generated document: {reason}"),
+                    }));
+                }
+                let budget = RenderBudget {
+                    fuel: limits.render_fuel,
+                    max_bytes: left,
+                };
+                let content = render::render(manifest.data_dir.as_deref(), &request, event, budget)
+                    .map_err(|error| match error {
+                        RenderError::Malformed(detail) => fail(Failure::MalformedOutput { detail }),
+                        RenderError::OutOfFuel => {
+                            fail(over(HostResource::RenderFuel, limits.render_fuel))
+                        }
+                        RenderError::TooLarge => too_big(),
+                    })?;
+                left -= content.len();
                 out.documents.push(RenderedDocument {
                     kind: request.kind,
                     title: request.title.vi,
@@ -165,16 +206,20 @@ fn realise(
                     out.priority = Some(priority);
                 }
             }
-            Action::NotifyApplicant(note) => out.messages.push(Message {
-                channel: match note.channel {
-                    NotificationChannel::Sms => "sms",
-                    NotificationChannel::Email => "email",
-                    NotificationChannel::Portal => "portal",
-                }
-                .into(),
-                subject: note.subject.vi,
-                body: note.body.vi,
-            }),
+            Action::NotifyApplicant(note) => {
+                let size = note.subject.vi.len() + note.body.vi.len();
+                left = left.checked_sub(size).ok_or_else(too_big)?;
+                out.messages.push(Message {
+                    channel: match note.channel {
+                        NotificationChannel::Sms => "sms",
+                        NotificationChannel::Email => "email",
+                        NotificationChannel::Portal => "portal",
+                    }
+                    .into(),
+                    subject: note.subject.vi,
+                    body: note.body.vi,
+                })
+            }
         }
     }
     Ok(out)

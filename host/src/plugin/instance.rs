@@ -5,12 +5,13 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use serde::Serialize;
-use wasmtime::{Store, Trap};
+use wasmtime::component::ResourceTableError;
+use wasmtime::{Store, Trap, UpdateDeadline};
 
 use super::bindings::{Pres, wit};
 use super::capabilities::registry::{NoRegistry, Registry};
 use super::convert::Malformed;
-use super::error::{Failure, PluginError};
+use super::error::{Failure, HostResource, PluginError};
 use super::manifest::Manifest;
 use super::runtime::Shared;
 use super::state::{PluginState, SandboxSpec};
@@ -23,6 +24,9 @@ pub struct CallContext {
     pub tenant: String,
     /// Where a form plugin's registry lookups go.
     pub registry: Arc<dyn Registry>,
+    /// A deadline the call must meet even before its own: that of the call
+    /// that made this one (a registry lookup runs inside a form's call).
+    pub not_after: Option<Instant>,
 }
 
 impl CallContext {
@@ -30,7 +34,14 @@ impl CallContext {
         Self {
             tenant: tenant.into(),
             registry: Arc::new(NoRegistry),
+            not_after: None,
         }
+    }
+
+    /// End the call by `deadline` at the latest.
+    pub fn not_after(mut self, deadline: Instant) -> Self {
+        self.not_after = Some(self.not_after.map_or(deadline, |d| d.min(deadline)));
+        self
     }
 
     pub fn with_registry(mut self, registry: Arc<dyn Registry>) -> Self {
@@ -44,6 +55,8 @@ pub(crate) struct PluginInner {
     pub(crate) manifest: Manifest,
     pub(crate) digest: String,
     pub(crate) spec: SandboxSpec,
+    /// Compiled once; kept to cache an accepted upload.
+    pub(crate) component: wasmtime::component::Component,
     pub(crate) pres: Pres,
     pub(crate) stats: PluginStats,
 }
@@ -84,27 +97,50 @@ impl Plugin {
         self.0.stats.snapshot()
     }
 
+    /// When a call starting now must end: its own deadline, or the one of
+    /// the call it serves if that comes first.
+    pub(crate) fn deadline(&self, ctx: &CallContext) -> Instant {
+        let own = Instant::now() + self.0.spec.limits.deadline;
+        ctx.not_after.map_or(own, |outer| outer.min(own))
+    }
+
     /// A store for one call: fresh state, fuel and deadline.
-    pub(crate) fn new_store(&self, ctx: &CallContext) -> Result<Store<PluginState>, Failure> {
-        let state =
-            PluginState::new(&self.0.spec, &ctx.tenant, ctx.registry.clone()).map_err(|error| {
-                Failure::Instantiation {
-                    detail: format!("preparing the sandbox: {error}"),
-                }
+    pub(crate) fn new_store(
+        &self,
+        ctx: &CallContext,
+        deadline: Instant,
+    ) -> Result<Store<PluginState>, Failure> {
+        let state = PluginState::new(&self.0.spec, &ctx.tenant, ctx.registry.clone(), deadline)
+            .map_err(|error| Failure::Instantiation {
+                detail: format!("preparing the sandbox: {error}"),
             })?;
         let mut store = Store::new(&self.0.shared.engine, state);
         store.limiter(|state| &mut state.limiter);
-        self.rearm(&mut store);
+        self.rearm(&mut store, deadline);
         Ok(store)
     }
 
-    /// Give a store a full budget of fuel and time for the next call.
-    pub(crate) fn rearm(&self, store: &mut Store<PluginState>) {
+    /// Give a store a full budget of fuel, and time until `deadline`, for
+    /// the next call.
+    pub(crate) fn rearm(&self, store: &mut Store<PluginState>, deadline: Instant) {
         let limits = &self.0.spec.limits;
         store
             .set_fuel(limits.fuel)
             .expect("fuel is enabled in the engine configuration");
-        store.set_epoch_deadline(self.0.shared.deadline_ticks(limits.deadline));
+        store.data_mut().deadline = deadline;
+        let shared = self.0.shared.clone();
+        let left = |deadline: Instant| deadline.saturating_duration_since(Instant::now());
+        store.set_epoch_deadline(shared.deadline_ticks(left(deadline)));
+        // The epoch only says a deadline may have come; the wall clock
+        // decides, so a late or early tick neither stretches nor cuts a call.
+        store.epoch_deadline_callback(move |store| {
+            let left = left(store.data().deadline);
+            if left.is_zero() {
+                Err(Trap::Interrupt.into())
+            } else {
+                Ok(UpdateDeadline::Continue(shared.deadline_ticks(left)))
+            }
+        });
     }
 
     /// Run one call in a fresh sandbox: instantiate, invoke, convert, check.
@@ -139,17 +175,20 @@ impl Plugin {
             return Err(error(Failure::NotImplemented { kind: call }));
         };
         let limits = &self.0.spec.limits;
-        let Some(_slot) = self.0.shared.slots.acquire(limits.deadline) else {
-            let failure = Failure::Instantiation {
-                detail: format!(
-                    "no sandbox became free within the deadline ({} calls already running)",
-                    self.0.shared.config.max_concurrent_calls
-                ),
-            };
-            tracing::warn!(failure = failure.label(), %failure, "plugin call not started");
-            return Err(error(failure));
+        let deadline = self.deadline(ctx);
+        let patience = deadline.saturating_duration_since(started);
+        let _slot = match self.0.shared.slots.acquire(&ctx.tenant, patience) {
+            Ok(slot) => slot,
+            Err(crowding) => {
+                let failure = Failure::NoSandbox {
+                    waited: started.elapsed(),
+                    crowding,
+                };
+                tracing::warn!(failure = failure.label(), %failure, "plugin call not started");
+                return Err(error(failure));
+            }
         };
-        let mut store = self.new_store(ctx).map_err(error)?;
+        let mut store = self.new_store(ctx, deadline).map_err(error)?;
         let outcome = match instantiate(pre, &mut store) {
             Ok(instance) => {
                 invoke(&instance, &mut store).map_err(|e| self.classify(e, store.data()))
@@ -164,12 +203,20 @@ impl Plugin {
             Ok(Ok(output)) => convert(output)
                 .map_err(|Malformed(detail)| Failure::MalformedOutput { detail })
                 .and_then(|output| self.check_size(output)),
-            Ok(Err(refusal)) => Err(Failure::Refused(super::convert::refusal(refusal))),
+            Ok(Err(refusal)) => match super::convert::refusal(refusal) {
+                Ok(refusal) => Err(Failure::Refused(refusal)),
+                Err(Malformed(detail)) => Err(Failure::MalformedOutput { detail }),
+            },
             Err(failure) => Err(failure),
         };
-        // A plugin may have met a secret (a server echoing a header): it
-        // never reaches the error or the log line.
-        let result = result.map_err(|failure| failure.redacted(store.data().redactor()));
+        // Whatever the guest made of a refused host resource, the call failed.
+        let result = match store.data().host_limit_exceeded() {
+            Some(failure) => Err(failure),
+            None => result,
+        };
+        // A plugin may have met a secret (a server echoing a header), or
+        // put line breaks in its text: neither reaches the error or the log.
+        let result = result.map_err(|failure| failure.sanitised(store.data().redactor()));
         let dropped_logs = store.data().log.dropped();
         let micros = started.elapsed().as_micros() as u64;
         match &result {
@@ -179,7 +226,9 @@ impl Plugin {
             }
             Err(Failure::Refused(refusal)) => {
                 self.0.stats.record(Outcome::Refused, fuel);
-                tracing::info!(fuel, micros, code = %refusal.code, "plugin refused the call");
+                // A refusal is an answer (a golden case may expect one),
+                // counted in the plugin's statistics; not an incident.
+                tracing::debug!(fuel, micros, code = %refusal.code, "plugin refused the call");
             }
             Err(failure) => {
                 self.0.stats.record(Outcome::Failed, fuel);
@@ -195,6 +244,12 @@ impl Plugin {
         if state.limiter.memory_denied {
             return Failure::MemoryExceeded {
                 limit_bytes: limits.memory_bytes,
+            };
+        }
+        if let Some(ResourceTableError::Full) = error.downcast_ref::<ResourceTableError>() {
+            return Failure::HostLimitExceeded {
+                resource: HostResource::OpenHandles,
+                limit: limits.open_handles.into(),
             };
         }
         match error.downcast_ref::<Trap>() {

@@ -13,6 +13,7 @@ use serde::{Deserialize, Serialize};
 use super::bindings::Contract;
 use super::error::LoadError;
 use super::limits::{Limits, LimitsOverride};
+use crate::app::error::FieldProblem;
 
 /// What a plugin does for the core; each kind is one world of the contract.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -98,6 +99,8 @@ struct RawSecretHeader {
     header: String,
     #[serde(default)]
     format: Option<String>,
+    #[serde(default)]
+    hosts: Vec<String>,
 }
 
 /// Bounds of a connector's outgoing requests; each is further bounded by
@@ -133,51 +136,82 @@ pub struct SecretHeader {
     pub header: String,
     /// The header value, with `{secret}` standing for the secret.
     pub format: String,
+    /// The `host:port`s the secret is for: it is added to requests for
+    /// these only (empty: the one host `[egress] allow` names). The
+    /// operator's settings may bind it instead.
+    pub hosts: Vec<EgressRule>,
 }
 
 impl SecretHeader {
     pub const PLACEHOLDER: &str = "{secret}";
 
-    fn parse(index: usize, raw: RawSecretHeader) -> Result<Self, String> {
-        let field = |name: &str| format!("egress.secrets[{index}].{name}");
+    fn parse(index: usize, raw: RawSecretHeader) -> Result<Self, FieldProblem> {
+        let problem = |name: &str, message: String| {
+            FieldProblem::new(format!("egress.secrets[{index}].{name}"), message)
+        };
         if raw.name.is_empty()
             || !raw
                 .name
                 .chars()
                 .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
         {
-            return Err(format!(
-                "{}: `{}` must be letters, digits, '-' or '_'",
-                field("name"),
-                raw.name
+            return Err(problem(
+                "name",
+                format!("`{}` must be letters, digits, '-' or '_'", raw.name),
             ));
         }
         let header = http::HeaderName::from_bytes(raw.header.as_bytes())
-            .map_err(|_| format!("{}: `{}` is not a header name", field("header"), raw.header))?;
+            .map_err(|_| problem("header", format!("`{}` is not a header name", raw.header)))?;
         if wasmtime_wasi_http::DEFAULT_FORBIDDEN_HEADERS.contains(&header) {
-            return Err(format!(
-                "{}: `{header}` is managed by the host and cannot carry a secret",
-                field("header")
+            return Err(problem(
+                "header",
+                format!("`{header}` is managed by the host and cannot carry a secret"),
             ));
         }
         let format = raw.format.unwrap_or_else(|| Self::PLACEHOLDER.to_string());
         if format.matches(Self::PLACEHOLDER).count() != 1 {
-            return Err(format!(
-                "{}: must contain `{}` exactly once",
-                field("format"),
-                Self::PLACEHOLDER
+            return Err(problem(
+                "format",
+                format!("must contain `{}` exactly once", Self::PLACEHOLDER),
             ));
         }
+        let hosts = raw
+            .hosts
+            .iter()
+            .map(|entry| EgressRule::parse(entry).map_err(|e| format!("{}: {e}", field("hosts"))))
+            .collect::<Result<Vec<_>, _>>()?;
         Ok(Self {
             name: raw.name,
             header: header.as_str().to_string(),
             format,
+            hosts,
         })
     }
 
     /// The header value for `secret`.
     pub fn value(&self, secret: &str) -> String {
         self.format.replacen(Self::PLACEHOLDER, secret, 1)
+    }
+}
+
+/// A secret is bound to hosts the manifest allows, and to exactly one when
+/// the manifest does not say which: it is never sent to another host.
+fn bound_within_allow(
+    index: usize,
+    secret: &SecretHeader,
+    allow: &[EgressRule],
+) -> Result<(), String> {
+    let field = format!("egress.secrets[{index}].hosts");
+    if secret.hosts.is_empty() && allow.len() > 1 {
+        return Err(format!(
+            "{field}: name the host:port `{}` is for; [egress] allow lists {} hosts",
+            secret.name,
+            allow.len()
+        ));
+    }
+    match secret.hosts.iter().find(|host| !allow.contains(host)) {
+        Some(host) => Err(format!("{field}: `{host}` is not in [egress] allow")),
+        None => Ok(()),
     }
 }
 
@@ -246,17 +280,21 @@ pub struct Manifest {
 impl Manifest {
     /// Read and validate `plugin.toml` in `package_dir`.
     pub fn load(package_dir: &Path) -> Result<Self, LoadError> {
+        // Before anything is opened: a FIFO would block the read.
+        super::package::check_tree(package_dir)?;
         let path = package_dir.join("plugin.toml");
         let text = std::fs::read_to_string(&path).map_err(|source| LoadError::Io {
             path: path.clone(),
             source,
         })?;
-        Self::parse(&text, package_dir).map_err(|message| LoadError::Manifest { path, message })
+        Self::parse(&text, package_dir).map_err(|problem| LoadError::Manifest { path, problem })
     }
 
     /// Parse and validate manifest text; errors name the offending field.
-    pub fn parse(text: &str, package_dir: &Path) -> Result<Self, String> {
-        let raw: RawManifest = toml::from_str(text).map_err(|e| e.to_string())?;
+    pub fn parse(text: &str, package_dir: &Path) -> Result<Self, FieldProblem> {
+        // TOML names no field path: the problem is the file's.
+        let raw: RawManifest =
+            toml::from_str(text).map_err(|e| FieldProblem::new("plugin.toml", e.to_string()))?;
         let plugin = raw.plugin;
         validate_id("plugin.id", &plugin.id)?;
         validate_version("plugin.version", &plugin.version)?;
@@ -268,15 +306,16 @@ impl Manifest {
         kinds.sort();
         kinds.dedup();
         if kinds.is_empty() {
-            return Err(
-                "plugin.kinds: name at least one of form, fee-policy, initiative, connector".into(),
-            );
+            return Err(FieldProblem::new(
+                "plugin.kinds",
+                "name at least one of form, fee-policy, initiative, connector",
+            ));
         }
         if kinds.contains(&Kind::FeePolicy) && kinds.contains(&Kind::Connector) {
-            return Err(
-                "plugin.kinds: a fee policy must be deterministic and cannot also be a connector"
-                    .into(),
-            );
+            return Err(FieldProblem::new(
+                "plugin.kinds",
+                "a fee policy must be deterministic and cannot also be a connector",
+            ));
         }
         let component = relative_path("plugin.component", &plugin.component)?;
         let data_dir = plugin
@@ -288,29 +327,36 @@ impl Manifest {
             .egress
             .allow
             .iter()
-            .map(|entry| EgressRule::parse(entry).map_err(|e| format!("egress.allow: {e}")))
+            .map(|entry| EgressRule::parse(entry).map_err(|e| FieldProblem::new("egress.allow", e)))
             .collect::<Result<Vec<_>, _>>()?;
         if !egress.is_empty() && !kinds.contains(&Kind::Connector) {
-            return Err("egress.allow: only connectors may reach the network".into());
+            return Err(FieldProblem::new(
+                "egress.allow",
+                "only connectors may reach the network",
+            ));
         }
         let egress_limits = egress_limits(&raw.egress)?;
         let mut egress_secrets: Vec<SecretHeader> = Vec::new();
         for (index, secret) in raw.egress.secrets.into_iter().enumerate() {
             let secret = SecretHeader::parse(index, secret)?;
+            bound_within_allow(index, &secret, &egress)?;
             if egress_secrets.iter().any(|s| s.header == secret.header) {
-                return Err(format!(
-                    "egress.secrets[{index}].header: `{}` is already filled by another secret",
-                    secret.header
+                return Err(FieldProblem::new(
+                    format!("egress.secrets[{index}].header"),
+                    format!("`{}` is already filled by another secret", secret.header),
                 ));
             }
             egress_secrets.push(secret);
         }
         if !egress_secrets.is_empty() && !kinds.contains(&Kind::Connector) {
-            return Err("egress.secrets: only connectors may reach the network".into());
+            return Err(FieldProblem::new(
+                "egress.secrets",
+                "only connectors may reach the network",
+            ));
         }
         let limits = Limits::default_for(&kinds)
             .with_override(&raw.limits)
-            .map_err(|e| format!("limits.{e}"))?;
+            .map_err(|problem| problem.under("limits"))?;
         Ok(Self {
             id: plugin.id,
             version: plugin.version,
@@ -336,21 +382,23 @@ impl Manifest {
     }
 }
 
-fn egress_limits(raw: &RawEgress) -> Result<EgressLimits, String> {
+fn egress_limits(raw: &RawEgress) -> Result<EgressLimits, FieldProblem> {
     let defaults = EgressLimits::default();
     let millis = |field: &str, value: Option<u64>, default: Duration| match value {
         None => Ok(default),
         Some(ms) if (1..=600_000).contains(&ms) => Ok(Duration::from_millis(ms)),
-        Some(ms) => Err(format!(
-            "egress.{field}: {ms} is out of range (1 to 600000 ms)"
+        Some(ms) => Err(FieldProblem::new(
+            format!("egress.{field}"),
+            format!("{ms} is out of range (1 to 600000 ms)"),
         )),
     };
     let max_response_bytes = match raw.max_response_kib {
         None => defaults.max_response_bytes,
         Some(kib) if (1..=64 * 1024).contains(&kib) => kib * 1024,
         Some(kib) => {
-            return Err(format!(
-                "egress.max_response_kib: {kib} is out of range (1 to 65536 KiB)"
+            return Err(FieldProblem::new(
+                "egress.max_response_kib",
+                format!("{kib} is out of range (1 to 65536 KiB)"),
             ));
         }
     };
@@ -365,7 +413,7 @@ fn egress_limits(raw: &RawEgress) -> Result<EgressLimits, String> {
     })
 }
 
-pub(crate) fn validate_id(field: &str, value: &str) -> Result<(), String> {
+pub(crate) fn validate_id(field: &str, value: &str) -> Result<(), FieldProblem> {
     let valid = !value.is_empty()
         && value.len() <= 64
         && value
@@ -375,13 +423,14 @@ pub(crate) fn validate_id(field: &str, value: &str) -> Result<(), String> {
     if valid {
         Ok(())
     } else {
-        Err(format!(
-            "{field}: `{value}` must be 1-64 lowercase letters, digits or '-'"
+        Err(FieldProblem::new(
+            field,
+            format!("`{value}` must be 1-64 lowercase letters, digits or '-'"),
         ))
     }
 }
 
-fn validate_version(field: &str, value: &str) -> Result<(), String> {
+fn validate_version(field: &str, value: &str) -> Result<(), FieldProblem> {
     let core = value.split(['-', '+']).next().unwrap_or_default();
     let parts: Vec<_> = core.split('.').collect();
     if parts.len() == 3
@@ -391,21 +440,25 @@ fn validate_version(field: &str, value: &str) -> Result<(), String> {
     {
         Ok(())
     } else {
-        Err(format!(
-            "{field}: `{value}` is not a semantic version (MAJOR.MINOR.PATCH)"
+        Err(FieldProblem::new(
+            field,
+            format!("`{value}` is not a semantic version (MAJOR.MINOR.PATCH)"),
         ))
     }
 }
 
 /// Paths inside a package must stay inside it.
-fn relative_path(field: &str, path: &Path) -> Result<PathBuf, String> {
+fn relative_path(field: &str, path: &Path) -> Result<PathBuf, FieldProblem> {
     let escapes = path
         .components()
         .any(|c| !matches!(c, Component::Normal(_) | Component::CurDir));
     if escapes || path.as_os_str().is_empty() {
-        return Err(format!(
-            "{field}: `{}` must be a relative path inside the package",
-            path.display()
+        return Err(FieldProblem::new(
+            field,
+            format!(
+                "`{}` must be a relative path inside the package",
+                path.display()
+            ),
         ));
     }
     Ok(path.to_path_buf())
@@ -441,29 +494,29 @@ mod tests {
     fn unknown_limit_key_is_refused_by_name() {
         let text = format!("{MINIMAL}\n[limits]\nfuell = 5\n");
         let err = Manifest::parse(&text, Path::new(".")).unwrap_err();
-        assert!(err.contains("fuell"), "{err}");
+        assert!(err.to_string().contains("fuell"), "{err}");
     }
 
     #[test]
     fn unsupported_contract_names_the_supported_ones() {
         let text = MINIMAL.replace("contract = \"0.1.0\"", "contract = \"9.0.0\"");
         let err = Manifest::parse(&text, Path::new(".")).unwrap_err();
-        assert!(err.starts_with("plugin.contract"), "{err}");
-        assert!(err.contains("0.1.0"), "{err}");
+        assert!(err.field.starts_with("plugin.contract"), "{err}");
+        assert!(err.to_string().contains("0.1.0"), "{err}");
     }
 
     #[test]
     fn component_path_may_not_leave_the_package() {
         let text = MINIMAL.replace("bac_ninh_fees.wasm", "../other/x.wasm");
         let err = Manifest::parse(&text, Path::new(".")).unwrap_err();
-        assert!(err.starts_with("plugin.component"), "{err}");
+        assert!(err.field.starts_with("plugin.component"), "{err}");
     }
 
     #[test]
     fn only_connectors_may_declare_egress() {
         let text = format!("{MINIMAL}\n[egress]\nallow = [\"example.org:443\"]\n");
         let err = Manifest::parse(&text, Path::new(".")).unwrap_err();
-        assert!(err.starts_with("egress.allow"), "{err}");
+        assert!(err.field.starts_with("egress.allow"), "{err}");
     }
 
     #[test]
@@ -472,7 +525,7 @@ mod tests {
         for bad in ["example.org", "*.example.org:443", "example.org:http"] {
             let text = format!("{connector}\n[egress]\nallow = [\"{bad}\"]\n");
             let err = Manifest::parse(&text, Path::new(".")).unwrap_err();
-            assert!(err.starts_with("egress.allow"), "{bad}: {err}");
+            assert!(err.field.starts_with("egress.allow"), "{bad}: {err}");
         }
         let text = format!("{connector}\n[egress]\nallow = [\"API.gov.vn:443\"]\n");
         let manifest = Manifest::parse(&text, Path::new(".")).unwrap();
@@ -519,17 +572,41 @@ mod tests {
         ] {
             let text = format!("{connector}\n[egress]\n{egress}\n");
             let err = Manifest::parse(&text, Path::new(".")).unwrap_err();
-            assert!(err.contains(field), "{egress}: {err}");
+            assert!(err.to_string().contains(field), "{egress}: {err}");
         }
         let text = format!("{MINIMAL}\n[[egress.secrets]]\nname = \"t\"\nheader = \"x-key\"\n");
         let err = Manifest::parse(&text, Path::new(".")).unwrap_err();
-        assert!(err.starts_with("egress.secrets"), "{err}");
+        assert!(err.field.starts_with("egress.secrets"), "{err}");
+    }
+
+    #[test]
+    fn a_secret_is_bound_to_hosts_the_manifest_allows_and_named_where_several_are() {
+        let connector = MINIMAL.replace("[\"fee-policy\"]", "[\"connector\"]");
+        let secret =
+            |hosts: &str| format!("[[egress.secrets]]\nname = \"t\"\nheader = \"x-key\"\n{hosts}");
+        let two = "allow = [\"portal.gov.vn:443\", \"other.gov.vn:443\"]";
+        let parse = |allow: &str, hosts: &str| {
+            Manifest::parse(
+                &format!("{connector}\n[egress]\n{allow}\n{}\n", secret(hosts)),
+                Path::new("."),
+            )
+        };
+        let bound = parse(two, "hosts = [\"portal.gov.vn:443\"]").unwrap();
+        assert!(bound.egress_secrets[0].hosts[0].matches("portal.gov.vn", 443));
+        let err = parse(two, "").unwrap_err();
+        assert!(err.starts_with("egress.secrets[0].hosts"), "{err}");
+        let err = parse(two, "hosts = [\"evil.example:443\"]").unwrap_err();
+        assert!(err.contains("not in [egress] allow"), "{err}");
+        assert!(
+            parse("allow = [\"portal.gov.vn:443\"]", "").is_ok(),
+            "one host: that one"
+        );
     }
 
     #[test]
     fn ids_must_be_lowercase_slugs() {
         let text = MINIMAL.replace("\"bac-ninh-fees\"", "\"Bac Ninh\"");
         let err = Manifest::parse(&text, Path::new(".")).unwrap_err();
-        assert!(err.starts_with("plugin.id"), "{err}");
+        assert!(err.field.starts_with("plugin.id"), "{err}");
     }
 }

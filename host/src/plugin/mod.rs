@@ -12,7 +12,9 @@
 
 pub mod admin;
 pub mod bench;
+pub mod bench_deadline;
 mod bindings;
+pub mod budget;
 pub mod cache;
 mod calls;
 pub mod capabilities;
@@ -28,6 +30,7 @@ pub mod manifest;
 mod national;
 pub mod package;
 mod per_artifact;
+pub mod purposes;
 mod render;
 mod runtime;
 pub mod secrets;
@@ -37,11 +40,13 @@ mod slots;
 mod state;
 pub mod stats;
 
+pub use budget::HostBudget;
 pub use capabilities::registry::{ConnectorRegistry, NoRegistry, Registry};
 pub use engine::RuntimeConfig;
-pub use error::{Failure, LoadError, PluginError};
+pub use error::{Failure, HostResource, LoadError, PluginError};
 pub use instance::{CallContext, Plugin};
 pub use manifest::{EgressLimits, EgressRule, Kind, Manifest, SecretHeader};
 pub use runtime::PluginRuntime;
 pub use secrets::Secret;
 pub use settings::{HostSettings, PluginSettings};
+pub use slots::Crowding;

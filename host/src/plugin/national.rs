@@ -1,6 +1,6 @@
-//! The `NationalSync` port answered by the tenant's portal connector: the
-//! connector (its own before a platform-wide one) that offers
-//! `push-progress`.
+//! The `NationalSync` port answered by the connector the operator assigned
+//! to national synchronisation ([`super::purposes`]), never one a tenant
+//! deployed on its own.
 
 use async_trait::async_trait;
 use motcua_domain::connector::{DossierRecord, Operation, ProgressRecord, Receipt, RemoteStatus};
@@ -8,9 +8,9 @@ use motcua_domain::connector::{DossierRecord, Operation, ProgressRecord, Receipt
 use super::error::PluginError;
 use super::host::{WasmPluginHost, blocking, failure};
 use super::instance::{CallContext, Plugin};
-use super::manifest::Kind;
 use super::per_artifact::PerArtifact;
-use crate::app::hooks::{HookFailure, NationalSync, SyncFailure};
+use super::purposes::Purpose;
+use crate::app::hooks::{HookFailure, HookOutcome, NationalSync, SyncFailure};
 
 /// Operations each connector offers.
 pub(super) type Operations = PerArtifact<Operation>;
@@ -51,8 +51,10 @@ fn no_connector(tenant: &str, call: &str) -> SyncFailure {
         failure: HookFailure {
             plugin: "none".into(),
             call: call.into(),
-            outcome: "not-deployed".into(),
-            message: format!("tenant `{tenant}` has no connector offering push-progress"),
+            outcome: HookOutcome::NotDeployed,
+            message: format!(
+                "no connector serves national-sync for tenant `{tenant}` (operator settings, [[purpose]])"
+            ),
         },
         retryable: true,
     }
@@ -61,13 +63,7 @@ fn no_connector(tenant: &str, call: &str) -> SyncFailure {
 impl WasmPluginHost {
     /// The tenant's portal connector (blocking).
     fn portal(&self, tenant: &str) -> Option<Plugin> {
-        self.plugins()
-            .of_kind(tenant, Kind::Connector)
-            .into_iter()
-            .find(|plugin| {
-                self.operations()
-                    .offers(plugin, tenant, Operation::PushProgress)
-            })
+        self.for_purpose(tenant, Purpose::NationalSync)
     }
 
     /// Run `call` on the tenant's portal connector on the blocking pool.

@@ -14,6 +14,7 @@ use std::path::{Path, PathBuf};
 use sha2::{Digest, Sha256};
 
 use super::error::LoadError;
+use crate::app::error::FieldProblem;
 
 /// Largest total size of the files of one unpacked archive: a small
 /// compressed body must not expand into a full disk.
@@ -43,6 +44,50 @@ pub fn is_archive(path: &Path) -> bool {
         .and_then(|n| n.to_str())
         .unwrap_or_default();
     name.ends_with(".tar") || name.ends_with(".tar.gz") || name.ends_with(".tgz")
+}
+
+/// Most entries a package directory may hold (files and directories).
+const MAX_TREE_ENTRIES: usize = 100_000;
+
+/// Refuse a package directory holding anything but regular files and
+/// directories, as unpacking refuses such archive entries: a symbolic link
+/// (a `data` directory linked to `/` would hand the plugin every host file)
+/// or a FIFO, socket or device (reading a FIFO in place of the component
+/// blocks `plugin check` and `serve` forever). Links are not followed, and
+/// nothing is opened.
+pub fn check_tree(package_dir: &Path) -> Result<(), LoadError> {
+    let refuse = |path: &Path, what: &str| LoadError::Manifest {
+        path: path.to_path_buf(),
+        message: format!(
+            "package: `{}` is {what}; a package holds only regular files and directories",
+            path.strip_prefix(package_dir).unwrap_or(path).display()
+        ),
+    };
+    let io = |path: &Path, source| LoadError::Io {
+        path: path.to_path_buf(),
+        source,
+    };
+    let mut pending = vec![package_dir.to_path_buf()];
+    let mut seen = 0usize;
+    while let Some(dir) = pending.pop() {
+        for entry in std::fs::read_dir(&dir).map_err(|e| io(&dir, e))? {
+            let entry = entry.map_err(|e| io(&dir, e))?;
+            let path = entry.path();
+            seen += 1;
+            if seen > MAX_TREE_ENTRIES {
+                return Err(refuse(package_dir, "a tree of too many entries"));
+            }
+            let kind = entry.file_type().map_err(|e| io(&path, e))?;
+            if kind.is_symlink() {
+                return Err(refuse(&path, "a symbolic link"));
+            } else if kind.is_dir() {
+                pending.push(path);
+            } else if !kind.is_file() {
+                return Err(refuse(&path, "a special file (FIFO, socket or device)"));
+            }
+        }
+    }
+    Ok(())
 }
 
 /// The sha256 of an archive's bytes, hex: names where it is stored and
@@ -162,8 +207,10 @@ fn package_root(staging: &Path, source: &Path) -> Result<PathBuf, LoadError> {
         (Some(dir), None) => Ok(dir),
         _ => Err(LoadError::Manifest {
             path: source.to_path_buf(),
-            message: "the archive holds no plugin.toml at its root or in one top-level folder"
-                .into(),
+            problem: FieldProblem::new(
+                "plugin.toml",
+                "the archive holds no plugin.toml at its root or in one top-level folder",
+            ),
         }),
     }
 }
@@ -245,6 +292,16 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(error.contains("only files and directories"), "{error}");
+    }
+
+    #[test]
+    fn a_directory_package_with_a_link_inside_is_refused_by_its_path() {
+        let root = tempfile::tempdir().unwrap();
+        std::fs::write(root.path().join("plugin.toml"), MANIFEST).unwrap();
+        std::fs::create_dir(root.path().join("golden")).unwrap();
+        std::os::unix::fs::symlink("/etc", root.path().join("golden/etc")).unwrap();
+        let error = check_tree(root.path()).unwrap_err().to_string();
+        assert!(error.contains("`golden/etc` is a symbolic link"), "{error}");
     }
 
     #[test]

@@ -18,6 +18,7 @@ use super::settings::{HostSettings, Overlays};
 use super::slots::Slots;
 use super::state::{PluginState, SandboxSpec};
 use super::stats::PluginStats;
+use crate::app::error::FieldProblem;
 
 /// Loads plugins and hands out [`Plugin`] handles. One per process: it owns the
 /// engine, its instance pool and the epoch ticker.
@@ -46,11 +47,19 @@ impl PluginRuntime {
         Ok(Self {
             shared: Arc::new(Shared {
                 engine,
-                slots: Slots::new(config.max_concurrent_calls.max(1)),
+                slots: Slots::new(
+                    config.max_concurrent_calls.max(1),
+                    config.budget.calls_per_tenant,
+                ),
                 config,
                 _ticker: ticker,
             }),
         })
+    }
+
+    /// The operator's settings the runtime was started with.
+    pub fn settings(&self) -> &HostSettings {
+        &self.shared.config.settings
     }
 
     /// Load the package in `dir` (its `plugin.toml` and component).
@@ -86,31 +95,94 @@ impl PluginRuntime {
         manifest: Manifest,
         settings: &HostSettings,
     ) -> Result<Plugin, LoadError> {
+        self.load_inner(manifest, settings, false)
+    }
+
+    /// Load a tenant's uploaded package within the host's budget: a
+    /// component over `max_component_bytes` is refused before compiling, one
+    /// that compiles for longer than `compile_time` after, and nothing is
+    /// cached until [`PluginRuntime::keep_compiled`] says the upload was
+    /// accepted.
+    pub fn load_upload(&self, manifest: Manifest) -> Result<Plugin, LoadError> {
+        let settings = self.shared.config.settings.clone();
+        self.load_inner(manifest, &settings, true)
+    }
+
+    /// Cache an accepted upload's compiled component.
+    pub fn keep_compiled(&self, plugin: &Plugin) {
+        cache::keep(
+            &self.shared.engine,
+            self.shared.config.cache_dir.as_deref(),
+            plugin.digest(),
+            &plugin.0.component,
+        );
+    }
+
+    /// The budget this host gives tenants' plugins.
+    pub fn budget(&self) -> &super::budget::HostBudget {
+        &self.shared.config.budget
+    }
+
+    fn load_inner(
+        &self,
+        manifest: Manifest,
+        settings: &HostSettings,
+        upload: bool,
+    ) -> Result<Plugin, LoadError> {
         let plugin_ref = manifest.reference();
         let _span = tracing::info_span!("motcua.plugin.load", plugin = %plugin_ref).entered();
         // A manifest is checked when read; one built in code may name anything.
         let contract =
-            Contract::parse(&manifest.contract).map_err(|message| LoadError::Manifest {
+            Contract::parse(&manifest.contract).map_err(|problem| LoadError::Manifest {
                 path: manifest.component.clone(),
-                message,
+                problem,
             })?;
-        let bytes = std::fs::read(&manifest.component).map_err(|source| LoadError::Io {
+        let io = |source| LoadError::Io {
             path: manifest.component.clone(),
             source,
-        })?;
+        };
+        let size = component_size(&manifest.component).map_err(io)?;
+        let budget = &self.shared.config.budget;
+        if upload && size > budget.max_component_bytes {
+            return Err(LoadError::Engine {
+                plugin: plugin_ref,
+                message: format!(
+                    "plugin.component: the component is {} bytes; this host compiles at most {} bytes ({} MiB) for a tenant",
+                    size,
+                    budget.max_component_bytes,
+                    budget.max_component_bytes >> 20
+                ),
+            });
+        }
+        let bytes = std::fs::read(&manifest.component).map_err(io)?;
         let digest = cache::artifact_digest(&bytes);
         let started = std::time::Instant::now();
-        let component = cache::load_component(
-            &self.shared.engine,
-            self.shared.config.cache_dir.as_deref(),
-            &digest,
-            &bytes,
-        )
-        .map_err(|error| LoadError::NotAComponent {
+        let cache_dir = self.shared.config.cache_dir.as_deref();
+        let not_a_component = |error: wasmtime::Error| LoadError::NotAComponent {
             plugin: plugin_ref.clone(),
             path: manifest.component.clone(),
             message: format!("{error:#}"),
-        })?;
+        };
+        let component = if upload {
+            match cache::cached(&self.shared.engine, cache_dir, &digest) {
+                Some(component) => component,
+                None => Component::new(&self.shared.engine, &bytes).map_err(not_a_component)?,
+            }
+        } else {
+            cache::load_component(&self.shared.engine, cache_dir, &digest, &bytes)
+                .map_err(not_a_component)?
+        };
+        let compiled_in = started.elapsed();
+        if upload && compiled_in > budget.compile_time {
+            return Err(LoadError::Engine {
+                plugin: plugin_ref,
+                message: format!(
+                    "plugin.component: compiling took {:.1} s, over this host's budget of {} s",
+                    compiled_in.as_secs_f64(),
+                    budget.compile_time.as_secs()
+                ),
+            });
+        }
         check_exports(&self.shared.engine, &component, &manifest)?;
         if let Some(dir) = &manifest.data_dir
             && !dir.is_dir()
@@ -146,7 +218,8 @@ impl PluginRuntime {
         let pres = contract
             .pres(&pre, &manifest.kinds)
             .map_err(binding_error)?;
-        tracing::info!(
+        // `serve` prints the loaded plugins; the digest and time are detail.
+        tracing::debug!(
             digest = %digest,
             load_ms = started.elapsed().as_millis() as u64,
             kinds = %kinds_label(&manifest.kinds),
@@ -163,14 +236,18 @@ impl PluginRuntime {
                 limits: manifest.egress_limits,
                 secrets: manifest.egress_secrets.clone(),
             }),
+            fees: settings.fees,
         };
         if spec.limits.memory_bytes > self.shared.config.max_memory_bytes {
-            return Err(LoadError::Engine {
+            return Err(LoadError::OverHostLimit {
                 plugin: plugin_ref,
-                message: format!(
-                    "limits.memory_mib asks for {} MiB; this host grants at most {} MiB",
-                    spec.limits.memory_bytes >> 20,
-                    self.shared.config.max_memory_bytes >> 20
+                problem: FieldProblem::new(
+                    "limits.memory_mib",
+                    format!(
+                        "asks for {} MiB; this host grants at most {} MiB",
+                        spec.limits.memory_bytes >> 20,
+                        self.shared.config.max_memory_bytes >> 20
+                    ),
                 ),
             });
         }
@@ -179,10 +256,24 @@ impl PluginRuntime {
             manifest,
             digest,
             spec,
+            component,
             pres,
             stats: PluginStats::default(),
         }))
     }
+}
+
+/// The size of a component file, refusing anything but a regular file (a
+/// FIFO would block the read).
+fn component_size(path: &Path) -> std::io::Result<u64> {
+    let metadata = std::fs::metadata(path)?;
+    if !metadata.is_file() {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidInput,
+            "the component is not a regular file",
+        ));
+    }
+    Ok(metadata.len())
 }
 
 fn kinds_label(kinds: &[Kind]) -> String {
@@ -239,6 +330,7 @@ fn linker_for(
 ) -> wasmtime::Result<Linker<PluginState>> {
     let mut linker = Linker::new(engine);
     wasmtime_wasi::p2::add_to_linker_sync(&mut linker)?;
+    super::capabilities::deadline::add_to_linker(&mut linker)?;
     contract.add_to_linker(&mut linker, kinds)?;
     if kinds.contains(&Kind::Connector) {
         wasmtime_wasi_http::p2::add_only_http_to_linker_sync(&mut linker)?;

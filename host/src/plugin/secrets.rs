@@ -8,21 +8,42 @@
 use std::borrow::Cow;
 use std::collections::BTreeMap;
 
+use super::manifest::EgressRule;
+
 /// What a redacted value is replaced with.
 pub const REDACTED: &str = "[redacted]";
 
-/// A secret value. Deliberately neither `Display` nor `Serialize`.
+/// A secret value, and the `host:port`s the operator bound it to (empty:
+/// the manifest's binding applies). Deliberately neither `Display` nor
+/// `Serialize`.
 #[derive(Clone, PartialEq, Eq)]
-pub struct Secret(String);
+pub struct Secret {
+    value: String,
+    hosts: Vec<EgressRule>,
+}
 
 impl Secret {
     pub fn new(value: impl Into<String>) -> Self {
-        Self(value.into())
+        Self {
+            value: value.into(),
+            hosts: Vec::new(),
+        }
+    }
+
+    /// The secret, sent only to `hosts`.
+    pub fn bound_to(mut self, hosts: Vec<EgressRule>) -> Self {
+        self.hosts = hosts;
+        self
     }
 
     /// The value itself, for the one place that needs it: the outgoing header.
     pub(crate) fn expose(&self) -> &str {
-        &self.0
+        &self.value
+    }
+
+    /// Where the operator says the secret may go (empty: not said).
+    pub(crate) fn hosts(&self) -> &[EgressRule] {
+        &self.hosts
     }
 }
 
@@ -67,7 +88,7 @@ impl Redactor {
             .filter(|value| !value.is_empty())
             .map(Secret::new)
             .collect();
-        values.sort_by_key(|value| std::cmp::Reverse(value.0.len()));
+        values.sort_by_key(|value| std::cmp::Reverse(value.value.len()));
         values.dedup();
         Self { values }
     }

@@ -44,6 +44,11 @@ impl PluginSet {
             .cloned()
     }
 
+    /// The platform-wide plugin `id`, never a tenant's plugin of that id.
+    pub fn platform(&self, id: &str) -> Option<Plugin> {
+        self.read().get(&(None, id.to_string())).cloned()
+    }
+
     /// Take `tenant`'s own version of `id` out of service (a platform-wide
     /// plugin of that id, if any, serves the tenant again).
     pub fn remove(&self, tenant: &str, id: &str) -> Option<Plugin> {

@@ -13,6 +13,13 @@
 //! endpoint = "http://127.0.0.1:18090"
 //! [plugin.secrets]                      # injected by the host, never seen by the plugin
 //! portal-token = { env = "MOTCUA_PORTAL_TOKEN" }
+//!
+//! [fees]
+//! max_line_vnd = 1_000_000_000_000      # the most one fee line may charge
+//!
+//! [[purpose]]                           # see `purposes`
+//! name = "national-sync"
+//! plugin = "national-portal-sync"
 //! ```
 //!
 //! The file is validated as strictly as a manifest: unknown keys are refused
@@ -23,9 +30,11 @@ use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 use std::sync::Arc;
 
+use motcua_domain::fee::bounds::FeeBounds;
 use serde::Deserialize;
 
 use super::manifest::{EgressRule, validate_id};
+use super::purposes::{Purposes, RawPurpose};
 use super::secrets::{Secret, TenantSecrets};
 
 /// The validated settings file.
@@ -35,6 +44,10 @@ pub struct HostSettings {
     /// addresses (development, loopback stand-ins of national systems).
     pub allow_private: Vec<EgressRule>,
     pub plugins: Vec<PluginSettings>,
+    /// `[fees]`: the ranges fee lines from plugins must fall in.
+    pub fees: FeeBounds,
+    /// `[[purpose]]`: which connector serves each platform purpose.
+    pub purposes: Purposes,
 }
 
 /// One `[[plugin]]` entry.
@@ -54,6 +67,16 @@ struct RawSettings {
     egress: RawEgress,
     #[serde(default)]
     plugin: Vec<RawPlugin>,
+    #[serde(default)]
+    fees: RawFees,
+    #[serde(default)]
+    purpose: Vec<RawPurpose>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawFees {
+    max_line_vnd: Option<u64>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -99,9 +122,9 @@ impl HostSettings {
         let mut plugins: Vec<PluginSettings> = Vec::new();
         for (index, entry) in raw.plugin.into_iter().enumerate() {
             let field = |name: &str| format!("plugin[{index}].{name}");
-            validate_id(&field("id"), &entry.id)?;
+            validate_id(&field("id"), &entry.id).map_err(|p| p.to_string())?;
             if let Some(tenant) = &entry.tenant {
-                validate_id(&field("tenant"), tenant)?;
+                validate_id(&field("tenant"), tenant).map_err(|p| p.to_string())?;
             }
             if plugins
                 .iter()
@@ -128,9 +151,16 @@ impl HostSettings {
                 secrets,
             });
         }
+        let fees = match raw.fees.max_line_vnd {
+            Some(max) => FeeBounds::new(max).map_err(|e| format!("fees.max_line_vnd: {e}"))?,
+            None => FeeBounds::default(),
+        };
+        let purposes = Purposes::parse(raw.purpose)?;
         Ok(Self {
             allow_private,
             plugins,
+            fees,
+            purposes,
         })
     }
 
@@ -142,34 +172,52 @@ impl HostSettings {
     }
 }
 
+/// A secret: a string, or a table with `env = "VARIABLE"` or `value = "..."`
+/// and optionally `hosts = ["host:port", ...]`, the only destinations it
+/// is sent to. No message quotes a value.
 fn secret(
     field: &str,
     value: toml::Value,
     env: &dyn Fn(&str) -> Option<String>,
 ) -> Result<Secret, String> {
-    let value = match value {
-        toml::Value::String(value) => value,
+    let shape = || {
+        format!(
+            "{field}: give the value as a string, or as {{ env = \"VARIABLE\" }} or {{ value = \"...\" }} with optional hosts = [\"host:port\"]"
+        )
+    };
+    let (value, hosts) = match value {
+        toml::Value::String(value) => (value, Vec::new()),
         toml::Value::Table(table) => {
-            let name = match (table.get("env"), table.len()) {
-                (Some(toml::Value::String(name)), 1) => name,
-                _ => {
-                    return Err(format!(
-                        "{field}: give the value as a string or as {{ env = \"VARIABLE\" }}"
-                    ));
-                }
+            let value = match (table.get("env"), table.get("value")) {
+                (Some(toml::Value::String(name)), None) => env(name)
+                    .ok_or_else(|| format!("{field}: environment variable `{name}` is not set"))?,
+                (None, Some(toml::Value::String(value))) => value.clone(),
+                _ => return Err(shape()),
             };
-            env(name).ok_or_else(|| format!("{field}: environment variable `{name}` is not set"))?
+            let hosts = match table.get("hosts") {
+                None => Vec::new(),
+                Some(toml::Value::Array(hosts)) => hosts
+                    .iter()
+                    .map(|host| match host {
+                        toml::Value::String(host) => {
+                            EgressRule::parse(host).map_err(|e| format!("{field}.hosts: {e}"))
+                        }
+                        _ => Err(format!("{field}.hosts: give host:port strings")),
+                    })
+                    .collect::<Result<Vec<_>, _>>()?,
+                Some(_) => return Err(format!("{field}.hosts: give host:port strings")),
+            };
+            if table.len() != 1 + usize::from(table.contains_key("hosts")) {
+                return Err(shape());
+            }
+            (value, hosts)
         }
-        _ => {
-            return Err(format!(
-                "{field}: give the value as a string or as {{ env = \"VARIABLE\" }}"
-            ));
-        }
+        _ => return Err(shape()),
     };
     if value.is_empty() {
         return Err(format!("{field}: the secret is empty"));
     }
-    Ok(Secret::new(value))
+    Ok(Secret::new(value).bound_to(hosts))
 }
 
 /// A TOML error as line, column and message, without the quoted source line
@@ -309,6 +357,19 @@ mod tests {
     }
 
     #[test]
+    fn the_fee_maximum_defaults_and_is_checked_against_its_ceiling() {
+        let default = HostSettings::parse("", &env).unwrap();
+        assert_eq!(default.fees, FeeBounds::default());
+        let set = HostSettings::parse("[fees]\nmax_line_vnd = 5_000_000\n", &env).unwrap();
+        assert_eq!(set.fees.max_line_vnd(), 5_000_000);
+        for bad in ["0", "2_000_000_000_000_000"] {
+            let error =
+                HostSettings::parse(&format!("[fees]\nmax_line_vnd = {bad}\n"), &env).unwrap_err();
+            assert!(error.contains("max_line_vnd"), "{error}");
+        }
+    }
+
+    #[test]
     fn unknown_keys_are_refused_by_name() {
         for (text, key) in [
             ("[egress]\nallow_privat = []\n", "allow_privat"),
@@ -329,6 +390,26 @@ mod tests {
             error,
             "plugin[0].secrets.token: environment variable `NOPE` is not set"
         );
+    }
+
+    #[test]
+    fn the_operator_may_bind_a_secret_to_its_hosts() {
+        let text = "[[plugin]]\nid = \"x\"\n[plugin.secrets]\n\
+                    token = { value = \"abc-123\", hosts = [\"portal.gov.vn:443\"] }\n\
+                    other = { env = \"MOTCUA_PORTAL_TOKEN\" }\n";
+        let settings = HostSettings::parse(text, &env).unwrap();
+        let secrets = &settings.plugins[0].secrets;
+        assert_eq!(secrets["token"].expose(), "abc-123");
+        assert!(secrets["token"].hosts()[0].matches("portal.gov.vn", 443));
+        assert!(secrets["other"].hosts().is_empty());
+        let bad = "[[plugin]]\nid = \"x\"\n[plugin.secrets]\n\
+                   token = { value = \"abc-123\", hosts = [\"portal.gov.vn\"] }\n";
+        let error = HostSettings::parse(bad, &env).unwrap_err();
+        assert!(
+            error.starts_with("plugin[0].secrets.token.hosts"),
+            "{error}"
+        );
+        assert!(!error.contains("abc-123"), "{error}");
     }
 
     #[test]

@@ -1,60 +1,121 @@
-//! Admission to the instance pool.
+//! Admission to the instance pool, shared fairly between tenants.
 //!
-//! The pooling allocator has a fixed number of instance slots. A call beyond
-//! that number waits for a free slot (up to its deadline) rather than failing
-//! at once, so a burst of requests queues instead of erroring.
+//! The pooling allocator has a fixed number of instance slots, shared by
+//! every tenant. A call beyond that number waits for a free slot (up to its
+//! deadline) rather than failing at once, so a burst of requests queues
+//! instead of erroring. No tenant may hold more than its share of the pool:
+//! one tenant flooding sleeping or spinning calls waits on its own share
+//! while the rest of the pool keeps serving the others.
 
+use std::collections::HashMap;
 use std::sync::{Condvar, Mutex};
 use std::time::{Duration, Instant};
 
 pub(crate) struct Slots {
-    free: Mutex<u32>,
+    size: u32,
+    share: u32,
+    occupancy: Mutex<Occupancy>,
     released: Condvar,
 }
 
+#[derive(Default)]
+struct Occupancy {
+    busy: u32,
+    by_tenant: HashMap<String, u32>,
+}
+
+/// Why no slot was given.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Crowding {
+    /// The calling tenant already held its whole share of the pool.
+    TenantShare { share: u32 },
+    /// Every slot of the pool was in use.
+    Pool { size: u32 },
+}
+
+impl std::fmt::Display for Crowding {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Crowding::TenantShare { share } => write!(
+                f,
+                "the tenant already runs {share} calls, its share of the sandbox pool"
+            ),
+            Crowding::Pool { size } => write!(f, "all {size} sandboxes are in use"),
+        }
+    }
+}
+
 /// A held slot; released on drop.
-pub(crate) struct Slot<'a>(&'a Slots);
+pub(crate) struct Slot<'a> {
+    slots: &'a Slots,
+    tenant: String,
+}
 
 impl Slots {
-    pub(crate) fn new(count: u32) -> Self {
+    /// A pool of `size` slots of which one tenant may hold `share` at once.
+    pub(crate) fn new(size: u32, share: u32) -> Self {
         Self {
-            free: Mutex::new(count),
+            size,
+            share: share.clamp(1, size.max(1)),
+            occupancy: Mutex::default(),
             released: Condvar::new(),
         }
     }
 
-    /// Take a slot, waiting at most `patience`.
-    pub(crate) fn acquire(&self, patience: Duration) -> Option<Slot<'_>> {
+    /// Take a slot for `tenant`, waiting at most `patience`.
+    pub(crate) fn acquire(&self, tenant: &str, patience: Duration) -> Result<Slot<'_>, Crowding> {
         let give_up = Instant::now() + patience;
-        let mut free = self
-            .free
+        let mut occupancy = self
+            .occupancy
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
-        while *free == 0 {
+        loop {
+            let held = occupancy.by_tenant.get(tenant).copied().unwrap_or(0);
+            let crowding = if held >= self.share {
+                Some(Crowding::TenantShare { share: self.share })
+            } else if occupancy.busy >= self.size {
+                Some(Crowding::Pool { size: self.size })
+            } else {
+                None
+            };
+            let Some(crowding) = crowding else {
+                break;
+            };
             let left = give_up.saturating_duration_since(Instant::now());
             if left.is_zero() {
-                return None;
+                return Err(crowding);
             }
-            free = self
+            occupancy = self
                 .released
-                .wait_timeout(free, left)
+                .wait_timeout(occupancy, left)
                 .unwrap_or_else(|poisoned| poisoned.into_inner())
                 .0;
         }
-        *free -= 1;
-        Some(Slot(self))
+        occupancy.busy += 1;
+        *occupancy.by_tenant.entry(tenant.to_string()).or_default() += 1;
+        Ok(Slot {
+            slots: self,
+            tenant: tenant.to_string(),
+        })
     }
 }
 
 impl Drop for Slot<'_> {
     fn drop(&mut self) {
-        let mut free = self
-            .0
-            .free
+        let mut occupancy = self
+            .slots
+            .occupancy
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
-        *free += 1;
-        self.0.released.notify_one();
+        occupancy.busy -= 1;
+        if let Some(held) = occupancy.by_tenant.get_mut(&self.tenant) {
+            *held -= 1;
+            if *held == 0 {
+                occupancy.by_tenant.remove(&self.tenant);
+            }
+        }
+        // Waiters of different tenants wait for different things.
+        self.slots.released.notify_all();
     }
 }
 
@@ -64,17 +125,29 @@ mod tests {
 
     #[test]
     fn a_caller_waits_for_a_released_slot() {
-        let slots = Slots::new(1);
-        let held = slots.acquire(Duration::ZERO).expect("one free slot");
-        assert!(
-            slots.acquire(Duration::from_millis(10)).is_none(),
-            "none left"
+        let slots = Slots::new(1, 1);
+        let held = slots.acquire("a", Duration::ZERO).expect("one free slot");
+        assert_eq!(
+            slots.acquire("b", Duration::from_millis(10)).err(),
+            Some(Crowding::Pool { size: 1 }),
         );
         std::thread::scope(|scope| {
-            let waiter = scope.spawn(|| slots.acquire(Duration::from_secs(5)).is_some());
+            let waiter = scope.spawn(|| slots.acquire("b", Duration::from_secs(5)).is_ok());
             std::thread::sleep(Duration::from_millis(20));
             drop(held);
             assert!(waiter.join().unwrap(), "the waiter got the released slot");
         });
+    }
+
+    #[test]
+    fn a_tenant_over_its_share_waits_while_others_are_served() {
+        let slots = Slots::new(4, 2);
+        let _first = slots.acquire("flood", Duration::ZERO).unwrap();
+        let _second = slots.acquire("flood", Duration::ZERO).unwrap();
+        assert_eq!(
+            slots.acquire("flood", Duration::from_millis(10)).err(),
+            Some(Crowding::TenantShare { share: 2 }),
+        );
+        assert!(slots.acquire("calm", Duration::ZERO).is_ok());
     }
 }

@@ -14,11 +14,13 @@ use wasmtime_wasi::{FsPerms, WasiCtx, WasiCtxBuilder, WasiCtxView, WasiView};
 use wasmtime_wasi_http::{WasiHttpCtx, WasiHttpCtxView, WasiHttpView};
 
 use super::bindings::wit;
+use super::capabilities::deadline::DeadlineWait;
 use super::capabilities::determinism::{FixedRandom, StoppedClock};
 use super::capabilities::egress::{Egress, EgressPolicy};
 use super::capabilities::limiter::CallLimiter;
 use super::capabilities::log::LogBudget;
 use super::capabilities::registry::Registry;
+use super::capabilities::spending::Spending;
 use super::limits::Limits;
 use super::secrets::{Redactor, TenantSecrets};
 use super::settings::Overlays;
@@ -35,6 +37,8 @@ pub(crate) struct SandboxSpec {
     /// The manifest's `[config]` and the operator's per-tenant settings.
     pub(crate) overlays: Arc<Overlays>,
     pub(crate) egress: Arc<EgressPolicy>,
+    /// The operator's `[fees]` ranges, checked on a fee policy's lines.
+    pub(crate) fees: motcua_domain::fee::bounds::FeeBounds,
 }
 
 pub(crate) struct PluginState {
@@ -50,6 +54,11 @@ pub(crate) struct PluginState {
     secrets: Arc<TenantSecrets>,
     pub(crate) registry: Arc<dyn Registry>,
     pub(crate) stderr: MemoryOutputPipe,
+    /// When the call must end: epoch checks, waits in host calls and
+    /// nested calls (registry lookups) are all held to it.
+    pub(crate) deadline: Instant,
+    /// What the call spent of the host's resources, against its limits.
+    pub(crate) spending: Spending,
 }
 
 impl PluginState {
@@ -60,6 +69,7 @@ impl PluginState {
         spec: &SandboxSpec,
         tenant: &str,
         registry: Arc<dyn Registry>,
+        deadline: Instant,
     ) -> std::io::Result<Self> {
         let overlay = spec.overlays.for_tenant(tenant);
         let stderr = MemoryOutputPipe::new(STDERR_CAPTURE_BYTES);
@@ -76,23 +86,44 @@ impl PluginState {
             wasi.preopened_dir(dir, "/data", FsPerms::ReadOnly)
                 .map_err(std::io::Error::other)?;
         }
+        let mut table = ResourceTable::new();
+        // Every open file or directory is a host descriptor.
+        table.set_max_capacity(spec.limits.open_handles as usize);
         Ok(Self {
             wasi: wasi.build(),
-            table: ResourceTable::new(),
+            table,
             http: WasiHttpCtx::new(),
             egress: Egress::new(
                 spec.egress.clone(),
                 tenant,
                 overlay.secrets.clone(),
-                Instant::now() + spec.limits.deadline,
-            ),
+                deadline,
+            )
+            .with_request_limit(spec.limits.egress_requests),
             limiter: CallLimiter::new(spec.limits.memory_bytes),
-            log: LogBudget::default(),
+            log: LogBudget::new(spec.limits.log_lines, spec.limits.log_bytes),
             config: overlay.config.clone(),
             secrets: overlay.secrets.clone(),
             registry,
             stderr,
+            deadline,
+            spending: Spending::new(&spec.limits),
         })
+    }
+
+    /// The host limit the call went past, if any.
+    pub(crate) fn host_limit_exceeded(&self) -> Option<super::error::Failure> {
+        (self.spending.registry_calls.exceeded())
+            .or_else(|| self.log.exceeded())
+            .or_else(|| self.egress.exceeded())
+    }
+
+    /// The call's pollables, for waits bounded by its deadline.
+    pub(crate) fn waits(&mut self) -> DeadlineWait<'_> {
+        DeadlineWait {
+            table: &mut self.table,
+            deadline: self.deadline,
+        }
     }
 
     pub(crate) fn redactor(&self) -> &Redactor {

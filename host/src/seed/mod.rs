@@ -36,7 +36,7 @@ pub use data::{
     demo_calendar, demo_catalog, demo_tenants, load_catalog, parse_catalog,
 };
 
-use crate::app::ports::{AccountStore, CatalogStore, StoreError, TenantStore};
+use crate::app::ports::{AccountStore, CatalogStore, MembershipStore, StoreError, TenantStore};
 use crate::app::service::hash_password;
 use crate::domain::tenancy::{Agency, Tenant, User, token_hash};
 
@@ -83,7 +83,7 @@ fn store_error(what: impl Into<String>) -> impl FnOnce(StoreError) -> SeedError 
 /// run does).
 pub async fn seed_demo<S>(store: &S, data_dir: &Path) -> Result<DemoCredentials, SeedError>
 where
-    S: TenantStore + CatalogStore + AccountStore + ?Sized,
+    S: TenantStore + CatalogStore + AccountStore + MembershipStore + ?Sized,
 {
     let data = DemoData::embedded()?;
     for (tenant, catalog) in data.tenants.iter().zip(&data.catalogs) {
@@ -160,7 +160,7 @@ where
 /// users (agencies first: an officer references one).
 async fn seed_tenant<S>(store: &S, tenant: &TenantSeed) -> Result<(), SeedError>
 where
-    S: TenantStore + ?Sized,
+    S: TenantStore + MembershipStore + ?Sized,
 {
     let exists = store
         .tenant(&tenant.id)
@@ -195,7 +195,7 @@ where
 /// Creates the user unless it exists in that tenant.
 async fn ensure_user<S>(store: &S, tenant: Option<&str>, user: &UserSeed) -> Result<(), SeedError>
 where
-    S: TenantStore + ?Sized,
+    S: TenantStore + MembershipStore + ?Sized,
 {
     let found = store
         .user(tenant, &user.id)
@@ -213,6 +213,16 @@ where
             })
             .await
             .map_err(store_error(format!("creating user {}", user.id)))?;
+        // An officer acts for the agency they work for (docs/access.md).
+        if let (Some(tenant), Some(agency)) = (tenant, &user.agency) {
+            store
+                .set_agencies(tenant, &user.id, std::slice::from_ref(agency))
+                .await
+                .map_err(store_error(format!(
+                    "assigning user {} to {agency}",
+                    user.id
+                )))?;
+        }
     }
     Ok(())
 }

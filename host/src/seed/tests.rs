@@ -66,7 +66,7 @@ fn each_tenant_has_one_user_per_role_and_agency_codes_are_distinct() {
         roles.sort();
         assert_eq!(
             roles,
-            ["citizen", "officer", "tenant_admin"],
+            ["citizen", "leader", "officer", "tenant_admin"],
             "{}",
             tenant.id
         );
@@ -256,7 +256,11 @@ async fn seeding_twice_is_idempotent_and_only_the_latest_tokens_work() {
     let tenants = db.tenants().await.unwrap();
     assert_eq!(tenants.len(), 3);
     for tenant in &tenants {
-        assert_eq!(db.users(&tenant.id).await.unwrap().len(), 3);
+        assert_eq!(
+            db.users(&tenant.id).await.unwrap().len(),
+            4,
+            "citizen, officer, tenant admin, leader"
+        );
         assert_eq!(db.agencies(&tenant.id).await.unwrap().len(), 3);
         assert_eq!(db.procedures(&tenant.id).await.unwrap().len(), 5);
         let calendar = db.calendar(&tenant.id).await.unwrap().unwrap();
@@ -274,7 +278,11 @@ async fn seeding_twice_is_idempotent_and_only_the_latest_tokens_work() {
         let mode = std::fs::metadata(&path).unwrap().permissions().mode();
         assert_eq!(mode & 0o777, 0o600);
     }
-    assert_eq!(second.logins.iter().count(), 10);
+    assert_eq!(
+        second.logins.iter().count(),
+        13,
+        "four users per tenant and the operator"
+    );
     let officer = &second.logins.0["da-nang"]["officer"];
     assert_eq!(officer.agency.as_deref(), Some("000.31.20.H17"));
 

@@ -48,19 +48,23 @@ impl CatalogStore for Db {
         put: &[Procedure],
         delete: &[String],
     ) -> Result<()> {
-        let mut tx = self.begin_write().await?;
-        for procedure in put {
-            upsert_procedure(&mut *tx, tenant, procedure).await?;
-        }
-        for code in delete {
-            sqlx::query("DELETE FROM procedures WHERE tenant_id = $1 AND code = $2")
-                .bind(tenant)
-                .bind(code)
-                .execute(&mut *tx)
-                .await?;
-        }
-        tx.commit().await?;
-        Ok(())
+        let (tenant, put, delete) = (tenant.to_owned(), put.to_vec(), delete.to_vec());
+        self.write("catalog.apply", |db| async move {
+            let mut tx = db.begin_write().await?;
+            for procedure in &put {
+                upsert_procedure(&mut *tx, &tenant, procedure).await?;
+            }
+            for code in &delete {
+                sqlx::query("DELETE FROM procedures WHERE tenant_id = $1 AND code = $2")
+                    .bind(&tenant)
+                    .bind(code)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            tx.commit().await?;
+            Ok(())
+        })
+        .await
     }
 
     async fn procedure(&self, tenant: &str, code: &str) -> Result<Option<Procedure>> {

@@ -182,52 +182,76 @@ impl DeploymentStore for Db {
     }
 
     async fn activate(&self, tenant: &str, plugin_id: &str, version: &str) -> Result<Deployment> {
-        let mut tx = self.begin_write().await?;
-        lock_tenant_plugins(&mut tx, tenant).await?;
-        let target = find(&mut tx, tenant, plugin_id, version).await?;
-        if target.active {
-            return Ok(target);
-        }
-        let current = active_in(&mut tx, tenant, plugin_id).await?;
-        let previous = current.as_ref().map(|d| d.deployment.version.as_str());
-        let activated =
-            switch_to(&mut tx, tenant, plugin_id, version, Previous::Set(previous)).await?;
-        tx.commit().await?;
-        Ok(activated)
+        let (tenant, plugin_id, version) = owned3(tenant, plugin_id, version);
+        self.write("plugin.activate", |db| async move {
+            let mut tx = db.begin_write().await?;
+            lock_tenant_plugins(&mut tx, &tenant).await?;
+            let target = find(&mut tx, &tenant, &plugin_id, &version).await?;
+            if target.active {
+                return Ok(target);
+            }
+            let current = active_in(&mut tx, &tenant, &plugin_id).await?;
+            let previous = current.as_ref().map(|d| d.deployment.version.as_str());
+            let activated = switch_to(
+                &mut tx,
+                &tenant,
+                &plugin_id,
+                &version,
+                Previous::Set(previous),
+            )
+            .await?;
+            tx.commit().await?;
+            Ok(activated)
+        })
+        .await
     }
 
     async fn rollback(&self, tenant: &str, plugin_id: &str) -> Result<Deployment> {
-        let mut tx = self.begin_write().await?;
-        lock_tenant_plugins(&mut tx, tenant).await?;
-        let current = active_in(&mut tx, tenant, plugin_id)
-            .await?
-            .ok_or_else(|| StoreError::NotFound(format!("an active version of {plugin_id}")))?;
-        let target = current.previous_version.ok_or_else(|| {
-            StoreError::NotFound(format!("a version of {plugin_id} to roll back to"))
-        })?;
-        let activated = switch_to(&mut tx, tenant, plugin_id, &target, Previous::Keep).await?;
-        tx.commit().await?;
-        Ok(activated)
+        let (tenant, plugin_id, _) = owned3(tenant, plugin_id, "");
+        self.write("plugin.rollback", |db| async move {
+            let mut tx = db.begin_write().await?;
+            lock_tenant_plugins(&mut tx, &tenant).await?;
+            let current = active_in(&mut tx, &tenant, &plugin_id)
+                .await?
+                .ok_or_else(|| StoreError::NotFound(format!("an active version of {plugin_id}")))?;
+            let target = current.previous_version.ok_or_else(|| {
+                StoreError::NotFound(format!("a version of {plugin_id} to roll back to"))
+            })?;
+            let activated =
+                switch_to(&mut tx, &tenant, &plugin_id, &target, Previous::Keep).await?;
+            tx.commit().await?;
+            Ok(activated)
+        })
+        .await
     }
 
     async fn deactivate(&self, tenant: &str, plugin_id: &str) -> Result<Option<Deployment>> {
-        let mut tx = self.begin_write().await?;
-        lock_tenant_plugins(&mut tx, tenant).await?;
-        let Some(current) = active_in(&mut tx, tenant, plugin_id).await? else {
-            return Ok(None);
-        };
-        sqlx::query(
-            "UPDATE plugin_deployments SET active = 0 \
-             WHERE tenant_id = $1 AND plugin_id = $2 AND active = 1",
-        )
-        .bind(tenant)
-        .bind(plugin_id)
-        .execute(&mut *tx)
-        .await?;
-        tx.commit().await?;
-        Ok(Some(Deployment {
-            active: false,
-            ..current
-        }))
+        let (tenant, plugin_id, _) = owned3(tenant, plugin_id, "");
+        self.write("plugin.deactivate", |db| async move {
+            let mut tx = db.begin_write().await?;
+            lock_tenant_plugins(&mut tx, &tenant).await?;
+            let Some(current) = active_in(&mut tx, &tenant, &plugin_id).await? else {
+                return Ok(None);
+            };
+            sqlx::query(
+                "UPDATE plugin_deployments SET active = 0 \
+                 WHERE tenant_id = $1 AND plugin_id = $2 AND active = 1",
+            )
+            .bind(&tenant)
+            .bind(&plugin_id)
+            .execute(&mut *tx)
+            .await?;
+            tx.commit().await?;
+            Ok(Some(Deployment {
+                active: false,
+                ..current
+            }))
+        })
+        .await
     }
+}
+
+/// Owned copies of a call's names, for a unit of work run by [`Db::write`].
+fn owned3(a: &str, b: &str, c: &str) -> (String, String, String) {
+    (a.to_owned(), b.to_owned(), c.to_owned())
 }

@@ -9,15 +9,16 @@ use super::rows::{
     Result, get, get_bool, get_json, get_name, get_time, get_u64, int, name, now, opt_time_text,
     time_text, to_json,
 };
-use super::{Db, attachments, events, outbox, reuse};
+use super::{Db, attachments, events, outbox, reuse, statistics};
 use crate::app::ports::{
     AuditReport, AuditScope, ChangeTarget, DossierChange, DossierFilter, DossierOrder,
     DossierStore, NewDossier, Page, PageRequest, StoreError, StoredDocument, StoredDossier,
     StoredEvent, StoredFeeLine, StoredNotification, StoredPayment, new_id,
 };
+use crate::domain::access::Scope;
 use crate::domain::audit::{AuditEntry, GENESIS};
 use crate::domain::code::{AgencyCode, DossierCode};
-use crate::domain::lifecycle::{DossierState, Stage};
+use crate::domain::lifecycle::DossierState;
 use crate::domain::reuse::ReusedField;
 
 pub(super) type Tx = Transaction<'static, Any>;
@@ -47,19 +48,7 @@ struct Snapshot {
 
 impl Snapshot {
     fn of(state: &DossierState) -> Result<Snapshot> {
-        // The clock stops while waiting for supplementation and once a
-        // result or refusal exists or the dossier is closed.
-        let clock_running = state.finished_at.is_none()
-            && matches!(
-                state.stage,
-                Some(
-                    Stage::Received
-                        | Stage::Assigned
-                        | Stage::InReview
-                        | Stage::AwaitingSignature
-                        | Stage::FinancialObligationRequested
-                )
-            );
+        let clock_running = state.clock_running();
         Ok(Snapshot {
             state: to_json(state)?,
             stage: state.stage.as_ref().map(name).transpose()?,
@@ -109,8 +98,8 @@ const SNAPSHOT_COLUMNS: [&str; 10] = [
 ];
 
 const DOSSIER_COLUMNS: &str = "d.id, d.tenant_id, d.code, d.procedure_code, d.agency_code, \
-     d.channel, d.applicant, d.form, d.state, d.priority, d.version, d.last_seq, \
-     d.created_at, d.updated_at";
+     d.channel, d.applicant, d.form, d.state, d.priority, d.submitted_by, d.version, \
+     d.last_seq, d.created_at, d.updated_at";
 
 fn dossier_from_row(row: &AnyRow) -> Result<StoredDossier> {
     let code: String = get(row, "code")?;
@@ -127,6 +116,7 @@ fn dossier_from_row(row: &AnyRow) -> Result<StoredDossier> {
         form: get_json(row, "form")?,
         state: get_json(row, "state")?,
         priority: get_bool(row, "priority")?,
+        submitted_by: get(row, "submitted_by")?,
         version: get_u64(row, "version")?,
         last_seq: get_u64(row, "last_seq")?,
         created_at: get_time(row, "created_at")?,
@@ -166,6 +156,17 @@ async fn insert_dossier(
     change: &DossierChange,
     snapshot: &Snapshot,
 ) -> Result<ChainHead> {
+    // Checked here rather than left to the foreign key, whose failure says
+    // nothing a caller can act on.
+    let known: Option<i64> =
+        sqlx::query_scalar("SELECT 1 FROM agencies WHERE tenant_id = $1 AND code = $2")
+            .bind(tenant)
+            .bind(new.agency.as_str())
+            .fetch_optional(&mut **tx)
+            .await?;
+    if known.is_none() {
+        return Err(StoreError::UnknownAgency(new.agency.to_string()));
+    }
     let code = allocate_code(tx, tenant, &new.agency, new.code_date).await?;
     let id = new_id();
     let at = time_text(now());
@@ -176,8 +177,8 @@ async fn insert_dossier(
     let sql = format!(
         "INSERT INTO dossiers (id, tenant_id, code, procedure_code, agency_code, channel, \
          applicant_id, applicant, form, priority, version, last_seq, audit_head, created_at, \
-         updated_at, {}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 1, 0, $11, $12, $12, \
-         $13, $14, $15, $16, $17, $18, $19, $20, $21, $22)",
+         updated_at, submitted_by, {}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 1, 0, \
+         $11, $12, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23)",
         SNAPSHOT_COLUMNS.join(", ")
     );
     let query = sqlx::query(&sql)
@@ -192,7 +193,9 @@ async fn insert_dossier(
         .bind(to_json(&new.form)?)
         .bind(i64::from(change.priority.unwrap_or(false)))
         .bind(GENESIS)
-        .bind(at);
+        .bind(at)
+        // The creating event's actor is who submitted or registered it.
+        .bind(change.events.first().map(|event| event.actor.id.clone()));
     snapshot.bind(query).execute(&mut **tx).await?;
     Ok(ChainHead {
         id,
@@ -296,22 +299,43 @@ fn encode_cursor(dossier: &StoredDossier, order: DossierOrder) -> String {
         DossierOrder::Newest => time_text(dossier.created_at),
         DossierOrder::Deadline => opt_time_text(dossier.state.appointment).unwrap_or_default(),
     };
-    hex::encode(format!("{key}\n{}", dossier.id))
+    cursor(&key, &dossier.id)
 }
 
-fn decode_cursor(cursor: &str, order: DossierOrder) -> Result<(String, String)> {
-    let invalid = || StoreError::Invalid(format!("bad page cursor {cursor:?}"));
+/// A keyset cursor for a row sorted by the time `at` and then `id`.
+pub(super) fn cursor(at: &str, id: &str) -> String {
+    hex::encode(format!("{at}\n{id}"))
+}
+
+/// A cursor of a list sorted by a time and then an id.
+pub(super) fn decode_cursor(cursor: &str) -> Result<(String, String)> {
+    decode(cursor, false)
+}
+
+/// A cursor of a dossier listing in `order`: by deadline, a dossier not yet
+/// received sorts by an empty key.
+fn decode_listing_cursor(cursor: &str, order: DossierOrder) -> Result<(String, String)> {
+    decode(cursor, order == DossierOrder::Deadline)
+}
+
+fn decode(cursor: &str, empty_key: bool) -> Result<(String, String)> {
+    let invalid = || StoreError::BadCursor(format!("{cursor:?}"));
     let bytes = hex::decode(cursor).map_err(|_| invalid())?;
     let text = String::from_utf8(bytes).map_err(|_| invalid())?;
     let (at, id) = text.split_once('\n').ok_or_else(invalid)?;
-    if !(order == DossierOrder::Deadline && at.is_empty()) {
+    if !(empty_key && at.is_empty()) {
         super::rows::parse_time(at, "cursor").map_err(|_| invalid())?;
+    }
+    // Ids are UUIDs; anything else (a NUL byte PostgreSQL refuses in text,
+    // say) was not handed out here.
+    if id.is_empty() || !id.bytes().all(|b| b.is_ascii_hexdigit() || b == b'-') {
+        return Err(invalid());
     }
     Ok((at.to_owned(), id.to_owned()))
 }
 
 /// A value bound to a dynamically built `WHERE`.
-enum Arg {
+pub(super) enum Arg {
     Text(String),
     Int(i64),
 }
@@ -319,13 +343,13 @@ enum Arg {
 /// `WHERE` clauses joined by `AND`, with `?` in each clause replaced by the
 /// next `$N`.
 #[derive(Default)]
-struct Conditions {
-    clauses: Vec<String>,
-    args: Vec<Arg>,
+pub(super) struct Conditions {
+    pub clauses: Vec<String>,
+    pub args: Vec<Arg>,
 }
 
 impl Conditions {
-    fn push<const N: usize>(&mut self, clause: &str, args: [Arg; N]) {
+    pub fn push<const N: usize>(&mut self, clause: &str, args: [Arg; N]) {
         debug_assert_eq!(clause.matches('?').count(), N);
         let mut args = args.into_iter();
         let mut text = String::new();
@@ -340,15 +364,61 @@ impl Conditions {
         }
         self.clauses.push(text);
     }
+
+    /// Binds the arguments, in order, to a query built from the clauses.
+    pub fn bind<'q>(
+        self,
+        mut query: Query<'q, Any, AnyArguments<'q>>,
+    ) -> Query<'q, Any, AnyArguments<'q>> {
+        for arg in self.args {
+            query = match arg {
+                Arg::Text(text) => query.bind(text),
+                Arg::Int(n) => query.bind(n),
+            };
+        }
+        query
+    }
+}
+
+/// Only the dossiers inside `scope` (the access rule's filter, applied by
+/// the query so pages stay full and counts stay true).
+fn scope_condition(c: &mut Conditions, scope: &Scope) {
+    match scope {
+        Scope::All => {}
+        Scope::Agencies(agencies) if agencies.is_empty() => c.push("1 = 0", []),
+        Scope::Agencies(agencies) => {
+            let mut clause = String::from("d.agency_code IN (");
+            for (i, agency) in agencies.iter().enumerate() {
+                clause.push_str(if i == 0 { "$" } else { ", $" });
+                c.args.push(Arg::Text(agency.to_string()));
+                clause.push_str(&c.args.len().to_string());
+            }
+            clause.push(')');
+            c.clauses.push(clause);
+        }
+        Scope::Applicant {
+            personal_id: Some(personal_id),
+            account,
+        } => c.push(
+            "(d.applicant_id = ? OR d.submitted_by = ?)",
+            [Arg::Text(personal_id.clone()), Arg::Text(account.clone())],
+        ),
+        Scope::Applicant {
+            personal_id: None,
+            account,
+        } => c.push("d.submitted_by = ?", [Arg::Text(account.clone())]),
+    }
 }
 
 fn conditions(
     tenant: &str,
+    scope: &Scope,
     filter: &DossierFilter,
     after: Option<(String, String)>,
 ) -> Result<Conditions> {
     let mut c = Conditions::default();
     c.push("d.tenant_id = ?", [Arg::Text(tenant.to_owned())]);
+    scope_condition(&mut c, scope);
     if let Some(status) = filter.national_status {
         c.push("d.national_status = ?", [Arg::Int(i64::from(status))]);
     }
@@ -404,32 +474,41 @@ fn conditions(
     Ok(c)
 }
 
+/// The unit of work of every dossier change: the dossier row, its events,
+/// attachments, reused fields and outbox entries, in one transaction.
+async fn commit(db: &Db, tenant: &str, change: DossierChange) -> Result<StoredDossier> {
+    let snapshot = Snapshot::of(&change.state)?;
+    let mut tx = db.begin_write().await?;
+    let head = match &change.target {
+        ChangeTarget::Create(new) => {
+            insert_dossier(&mut tx, tenant, new, &change, &snapshot).await?
+        }
+        ChangeTarget::Update {
+            code,
+            expected_version,
+        } => update_dossier(&mut tx, tenant, code, *expected_version, &change, &snapshot).await?,
+    };
+    let seqs = events::append(&mut tx, tenant, &head, &change.events).await?;
+    attachments::write(&mut tx, tenant, &head.id, &change).await?;
+    reuse::write(&mut tx, tenant, &head.id, &change.reused).await?;
+    outbox::enqueue(&mut tx, tenant, &head.id, &change.outbox, &seqs).await?;
+    statistics::refresh(&mut tx, tenant, &head.id).await?;
+    let stored = load(&mut tx, tenant, &head.id).await?;
+    tx.commit().await?;
+    Ok(stored)
+}
+
 const DEFAULT_PAGE: u32 = 50;
 const MAX_PAGE: u32 = 500;
 
 #[async_trait]
 impl DossierStore for Db {
     async fn commit(&self, tenant: &str, change: DossierChange) -> Result<StoredDossier> {
-        let snapshot = Snapshot::of(&change.state)?;
-        let mut tx = self.begin_write().await?;
-        let head = match &change.target {
-            ChangeTarget::Create(new) => {
-                insert_dossier(&mut tx, tenant, new, &change, &snapshot).await?
-            }
-            ChangeTarget::Update {
-                code,
-                expected_version,
-            } => {
-                update_dossier(&mut tx, tenant, code, *expected_version, &change, &snapshot).await?
-            }
-        };
-        let seqs = events::append(&mut tx, tenant, &head, &change.events).await?;
-        attachments::write(&mut tx, tenant, &head.id, &change).await?;
-        reuse::write(&mut tx, tenant, &head.id, &change.reused).await?;
-        outbox::enqueue(&mut tx, tenant, &head.id, &change.outbox, &seqs).await?;
-        let stored = load(&mut tx, tenant, &head.id).await?;
-        tx.commit().await?;
-        Ok(stored)
+        let tenant = tenant.to_owned();
+        self.write("dossier.commit", |db| async move {
+            commit(&db, &tenant, change).await
+        })
+        .await
     }
 
     async fn dossier(&self, tenant: &str, code: &DossierCode) -> Result<Option<StoredDossier>> {
@@ -446,6 +525,7 @@ impl DossierStore for Db {
     async fn dossiers(
         &self,
         tenant: &str,
+        scope: &Scope,
         filter: &DossierFilter,
         page: &PageRequest,
     ) -> Result<Page<StoredDossier>> {
@@ -456,9 +536,9 @@ impl DossierStore for Db {
         let after = page
             .after
             .as_deref()
-            .map(|cursor| decode_cursor(cursor, filter.order))
+            .map(|cursor| decode_listing_cursor(cursor, filter.order))
             .transpose()?;
-        let c = conditions(tenant, filter, after)?;
+        let c = conditions(tenant, scope, filter, after)?;
         let direction = match filter.order {
             DossierOrder::Newest => "DESC",
             DossierOrder::Deadline => "ASC",
@@ -470,14 +550,7 @@ impl DossierStore for Db {
             limit + 1,
             key = sort_key(filter.order),
         );
-        let mut query = sqlx::query(&sql);
-        for arg in c.args {
-            query = match arg {
-                Arg::Text(text) => query.bind(text),
-                Arg::Int(n) => query.bind(n),
-            };
-        }
-        let rows = query.fetch_all(&self.pool).await?;
+        let rows = c.bind(sqlx::query(&sql)).fetch_all(&self.pool).await?;
         let mut items = rows
             .iter()
             .map(dossier_from_row)

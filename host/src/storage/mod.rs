@@ -19,36 +19,56 @@
 //! counter (an upsert) and the dossier row (a version-checked update), so
 //! several hosts can share one database.
 //!
+//! # Cancellation
+//! A request future is dropped when its client disconnects. Dropped inside
+//! sqlx at the wrong moment (between SQLite acknowledging `BEGIN` and sqlx
+//! creating the `Transaction`, or while PostgreSQL answers `BEGIN`), it
+//! leaves a pooled connection inside a transaction nobody owns: every later
+//! `begin_with` on it fails with "non-zero transaction depth" and its
+//! writes never commit. So every unit of work that writes runs in a task of
+//! its own through [`Db::write`], which runs to commit or rollback whatever
+//! its caller does; and both pools close, rather than reuse, a connection
+//! returned while still inside a transaction (`after_release`).
+//!
 //! # Layout
 //! - `rows`: conversions between rows and domain values.
 //! - `tenancy`, `catalog`: tenants, agencies, users, tokens; procedures and
 //!   calendars.
 //! - `dossiers`: the unit of work ([`DossierStore::commit`]) and listings,
 //!   with `events` (audit chain), `attachments` (fee lines, payments,
-//!   documents, notifications) and `outbox`.
+//!   documents, notifications) and `outbox` (its dispatcher side in
+//!   `delivery`).
 //! - `deployments`: plugin versions per tenant.
 //! - `accounts`: console passwords and sessions.
+//! - `statistics`: the Decision 766 facts and daily aggregates, refreshed
+//!   inside the commit (and outbox delivery) transaction.
 //!
 //! [`DossierStore::commit`]: crate::app::ports::DossierStore::commit
 
 mod accounts;
 mod attachments;
 mod catalog;
+mod delivery;
 mod deployments;
 mod dossiers;
 mod events;
+mod memberships;
 mod outbox;
 mod reuse;
 mod rows;
+mod statistics;
 mod tenancy;
 
+pub use statistics::{FactsRow, insert_facts, rebuild_daily};
+
 use std::borrow::Cow;
+use std::future::Future;
 use std::str::FromStr;
 use std::time::Duration;
 
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::migrate::{Migration, MigrationType, Migrator};
-use sqlx::{Any, AnyPool, Executor, Transaction};
+use sqlx::{Any, AnyConnection, AnyPool, Connection, Executor, Transaction};
 use tracing::instrument;
 
 use crate::app::ports::StoreError;
@@ -97,8 +117,15 @@ migrations! {
     3 => "0003_data_reuse",
     4 => "0004_outbox_delivery",
     5 => "0005_user_personal_id",
-    11 => "0011_console_sessions",
+    6 => "0006_outbox_pending_index",
+    7 => "0007_agency_access",
+    8 => "0008_statistics",
+    9 => "0009_console_sessions",
 }
+
+/// The migration that adds the statistics; dossiers stored before it are
+/// counted once it runs.
+const STATISTICS_MIGRATION: i64 = 8;
 
 /// How long a SQLite connection waits for a lock held by another process
 /// (or a writer that has not reached `BEGIN IMMEDIATE` yet) before failing.
@@ -127,6 +154,7 @@ impl Db {
         } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
             let pool = AnyPoolOptions::new()
                 .max_connections(10)
+                .after_release(|conn, _| Box::pin(reusable(conn, false)))
                 .acquire_timeout(Duration::from_secs(30))
                 .connect(url)
                 .await?;
@@ -172,6 +200,7 @@ impl Db {
             AnyPoolOptions::new()
                 .max_connections(max)
                 .acquire_timeout(Duration::from_secs(60))
+                .after_release(|conn, _| Box::pin(reusable(conn, true)))
                 .after_connect(move |conn, _meta| {
                     let pragmas = pragmas.clone();
                     Box::pin(async move {
@@ -212,10 +241,24 @@ impl Db {
             migrations: Cow::Owned(migrations),
             ..Migrator::DEFAULT
         };
+        let had_statistics = self.applied(STATISTICS_MIGRATION).await;
         migrator
             .run(&self.writer)
             .await
-            .map_err(|e| StoreError::Database(Box::new(e)))
+            .map_err(|e| StoreError::Database(Box::new(e)))?;
+        if !had_statistics {
+            statistics::backfill(self).await?;
+        }
+        Ok(())
+    }
+
+    /// Whether migration `version` was applied (false on a new database).
+    async fn applied(&self, version: i64) -> bool {
+        sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM _sqlx_migrations WHERE version = $1")
+            .bind(version)
+            .fetch_one(&self.pool)
+            .await
+            .is_ok_and(|n| n > 0)
     }
 
     pub fn backend(&self) -> Backend {
@@ -234,8 +277,6 @@ impl Db {
         self.pool.close().await;
     }
 
-    /// Opens a write transaction (see the module doc for why it differs per
-    /// backend). Dropping it without `commit` rolls back.
     /// The rows `sql` selects for one dossier, `$1` being the tenant and
     /// `$2` the dossier's id (how every per-dossier table is keyed).
     pub(crate) async fn dossier_rows(
@@ -251,12 +292,61 @@ impl Db {
             .await?)
     }
 
+    /// Runs `work`, a unit of work that writes, in a task of its own and
+    /// awaits it: dropping the caller (a client gone, a request timed out)
+    /// no longer drops the work half-way, so it commits or rolls back and
+    /// its connection goes back to the pool clean. A panic in `work` is
+    /// re-raised in the caller.
+    ///
+    /// `unit` names it in `motcua_storage_write_seconds{unit}` (how long it
+    /// took, waiting for the writer included).
+    pub(crate) async fn write<T, F, Fut>(
+        &self,
+        unit: &'static str,
+        work: F,
+    ) -> Result<T, StoreError>
+    where
+        F: FnOnce(Db) -> Fut,
+        Fut: Future<Output = Result<T, StoreError>> + Send + 'static,
+        T: Send + 'static,
+    {
+        let started = std::time::Instant::now();
+        let outcome = tokio::spawn(work(self.clone())).await;
+        metrics::histogram!("motcua_storage_write_seconds", "unit" => unit)
+            .record(started.elapsed().as_secs_f64());
+        match outcome {
+            Ok(result) => result,
+            Err(join) if join.is_panic() => std::panic::resume_unwind(join.into_panic()),
+            Err(join) => Err(StoreError::Database(Box::new(join))),
+        }
+    }
+
+    /// Opens a write transaction (see the module doc for why it differs per
+    /// backend). Dropping it without `commit` rolls back. Call it inside
+    /// [`Db::write`].
     pub(crate) async fn begin_write(&self) -> Result<Transaction<'static, Any>, sqlx::Error> {
         match self.backend {
             Backend::Sqlite => self.writer.begin_with("BEGIN IMMEDIATE").await,
             Backend::Postgres => self.writer.begin().await,
         }
     }
+}
+
+/// Whether a connection handed back to the pool may serve again: not if it
+/// is still inside a transaction (see "Cancellation" in the module doc).
+/// On SQLite a dropped `Transaction` queues its rollback to the
+/// connection's worker thread: `flush` pings first so that the rollback has
+/// run and only a transaction nobody owns closes the connection. PostgreSQL
+/// counts the rollback at once (it is sent with the next message).
+async fn reusable(conn: &mut AnyConnection, flush: bool) -> Result<bool, sqlx::Error> {
+    if flush {
+        conn.ping().await?;
+    }
+    let clean = !conn.is_in_transaction();
+    if !clean {
+        tracing::warn!("a connection came back inside a transaction; closing it");
+    }
+    Ok(clean)
 }
 
 impl From<sqlx::Error> for StoreError {

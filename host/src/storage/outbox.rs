@@ -6,14 +6,15 @@
 use async_trait::async_trait;
 use sqlx::any::AnyRow;
 
-use super::Db;
 use super::dossiers::{Tx, dossier_id};
 use super::rows::{
     Result, get, get_json, get_name, get_opt_time, get_time, get_u64, int, name, now, time_text,
     to_json,
 };
+use super::{Db, delivery};
 use crate::app::ports::{
-    NewOutboxEntry, OutboxEntry, OutboxFilter, OutboxState, OutboxStore, ResendScope, StoreError,
+    NewOutboxEntry, OutboxBacklog, OutboxEntry, OutboxFilter, OutboxSettlement, OutboxState,
+    OutboxStore, ResendScope, StoreError,
 };
 use crate::domain::time::PrimitiveDateTime;
 
@@ -27,18 +28,7 @@ pub(super) async fn enqueue(
 ) -> Result<()> {
     let at = time_text(now());
     for entry in entries {
-        let seq = entry
-            .event_index
-            .map(|index| {
-                seqs.get(index).copied().ok_or_else(|| {
-                    StoreError::Invalid(format!(
-                        "outbox entry {} names event #{index} but the change has {} events",
-                        entry.kind,
-                        seqs.len()
-                    ))
-                })
-            })
-            .transpose()?;
+        let seq = entry.event_seq(seqs)?;
         sqlx::query(
             "INSERT INTO outbox (tenant_id, dossier_id, event_seq, kind, payload, occurred_at, \
              state, attempts, next_attempt_at, created_at) \
@@ -58,10 +48,10 @@ pub(super) async fn enqueue(
     Ok(())
 }
 
-const ENTRY_COLUMNS: &str = "o.id, d.code, o.event_seq, o.kind, o.payload, o.occurred_at, \
+pub(super) const ENTRY_COLUMNS: &str = "o.id, d.code, o.event_seq, o.kind, o.payload, o.occurred_at, \
      o.state, o.attempts, o.next_attempt_at, o.last_error, o.delivered_at";
 
-fn entry_from_row(row: &AnyRow) -> Result<OutboxEntry> {
+pub(super) fn entry_from_row(row: &AnyRow) -> Result<OutboxEntry> {
     Ok(OutboxEntry {
         id: get(row, "id")?,
         dossier_code: get(row, "code")?,
@@ -90,111 +80,16 @@ impl OutboxStore for Db {
         lease_until: PrimitiveDateTime,
         limit: u32,
     ) -> Result<Vec<OutboxEntry>> {
-        if kinds.is_empty() {
-            return Ok(Vec::new());
-        }
-        let pending = name(&OutboxState::Pending)?;
-        let now = time_text(now);
-        let kind_list = (0..kinds.len())
-            .map(|i| format!("${}", i + 5))
-            .collect::<Vec<_>>()
-            .join(", ");
-        // The head of each (dossier, kind) queue: no older pending entry of
-        // the same dossier and kind. A head waiting for its retry time, or
-        // leased by another dispatcher, holds back the entries behind it.
-        let sql = format!(
-            "SELECT {ENTRY_COLUMNS} \
-             FROM outbox o JOIN dossiers d ON d.tenant_id = o.tenant_id AND d.id = o.dossier_id \
-             WHERE o.tenant_id = $1 AND o.state = $2 AND o.next_attempt_at <= $3 \
-             AND (o.lease_until IS NULL OR o.lease_until <= $3) AND o.kind IN ({kind_list}) \
-             AND NOT EXISTS (SELECT 1 FROM outbox p WHERE p.tenant_id = o.tenant_id \
-                 AND p.dossier_id = o.dossier_id AND p.kind = o.kind AND p.state = $2 \
-                 AND p.id < o.id) \
-             ORDER BY o.id LIMIT $4"
-        );
-        let mut candidates = sqlx::query(&sql)
-            .bind(tenant)
-            .bind(&pending)
-            .bind(&now)
-            .bind(i64::from(limit));
-        for kind in kinds {
-            candidates = candidates.bind(kind);
-        }
-        let candidates = candidates
-            .fetch_all(&self.pool)
-            .await?
-            .iter()
-            .map(entry_from_row)
-            .collect::<Result<Vec<_>>>()?;
-        let lease_until = time_text(lease_until);
-        let mut claimed = Vec::with_capacity(candidates.len());
-        for entry in candidates {
-            // Another dispatcher may have claimed it since the read: the
-            // conditional update decides who delivers.
-            let won = sqlx::query(
-                "UPDATE outbox SET lease_until = $1 WHERE tenant_id = $2 AND id = $3 \
-                 AND state = $4 AND (lease_until IS NULL OR lease_until <= $5)",
-            )
-            .bind(&lease_until)
-            .bind(tenant)
-            .bind(entry.id)
-            .bind(&pending)
-            .bind(&now)
-            .execute(&self.writer)
-            .await?
-            .rows_affected()
-                == 1;
-            if won {
-                claimed.push(entry);
-            }
-        }
-        Ok(claimed)
+        let (tenant, kinds) = (tenant.to_owned(), kinds.to_vec());
+        delivery::claim(self, tenant, kinds, now, lease_until, limit).await
     }
 
-    async fn mark_delivered(&self, tenant: &str, id: i64, at: PrimitiveDateTime) -> Result<()> {
-        let done = sqlx::query(
-            "UPDATE outbox SET state = $1, attempts = attempts + 1, last_error = NULL, \
-             lease_until = NULL, delivered_at = $2 WHERE tenant_id = $3 AND id = $4",
-        )
-        .bind(name(&OutboxState::Delivered)?)
-        .bind(time_text(at))
-        .bind(tenant)
-        .bind(id)
-        .execute(&self.writer)
-        .await?;
-        if done.rows_affected() == 0 {
-            return Err(StoreError::NotFound(format!("outbox entry {id}")));
-        }
-        Ok(())
+    async fn settle_outbox(&self, tenant: &str, settled: &[OutboxSettlement]) -> Result<()> {
+        delivery::settle(self, tenant.to_owned(), settled.to_vec()).await
     }
 
-    async fn mark_failed(
-        &self,
-        tenant: &str,
-        id: i64,
-        error: &str,
-        retry_at: Option<PrimitiveDateTime>,
-    ) -> Result<()> {
-        let (state, next) = match retry_at {
-            Some(at) => (OutboxState::Pending, Some(time_text(at))),
-            None => (OutboxState::Dead, None),
-        };
-        let done = sqlx::query(
-            "UPDATE outbox SET state = $1, attempts = attempts + 1, last_error = $2, \
-             next_attempt_at = COALESCE($3, next_attempt_at), lease_until = NULL \
-             WHERE tenant_id = $4 AND id = $5",
-        )
-        .bind(name(&state)?)
-        .bind(error)
-        .bind(next)
-        .bind(tenant)
-        .bind(id)
-        .execute(&self.writer)
-        .await?;
-        if done.rows_affected() == 0 {
-            return Err(StoreError::NotFound(format!("outbox entry {id}")));
-        }
-        Ok(())
+    async fn outbox_backlog(&self, tenant: Option<&str>) -> Result<Vec<OutboxBacklog>> {
+        delivery::backlog(self, tenant).await
     }
 
     async fn outbox_entries(
@@ -247,57 +142,62 @@ impl OutboxStore for Db {
         scope: &ResendScope,
         now: PrimitiveDateTime,
     ) -> Result<u64> {
-        let pending = name(&OutboxState::Pending)?;
-        let dead = name(&OutboxState::Dead)?;
-        let now = time_text(now);
-        let requeue = "UPDATE outbox SET state = $1, attempts = 0, next_attempt_at = $2, \
-                       lease_until = NULL WHERE tenant_id = $3";
-        let mut tx = self.begin_write().await?;
-        let mut requeued = 0;
-        match scope {
-            ResendScope::Ids(ids) => {
-                for id in ids {
-                    requeued += sqlx::query(&format!("{requeue} AND id = $4 AND state <> $5"))
+        let (tenant, scope) = (tenant.to_owned(), scope.clone());
+        self.write("outbox.resend", move |db| async move {
+            let pending = name(&OutboxState::Pending)?;
+            let dead = name(&OutboxState::Dead)?;
+            let now = time_text(now);
+            let requeue = "UPDATE outbox SET state = $1, attempts = 0, next_attempt_at = $2, \
+                           lease_until = NULL WHERE tenant_id = $3";
+            let mut tx = db.begin_write().await?;
+            let mut requeued = 0;
+            match &scope {
+                ResendScope::Ids(ids) => {
+                    for id in ids {
+                        requeued += sqlx::query(&format!("{requeue} AND id = $4 AND state <> $5"))
+                            .bind(&pending)
+                            .bind(&now)
+                            .bind(&tenant)
+                            .bind(*id)
+                            .bind(name(&OutboxState::Delivered)?)
+                            .execute(&mut *tx)
+                            .await?
+                            .rows_affected();
+                    }
+                }
+                ResendScope::AllDead { dossier_code: None } => {
+                    requeued = sqlx::query(&format!("{requeue} AND state = $4"))
                         .bind(&pending)
                         .bind(&now)
-                        .bind(tenant)
-                        .bind(*id)
-                        .bind(name(&OutboxState::Delivered)?)
+                        .bind(&tenant)
+                        .bind(&dead)
                         .execute(&mut *tx)
                         .await?
                         .rows_affected();
                 }
+                ResendScope::AllDead {
+                    dossier_code: Some(code),
+                } => {
+                    // A code that cannot be one names no dossier, like an unknown one.
+                    let code = code
+                        .parse()
+                        .map_err(|_| StoreError::NotFound(format!("dossier {code}")))?;
+                    let dossier = dossier_id(&db, &tenant, &code).await?;
+                    requeued =
+                        sqlx::query(&format!("{requeue} AND state = $4 AND dossier_id = $5"))
+                            .bind(&pending)
+                            .bind(&now)
+                            .bind(&tenant)
+                            .bind(&dead)
+                            .bind(dossier)
+                            .execute(&mut *tx)
+                            .await?
+                            .rows_affected();
+                }
             }
-            ResendScope::AllDead { dossier_code: None } => {
-                requeued = sqlx::query(&format!("{requeue} AND state = $4"))
-                    .bind(&pending)
-                    .bind(&now)
-                    .bind(tenant)
-                    .bind(&dead)
-                    .execute(&mut *tx)
-                    .await?
-                    .rows_affected();
-            }
-            ResendScope::AllDead {
-                dossier_code: Some(code),
-            } => {
-                // A code that cannot be one names no dossier, like an unknown one.
-                let code = code
-                    .parse()
-                    .map_err(|_| StoreError::NotFound(format!("dossier {code}")))?;
-                let dossier = dossier_id(self, tenant, &code).await?;
-                requeued = sqlx::query(&format!("{requeue} AND state = $4 AND dossier_id = $5"))
-                    .bind(&pending)
-                    .bind(&now)
-                    .bind(tenant)
-                    .bind(&dead)
-                    .bind(dossier)
-                    .execute(&mut *tx)
-                    .await?
-                    .rows_affected();
-            }
-        }
-        tx.commit().await?;
-        Ok(requeued)
+            tx.commit().await?;
+            Ok(requeued)
+        })
+        .await
     }
 }

@@ -116,14 +116,14 @@ fn letter_for(dossier: &DossierView, on: Date) -> Option<DocumentRequest> {
         values.push(("child_name".into(), text("child.full-name")));
         values.push(("child_birth_date".into(), date("child.birth-date")));
         (
-            "letters/congratulation-birth.html",
+            "letters/congratulation-birth.txt",
             "congratulation-letter",
             Localized::new("Thư chúc mừng khai sinh", "Congratulations on the birth"),
         )
     } else if procedure == code("procedure_marriage_registration", MARRIAGE) {
         values.push(("spouse_name".into(), text("spouse.full-name")));
         (
-            "letters/congratulation-marriage.html",
+            "letters/congratulation-marriage.txt",
             "congratulation-letter",
             Localized::new("Thư chúc mừng kết hôn", "Congratulations on the marriage"),
         )
@@ -131,7 +131,7 @@ fn letter_for(dossier: &DossierView, on: Date) -> Option<DocumentRequest> {
         values.push(("deceased_name".into(), text("deceased.full-name")));
         values.push(("death_date".into(), date("deceased.death-date")));
         (
-            "letters/condolence.html",
+            "letters/condolence.txt",
             "condolence-letter",
             Localized::new("Thư chia buồn", "Letter of condolence"),
         )
@@ -143,7 +143,7 @@ fn letter_for(dossier: &DossierView, on: Date) -> Option<DocumentRequest> {
         kind: kind.into(),
         title,
         values,
-        media_type: "text/html".into(),
+        media_type: "text/plain; charset=utf-8".into(),
     })
 }
 
@@ -217,7 +217,7 @@ mod tests {
         let actions =
             DaNangInitiatives::on_event(&event(EventKind::ResultReturned, BIRTH)).unwrap();
         let doc = document(&actions);
-        assert_eq!(doc.template, "letters/congratulation-birth.html");
+        assert_eq!(doc.template, "letters/congratulation-birth.txt");
         assert_eq!(doc.kind, "congratulation-letter");
         assert!(
             doc.values
@@ -239,7 +239,7 @@ mod tests {
             DaNangInitiatives::on_event(&event(EventKind::ResultReturned, MARRIAGE)).unwrap();
         assert_eq!(
             document(&actions).template,
-            "letters/congratulation-marriage.html"
+            "letters/congratulation-marriage.txt"
         );
     }
 
@@ -248,7 +248,7 @@ mod tests {
         let actions =
             DaNangInitiatives::on_event(&event(EventKind::ResultReturned, DEATH)).unwrap();
         let doc = document(&actions);
-        assert_eq!(doc.template, "letters/condolence.html");
+        assert_eq!(doc.template, "letters/condolence.txt");
         assert_eq!(doc.kind, "condolence-letter");
     }
 
@@ -264,7 +264,7 @@ mod tests {
         testing::set_config([("procedure_death_registration", "2.000123")]);
         let actions =
             DaNangInitiatives::on_event(&event(EventKind::ResultReturned, "2.000123")).unwrap();
-        assert_eq!(document(&actions).template, "letters/condolence.html");
+        assert_eq!(document(&actions).template, "letters/condolence.txt");
     }
 
     #[test]

@@ -10,6 +10,7 @@
 mod allowlist;
 mod limits;
 mod logging;
+mod secret_binding;
 mod secrets;
 mod settings;
 
@@ -133,6 +134,7 @@ fn bearer_secret(m: &mut Manifest) {
         name: "probe-token".into(),
         header: "authorization".into(),
         format: "Bearer {secret}".into(),
+        hosts: Vec::new(),
     }];
 }
 

@@ -29,12 +29,18 @@ fn archive(id: &str, edit: impl FnOnce(String) -> String) -> Vec<u8> {
 }
 
 /// [`archive`], with extra files in the package.
-fn archive_with(id: &str, edit: impl FnOnce(String) -> String, extra: &[(&str, &[u8])]) -> Vec<u8> {
+pub(super) fn archive_with(
+    id: &str,
+    edit: impl FnOnce(String) -> String,
+    extra: &[(&str, &[u8])],
+) -> Vec<u8> {
     let scratch = tempfile::tempdir().expect("temporary directory");
     let dir = scratch.path().join(id);
     copy_dir(&package(id), &dir);
     for (name, bytes) in extra {
-        std::fs::write(dir.join(name), bytes).expect("write an extra file");
+        let path = dir.join(name);
+        std::fs::create_dir_all(path.parent().expect("a file in the package")).unwrap();
+        std::fs::write(path, bytes).expect("write an extra file");
     }
     let manifest = dir.join("plugin.toml");
     let text = std::fs::read_to_string(&manifest).expect("read the manifest");
@@ -80,7 +86,7 @@ async fn upload(api: &Api, query: &str, content_type: &str, bytes: Vec<u8>) -> R
     .await
 }
 
-async fn deploy(api: &Api, query: &str, bytes: Vec<u8>) -> Reply {
+pub(super) async fn deploy(api: &Api, query: &str, bytes: Vec<u8>) -> Reply {
     upload(api, query, "application/gzip", bytes).await
 }
 

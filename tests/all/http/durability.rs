@@ -81,7 +81,11 @@ async fn a_restarted_host_serves_every_acknowledged_dossier_unchanged(db: TestDb
         .await;
     document.expect(200);
     assert_eq!(document.bytes, b"ket qua");
-    let report = officer.get("/audit/verify").await.expect(200);
+    let report = server
+        .api(tenant, "tenant_admin")
+        .get("/audit/verify")
+        .await
+        .expect(200);
     assert_eq!(report["dossiers_checked"], codes.len() as u64);
     assert_eq!(report["first_break"], Value::Null);
 
@@ -116,7 +120,11 @@ async fn audit_verify_over_http_reports_the_dossier_whose_event_row_was_edited(d
             json!({"action": "stop", "reason": "người nộp không đến"}),
         )
         .await;
-    let clean = officer.get("/audit/verify").await.expect(200);
+    let clean = server
+        .api(tenant, "tenant_admin")
+        .get("/audit/verify")
+        .await
+        .expect(200);
     assert_eq!(clean["first_break"], Value::Null, "{clean}");
     assert_eq!(clean["dossiers_checked"], 2);
 
@@ -133,7 +141,11 @@ async fn audit_verify_over_http_reports_the_dossier_whose_event_row_was_edited(d
     .expect("edit the event row");
     assert_eq!(updated.rows_affected(), 1);
 
-    let report = officer.get("/audit/verify").await.expect(200);
+    let report = server
+        .api(tenant, "tenant_admin")
+        .get("/audit/verify")
+        .await
+        .expect(200);
     let fault = &report["first_break"];
     assert_eq!(fault["dossier_code"], edited.as_str(), "{report}");
     assert_eq!(fault["seq"], 2, "{report}");

@@ -194,7 +194,11 @@ async fn bad_submissions_are_refused_with_a_clear_4xx_and_store_nothing(db: Test
         before,
         "the listing is unchanged"
     );
-    let report = officer.get("/audit/verify").await.expect(200);
+    let report = server
+        .api(tenant, "tenant_admin")
+        .get("/audit/verify")
+        .await
+        .expect(200);
     assert_eq!(report["dossiers_checked"], before.len() as u64, "{report}");
 
     // And the valid submission is accepted (the refusals were about the

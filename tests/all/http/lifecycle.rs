@@ -245,7 +245,11 @@ async fn an_online_birth_registration_in_da_nang_ends_with_a_congratulation_lett
     assert_eq!(report["first_break"], Value::Null, "{report}");
     assert_eq!(report["dossiers_checked"], 1);
     assert_eq!(report["entries_checked"], events.len() as u64);
-    let report = officer.get("/audit/verify").await.expect(200);
+    let report = server
+        .api(tenant, "tenant_admin")
+        .get("/audit/verify")
+        .await
+        .expect(200);
     assert_eq!(report["first_break"], Value::Null, "{report}");
     assert!(
         report["dossiers_checked"].as_u64().unwrap() >= 1,
@@ -433,12 +437,18 @@ async fn an_illegal_transition_is_refused_with_the_state_and_allowed_actions_and
     }
     assert!(message.contains("assign"), "{message}");
 
-    // A role that may not act: 403, not 409.
-    let citizen = server.api(tenant, "citizen");
-    citizen
+    // A role that sees the dossier but may not act: 403, not 409. (A
+    // citizen who is not its applicant does not see it at all: 404.)
+    let admin = server.api(tenant, "tenant_admin");
+    admin
         .act(&code, &json!({"action": "assign", "assignee": "someone"}))
         .await
         .expect_error(403, "forbidden");
+    server
+        .api(tenant, "citizen")
+        .act(&code, &json!({"action": "assign", "assignee": "someone"}))
+        .await
+        .expect_error(404, "not_found");
     // An unknown action is a malformed request.
     let unknown = officer.act(&code, &json!({"action": "teleport"})).await;
     assert!(unknown.status.is_client_error(), "{unknown:?}");

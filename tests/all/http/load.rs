@@ -69,7 +69,11 @@ async fn two_hundred_concurrent_submits_get_two_hundred_distinct_codes_all_liste
     let submitted = officer.list_all("status=1&procedure=1.001193&", 500).await;
     assert_eq!(submitted.len(), SUBMITS);
 
-    let report = officer.get("/audit/verify").await.expect(200);
+    let report = server
+        .api(tenant, "tenant_admin")
+        .get("/audit/verify")
+        .await
+        .expect(200);
     assert_eq!(report["dossiers_checked"], SUBMITS as u64);
     assert_eq!(report["first_break"], serde_json::Value::Null);
 

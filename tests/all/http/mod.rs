@@ -7,36 +7,29 @@
 //! asserted relative to what the API returns, never as fixed dates.
 
 mod access;
+mod cancellation;
 mod catalog;
+mod contract;
 mod deployments;
 mod durability;
+mod fee_ranges;
 mod fees;
+mod hardening;
 mod input;
 mod lifecycle;
 mod load;
+mod matrix;
 mod openapi;
 mod payments;
 mod reuse;
+mod scoping;
+mod statistics;
 mod sync;
+mod uploads;
 
-use motcua_tests::server::{Api, Server, applicant, date, submission, text};
+pub(crate) use motcua_tests::server::birth_form;
+use motcua_tests::server::{Api, Server, applicant, submission};
 use serde_json::{Value, json};
-
-/// A birth registration form (the fields the Vĩnh Phúc form plugin asks
-/// for; other tenants accept it as is).
-fn birth_form(child: &str, mother: &str, mother_id: &str) -> Value {
-    json!([
-        text("child.full-name", child),
-        date("child.birth-date", "2026-11-01"),
-        text("child.gender", "male"),
-        text("child.birth-place", "Bệnh viện Phụ sản - Nhi"),
-        text("mother.full-name", mother),
-        text("mother.personal-id", mother_id),
-        text("requester.full-name", mother),
-        text("requester.personal-id", mother_id),
-        text("requester.relationship", "mother"),
-    ])
-}
 
 /// An online birth registration by the tenant's demo citizen, at the demo
 /// officer's agency; asserts 201 and returns the details.

@@ -45,12 +45,18 @@ async fn an_officer_records_and_refunds_a_counter_payment(db: TestDb) {
     let payments = format!("/dossiers/{code}/payments");
     assert_eq!(officer.get(&payments).await.expect(200), json!([]));
 
-    // A citizen may not record a payment.
+    // Only an officer records a payment: a leader, who sees the dossier,
+    // is refused; a citizen who is not its applicant does not see it.
     let counter = |amount: u64| json!({"channel": "counter", "amount_vnd": amount});
-    citizen
+    server
+        .api(tenant, "leader")
         .post(&payments, &counter(150_000))
         .await
         .expect_error(403, "forbidden");
+    citizen
+        .post(&payments, &counter(150_000))
+        .await
+        .expect_error(404, "not_found");
 
     // A wrong amount is refused, naming the field; nothing is stored.
     let wrong = officer

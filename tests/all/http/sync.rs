@@ -21,23 +21,15 @@ const TENANT: &str = "da-nang";
 /// The portal stand-in, and a test environment whose portal connector
 /// (the shipped package, its endpoint and allowlist pointed at the
 /// stand-in's port) delivers to it.
-fn portal_env(db: &TestDb) -> (PortalStandin, TestEnv) {
+pub(super) fn portal_env(db: &TestDb) -> (PortalStandin, TestEnv) {
     let portal = standin::national_portal_with(Options {
         token: Some(PORTAL_TOKEN.into()),
         ..Options::default()
     });
     let env = TestEnv::new(db);
-    let port = portal.addr.port();
-    env.add_package("national-portal-sync", "national-portal-sync", |manifest| {
-        manifest.replace("127.0.0.1:18090", &format!("127.0.0.1:{port}"))
-    });
     // The operator lets connectors reach the stand-in on loopback, and gives
     // the portal's token as a secret the host injects.
-    env.write_settings(&format!(
-        "[egress]\nallow_private = [\"127.0.0.1:{port}\"]\n\n\
-         [[plugin]]\nid = \"national-portal-sync\"\n\
-         [plugin.secrets]\nportal-token = \"{PORTAL_TOKEN}\"\n"
-    ));
+    env.connect_portal(portal.addr.port(), PORTAL_TOKEN);
     (portal, env)
 }
 
@@ -64,7 +56,7 @@ async fn process_to_the_end(officer: &Api, code: &str) {
 }
 
 /// Waits until the tenant's outbox has nothing pending for the portal.
-async fn drained(admin: &Api) {
+pub(super) async fn drained(admin: &Api) {
     for _ in 0..400 {
         let pending = admin
             .get("/outbox?state=pending&kind=national.progress")
@@ -433,4 +425,92 @@ async fn a_failed_initiative_is_retried_and_its_letter_attached_once_it_works(db
         "the retried initiative attached its letter once"
     );
     server.stop().await;
+}
+
+on_both_backends!(a_tenants_connector_offering_push_progress_does_not_take_over_national_sync);
+/// Issue 10, class 9: a tenant admin deploys and activates the hostile
+/// `purpose-hijack` connector (no egress, offers every portal operation,
+/// acknowledges each push without sending anything). National sync stays
+/// with the connector the operator assigned (the platform's
+/// national-portal-sync, by default): the portal stand-in receives the
+/// dossier, and the plugins list says which connector serves the purpose.
+async fn a_tenants_connector_offering_push_progress_does_not_take_over_national_sync(db: TestDb) {
+    let (portal, env) = portal_env(&db);
+    let server = env.start().await;
+    let officer = server.api(TENANT, "officer");
+    let admin = server.api(TENANT, "tenant_admin");
+
+    let hijack = hijack_archive(TENANT);
+    let deployed = admin
+        .send(
+            admin
+                .request(reqwest::Method::POST, "/plugins?activate=true")
+                .header(reqwest::header::CONTENT_TYPE, "application/gzip")
+                .body(hijack),
+        )
+        .await
+        .expect(201);
+    assert_eq!(deployed["active"], true, "{deployed}");
+
+    let submitted = submit_online_birth(&server, TENANT, "Trần Gia Bảo").await;
+    let code = code(&submitted);
+    process_to_the_end(&officer, &code).await;
+    drained(&admin).await;
+    assert_portal_holds(&portal.portal, &officer, &code).await;
+
+    let listing = admin.get("/plugins").await.expect(200);
+    let purposes_of = |entry: &Value| entry["purposes"].clone();
+    let platform = listing["platform"].as_array().expect("platform plugins");
+    let sync = platform
+        .iter()
+        .find(|p| p["id"] == "national-portal-sync")
+        .unwrap_or_else(|| panic!("the platform's portal connector is listed: {listing}"));
+    assert_eq!(purposes_of(sync), json!(["national-sync"]), "{sync}");
+    let own = listing["plugins"].as_array().expect("the tenant's plugins");
+    let hijacker = own
+        .iter()
+        .find(|p| p["id"] == "purpose-hijack")
+        .unwrap_or_else(|| panic!("the tenant's connector is listed: {listing}"));
+    assert_eq!(purposes_of(&hijacker["serving"]), json!([]), "{hijacker}");
+    server.stop().await;
+}
+
+/// The built `purpose-hijack` package as `tenant`'s own, packed as a
+/// tenant admin uploads it.
+fn hijack_archive(tenant: &str) -> Vec<u8> {
+    let package = motcua_tests::package("purpose-hijack");
+    let mut builder = tar::Builder::new(flate2::write::GzEncoder::new(
+        Vec::new(),
+        flate2::Compression::fast(),
+    ));
+    for entry in std::fs::read_dir(&package).expect("the built package") {
+        let path = entry.expect("an entry").path();
+        let name = path
+            .file_name()
+            .expect("a name")
+            .to_string_lossy()
+            .into_owned();
+        let mut bytes = std::fs::read(&path).expect("a package file");
+        if name == "plugin.toml" {
+            bytes = String::from_utf8(bytes)
+                .expect("a text manifest")
+                .replace("tenant = \"test\"", &format!("tenant = \"{tenant}\""))
+                .into_bytes();
+        }
+        let mut header = tar::Header::new_gnu();
+        header.set_size(bytes.len() as u64);
+        header.set_mode(0o644);
+        header.set_cksum();
+        builder
+            .append_data(
+                &mut header,
+                format!("purpose-hijack/{name}"),
+                bytes.as_slice(),
+            )
+            .expect("pack a file");
+    }
+    builder
+        .into_inner()
+        .and_then(|gz| gz.finish())
+        .expect("finish the archive")
 }

@@ -78,6 +78,9 @@ pub struct LivePlugin {
     #[serde(flatten)]
     pub summary: PluginSummary,
     pub source: PluginSource,
+    /// The platform purposes (`national-sync`, `population-registry`) the
+    /// operator assigned this plugin for the tenant.
+    pub purposes: Vec<String>,
 }
 
 /// The plugin runtime's side of tenant deployments.

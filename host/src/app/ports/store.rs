@@ -6,6 +6,7 @@
 //! Times are local civil time (Asia/Ho_Chi_Minh) as everywhere in the domain.
 
 use async_trait::async_trait;
+use motcua_domain::access::{DossierFacts, Scope};
 use motcua_domain::audit::{AuditBreak, AuditEntry};
 use motcua_domain::calendar::CalendarConfig;
 use motcua_domain::catalog::Procedure;
@@ -54,6 +55,12 @@ pub enum StoreError {
     /// range, an outbox entry naming an event the change does not have).
     #[error("invalid write: {0}")]
     Invalid(String),
+    /// A page cursor this store did not hand out (the caller's input).
+    #[error("not a page cursor of this listing: {0}")]
+    BadCursor(String),
+    /// A new dossier names an agency the tenant does not have.
+    #[error("the tenant has no agency {0}")]
+    UnknownAgency(String),
 }
 
 /// Result of a storage call.
@@ -160,6 +167,9 @@ pub struct StoredDossier {
     pub state: DossierState,
     /// Handled with priority (priority card, elderly, person with merit).
     pub priority: bool,
+    /// The account that submitted (online) or registered it (`None` only
+    /// for dossiers whose first event is missing).
+    pub submitted_by: Option<String>,
     /// Starts at 1, +1 per commit; pass it back as `expected_version`.
     pub version: u64,
     /// Number of events; the seq of the last one.
@@ -173,6 +183,15 @@ pub struct StoredDossier {
 }
 
 impl StoredDossier {
+    /// What the access rule looks at.
+    pub fn facts(&self) -> DossierFacts<'_> {
+        DossierFacts {
+            agency: &self.agency,
+            applicant_id: &self.applicant.id,
+            submitted_by: self.submitted_by.as_deref(),
+        }
+    }
+
     /// `None` only if the dossier was created without an event.
     pub fn stage(&self) -> Option<Stage> {
         self.state.stage
@@ -366,6 +385,24 @@ pub struct NewOutboxEntry {
     pub event_index: Option<usize>,
 }
 
+impl NewOutboxEntry {
+    /// The seq of the event it reports, given the seqs the commit gave the
+    /// change's events; [`StoreError::Invalid`] if it names none of them.
+    pub fn event_seq(&self, seqs: &[u64]) -> StoreResult<Option<u64>> {
+        self.event_index
+            .map(|index| {
+                seqs.get(index).copied().ok_or_else(|| {
+                    StoreError::Invalid(format!(
+                        "outbox entry {} names event #{index} but the change has {} events",
+                        self.kind,
+                        seqs.len()
+                    ))
+                })
+            })
+            .transpose()
+    }
+}
+
 /// Delivery state of an outbox entry.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
@@ -374,6 +411,52 @@ pub enum OutboxState {
     Delivered,
     /// Gave up after too many attempts.
     Dead,
+}
+
+/// What one delivery attempt of an outbox entry came to.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Attempt {
+    Delivered {
+        at: PrimitiveDateTime,
+    },
+    /// Retried at `retry_at`, or dead if `None`.
+    Failed {
+        error: String,
+        retry_at: Option<PrimitiveDateTime>,
+    },
+}
+
+/// The outcome of a claimed entry, as the dispatcher records it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct OutboxSettlement {
+    pub id: i64,
+    pub outcome: Attempt,
+}
+
+/// How far one tenant's delivery lags.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct OutboxBacklog {
+    pub tenant: String,
+    /// Entries waiting for delivery (including those between retries).
+    pub pending: u64,
+    /// Entries that gave up (see `POST /outbox/resend`).
+    pub dead: u64,
+    /// When the oldest pending entry was written, if any is pending.
+    #[serde(with = "motcua_domain::time::local_datetime::option")]
+    #[schema(value_type = Option<motcua_domain::openapi::LocalDateTime>)]
+    pub oldest_pending_at: Option<PrimitiveDateTime>,
+}
+
+impl OutboxBacklog {
+    /// Nothing pending, nothing dead.
+    pub fn empty(tenant: &str) -> Self {
+        Self {
+            tenant: tenant.to_owned(),
+            pending: 0,
+            dead: 0,
+            oldest_pending_at: None,
+        }
+    }
 }
 
 /// An outbox entry as stored.
@@ -488,7 +571,7 @@ pub struct DossierFilter {
     /// Only dossiers overdue as of this time: they have an appointment and
     /// either finished after it, or are still open (received, not finished,
     /// not closed) with the appointment passed, or needed more than one
-    /// supplementation request (domain.md's on-time rules).
+    /// supplementation request (`docs/deadlines.md`, the on-time verdict).
     pub overdue_as_of: Option<PrimitiveDateTime>,
     /// Received at or after (inclusive).
     pub received_from: Option<PrimitiveDateTime>,
@@ -580,10 +663,13 @@ pub trait DossierStore: Send + Sync {
 
     async fn dossier(&self, tenant: &str, code: &DossierCode)
     -> StoreResult<Option<StoredDossier>>;
-    /// Filtered, in `filter.order`.
+    /// Filtered, in `filter.order`, and only those inside `scope` (who may
+    /// see what: [`motcua_domain::access`]).
+    /// [`StoreError::BadCursor`] for a cursor it did not hand out.
     async fn dossiers(
         &self,
         tenant: &str,
+        scope: &Scope,
         filter: &DossierFilter,
         page: &PageRequest,
     ) -> StoreResult<Page<StoredDossier>>;
@@ -723,8 +809,19 @@ pub trait OutboxStore: Send + Sync {
         lease_until: PrimitiveDateTime,
         limit: u32,
     ) -> StoreResult<Vec<OutboxEntry>>;
-    async fn mark_delivered(&self, tenant: &str, id: i64, at: PrimitiveDateTime)
-    -> StoreResult<()>;
+    /// Records the outcome of each attempt of a pass at once (one
+    /// transaction, one fsync), releasing the claims.
+    async fn settle_outbox(&self, tenant: &str, settled: &[OutboxSettlement]) -> StoreResult<()>;
+    async fn mark_delivered(
+        &self,
+        tenant: &str,
+        id: i64,
+        at: PrimitiveDateTime,
+    ) -> StoreResult<()> {
+        let outcome = Attempt::Delivered { at };
+        self.settle_outbox(tenant, &[OutboxSettlement { id, outcome }])
+            .await
+    }
     /// Records a failed attempt: retried at `retry_at`, or dead if `None`.
     async fn mark_failed(
         &self,
@@ -732,7 +829,15 @@ pub trait OutboxStore: Send + Sync {
         id: i64,
         error: &str,
         retry_at: Option<PrimitiveDateTime>,
-    ) -> StoreResult<()>;
+    ) -> StoreResult<()> {
+        let error = error.to_owned();
+        let outcome = Attempt::Failed { error, retry_at };
+        self.settle_outbox(tenant, &[OutboxSettlement { id, outcome }])
+            .await
+    }
+    /// Pending and dead entries per tenant (one tenant, or all), with the
+    /// creation time of the oldest pending one: how far delivery lags.
+    async fn outbox_backlog(&self, tenant: Option<&str>) -> StoreResult<Vec<OutboxBacklog>>;
     /// Entries matching `filter`, by id; `after` is the last id of the
     /// previous page.
     async fn outbox_entries(

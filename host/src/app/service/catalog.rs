@@ -7,7 +7,7 @@ use motcua_domain::tenancy::User;
 
 use super::DossierService;
 use super::submit::{ensure_admin, ensure_tenant};
-use crate::app::error::AppError;
+use crate::app::error::{AppError, FieldProblem};
 
 /// What the catalog's and calendar's administrators do.
 pub(super) const CHANGE_CATALOG: &str = "change the catalog or calendar";
@@ -46,11 +46,13 @@ impl DossierService {
                 ),
             ));
         }
-        if procedure.channels.is_empty() {
-            return Err(AppError::invalid(
-                "channels",
-                "a procedure is offered on at least one channel",
-            ));
+        let problems: Vec<FieldProblem> = procedure
+            .problems()
+            .into_iter()
+            .map(|(field, message)| FieldProblem::new(field, message))
+            .collect();
+        if !problems.is_empty() {
+            return Err(AppError::Invalid(problems));
         }
         self.catalog.put_procedure(tenant, &procedure).await?;
         Ok(procedure)
@@ -73,7 +75,9 @@ impl DossierService {
         calendar: CalendarConfig,
     ) -> Result<CalendarConfig, AppError> {
         ensure_admin(user, tenant, CHANGE_CATALOG)?;
-        WorkingCalendar::new(calendar.clone())?;
+        WorkingCalendar::new(calendar.clone())?
+            .check_covers(self.clock.now().date())
+            .map_err(|error| AppError::invalid("years", error.to_string()))?;
         self.catalog.put_calendar(tenant, &calendar).await?;
         Ok(calendar)
     }

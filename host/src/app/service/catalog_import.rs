@@ -104,20 +104,8 @@ pub fn read_catalog(document: Value) -> Result<Vec<Procedure>, AppError> {
         } else if !codes.insert(procedure.code.clone()) {
             problems.push(fail("code", "appears more than once in the catalog".into()));
         }
-        if procedure.channels.is_empty() {
-            problems.push(fail(
-                "channels",
-                "a procedure is offered on at least one channel".into(),
-            ));
-        }
-        let mut channels = BTreeSet::new();
-        for (position, terms) in procedure.channels.iter().enumerate() {
-            if !channels.insert(terms.channel.code()) {
-                problems.push(fail(
-                    &format!("channels[{position}].channel"),
-                    format!("channel {:?} is listed twice", terms.channel),
-                ));
-            }
+        for (field, message) in procedure.problems() {
+            problems.push(fail(&field, message));
         }
         procedures.push(procedure);
     }

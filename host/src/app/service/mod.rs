@@ -11,6 +11,8 @@ mod plugins;
 mod queries;
 mod reuse;
 mod submit;
+#[cfg(test)]
+mod tests;
 mod transition;
 
 use std::sync::Arc;
@@ -37,16 +39,17 @@ pub use plugins::{
 pub use queries::Tracking;
 pub use reuse::{PrefillAnswer, PrefillRequest};
 pub use submit::SubmitDossier;
-pub(crate) use submit::ensure_admin;
-pub(crate) use submit::ensure_tenant as ensure_member;
+pub(crate) use submit::{ensure_admin, ensure_tenant};
 pub use transition::{ResultUpload, TransitionRequest};
 
+use super::access::{self, Access};
 use super::error::AppError;
 use super::hooks::PluginHost;
 use super::ports::{
-    CatalogStore, DossierChange, DossierStore, StoreError, StoredDocument, StoredDossier,
-    StoredFeeLine,
+    CatalogStore, DossierChange, DossierStore, MembershipStore, StoreError, StoredDocument,
+    StoredDossier, StoredFeeLine,
 };
+use motcua_domain::access::{Operation, Principal};
 
 /// The time source of use cases, so tests can pin "now".
 pub trait Clock: Send + Sync {
@@ -86,6 +89,7 @@ pub struct DossierService {
     catalog: Arc<dyn CatalogStore>,
     plugins: Arc<dyn PluginHost>,
     clock: Arc<dyn Clock>,
+    access: Access,
 }
 
 /// How often a commit is retried after a concurrent change.
@@ -97,13 +101,37 @@ impl DossierService {
         catalog: Arc<dyn CatalogStore>,
         plugins: Arc<dyn PluginHost>,
         clock: Arc<dyn Clock>,
+        memberships: Arc<dyn MembershipStore>,
     ) -> Self {
         Self {
             dossiers,
             catalog,
             plugins,
             clock,
+            access: Access::new(memberships),
         }
+    }
+
+    /// The access rule every use case applies; other adapters (the
+    /// console) ask it too.
+    pub fn access(&self) -> &Access {
+        &self.access
+    }
+
+    /// The dossier `code` of `tenant` if `user` may do `operation` to it:
+    /// NotFound when it is not theirs to see, Forbidden when their role
+    /// may not do it.
+    async fn dossier_for(
+        &self,
+        user: &User,
+        tenant: &str,
+        code: &str,
+        operation: Operation,
+    ) -> Result<(Principal, StoredDossier), AppError> {
+        let principal = self.access.principal(user, tenant).await?;
+        let stored = self.stored(tenant, &dossier_code(code)?).await?;
+        access::check(&principal, &stored, operation)?;
+        Ok((principal, stored))
     }
 
     /// Commit `change` with an outbox entry per event for the national

@@ -2,15 +2,15 @@
 //! ledger (rows with created/updated times): they commit with no lifecycle
 //! event, so they never move the dossier or its audit chain.
 
+use motcua_domain::access::Operation;
 use motcua_domain::error::DomainError;
 use motcua_domain::fee::Collection;
-use motcua_domain::lifecycle::Role;
+use motcua_domain::fee::bounds::{MAX_TOTAL_VND, checked_total};
 use motcua_domain::payment::{Payment, PaymentChannel, PaymentStatus};
 use motcua_domain::tenancy::User;
 use serde::{Deserialize, Serialize};
 
-use super::submit::ensure_tenant;
-use super::{CONFLICT_RETRIES, DossierService, dossier_code};
+use super::{CONFLICT_RETRIES, DossierService};
 use crate::app::error::AppError;
 use crate::app::ports::{
     DossierChange, PaymentRecord, PaymentRefund, PaymentWrite, StoreError, StoredDossier,
@@ -48,10 +48,10 @@ impl DossierService {
         tenant: &str,
         code: &str,
     ) -> Result<Vec<StoredPayment>, AppError> {
-        ensure_tenant(user, tenant)?;
-        let code = dossier_code(code)?;
-        self.stored(tenant, &code).await?;
-        Ok(self.dossiers.payments(tenant, &code).await?)
+        let (_, stored) = self
+            .dossier_for(user, tenant, code, Operation::Read)
+            .await?;
+        Ok(self.dossiers.payments(tenant, &stored.code).await?)
     }
 
     /// Record a payment of exactly what is due: the collected fee lines
@@ -63,16 +63,21 @@ impl DossierService {
         code: &str,
         request: RecordPayment,
     ) -> Result<Vec<StoredPayment>, AppError> {
-        ensure_officer(user, tenant)?;
-        let code = dossier_code(code)?;
+        let (_, stored) = self
+            .dossier_for(user, tenant, code, Operation::Payment)
+            .await?;
+        let code = stored.code;
         let id = new_id();
         self.commit_payment(tenant, &code, |dossier, fee_due, payments| {
-            let paid: u64 = payments
-                .iter()
-                .map(|p| &p.record.payment)
-                .filter(|p| p.status() != PaymentStatus::Cancelled)
-                .map(Payment::paid_vnd)
-                .sum();
+            let paid = checked_total(
+                payments
+                    .iter()
+                    .map(|p| &p.record.payment)
+                    .filter(|p| p.status() != PaymentStatus::Cancelled)
+                    .map(Payment::paid_vnd),
+                MAX_TOTAL_VND,
+            )
+            .map_err(|error| out_of_range(&dossier.code, "payments", error))?;
             let due = fee_due.saturating_sub(paid);
             if due == 0 {
                 return Err(AppError::invalid(
@@ -109,8 +114,10 @@ impl DossierService {
         payment_id: &str,
         request: RefundPayment,
     ) -> Result<Vec<StoredPayment>, AppError> {
-        ensure_officer(user, tenant)?;
-        let code = dossier_code(code)?;
+        let (_, stored) = self
+            .dossier_for(user, tenant, code, Operation::Payment)
+            .await?;
+        let code = stored.code;
         if request.reason.trim().is_empty() {
             return Err(AppError::invalid("reason", "a refund needs a reason"));
         }
@@ -151,14 +158,17 @@ impl DossierService {
         let mut last_conflict = None;
         for _ in 0..CONFLICT_RETRIES {
             let dossier = self.stored(tenant, code).await?;
-            let fee_due: u64 = self
-                .dossiers
-                .fee_lines(tenant, code)
-                .await?
-                .iter()
-                .filter(|f| f.line.collection != Collection::NotCollected)
-                .map(|f| f.line.amount_vnd)
-                .sum();
+            // Checked, never wrapped: a wrapped total would say nothing is due.
+            let fee_due = checked_total(
+                self.dossiers
+                    .fee_lines(tenant, code)
+                    .await?
+                    .iter()
+                    .filter(|f| f.line.collection != Collection::NotCollected)
+                    .map(|f| f.line.amount_vnd),
+                MAX_TOTAL_VND,
+            )
+            .map_err(|error| out_of_range(&dossier.code, "fee lines", error))?;
             let payments = self.dossiers.payments(tenant, code).await?;
             let write = decide(&dossier, fee_due, &payments)?;
             let mut change = DossierChange::update(
@@ -183,16 +193,16 @@ impl DossierService {
     }
 }
 
-/// Only officers handle money; another tenant's caller sees nothing.
-fn ensure_officer(user: &User, tenant: &str) -> Result<(), AppError> {
-    ensure_tenant(user, tenant)?;
-    if user.role != Role::Officer {
-        return Err(AppError::Forbidden(format!(
-            "only an officer records or refunds payments, not a {}",
-            user.role
-        )));
-    }
-    Ok(())
+/// A ledger whose sums leave the domain's range cannot say what is due; the
+/// officer is told so rather than given a wrong amount.
+fn out_of_range(
+    code: &motcua_domain::code::DossierCode,
+    what: &str,
+    error: motcua_domain::fee::bounds::FeeRangeError,
+) -> AppError {
+    AppError::Conflict(format!(
+        "the {what} of dossier {code} cannot be totalled ({error}); no payment can be recorded"
+    ))
 }
 
 /// The domain's amount refusals name the request's `amount_vnd`.

@@ -1,15 +1,16 @@
-//! Reading dossiers, their audit trail and documents.
+//! Reading dossiers, their audit trail and documents: each through the
+//! access rule (a dossier the caller may not see is not found).
 
+use motcua_domain::access::{Operation, Scope};
 use motcua_domain::lifecycle::Stage;
 use motcua_domain::tenancy::User;
 use motcua_domain::time::{PrimitiveDateTime, local_datetime};
 
-use super::submit::ensure_tenant;
-use super::{DossierDetails, DossierService, dossier_code};
+use super::{DossierDetails, DossierService};
 use crate::app::error::AppError;
 use crate::app::ports::{
-    AuditReport, AuditScope, DossierFilter, Page, PageRequest, StoredDocument, StoredDossier,
-    StoredEvent,
+    AuditReport, AuditScope, DossierFilter, Page, PageRequest, StoredDocument,
+    StoredDossier, StoredEvent,
 };
 
 /// What anyone holding a dossier code may see: where it is and when the
@@ -57,11 +58,13 @@ impl DossierService {
         tenant: &str,
         code: &str,
     ) -> Result<DossierDetails, AppError> {
-        ensure_tenant(user, tenant)?;
-        let stored = self.stored(tenant, &dossier_code(code)?).await?;
+        let (_, stored) = self
+            .dossier_for(user, tenant, code, Operation::Read)
+            .await?;
         self.details(tenant, stored).await
     }
 
+    /// The dossiers the caller may see, filtered by the store's query.
     pub async fn dossiers(
         &self,
         user: &User,
@@ -69,8 +72,8 @@ impl DossierService {
         filter: &DossierFilter,
         page: &PageRequest,
     ) -> Result<Page<StoredDossier>, AppError> {
-        ensure_tenant(user, tenant)?;
-        Ok(self.dossiers.dossiers(tenant, filter, page).await?)
+        let scope = self.access.scope(user, tenant).await?;
+        Ok(self.dossiers.dossiers(tenant, &scope, filter, page).await?)
     }
 
     /// The audit trail: every event with its hash chain.
@@ -80,20 +83,36 @@ impl DossierService {
         tenant: &str,
         code: &str,
     ) -> Result<Vec<StoredEvent>, AppError> {
-        ensure_tenant(user, tenant)?;
-        Ok(self.dossiers.events(tenant, &dossier_code(code)?).await?)
+        let (_, stored) = self
+            .dossier_for(user, tenant, code, Operation::Read)
+            .await?;
+        Ok(self.dossiers.events(tenant, &stored.code).await?)
     }
 
+    /// One dossier's chain for whoever may see it; every chain of the
+    /// tenant only for those who see every dossier (admins, leaders).
     pub async fn verify_audit(
         &self,
         user: &User,
         tenant: &str,
         code: Option<&str>,
     ) -> Result<AuditReport, AppError> {
-        ensure_tenant(user, tenant)?;
         let scope = match code {
-            Some(code) => AuditScope::Dossier(dossier_code(code)?),
-            None => AuditScope::AllDossiers,
+            Some(code) => {
+                let (_, stored) = self
+                    .dossier_for(user, tenant, code, Operation::Read)
+                    .await?;
+                AuditScope::Dossier(stored.code)
+            }
+            None => {
+                if self.access.scope(user, tenant).await? != Scope::All {
+                    return Err(AppError::Forbidden(format!(
+                        "only those who see every dossier verify every chain; a {} names one with `dossier`",
+                        user.role
+                    )));
+                }
+                AuditScope::AllDossiers
+            }
         };
         Ok(self.dossiers.verify_audit(tenant, &scope).await?)
     }
@@ -104,11 +123,10 @@ impl DossierService {
         tenant: &str,
         code: &str,
     ) -> Result<Vec<StoredDocument>, AppError> {
-        ensure_tenant(user, tenant)?;
-        Ok(self
-            .dossiers
-            .documents(tenant, &dossier_code(code)?)
-            .await?)
+        let (_, stored) = self
+            .dossier_for(user, tenant, code, Operation::Read)
+            .await?;
+        Ok(self.dossiers.documents(tenant, &stored.code).await?)
     }
 
     /// A document's metadata and bytes, if it belongs to the dossier.

@@ -1,10 +1,11 @@
 //! Submitting a dossier online, or registering one at the counter or by post.
 
+use motcua_domain::access::{Denied, DossierFacts, Operation, Principal};
 use motcua_domain::catalog::{ChannelTerms, Procedure};
 use motcua_domain::code::AgencyCode;
 use motcua_domain::deadline::appointment_date;
 use motcua_domain::dossier::{Applicant, ApplicantKind, Channel, DossierView, FormEntry};
-use motcua_domain::lifecycle::{Action, Command, DossierState, Event, Role, decide};
+use motcua_domain::lifecycle::{Action, Command, CommandKind, DossierState, Event, Role, decide};
 use motcua_domain::tenancy::User;
 use serde::{Deserialize, Serialize};
 
@@ -76,6 +77,40 @@ fn check_applicant_id(applicant: &Applicant) -> Vec<FieldProblem> {
     problems
 }
 
+/// The access rule on the dossier about to exist: an officer registers
+/// only for an agency they belong to (else the `agency` field is wrong for
+/// them); a role that may not submit on this channel is refused outright.
+fn may_submit(
+    principal: &Principal,
+    agency: &AgencyCode,
+    request: &SubmitDossier,
+    problems: &mut Vec<FieldProblem>,
+) -> Result<(), AppError> {
+    let facts = DossierFacts {
+        agency,
+        applicant_id: &request.applicant.id,
+        submitted_by: Some(&principal.user_id),
+    };
+    let command = match request.channel {
+        Channel::Online => CommandKind::SubmitOnline,
+        Channel::Counter | Channel::Postal => CommandKind::Receive,
+    };
+    match principal.may(&facts, Operation::Command(command)) {
+        Ok(()) => Ok(()),
+        Err(Denied::NotVisible) => {
+            problems.push(FieldProblem::new(
+                "agency",
+                format!("`{agency}` is not one of the agencies you belong to"),
+            ));
+            Ok(())
+        }
+        Err(denied @ Denied::Forbidden { .. }) => Err(AppError::Forbidden(format!(
+            "{denied} (channel {:?})",
+            request.channel
+        ))),
+    }
+}
+
 fn check_name(applicant: &Applicant) -> Option<FieldProblem> {
     applicant
         .full_name
@@ -91,11 +126,14 @@ impl DossierService {
         tenant: &str,
         request: SubmitDossier,
     ) -> Result<DossierDetails, AppError> {
-        ensure_tenant(user, tenant)?;
+        let principal = self.access.principal(user, tenant).await?;
         let mut problems = check_applicant_id(&request.applicant);
         let agency = AgencyCode::new(request.agency.clone())
             .map_err(|e| problems.push(FieldProblem::new("agency", e.to_string())))
             .ok();
+        if let Some(agency) = &agency {
+            may_submit(&principal, agency, &request, &mut problems)?;
+        }
         let procedure = match self
             .catalog
             .procedure(tenant, &request.procedure_code)

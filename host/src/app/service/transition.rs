@@ -7,16 +7,19 @@ use motcua_domain::tenancy::User;
 use motcua_domain::time::{PrimitiveDateTime, local_datetime};
 use serde::{Deserialize, Serialize};
 
-use super::submit::ensure_tenant;
 use super::{CONFLICT_RETRIES, DossierDetails, DossierService, actor, dossier_code};
+use crate::app::access;
 use crate::app::error::AppError;
 use crate::app::ports::{DossierChange, NewDocument, StoreError, StoredDossier, new_id};
+use motcua_domain::access::{Operation, Principal};
 
 /// A result document issued with the decision.
 #[derive(Clone, Debug, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ResultUpload {
     pub title: String,
+    /// A document type: PDF, an image, plain text, XML or an office format
+    /// (`motcua_domain::media::ALLOWED`).
     pub media_type: String,
     /// The document's bytes, base64.
     pub content_base64: String,
@@ -86,13 +89,15 @@ impl DossierService {
         request: TransitionRequest,
         note: Option<String>,
     ) -> Result<DossierDetails, AppError> {
-        ensure_tenant(user, tenant)?;
+        let principal = self.access.principal(user, tenant).await?;
         let code = dossier_code(code)?;
         let mut last_conflict = None;
         for _ in 0..CONFLICT_RETRIES {
             let dossier = self.stored(tenant, &code).await?;
+            // Not theirs to see: not found, before anything is computed.
+            access::check(&principal, &dossier, Operation::Read)?;
             let change = self
-                .change_for(user, tenant, &dossier, &request, note.clone())
+                .change_for(&principal, user, tenant, &dossier, &request, note.clone())
                 .await?;
             match self.commit(tenant, change).await {
                 Ok(stored) => return self.details(tenant, stored).await,
@@ -110,6 +115,7 @@ impl DossierService {
 
     async fn change_for(
         &self,
+        principal: &Principal,
         user: &User,
         tenant: &str,
         dossier: &StoredDossier,
@@ -158,6 +164,8 @@ impl DossierService {
             TransitionRequest::Approve { result } => {
                 if let Some(result) = result {
                     use base64::Engine as _;
+                    let media_type = motcua_domain::media::check(&result.media_type)
+                        .map_err(|message| AppError::invalid("result.media_type", message))?;
                     let content = base64::engine::general_purpose::STANDARD
                         .decode(result.content_base64.as_bytes())
                         .map_err(|e| {
@@ -167,7 +175,7 @@ impl DossierService {
                         id: new_id(),
                         kind: "result".into(),
                         title: result.title,
-                        media_type: result.media_type,
+                        media_type,
                         content,
                         source_plugin: None,
                     });
@@ -198,6 +206,7 @@ impl DossierService {
                 reason,
             },
         };
+        access::check(principal, dossier, Operation::Command(action.kind()))?;
         let mut command = Command::new(actor(user), now, action);
         command.note = note;
         let events = decide(state, &command)?;

@@ -3,8 +3,8 @@
 //! Each pass claims, per tenant, the head of every dossier's queue (the
 //! store never hands out an entry while an older one of the same dossier and
 //! kind is pending), delivers the claimed entries concurrently (they belong
-//! to different dossiers), and records the outcome: delivered, retried after
-//! an exponential backoff, or dead-lettered. A claim is a lease with an
+//! to different dossiers), and records every outcome in one write:
+//! delivered, retried after an exponential backoff, or dead-lettered. A claim is a lease with an
 //! expiry, so entries held by a host that died are delivered again after
 //! it; the portal ignores the repeat by the event id.
 
@@ -21,7 +21,7 @@ use super::policy::DeliveryPolicy;
 use super::records::{dossier_record, progress_record};
 use crate::app::error::AppError;
 use crate::app::hooks::NationalSync;
-use crate::app::ports::{OutboxEntry, Store, StoreError};
+use crate::app::ports::{Attempt, OutboxEntry, OutboxSettlement, Store, StoreError};
 use crate::app::service::{Clock, DossierService};
 
 /// What one pass did.
@@ -90,14 +90,21 @@ impl Dispatcher {
     }
 
     /// Deliver until `shutdown` resolves; a pass that found work is followed
-    /// at once by another.
+    /// at once by another. Each pass runs in a task of its own, so neither
+    /// an error nor a panic in it stops delivery: it is logged and the next
+    /// pass starts after the poll interval.
     pub async fn run(self, shutdown: impl std::future::Future<Output = ()>) {
         tokio::pin!(shutdown);
         loop {
-            let busy = match self.tick().await {
-                Ok(report) => report.attempted() > 0,
-                Err(error) => {
+            let this = self.clone();
+            let busy = match tokio::spawn(async move { this.tick().await }).await {
+                Ok(Ok(report)) => report.attempted() > 0,
+                Ok(Err(error)) => {
                     tracing::error!(%error, "outbox pass failed");
+                    false
+                }
+                Err(join) => {
+                    tracing::error!(%join, "outbox pass panicked");
                     false
                 }
             };
@@ -117,52 +124,83 @@ impl Dispatcher {
         }
     }
 
-    /// One pass over every tenant.
+    /// One pass over every tenant. A tenant whose claim or settlement fails
+    /// is logged and skipped (its leases run out and the entries come
+    /// back); the others are served.
     pub async fn tick(&self) -> Result<TickReport, AppError> {
         let mut report = TickReport::default();
         for tenant in self.store.tenants().await? {
-            let mut kinds = vec![INITIATIVE_RETRY.to_owned()];
-            // Without a portal connector, national entries wait (pending,
-            // never attempted) until one is deployed; reconciliation shows
-            // them as never sent.
-            if self.sync.portal_connector(&tenant.id).await.is_some() {
-                kinds.push(NATIONAL_PROGRESS.to_owned());
-            }
-            let now = self.clock.now();
-            let lease_until = now + self.policy.lease;
-            let claimed = self
-                .store
-                .claim_due_outbox(&tenant.id, &kinds, now, lease_until, self.policy.batch)
-                .await?;
-            let mut deliveries = JoinSet::new();
-            for entry in claimed {
-                let this = self.clone();
-                let tenant = tenant.id.clone();
-                let span = tracing::info_span!(
-                    "motcua.outbox.deliver",
-                    tenant = %tenant,
-                    dossier = %entry.dossier_code,
-                    entry = entry.id,
-                    kind = %entry.kind,
-                    attempt = entry.attempts + 1,
-                );
-                deliveries.spawn(async move { this.settle(&tenant, entry).await }.instrument(span));
-            }
-            while let Some(outcome) = deliveries.join_next().await {
-                match outcome {
-                    Ok(Ok(Settled::Delivered)) => report.delivered += 1,
-                    Ok(Ok(Settled::Retry)) => report.retried += 1,
-                    Ok(Ok(Settled::Dead)) => report.dead += 1,
-                    Ok(Err(error)) => tracing::error!(%error, "recording a delivery failed"),
-                    Err(join) => tracing::error!(%join, "a delivery task failed"),
-                }
+            if let Err(error) = self.pass(&tenant.id, &mut report).await {
+                tracing::error!(tenant = %tenant.id, %error, "outbox pass for a tenant failed");
             }
         }
         Ok(report)
     }
 
-    /// Deliver one entry and record the outcome.
-    async fn settle(&self, tenant: &str, entry: OutboxEntry) -> Result<Settled, AppError> {
+    /// Claim a batch of `tenant`'s due entries, deliver them concurrently
+    /// (they belong to different dossiers), record every outcome at once.
+    async fn pass(&self, tenant: &str, report: &mut TickReport) -> Result<(), AppError> {
+        let mut kinds = vec![INITIATIVE_RETRY.to_owned()];
+        // Without a portal connector, national entries wait (pending,
+        // never attempted) until one is deployed; reconciliation shows
+        // them as never sent.
+        if self.sync.portal_connector(tenant).await.is_some() {
+            kinds.push(NATIONAL_PROGRESS.to_owned());
+        }
+        let now = self.clock.now();
+        let lease_until = now + self.policy.lease;
+        let claimed = self
+            .store
+            .claim_due_outbox(tenant, &kinds, now, lease_until, self.policy.batch)
+            .await?;
+        let mut deliveries = JoinSet::new();
+        for entry in claimed {
+            let this = self.clone();
+            let tenant = tenant.to_owned();
+            let span = tracing::info_span!(
+                "motcua.outbox.deliver",
+                tenant = %tenant,
+                dossier = %entry.dossier_code,
+                entry = entry.id,
+                kind = %entry.kind,
+                attempt = entry.attempts + 1,
+            );
+            deliveries.spawn(async move { this.attempt(&tenant, entry).await }.instrument(span));
+        }
+        let mut settled = Vec::new();
+        let mut counts = TickReport::default();
+        while let Some(outcome) = deliveries.join_next().await {
+            match outcome {
+                Ok((settlement, Settled::Delivered)) => {
+                    counts.delivered += 1;
+                    settled.push(settlement);
+                }
+                Ok((settlement, Settled::Retry)) => {
+                    counts.retried += 1;
+                    settled.push(settlement);
+                }
+                Ok((settlement, Settled::Dead)) => {
+                    counts.dead += 1;
+                    settled.push(settlement);
+                }
+                // Its lease runs out and it is attempted again.
+                Err(join) => tracing::error!(%join, "a delivery task failed"),
+            }
+        }
+        self.store.settle_outbox(tenant, &settled).await?;
+        let tenant_label = tenant.to_owned();
+        metrics::counter!("motcua_outbox_delivered_total", "tenant" => tenant_label.clone())
+            .increment(counts.delivered.into());
+        metrics::counter!("motcua_outbox_failed_total", "tenant" => tenant_label)
+            .increment((counts.retried + counts.dead).into());
+        report.delivered += counts.delivered;
+        report.retried += counts.retried;
+        report.dead += counts.dead;
+        Ok(())
+    }
+
+    /// Deliver one entry; what to record about it.
+    async fn attempt(&self, tenant: &str, entry: OutboxEntry) -> (OutboxSettlement, Settled) {
         let outcome = match entry.kind.as_str() {
             NATIONAL_PROGRESS => self.deliver_progress(tenant, &entry).await,
             INITIATIVE_RETRY => self.retry_initiative(tenant, &entry).await,
@@ -171,32 +209,35 @@ impl Dispatcher {
             ))),
         };
         let now = self.clock.now();
+        let id = entry.id;
         match outcome {
             Ok(()) => {
-                self.store.mark_delivered(tenant, entry.id, now).await?;
                 tracing::info!("delivered");
-                Ok(Settled::Delivered)
+                let outcome = Attempt::Delivered { at: now };
+                (OutboxSettlement { id, outcome }, Settled::Delivered)
             }
             Err(undelivered) => {
                 let attempts = entry.attempts + 1;
-                let retry = undelivered
+                let retry_at = undelivered
                     .retryable
                     .then(|| self.policy.retry_after(attempts, jitter(entry.id)))
-                    .flatten();
-                let retry_at = retry.map(|wait| now + wait);
-                self.store
-                    .mark_failed(tenant, entry.id, &undelivered.message, retry_at)
-                    .await?;
-                match retry_at {
+                    .flatten()
+                    .map(|wait| now + wait);
+                let settled = match retry_at {
                     Some(at) => {
                         tracing::warn!(error = %undelivered.message, %at, "delivery failed; will retry");
-                        Ok(Settled::Retry)
+                        Settled::Retry
                     }
                     None => {
                         tracing::error!(error = %undelivered.message, attempts, "delivery failed; dead-lettered");
-                        Ok(Settled::Dead)
+                        Settled::Dead
                     }
-                }
+                };
+                let outcome = Attempt::Failed {
+                    error: undelivered.message,
+                    retry_at,
+                };
+                (OutboxSettlement { id, outcome }, settled)
             }
         }
     }

@@ -10,8 +10,8 @@ pub const NATIONAL_PROGRESS: &str = "national.progress";
 pub const INITIATIVE_RETRY: &str = "initiative.retry";
 
 /// One `national.progress` entry per event: every step of processing is a
-/// progress record on the portal (domain.md, synchronisation), stamped with
-/// the time the event happened.
+/// progress record on the portal (`docs/domain.md`, national portal
+/// synchronisation), stamped with the time the event happened.
 pub fn outbox_entries(events: &[Event]) -> Vec<NewOutboxEntry> {
     events
         .iter()

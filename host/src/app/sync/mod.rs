@@ -16,10 +16,12 @@ mod operations;
 mod policy;
 mod reconcile;
 mod records;
+#[cfg(test)]
+mod tests;
 
 pub use dispatcher::{Dispatcher, TickReport};
 pub use entries::{INITIATIVE_RETRY, NATIONAL_PROGRESS, outbox_entries};
-pub use operations::{MAX_OUTBOX_PAGE, SyncOperations};
+pub use operations::{MAX_OUTBOX_PAGE, OutboxSummary, SyncOperations};
 pub use policy::DeliveryPolicy;
 pub use reconcile::{Mismatch, MismatchCause, ReconcileReport, ReconcileWindow, reconcile};
 pub use records::{dossier_record, event_id, progress_record};

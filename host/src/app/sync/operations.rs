@@ -9,8 +9,39 @@ use motcua_domain::tenancy::User;
 use super::reconcile::{ReconcileReport, ReconcileWindow, reconcile};
 use crate::app::error::AppError;
 use crate::app::hooks::NationalSync;
-use crate::app::ports::{OutboxEntry, OutboxFilter, ResendScope, Store};
-use crate::app::service::{Clock, ensure_admin};
+use crate::app::ports::{OutboxBacklog, OutboxEntry, OutboxFilter, ResendScope, Store};
+use crate::app::service::{Clock, DossierDetails, ensure_admin};
+
+/// How far one tenant's delivery to the national systems lags.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
+pub struct OutboxSummary {
+    pub tenant: String,
+    /// Entries waiting for delivery (including those between retries).
+    pub pending: u64,
+    /// Entries that gave up (see `POST /outbox/resend`).
+    pub dead: u64,
+    /// When the oldest pending entry was written, if any is pending.
+    #[serde(with = "motcua_domain::time::local_datetime::option")]
+    #[schema(value_type = Option<motcua_domain::openapi::LocalDateTime>)]
+    pub oldest_pending_at: Option<motcua_domain::time::PrimitiveDateTime>,
+    /// How long it has waited, in seconds (0 when nothing is pending).
+    pub oldest_pending_age_seconds: u64,
+}
+
+impl OutboxSummary {
+    fn of(backlog: OutboxBacklog, now: motcua_domain::time::PrimitiveDateTime) -> Self {
+        let age = backlog
+            .oldest_pending_at
+            .map_or(0, |at| (now - at).whole_seconds().max(0).unsigned_abs());
+        Self {
+            tenant: backlog.tenant,
+            pending: backlog.pending,
+            dead: backlog.dead,
+            oldest_pending_at: backlog.oldest_pending_at,
+            oldest_pending_age_seconds: age,
+        }
+    }
+}
 
 /// Largest page of outbox entries.
 pub const MAX_OUTBOX_PAGE: u32 = 500;
@@ -71,21 +102,51 @@ impl SyncOperations {
         Ok((entries, next))
     }
 
+    /// The tenant's backlog: pending and dead counts, the oldest pending
+    /// entry and its age.
+    pub async fn summary(&self, user: &User, tenant: &str) -> Result<OutboxSummary, AppError> {
+        self.ensure_operator(user, tenant).await?;
+        let now = self.clock.now();
+        let backlog = self.store.outbox_backlog(Some(tenant)).await?.pop();
+        Ok(OutboxSummary::of(
+            backlog.unwrap_or_else(|| OutboxBacklog::empty(tenant)),
+            now,
+        ))
+    }
+
+    /// Every tenant's backlog, for the host's operator (`GET /metrics`).
+    pub async fn summaries(&self) -> Result<Vec<OutboxSummary>, AppError> {
+        let now = self.clock.now();
+        let mut backlogs = self.store.outbox_backlog(None).await?;
+        let mut summaries = Vec::new();
+        for tenant in self.store.tenants().await? {
+            let backlog = match backlogs.iter().position(|b| b.tenant == tenant.id) {
+                Some(at) => backlogs.swap_remove(at),
+                None => OutboxBacklog::empty(&tenant.id),
+            };
+            summaries.push(OutboxSummary::of(backlog, now));
+        }
+        Ok(summaries)
+    }
+
     /// The synchronisation state of one dossier (its outbox entries, oldest
-    /// first), for the officers who process it and the operators.
+    /// first), for the staff who may see it: `dossier` comes from
+    /// [`DossierService::dossier`](crate::app::service::DossierService::dossier),
+    /// which applied the access rule. Applicants get none of it (the
+    /// entries carry the payload sent to the portal).
     pub async fn dossier_sync(
         &self,
         user: &User,
         tenant: &str,
-        dossier_code: &str,
+        dossier: &DossierDetails,
     ) -> Result<Vec<OutboxEntry>, AppError> {
-        if user.role == Role::Officer {
-            crate::app::service::ensure_member(user, tenant)?;
-        } else {
-            self.ensure_operator(user, tenant).await?;
+        if user.role == Role::Citizen {
+            return Err(AppError::Forbidden(
+                "an applicant does not see the portal synchronisation entries".into(),
+            ));
         }
         let filter = OutboxFilter {
-            dossier_code: Some(dossier_code.to_owned()),
+            dossier_code: Some(dossier.dossier.code.to_string()),
             ..OutboxFilter::default()
         };
         Ok(self

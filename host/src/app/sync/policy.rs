@@ -7,7 +7,8 @@ use std::time::Duration;
 pub struct DeliveryPolicy {
     /// Pause between passes when nothing was due.
     pub poll_interval: Duration,
-    /// Entries claimed per tenant and pass.
+    /// Entries claimed per tenant and pass (one claim and one settlement
+    /// transaction each), delivered concurrently.
     pub batch: u32,
     /// How long a claim holds: a host killed mid-delivery loses its claim
     /// after this, and the entry is delivered again.
@@ -24,7 +25,7 @@ impl Default for DeliveryPolicy {
     fn default() -> Self {
         Self {
             poll_interval: Duration::from_millis(500),
-            batch: 32,
+            batch: 256,
             lease: Duration::from_secs(60),
             backoff_base: Duration::from_secs(2),
             backoff_max: Duration::from_secs(15 * 60),

@@ -2,6 +2,7 @@
 //! dossiers, with the cause of every difference (the list localities cannot
 //! get today).
 
+use motcua_domain::access::Scope;
 use motcua_domain::fee::FeeLine;
 use motcua_domain::fee::compare::{FeeLineDifference, fee_line_differences};
 use motcua_domain::time::{PrimitiveDateTime, local_datetime};
@@ -106,7 +107,7 @@ pub async fn reconcile(
         limit: 500,
     };
     loop {
-        let batch = store.dossiers(tenant, &filter, &page).await?;
+        let batch = store.dossiers(tenant, &Scope::All, &filter, &page).await?;
         for dossier in &batch.items {
             report.checked += 1;
             let causes = compare(store, sync, tenant, dossier).await?;

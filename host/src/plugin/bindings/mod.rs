@@ -21,6 +21,7 @@ use wasmtime::component::{HasSelf, Linker};
 
 use super::manifest::Kind;
 use super::state::PluginState;
+use crate::app::error::FieldProblem;
 
 /// The contract versions this host binds, oldest first.
 pub(crate) const SUPPORTED_CONTRACTS: &[&str] = &[v0_1::VERSION, v0_2::VERSION];
@@ -35,13 +36,16 @@ pub(crate) enum Contract {
 impl Contract {
     /// The version a manifest names (`plugin.contract`); the error names
     /// the field and the versions this host binds.
-    pub(crate) fn parse(version: &str) -> Result<Self, String> {
+    pub(crate) fn parse(version: &str) -> Result<Self, FieldProblem> {
         match version {
             v0_1::VERSION => Ok(Self::V0_1),
             v0_2::VERSION => Ok(Self::V0_2),
-            _ => Err(format!(
-                "plugin.contract: this host supports motcua:plugin {}, not `{version}`",
-                SUPPORTED_CONTRACTS.join(", ")
+            _ => Err(FieldProblem::new(
+                "plugin.contract",
+                format!(
+                    "this host supports motcua:plugin {}, not `{version}`",
+                    SUPPORTED_CONTRACTS.join(", ")
+                ),
             )),
         }
     }

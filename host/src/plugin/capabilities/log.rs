@@ -2,34 +2,93 @@
 //!
 //! Messages land in the span of the call (tenant, plugin, version, call), so an
 //! operator reads them next to the host's own events. A plugin cannot flood the
-//! log: each call has a budget of entries and a cap on their length.
+//! log: each call has a budget of entries and bytes, and a cap on each
+//! entry's length. Nor can it forge a host line: its text has its control
+//! characters escaped ([`escape_controls`]) before any log format sees it.
+
+use std::borrow::Cow;
 
 use tracing::Level;
 
+use super::super::error::{Failure, HostResource};
 use super::super::state::PluginState;
+use super::spending::Allowance;
 
-const ENTRIES_PER_CALL: u32 = 64;
 const MAX_MESSAGE_BYTES: usize = 2048;
 
+/// The log entries and bytes one call may still write (`limits.log_lines`,
+/// `limits.log_kib`); entries past either are dropped, and the call fails.
 #[derive(Debug)]
 pub(crate) struct LogBudget {
-    remaining: u32,
+    lines: Allowance,
+    bytes: Allowance,
     dropped: u32,
 }
 
-impl Default for LogBudget {
-    fn default() -> Self {
+impl LogBudget {
+    pub(crate) fn new(lines: u32, bytes: usize) -> Self {
         Self {
-            remaining: ENTRIES_PER_CALL,
+            lines: Allowance::new(HostResource::LogLines, lines.into()),
+            bytes: Allowance::new(HostResource::LogBytes, bytes as u64),
             dropped: 0,
         }
     }
-}
 
-impl LogBudget {
     /// Entries the plugin tried to log beyond its budget.
     pub(crate) fn dropped(&self) -> u32 {
         self.dropped
+    }
+
+    /// Count an entry of `bytes`; false when it is over the budget.
+    fn admit(&mut self, bytes: usize) -> bool {
+        // Once one budget is spent nothing more is counted, so the failure
+        // names the budget the call ran out of first.
+        let admitted =
+            self.exceeded().is_none() && self.lines.spend(1) && self.bytes.spend(bytes as u64);
+        if !admitted {
+            self.dropped += 1;
+        }
+        admitted
+    }
+
+    /// The failure of a call that logged past its budget.
+    pub(crate) fn exceeded(&self) -> Option<Failure> {
+        self.lines.exceeded().or_else(|| self.bytes.exceeded())
+    }
+}
+
+/// `text` with every character that could end a log line or restyle it
+/// escaped: newlines, carriage returns and other C0/C1 controls (ANSI escape
+/// sequences start with one), Unicode line and paragraph separators, and the
+/// bidirectional overrides that reorder what a terminal shows. What a plugin
+/// writes then stays inside the one line the host writes for it, in the text
+/// and JSON log formats alike.
+pub(crate) fn escape_controls(text: &str) -> Cow<'_, str> {
+    let unsafe_char = |c: char| {
+        c.is_control()
+            || matches!(c, '\u{2028}' | '\u{2029}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+    };
+    if !text.chars().any(unsafe_char) {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        match c {
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if unsafe_char(c) => out.push_str(&format!("\\u{{{:x}}}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    Cow::Owned(out)
+}
+
+/// [`escape_controls`] on an owned text, without a copy when nothing changes.
+pub(crate) fn escape_owned(text: String) -> String {
+    match escape_controls(&text) {
+        Cow::Borrowed(_) => text,
+        Cow::Owned(escaped) => escaped,
     }
 }
 
@@ -47,14 +106,14 @@ fn truncate(mut text: String) -> String {
 
 impl PluginState {
     fn guest_log(&mut self, level: Level, message: String, fields: Vec<(String, String)>) {
-        if self.log.remaining == 0 {
-            self.log.dropped += 1;
+        let size = message.len() + fields.iter().map(|(k, v)| k.len() + v.len()).sum::<usize>();
+        if !self.log.admit(size) {
             return;
         }
-        self.log.remaining -= 1;
-        // Redacted before truncation, so that no cut leaves half a secret.
-        let message = truncate(self.redactor().redact_owned(message));
-        let fields = truncate(
+        // Redacted before truncation, so that no cut leaves half a secret;
+        // escaped last, so that no cut leaves half an escape.
+        let message = escape_owned(truncate(self.redactor().redact_owned(message)));
+        let fields = escape_owned(truncate(
             self.redactor().redact_owned(
                 fields
                     .iter()
@@ -62,7 +121,7 @@ impl PluginState {
                     .collect::<Vec<_>>()
                     .join(" "),
             ),
-        );
+        ));
         match level {
             Level::TRACE => tracing::trace!(target: "motcua::plugin::guest", %fields, "{message}"),
             Level::DEBUG => tracing::debug!(target: "motcua::plugin::guest", %fields, "{message}"),
@@ -98,3 +157,20 @@ macro_rules! log_host {
 }
 
 log_host!(v0_1, v0_2);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn line_breaks_and_terminal_controls_are_escaped_and_plain_text_is_not_copied() {
+        assert_eq!(
+            escape_controls("a\nb\r\tc\u{1b}[31m\u{2028}\u{202e}\u{85}"),
+            "a\\nb\\r\\tc\\u{1b}[31m\\u{2028}\\u{202e}\\u{85}"
+        );
+        assert!(matches!(
+            escape_controls("Lệ phí 150.000 đ \\n"),
+            Cow::Borrowed(_)
+        ));
+    }
+}

@@ -6,8 +6,10 @@
 //! clocks and randomness so their decisions replay identically.
 
 pub(crate) mod config;
+pub(crate) mod deadline;
 pub(crate) mod determinism;
 pub(crate) mod egress;
 pub(crate) mod limiter;
 pub(crate) mod log;
 pub mod registry;
+pub(crate) mod spending;

@@ -3,6 +3,8 @@
 //! The host routes the import to whatever the tenant's deployment wires in,
 //! normally its population-database connector plugin.
 
+use std::time::Instant;
+
 use motcua_domain::connector::Person;
 use motcua_domain::refusal::PluginRefusal;
 
@@ -12,15 +14,24 @@ use super::super::state::PluginState;
 
 /// Where a form plugin's registry questions go.
 pub trait Registry: Send + Sync {
-    /// The citizen with this 12-digit personal ID, if the registry knows them.
-    fn lookup_person(&self, personal_id: &str) -> Result<Option<Person>, PluginRefusal>;
+    /// The citizen with this 12-digit personal ID, if the registry knows
+    /// them; the answer must come before `deadline`, the asking call's.
+    fn lookup_person(
+        &self,
+        personal_id: &str,
+        deadline: Instant,
+    ) -> Result<Option<Person>, PluginRefusal>;
 }
 
 /// A registry for tenants that have none: every lookup is `unavailable`.
 pub struct NoRegistry;
 
 impl Registry for NoRegistry {
-    fn lookup_person(&self, _personal_id: &str) -> Result<Option<Person>, PluginRefusal> {
+    fn lookup_person(
+        &self,
+        _personal_id: &str,
+        _deadline: Instant,
+    ) -> Result<Option<Person>, PluginRefusal> {
         Err(PluginRefusal::new(
             "unavailable",
             "no registry is configured for this tenant",
@@ -47,10 +58,19 @@ macro_rules! registry_host {
 registry_host!(v0_1, v0_2);
 
 impl PluginState {
-    fn registry_lookup(&self, personal_id: &str) -> Result<Option<wit::Person>, wit::PluginError> {
+    fn registry_lookup(
+        &mut self,
+        personal_id: &str,
+    ) -> Result<Option<wit::Person>, wit::PluginError> {
         let _span = tracing::debug_span!("motcua.plugin.registry.lookup_person").entered();
+        if !self.spending.registry_calls.spend(1) {
+            return Err(convert::refusal_in(&PluginRefusal::new(
+                "unavailable",
+                "this call has made all the registry lookups its limits.registry_calls allow",
+            )));
+        }
         self.registry
-            .lookup_person(personal_id)
+            .lookup_person(personal_id, self.deadline)
             .map(|person| person.as_ref().map(convert::person))
             .map_err(|refusal| convert::refusal_in(&refusal))
     }
@@ -74,9 +94,15 @@ impl ConnectorRegistry {
 }
 
 impl Registry for ConnectorRegistry {
-    fn lookup_person(&self, personal_id: &str) -> Result<Option<Person>, PluginRefusal> {
+    fn lookup_person(
+        &self,
+        personal_id: &str,
+        deadline: Instant,
+    ) -> Result<Option<Person>, PluginRefusal> {
+        // The connector's own deadline, but never past the asking call's.
+        let ctx = self.ctx.clone().not_after(deadline);
         self.connector
-            .lookup_person(&self.ctx, personal_id)
+            .lookup_person(&ctx, personal_id)
             .map_err(|error| match error.refusal() {
                 Some(refusal) => refusal.clone(),
                 // The form plugin is told the registry is unavailable; the

@@ -80,12 +80,17 @@ macro_rules! export_conversions {
             })
         }
 
-        pub(crate) fn field_error_out(value: wf::FieldError) -> d::form::FieldError {
-            d::form::FieldError {
+        pub(crate) fn field_error_out(value: wf::FieldError) -> Out<d::form::FieldError> {
+            use d::text::{MAX_CODE_CHARS, MAX_LABEL_CHARS, MAX_MESSAGE_CHARS};
+            capped("a field error's field", &value.field, MAX_LABEL_CHARS)?;
+            capped("a field error's code", &value.code, MAX_CODE_CHARS)?;
+            capped("a field error's message (vi)", &value.message.vi, MAX_MESSAGE_CHARS)?;
+            capped("a field error's message (en)", &value.message.en, MAX_MESSAGE_CHARS)?;
+            Ok(d::form::FieldError {
                 field: value.field,
                 code: value.code,
                 message: localized_out(value.message),
-            }
+            })
         }
 
         pub(crate) fn prefill_out(value: wf::PrefillValue) -> Out<d::form::PrefillValue> {
@@ -257,18 +262,22 @@ macro_rules! export_conversions {
             }
         }
 
-        pub(crate) fn receipt_out(value: wc::Receipt) -> d::connector::Receipt {
-            d::connector::Receipt {
+        pub(crate) fn receipt_out(value: wc::Receipt) -> Out<d::connector::Receipt> {
+            use d::text::{MAX_LABEL_CHARS, MAX_MESSAGE_CHARS};
+            capped("the receipt's remote id", value.remote_id.as_deref().unwrap_or_default(), MAX_LABEL_CHARS)?;
+            capped("the receipt's message", value.message.as_deref().unwrap_or_default(), MAX_MESSAGE_CHARS)?;
+            Ok(d::connector::Receipt {
                 remote_id: value.remote_id,
                 message: value.message,
-            }
+            })
         }
 
         /// The remote system's view; `remote_fee_lines` is the version's own.
         pub(crate) fn remote_status_out(
             mut value: wc::RemoteStatus,
+            bounds: &d::fee::bounds::FeeBounds,
         ) -> Out<d::connector::RemoteStatus> {
-            let fee_lines = remote_fee_lines(&mut value)?;
+            let fee_lines = remote_fee_lines(&mut value, bounds)?;
             Ok(d::connector::RemoteStatus {
                 dossier_code: value.dossier_code,
                 status: status_out(value.status)?,
@@ -296,7 +305,10 @@ pub(crate) mod v0_1 {
 
     /// A 0.1.0 connector cannot report fee lines: they are unknown, which is
     /// not the same as none, so reconciliation does not compare them.
-    fn remote_fee_lines(_status: &mut wc::RemoteStatus) -> Out<Option<Vec<d::fee::FeeLine>>> {
+    fn remote_fee_lines(
+        _status: &mut wc::RemoteStatus,
+        _bounds: &d::fee::bounds::FeeBounds,
+    ) -> Out<Option<Vec<d::fee::FeeLine>>> {
         Ok(None)
     }
 }
@@ -305,11 +317,14 @@ pub(crate) mod v0_1 {
 pub(crate) mod v0_2 {
     export_conversions!(v0_2);
 
-    fn remote_fee_lines(status: &mut wc::RemoteStatus) -> Out<Option<Vec<d::fee::FeeLine>>> {
+    fn remote_fee_lines(
+        status: &mut wc::RemoteStatus,
+        bounds: &d::fee::bounds::FeeBounds,
+    ) -> Out<Option<Vec<d::fee::FeeLine>>> {
         status
             .fee_lines
             .take()
-            .map(|lines| lines.into_iter().map(fee_line_out).collect())
+            .map(|lines| fee_lines_out(lines, bounds))
             .transpose()
     }
 }

@@ -85,11 +85,26 @@ fn localized_out(value: w::Localized) -> d::localized::Localized {
     }
 }
 
-pub(crate) fn refusal(value: w::PluginError) -> d::refusal::PluginRefusal {
-    d::refusal::PluginRefusal {
-        code: value.code,
-        message: value.message,
+/// A text from the plugin within its cap (`d::text`).
+pub(crate) fn capped(field: &str, text: &str, max: usize) -> Out<()> {
+    d::text::check(field, text, max).map_err(|error| Malformed(error.to_string()))
+}
+
+/// A plugin's refusal; an oversized code or message makes it malformed.
+pub(crate) fn refusal(value: w::PluginError) -> Out<d::refusal::PluginRefusal> {
+    capped("the refusal's code", &value.code, d::text::MAX_CODE_CHARS)?;
+    // A refusal's message is for people: an overlong one (a remote system's
+    // error page quoted whole) is cut, not turned into a malformed answer, so
+    // the code the host acts on (retry or not) is kept.
+    let mut message = value.message;
+    if let Some((cut, _)) = message.char_indices().nth(d::text::MAX_MESSAGE_CHARS) {
+        message.truncate(cut);
+        message.push('…');
     }
+    Ok(d::refusal::PluginRefusal {
+        code: value.code,
+        message,
+    })
 }
 
 pub(crate) fn refusal_in(value: &d::refusal::PluginRefusal) -> w::PluginError {
@@ -190,7 +205,25 @@ fn fee_line(value: &d::fee::FeeLine) -> w::FeeLine {
     }
 }
 
+/// A plugin's fee lines, each checked and all within the domain's ranges
+/// (amounts, texts, count, a total that fits): anything else is malformed.
+pub(crate) fn fee_lines_out(
+    lines: Vec<w::FeeLine>,
+    bounds: &d::fee::bounds::FeeBounds,
+) -> Out<Vec<d::fee::FeeLine>> {
+    let lines = lines
+        .into_iter()
+        .map(fee_line_out)
+        .collect::<Out<Vec<_>>>()?;
+    bounds
+        .check_lines(&lines)
+        .map_err(|error| Malformed(error.to_string()))?;
+    Ok(lines)
+}
+
 pub(crate) fn fee_line_out(value: w::FeeLine) -> Out<d::fee::FeeLine> {
+    // Before the code is quoted in any message below.
+    capped("a fee line's code", &value.code, d::text::MAX_CODE_CHARS)?;
     if value.code.trim().is_empty() {
         return Err(Malformed("a fee line has an empty code".into()));
     }

@@ -15,6 +15,7 @@
 //! (edit a stored record, e.g. to plant a mismatch: `{"status": 4}`, or
 //! `{"fee_lines": [...]}`, which replaces every line), `GET/POST /admin/faults`.
 
+mod journal;
 mod status;
 pub mod wire;
 
@@ -34,6 +35,7 @@ use serde::{Deserialize, Serialize};
 use super::error::StandinError;
 use super::faults::Faults;
 use super::server::{self, Options, Running};
+use journal::Journal;
 pub use status::status;
 use wire::{DossierRecord, ProgressRecord, Receipt, Status};
 
@@ -49,11 +51,12 @@ pub struct Held {
     pub upserts: u32,
 }
 
-/// The portal's store: in memory, optionally written through to a JSON file.
+/// The portal's store: in memory, optionally kept in a data file (a
+/// snapshot and an append-only journal, see `journal`).
 #[derive(Debug, Default)]
 pub struct Portal {
     dossiers: Mutex<BTreeMap<String, Held>>,
-    data_file: Option<PathBuf>,
+    journal: Option<Mutex<Journal>>,
 }
 
 impl Portal {
@@ -62,22 +65,13 @@ impl Portal {
         Self::default()
     }
 
-    /// A portal kept in `file`: loaded from it if it exists, saved after
-    /// every change.
+    /// A portal kept in `file`: loaded from it (and its journal) if it
+    /// exists; each change is appended to the journal.
     pub fn with_data_file(file: PathBuf) -> std::io::Result<Self> {
-        let dossiers = match std::fs::read(&file) {
-            Ok(bytes) => serde_json::from_slice(&bytes).map_err(|e| {
-                std::io::Error::new(
-                    std::io::ErrorKind::InvalidData,
-                    format!("{} is not a portal data file: {e}", file.display()),
-                )
-            })?,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => BTreeMap::new(),
-            Err(e) => return Err(e),
-        };
+        let (dossiers, journal) = Journal::open(file)?;
         Ok(Self {
             dossiers: Mutex::new(dossiers),
-            data_file: Some(file),
+            journal: Some(Mutex::new(journal)),
         })
     }
 
@@ -87,18 +81,17 @@ impl Portal {
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
-    /// Write through under the lock, so the file never lags a later change.
-    fn save(&self, dossiers: &BTreeMap<String, Held>) -> Result<(), StandinError> {
-        let Some(file) = &self.data_file else {
+    /// Journal what is now held about `code`, under the store's lock so
+    /// the journal's order is the order of the changes.
+    fn save(&self, dossiers: &BTreeMap<String, Held>, code: &str) -> Result<(), StandinError> {
+        let Some(journal) = &self.journal else {
             return Ok(());
         };
-        let write = || -> std::io::Result<()> {
-            let temporary = file.with_extension("tmp");
-            std::fs::write(&temporary, serde_json::to_vec_pretty(dossiers)?)?;
-            std::fs::rename(&temporary, file)
-        };
-        write().map_err(|error| {
-            tracing::error!(%error, file = %file.display(), "portal stand-in could not save");
+        let mut journal = journal
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        journal.record(dossiers, code).map_err(|error| {
+            tracing::error!(%error, "portal stand-in could not save");
             StandinError::new(
                 StatusCode::INTERNAL_SERVER_ERROR,
                 "storage_failed",
@@ -110,11 +103,12 @@ impl Portal {
     /// Upsert a record; true when it was new.
     pub fn upsert(&self, record: DossierRecord) -> Result<bool, StandinError> {
         let mut dossiers = self.lock();
-        let held = dossiers.entry(record.code.clone()).or_default();
+        let code = record.code.clone();
+        let held = dossiers.entry(code.clone()).or_default();
         let created = held.record.is_none();
         held.record = Some(record);
         held.upserts += 1;
-        self.save(&dossiers)?;
+        self.save(&dossiers, &code)?;
         Ok(created)
     }
 
@@ -122,7 +116,8 @@ impl Portal {
     /// for the dossier (the repeat is counted, the first copy kept).
     pub fn append(&self, progress: ProgressRecord) -> Result<bool, StandinError> {
         let mut dossiers = self.lock();
-        let held = dossiers.entry(progress.dossier_code.clone()).or_default();
+        let code = progress.dossier_code.clone();
+        let held = dossiers.entry(code.clone()).or_default();
         let stored = if held
             .progress
             .iter()
@@ -134,7 +129,7 @@ impl Portal {
             held.progress.push(progress);
             true
         };
-        self.save(&dossiers)?;
+        self.save(&dossiers, &code)?;
         Ok(stored)
     }
 
@@ -175,8 +170,23 @@ impl Portal {
         let edited: DossierRecord = wire::parse(value.to_string().as_bytes())?;
         edited.check(code)?;
         held.record = Some(edited.clone());
-        self.save(&dossiers)?;
+        self.save(&dossiers, code)?;
         Ok(edited)
+    }
+}
+
+impl Drop for Portal {
+    /// A last snapshot, so the next start replays nothing.
+    fn drop(&mut self) {
+        if let Some(journal) = &self.journal {
+            let dossiers = self.lock();
+            let mut journal = journal
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner());
+            if let Err(error) = journal.compact(&dossiers) {
+                tracing::error!(%error, "portal stand-in could not write its snapshot");
+            }
+        }
     }
 }
 
@@ -364,6 +374,29 @@ mod tests {
         let held = reopened.held("000.00.01.H22-261123-0001").unwrap();
         assert_eq!(held.progress.len(), 1);
         assert_eq!(held.repeats.get("e1"), Some(&1));
+    }
+
+    #[test]
+    fn a_change_is_appended_to_the_journal_and_survives_a_kill_without_a_snapshot() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("portal.json");
+        let portal = Portal::with_data_file(file.clone()).unwrap();
+        let snapshot = std::fs::read(&file).unwrap();
+        portal.append(progress("e1")).unwrap();
+        portal.append(progress("e2")).unwrap();
+        assert_eq!(
+            std::fs::read(&file).unwrap(),
+            snapshot,
+            "a change does not rewrite the snapshot"
+        );
+        let journal = std::fs::read_to_string(dir.path().join("portal.json.journal")).unwrap();
+        assert_eq!(journal.lines().count(), 2, "one line per change");
+        // Killed: no snapshot on drop.
+        std::mem::forget(portal);
+        let reopened = Portal::with_data_file(file).unwrap();
+        let held = reopened.held("000.00.01.H22-261123-0001").unwrap();
+        let ids: Vec<&str> = held.progress.iter().map(|p| p.event_id.as_str()).collect();
+        assert_eq!(ids, ["e1", "e2"]);
     }
 
     /// A record as a connector upserts it, with one fee line.

@@ -1,8 +1,8 @@
 //! What the portal concludes from what it received: the dossier's status,
-//! dates and on-time verdict, by domain.md's rule. A dossier is on time when
-//! it finished no later than its appointment, the appointment being the one
-//! in force after supplementation moved it; more than one supplementation
-//! round makes it overdue whatever the dates. The fee lines are those of the
+//! dates and on-time verdict, by the rule of `docs/deadlines.md`. A
+//! dossier is on time when it finished no later than its appointment, the
+//! appointment being the one in force after supplementation moved it; more
+//! than one supplementation round makes it overdue whatever the dates. The fee lines are those of the
 //! stored record; progress records carry none, so without a record the
 //! portal cannot tell them.
 

@@ -5,12 +5,15 @@
 //! http or https, and only if every address the name resolves to is public
 //! (the operator may list development stand-ins in `allow_private`); the
 //! connection goes to the vetted address. The host adds the tenant's secrets
-//! as the manifest's `[[egress.secrets]]` say, bounds the request by the
-//! manifest's timeouts and the call's deadline, and cuts off a response over
-//! the size cap. Each request ends in one log line ([`record`]).
+//! as the manifest's `[[egress.secrets]]` say, only to requests for the
+//! `host:port`s each secret is bound to, and scrubs those secrets out of the
+//! response ([`scrub`]); it bounds the request by the manifest's timeouts and
+//! the call's deadline, and cuts off a response over the size cap. Each
+//! request ends in one log line ([`record`]).
 
 mod address;
 pub(crate) mod record;
+mod scrub;
 mod transport;
 
 use std::future::Future;
@@ -19,12 +22,15 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use http::{HeaderMap, HeaderName, HeaderValue};
-use http_body_util::BodyExt;
+use http_body_util::{BodyExt, Full};
 use wasmtime_wasi_http::{Error, RequestOptions, WasiBody, WasiHttpHooks};
 
 use self::record::{CallRecord, Metered};
+use self::scrub::Scrubber;
+use super::spending::Allowance;
+use crate::plugin::error::{Failure, HostResource};
 use crate::plugin::manifest::{EgressLimits, EgressRule, SecretHeader};
-use crate::plugin::secrets::TenantSecrets;
+use crate::plugin::secrets::{Secret, TenantSecrets};
 
 /// What a plugin's requests may do: its manifest's `[egress]` and the
 /// operator's `allow_private`. Built once per plugin.
@@ -55,6 +61,8 @@ pub(crate) struct Egress {
     tenant: String,
     secrets: Arc<TenantSecrets>,
     deadline: Instant,
+    /// Requests this call may still send (`limits.egress_requests`).
+    requests: Allowance,
 }
 
 /// How long each stage of one request may take.
@@ -77,7 +85,19 @@ impl Egress {
             tenant: tenant.to_string(),
             secrets,
             deadline,
+            requests: Allowance::new(HostResource::EgressRequests, 0),
         }
+    }
+
+    /// Allow `limit` requests per call (none until this is set).
+    pub(crate) fn with_request_limit(mut self, limit: u32) -> Self {
+        self.requests = Allowance::new(HostResource::EgressRequests, limit.into());
+        self
+    }
+
+    /// The failure of a call that sent more requests than it may.
+    pub(crate) fn exceeded(&self) -> Option<Failure> {
+        self.requests.exceeded()
     }
 
     /// The manifest's timeouts and the plugin's request options, all bounded
@@ -100,11 +120,35 @@ impl Egress {
         }
     }
 
-    /// Put the tenant's secrets where the manifest says. The message of an
-    /// error names the secret, never its value.
-    fn inject_secrets(&self, headers: &mut HeaderMap) -> Result<(), String> {
+    /// Whether the secret `wanted` (with the operator's `secret`, if set)
+    /// is for `host:port`: the operator's `hosts`, else the manifest's, else
+    /// the one host the manifest allows. Anywhere else it is never sent.
+    fn bound(&self, wanted: &SecretHeader, secret: Option<&Secret>, host: &str, port: u16) -> bool {
+        let hosts: &[EgressRule] = match secret.map(Secret::hosts) {
+            Some(hosts) if !hosts.is_empty() => hosts,
+            _ if !wanted.hosts.is_empty() => &wanted.hosts,
+            _ if self.policy.allow.len() == 1 => &self.policy.allow,
+            _ => &[],
+        };
+        hosts.iter().any(|rule| rule.matches(host, port))
+    }
+
+    /// Put the tenant's secrets bound to `host:port` where the manifest
+    /// says; returns what scrubs them out of the response (`None`: none was
+    /// added). The message of an error names the secret, never its value.
+    fn inject_secrets(
+        &self,
+        headers: &mut HeaderMap,
+        host: &str,
+        port: u16,
+    ) -> Result<Option<Scrubber>, String> {
+        let mut injected: Vec<&str> = Vec::new();
         for wanted in &self.policy.secrets {
-            let secret = self.secrets.get(&wanted.name).ok_or_else(|| {
+            let secret = self.secrets.get(&wanted.name);
+            if !self.bound(wanted, secret, host, port) {
+                continue;
+            }
+            let secret = secret.ok_or_else(|| {
                 format!(
                     "egress: secret `{}` is not configured for tenant `{}` (operator settings, [[plugin]] secrets)",
                     wanted.name, self.tenant
@@ -121,8 +165,9 @@ impl Egress {
             value.set_sensitive(true);
             let name = HeaderName::from_bytes(wanted.header.as_bytes()).map_err(|_| invalid())?;
             headers.insert(name, value);
+            injected.push(secret.expose());
         }
-        Ok(())
+        Ok(Scrubber::new(injected))
     }
 }
 
@@ -159,6 +204,13 @@ impl WasiHttpHooks for Egress {
         let head = request.method() == http::Method::HEAD;
         let record = CallRecord::start(request.method(), &host, port);
         let secrets = self.secrets.clone();
+        if !self.requests.spend(1) {
+            record.finish(
+                Some("refused: over the call's limits.egress_requests"),
+                secrets.redactor(),
+            );
+            return Box::new(async { Err(Error::HttpRequestDenied) });
+        }
         if !self.policy.permits(&host, port) {
             record.finish(
                 Some("refused: not in the manifest's [egress] allow"),
@@ -166,10 +218,13 @@ impl WasiHttpHooks for Egress {
             );
             return Box::new(async { Err(Error::HttpRequestDenied) });
         }
-        if let Err(message) = self.inject_secrets(request.headers_mut()) {
-            record.finish(Some(&message), secrets.redactor());
-            return Box::new(async move { Err(Error::InternalError(Some(message))) });
-        }
+        let scrubber = match self.inject_secrets(request.headers_mut(), &host, port) {
+            Ok(scrubber) => scrubber,
+            Err(message) => {
+                record.finish(Some(&message), secrets.redactor());
+                return Box::new(async move { Err(Error::InternalError(Some(message))) });
+            }
+        };
         let timeouts = self.timeouts(options);
         let policy = self.policy.clone();
         Box::new(async move {
@@ -204,10 +259,37 @@ impl WasiHttpHooks for Egress {
             let response = response.map(|body| {
                 Metered::new(body, record, secrets, max, deadline, connection).boxed_unsync()
             });
+            let response = match scrubber {
+                Some(scrubber) => scrubbed(response, &scrubber).await?,
+                None => response,
+            };
             let io: Box<dyn Future<Output = Result<(), Error>> + Send> = Box::new(async { Ok(()) });
             Ok((response, io))
         })
     }
+}
+
+/// The response with the secrets sent in its request scrubbed from its
+/// headers and body. The body is read whole first (within the size cap and
+/// the deadline, which `Metered` enforces), so no secret can straddle two
+/// chunks.
+async fn scrubbed(
+    response: http::Response<WasiBody>,
+    scrubber: &Scrubber,
+) -> Result<http::Response<WasiBody>, Error> {
+    let (mut parts, body) = response.into_parts();
+    let body = body.collect().await?.to_bytes();
+    let body = hyper::body::Bytes::from(scrubber.scrub(&body).into_owned());
+    scrubber.scrub_headers(&mut parts.headers);
+    if parts.headers.contains_key(http::header::CONTENT_LENGTH) {
+        parts
+            .headers
+            .insert(http::header::CONTENT_LENGTH, HeaderValue::from(body.len()));
+    }
+    let body = Full::new(body)
+        .map_err(|never| match never {})
+        .boxed_unsync();
+    Ok(http::Response::from_parts(parts, body))
 }
 
 /// Resolve, vet the addresses, connect and send; up to the response head.
@@ -364,10 +446,12 @@ mod tests {
     #[test]
     fn secrets_are_set_as_sensitive_headers_and_a_missing_one_is_named() {
         let policy = Arc::new(EgressPolicy {
+            allow: vec![EgressRule::parse("portal.gov.vn:443").unwrap()],
             secrets: vec![SecretHeader {
                 name: "portal-token".into(),
                 header: "authorization".into(),
                 format: "Bearer {secret}".into(),
+                hosts: Vec::new(),
             }],
             ..EgressPolicy::default()
         });
@@ -378,15 +462,27 @@ mod tests {
         let deadline = Instant::now() + Duration::from_secs(1);
         let mut headers = HeaderMap::new();
         headers.insert("authorization", HeaderValue::from_static("forged"));
-        Egress::new(policy.clone(), "da-nang", secrets, deadline)
-            .inject_secrets(&mut headers)
+        let egress = Egress::new(policy.clone(), "da-nang", secrets, deadline);
+        let scrubber = egress
+            .inject_secrets(&mut headers, "portal.gov.vn", 443)
             .unwrap();
+        assert!(
+            scrubber.is_some(),
+            "what was sent is scrubbed from the answer"
+        );
         assert_eq!(headers.get_all("authorization").iter().count(), 1);
         assert_eq!(headers["authorization"], "Bearer tok-123");
         assert!(headers["authorization"].is_sensitive());
 
+        // Bound to the one allowed host: another gets nothing.
+        let mut elsewhere = HeaderMap::new();
+        let scrubber = egress
+            .inject_secrets(&mut elsewhere, "collector.example", 443)
+            .unwrap();
+        assert!(scrubber.is_none() && elsewhere.is_empty());
+
         let error = Egress::new(policy, "da-nang", Arc::default(), deadline)
-            .inject_secrets(&mut HeaderMap::new())
+            .inject_secrets(&mut HeaderMap::new(), "portal.gov.vn", 443)
             .unwrap_err();
         assert!(error.contains("`portal-token`"), "{error}");
         assert!(error.contains("`da-nang`"), "{error}");

@@ -1,0 +1,161 @@
+//! The one place where the access rule ([`motcua_domain::access`]) meets
+//! requests: every use case that reads, lists or changes a dossier asks
+//! [`Access`] first, whatever adapter (the API, the console) calls it.
+//!
+//! A caller of another tenant, or a dossier outside the caller's scope,
+//! gets [`AppError::NotFound`]: the two cannot be told apart. A visible
+//! dossier the caller's role may not change gets [`AppError::Forbidden`].
+
+use std::sync::Arc;
+
+use motcua_domain::access::{DossierFacts, Operation, Principal, Scope};
+use motcua_domain::code::AgencyCode;
+use motcua_domain::lifecycle::Role;
+use motcua_domain::tenancy::User;
+
+use super::error::{AppError, FieldProblem};
+use super::ports::{MembershipStore, StoredDossier, TenantStore};
+use super::service::{ensure_admin, ensure_tenant};
+
+/// Applies the access rule; cheap to clone.
+#[derive(Clone)]
+pub struct Access {
+    memberships: Arc<dyn MembershipStore>,
+}
+
+impl Access {
+    pub fn new(memberships: Arc<dyn MembershipStore>) -> Self {
+        Self { memberships }
+    }
+
+    /// `user` as the rule sees them inside `tenant`: NotFound for a caller
+    /// of another tenant (or none); an officer with their agencies.
+    pub async fn principal(&self, user: &User, tenant: &str) -> Result<Principal, AppError> {
+        ensure_tenant(user, tenant)?;
+        let agencies = match user.role {
+            Role::Officer => self.memberships.agencies_of(tenant, &user.id).await?,
+            _ => Vec::new(),
+        };
+        Ok(Principal {
+            user_id: user.id.clone(),
+            role: user.role,
+            personal_id: user.personal_id.clone(),
+            agencies,
+        })
+    }
+
+    /// The dossiers `user` may see in `tenant`, for a listing's query.
+    pub async fn scope(&self, user: &User, tenant: &str) -> Result<Scope, AppError> {
+        Ok(self.principal(user, tenant).await?.scope())
+    }
+
+    /// The agencies the officer `user_id` belongs to, as their tenant's
+    /// admin (or the officer themself) sees them.
+    pub async fn memberships_of(
+        &self,
+        tenants: &dyn TenantStore,
+        caller: &User,
+        tenant: &str,
+        user_id: &str,
+    ) -> Result<Vec<AgencyCode>, AppError> {
+        if caller.id != user_id {
+            ensure_admin(caller, tenant, ASSIGN)?;
+        }
+        officer(tenants, tenant, user_id).await?;
+        Ok(self.memberships.agencies_of(tenant, user_id).await?)
+    }
+
+    /// A tenant admin assigns the officer `user_id` to `agencies` (replacing
+    /// what they belonged to): each must be an agency of the tenant, named
+    /// `agencies[i]` when it is not.
+    pub async fn assign(
+        &self,
+        tenants: &dyn TenantStore,
+        admin: &User,
+        tenant: &str,
+        user_id: &str,
+        agencies: &[String],
+    ) -> Result<Vec<AgencyCode>, AppError> {
+        ensure_admin(admin, tenant, ASSIGN)?;
+        officer(tenants, tenant, user_id).await?;
+        let mut problems = Vec::new();
+        let mut codes = Vec::new();
+        for (i, text) in agencies.iter().enumerate() {
+            let field = format!("agencies[{i}]");
+            match AgencyCode::new(text.clone()) {
+                Err(error) => problems.push(FieldProblem::new(field, error.to_string())),
+                Ok(code) => match tenants.agency(tenant, &code).await? {
+                    None => problems.push(FieldProblem::new(
+                        field,
+                        format!("the tenant has no agency `{code}`"),
+                    )),
+                    Some(_) if codes.contains(&code) => {
+                        problems.push(FieldProblem::new(field, "listed twice"))
+                    }
+                    Some(_) => codes.push(code),
+                },
+            }
+        }
+        if !problems.is_empty() {
+            return Err(AppError::Invalid(problems));
+        }
+        self.memberships
+            .set_agencies(tenant, user_id, &codes)
+            .await?;
+        Ok(self.memberships.agencies_of(tenant, user_id).await?)
+    }
+}
+
+/// What a tenant admin does here, for the 403's message.
+const ASSIGN: &str = "assign officers to agencies";
+
+/// The officer `user_id` of `tenant`: NotFound for no such user, Invalid
+/// for a user of another role (only officers belong to agencies).
+async fn officer(tenants: &dyn TenantStore, tenant: &str, user_id: &str) -> Result<User, AppError> {
+    let user = tenants
+        .user(Some(tenant), user_id)
+        .await?
+        .ok_or_else(|| AppError::NotFound(format!("user {user_id}")))?;
+    if user.role != Role::Officer {
+        return Err(AppError::invalid(
+            "user",
+            format!(
+                "only officers belong to agencies; {user_id} is a {}",
+                user.role
+            ),
+        ));
+    }
+    Ok(user)
+}
+
+/// May `principal` do `operation` to `dossier`? NotFound when it is not
+/// theirs to see, Forbidden when their role may not do it.
+pub fn check(
+    principal: &Principal,
+    dossier: &StoredDossier,
+    operation: Operation,
+) -> Result<(), AppError> {
+    check_facts(
+        principal,
+        &dossier.facts(),
+        &dossier.code.to_string(),
+        operation,
+    )
+}
+
+/// [`check`] for a dossier that may not exist yet (a submission): `what`
+/// names it in the error.
+pub fn check_facts(
+    principal: &Principal,
+    facts: &DossierFacts<'_>,
+    what: &str,
+    operation: Operation,
+) -> Result<(), AppError> {
+    use motcua_domain::access::Denied;
+    principal
+        .may(facts, operation)
+        .map_err(|denied| match denied {
+            Denied::NotVisible => AppError::NotFound(format!("dossier {what}")),
+            Denied::Forbidden { .. } => AppError::Forbidden(denied.to_string()),
+        })
+}
