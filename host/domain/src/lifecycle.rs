@@ -569,23 +569,6 @@ impl DossierState {
         ))
     }
 
-    /// Whether processing time is running: received and neither waiting
-    /// for the applicant (supplementation) nor finished or closed. The
-    /// clock also runs while a financial obligation is requested.
-    pub fn clock_running(&self) -> bool {
-        self.finished_at.is_none()
-            && matches!(
-                self.stage,
-                Some(
-                    Stage::Received
-                        | Stage::Assigned
-                        | Stage::InReview
-                        | Stage::AwaitingSignature
-                        | Stage::FinancialObligationRequested
-                )
-            )
-    }
-
     /// The transition table: the stage `kind` leads to from here.
     fn target(&self, kind: CommandKind) -> Option<Stage> {
         use CommandKind as C;

@@ -237,7 +237,7 @@ mod tests {
             ),
         ] {
             let err = base.with_override(&o).unwrap_err();
-            assert!(err.starts_with(key), "{err}");
+            assert!(err.field.starts_with(key), "{err:?}");
         }
         let limits = base
             .with_override(&LimitsOverride {

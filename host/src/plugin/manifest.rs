@@ -178,7 +178,7 @@ impl SecretHeader {
         let hosts = raw
             .hosts
             .iter()
-            .map(|entry| EgressRule::parse(entry).map_err(|e| format!("{}: {e}", field("hosts"))))
+            .map(|entry| EgressRule::parse(entry).map_err(|e| problem("hosts", e)))
             .collect::<Result<Vec<_>, _>>()?;
         Ok(Self {
             name: raw.name,
@@ -200,17 +200,23 @@ fn bound_within_allow(
     index: usize,
     secret: &SecretHeader,
     allow: &[EgressRule],
-) -> Result<(), String> {
+) -> Result<(), FieldProblem> {
     let field = format!("egress.secrets[{index}].hosts");
     if secret.hosts.is_empty() && allow.len() > 1 {
-        return Err(format!(
-            "{field}: name the host:port `{}` is for; [egress] allow lists {} hosts",
-            secret.name,
-            allow.len()
+        return Err(FieldProblem::new(
+            field,
+            format!(
+                "name the host:port `{}` is for; [egress] allow lists {} hosts",
+                secret.name,
+                allow.len()
+            ),
         ));
     }
     match secret.hosts.iter().find(|host| !allow.contains(host)) {
-        Some(host) => Err(format!("{field}: `{host}` is not in [egress] allow")),
+        Some(host) => Err(FieldProblem::new(
+            field,
+            format!("`{host}` is not in [egress] allow"),
+        )),
         None => Ok(()),
     }
 }
@@ -594,9 +600,9 @@ mod tests {
         let bound = parse(two, "hosts = [\"portal.gov.vn:443\"]").unwrap();
         assert!(bound.egress_secrets[0].hosts[0].matches("portal.gov.vn", 443));
         let err = parse(two, "").unwrap_err();
-        assert!(err.starts_with("egress.secrets[0].hosts"), "{err}");
+        assert_eq!(err.field, "egress.secrets[0].hosts", "{err:?}");
         let err = parse(two, "hosts = [\"evil.example:443\"]").unwrap_err();
-        assert!(err.contains("not in [egress] allow"), "{err}");
+        assert!(err.message.contains("not in [egress] allow"), "{err:?}");
         assert!(
             parse("allow = [\"portal.gov.vn:443\"]", "").is_ok(),
             "one host: that one"

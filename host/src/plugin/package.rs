@@ -58,9 +58,12 @@ const MAX_TREE_ENTRIES: usize = 100_000;
 pub fn check_tree(package_dir: &Path) -> Result<(), LoadError> {
     let refuse = |path: &Path, what: &str| LoadError::Manifest {
         path: path.to_path_buf(),
-        message: format!(
-            "package: `{}` is {what}; a package holds only regular files and directories",
-            path.strip_prefix(package_dir).unwrap_or(path).display()
+        problem: FieldProblem::new(
+            "package",
+            format!(
+                "`{}` is {what}; a package holds only regular files and directories",
+                path.strip_prefix(package_dir).unwrap_or(path).display()
+            ),
         ),
     };
     let io = |path: &Path, source| LoadError::Io {

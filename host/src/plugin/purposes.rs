@@ -112,9 +112,9 @@ impl Purposes {
                     Purpose::ALL.map(Purpose::name).join(", ")
                 )
             })?;
-            validate_id(&field("plugin"), &entry.plugin)?;
+            validate_id(&field("plugin"), &entry.plugin).map_err(|p| p.to_string())?;
             if let Some(tenant) = &entry.tenant {
-                validate_id(&field("tenant"), tenant)?;
+                validate_id(&field("tenant"), tenant).map_err(|p| p.to_string())?;
             }
             if assignments
                 .iter()

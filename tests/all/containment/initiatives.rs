@@ -33,7 +33,7 @@ async fn outcome(behaviour: &str) -> Result<usize, HookFailure> {
 
 fn assert_failed(result: Result<usize, HookFailure>, outcome: &str, names: &str) {
     let failure = result.expect_err("the initiative's actions are refused");
-    assert_eq!(failure.outcome, outcome, "{failure:?}");
+    assert_eq!(failure.outcome.label(), outcome, "{failure:?}");
     assert!(failure.message.contains(names), "{failure:?}");
 }
 

@@ -460,6 +460,7 @@ impl ScriptedPackages {
             LivePlugin {
                 summary: summary.clone(),
                 source: PluginSource::Directory,
+                purposes: Vec::new(),
             },
         );
         packages.baseline.insert(key, summary);
@@ -491,6 +492,7 @@ impl PreparedPlugin for Prepared {
         let live = LivePlugin {
             summary: self.package.summary,
             source: PluginSource::Deployment,
+            purposes: Vec::new(),
         };
         self.packages
             .lock()
@@ -574,6 +576,7 @@ impl PluginPackages for ScriptedPackages {
             LivePlugin {
                 summary,
                 source: PluginSource::Directory,
+                purposes: Vec::new(),
             },
         );
         Some(reference)

@@ -17,6 +17,7 @@ use serde_json::Value;
 use tower::ServiceExt;
 
 use super::{AppState, router};
+use crate::app::statistics::StatisticsService;
 use crate::app::testing::{TestWorld, token_of};
 
 /// The router over `world`'s ports, wired as `cli/wiring.rs` wires it.
@@ -27,6 +28,11 @@ fn app(world: &TestWorld) -> Router {
         tenants: world.store.clone(),
         sync: world.sync.clone(),
         plugin_admin: world.plugin_admin.clone(),
+        statistics: StatisticsService::new(
+            world.store.clone(),
+            world.store.clone(),
+            world.clock.clone(),
+        ),
     })
 }
 

@@ -12,6 +12,7 @@ use crate::app::hooks::HookOutcome;
 use crate::app::ports::{
     DossierFilter, DossierStore, FeeSource, OutboxFilter, OutboxStore, PageRequest,
 };
+use motcua_domain::access::Scope;
 use crate::app::sync::NATIONAL_PROGRESS;
 use crate::app::testing::{
     AGENCY, CITIZEN_ID, FEE_PLUGIN, FORM_PLUGIN, PluginCall, SCRIPTED_DIGEST, TENANT, TestWorld,
@@ -21,7 +22,12 @@ use crate::app::testing::{
 async fn stored_dossiers(world: &TestWorld) -> usize {
     world
         .store
-        .dossiers(TENANT, &DossierFilter::default(), &PageRequest::default())
+        .dossiers(
+            TENANT,
+            &Scope::All,
+            &DossierFilter::default(),
+            &PageRequest::default(),
+        )
         .await
         .unwrap()
         .items

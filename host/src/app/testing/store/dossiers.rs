@@ -74,6 +74,8 @@ impl Inner {
                         form: new.form.clone(),
                         state: change.state.clone(),
                         priority: change.priority.unwrap_or(false),
+                        // The creating event's actor, as the database records it.
+                        submitted_by: change.events.first().map(|event| event.actor.id.clone()),
                         version: 1,
                         last_seq: 0,
                         created_at: now,

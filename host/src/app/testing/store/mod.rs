@@ -14,6 +14,7 @@
 
 mod dossiers;
 mod outbox;
+mod statistics;
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, MutexGuard};
