@@ -25,6 +25,14 @@ fn password(server: &Server, tenant: &str, role: &str) -> (String, String) {
     (login.user_id.clone(), login.password.clone())
 }
 
+/// A figure shown on the dashboard (digits, perhaps grouped).
+fn count(text: &str) -> u64 {
+    let digits: String = text.chars().filter(char::is_ascii_digit).collect();
+    digits
+        .parse()
+        .unwrap_or_else(|_| panic!("a count, not {text:?}"))
+}
+
 /// `dd/mm/yyyy` of a day `days_ago` before today (local time).
 fn day_before(days_ago: i64) -> String {
     let day = now_local().date() - time::Duration::days(days_ago);
@@ -79,6 +87,14 @@ async fn a_citizen_and_an_officer_take_a_vinh_phuc_birth_registration_from_form_
     let base = &server.base;
     let (citizen, citizen_password) = password(&server, "vinh-phuc", "citizen");
     let (officer, officer_password) = password(&server, "vinh-phuc", "officer");
+    let (leader, leader_password) = password(&server, "vinh-phuc", "leader");
+
+    // The province's leader reads this month's figures before the day's work.
+    sign_in(&browser, base, &leader, &leader_password).await;
+    assert!(browser.url().await.ends_with("/console/dashboard"));
+    let received_before = count(&browser.text("#current-received a").await);
+    let finished_before = count(&browser.text("#current-finished a").await);
+    sign_out(&browser).await;
 
     // The citizen signs in and opens the form the vinh-phuc-forms plugin defines.
     sign_in(&browser, base, &citizen, &citizen_password).await;
@@ -244,6 +260,55 @@ async fn a_citizen_and_an_officer_take_a_vinh_phuc_birth_registration_from_form_
             .contains("Giấy khai sinh (bản chính)")
     );
     browser.screenshot("13-officer-result-returned").await;
+    sign_out(&browser).await;
+
+    // The leader sees the figures move, follows one to its dossiers and
+    // downloads the list.
+    sign_in(&browser, base, &leader, &leader_password).await;
+    assert_eq!(
+        count(&browser.text("#current-received a").await),
+        received_before + 1,
+        "the dossier counts as received this month"
+    );
+    assert_eq!(
+        count(&browser.text("#current-finished a").await),
+        finished_before + 1,
+        "and as finished"
+    );
+    assert!(browser.has("#trend-on_time-title").await);
+    assert!(browser.has("#ranking").await, "an agency finished a dossier");
+    browser.screenshot("15-leader-dashboard").await;
+    browser.click("#current-finished a").await;
+    assert!(browser.url().await.contains("/console/statistics/finished"));
+    assert!(
+        browser.text("#drill").await.contains(&code),
+        "the finished list holds the dossier"
+    );
+    browser.screenshot("16-leader-drill-down").await;
+    let csv_href = browser.attr("#csv", "href").await;
+    let session = browser.cookie("motcua_session").await;
+    let csv = http_client()
+        .get(format!("{base}{csv_href}"))
+        .header(COOKIE, format!("motcua_session={session}"))
+        .send()
+        .await
+        .expect("the CSV download");
+    assert_eq!(csv.status(), StatusCode::OK);
+    assert!(
+        csv.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/csv")
+    );
+    let bytes = csv.bytes().await.unwrap();
+    assert!(
+        bytes.starts_with("\u{feff}".as_bytes()),
+        "UTF-8 with a byte-order mark"
+    );
+    assert!(
+        String::from_utf8_lossy(&bytes).contains(&code),
+        "the CSV holds the dossier"
+    );
     sign_out(&browser).await;
 
     // Anyone tracks it by code: status and appointment, nothing personal.

@@ -180,6 +180,26 @@ impl Browser {
             .unwrap_or_default()
     }
 
+    /// An attribute of the first element matching `css` (`href`, say).
+    pub async fn attr(&self, css: &str, name: &str) -> String {
+        self.find(css)
+            .await
+            .attr(name)
+            .await
+            .expect("the attribute")
+            .unwrap_or_else(|| panic!("`{css}` has no `{name}`"))
+    }
+
+    /// The value of the cookie `name` the browser holds for the page.
+    pub async fn cookie(&self, name: &str) -> String {
+        self.client
+            .get_named_cookie(name)
+            .await
+            .unwrap_or_else(|e| panic!("the cookie {name}: {e}"))
+            .value()
+            .to_owned()
+    }
+
     pub async fn body_text(&self) -> String {
         self.text("body").await
     }

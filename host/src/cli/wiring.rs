@@ -159,6 +159,7 @@ pub async fn assemble(options: &Options) -> anyhow::Result<Assembled> {
         tenants: store.clone() as Arc<dyn TenantStore>,
         sync: sync.clone(),
         plugin_admin: plugin_admin.clone(),
+        statistics: statistics.clone(),
     };
     let state = AppState {
         plugins: Arc::new(packages),

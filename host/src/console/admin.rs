@@ -1,7 +1,7 @@
 //! The tenant administrator's and operator's pages: plugins (versions,
 //! what serves, call counts; activate, roll back), the synchronisation
 //! outbox (resend), reconciliation with the national portal, the working
-//! calendar, and the dashboard's place.
+//! calendar.
 
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
@@ -174,13 +174,4 @@ pub async fn calendar(State(state): State<ConsoleState>, me: SignedIn) -> Respon
         ),
         Err(error) => me.visitor.fail(error),
     }
-}
-
-/// The Decision 766 dashboard's place: the statistics service (built
-/// separately) fills it.
-pub async fn dashboard(me: SignedIn) -> Response {
-    if let Err(page) = me.require(&[Role::TenantAdmin, Role::Officer]) {
-        return page;
-    }
-    me.visitor.render("dashboard.html", context! {})
 }

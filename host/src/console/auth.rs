@@ -22,6 +22,7 @@ fn start_page(role: Role) -> &'static str {
         Role::Citizen => "/console/procedures",
         Role::Officer => "/console/inbox",
         Role::TenantAdmin | Role::PlatformOperator => "/console/admin/plugins",
+        Role::Leader => "/console/dashboard",
     }
 }
 

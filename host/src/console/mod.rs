@@ -16,8 +16,9 @@
 //!   dossiers"; `public`: tracking by dossier code.
 //! - `officer`: the agency inbox, the dossier page and its actions, the
 //!   printable one-stop forms 01 and 02.
-//! - `admin`: plugins, outbox, reconciliation, calendar; the dashboard's
-//!   place (statistics) is `/console/dashboard`.
+//! - `admin`: plugins, outbox, reconciliation, calendar.
+//! - `dashboard`: the Decision 766 figures as charts, every number linked
+//!   to the dossiers behind it (a page and a CSV download).
 
 // A refused request's `Err` is the page to show (an axum `Response`); it is
 // rendered once per request, so boxing it would buy nothing.
@@ -26,6 +27,7 @@
 mod admin;
 mod auth;
 mod citizen;
+mod dashboard;
 mod fields;
 mod i18n;
 mod officer;
@@ -42,6 +44,7 @@ use axum::routing::{get, post};
 
 use crate::app::ports::TenantStore;
 use crate::app::service::{Accounts, DossierService, PluginAdmin};
+use crate::app::statistics::StatisticsService;
 use crate::app::sync::SyncOperations;
 
 pub use i18n::Lang;
@@ -54,6 +57,7 @@ pub struct ConsoleState {
     pub tenants: Arc<dyn TenantStore>,
     pub sync: SyncOperations,
     pub plugin_admin: PluginAdmin,
+    pub statistics: StatisticsService,
 }
 
 const CSS: &str = include_str!("../../static/console.css");
@@ -143,6 +147,11 @@ pub fn router(state: ConsoleState) -> Router {
         .route("/console/admin/outbox/resend", post(admin::resend))
         .route("/console/admin/reconciliation", get(admin::reconciliation))
         .route("/console/admin/calendar", get(admin::calendar))
-        .route("/console/dashboard", get(admin::dashboard))
+        .route("/console/dashboard", get(dashboard::dashboard))
+        .route("/console/statistics/{indicator}", get(dashboard::drill_down))
+        .route(
+            "/console/statistics/{indicator}/dossiers.csv",
+            get(dashboard::drill_down_csv),
+        )
         .with_state(state)
 }

@@ -34,6 +34,7 @@ const TEMPLATES: &[(&str, &str)] = &[
     ),
     ("calendar.html", include_str!("templates/calendar.html")),
     ("dashboard.html", include_str!("templates/dashboard.html")),
+    ("statistics.html", include_str!("templates/statistics.html")),
 ];
 
 fn lang_of(state: &State) -> Lang {
