@@ -167,6 +167,14 @@ impl TestEnv {
     /// seeds the demo tenants; later ones (restarts) keep the data and the
     /// tokens as they are.
     pub async fn start(&self) -> Server {
+        // `MOTCUA_TEST_LOG=motcua=debug` shows the hosts' logs of a test run
+        // (`-- --nocapture`), e.g. the cause behind a 500.
+        if let Ok(filter) = std::env::var("MOTCUA_TEST_LOG") {
+            let _ = tracing_subscriber::fmt()
+                .with_env_filter(tracing_subscriber::EnvFilter::new(filter))
+                .with_test_writer()
+                .try_init();
+        }
         let assembled = assemble(&self.options())
             .await
             .unwrap_or_else(|error| panic!("assembling the host: {error:#}"));

@@ -334,7 +334,15 @@ fn bench(root: &Path, args: &[String]) -> Result<()> {
 /// The statistics benchmark; it generates its own data, no plugins needed.
 fn bench_stats(extra: &[String]) -> Result<()> {
     run(cargo()
-        .args(["run", "--release", "-p", "motcua", "--", "statistics", "bench"])
+        .args([
+            "run",
+            "--release",
+            "-p",
+            "motcua",
+            "--",
+            "statistics",
+            "bench",
+        ])
         .args(extra))
 }
 

@@ -22,6 +22,7 @@ use crate::app::error::AppError;
 use crate::app::ports::{GroupBy, Part, StatisticsScope};
 use crate::app::statistics::{
     DrillPage, DrillRequest, MAX_DRILL_PAGE, Period, Report, ReportRequest, StatisticsService,
+    ensure_statistics_reader,
 };
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -106,7 +107,7 @@ struct ReportQuery {
         (status = 200, body = Report),
         (status = 400, description = "A malformed query string", body = ErrorBody),
         (status = 401, description = "No valid token", body = ErrorBody),
-        (status = 403, description = "Neither the tenant's admin nor a platform operator", body = ErrorBody),
+        (status = 403, description = "Neither the tenant's admin, a leader nor a platform operator", body = ErrorBody),
         (status = 404, description = "No such tenant, or another tenant", body = ErrorBody),
         (status = 422, description = "A bad `from`, `to`, `period` or `group_by`, named in `fields`", body = ErrorBody),
     )
@@ -117,6 +118,9 @@ async fn report(
     Path(tenant): Path<String>,
     AppQuery(query): AppQuery<ReportQuery>,
 ) -> Result<Json<Report>, ApiError> {
+    // Who asks comes before what they ask: another tenant's member learns
+    // nothing, not even that an indicator is misspelt.
+    ensure_statistics_reader(&user, &tenant)?;
     let (from, to) = range(
         &state.statistics,
         query.from.as_deref(),
@@ -173,7 +177,7 @@ impl DrillQuery {
 }
 
 /// The dossiers behind one part of a figure, keyset-paginated, with every
-/// fact the statistics count of each (tenant admin or platform operator).
+/// fact the statistics count of each (tenant admin, leader or platform operator).
 #[utoipa::path(
     get,
     path = "/tenants/{tenant}/statistics/{indicator}/dossiers",
@@ -188,7 +192,7 @@ impl DrillQuery {
         (status = 200, body = DrillPage),
         (status = 400, description = "A malformed query string", body = ErrorBody),
         (status = 401, description = "No valid token", body = ErrorBody),
-        (status = 403, description = "Neither the tenant's admin nor a platform operator", body = ErrorBody),
+        (status = 403, description = "Neither the tenant's admin, a leader nor a platform operator", body = ErrorBody),
         (status = 404, description = "No such tenant, or another tenant", body = ErrorBody),
         (status = 422, description = "A bad `indicator`, `from`, `to`, `part`, `limit` or `after`, named in `fields`", body = ErrorBody),
     )
@@ -199,6 +203,9 @@ async fn dossiers(
     Path((tenant, name)): Path<(String, String)>,
     AppQuery(query): AppQuery<DrillQuery>,
 ) -> Result<Json<DrillPage>, ApiError> {
+    // Who asks comes before what they ask: another tenant's member learns
+    // nothing, not even that an indicator is misspelt.
+    ensure_statistics_reader(&user, &tenant)?;
     let request = query.request(&state, &name)?;
     let page = state
         .statistics
@@ -230,7 +237,7 @@ async fn dossiers(
         (status = 200, content_type = "text/csv", body = String, description = "The list, one dossier a line after the header"),
         (status = 400, description = "A malformed query string", body = ErrorBody),
         (status = 401, description = "No valid token", body = ErrorBody),
-        (status = 403, description = "Neither the tenant's admin nor a platform operator", body = ErrorBody),
+        (status = 403, description = "Neither the tenant's admin, a leader nor a platform operator", body = ErrorBody),
         (status = 404, description = "No such tenant, or another tenant", body = ErrorBody),
         (status = 422, description = "A bad `indicator`, `from`, `to` or `part`, named in `fields`", body = ErrorBody),
     )
@@ -241,6 +248,9 @@ async fn dossiers_csv(
     Path((tenant, name)): Path<(String, String)>,
     AppQuery(query): AppQuery<DrillQuery>,
 ) -> Result<Response, ApiError> {
+    // Who asks comes before what they ask: another tenant's member learns
+    // nothing, not even that an indicator is misspelt.
+    ensure_statistics_reader(&user, &tenant)?;
     let request = query.request(&state, &name)?;
     let stream = state
         .statistics

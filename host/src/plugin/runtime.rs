@@ -144,13 +144,16 @@ impl PluginRuntime {
         let size = component_size(&manifest.component).map_err(io)?;
         let budget = &self.shared.config.budget;
         if upload && size > budget.max_component_bytes {
-            return Err(LoadError::Engine {
+            return Err(LoadError::OverHostLimit {
                 plugin: plugin_ref,
-                message: format!(
-                    "plugin.component: the component is {} bytes; this host compiles at most {} bytes ({} MiB) for a tenant",
-                    size,
-                    budget.max_component_bytes,
-                    budget.max_component_bytes >> 20
+                problem: FieldProblem::new(
+                    "plugin.component",
+                    format!(
+                        "the component is {} bytes; this host compiles at most {} bytes ({} MiB) for a tenant",
+                        size,
+                        budget.max_component_bytes,
+                        budget.max_component_bytes >> 20
+                    ),
                 ),
             });
         }
@@ -174,12 +177,15 @@ impl PluginRuntime {
         };
         let compiled_in = started.elapsed();
         if upload && compiled_in > budget.compile_time {
-            return Err(LoadError::Engine {
+            return Err(LoadError::OverHostLimit {
                 plugin: plugin_ref,
-                message: format!(
-                    "plugin.component: compiling took {:.1} s, over this host's budget of {} s",
-                    compiled_in.as_secs_f64(),
-                    budget.compile_time.as_secs()
+                problem: FieldProblem::new(
+                    "plugin.component",
+                    format!(
+                        "compiling took {:.1} s, over this host's budget of {} s",
+                        compiled_in.as_secs_f64(),
+                        budget.compile_time.as_secs()
+                    ),
                 ),
             });
         }

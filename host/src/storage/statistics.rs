@@ -428,10 +428,15 @@ impl StatisticsStore for Db {
         let overdue = c.clauses.pop().unwrap_or_default();
         scope_conditions(&mut c, tenant, scope);
         c.push("open = 1", []);
-        let group_column = group_column(group).unwrap_or("''");
+        // PostgreSQL refuses a constant in GROUP BY: ungrouped, the
+        // aggregate has no GROUP BY at all.
+        let (group_column, group_by) = match group_column(group) {
+            Some(column) => (column, format!(" GROUP BY {column}")),
+            None => ("''", String::new()),
+        };
         let sql = format!(
             "SELECT {group_column} AS grp, COUNT(*) AS open, {overdue} \
-             FROM statistics_dossiers WHERE {} GROUP BY {group_column}",
+             FROM statistics_dossiers WHERE {}{group_by}",
             c.clauses.join(" AND ")
         );
         let rows = c.bind(sqlx::query(&sql)).fetch_all(&self.pool).await?;

@@ -41,7 +41,9 @@ fn paths_written_in_http_sources() -> BTreeSet<String> {
     fn visit(dir: &Path, found: &mut BTreeSet<String>) {
         for entry in std::fs::read_dir(dir).expect("the http sources are readable") {
             let path = entry.unwrap().path();
-            if path.is_dir() {
+            // The router's own tests (`http/tests/`) request concrete
+            // paths; they declare no route.
+            if path.is_dir() && !path.ends_with("tests") {
                 visit(&path, found);
             } else if path.extension().is_some_and(|e| e == "rs") {
                 let text = std::fs::read_to_string(&path).unwrap();

@@ -9,8 +9,8 @@ use motcua_domain::time::{PrimitiveDateTime, local_datetime};
 use super::{DossierDetails, DossierService};
 use crate::app::error::AppError;
 use crate::app::ports::{
-    AuditReport, AuditScope, DossierFilter, Page, PageRequest, StoredDocument,
-    StoredDossier, StoredEvent,
+    AuditReport, AuditScope, DossierFilter, Page, PageRequest, StoredDocument, StoredDossier,
+    StoredEvent,
 };
 
 /// What anyone holding a dossier code may see: where it is and when the

@@ -160,14 +160,9 @@ impl StatisticsService {
             ));
         }
         let query = self.query(request);
-        let Page { items, next } = self
-            .store
-            .drill_down(tenant, &query, after, limit)
-            .await
-            .map_err(|e| match e {
-                super::ports::StoreError::Invalid(message) => AppError::invalid("after", message),
-                other => other.into(),
-            })?;
+        // A cursor the store did not hand out is the caller's bad request
+        // (StoreError::BadCursor), as in every listing.
+        let Page { items, next } = self.store.drill_down(tenant, &query, after, limit).await?;
         Ok(DrillPage {
             indicator: request.indicator,
             part: request.part,

@@ -162,7 +162,7 @@ impl ScriptedPlugins {
         pick: impl FnOnce(&Script) -> Option<&Result<T, HookFailure>>,
     ) -> Result<T, HookFailure> {
         let script = self.script.lock().expect("plugin script");
-        pick(&*script).cloned().unwrap_or_else(|| {
+        pick(&script).cloned().unwrap_or_else(|| {
             Err(HookFailure {
                 plugin: plugin.to_owned(),
                 call: call.to_owned(),
@@ -266,6 +266,7 @@ impl PluginHost for ScriptedPlugins {
 
 /// One call the core made to the portal connector.
 #[derive(Clone, Debug, PartialEq)]
+#[allow(clippy::large_enum_variant)] // a test's record of calls, never moved in bulk
 pub enum PortalCall {
     PushDossier(DossierRecord),
     PushProgress(ProgressRecord),

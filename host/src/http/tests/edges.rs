@@ -42,7 +42,7 @@ async fn a_member_reads_the_catalog_and_only_an_admin_changes_it() {
     let world = world().await;
     let app = app(&world);
     let listed = Call::get(PROCEDURES)
-        .as_user(&world.users.citizen)
+        .by(&world.users.citizen)
         .send(&app)
         .await;
     assert_eq!(listed.status, StatusCode::OK);
@@ -52,7 +52,7 @@ async fn a_member_reads_the_catalog_and_only_an_admin_changes_it() {
     let uri = format!("{PROCEDURES}/{}", crate::app::testing::PROCEDURE);
     let put = |user| {
         Call::new(axum::http::Method::PUT, &uri)
-            .as_user(user)
+            .by(user)
             .json(body.clone())
     };
     let refused = put(&world.users.officer).send(&app).await;
@@ -65,7 +65,7 @@ async fn a_member_reads_the_catalog_and_only_an_admin_changes_it() {
 async fn a_body_over_the_limit_answers_413() {
     let world = world().await;
     let answer = Call::post("/api/v1/tenants/da-nang/dossiers")
-        .as_user(&world.users.citizen)
+        .by(&world.users.citizen)
         .raw("application/json", vec![b' '; BODY_LIMIT_BYTES + 1])
         .send(&app(&world))
         .await;

@@ -60,7 +60,7 @@ impl Answer {
     }
 }
 
-/// A request; `as_user` adds the user's bearer token.
+/// A request; `by` adds the user's bearer token.
 struct Call {
     request: axum::http::request::Builder,
     body: Body,
@@ -82,7 +82,7 @@ impl Call {
         Call::new(Method::POST, uri)
     }
 
-    fn as_user(mut self, user: &User) -> Self {
+    fn by(mut self, user: &User) -> Self {
         self.request = self
             .request
             .header(header::AUTHORIZATION, format!("Bearer {}", token_of(user)));

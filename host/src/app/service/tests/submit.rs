@@ -12,12 +12,12 @@ use crate::app::hooks::HookOutcome;
 use crate::app::ports::{
     DossierFilter, DossierStore, FeeSource, OutboxFilter, OutboxStore, PageRequest,
 };
-use motcua_domain::access::Scope;
 use crate::app::sync::NATIONAL_PROGRESS;
 use crate::app::testing::{
     AGENCY, CITIZEN_ID, FEE_PLUGIN, FORM_PLUGIN, PluginCall, SCRIPTED_DIGEST, TENANT, TestWorld,
     hook_failure,
 };
+use motcua_domain::access::Scope;
 
 async fn stored_dossiers(world: &TestWorld) -> usize {
     world

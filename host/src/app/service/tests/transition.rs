@@ -258,7 +258,7 @@ async fn a_failing_initiative_never_blocks_the_dossier_and_is_queued_for_retry()
 }
 
 #[tokio::test]
-async fn the_audit_chain_of_every_dossier_verifies() {
+async fn the_tenant_admin_verifies_the_audit_chain_of_every_dossier() {
     let world = world_pricing(0).await;
     in_review(&world).await;
     world
@@ -267,7 +267,7 @@ async fn the_audit_chain_of_every_dossier_verifies() {
 
     let report = world
         .service
-        .verify_audit(&world.users.officer, TENANT, None)
+        .verify_audit(&world.users.admin, TENANT, None)
         .await
         .unwrap();
 
