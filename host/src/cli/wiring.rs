@@ -190,7 +190,5 @@ pub async fn serve(
     console: ConsoleState,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, router(state, console))
-        .with_graceful_shutdown(shutdown)
-        .await
+    crate::http::serve_with(listener, state, crate::console::router(console), shutdown).await
 }

@@ -139,6 +139,7 @@ impl Visitor {
         let status = match &error {
             AppError::NotFound(_) => StatusCode::NOT_FOUND,
             AppError::Forbidden(_) => StatusCode::FORBIDDEN,
+            AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
             AppError::Invalid(_) | AppError::FormInvalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::Domain(_) | AppError::Conflict(_) => StatusCode::CONFLICT,
             AppError::PluginUnavailable(_) => StatusCode::SERVICE_UNAVAILABLE,

@@ -155,8 +155,19 @@ pub async fn serve(
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    serve_with(listener, state, Router::new(), shutdown).await
+}
+
+/// Serve the API and `pages` beside it (see [`router_with`]) until
+/// `shutdown` resolves.
+pub async fn serve_with(
+    listener: TcpListener,
+    state: AppState,
+    pages: Router,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
     metrics::install();
-    axum::serve(listener, router(state))
+    axum::serve(listener, router_with(state, pages))
         .with_graceful_shutdown(shutdown)
         .await
 }
