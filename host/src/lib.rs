@@ -8,18 +8,20 @@
 //! - [`plugin`]: the plugin runtime (wasmtime); WIT types stay inside it.
 //! - [`storage`]: the sqlx adapter (SQLite embedded, PostgreSQL for a platform).
 //! - [`http`]: the HTTP API (axum).
+//! - [`console`]: the one-stop console (server-rendered HTML pages).
 //! - [`seed`]: the demo tenants, catalogs, calendars and users.
 //! - [`standin`]: loopback stand-ins for the national systems (portal,
 //!   population database), with outages on demand.
 //! - [`cli`]: the `motcua` command, where everything is wired together.
 //!
-//! Adapters (`plugin`, `storage`, `http`) depend on `app` and `domain`, never
+//! Adapters (`plugin`, `storage`, `http`, `console`) depend on `app` and `domain`, never
 //! on each other; `cli::wiring` assembles them.
 
 pub use motcua_domain as domain;
 
 pub mod app;
 pub mod cli;
+pub mod console;
 pub mod http;
 pub mod plugin;
 pub mod seed;

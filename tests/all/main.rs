@@ -1,6 +1,7 @@
 //! End-to-end tests of motcua: real compiled plugin components, a real
 //! database, real HTTP. One binary, one module per topic (fast to link).
 
+mod console;
 mod containment;
 mod egress;
 mod golden;

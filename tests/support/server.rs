@@ -203,9 +203,14 @@ impl TestEnv {
         let dispatcher = tokio::spawn(assembled.dispatcher.run(async {
             let _ = delivery_stopped.await;
         }));
-        let task = tokio::spawn(motcua::http::serve(listener, assembled.state, async {
-            let _ = stopped.await;
-        }));
+        let task = tokio::spawn(motcua::cli::wiring::serve(
+            listener,
+            assembled.state,
+            assembled.console,
+            async {
+                let _ = stopped.await;
+            },
+        ));
         let client = reqwest::Client::builder()
             .no_proxy()
             .timeout(Duration::from_secs(60))

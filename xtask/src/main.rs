@@ -2,8 +2,9 @@
 //!
 //! - `cargo xtask demo`: build the plugins and run the host with them.
 //! - `cargo xtask test`: build the plugins, check formatting and lints, run
-//!   every test (CI runs exactly this); installs the API contract tests'
-//!   Python tools into `target/api-tools` when missing.
+//!   every test (CI runs exactly this); installs Chromium and chromedriver
+//!   with apt-get for the console's browser tests, and the API contract
+//!   tests' Python tools into `target/api-tools`, when they are missing.
 //!
 //! Also `cargo xtask plugins` (build and package the plugins only) and
 //! `cargo xtask bench <fees|intake|stats>` (the fee-policy call benchmark;
@@ -257,10 +258,41 @@ fn test(root: &Path) -> Result<()> {
         wasm_clippy.args(["-p", &plugin.crate_name]);
     }
     run(wasm_clippy.args(["--", "-D", "warnings"]))?;
+    ensure_browser()?;
     let tools = ensure_api_tools(root)?;
+    // The console's browser tests must run here, not skip.
     run(cargo()
         .args(["test", "--workspace"])
-        .env(API_TOOLS_ENV, tools))
+        .env(API_TOOLS_ENV, tools)
+        .env("MOTCUA_REQUIRE_BROWSER", "1"))
+}
+
+/// Headless Chromium and its WebDriver for the console's browser tests:
+/// Debian's `chromium` and `chromium-driver`, installed with apt-get when
+/// missing (CI runs as root on Debian).
+fn ensure_browser() -> Result<()> {
+    let installed = |program: &str| {
+        Command::new(program)
+            .arg("--version")
+            .output()
+            .is_ok_and(|o| o.status.success())
+    };
+    if installed("chromedriver") && installed("chromium") {
+        return Ok(());
+    }
+    run(Command::new("apt-get").arg("update"))
+        .context("updating the package lists to install chromium")?;
+    run(Command::new("apt-get")
+        .args([
+            "install",
+            "-y",
+            "--no-install-recommends",
+            "chromium",
+            "chromium-driver",
+            "fonts-dejavu-core",
+        ])
+        .env("DEBIAN_FRONTEND", "noninteractive"))
+    .context("installing chromium and chromium-driver for the browser tests")
 }
 
 /// Where the API contract tests find the Python tools they run.

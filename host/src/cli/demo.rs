@@ -96,14 +96,20 @@ pub async fn seed(db: &Db, data_dir: &Path) -> anyhow::Result<DemoCredentials> {
         .context("seeding the demo tenants, catalogs, calendars and users")
 }
 
-/// Prints one line per tenant and role with the token to use.
+/// Prints one line per tenant and role with the password and token to use.
 pub fn print(credentials: &DemoCredentials) {
-    println!("demo tokens (send as `Authorization: Bearer <token>`):");
+    println!(
+        "demo logins (console: sign in at /console with user and password; API: send `Authorization: Bearer <token>`):"
+    );
+    println!(
+        "  {:<10} {:<18} {:<22} {:<14} token",
+        "tenant", "role", "user", "password"
+    );
     for (tenant, role, login) in credentials.logins.iter() {
         let tenant = tenant.unwrap_or(crate::seed::PLATFORM);
         println!(
-            "  {tenant:<10} {role:<18} {:<22} {}",
-            login.user_id, login.token
+            "  {tenant:<10} {role:<18} {:<22} {:<14} {}",
+            login.user_id, login.password, login.token
         );
     }
     println!(

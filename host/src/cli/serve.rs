@@ -157,6 +157,7 @@ pub fn run(args: ServeArgs, demo: bool) -> anyhow::Result<ExitCode> {
     }
     let wiring::Assembled {
         state,
+        console,
         db,
         dispatcher,
         ..
@@ -167,6 +168,7 @@ pub fn run(args: ServeArgs, demo: bool) -> anyhow::Result<ExitCode> {
             .with_context(|| format!("listening on {}", args.listen))?;
         let address = listener.local_addr()?;
         println!("motcua listening on http://{address}");
+        println!("  console:  http://{address}/console");
         println!("  plugins:  http://{address}/api/v1/plugins");
         println!("  health:   http://{address}/healthz");
         println!("press Ctrl-C to stop");
@@ -175,7 +177,7 @@ pub fn run(args: ServeArgs, demo: bool) -> anyhow::Result<ExitCode> {
             let mut stopped = stopped;
             let _ = stopped.wait_for(|stop| *stop).await;
         }));
-        let served = http::serve(listener, state, shutdown_signal()).await;
+        let served = wiring::serve(listener, state, console, shutdown_signal()).await;
         let _ = stop.send(true);
         let _ = delivering.await;
         served?;

@@ -1,6 +1,6 @@
 //! The composition root: connect the database, load the plugins, build the
-//! service and the HTTP state. `serve`, `demo` and the end-to-end tests all
-//! assemble the host here, so they run the same wiring.
+//! service, the HTTP state and the console's. `serve`, `demo` and the
+//! end-to-end tests all assemble the host here, so they run the same wiring.
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -9,11 +9,13 @@ use anyhow::Context;
 
 use super::migrate::redacted;
 use crate::app::ports::{
-    CatalogStore, DeploymentStore, DossierStore, MembershipStore, StatisticsStore, TenantStore,
+    AccountStore, CatalogStore, DeploymentStore, DossierStore, MembershipStore, StatisticsStore,
+    TenantStore,
 };
-use crate::app::service::{Clock, DossierService, PluginAdmin, SystemClock};
+use crate::app::service::{Accounts, Clock, DossierService, PluginAdmin, SystemClock};
 use crate::app::statistics::StatisticsService;
 use crate::app::sync::{DeliveryPolicy, Dispatcher, SyncOperations};
+use crate::console::ConsoleState;
 use crate::http::AppState;
 use crate::plugin::admin::TenantPlugins;
 use crate::plugin::deploy::Deployment;
@@ -64,6 +66,8 @@ impl Options {
 /// An assembled host, ready to serve.
 pub struct Assembled {
     pub state: AppState,
+    /// The console's state (same service, plus sign-in).
+    pub console: ConsoleState,
     pub db: Db,
     pub deployment: Arc<Deployment>,
     /// Delivers the outbox; the caller runs it (`Dispatcher::run`).
@@ -148,18 +152,43 @@ pub async fn assemble(options: &Options) -> anyhow::Result<Assembled> {
         store.clone() as Arc<dyn TenantStore>,
         clock.clone(),
     );
+    let sync = SyncOperations::new(store.clone(), host, clock.clone());
+    let console = ConsoleState {
+        service: service.clone(),
+        accounts: Accounts::new(store.clone() as Arc<dyn AccountStore>, clock),
+        tenants: store.clone() as Arc<dyn TenantStore>,
+        sync: sync.clone(),
+        plugin_admin: plugin_admin.clone(),
+        statistics: statistics.clone(),
+    };
     let state = AppState {
         plugins: Arc::new(packages),
         service,
-        tenants: store.clone() as Arc<dyn TenantStore>,
-        sync: SyncOperations::new(store, host, clock),
+        tenants: store as Arc<dyn TenantStore>,
+        sync,
         plugin_admin,
         statistics,
     };
     Ok(Assembled {
         state,
+        console,
         db,
         deployment,
         dispatcher,
     })
+}
+
+/// The API and the console, as one router.
+pub fn router(state: AppState, console: ConsoleState) -> axum::Router {
+    crate::http::router_with(state, crate::console::router(console))
+}
+
+/// Serve the API and the console until `shutdown` resolves.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    state: AppState,
+    console: ConsoleState,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    crate::http::serve_with(listener, state, crate::console::router(console), shutdown).await
 }

@@ -173,6 +173,7 @@ async fn list_dossiers(
         overdue_as_of: query.overdue.unwrap_or(false).then(now_local),
         received_from: query.received_from,
         received_before: query.received_before,
+        ..DossierFilter::default()
     };
     let page = PageRequest {
         after: query.after,

@@ -99,6 +99,13 @@ pub fn openapi_document() -> utoipa::openapi::OpenApi {
 
 /// Every route of the API.
 pub fn router(state: AppState) -> Router {
+    router_with(state, Router::new())
+}
+
+/// Every route of the API, and `pages` (another adapter's routes, such as
+/// the console's, wired in `cli::wiring`) beside it under the same layers
+/// (body limit, tracing), so every response goes through them.
+pub fn router_with(state: AppState, pages: Router) -> Router {
     let (api, _) = OpenApiRouter::new()
         .nest("/api/v1", api())
         .split_for_parts();
@@ -106,6 +113,8 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(|| async { "ok" }))
         .route("/metrics", get(metrics::render))
         .merge(api)
+        .with_state(state)
+        .merge(pages)
         .route_layer(axum::middleware::from_fn(metrics::track))
         .route_layer(axum::middleware::from_fn(
             complete::run_writes_to_completion,
@@ -138,7 +147,6 @@ pub fn router(state: AppState) -> Router {
                 )
             }),
         )
-        .with_state(state)
 }
 
 /// Serve until `shutdown` resolves.
@@ -147,8 +155,19 @@ pub async fn serve(
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    serve_with(listener, state, Router::new(), shutdown).await
+}
+
+/// Serve the API and `pages` beside it (see [`router_with`]) until
+/// `shutdown` resolves.
+pub async fn serve_with(
+    listener: TcpListener,
+    state: AppState,
+    pages: Router,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
     metrics::install();
-    axum::serve(listener, router(state))
+    axum::serve(listener, router_with(state, pages))
         .with_graceful_shutdown(shutdown)
         .await
 }

@@ -1,4 +1,4 @@
-//! API token secrets and the demo credentials file.
+//! API token secrets, console passwords and the demo credentials file.
 //!
 //! Secrets come from the operating system's CSPRNG and are shown once: the
 //! database keeps only their sha256 ([`crate::domain::tenancy::token_hash`]),
@@ -28,6 +28,14 @@ pub fn new_token_secret() -> Result<String, SeedError> {
     Ok(format!("{TOKEN_PREFIX}{}", hex::encode(bytes)))
 }
 
+/// A fresh console password: 12 random hex digits (48 bits, from the OS
+/// generator), short enough to type from the terminal.
+pub fn new_password() -> Result<String, SeedError> {
+    let mut bytes = [0u8; 6];
+    getrandom::fill(&mut bytes).map_err(|e| SeedError::Random(e.to_string()))?;
+    Ok(hex::encode(bytes))
+}
+
 /// One user's demo login.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Credential {
@@ -37,6 +45,10 @@ pub struct Credential {
     pub token: String,
     /// The stored token's id; the next `motcua demo` revokes it.
     pub token_id: String,
+    /// The console password (sign in with `user_id` at `/console`); stored
+    /// hashed, replaced by every run.
+    #[serde(default)]
+    pub password: String,
     /// The officer's agency.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub agency: Option<String>,

@@ -13,7 +13,8 @@
 //! - tenants and users that exist are kept as they are (not renamed);
 //! - agencies are upserted; the catalog's procedures and the calendar are
 //!   replaced by the file's (procedures added over the API are left alone);
-//! - every user gets a fresh token, and the tokens listed in the previous
+//! - every user gets a fresh token and a fresh console password (stored
+//!   as an Argon2id hash); the tokens listed in the previous
 //!   `demo-credentials.json` are revoked once the new file is written, so
 //!   only the printed tokens work. If that file was deleted, its tokens stay
 //!   valid: they are stored hashed and nothing else can name them.
@@ -27,14 +28,16 @@ mod tests;
 use std::path::{Path, PathBuf};
 
 pub use credentials::{
-    CREDENTIALS_FILE, Credential, CredentialMap, DemoCredentials, TOKEN_PREFIX, new_token_secret,
+    CREDENTIALS_FILE, Credential, CredentialMap, DemoCredentials, TOKEN_PREFIX, new_password,
+    new_token_secret,
 };
 pub use data::{
     AgencySeed, CatalogFile, CatalogFormat, DemoData, DemoTenants, TenantSeed, UserSeed,
     demo_calendar, demo_catalog, demo_tenants, load_catalog, parse_catalog,
 };
 
-use crate::app::ports::{CatalogStore, MembershipStore, StoreError, TenantStore};
+use crate::app::ports::{AccountStore, CatalogStore, MembershipStore, StoreError, TenantStore};
+use crate::app::service::hash_password;
 use crate::domain::tenancy::{Agency, Tenant, User, token_hash};
 
 /// The key of platform operators in the credentials file (they have no
@@ -80,7 +83,7 @@ fn store_error(what: impl Into<String>) -> impl FnOnce(StoreError) -> SeedError 
 /// run does).
 pub async fn seed_demo<S>(store: &S, data_dir: &Path) -> Result<DemoCredentials, SeedError>
 where
-    S: TenantStore + CatalogStore + MembershipStore + ?Sized,
+    S: TenantStore + CatalogStore + AccountStore + MembershipStore + ?Sized,
 {
     let data = DemoData::embedded()?;
     for (tenant, catalog) in data.tenants.iter().zip(&data.catalogs) {
@@ -123,11 +126,21 @@ where
                 "creating a token for user {}",
                 user.id
             )))?;
+        let password = new_password()?;
+        let phc = hash_password(&password).map_err(|e| SeedError::Random(e.to_string()))?;
+        store
+            .set_password(&user.id, &phc)
+            .await
+            .map_err(store_error(format!(
+                "setting the password of user {}",
+                user.id
+            )))?;
         let credential = Credential {
             user_id: user.id.clone(),
             name: user.name.clone(),
             token: secret,
             token_id: token.id,
+            password,
             agency: user.agency.as_ref().map(ToString::to_string),
         };
         logins

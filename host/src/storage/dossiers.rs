@@ -11,9 +11,9 @@ use super::rows::{
 };
 use super::{Db, attachments, events, outbox, reuse, statistics};
 use crate::app::ports::{
-    AuditReport, AuditScope, ChangeTarget, DossierChange, DossierFilter, DossierStore, NewDossier,
-    Page, PageRequest, StoreError, StoredDocument, StoredDossier, StoredEvent, StoredFeeLine,
-    StoredNotification, StoredPayment, new_id,
+    AuditReport, AuditScope, ChangeTarget, DossierChange, DossierFilter, DossierOrder,
+    DossierStore, NewDossier, Page, PageRequest, StoreError, StoredDocument, StoredDossier,
+    StoredEvent, StoredFeeLine, StoredNotification, StoredPayment, new_id,
 };
 use crate::domain::access::Scope;
 use crate::domain::audit::{AuditEntry, GENESIS};
@@ -284,9 +284,22 @@ pub(super) async fn dossier_id(db: &Db, tenant: &str, code: &DossierCode) -> Res
         .ok_or_else(|| StoreError::NotFound(format!("dossier {code}")))
 }
 
+/// The sort key of `order`: its SQL expression and a row's value of it.
+fn sort_key(order: DossierOrder) -> &'static str {
+    match order {
+        DossierOrder::Newest => "d.created_at",
+        // Not yet received (no appointment) sorts first as ''.
+        DossierOrder::Deadline => "COALESCE(d.appointment_at, '')",
+    }
+}
+
 /// The opaque keyset cursor: the last row's sort key, hex-encoded.
-fn encode_cursor(dossier: &StoredDossier) -> String {
-    cursor(&time_text(dossier.created_at), &dossier.id)
+fn encode_cursor(dossier: &StoredDossier, order: DossierOrder) -> String {
+    let key = match order {
+        DossierOrder::Newest => time_text(dossier.created_at),
+        DossierOrder::Deadline => opt_time_text(dossier.state.appointment).unwrap_or_default(),
+    };
+    cursor(&key, &dossier.id)
 }
 
 /// A keyset cursor for a row sorted by the time `at` and then `id`.
@@ -294,12 +307,25 @@ pub(super) fn cursor(at: &str, id: &str) -> String {
     hex::encode(format!("{at}\n{id}"))
 }
 
+/// A cursor of a list sorted by a time and then an id.
 pub(super) fn decode_cursor(cursor: &str) -> Result<(String, String)> {
+    decode(cursor, false)
+}
+
+/// A cursor of a dossier listing in `order`: by deadline, a dossier not yet
+/// received sorts by an empty key.
+fn decode_listing_cursor(cursor: &str, order: DossierOrder) -> Result<(String, String)> {
+    decode(cursor, order == DossierOrder::Deadline)
+}
+
+fn decode(cursor: &str, empty_key: bool) -> Result<(String, String)> {
     let invalid = || StoreError::BadCursor(format!("{cursor:?}"));
     let bytes = hex::decode(cursor).map_err(|_| invalid())?;
     let text = String::from_utf8(bytes).map_err(|_| invalid())?;
     let (at, id) = text.split_once('\n').ok_or_else(invalid)?;
-    super::rows::parse_time(at, "cursor").map_err(|_| invalid())?;
+    if !(empty_key && at.is_empty()) {
+        super::rows::parse_time(at, "cursor").map_err(|_| invalid())?;
+    }
     // Ids are printable ASCII (UUIDs, or an importer's own); anything else
     // (a NUL byte PostgreSQL refuses in text, say) was not handed out here.
     if id.is_empty() || !id.bytes().all(|b| b.is_ascii_graphic()) {
@@ -419,9 +445,29 @@ fn conditions(
             [Arg::Text(time_text(as_of))],
         );
     }
+    if let Some(channel) = &filter.channel {
+        c.push("d.channel = ?", [Arg::Text(name(channel)?)]);
+    }
+    if let Some(applicant) = &filter.applicant_id {
+        c.push("d.applicant_id = ?", [Arg::Text(applicant.clone())]);
+    }
+    if filter.open_only {
+        let closed = Stage::ALL
+            .into_iter()
+            .filter(|stage| stage.is_closed())
+            .map(|stage| format!("'{}'", stage.name()))
+            .collect::<Vec<_>>()
+            .join(", ");
+        c.push::<0>(&format!("d.stage NOT IN ({closed})"), []);
+    }
     if let Some((at, id)) = after {
+        let key = sort_key(filter.order);
+        let clause = match filter.order {
+            DossierOrder::Newest => format!("({key} < ? OR ({key} = ? AND d.id < ?))"),
+            DossierOrder::Deadline => format!("({key} > ? OR ({key} = ? AND d.id > ?))"),
+        };
         c.push(
-            "(d.created_at < ? OR (d.created_at = ? AND d.id < ?))",
+            &clause,
             [Arg::Text(at.clone()), Arg::Text(at), Arg::Text(id)],
         );
     }
@@ -487,13 +533,22 @@ impl DossierStore for Db {
             0 => DEFAULT_PAGE,
             n => n.min(MAX_PAGE),
         };
-        let after = page.after.as_deref().map(decode_cursor).transpose()?;
+        let after = page
+            .after
+            .as_deref()
+            .map(|cursor| decode_listing_cursor(cursor, filter.order))
+            .transpose()?;
         let c = conditions(tenant, scope, filter, after)?;
+        let direction = match filter.order {
+            DossierOrder::Newest => "DESC",
+            DossierOrder::Deadline => "ASC",
+        };
         let sql = format!(
             "SELECT {DOSSIER_COLUMNS} FROM dossiers d WHERE {} \
-             ORDER BY d.created_at DESC, d.id DESC LIMIT {}",
+             ORDER BY {key} {direction}, d.id {direction} LIMIT {}",
             c.clauses.join(" AND "),
-            limit + 1
+            limit + 1,
+            key = sort_key(filter.order),
         );
         let rows = c.bind(sqlx::query(&sql)).fetch_all(&self.pool).await?;
         let mut items = rows
@@ -502,7 +557,7 @@ impl DossierStore for Db {
             .collect::<Result<Vec<_>>>()?;
         let next = if items.len() > limit as usize {
             items.truncate(limit as usize);
-            items.last().map(encode_cursor)
+            items.last().map(|last| encode_cursor(last, filter.order))
         } else {
             None
         };

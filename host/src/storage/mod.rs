@@ -39,11 +39,13 @@
 //!   documents, notifications) and `outbox` (its dispatcher side in
 //!   `delivery`).
 //! - `deployments`: plugin versions per tenant.
+//! - `accounts`: console passwords and sessions.
 //! - `statistics`: the Decision 766 facts and daily aggregates, refreshed
 //!   inside the commit (and outbox delivery) transaction.
 //!
 //! [`DossierStore::commit`]: crate::app::ports::DossierStore::commit
 
+mod accounts;
 mod attachments;
 mod catalog;
 mod delivery;
@@ -118,6 +120,7 @@ migrations! {
     6 => "0006_outbox_pending_index",
     7 => "0007_agency_access",
     8 => "0008_statistics",
+    9 => "0009_console_sessions",
 }
 
 /// The migration that adds the statistics; dossiers stored before it are

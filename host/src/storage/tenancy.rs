@@ -20,7 +20,7 @@ fn agency_code(text: String) -> Result<AgencyCode> {
     AgencyCode::new(text).map_err(|e| StoreError::Corrupt(format!("agency_code: {e}")))
 }
 
-fn user_from_row(row: &AnyRow) -> Result<User> {
+pub(super) fn user_from_row(row: &AnyRow) -> Result<User> {
     Ok(User {
         id: get(row, "id")?,
         tenant: get(row, "tenant_id")?,
@@ -45,7 +45,8 @@ fn token_from_row(row: &AnyRow) -> Result<ApiToken> {
     })
 }
 
-const USER_COLUMNS: &str = "u.id, u.tenant_id, u.name, u.role, u.agency_code, u.personal_id";
+pub(super) const USER_COLUMNS: &str =
+    "u.id, u.tenant_id, u.name, u.role, u.agency_code, u.personal_id";
 
 #[async_trait]
 impl TenantStore for Db {

@@ -577,6 +577,25 @@ pub struct DossierFilter {
     pub received_from: Option<PrimitiveDateTime>,
     /// Received before (exclusive).
     pub received_before: Option<PrimitiveDateTime>,
+    pub channel: Option<Channel>,
+    /// The applicant's personal ID or tax code.
+    pub applicant_id: Option<String>,
+    /// Only dossiers not closed yet (refused at intake, withdrawn, stopped,
+    /// result returned are closed).
+    pub open_only: bool,
+    /// The order of the listing (its page cursor follows it).
+    pub order: DossierOrder,
+}
+
+/// How a dossier listing is sorted.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum DossierOrder {
+    /// Newest first (by creation time, then id).
+    #[default]
+    Newest,
+    /// Earliest appointment first, as an officer works: dossiers not yet
+    /// received (no appointment) lead, then by appointment, then id.
+    Deadline,
 }
 
 /// One page request of a keyset-paginated listing.
@@ -644,8 +663,8 @@ pub trait DossierStore: Send + Sync {
 
     async fn dossier(&self, tenant: &str, code: &DossierCode)
     -> StoreResult<Option<StoredDossier>>;
-    /// Newest first (by creation time, then id), filtered, and only those
-    /// inside `scope` (who may see what: [`motcua_domain::access`]).
+    /// Filtered, in `filter.order`, and only those inside `scope` (who may
+    /// see what: [`motcua_domain::access`]).
     /// [`StoreError::BadCursor`] for a cursor it did not hand out.
     async fn dossiers(
         &self,

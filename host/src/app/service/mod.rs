@@ -1,9 +1,11 @@
 //! The dossier use cases: load → decide (pure domain) → plugin hooks →
 //! commit everything in one transaction.
 
+mod accounts;
 mod catalog;
 mod catalog_import;
 mod initiatives;
+mod intake;
 mod payments;
 mod plugins;
 mod queries;
@@ -25,12 +27,16 @@ use motcua_domain::tenancy::User;
 use motcua_domain::time::PrimitiveDateTime;
 use serde::Serialize;
 
+pub use accounts::{
+    Accounts, SESSION_LIFETIME, Session, SignedIn, hash_password, random_secret, same_secret,
+};
 pub use catalog_import::{CatalogReport, ImportMode, import_catalog, read_catalog};
 pub use payments::{RecordPayment, RefundPayment};
 pub use plugins::{
     Activation, DEFAULT_MAX_PACKAGE_BYTES, Deployed, DeployedVersion, PluginAdmin, TenantPlugin,
     TenantPlugins,
 };
+pub use queries::Tracking;
 pub use reuse::{PrefillAnswer, PrefillRequest};
 pub use submit::SubmitDossier;
 pub(crate) use submit::{ensure_admin, ensure_tenant};

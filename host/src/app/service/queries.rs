@@ -2,7 +2,9 @@
 //! access rule (a dossier the caller may not see is not found).
 
 use motcua_domain::access::{Operation, Scope};
+use motcua_domain::lifecycle::Stage;
 use motcua_domain::tenancy::User;
+use motcua_domain::time::{PrimitiveDateTime, local_datetime};
 
 use super::{DossierDetails, DossierService};
 use crate::app::error::AppError;
@@ -11,7 +13,45 @@ use crate::app::ports::{
     StoredEvent,
 };
 
+/// What anyone holding a dossier code may see: where it is and when the
+/// result is due, nothing about the applicant or the form.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct Tracking {
+    pub code: String,
+    pub procedure_code: String,
+    pub stage: Option<Stage>,
+    pub national_status: Option<u8>,
+    #[serde(with = "local_datetime::option")]
+    pub submitted_at: Option<PrimitiveDateTime>,
+    #[serde(with = "local_datetime::option")]
+    pub received_at: Option<PrimitiveDateTime>,
+    #[serde(with = "local_datetime::option")]
+    pub appointment: Option<PrimitiveDateTime>,
+    #[serde(with = "local_datetime::option")]
+    pub finished_at: Option<PrimitiveDateTime>,
+    #[serde(with = "local_datetime::option")]
+    pub returned_at: Option<PrimitiveDateTime>,
+}
+
 impl DossierService {
+    /// Public tracking by dossier code (no sign-in): status and
+    /// appointment only.
+    pub async fn track(&self, tenant: &str, code: &str) -> Result<Tracking, AppError> {
+        let stored = self.stored(tenant, &dossier_code(code)?).await?;
+        let state = &stored.state;
+        Ok(Tracking {
+            code: stored.code.to_string(),
+            procedure_code: stored.procedure_code.clone(),
+            stage: state.stage,
+            national_status: state.national_status(),
+            submitted_at: state.submitted_at,
+            received_at: state.received_at,
+            appointment: state.appointment,
+            finished_at: state.finished_at,
+            returned_at: state.returned_at,
+        })
+    }
+
     pub async fn dossier(
         &self,
         user: &User,

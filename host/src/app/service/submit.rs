@@ -274,6 +274,22 @@ impl DossierService {
         view: &DossierView,
         event: &mut Event,
     ) -> Vec<StoredFeeLine> {
+        let (lines, failure) = self.priced(tenant, procedure, terms, view).await;
+        if let Some(text) = failure {
+            add_note(event, text);
+        }
+        lines
+    }
+
+    /// Fee lines from the fee plugin, or the statutory ones and, if the
+    /// plugin failed, why.
+    pub(crate) async fn priced(
+        &self,
+        tenant: &str,
+        procedure: &Procedure,
+        terms: &ChannelTerms,
+        view: &DossierView,
+    ) -> (Vec<StoredFeeLine>, Option<String>) {
         let statutory = |note: String| {
             terms
                 .fallback_fee_lines(&note)
@@ -285,28 +301,33 @@ impl DossierService {
                 .collect()
         };
         let Some(plugin) = &procedure.fee_plugin else {
-            return statutory(
-                "statutory fees from the catalog (the procedure has no fee plugin)".into(),
+            return (
+                statutory(
+                    "statutory fees from the catalog (the procedure has no fee plugin)".into(),
+                ),
+                None,
             );
         };
         match self.plugins.fee_lines(tenant, plugin, view).await {
-            Ok(priced) => priced
-                .lines
-                .into_iter()
-                .map(|line| StoredFeeLine {
-                    line,
-                    source: FeeSource::Plugin {
-                        plugin_id: priced.plugin_id.clone(),
-                        plugin_version: priced.plugin_version.clone(),
-                        artifact_digest: priced.artifact_digest.clone(),
-                    },
-                })
-                .collect(),
+            Ok(priced) => (
+                priced
+                    .lines
+                    .into_iter()
+                    .map(|line| StoredFeeLine {
+                        line,
+                        source: FeeSource::Plugin {
+                            plugin_id: priced.plugin_id.clone(),
+                            plugin_version: priced.plugin_version.clone(),
+                            artifact_digest: priced.artifact_digest.clone(),
+                        },
+                    })
+                    .collect(),
+                None,
+            ),
             Err(failure) => {
                 tracing::warn!(%failure, "fee plugin failed; applying the statutory fees");
                 let text = format!("statutory fees applied because {failure}");
-                add_note(event, text.clone());
-                statutory(text)
+                (statutory(text.clone()), Some(text))
             }
         }
     }

@@ -10,7 +10,7 @@ use super::reconcile::{ReconcileReport, ReconcileWindow, reconcile};
 use crate::app::error::AppError;
 use crate::app::hooks::NationalSync;
 use crate::app::ports::{OutboxBacklog, OutboxEntry, OutboxFilter, ResendScope, Store};
-use crate::app::service::{Clock, ensure_admin};
+use crate::app::service::{Clock, DossierDetails, ensure_admin};
 
 /// How far one tenant's delivery to the national systems lags.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
@@ -127,6 +127,32 @@ impl SyncOperations {
             summaries.push(OutboxSummary::of(backlog, now));
         }
         Ok(summaries)
+    }
+
+    /// The synchronisation state of one dossier (its outbox entries, oldest
+    /// first), for the staff who may see it: `dossier` comes from
+    /// [`DossierService::dossier`](crate::app::service::DossierService::dossier),
+    /// which applied the access rule. Applicants get none of it (the
+    /// entries carry the payload sent to the portal).
+    pub async fn dossier_sync(
+        &self,
+        user: &User,
+        tenant: &str,
+        dossier: &DossierDetails,
+    ) -> Result<Vec<OutboxEntry>, AppError> {
+        if user.role == Role::Citizen {
+            return Err(AppError::Forbidden(
+                "an applicant does not see the portal synchronisation entries".into(),
+            ));
+        }
+        let filter = OutboxFilter {
+            dossier_code: Some(dossier.dossier.code.to_string()),
+            ..OutboxFilter::default()
+        };
+        Ok(self
+            .store
+            .outbox_entries(tenant, &filter, None, MAX_OUTBOX_PAGE)
+            .await?)
     }
 
     /// Requeue entries; returns how many.
