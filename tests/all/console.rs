@@ -12,6 +12,7 @@ use motcua_tests::browser::{Browser, sign_in, sign_out};
 use motcua_tests::db::{TestDb, run_on};
 use motcua_tests::on_both_backends;
 use motcua_tests::server::{Server, TestEnv, applicant, date, submission, text};
+use motcua_tests::standin;
 use reqwest::StatusCode;
 use reqwest::header::{COOKIE, LOCATION, SET_COOKIE};
 use serde_json::json;
@@ -79,7 +80,9 @@ async fn act(browser: &Browser, action: &str) {
 async fn a_citizen_and_an_officer_take_a_vinh_phuc_birth_registration_from_form_to_returned_result(
     db: TestDb,
 ) {
+    let population = standin::population_database();
     let env = TestEnv::new(&db);
+    env.use_population(&population);
     let server = env.start().await;
     let Some(browser) = Browser::start(true).await else {
         return;
@@ -276,7 +279,10 @@ async fn a_citizen_and_an_officer_take_a_vinh_phuc_birth_registration_from_form_
         "and as finished"
     );
     assert!(browser.has("#trend-on_time-title").await);
-    assert!(browser.has("#ranking").await, "an agency finished a dossier");
+    assert!(
+        browser.has("#ranking").await,
+        "an agency finished a dossier"
+    );
     browser.screenshot("15-leader-dashboard").await;
     browser.click("#current-finished a").await;
     assert!(browser.url().await.contains("/console/statistics/finished"));
@@ -336,7 +342,9 @@ async fn a_citizen_and_an_officer_take_a_vinh_phuc_birth_registration_from_form_
 async fn a_da_nang_birth_registration_shows_the_congratulation_letter_once_the_result_is_returned(
     db: TestDb,
 ) {
+    let population = standin::population_database();
     let env = TestEnv::new(&db);
+    env.use_population(&population);
     let server = env.start().await;
     let Some(browser) = Browser::start(true).await else {
         return;
@@ -384,7 +392,9 @@ async fn a_da_nang_birth_registration_shows_the_congratulation_letter_once_the_r
 }
 
 async fn the_citizen_submission_path_works_with_javascript_disabled(db: TestDb) {
+    let population = standin::population_database();
     let env = TestEnv::new(&db);
+    env.use_population(&population);
     let server = env.start().await;
     let Some(browser) = Browser::start(false).await else {
         return;

@@ -128,10 +128,10 @@ impl Browser {
     }
 
     pub async fn find(&self, css: &str) -> Element {
-        self.client
-            .find(Locator::Css(css))
-            .await
-            .unwrap_or_else(|e| panic!("find `{css}` on {}: {e}", self.url().await))
+        match self.client.find(Locator::Css(css)).await {
+            Ok(element) => element,
+            Err(e) => panic!("find `{css}` on {}: {e}", self.url().await),
+        }
     }
 
     /// Whether an element matching `css` is on the page.
@@ -163,13 +163,36 @@ impl Browser {
             .unwrap_or_else(|e| panic!("choose {value} in {css}: {e}"));
     }
 
-    /// Clicks and waits for the page the click leads to.
+    /// Clicks and waits for the page the click leads to: until the old
+    /// page's root is gone (WebDriver's click may return while a form's
+    /// post and redirect are still under way) and the new one has loaded.
     pub async fn click(&self, css: &str) {
+        let old_page = self.client.find(Locator::Css("html")).await.ok();
         self.find(css)
             .await
             .click()
             .await
             .unwrap_or_else(|e| panic!("click `{css}`: {e}"));
+        let deadline = Instant::now() + Duration::from_secs(10);
+        if let Some(old_page) = old_page {
+            while Instant::now() < deadline && old_page.tag_name().await.is_ok() {
+                tokio::time::sleep(Duration::from_millis(25)).await;
+            }
+        }
+        while Instant::now() < deadline {
+            let state = self
+                .client
+                .execute("return document.readyState", Vec::new())
+                .await;
+            // With JavaScript disabled the page cannot be asked; the root
+            // being replaced is all there is to wait for.
+            match state {
+                Ok(Value::String(state)) if state != "complete" => {
+                    tokio::time::sleep(Duration::from_millis(25)).await;
+                }
+                _ => break,
+            }
+        }
     }
 
     pub async fn url(&self) -> String {

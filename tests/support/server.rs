@@ -134,6 +134,20 @@ impl TestEnv {
         std::fs::write(self.data_dir().join("motcua.toml"), text).expect("write motcua.toml");
     }
 
+    /// The population connector asks the stand-in `population` (its shipped
+    /// manifest points at the stand-in's default port), which the operator
+    /// allows as a private address. Writes the settings file.
+    pub fn use_population(&self, population: &crate::standin::PopulationStandin) {
+        let port = population.addr.port();
+        self.add_package("population-connector", "population-connector", |manifest| {
+            assert!(manifest.contains("127.0.0.1:18080"), "{manifest}");
+            manifest.replace("127.0.0.1:18080", &format!("127.0.0.1:{port}"))
+        });
+        self.write_settings(&format!(
+            "[egress]\nallow_private = [\"127.0.0.1:{port}\"]\n"
+        ));
+    }
+
     /// Points the shipped national-portal sync connector at a portal
     /// stand-in on loopback `port`: its endpoint and allowlist, the
     /// operator's permission to reach loopback, and `token` as the secret

@@ -10,7 +10,6 @@ use anyhow::Context;
 use super::migrate::{DatabaseArgs, redacted};
 use super::{demo, wiring};
 use crate::app::sync::DeliveryPolicy;
-use crate::http;
 use crate::plugin::deploy::Deployment;
 use crate::plugin::{HostBudget, golden};
 

@@ -63,7 +63,7 @@ struct FormPage<'a> {
     general: Vec<String>,
     reused: Vec<String>,
     fees: Value,
-    total: u64,
+    total: Option<u64>,
 }
 
 fn render_form(me: &SignedIn, status: StatusCode, page: FormPage) -> Response {
@@ -134,7 +134,9 @@ async fn registry_prefill(
     }
 }
 
-fn fee_view(lines: &[motcua_domain::fee::FeeLine]) -> (Value, u64) {
+/// The fee lines and their total (`None` past what a total can hold: the
+/// host refuses such lines from a plugin, so it is never shown).
+fn fee_view(lines: &[motcua_domain::fee::FeeLine]) -> (Value, Option<u64>) {
     (Value::from_serialize(lines), total_vnd(lines))
 }
 
@@ -293,7 +295,7 @@ pub async fn apply(
         .collect();
     let (fees, total) = match state.service.quote(&me.user, &me.tenant, &request).await {
         Ok(lines) => fee_view(&lines),
-        Err(_) => (Value::from(Vec::<Value>::new()), 0),
+        Err(_) => (Value::from(Vec::<Value>::new()), None),
     };
     render_form(
         &me,

@@ -189,7 +189,11 @@ fn monthly_bars(report: &Report, indicator: Indicator) -> Vec<Bar> {
             let figure = figure_of(&row.figures, indicator);
             let height = figure.rate.unwrap_or(0.0) * PLOT_HEIGHT;
             Bar {
-                label: format!("{:02}/{}", u8::from(row.start.month()), row.start.year() % 100),
+                label: format!(
+                    "{:02}/{}",
+                    u8::from(row.start.month()),
+                    row.start.year() % 100
+                ),
                 x: 10.0 + i as f64 * BAR_PITCH,
                 y: PLOT_HEIGHT + 10.0 - height,
                 height,
@@ -259,7 +263,13 @@ async fn figures(state: &ConsoleState, me: &SignedIn, month: Date) -> Result<Val
         .map(|row| {
             let cells: Vec<Cell> = PERIOD_INDICATORS
                 .iter()
-                .map(|&i| cell(i, &figure_of(&row.figures, i), &Drill::new(i, row.start, row.end)))
+                .map(|&i| {
+                    cell(
+                        i,
+                        &figure_of(&row.figures, i),
+                        &Drill::new(i, row.start, row.end),
+                    )
+                })
                 .collect();
             context! { period => row.period, cells => cells }
         })
@@ -278,7 +288,11 @@ async fn figures(state: &ConsoleState, me: &SignedIn, month: Date) -> Result<Val
 
     // Twelve months up to this one.
     let trend = stats
-        .report(user, tenant, &report(months_before(month, 11), Period::Month, None))
+        .report(
+            user,
+            tenant,
+            &report(months_before(month, 11), Period::Month, None),
+        )
         .await?;
     let on_time_bars = monthly_bars(&trend, Indicator::OnTime);
     let online_bars = monthly_bars(&trend, Indicator::Online);
@@ -312,7 +326,9 @@ async fn figures(state: &ConsoleState, me: &SignedIn, month: Date) -> Result<Val
         .collect();
     ranked.sort_by(|a, b| {
         let rate = |f: &Figure| f.rate.unwrap_or(0.0);
-        rate(&b.1).total_cmp(&rate(&a.1)).then_with(|| a.0.cmp(&b.0))
+        rate(&b.1)
+            .total_cmp(&rate(&a.1))
+            .then_with(|| a.0.cmp(&b.0))
     });
     let ranking: Vec<Ranked> = ranked
         .into_iter()
@@ -397,6 +413,7 @@ async fn figures(state: &ConsoleState, me: &SignedIn, month: Date) -> Result<Val
         on_time_bars => on_time_bars,
         online_bars => online_bars,
         chart_width => chart_width,
+        bar_width => BAR_WIDTH,
         chart_height => PLOT_HEIGHT + 40.0,
         baseline => PLOT_HEIGHT + 10.0,
         ranking => ranking,
@@ -465,7 +482,9 @@ impl DrillQuery {
         drill.agency = request.scope.agency.clone();
         drill.procedure = request.scope.procedure.clone();
         let href = drill.href(request.part);
-        href.split_once('?').map(|(_, q)| q.to_owned()).unwrap_or_default()
+        href.split_once('?')
+            .map(|(_, q)| q.to_owned())
+            .unwrap_or_default()
     }
 }
 
@@ -569,8 +588,14 @@ mod tests {
 
     #[test]
     fn months_are_counted_back_across_a_year() {
-        assert_eq!(months_before(date!(2026 - 03 - 15), 0), date!(2026 - 03 - 01));
-        assert_eq!(months_before(date!(2026 - 03 - 15), 11), date!(2025 - 04 - 01));
+        assert_eq!(
+            months_before(date!(2026 - 03 - 15), 0),
+            date!(2026 - 03 - 01)
+        );
+        assert_eq!(
+            months_before(date!(2026 - 03 - 15), 11),
+            date!(2025 - 04 - 01)
+        );
         assert_eq!(last_of_month(date!(2028 - 02 - 10)), date!(2028 - 02 - 29));
         assert_eq!(parse_month("2026-7"), Some(date!(2026 - 07 - 01)));
         assert_eq!(parse_month("2026-13"), None);

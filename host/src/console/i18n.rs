@@ -292,18 +292,18 @@ const MESSAGES: &[(&str, &str, &str)] = &[
     ("dashboard.numerator", "Tử số", "Numerator"),
     ("dashboard.denominator", "Mẫu số", "Denominator"),
     ("dashboard.csv", "Tải về CSV", "Download CSV"),
-    ("dashboard.back", "Về trang thống kê", "Back to the dashboard"),
+    (
+        "dashboard.back",
+        "Về trang thống kê",
+        "Back to the dashboard",
+    ),
     ("dashboard.received", "Tiếp nhận", "Received"),
     ("dashboard.appointment", "Hẹn trả", "Appointment"),
     ("dashboard.finished", "Hoàn thành", "Finished"),
     ("dashboard.on_time", "Đúng hạn", "On time"),
     ("dashboard.yes", "Đúng hạn", "On time"),
     ("dashboard.late", "Trễ hạn", "Late"),
-    (
-        "dashboard.empty",
-        "Không có hồ sơ nào.",
-        "No dossier.",
-    ),
+    ("dashboard.empty", "Không có hồ sơ nào.", "No dossier."),
     (
         "error.title",
         "Không thực hiện được",
@@ -425,7 +425,11 @@ const NAMES: &[(&str, &str, &str)] = &[
         "Ghi nhận thanh toán",
         "Record a payment",
     ),
-    ("indicator.on_time", "Tỷ lệ giải quyết đúng hạn", "On-time rate"),
+    (
+        "indicator.on_time",
+        "Tỷ lệ giải quyết đúng hạn",
+        "On-time rate",
+    ),
     ("indicator.online", "Tỷ lệ hồ sơ trực tuyến", "Online rate"),
     (
         "indicator.online_payment",

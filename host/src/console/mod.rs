@@ -148,7 +148,10 @@ pub fn router(state: ConsoleState) -> Router {
         .route("/console/admin/reconciliation", get(admin::reconciliation))
         .route("/console/admin/calendar", get(admin::calendar))
         .route("/console/dashboard", get(dashboard::dashboard))
-        .route("/console/statistics/{indicator}", get(dashboard::drill_down))
+        .route(
+            "/console/statistics/{indicator}",
+            get(dashboard::drill_down),
+        )
         .route(
             "/console/statistics/{indicator}/dossiers.csv",
             get(dashboard::drill_down_csv),

@@ -76,9 +76,11 @@ fn environment() -> &'static Environment<'static> {
         });
         env.add_filter("dt", |text: Value| local_time(&text, true));
         env.add_filter("day", |text: Value| local_time(&text, false));
-        env.add_filter("vnd", |amount: Value| {
-            let n = i64::try_from(amount).unwrap_or_default();
-            group_thousands(n)
+        env.add_filter("vnd", |amount: Value| match i64::try_from(amount) {
+            Ok(n) => group_thousands(n),
+            // No amount (none, or past what an amount can be): a dash, never
+            // a made-up 0.
+            Err(_) => "–".to_owned(),
         });
         env
     })

@@ -121,32 +121,31 @@ pub fn router_with(state: AppState, pages: Router) -> Router {
         ))
         .fallback(error::not_found)
         .layer(DefaultBodyLimit::max(BODY_LIMIT_BYTES));
-    headers::secured(routes)
-        .layer(
-            TraceLayer::new_for_http().make_span_with(|request: &Request<_>| {
-                // Tenant and dossier come from the path, so every event logged
-                // while serving carries them.
-                let mut segments = request
-                    .uri()
-                    .path()
-                    .split('/')
-                    .skip_while(|s| *s != "tenants")
-                    .skip(1);
-                let tenant = segments.next().unwrap_or("").to_string();
-                let dossier = match segments.next() {
-                    Some("dossiers") => segments.next().unwrap_or("").to_string(),
-                    _ => String::new(),
-                };
-                tracing::info_span!(
-                    "motcua.http.request",
-                    method = %request.method(),
-                    path = %request.uri().path(),
-                    tenant = %tenant,
-                    dossier = %dossier,
-                    user = tracing::field::Empty,
-                )
-            }),
-        )
+    headers::secured(routes).layer(TraceLayer::new_for_http().make_span_with(
+        |request: &Request<_>| {
+            // Tenant and dossier come from the path, so every event logged
+            // while serving carries them.
+            let mut segments = request
+                .uri()
+                .path()
+                .split('/')
+                .skip_while(|s| *s != "tenants")
+                .skip(1);
+            let tenant = segments.next().unwrap_or("").to_string();
+            let dossier = match segments.next() {
+                Some("dossiers") => segments.next().unwrap_or("").to_string(),
+                _ => String::new(),
+            };
+            tracing::info_span!(
+                "motcua.http.request",
+                method = %request.method(),
+                path = %request.uri().path(),
+                tenant = %tenant,
+                dossier = %dossier,
+                user = tracing::field::Empty,
+            )
+        },
+    ))
 }
 
 /// Serve until `shutdown` resolves.

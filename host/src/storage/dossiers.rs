@@ -18,7 +18,7 @@ use crate::app::ports::{
 use crate::domain::access::Scope;
 use crate::domain::audit::{AuditEntry, GENESIS};
 use crate::domain::code::{AgencyCode, DossierCode};
-use crate::domain::lifecycle::DossierState;
+use crate::domain::lifecycle::{DossierState, Stage};
 use crate::domain::reuse::ReusedField;
 
 pub(super) type Tx = Transaction<'static, Any>;

@@ -31,14 +31,7 @@ const BINH_RESIDENCE: &str = "Số 5 Mê Linh, phường Vĩnh Yên, tỉnh Vĩn
 /// manifest points at the stand-in's default port).
 async fn host_with(db: &TestDb, population: &PopulationStandin) -> Server {
     let env = TestEnv::new(db);
-    let port = population.addr.port();
-    env.add_package("population-connector", "population-connector", |manifest| {
-        assert!(manifest.contains("127.0.0.1:18080"), "{manifest}");
-        manifest.replace("127.0.0.1:18080", &format!("127.0.0.1:{port}"))
-    });
-    env.write_settings(&format!(
-        "[egress]\nallow_private = [\"127.0.0.1:{port}\"]\n"
-    ));
+    env.use_population(population);
     env.start().await
 }
 

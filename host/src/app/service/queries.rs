@@ -6,7 +6,7 @@ use motcua_domain::lifecycle::Stage;
 use motcua_domain::tenancy::User;
 use motcua_domain::time::{PrimitiveDateTime, local_datetime};
 
-use super::{DossierDetails, DossierService};
+use super::{DossierDetails, DossierService, dossier_code};
 use crate::app::error::AppError;
 use crate::app::ports::{
     AuditReport, AuditScope, DossierFilter, Page, PageRequest, StoredDocument, StoredDossier,
