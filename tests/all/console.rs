@@ -11,7 +11,7 @@ use motcua::storage::Backend;
 use motcua_tests::browser::{Browser, sign_in, sign_out};
 use motcua_tests::db::{TestDb, run_on};
 use motcua_tests::on_both_backends;
-use motcua_tests::server::{Server, TestEnv, applicant, date, submission, text};
+use motcua_tests::server::{Server, TestEnv, applicant, birth_form, date, submission, text};
 use motcua_tests::standin;
 use reqwest::StatusCode;
 use reqwest::header::{COOKIE, LOCATION, SET_COOKIE};
@@ -422,6 +422,116 @@ async fn the_citizen_submission_path_works_with_javascript_disabled(db: TestDb) 
     server.stop().await;
 }
 
+async fn a_tenant_admin_sees_plugins_with_their_call_durations_the_outbox_reconciliation_calendar_and_dashboard(
+    db: TestDb,
+) {
+    let population = standin::population_database();
+    let env = TestEnv::new(&db);
+    env.use_population(&population);
+    let server = env.start().await;
+    let Some(browser) = Browser::start(true).await else {
+        return;
+    };
+    // A submission: the form plugin is called, and the outbox has work.
+    let body = submission(
+        "1.001193",
+        "000.41.10.H62",
+        "online",
+        applicant("026195000123", "Trần Thị Bình"),
+        birth_form("Trần Minh An", "Trần Thị Bình", "026195000123"),
+    );
+    server
+        .api("vinh-phuc", "citizen")
+        .submit(&body)
+        .await
+        .expect(201);
+    let base = &server.base;
+    let (admin, admin_password) = password(&server, "vinh-phuc", "tenant_admin");
+    sign_in(&browser, base, &admin, &admin_password).await;
+    assert!(browser.url().await.ends_with("/console/admin/plugins"));
+    let durations = browser.text("#duration-vinh-phuc-forms").await;
+    assert!(
+        durations.contains("p50") && durations.contains("p99"),
+        "{durations}"
+    );
+    browser.screenshot("17-admin-plugins").await;
+
+    // A new version of the province's form plugin, uploaded and activated
+    // from the page.
+    let package = crate::http::deployments::archive_with(
+        "vinh-phuc-forms",
+        |manifest| {
+            assert!(manifest.contains("version = \"1.0.0\""), "{manifest}");
+            manifest.replace("version = \"1.0.0\"", "version = \"1.0.1\"")
+        },
+        &[],
+    );
+    let scratch = tempfile::tempdir().unwrap();
+    let file = scratch.path().join("vinh-phuc-forms-1.0.1.tar.gz");
+    std::fs::write(&file, package).unwrap();
+    browser
+        .find("#p-package")
+        .await
+        .send_keys(file.to_str().unwrap())
+        .await
+        .expect("choose the package file");
+    browser
+        .find("#p-activate")
+        .await
+        .click()
+        .await
+        .expect("tick activate");
+    browser.click("#deploy").await;
+    let section = browser
+        .text("section[aria-labelledby='plugin-vinh-phuc-forms']")
+        .await;
+    assert!(
+        section.contains("1.0.1"),
+        "the new version serves: {section}"
+    );
+    browser.screenshot("17b-admin-plugin-deployed").await;
+    for (page, shot) in [
+        ("admin/outbox", "18-admin-outbox"),
+        ("admin/reconciliation", "19-admin-reconciliation"),
+        ("admin/calendar", "20-admin-calendar"),
+        ("dashboard", "21-admin-dashboard"),
+    ] {
+        browser.goto(&format!("{base}/console/{page}")).await;
+        assert!(
+            browser.has("main h1").await,
+            "{page}: {}",
+            browser.body_text().await
+        );
+        browser.screenshot(shot).await;
+    }
+    assert_eq!(
+        count(&browser.text("#current-received a").await),
+        0,
+        "submitted, not yet received"
+    );
+
+    // The reconciliation's mismatch list downloads as CSV.
+    browser
+        .goto(&format!("{base}/console/admin/reconciliation"))
+        .await;
+    let href = browser.attr("#recon-csv", "href").await;
+    let session = browser.cookie("motcua_session").await;
+    let csv = http_client()
+        .get(format!("{base}{href}"))
+        .header(COOKIE, format!("motcua_session={session}"))
+        .send()
+        .await
+        .expect("the reconciliation CSV");
+    assert_eq!(csv.status(), StatusCode::OK);
+    let text = csv.text().await.unwrap();
+    assert!(
+        text.starts_with("\u{feff}dossier_code,cause,detail"),
+        "{text}"
+    );
+    browser.close().await;
+    server.stop().await;
+}
+
 macro_rules! on_sqlite {
     ($($name:ident),* $(,)?) => {$(
         mod $name {
@@ -437,6 +547,7 @@ macro_rules! on_sqlite {
 // sign-in rules below run on both databases.
 on_sqlite!(
     a_citizen_and_an_officer_take_a_vinh_phuc_birth_registration_from_form_to_returned_result,
+    a_tenant_admin_sees_plugins_with_their_call_durations_the_outbox_reconciliation_calendar_and_dashboard,
     a_da_nang_birth_registration_shows_the_congratulation_letter_once_the_result_is_returned,
     the_citizen_submission_path_works_with_javascript_disabled,
 );

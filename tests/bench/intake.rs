@@ -10,11 +10,14 @@
 //! over time, and what each write unit of work cost (from `/metrics`).
 //! A benchmark, not a test: it prints figures and asserts nothing.
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
+use motcua::app::service::Clock;
 use motcua::app::sync::DeliveryPolicy;
+use motcua::domain::time::{PrimitiveDateTime, now_local};
 use motcua::storage::Backend;
 use motcua_tests::db::{TestDb, run_at};
 use motcua_tests::server::{Server, TestEnv, applicant, birth_form, submission};
@@ -97,6 +100,23 @@ fn main() {
     }
 }
 
+/// The host's clock: the local time plus whole days the bench adds. A
+/// dossier code numbers an agency's dossiers of one day from 1 to 9999
+/// (`DossierCode::MAX_COUNTER`), so minutes of intake at one agency would
+/// exhaust a day; the bench moves the host a day forward every
+/// [`PER_DAY`] submissions, and the minutes stand for several days.
+struct ShiftedClock(AtomicI64);
+
+impl Clock for ShiftedClock {
+    fn now(&self) -> PrimitiveDateTime {
+        now_local() + time::Duration::days(self.0.load(Ordering::Relaxed))
+    }
+}
+
+/// Submissions per simulated day: below the day's 9,999 codes with room for
+/// the ones still in flight when the day turns.
+const PER_DAY: u64 = 9_000;
+
 /// One backlog sample.
 struct Sample {
     at: Duration,
@@ -118,6 +138,8 @@ async fn bench(db: TestDb, args: &Args) {
     .expect("the portal stand-in starts");
     let mut env = TestEnv::new(&db);
     env.delivery = DeliveryPolicy::default();
+    let clock = Arc::new(ShiftedClock(AtomicI64::new(0)));
+    env.clock = Some(clock.clone());
     env.connect_portal(portal.addr.port(), PORTAL_TOKEN);
     let server = Arc::new(env.start().await);
     let admin = server.api(TENANT, "tenant_admin");
@@ -173,7 +195,7 @@ async fn bench(db: TestDb, args: &Args) {
     };
 
     let slots = Arc::new(Semaphore::new(args.concurrency));
-    let refused = Arc::new(AtomicU64::new(0));
+    let refused = Arc::new(std::sync::Mutex::new(BTreeMap::<u16, u64>::new()));
     let skipped = Arc::new(AtomicU64::new(0));
     let latencies = Arc::new(std::sync::Mutex::new(Vec::new()));
     let total = args.seconds * u64::from(args.rate);
@@ -182,6 +204,9 @@ async fn bench(db: TestDb, args: &Args) {
     let mut clients = tokio::task::JoinSet::new();
     for i in 1..=total {
         tick.tick().await;
+        if i % PER_DAY == 0 {
+            clock.0.fetch_add(1, Ordering::Relaxed);
+        }
         // Open loop: a request that finds every slot taken is not sent
         // (and counted), so a slow host does not slow the arrivals.
         let Ok(slot) = slots.clone().try_acquire_owned() else {
@@ -198,7 +223,11 @@ async fn bench(db: TestDb, args: &Args) {
             if reply.status.as_u16() == 201 {
                 latencies.lock().unwrap().push(took);
             } else {
-                refused.fetch_add(1, Ordering::Relaxed);
+                *refused
+                    .lock()
+                    .unwrap()
+                    .entry(reply.status.as_u16())
+                    .or_default() += 1;
             }
         });
         while clients.try_join_next().is_some() {}
@@ -223,10 +252,11 @@ async fn bench(db: TestDb, args: &Args) {
         - counter(&metrics_before, "motcua_outbox_delivered_total");
     let secs = elapsed.as_secs_f64();
     println!("results ({backend:?}, {secs:.1} s):");
+    let refused = std::mem::take(&mut *refused.lock().unwrap());
     println!(
-        "  submissions: {accepted:.0} accepted ({:.1}/s), {} refused, {} not sent (all {} slots busy)",
+        "  submissions: {accepted:.0} accepted ({:.1}/s), {} refused {refused:?} (by status), {} not sent (all {} slots busy)",
         accepted / secs,
-        refused.load(Ordering::Relaxed),
+        refused.values().sum::<u64>(),
         skipped.load(Ordering::Relaxed),
         args.concurrency
     );

@@ -1,10 +1,11 @@
 //! The tenant administrator's and operator's pages: plugins (versions,
-//! what serves, call counts; activate, roll back), the synchronisation
-//! outbox (resend), reconciliation with the national portal, the working
-//! calendar.
+//! what serves, call counts and durations; deploy a package, activate, roll
+//! back), the synchronisation outbox (resend), reconciliation with the
+//! national portal (and its CSV), the working calendar.
 
 use axum::body::Bytes;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Multipart, Path, Query, State};
+use axum::http::header;
 use axum::response::{IntoResponse, Redirect, Response};
 use minijinja::{Value, context};
 use motcua_domain::lifecycle::Role;
@@ -13,7 +14,7 @@ use serde::Deserialize;
 use super::session::SignedIn;
 use super::{ConsoleState, Posted, fields};
 use crate::app::error::AppError;
-use crate::app::ports::{OutboxFilter, OutboxState, ResendScope};
+use crate::app::ports::{OutboxFilter, OutboxState, PackageFormat, ResendScope};
 use crate::app::sync::ReconcileWindow;
 
 const ADMINS: &[Role] = &[Role::TenantAdmin];
@@ -52,6 +53,66 @@ pub async fn activate(
     match state
         .plugin_admin
         .activate(&me.user, &me.tenant, &id, &version)
+        .await
+    {
+        Ok(_) => Redirect::to("/console/admin/plugins").into_response(),
+        Err(error) => me.visitor.fail(error),
+    }
+}
+
+/// A package uploaded with the plugins page's form (multipart: `csrf`,
+/// `package`, `activate`), deployed as the API deploys it.
+pub async fn deploy(
+    State(state): State<ConsoleState>,
+    me: SignedIn,
+    mut multipart: Multipart,
+) -> Response {
+    if let Err(page) = me.require(ADMINS) {
+        return page;
+    }
+    let (mut csrf, mut package, mut activate) = (None, None, false);
+    loop {
+        let field = match multipart.next_field().await {
+            Ok(Some(field)) => field,
+            Ok(None) => break,
+            Err(error) => {
+                return me.visitor.fail(AppError::invalid(
+                    "package",
+                    format!("the upload could not be read: {error}"),
+                ));
+            }
+        };
+        let name = field.name().unwrap_or_default().to_owned();
+        let read = match name.as_str() {
+            "csrf" => field.text().await.map(|t| csrf = Some(t)),
+            "activate" => field.text().await.map(|t| activate = t == "true"),
+            "package" => field.bytes().await.map(|b| package = Some(b)),
+            _ => Ok(()),
+        };
+        if let Err(error) = read {
+            return me.visitor.fail(AppError::invalid(
+                "package",
+                format!("the upload could not be read: {error}"),
+            ));
+        }
+    }
+    if let Err(page) = me.check_csrf(csrf.as_deref()) {
+        return page;
+    }
+    let Some(package) = package.filter(|p| !p.is_empty()) else {
+        return me
+            .visitor
+            .fail(AppError::invalid("package", "choose a package file"));
+    };
+    // gzip announces itself; anything else is read as a plain tar.
+    let format = if package.starts_with(&[0x1f, 0x8b]) {
+        PackageFormat::TarGz
+    } else {
+        PackageFormat::Tar
+    };
+    match state
+        .plugin_admin
+        .deploy(&me.user, &me.tenant, format, package.to_vec(), activate)
         .await
     {
         Ok(_) => Redirect::to("/console/admin/plugins").into_response(),
@@ -140,6 +201,20 @@ pub struct WindowQuery {
     to: Option<String>,
 }
 
+impl WindowQuery {
+    fn window(&self) -> ReconcileWindow {
+        let day = |t: &Option<String>| {
+            t.as_deref()
+                .and_then(fields::parse_date)
+                .map(|d| d.midnight())
+        };
+        ReconcileWindow {
+            from: day(&self.from),
+            to: day(&self.to),
+        }
+    }
+}
+
 pub async fn reconciliation(
     State(state): State<ConsoleState>,
     me: SignedIn,
@@ -148,20 +223,42 @@ pub async fn reconciliation(
     if let Err(page) = me.require(ADMINS) {
         return page;
     }
-    let day = |t: &Option<String>| {
-        t.as_deref()
-            .and_then(fields::parse_date)
-            .map(|d| d.midnight())
-    };
-    let window = ReconcileWindow {
-        from: day(&query.from),
-        to: day(&query.to),
-    };
+    let window = query.window();
     match state.sync.reconcile(&me.user, &me.tenant, &window).await {
         Ok(report) => me.visitor.render(
             "reconciliation.html",
             context! { report => Value::from_serialize(&report), from => query.from, to => query.to },
         ),
+        Err(error) => me.visitor.fail(error),
+    }
+}
+
+/// The mismatch list as CSV (UTF-8 with a byte-order mark): one line per
+/// cause, for the people who chase them with the portal's operators.
+pub async fn reconciliation_csv(
+    State(state): State<ConsoleState>,
+    me: SignedIn,
+    Query(query): Query<WindowQuery>,
+) -> Response {
+    if let Err(page) = me.require(ADMINS) {
+        return page;
+    }
+    match state
+        .sync
+        .reconcile(&me.user, &me.tenant, &query.window())
+        .await
+    {
+        Ok(report) => (
+            [
+                (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
+                (
+                    header::CONTENT_DISPOSITION,
+                    format!("attachment; filename=\"{}-reconciliation.csv\"", me.tenant),
+                ),
+            ],
+            report.to_csv(),
+        )
+            .into_response(),
         Err(error) => me.visitor.fail(error),
     }
 }

@@ -126,13 +126,7 @@ impl Drill {
         let mut query = form_urlencoded::Serializer::new(String::new());
         query.append_pair("from", &self.from);
         query.append_pair("to", &self.to);
-        query.append_pair(
-            "part",
-            match part {
-                Part::Numerator => "numerator",
-                Part::Denominator => "denominator",
-            },
-        );
+        query.append_pair("part", part.name());
         if let Some(agency) = &self.agency {
             query.append_pair("agency", agency);
         }
@@ -488,6 +482,19 @@ impl DrillQuery {
     }
 }
 
+/// The list `name` the query asks for, if `me` may read the statistics.
+fn drill_request(
+    state: &ConsoleState,
+    me: &SignedIn,
+    name: &str,
+    query: &DrillQuery,
+) -> Result<DrillRequest, Response> {
+    me.require(READERS)?;
+    query
+        .request(state.statistics.today(), name)
+        .map_err(|error| me.visitor.fail(error))
+}
+
 /// One page of the dossiers behind a figure.
 pub async fn drill_down(
     State(state): State<ConsoleState>,
@@ -495,12 +502,9 @@ pub async fn drill_down(
     Path(name): Path<String>,
     Query(query): Query<DrillQuery>,
 ) -> Response {
-    if let Err(page) = me.require(READERS) {
-        return page;
-    }
-    let request = match query.request(state.statistics.today(), &name) {
+    let request = match drill_request(&state, &me, &name, &query) {
         Ok(request) => request,
-        Err(error) => return me.visitor.fail(error),
+        Err(page) => return page,
     };
     let after = query.after.as_deref().filter(|a| !a.is_empty());
     let page = match state
@@ -516,7 +520,7 @@ pub async fn drill_down(
         "statistics.html",
         context! {
             indicator => request.indicator.name(),
-            part => match request.part { Part::Numerator => "numerator", Part::Denominator => "denominator" },
+            part => request.part.name(),
             from => request.from.to_string(),
             to => request.to.to_string(),
             agency => request.scope.agency,
@@ -537,12 +541,9 @@ pub async fn drill_down_csv(
     Path(name): Path<String>,
     Query(query): Query<DrillQuery>,
 ) -> Response {
-    if let Err(page) = me.require(READERS) {
-        return page;
-    }
-    let request = match query.request(state.statistics.today(), &name) {
+    let request = match drill_request(&state, &me, &name, &query) {
         Ok(request) => request,
-        Err(error) => return me.visitor.fail(error),
+        Err(page) => return page,
     };
     let stream = match state
         .statistics
@@ -552,17 +553,7 @@ pub async fn drill_down_csv(
         Ok(stream) => stream,
         Err(error) => return me.visitor.fail(error),
     };
-    let part = match request.part {
-        Part::Numerator => "numerator",
-        Part::Denominator => "denominator",
-    };
-    let file = format!(
-        "{}-{}-{part}-{}-{}.csv",
-        me.tenant,
-        request.indicator.name(),
-        request.from,
-        request.to
-    );
+    let file = request.file_name(&me.tenant);
     let body = Body::from_stream(stream.map_err(|error| {
         tracing::error!(%error, "statistics CSV export failed");
         std::io::Error::other(error.to_string())

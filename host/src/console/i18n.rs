@@ -224,6 +224,18 @@ const MESSAGES: &[(&str, &str, &str)] = &[
     ("plugins.activate", "Kích hoạt", "Activate"),
     ("plugins.rollback", "Quay lại phiên bản trước", "Roll back"),
     ("plugins.calls", "Số lần gọi", "Calls"),
+    (
+        "plugins.package",
+        "Gói plugin (.tar.gz)",
+        "Plugin package (.tar.gz)",
+    ),
+    (
+        "plugins.activate_now",
+        "Kích hoạt ngay sau khi kiểm tra",
+        "Activate once verified",
+    ),
+    ("plugins.deploy", "Triển khai", "Deploy"),
+    ("plugins.duration", "Thời gian một lần gọi", "Call duration"),
     ("plugins.failures", "Lỗi", "Failures"),
     ("outbox.title", "Hàng đợi đồng bộ", "Synchronisation outbox"),
     ("outbox.resend", "Gửi lại", "Resend"),

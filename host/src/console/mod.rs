@@ -38,6 +38,7 @@ mod session;
 use std::sync::Arc;
 
 use axum::Router;
+use axum::extract::DefaultBodyLimit;
 use axum::http::header;
 use axum::response::IntoResponse;
 use axum::routing::{get, post};
@@ -136,6 +137,14 @@ pub fn router(state: ConsoleState) -> Router {
         .route("/console/dossiers/{code}/print/{form}", get(officer::print))
         .route("/console/admin/plugins", get(admin::plugins))
         .route(
+            "/console/admin/plugins/deploy",
+            // A package is larger than a form: the plugin administration's
+            // own limit, as the API's upload.
+            post(admin::deploy).layer(DefaultBodyLimit::max(
+                state.plugin_admin.max_package_bytes(),
+            )),
+        )
+        .route(
             "/console/admin/plugins/{id}/activate",
             post(admin::activate),
         )
@@ -146,6 +155,10 @@ pub fn router(state: ConsoleState) -> Router {
         .route("/console/admin/outbox", get(admin::outbox))
         .route("/console/admin/outbox/resend", post(admin::resend))
         .route("/console/admin/reconciliation", get(admin::reconciliation))
+        .route(
+            "/console/admin/reconciliation.csv",
+            get(admin::reconciliation_csv),
+        )
         .route("/console/admin/calendar", get(admin::calendar))
         .route("/console/dashboard", get(dashboard::dashboard))
         .route(

@@ -256,16 +256,7 @@ async fn dossiers_csv(
         .statistics
         .dossiers_csv(&user, &tenant, &request)
         .await?;
-    let part = match request.part {
-        Part::Numerator => "numerator",
-        Part::Denominator => "denominator",
-    };
-    let file = format!(
-        "{tenant}-{}-{part}-{}-{}.csv",
-        request.indicator.name(),
-        request.from,
-        request.to
-    );
+    let file = request.file_name(&tenant);
     // A failure after the first bytes can only cut the body short; it is
     // logged, and the client sees an incomplete transfer.
     let body = Body::from_stream(stream.map_err(|error| {

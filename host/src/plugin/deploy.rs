@@ -74,6 +74,8 @@ impl Plugin {
             refused: stats.refused,
             failed: stats.failed,
             fuel_consumed: stats.fuel_consumed,
+            p50_micros: stats.p50_micros,
+            p99_micros: stats.p99_micros,
         }
     }
 }

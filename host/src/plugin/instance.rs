@@ -221,17 +221,17 @@ impl Plugin {
         let micros = started.elapsed().as_micros() as u64;
         match &result {
             Ok(_) => {
-                self.0.stats.record(Outcome::Succeeded, fuel);
+                self.0.stats.record(Outcome::Succeeded, fuel, micros);
                 tracing::debug!(fuel, micros, dropped_logs, "plugin call succeeded");
             }
             Err(Failure::Refused(refusal)) => {
-                self.0.stats.record(Outcome::Refused, fuel);
+                self.0.stats.record(Outcome::Refused, fuel, micros);
                 // A refusal is an answer (a golden case may expect one),
                 // counted in the plugin's statistics; not an incident.
                 tracing::debug!(fuel, micros, code = %refusal.code, "plugin refused the call");
             }
             Err(failure) => {
-                self.0.stats.record(Outcome::Failed, fuel);
+                self.0.stats.record(Outcome::Failed, fuel, micros);
                 tracing::warn!(fuel, micros, failure = failure.label(), %failure, "plugin call failed");
             }
         }

@@ -339,24 +339,13 @@ fn group_column(group: Option<GroupBy>) -> Option<&'static str> {
 }
 
 fn dossier_from_row(row: &AnyRow) -> Result<StatisticsDossier> {
-    let facts = facts_from_row(row)?;
-    Ok(StatisticsDossier {
-        code: get(row, "code")?,
-        agency: get(row, "agency_code")?,
-        procedure: get(row, "procedure_code")?,
-        channel: get_name::<Channel>(row, "channel")?,
-        received_at: facts.received_at,
-        appointment_at: facts.appointment_at,
-        finished_at: facts.finished_at,
-        on_time: facts.on_time,
-        online: facts.online,
-        fee_due: facts.fee_due,
-        paid_online: facts.paid_online,
-        synchronised: facts.synced,
-        reused: facts.reused,
-        e_result: facts.e_result,
-        open: facts.open,
-    })
+    Ok(StatisticsDossier::new(
+        get(row, "code")?,
+        get(row, "agency_code")?,
+        get(row, "procedure_code")?,
+        get_name::<Channel>(row, "channel")?,
+        &facts_from_row(row)?,
+    ))
 }
 
 #[async_trait]

@@ -29,7 +29,7 @@ fn archive(id: &str, edit: impl FnOnce(String) -> String) -> Vec<u8> {
 }
 
 /// [`archive`], with extra files in the package.
-pub(super) fn archive_with(
+pub(crate) fn archive_with(
     id: &str,
     edit: impl FnOnce(String) -> String,
     extra: &[(&str, &[u8])],

@@ -10,7 +10,7 @@ mod access;
 mod cancellation;
 mod catalog;
 mod contract;
-mod deployments;
+pub(crate) mod deployments;
 mod durability;
 mod fee_ranges;
 mod fees;

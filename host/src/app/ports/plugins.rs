@@ -20,6 +20,10 @@ pub struct PluginSummary {
     pub refused: u64,
     pub failed: u64,
     pub fuel_consumed: u64,
+    /// Median and 99th percentile of the calls' durations since the host
+    /// started, in microseconds (within 25% above); `None` before a call.
+    pub p50_micros: Option<u64>,
+    pub p99_micros: Option<u64>,
 }
 
 /// A package that could not be deployed, and why.

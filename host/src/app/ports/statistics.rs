@@ -3,7 +3,7 @@
 
 use async_trait::async_trait;
 use motcua_domain::dossier::Channel;
-use motcua_domain::statistics::{Counts, Indicator};
+use motcua_domain::statistics::{Counts, DossierFacts, Indicator};
 use motcua_domain::time::{Date, PrimitiveDateTime};
 use serde::{Deserialize, Serialize};
 
@@ -49,6 +49,16 @@ pub enum Part {
     Denominator,
 }
 
+impl Part {
+    /// The name in URLs and file names.
+    pub fn name(self) -> &'static str {
+        match self {
+            Part::Numerator => "numerator",
+            Part::Denominator => "denominator",
+        }
+    }
+}
+
 /// The dossiers behind one part of one figure.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct DrillDown {
@@ -89,6 +99,35 @@ pub struct StatisticsDossier {
     pub reused: bool,
     pub e_result: bool,
     pub open: bool,
+}
+
+impl StatisticsDossier {
+    /// The row of a list: the dossier's identity and its facts.
+    pub fn new(
+        code: String,
+        agency: String,
+        procedure: String,
+        channel: Channel,
+        facts: &DossierFacts,
+    ) -> StatisticsDossier {
+        StatisticsDossier {
+            code,
+            agency,
+            procedure,
+            channel,
+            received_at: facts.received_at,
+            appointment_at: facts.appointment_at,
+            finished_at: facts.finished_at,
+            on_time: facts.on_time,
+            online: facts.online,
+            fee_due: facts.fee_due,
+            paid_online: facts.paid_online,
+            synchronised: facts.synced,
+            reused: facts.reused,
+            e_result: facts.e_result,
+            open: facts.open,
+        }
+    }
 }
 
 /// The storage side of the statistics.

@@ -85,6 +85,20 @@ pub struct DrillRequest {
     pub to: Date,
 }
 
+impl DrillRequest {
+    /// The name a download of the list gets, e.g.
+    /// `bac-ninh-on_time-numerator-2026-01-01-2026-03-31.csv`.
+    pub fn file_name(&self, tenant: &str) -> String {
+        format!(
+            "{tenant}-{}-{}-{}-{}.csv",
+            self.indicator.name(),
+            self.part.name(),
+            self.from,
+            self.to
+        )
+    }
+}
+
 /// The statistics use cases.
 #[derive(Clone)]
 pub struct StatisticsService {

@@ -84,6 +84,32 @@ pub struct ReconcileReport {
     pub mismatches: Vec<Mismatch>,
 }
 
+impl ReconcileReport {
+    /// The mismatches as CSV, UTF-8 with a byte-order mark (so spreadsheet
+    /// software shows Vietnamese correctly): `dossier_code,cause,detail`,
+    /// one line per cause; the detail is the cause's fields as JSON.
+    pub fn to_csv(&self) -> Vec<u8> {
+        let mut out = csv::Writer::from_writer("\u{feff}".as_bytes().to_vec());
+        let header = out.write_record(["dossier_code", "cause", "detail"]);
+        let rows = self.mismatches.iter().flat_map(|m| {
+            m.causes.iter().map(move |cause| {
+                let mut fields = serde_json::to_value(cause).unwrap_or_default();
+                let name = fields
+                    .as_object_mut()
+                    .and_then(|f| f.remove("cause"))
+                    .and_then(|c| c.as_str().map(str::to_owned))
+                    .unwrap_or_default();
+                [m.dossier_code.clone(), name, fields.to_string()]
+            })
+        });
+        let written =
+            header.and_then(|()| rows.into_iter().try_for_each(|row| out.write_record(row)));
+        // Writing to memory fails only on a bug of the csv crate.
+        written.expect("CSV into memory");
+        out.into_inner().expect("CSV into memory")
+    }
+}
+
 /// Compare every local dossier in `window` with the portal's copy.
 pub async fn reconcile(
     store: &dyn Store,

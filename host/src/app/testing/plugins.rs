@@ -435,6 +435,8 @@ pub fn plugin_summary(tenant: &str, id: &str, version: &str, kind: &str) -> Plug
         refused: 0,
         failed: 0,
         fuel_consumed: 0,
+        p50_micros: None,
+        p99_micros: None,
     }
 }
 

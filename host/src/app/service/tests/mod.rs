@@ -4,6 +4,7 @@
 mod catalog;
 mod payments;
 mod plugins;
+mod statistics;
 mod submit;
 mod transition;
 

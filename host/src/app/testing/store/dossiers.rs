@@ -23,11 +23,11 @@ pub(super) struct DossierRecord {
     pub(super) dossier: StoredDossier,
     audit_head: String,
     events: Vec<(AuditEntry, StoredEvent)>,
-    fee_lines: Vec<StoredFeeLine>,
-    documents: Vec<StoredDocument>,
-    payments: Vec<StoredPayment>,
+    pub(super) fee_lines: Vec<StoredFeeLine>,
+    pub(super) documents: Vec<StoredDocument>,
+    pub(super) payments: Vec<StoredPayment>,
     notifications: Vec<StoredNotification>,
-    reused: Vec<ReusedField>,
+    pub(super) reused: Vec<ReusedField>,
 }
 
 impl Inner {

@@ -58,6 +58,22 @@ impl Inner {
         Ok(())
     }
 
+    /// Whether every national-portal entry of the dossier `code` was
+    /// delivered, and there is at least one (the statistics' sync fact).
+    pub(super) fn synchronised(&self, tenant: &str, code: &str) -> bool {
+        let mut national = self.outbox.iter().filter(|row| {
+            row.tenant == tenant
+                && row.entry.dossier_code == code
+                && row.entry.kind.starts_with("national.")
+        });
+        let mut any = false;
+        let all = national.all(|row| {
+            any = true;
+            row.entry.state == OutboxState::Delivered
+        });
+        any && all
+    }
+
     fn outbox_row(&mut self, tenant: &str, id: i64) -> StoreResult<&mut OutboxRow> {
         self.outbox
             .iter_mut()
