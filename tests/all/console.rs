@@ -26,6 +26,21 @@ fn password(server: &Server, tenant: &str, role: &str) -> (String, String) {
     (login.user_id.clone(), login.password.clone())
 }
 
+/// A host (with the population registry's stand-in its forms prefill
+/// from) and a browser, JavaScript on or off; `None` where no browser is
+/// installed and none is required. Keep the stand-in while the host runs.
+async fn host_and_browser(
+    db: &TestDb,
+    javascript: bool,
+) -> Option<(standin::PopulationStandin, Server, Browser)> {
+    let population = standin::population_database();
+    let env = TestEnv::new(db);
+    env.use_population(&population);
+    let server = env.start().await;
+    let browser = Browser::start(javascript).await?;
+    Some((population, server, browser))
+}
+
 /// A figure shown on the dashboard (digits, perhaps grouped).
 fn count(text: &str) -> u64 {
     let digits: String = text.chars().filter(char::is_ascii_digit).collect();
@@ -80,11 +95,7 @@ async fn act(browser: &Browser, action: &str) {
 async fn a_citizen_and_an_officer_take_a_vinh_phuc_birth_registration_from_form_to_returned_result(
     db: TestDb,
 ) {
-    let population = standin::population_database();
-    let env = TestEnv::new(&db);
-    env.use_population(&population);
-    let server = env.start().await;
-    let Some(browser) = Browser::start(true).await else {
+    let Some((_population, server, browser)) = host_and_browser(&db, true).await else {
         return;
     };
     let base = &server.base;
@@ -342,11 +353,7 @@ async fn a_citizen_and_an_officer_take_a_vinh_phuc_birth_registration_from_form_
 async fn a_da_nang_birth_registration_shows_the_congratulation_letter_once_the_result_is_returned(
     db: TestDb,
 ) {
-    let population = standin::population_database();
-    let env = TestEnv::new(&db);
-    env.use_population(&population);
-    let server = env.start().await;
-    let Some(browser) = Browser::start(true).await else {
+    let Some((_population, server, browser)) = host_and_browser(&db, true).await else {
         return;
     };
     let agency = server.officer_agency("da-nang");
@@ -392,11 +399,7 @@ async fn a_da_nang_birth_registration_shows_the_congratulation_letter_once_the_r
 }
 
 async fn the_citizen_submission_path_works_with_javascript_disabled(db: TestDb) {
-    let population = standin::population_database();
-    let env = TestEnv::new(&db);
-    env.use_population(&population);
-    let server = env.start().await;
-    let Some(browser) = Browser::start(false).await else {
+    let Some((_population, server, browser)) = host_and_browser(&db, false).await else {
         return;
     };
     let (citizen, citizen_password) = password(&server, "vinh-phuc", "citizen");
@@ -425,11 +428,7 @@ async fn the_citizen_submission_path_works_with_javascript_disabled(db: TestDb) 
 async fn a_tenant_admin_sees_plugins_with_their_call_durations_the_outbox_reconciliation_calendar_and_dashboard(
     db: TestDb,
 ) {
-    let population = standin::population_database();
-    let env = TestEnv::new(&db);
-    env.use_population(&population);
-    let server = env.start().await;
-    let Some(browser) = Browser::start(true).await else {
+    let Some((_population, server, browser)) = host_and_browser(&db, true).await else {
         return;
     };
     // A submission: the form plugin is called, and the outbox has work.
