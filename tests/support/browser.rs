@@ -203,6 +203,23 @@ impl Browser {
             .unwrap_or_default()
     }
 
+    /// Reloads the page until an element matching `css` is on it — what
+    /// the host adds in the background, such as an initiative's letter
+    /// retried by the dispatcher — for at most `timeout`. Whether it came.
+    pub async fn reload_until(&self, css: &str, timeout: Duration) -> bool {
+        let deadline = Instant::now() + timeout;
+        loop {
+            if self.has(css).await {
+                return true;
+            }
+            if Instant::now() >= deadline {
+                return false;
+            }
+            tokio::time::sleep(Duration::from_millis(250)).await;
+            self.client.refresh().await.expect("reload the page");
+        }
+    }
+
     /// An attribute of the first element matching `css` (`href`, say).
     pub async fn attr(&self, css: &str, name: &str) -> String {
         self.find(css)
