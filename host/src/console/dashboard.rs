@@ -353,10 +353,15 @@ async fn figures(state: &ConsoleState, me: &SignedIn, month: Date) -> Result<Val
         .procedures(user, tenant)
         .await
         .unwrap_or_default();
-    let mut overdue: Vec<Value> = by_procedure
+    let mut most_overdue: Vec<_> = by_procedure
         .now
         .iter()
         .filter(|now| now.overdue.numerator > 0)
+        .collect();
+    most_overdue.sort_by_key(|now| std::cmp::Reverse(now.overdue.numerator));
+    let overdue: Vec<Value> = most_overdue
+        .into_iter()
+        .take(TOP_OVERDUE)
         .filter_map(|now| {
             let code = now.group.clone()?;
             let name = procedures
@@ -369,19 +374,9 @@ async fn figures(state: &ConsoleState, me: &SignedIn, month: Date) -> Result<Val
                 code => code,
                 name => name,
                 cell => cell(Indicator::Overdue, &now.overdue, &drill),
-                sort => now.overdue.numerator,
             })
         })
         .collect();
-    overdue.sort_by_key(|v| {
-        std::cmp::Reverse(
-            v.get_attr("sort")
-                .ok()
-                .and_then(|s| u64::try_from(s).ok())
-                .unwrap_or(0),
-        )
-    });
-    overdue.truncate(TOP_OVERDUE);
 
     Ok(context! {
         month => format!("{}-{:02}", month.year(), u8::from(month.month())),
