@@ -22,9 +22,10 @@ use motcua::domain::fee::{Collection, FeeKind};
 use motcua::domain::lifecycle::{Action, Actor, Command, DossierState, Role, Stage, decide};
 use motcua::domain::localized::Localized;
 use motcua::domain::payment::{Payment, PaymentChannel, PaymentStatus};
+use motcua::domain::statistics::Counter;
 use motcua::domain::tenancy::{Agency, Tenant, User, token_hash};
 use motcua::domain::time::PrimitiveDateTime;
-use motcua::storage::Db;
+use motcua::storage::{Db, rebuild_daily};
 use motcua_tests::db::TestDb;
 use motcua_tests::on_both_backends;
 use time::Duration;
@@ -48,6 +49,7 @@ on_both_backends!(
     catalog_and_calendar_round_trip,
     payments_notifications_and_outbox_are_committed_with_the_dossier,
     two_hosts_claim_a_backlog_in_batches_one_head_per_dossier_and_settle_it_at_once,
+    a_payment_and_its_dossiers_delivery_committed_at_once_are_each_counted_once,
 );
 
 const DA_NANG: &str = "da-nang";
@@ -1096,5 +1098,116 @@ async fn two_hosts_claim_a_backlog_in_batches_one_head_per_dossier_and_settle_it
             .unwrap();
     assert_eq!(next.len(), 59);
     assert!(next.iter().all(|e| e.dossier_code != retry.dossier_code));
+    other_host.close().await;
+}
+
+/// Every row of the tenant's daily aggregates, in key order.
+async fn daily_rows(db: &Db, tenant: &str) -> Vec<(String, String, String, Vec<i64>)> {
+    let columns = Counter::ALL.map(Counter::name).join(", ");
+    let rows = sqlx::query(&format!(
+        "SELECT day, agency_code, procedure_code, {columns} FROM statistics_daily \
+         WHERE tenant_id = $1 ORDER BY day, agency_code, procedure_code"
+    ))
+    .bind(tenant)
+    .fetch_all(db.pool())
+    .await
+    .unwrap();
+    rows.iter()
+        .map(|row| {
+            use sqlx::Row;
+            (
+                row.get::<String, _>(0),
+                row.get::<String, _>(1),
+                row.get::<String, _>(2),
+                (3..3 + Counter::ALL.len())
+                    .map(|i| row.get::<i64, _>(i))
+                    .collect(),
+            )
+        })
+        .collect()
+}
+
+async fn a_payment_and_its_dossiers_delivery_committed_at_once_are_each_counted_once(t: TestDb) {
+    // Both change one dossier's statistics facts: a payment through the
+    // portal (paid online) and the delivery of its sync (synchronised). Each
+    // must be counted once whatever the order their transactions meet in.
+    seed(&t.db, DA_NANG).await;
+    let other_host = Db::connect(&t.url).await.unwrap();
+    let at = datetime!(2025-11-03 08:00);
+    const DOSSIERS: usize = 40;
+    let mut stored = Vec::new();
+    for _ in 0..DOSSIERS {
+        let mut change = received(at);
+        change.fee_lines = Some(vec![fee(8000)]);
+        let mut payment = Payment::new(8000).unwrap();
+        payment
+            .start_online(PaymentChannel::NationalPortal)
+            .unwrap();
+        change.payments.push(PaymentWrite::Insert(PaymentRecord {
+            id: new_id(),
+            payment,
+            reference: None,
+        }));
+        change.outbox.push(NewOutboxEntry {
+            kind: "national.progress".into(),
+            payload: serde_json::json!({"status": 2}),
+            occurred_at: at,
+            event_index: Some(0),
+        });
+        stored.push(t.db.commit(DA_NANG, change).await.unwrap());
+    }
+    let now = datetime!(2030-01-01 00:00);
+    let kinds = ["national.progress".to_owned()];
+    let claimed =
+        t.db.claim_due_outbox(DA_NANG, &kinds, now, now + Duration::minutes(1), 100)
+            .await
+            .unwrap();
+    assert_eq!(claimed.len(), DOSSIERS);
+
+    let pay = async {
+        for dossier in &stored {
+            let record = &t.db.payments(DA_NANG, &dossier.code).await.unwrap()[0].record;
+            let mut payment = record.payment.clone();
+            payment
+                .confirm(PaymentChannel::NationalPortal, 8000)
+                .unwrap();
+            let mut change = act(dossier, at + Duration::hours(1), assign());
+            change.payments.push(PaymentWrite::Update(PaymentRecord {
+                id: record.id.clone(),
+                payment,
+                reference: Some(format!("PAY-{}", dossier.code)),
+            }));
+            t.db.commit(DA_NANG, change).await.unwrap();
+        }
+    };
+    let deliver = async {
+        for entry in &claimed {
+            let delivered = OutboxSettlement {
+                id: entry.id,
+                outcome: Attempt::Delivered { at: now },
+            };
+            other_host
+                .settle_outbox(DA_NANG, &[delivered])
+                .await
+                .unwrap();
+        }
+    };
+    tokio::join!(pay, deliver);
+
+    let maintained = daily_rows(&t.db, DA_NANG).await;
+    let total = maintained
+        .iter()
+        .find(|(_, agency, procedure, _)| agency == "*" && procedure == "*")
+        .expect("the tenant's row");
+    let counted = |counter: Counter| total.3[counter.index()];
+    assert_eq!(counted(Counter::Received), DOSSIERS as i64);
+    assert_eq!(counted(Counter::PaidOnline), DOSSIERS as i64);
+    assert_eq!(counted(Counter::Synced), DOSSIERS as i64);
+    rebuild_daily(&t.db, DA_NANG).await.unwrap();
+    assert_eq!(
+        maintained,
+        daily_rows(&t.db, DA_NANG).await,
+        "the maintained aggregates are the ones rebuilt from the facts"
+    );
     other_host.close().await;
 }

@@ -161,7 +161,7 @@ pub(super) async fn settle(db: &Db, tenant: String, settled: Vec<OutboxSettlemen
         // A dossier's synchronised fact changes with its deliveries, so its
         // statistics are refreshed in the same transaction.
         for dossier in &synchronised {
-            statistics::refresh(&mut tx, &tenant, dossier).await?;
+            statistics::refresh(&mut tx, db.backend, &tenant, dossier).await?;
         }
         if let Some(id) = missing.first() {
             // Nothing is recorded unless everything is: the batch is retried

@@ -500,7 +500,7 @@ async fn commit(db: &Db, tenant: &str, change: DossierChange) -> Result<StoredDo
     let counts_nowhere =
         matches!(change.target, ChangeTarget::Create(_)) && change.state.received_at.is_none();
     if !counts_nowhere {
-        statistics::refresh(&mut tx, tenant, &head.id).await?;
+        statistics::refresh(&mut tx, db.backend, tenant, &head.id).await?;
     }
     let stored = load(&mut tx, tenant, &head.id).await?;
     tx.commit().await?;

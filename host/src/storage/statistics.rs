@@ -11,11 +11,11 @@
 use async_trait::async_trait;
 use sqlx::any::AnyRow;
 
-use super::Db;
 use super::dossiers::{Arg, Conditions, Tx, cursor, decode_cursor};
 use super::rows::{
     Result, get, get_bool, get_json, get_name, get_opt_time, get_u64, opt_time_text, time_text,
 };
+use super::{Backend, Db};
 use crate::app::ports::{
     DailyCounts, DrillDown, GroupBy, OpenCounts, Page, Part, StatisticsDossier, StatisticsScope,
     StatisticsStore, StoreError,
@@ -143,11 +143,27 @@ async fn beside(tx: &mut Tx, tenant: &str, dossier_id: &str) -> Result<Beside> {
 
 /// Recomputes the dossier's facts and moves the aggregates by the change of
 /// its contribution. Called inside every transaction that may change one.
-pub(super) async fn refresh(tx: &mut Tx, tenant: &str, dossier_id: &str) -> Result<()> {
-    let row = sqlx::query(
+///
+/// The facts are a read-modify-write of one row, and two transactions may
+/// refresh the same dossier at once (a payment and the delivery of its
+/// national sync). On PostgreSQL the dossier's row is locked first, so the
+/// second waits and then reads what the first committed; without the lock
+/// both would add the same change to the aggregates. SQLite's writers are
+/// already one at a time (`BEGIN IMMEDIATE`).
+pub(super) async fn refresh(
+    tx: &mut Tx,
+    backend: Backend,
+    tenant: &str,
+    dossier_id: &str,
+) -> Result<()> {
+    let lock = match backend {
+        Backend::Postgres => " FOR UPDATE",
+        Backend::Sqlite => "",
+    };
+    let row = sqlx::query(&format!(
         "SELECT code, agency_code, procedure_code, channel, state FROM dossiers \
-         WHERE tenant_id = $1 AND id = $2",
-    )
+         WHERE tenant_id = $1 AND id = $2{lock}"
+    ))
     .bind(tenant)
     .bind(dossier_id)
     .fetch_one(&mut **tx)
@@ -531,7 +547,7 @@ pub(super) async fn backfill(db: &Db) -> Result<()> {
         for row in chunk {
             let tenant: String = get(row, "tenant_id")?;
             let id: String = get(row, "id")?;
-            refresh(&mut tx, &tenant, &id).await?;
+            refresh(&mut tx, db.backend, &tenant, &id).await?;
         }
         tx.commit().await?;
     }
