@@ -1,5 +1,6 @@
 //! Host-side bindings of every contract version this host loads, one module
-//! per version and, inside it, one per world.
+//! per version and, inside it, one per world. The versions are listed once,
+//! in `for_each_contract!`; how to add one is `docs/contract.md`.
 //!
 //! The WIT types stay inside `plugin/`: `convert` turns them into domain types
 //! at this edge. The shared vocabulary (`motcua:plugin/types`) is identical in
@@ -12,88 +13,114 @@
 //! `registry` imports, which carry the version in their names) is generated
 //! per version.
 
-pub(crate) mod v0_1;
-pub(crate) mod v0_2;
-
 pub(crate) use v0_1::form::motcua::plugin::types as wit;
-
-use wasmtime::component::{HasSelf, Linker};
 
 use super::manifest::Kind;
 use super::state::PluginState;
 use crate::app::error::FieldProblem;
 
-/// The contract versions this host binds, oldest first.
-pub(crate) const SUPPORTED_CONTRACTS: &[&str] = &[v0_1::VERSION, v0_2::VERSION];
-
-/// A contract version this host binds.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Contract {
-    V0_1,
-    V0_2,
+/// **The** list of contract versions this host loads, oldest first, each as
+/// `Variant module`: the one place a version is added (the procedure is
+/// `docs/contract.md`). Everything that depends on the list is derived from
+/// it by handing a macro to `for_each_contract!`: the [`Contract`] enum and
+/// the versions named in errors, the loaded worlds ([`Pres`]), the dispatch
+/// of a call ([`by_contract!`]) and the capability hosts of each version.
+/// Each module holds its version's `VERSION`, its generated bindings, its
+/// `Pres` and its `add_to_linker`; `convert::exports` holds a module of the
+/// same name with its conversions.
+macro_rules! for_each_contract {
+    ($then:ident) => {
+        $then! { V0_1 v0_1, V0_2 v0_2 }
+    };
 }
+pub(crate) use for_each_contract;
 
-impl Contract {
-    /// The version a manifest names (`plugin.contract`); the error names
-    /// the field and the versions this host binds.
-    pub(crate) fn parse(version: &str) -> Result<Self, FieldProblem> {
-        match version {
-            v0_1::VERSION => Ok(Self::V0_1),
-            v0_2::VERSION => Ok(Self::V0_2),
-            _ => Err(FieldProblem::new(
-                "plugin.contract",
-                format!(
-                    "this host supports motcua:plugin {}, not `{version}`",
-                    SUPPORTED_CONTRACTS.join(", ")
-                ),
-            )),
+macro_rules! declare_contracts {
+    ($($variant:ident $module:ident),+) => {
+        $(pub(crate) mod $module;)+
+
+        /// The contract versions this host binds, oldest first.
+        pub(crate) const SUPPORTED_CONTRACTS: &[&str] = &[$($module::VERSION),+];
+
+        /// A contract version this host binds.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+        pub(crate) enum Contract {
+            $($variant),+
         }
-    }
 
-    /// Link the contract's own imports (`types`, `log`, `config`, and
-    /// `registry` for forms) under this version's names.
-    pub(crate) fn add_to_linker(
-        self,
-        linker: &mut Linker<PluginState>,
-        kinds: &[Kind],
-    ) -> wasmtime::Result<()> {
-        let registry = kinds.contains(&Kind::Form);
-        match self {
-            Self::V0_1 => {
-                use v0_1::form::motcua::plugin::{config, log, registry, types};
-                types::add_to_linker::<_, HasSelf<_>>(linker, |s| s)?;
-                log::add_to_linker::<_, HasSelf<_>>(linker, |s| s)?;
-                config::add_to_linker::<_, HasSelf<_>>(linker, |s| s)?;
-                if registry {
-                    registry::add_to_linker::<_, HasSelf<_>>(linker, |s| s)?;
+        impl Contract {
+            /// The version a manifest names (`plugin.contract`); the error
+            /// names the field and the versions this host binds.
+            pub(crate) fn parse(version: &str) -> Result<Self, FieldProblem> {
+                match version {
+                    $($module::VERSION => Ok(Self::$variant),)+
+                    _ => Err(FieldProblem::new(
+                        "plugin.contract",
+                        format!(
+                            "this host supports motcua:plugin {}, not `{version}`",
+                            SUPPORTED_CONTRACTS.join(", ")
+                        ),
+                    )),
                 }
             }
-            Self::V0_2 => {
-                use v0_2::form::motcua::plugin::{config, log, registry};
-                // `types` defines types only: its instance holds nothing, but
-                // a component importing it needs the name to be there.
-                linker.instance(&format!("motcua:plugin/types@{}", v0_2::VERSION))?;
-                log::add_to_linker::<_, HasSelf<_>>(linker, |s| s)?;
-                config::add_to_linker::<_, HasSelf<_>>(linker, |s| s)?;
-                if registry {
-                    registry::add_to_linker::<_, HasSelf<_>>(linker, |s| s)?;
+
+            /// Link the contract's own imports (`types`, `log`, `config`,
+            /// and `registry` for forms) under this version's names.
+            pub(crate) fn add_to_linker(
+                self,
+                linker: &mut wasmtime::component::Linker<PluginState>,
+                kinds: &[Kind],
+            ) -> wasmtime::Result<()> {
+                let registry = kinds.contains(&Kind::Form);
+                match self {
+                    $(Self::$variant => $module::add_to_linker(linker, registry),)+
                 }
             }
-        }
-        Ok(())
-    }
 
-    /// Bind the worlds of `kinds` in this version.
-    pub(crate) fn pres(
-        self,
-        pre: &wasmtime::component::InstancePre<PluginState>,
-        kinds: &[Kind],
-    ) -> wasmtime::Result<Pres> {
-        Ok(match self {
-            Self::V0_1 => Pres::V0_1(v0_1::Pres::new(pre, kinds)?),
-            Self::V0_2 => Pres::V0_2(v0_2::Pres::new(pre, kinds)?),
-        })
-    }
+            /// Bind the worlds of `kinds` in this version.
+            pub(crate) fn pres(
+                self,
+                pre: &wasmtime::component::InstancePre<PluginState>,
+                kinds: &[Kind],
+            ) -> wasmtime::Result<Pres> {
+                Ok(match self {
+                    $(Self::$variant => Pres::$variant($module::Pres::new(pre, kinds)?),)+
+                })
+            }
+        }
+
+        /// A loaded plugin's worlds, in the contract version it was built
+        /// against.
+        pub(crate) enum Pres {
+            $($variant($module::Pres)),+
+        }
+
+        declare_contracts!(@dispatch ($) $($variant $module),+);
+    };
+    // `$d` is a literal `$` for the metavariables of the generated macro.
+    (@dispatch ($d:tt) $($variant:ident $module:ident),+) => {
+        /// Run the same expression against whichever contract version a
+        /// plugin was built for. The generated bindings of two versions
+        /// differ in their Rust types only, so a call is written once:
+        /// `$bound` is the version's `Pres` and `$version` (when asked for)
+        /// its module of `convert::exports`.
+        macro_rules! by_contract {
+            ($d pres:expr, |$d bound:ident| $d body:expr) => {
+                match $d pres {
+                    $($crate::plugin::bindings::Pres::$variant($d bound) => $d body,)+
+                }
+            };
+            ($d pres:expr, |$d bound:ident, $d version:ident| $d body:expr) => {
+                match $d pres {
+                    $($crate::plugin::bindings::Pres::$variant($d bound) => {
+                        use $crate::plugin::convert::exports::$module as $d version;
+                        $d body
+                    })+
+                }
+            };
+        }
+        pub(crate) use by_contract;
+    };
 }
 
 /// The pre-instantiated worlds of one loaded plugin, for each kind its
@@ -140,34 +167,57 @@ macro_rules! world_pres {
 }
 use world_pres;
 
-/// A loaded plugin's worlds, in the contract version it was built against.
-pub(crate) enum Pres {
-    V0_1(v0_1::Pres),
-    V0_2(v0_2::Pres),
-}
+for_each_contract!(declare_contracts);
 
-/// Run the same expression against whichever contract version a plugin was
-/// built for. The generated bindings of two versions differ in their Rust
-/// types only, so a call is written once: `$bound` is the version's `Pres`
-/// and `$version` (when asked for) its module of `convert::exports`.
-macro_rules! by_contract {
-    ($pres:expr, |$bound:ident| $body:expr) => {
-        match $pres {
-            $crate::plugin::bindings::Pres::V0_1($bound) => $body,
-            $crate::plugin::bindings::Pres::V0_2($bound) => $body,
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use super::*;
+
+    fn repository() -> &'static Path {
+        Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/.."))
+    }
+
+    /// `0.10.0` after `0.9.0`.
+    fn version_key(version: &str) -> Vec<u64> {
+        version.split('.').map(|n| n.parse().unwrap()).collect()
+    }
+
+    #[test]
+    fn every_contract_folder_under_wit_is_a_version_this_host_binds_and_no_other() {
+        let mut folders: Vec<String> = std::fs::read_dir(repository().join("wit"))
+            .unwrap()
+            .filter_map(|entry| {
+                let name = entry.unwrap().file_name().into_string().unwrap();
+                name.strip_prefix("motcua-plugin@").map(str::to_owned)
+            })
+            .collect();
+        folders.sort_by_key(|v| version_key(v));
+        assert_eq!(folders, SUPPORTED_CONTRACTS, "wit/ against for_each_contract!");
+        let mut sorted = SUPPORTED_CONTRACTS.to_vec();
+        sorted.sort_by_key(|v| version_key(v));
+        assert_eq!(sorted, SUPPORTED_CONTRACTS, "declared oldest first");
+    }
+
+    #[test]
+    fn every_declared_version_parses_to_itself_and_an_unknown_one_names_them_all() {
+        for version in SUPPORTED_CONTRACTS {
+            let contract = Contract::parse(version).unwrap();
+            assert_eq!(SUPPORTED_CONTRACTS[contract as usize], *version);
         }
-    };
-    ($pres:expr, |$bound:ident, $version:ident| $body:expr) => {
-        match $pres {
-            $crate::plugin::bindings::Pres::V0_1($bound) => {
-                use $crate::plugin::convert::exports::v0_1 as $version;
-                $body
-            }
-            $crate::plugin::bindings::Pres::V0_2($bound) => {
-                use $crate::plugin::convert::exports::v0_2 as $version;
-                $body
-            }
-        }
-    };
+        let problem = Contract::parse("9.0.0").unwrap_err();
+        assert_eq!(problem.field, "plugin.contract");
+        assert!(problem.message.contains(&SUPPORTED_CONTRACTS.join(", ")));
+    }
+
+    #[test]
+    fn the_sdk_binds_the_newest_contract() {
+        let newest = SUPPORTED_CONTRACTS.last().unwrap();
+        let sdk = std::fs::read_to_string(repository().join("sdk/src/bindings.rs")).unwrap();
+        assert!(
+            sdk.contains(&format!("../wit/motcua-plugin@{newest}\"")),
+            "sdk/src/bindings.rs must bind motcua:plugin@{newest} (docs/contract.md)"
+        );
+    }
 }
-pub(crate) use by_contract;

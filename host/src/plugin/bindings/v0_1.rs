@@ -2,6 +2,9 @@
 //! the 0.1.0 `log`, `config` and `registry` imports; the other worlds reuse
 //! them through `with`, so one `Host` impl serves every 0.1.0 plugin.
 
+use wasmtime::component::{HasSelf, Linker};
+
+
 pub(crate) const VERSION: &str = "0.1.0";
 
 pub(crate) mod form {
@@ -51,3 +54,18 @@ pub(crate) mod connector {
 }
 
 super::world_pres!();
+
+/// Link 0.1.0's imports: `types`, `log`, `config`, and `registry` for forms.
+pub(crate) fn add_to_linker(
+    linker: &mut Linker<crate::plugin::state::PluginState>,
+    registry: bool,
+) -> wasmtime::Result<()> {
+    use form::motcua::plugin::{config, log, registry as lookup, types};
+    types::add_to_linker::<_, HasSelf<_>>(linker, |s| s)?;
+    log::add_to_linker::<_, HasSelf<_>>(linker, |s| s)?;
+    config::add_to_linker::<_, HasSelf<_>>(linker, |s| s)?;
+    if registry {
+        lookup::add_to_linker::<_, HasSelf<_>>(linker, |s| s)?;
+    }
+    Ok(())
+}

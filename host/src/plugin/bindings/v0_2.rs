@@ -5,6 +5,9 @@
 //! instance names carry the version; `capabilities` implements them once for
 //! both versions.
 
+use wasmtime::component::{HasSelf, Linker};
+
+
 pub(crate) const VERSION: &str = "0.2.0";
 
 pub(crate) mod form {
@@ -57,3 +60,20 @@ pub(crate) mod connector {
 }
 
 super::world_pres!();
+
+/// Link 0.2.0's imports: `types`, `log`, `config`, and `registry` for forms.
+pub(crate) fn add_to_linker(
+    linker: &mut Linker<crate::plugin::state::PluginState>,
+    registry: bool,
+) -> wasmtime::Result<()> {
+    use form::motcua::plugin::{config, log, registry as lookup};
+    // `types` defines types only: its instance holds nothing, but a
+    // component importing it needs the name to be there.
+    linker.instance(&format!("motcua:plugin/types@{VERSION}"))?;
+    log::add_to_linker::<_, HasSelf<_>>(linker, |s| s)?;
+    config::add_to_linker::<_, HasSelf<_>>(linker, |s| s)?;
+    if registry {
+        lookup::add_to_linker::<_, HasSelf<_>>(linker, |s| s)?;
+    }
+    Ok(())
+}

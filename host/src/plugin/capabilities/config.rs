@@ -1,10 +1,13 @@
 //! `motcua:plugin/config`: the manifest's `[config]` values, read-only.
 
+use super::super::bindings::for_each_contract;
 use super::super::state::PluginState;
 
 /// The same `Host` for every contract version: the interface never changed.
+/// A version that changes it gets an impl of its own, which this macro
+/// then skips.
 macro_rules! config_host {
-    ($($version:ident),+) => {$(
+    ($($variant:ident $version:ident),+) => {$(
         impl super::super::bindings::$version::form::motcua::plugin::config::Host for PluginState {
             fn get(&mut self, key: String) -> Option<String> {
                 self.config.get(&key).cloned()
@@ -20,4 +23,4 @@ macro_rules! config_host {
     )+};
 }
 
-config_host!(v0_1, v0_2);
+for_each_contract!(config_host);

@@ -11,6 +11,7 @@ use std::borrow::Cow;
 use tracing::Level;
 
 use super::super::error::{Failure, HostResource};
+use super::super::bindings::for_each_contract;
 use super::super::state::PluginState;
 use super::spending::Allowance;
 
@@ -133,8 +134,10 @@ impl PluginState {
 }
 
 /// The same `Host` for every contract version: the interface never changed.
+/// A version that changes it gets an impl of its own, which this macro
+/// then skips.
 macro_rules! log_host {
-    ($($version:ident),+) => {$(
+    ($($variant:ident $version:ident),+) => {$(
         impl super::super::bindings::$version::form::motcua::plugin::log::Host for PluginState {
             fn log(
                 &mut self,
@@ -156,7 +159,7 @@ macro_rules! log_host {
     )+};
 }
 
-log_host!(v0_1, v0_2);
+for_each_contract!(log_host);
 
 #[cfg(test)]
 mod tests {

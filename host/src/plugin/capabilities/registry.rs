@@ -10,6 +10,7 @@ use motcua_domain::refusal::PluginRefusal;
 
 use super::super::bindings::wit;
 use super::super::convert;
+use super::super::bindings::for_each_contract;
 use super::super::state::PluginState;
 
 /// Where a form plugin's registry questions go.
@@ -40,8 +41,10 @@ impl Registry for NoRegistry {
 }
 
 /// The same `Host` for every contract version: the interface never changed.
+/// A version that changes it gets an impl of its own, which this macro
+/// then skips.
 macro_rules! registry_host {
-    ($($version:ident),+) => {$(
+    ($($variant:ident $version:ident),+) => {$(
         impl super::super::bindings::$version::form::motcua::plugin::registry::Host
             for PluginState
         {
@@ -55,7 +58,7 @@ macro_rules! registry_host {
     )+};
 }
 
-registry_host!(v0_1, v0_2);
+for_each_contract!(registry_host);
 
 impl PluginState {
     fn registry_lookup(
