@@ -42,6 +42,7 @@ async fn receive_dossier(db: &Db) -> DossierCode {
         },
         form: vec![],
         code_date: at.date(),
+        code: None,
     };
     let stored = db
         .commit("da-nang", DossierChange::create(dossier, state, events))

@@ -115,6 +115,7 @@ fn receive_change(
             applicant: applicant(),
             form: vec![],
             code_date: at.date(),
+            code: None,
         },
         state,
         events,

@@ -6,6 +6,7 @@
 pub mod access;
 pub mod error;
 pub mod hooks;
+pub mod import;
 pub mod ports;
 pub mod service;
 pub mod statistics;

@@ -4,6 +4,7 @@ mod audit;
 mod catalog;
 mod check;
 mod demo;
+mod import;
 mod migrate;
 mod reconcile;
 mod serve;
@@ -65,6 +66,9 @@ enum Command {
     /// Decision 766 statistics tools.
     #[command(subcommand)]
     Statistics(statistics::StatisticsCommand),
+    /// Import a tenant's dossiers, with their histories, from the system it
+    /// is leaving (JSON Lines, `motcua-import/1`; docs/import.md).
+    Import(import::ImportArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -92,6 +96,7 @@ pub fn main() -> ExitCode {
             | Command::Reconcile(_)
             | Command::Catalog(_)
             | Command::Statistics(_)
+            | Command::Import(_)
     );
     // The statistics benchmark's bulk statements trip sqlx's slow-statement
     // warning, and every call of the deadline benchmark fails on purpose:
@@ -114,6 +119,7 @@ pub fn main() -> ExitCode {
         Command::Plugin(PluginCommand::Deadlines(args)) => check::deadlines(args),
         Command::Standin(command) => standin::run(command),
         Command::Statistics(command) => statistics::run(command),
+        Command::Import(args) => import::run(args),
     };
     match result {
         Ok(code) => code,

@@ -31,6 +31,7 @@ mod dossiers;
 pub mod error;
 mod extract;
 pub mod headers;
+mod imports;
 mod intake;
 mod memberships;
 mod metrics;
@@ -85,6 +86,7 @@ fn api() -> OpenApiRouter<AppState> {
         .merge(sync::router())
         .merge(statistics::router())
         .merge(memberships::router())
+        .merge(imports::router())
 }
 
 /// The API's OpenAPI document, as `GET /api/v1/openapi.json` serves it.

@@ -61,6 +61,8 @@ async fn replace_fee_lines(
                 artifact_digest,
             } => (Some((plugin_id, plugin_version, artifact_digest)), None),
             FeeSource::Fallback { note } => (None, Some(note)),
+            // No plugin and no fallback: the note says where it came from.
+            FeeSource::Imported { note } => (None, Some(note)),
         };
         sqlx::query(
             "INSERT INTO fee_lines (tenant_id, dossier_id, position, code, label, kind, \
@@ -261,6 +263,10 @@ async fn queue_notification(
 fn fee_line_from_row(row: &AnyRow) -> Result<StoredFeeLine> {
     let source = if get_bool(row, "fallback")? {
         FeeSource::Fallback {
+            note: get::<Option<String>>(row, "fallback_note")?.unwrap_or_default(),
+        }
+    } else if get::<Option<String>>(row, "plugin_id")?.is_none() {
+        FeeSource::Imported {
             note: get::<Option<String>>(row, "fallback_note")?.unwrap_or_default(),
         }
     } else {

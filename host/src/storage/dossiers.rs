@@ -149,6 +149,29 @@ async fn allocate_code(
     Ok(DossierCode::new(agency.clone(), date, counter)?)
 }
 
+/// An imported dossier keeps its code; the agency's counter for that day
+/// moves past it, so a dossier registered here later that day never gets
+/// the same code.
+async fn keep_code(
+    conn: &mut AnyConnection,
+    tenant: &str,
+    code: &DossierCode,
+) -> Result<DossierCode> {
+    let prefix = DossierCode::daily_prefix(code.agency(), code.date());
+    sqlx::query(
+        "INSERT INTO dossier_counters (tenant_id, prefix, last_counter) VALUES ($1, $2, $3) \
+         ON CONFLICT (tenant_id, prefix) DO UPDATE SET last_counter = CASE \
+         WHEN dossier_counters.last_counter < excluded.last_counter \
+         THEN excluded.last_counter ELSE dossier_counters.last_counter END",
+    )
+    .bind(tenant)
+    .bind(&prefix)
+    .bind(i64::from(code.counter()))
+    .execute(conn)
+    .await?;
+    Ok(code.clone())
+}
+
 async fn insert_dossier(
     tx: &mut Tx,
     tenant: &str,
@@ -167,7 +190,10 @@ async fn insert_dossier(
     if known.is_none() {
         return Err(StoreError::UnknownAgency(new.agency.to_string()));
     }
-    let code = allocate_code(tx, tenant, &new.agency, new.code_date).await?;
+    let code = match &new.code {
+        Some(code) => keep_code(tx, tenant, code).await?,
+        None => allocate_code(tx, tenant, &new.agency, new.code_date).await?,
+    };
     let id = new_id();
     let at = time_text(now());
     let channel = match &snapshot.channel {
@@ -477,21 +503,48 @@ fn conditions(
 /// The unit of work of every dossier change: the dossier row, its events,
 /// attachments, reused fields and outbox entries, in one transaction.
 async fn commit(db: &Db, tenant: &str, change: DossierChange) -> Result<StoredDossier> {
-    let snapshot = Snapshot::of(&change.state)?;
     let mut tx = db.begin_write().await?;
-    let head = match &change.target {
-        ChangeTarget::Create(new) => {
-            insert_dossier(&mut tx, tenant, new, &change, &snapshot).await?
+    let head = write_change(db.backend, &mut tx, tenant, &change).await?;
+    let stored = load(&mut tx, tenant, &head.id).await?;
+    tx.commit().await?;
+    Ok(stored)
+}
+
+/// Dossiers created together (an import): one transaction for all, so a
+/// migration pays one commit per batch rather than one per dossier.
+async fn create_many(db: &Db, tenant: &str, changes: Vec<DossierChange>) -> Result<()> {
+    let mut tx = db.begin_write().await?;
+    for change in &changes {
+        if !matches!(change.target, ChangeTarget::Create(_)) {
+            return Err(StoreError::Invalid(
+                "create_many only creates dossiers".to_owned(),
+            ));
         }
+        write_change(db.backend, &mut tx, tenant, change).await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Writes one change inside `tx`.
+async fn write_change(
+    backend: super::Backend,
+    tx: &mut Tx,
+    tenant: &str,
+    change: &DossierChange,
+) -> Result<ChainHead> {
+    let snapshot = Snapshot::of(&change.state)?;
+    let head = match &change.target {
+        ChangeTarget::Create(new) => insert_dossier(tx, tenant, new, change, &snapshot).await?,
         ChangeTarget::Update {
             code,
             expected_version,
-        } => update_dossier(&mut tx, tenant, code, *expected_version, &change, &snapshot).await?,
+        } => update_dossier(tx, tenant, code, *expected_version, change, &snapshot).await?,
     };
-    let seqs = events::append(&mut tx, tenant, &head, &change.events).await?;
-    attachments::write(&mut tx, tenant, &head.id, &change).await?;
-    reuse::write(&mut tx, tenant, &head.id, &change.reused).await?;
-    outbox::enqueue(&mut tx, tenant, &head.id, &change.outbox, &seqs).await?;
+    let seqs = events::append(tx, tenant, &head, &change.events).await?;
+    attachments::write(tx, tenant, &head.id, change).await?;
+    reuse::write(tx, tenant, &head.id, &change.reused).await?;
+    outbox::enqueue(tx, tenant, &head.id, &change.outbox, &seqs).await?;
     // A dossier submitted online and not yet received counts nowhere
     // (docs/statistics.md); its facts are first written when it is received.
     // Skipping them keeps eight statements out of the transaction that holds
@@ -500,11 +553,9 @@ async fn commit(db: &Db, tenant: &str, change: DossierChange) -> Result<StoredDo
     let counts_nowhere =
         matches!(change.target, ChangeTarget::Create(_)) && change.state.received_at.is_none();
     if !counts_nowhere {
-        statistics::refresh(&mut tx, db.backend, tenant, &head.id).await?;
+        statistics::refresh(tx, backend, tenant, &head.id).await?;
     }
-    let stored = load(&mut tx, tenant, &head.id).await?;
-    tx.commit().await?;
-    Ok(stored)
+    Ok(head)
 }
 
 const DEFAULT_PAGE: u32 = 50;
@@ -516,6 +567,14 @@ impl DossierStore for Db {
         let tenant = tenant.to_owned();
         self.write("dossier.commit", |db| async move {
             commit(&db, &tenant, change).await
+        })
+        .await
+    }
+
+    async fn create_many(&self, tenant: &str, changes: Vec<DossierChange>) -> Result<()> {
+        let tenant = tenant.to_owned();
+        self.write("dossier.create_many", |db| async move {
+            create_many(&db, &tenant, changes).await
         })
         .await
     }

@@ -228,6 +228,9 @@ pub struct NewDossier {
     pub form: Vec<FormEntry>,
     /// The date in the code: the receipt date, or the online submission date.
     pub code_date: Date,
+    /// The code to keep instead of allocating one: a dossier imported from
+    /// the system a province leaves ([`StoreError::Duplicate`] if taken).
+    pub code: Option<DossierCode>,
 }
 
 /// Which dossier a change applies to.
@@ -256,6 +259,9 @@ pub enum FeeSource {
     /// The catalog's statutory fee, applied because the plugin failed (or
     /// the procedure has none); `note` says why.
     Fallback { note: String },
+    /// Computed by the system the dossier was imported from
+    /// (`motcua import`); `note` names it.
+    Imported { note: String },
 }
 
 /// A fee line with its provenance.
@@ -660,6 +666,10 @@ pub trait DossierStore: Send + Sync {
     /// payments, notifications and outbox entries. Returns the dossier as
     /// stored after the commit (new version, code).
     async fn commit(&self, tenant: &str, change: DossierChange) -> StoreResult<StoredDossier>;
+
+    /// Creates the dossiers of `changes` (each a [`ChangeTarget::Create`])
+    /// in one transaction, all or none: an import's batch.
+    async fn create_many(&self, tenant: &str, changes: Vec<DossierChange>) -> StoreResult<()>;
 
     async fn dossier(&self, tenant: &str, code: &DossierCode)
     -> StoreResult<Option<StoredDossier>>;

@@ -112,6 +112,12 @@ impl DossierService {
         }
     }
 
+    /// The import use case (`motcua import`, the imports route), over the
+    /// same stores.
+    pub fn importer(&self) -> crate::app::import::Importer {
+        crate::app::import::Importer::new(self.dossiers.clone(), self.catalog.clone())
+    }
+
     /// The access rule every use case applies; other adapters (the
     /// console) ask it too.
     pub fn access(&self) -> &Access {

@@ -232,6 +232,7 @@ impl DossierService {
                 applicant,
                 form,
                 code_date: now.date(),
+                code: None,
             },
             new_state,
             events,

@@ -194,7 +194,10 @@ mod tests {
             })
             .collect();
         folders.sort_by_key(|v| version_key(v));
-        assert_eq!(folders, SUPPORTED_CONTRACTS, "wit/ against for_each_contract!");
+        assert_eq!(
+            folders, SUPPORTED_CONTRACTS,
+            "wit/ against for_each_contract!"
+        );
         let mut sorted = SUPPORTED_CONTRACTS.to_vec();
         sorted.sort_by_key(|v| version_key(v));
         assert_eq!(sorted, SUPPORTED_CONTRACTS, "declared oldest first");

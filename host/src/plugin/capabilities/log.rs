@@ -10,8 +10,8 @@ use std::borrow::Cow;
 
 use tracing::Level;
 
-use super::super::error::{Failure, HostResource};
 use super::super::bindings::for_each_contract;
+use super::super::error::{Failure, HostResource};
 use super::super::state::PluginState;
 use super::spending::Allowance;
 

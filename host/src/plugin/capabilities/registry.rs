@@ -8,9 +8,9 @@ use std::time::Instant;
 use motcua_domain::connector::Person;
 use motcua_domain::refusal::PluginRefusal;
 
+use super::super::bindings::for_each_contract;
 use super::super::bindings::wit;
 use super::super::convert;
-use super::super::bindings::for_each_contract;
 use super::super::state::PluginState;
 
 /// Where a form plugin's registry questions go.

@@ -55,13 +55,32 @@ impl Inner {
     ) -> StoreResult<(StoredDossier, Vec<u64>)> {
         let code = match &change.target {
             ChangeTarget::Create(new) => {
-                let prefix = DossierCode::daily_prefix(&new.agency, new.code_date);
-                let counter = self
-                    .counters
-                    .entry((tenant.to_owned(), prefix))
-                    .or_insert(0);
-                *counter += 1;
-                let code = DossierCode::new(new.agency.clone(), new.code_date, *counter)?;
+                let code = match &new.code {
+                    // Imported: kept, and the day's counter moves past it.
+                    Some(code) => {
+                        if self.record_mut(tenant, code).is_ok() {
+                            return Err(StoreError::Duplicate {
+                                what: format!("dossier {code}"),
+                            });
+                        }
+                        let prefix = DossierCode::daily_prefix(code.agency(), code.date());
+                        let counter = self
+                            .counters
+                            .entry((tenant.to_owned(), prefix))
+                            .or_insert(0);
+                        *counter = (*counter).max(code.counter());
+                        code.clone()
+                    }
+                    None => {
+                        let prefix = DossierCode::daily_prefix(&new.agency, new.code_date);
+                        let counter = self
+                            .counters
+                            .entry((tenant.to_owned(), prefix))
+                            .or_insert(0);
+                        *counter += 1;
+                        DossierCode::new(new.agency.clone(), new.code_date, *counter)?
+                    }
+                };
                 self.dossiers.push(DossierRecord {
                     dossier: StoredDossier {
                         id: new_id(),
@@ -307,6 +326,22 @@ impl DossierStore for InMemoryStore {
         let (stored, _) = copy.apply(tenant, &change, now)?;
         *inner = copy;
         Ok(stored)
+    }
+
+    async fn create_many(&self, tenant: &str, changes: Vec<DossierChange>) -> StoreResult<()> {
+        let now = self.now();
+        let mut inner = self.lock();
+        let mut copy = inner.clone();
+        for change in &changes {
+            if !matches!(change.target, ChangeTarget::Create(_)) {
+                return Err(StoreError::Invalid(
+                    "create_many only creates dossiers".to_owned(),
+                ));
+            }
+            copy.apply(tenant, change, now)?;
+        }
+        *inner = copy;
+        Ok(())
     }
 
     async fn dossier(
