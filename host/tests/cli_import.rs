@@ -7,13 +7,10 @@ use std::io::Write;
 use std::path::Path;
 
 use motcua::app::import::ImportRecord;
-use motcua::app::import::record::ImportedCommand;
-use motcua::app::import::sample::Sample;
+use motcua::app::import::sample::{Sample, verdict};
 use motcua::app::ports::{CatalogStore, DossierStore, StatisticsScope, StatisticsStore};
 use motcua::domain::calendar::WorkingCalendar;
-use motcua::domain::deadline::{
-    ProcessingTime, SupplementationRound, Timeliness, appointment_date, on_time,
-};
+use motcua::domain::deadline::{ProcessingTime, Timeliness};
 use motcua::domain::statistics::Counter;
 use motcua::domain::time::Date;
 use motcua::seed::seed_demo;
@@ -60,27 +57,6 @@ fn write_file(path: &Path) -> Vec<ImportRecord> {
     }
     file.flush().unwrap();
     records
-}
-
-/// The verdict the domain's schedule gives a record's history: 3 working
-/// days from its receipt, moved by its supplementation round.
-fn expected(calendar: &WorkingCalendar, record: &ImportRecord) -> Option<Timeliness> {
-    let received = record.history[0].at;
-    let original = appointment_date(calendar, received, ProcessingTime::WorkingDays(3)).unwrap();
-    let mut rounds: Vec<SupplementationRound> = Vec::new();
-    let mut finished = None;
-    for step in &record.history {
-        match step.command {
-            ImportedCommand::RequestSupplementation { .. } => rounds.push(SupplementationRound {
-                requested_at: step.at,
-                returned_at: None,
-            }),
-            ImportedCommand::Supplement => rounds.last_mut().unwrap().returned_at = Some(step.at),
-            ImportedCommand::Approve => finished = Some(step.at),
-            _ => {}
-        }
-    }
-    finished.map(|at| on_time(calendar, original, &rounds, &[], at).unwrap())
 }
 
 #[test]
@@ -130,7 +106,7 @@ fn a_generated_migration_imports_with_the_domains_verdicts_and_a_rerun_changes_n
             let stored = db.dossier(TENANT, &code).await.unwrap().expect("imported");
             assert_eq!(
                 stored.state.timeliness(),
-                expected(&calendar, record),
+                verdict(&calendar, ProcessingTime::WorkingDays(3), record),
                 "{}",
                 record.code
             );
@@ -221,4 +197,38 @@ fn all_or_nothing_writes_nothing_when_a_line_is_refused() {
         stored
     });
     assert!(stored.is_none(), "the valid line was not written either");
+}
+
+#[test]
+fn the_documented_example_imports_with_the_document_it_names_by_path() {
+    let dir = tempfile::tempdir().unwrap();
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    runtime.block_on(async {
+        let db = open(dir.path()).await;
+        seed_demo(&db, dir.path()).await.unwrap();
+        db.close().await;
+    });
+    let example = concat!(env!("CARGO_MANIFEST_DIR"), "/../docs/import/bac-ninh.jsonl");
+    let output = motcua_in(dir.path(), &["import", "--tenant", TENANT, example]);
+    assert_eq!(output.status.code(), Some(0), "{}", report(&output));
+    assert!(stdout(&output).contains("3 line(s), 3 imported"));
+    let (documents, pending) = runtime.block_on(async {
+        let db = open(dir.path()).await;
+        let code = "000.21.31.H06-251103-0007".parse().unwrap();
+        let documents = db.documents(TENANT, &code).await.unwrap();
+        let pending: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM outbox WHERE tenant_id = 'bac-ninh' AND state = 'pending'",
+        )
+        .fetch_one(db.pool())
+        .await
+        .unwrap();
+        db.close().await;
+        (documents, pending)
+    });
+    assert_eq!(documents.len(), 1);
+    assert_eq!(documents[0].media_type, "application/pdf");
+    assert_eq!(
+        pending, 2,
+        "only the two steps the old system had not reported"
+    );
 }

@@ -7,9 +7,9 @@
 //!   tests' Python tools into `target/api-tools`, when they are missing.
 //!
 //! Also `cargo xtask plugins` (build and package the plugins only) and
-//! `cargo xtask bench <fees|intake|stats>` (the fee-policy call benchmark;
-//! the sustained-intake benchmark with national delivery on; the statistics
-//! benchmark).
+//! `cargo xtask bench <fees|intake|stats|import>` (the fee-policy call
+//! benchmark; the sustained-intake benchmark with national delivery on; the
+//! statistics benchmark; the import of a generated migration).
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -46,6 +46,10 @@ fn main() -> Result<()> {
             );
             eprintln!(
                 "  bench stats   the statistics benchmark on SQLite and PostgreSQL (args go to `motcua statistics bench`)"
+            );
+            eprintln!(
+                "  bench import  a generated migration imported on SQLite and PostgreSQL [--dossiers N] \
+                 [--no-sqlite] [--no-postgres]"
             );
             bail!("unknown task");
         }
@@ -326,6 +330,7 @@ fn bench(root: &Path, args: &[String]) -> Result<()> {
         Some("intake") => bench_intake(root, &args[1..]),
         Some("fees") => bench_fees(root, &args[1..]),
         Some("stats") => bench_stats(&args[1..]),
+        Some("import") => bench_import(&args[1..]),
         // Before `intake` existed, `bench` was the fee benchmark.
         _ => bench_fees(root, args),
     }
@@ -342,6 +347,21 @@ fn bench_stats(extra: &[String]) -> Result<()> {
             "--",
             "statistics",
             "bench",
+        ])
+        .args(extra))
+}
+
+/// A generated migration imported on both backends (tests/bench/import.rs).
+fn bench_import(extra: &[String]) -> Result<()> {
+    run(cargo()
+        .args([
+            "run",
+            "--release",
+            "-p",
+            "motcua-tests",
+            "--bin",
+            "import-bench",
+            "--",
         ])
         .args(extra))
 }

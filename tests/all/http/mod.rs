@@ -15,6 +15,7 @@ mod durability;
 mod fee_ranges;
 mod fees;
 mod hardening;
+mod imports;
 mod input;
 mod lifecycle;
 mod load;

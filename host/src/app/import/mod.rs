@@ -202,6 +202,15 @@ impl ImportRun {
                     format!("the tenant has no agency {agency}"),
                 )]))
             }
+            // What the store cannot hold as given (an amount beyond its
+            // range) is this line's problem, not the import's.
+            Err(StoreError::Invalid(message)) => {
+                Ok(LineOutcome::Refused(vec![FieldProblem::new("", message)]))
+            }
+            Err(StoreError::Domain(error)) => Ok(LineOutcome::Refused(vec![FieldProblem::new(
+                "",
+                error.to_string(),
+            )])),
             Err(other) => Err(other.into()),
         }
     }
@@ -355,13 +364,15 @@ async fn flush(
                 report.count(number, code, &LineOutcome::Imported);
             }
         }
-        Err(StoreError::Duplicate { .. } | StoreError::UnknownAgency(_)) => {
+        Err(StoreError::Database(error)) => return Err(StoreError::Database(error).into()),
+        // One dossier of the batch cannot be stored: each is written on its
+        // own, so only that one is refused.
+        Err(_) => {
             for (number, code, change) in batch.drain(..) {
                 let outcome = run.write(change).await?;
                 report.count(number, code, &outcome);
             }
         }
-        Err(other) => return Err(other.into()),
     }
     on_line(report);
     Ok(())

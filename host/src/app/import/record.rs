@@ -140,3 +140,31 @@ pub struct ImportedDocument {
     #[serde(default)]
     pub content_base64: Option<String>,
 }
+
+/// The JSON Schema (2020-12) of one line of the file, every type it uses
+/// under `$defs`: what `docs/import/dossier.schema.json` publishes.
+pub fn json_schema() -> serde_json::Value {
+    use utoipa::{PartialSchema, ToSchema};
+    let mut defs = Vec::new();
+    ImportRecord::schemas(&mut defs);
+    let mut defs: serde_json::Map<String, serde_json::Value> = defs
+        .into_iter()
+        .map(|(name, schema)| (name, serde_json::to_value(schema).expect("a schema")))
+        .collect();
+    defs.insert(
+        ImportRecord::name().into_owned(),
+        serde_json::to_value(ImportRecord::schema()).expect("a schema"),
+    );
+    let document = serde_json::json!({
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": "https://motcua.example/schemas/motcua-import-1.json",
+        "title": "motcua-import/1: one dossier per line",
+        "$ref": format!("#/$defs/{}", ImportRecord::name()),
+        "$defs": defs,
+    });
+    // utoipa points at OpenAPI components; a JSON Schema at its `$defs`.
+    let text = document
+        .to_string()
+        .replace("#/components/schemas/", "#/$defs/");
+    serde_json::from_str(&text).expect("still JSON")
+}

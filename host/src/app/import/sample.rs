@@ -174,3 +174,39 @@ impl SplitMix {
         self.next() % bound
     }
 }
+
+/// The on-time verdict the domain's schedule (`deadline::on_time`) gives a
+/// counter record's history, computed from the record alone: its receipt
+/// plus `processing`, moved by its supplementation rounds. What an import
+/// must store, whatever path it takes to get there.
+pub fn verdict(
+    calendar: &motcua_domain::calendar::WorkingCalendar,
+    processing: motcua_domain::deadline::ProcessingTime,
+    record: &ImportRecord,
+) -> Option<motcua_domain::deadline::Timeliness> {
+    use motcua_domain::deadline::{SupplementationRound, appointment_date, on_time};
+    let received = record
+        .history
+        .iter()
+        .find(|step| step.command == ImportedCommand::Receive)?
+        .at;
+    let original = appointment_date(calendar, received, processing).ok()?;
+    let mut rounds: Vec<SupplementationRound> = Vec::new();
+    let mut finished = None;
+    for step in &record.history {
+        match step.command {
+            ImportedCommand::RequestSupplementation { .. } => rounds.push(SupplementationRound {
+                requested_at: step.at,
+                returned_at: None,
+            }),
+            ImportedCommand::Supplement => {
+                if let Some(round) = rounds.last_mut() {
+                    round.returned_at = Some(step.at);
+                }
+            }
+            ImportedCommand::Approve | ImportedCommand::Refuse { .. } => finished = Some(step.at),
+            _ => {}
+        }
+    }
+    on_time(calendar, original, &rounds, &[], finished?).ok()
+}

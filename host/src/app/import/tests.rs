@@ -301,3 +301,30 @@ async fn a_code_twice_in_one_file_is_imported_once() {
         "{report:?}"
     );
 }
+
+#[test]
+fn the_published_json_schema_is_the_one_the_types_describe() {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../docs/import/dossier.schema.json"
+    );
+    let generated = serde_json::to_string_pretty(&record::json_schema()).unwrap() + "\n";
+    if std::env::var_os("MOTCUA_BLESS").is_some() {
+        std::fs::write(path, &generated).unwrap();
+    }
+    let published = std::fs::read_to_string(path).unwrap_or_default();
+    assert!(
+        published == generated,
+        "docs/import/dossier.schema.json is not the schema of the import types: \
+         regenerate it with `MOTCUA_BLESS=1 cargo test -p motcua --lib json_schema`"
+    );
+}
+
+#[test]
+fn every_line_of_the_example_file_reads() {
+    let text = include_str!("../../../../docs/import/bac-ninh.jsonl");
+    for (index, line) in text.lines().enumerate() {
+        let record = read_line(line).unwrap_or_else(|p| panic!("line {}: {p:?}", index + 1));
+        assert_eq!(record.format, FORMAT);
+    }
+}
