@@ -23,7 +23,7 @@ use async_trait::async_trait;
 use motcua_domain::calendar::CalendarConfig;
 use motcua_domain::catalog::Procedure;
 use motcua_domain::code::AgencyCode;
-use motcua_domain::tenancy::{Agency, Tenant, User};
+use motcua_domain::tenancy::{Agency, Tenant, TenantStatus, User};
 use motcua_domain::time::PrimitiveDateTime;
 
 use self::dossiers::DossierRecord;
@@ -127,6 +127,16 @@ impl TenantStore for InMemoryStore {
 
     async fn tenants(&self) -> StoreResult<Vec<Tenant>> {
         Ok(self.lock().tenants.values().cloned().collect())
+    }
+
+    async fn set_tenant_status(&self, id: &str, status: TenantStatus) -> StoreResult<()> {
+        match self.lock().tenants.get_mut(id) {
+            Some(tenant) => {
+                tenant.status = status;
+                Ok(())
+            }
+            None => Err(StoreError::NotFound(format!("tenant {id}"))),
+        }
     }
 
     async fn put_agency(&self, agency: &Agency) -> StoreResult<()> {
