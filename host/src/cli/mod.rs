@@ -1,6 +1,7 @@
 //! The `motcua` command line: the composition root, where adapters are wired.
 
 mod audit;
+mod bindings;
 mod catalog;
 mod check;
 mod demo;

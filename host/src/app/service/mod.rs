@@ -2,6 +2,7 @@
 //! commit everything in one transaction.
 
 mod accounts;
+mod bindings;
 mod catalog;
 mod catalog_import;
 mod initiatives;
@@ -30,7 +31,10 @@ use serde::Serialize;
 pub use accounts::{
     Accounts, SESSION_LIFETIME, Session, SignedIn, hash_password, random_secret, same_secret,
 };
-pub use catalog_import::{CatalogReport, ImportMode, import_catalog, read_catalog};
+pub use bindings::binding_problems;
+pub use catalog_import::{
+    CatalogReport, ImportMode, check_catalog_bindings, import_catalog, read_catalog,
+};
 pub use payments::{RecordPayment, RefundPayment};
 pub use plugins::{
     Activation, DEFAULT_MAX_PACKAGE_BYTES, Deployed, DeployedVersion, PluginAdmin, TenantPlugin,
