@@ -10,6 +10,7 @@ mod reconcile;
 mod serve;
 mod standin;
 mod statistics;
+mod tenant;
 pub mod wiring;
 
 use std::path::PathBuf;
@@ -66,6 +67,10 @@ enum Command {
     /// Decision 766 statistics tools.
     #[command(subcommand)]
     Statistics(statistics::StatisticsCommand),
+    /// Onboard, list, suspend and resume tenants (platform operators;
+    /// see docs/onboarding.md).
+    #[command(subcommand)]
+    Tenant(tenant::TenantCommand),
 }
 
 #[derive(Debug, Subcommand)]
@@ -93,6 +98,7 @@ pub fn main() -> ExitCode {
             | Command::Reconcile(_)
             | Command::Catalog(_)
             | Command::Statistics(_)
+            | Command::Tenant(_)
     );
     // The statistics benchmark's bulk statements trip sqlx's slow-statement
     // warning, and every call of the deadline benchmark fails on purpose:
@@ -115,6 +121,7 @@ pub fn main() -> ExitCode {
         Command::Plugin(PluginCommand::Deadlines(args)) => check::deadlines(args),
         Command::Standin(command) => standin::run(command),
         Command::Statistics(command) => statistics::run(command),
+        Command::Tenant(command) => tenant::run(command),
     };
     match result {
         Ok(code) => code,

@@ -7,6 +7,7 @@ mod catalog;
 mod catalog_import;
 mod initiatives;
 mod intake;
+mod onboarding;
 mod payments;
 mod plugins;
 mod queries;
@@ -34,6 +35,11 @@ pub use accounts::{
 pub use bindings::binding_problems;
 pub use catalog_import::{
     CatalogReport, ImportMode, check_catalog_bindings, import_catalog, read_catalog,
+};
+pub use onboarding::{
+    AdminCredential, AdminEntry, AgencyEntry, Authority, CatalogEntry, ONBOARDING_TOKEN_LABEL,
+    Onboarded, OnboardedUser, OnboardingDocument, TenantEntry, Tenants, UserEntry,
+    check_onboarding, read_onboarding,
 };
 pub use payments::{RecordPayment, RefundPayment};
 pub use plugins::{
