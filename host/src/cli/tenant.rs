@@ -19,7 +19,8 @@ pub enum TenantCommand {
     /// Onboard a tenant from an onboarding file (TOML, or JSON if it ends
     /// in `.json`): its agencies, calendar, catalog, users and first tenant
     /// admin. The whole file is checked first (exit 1 naming every bad
-    /// field, nothing written); prints the first admin's API token once.
+    /// field, nothing written); prints the first admin's API token and
+    /// console password, once.
     Onboard(OnboardArgs),
     /// List the tenants with their status.
     List(TenantArgs),
@@ -116,7 +117,13 @@ where
 
 fn tenants_of(db: &Db) -> Tenants {
     let db = std::sync::Arc::new(db.clone());
-    Tenants::new(db.clone(), db.clone(), db, std::sync::Arc::new(SystemClock))
+    Tenants::new(
+        db.clone(),
+        db.clone(),
+        db.clone(),
+        db,
+        std::sync::Arc::new(SystemClock),
+    )
 }
 
 fn refusal(outcome: Result<(), AppError>) -> anyhow::Result<ExitCode> {
@@ -189,8 +196,9 @@ fn print_onboarded(file: &Path, onboarded: &Onboarded) {
         println!("  user {:<28} {}", user.id, user.role);
     }
     println!(
-        "first tenant admin {}: API token (shown once, hand it over securely):",
+        "first tenant admin {}: API token and console password (shown once, hand them over securely):",
         onboarded.admin.user_id
     );
     println!("  token: {}", onboarded.admin.token);
+    println!("  password: {}", onboarded.admin.password);
 }

@@ -157,6 +157,7 @@ pub async fn assemble(options: &Options) -> anyhow::Result<Assembled> {
         store.clone() as Arc<dyn TenantStore>,
         store.clone() as Arc<dyn CatalogStore>,
         store.clone() as Arc<dyn MembershipStore>,
+        store.clone() as Arc<dyn AccountStore>,
         clock.clone(),
     );
     let console = ConsoleState {

@@ -238,6 +238,10 @@ async fn a_province_onboarded_with_the_cli_prices_a_dossier_with_its_deployed_fe
         "{stdout}"
     );
     let token = printed_token(&onboarded);
+    assert!(
+        stdout.lines().any(|l| l.trim().starts_with("password: ")),
+        "the admin's console password is printed: {stdout}"
+    );
 
     let again = cli(&env, &["tenant", "onboard", "--plugins", &plugins, example]);
     assert_eq!(again.status.code(), Some(1), "re-onboarding is refused");

@@ -8,8 +8,8 @@
 //! `catalog.procedures[0].fee_plugin`). Then it is applied in idempotent
 //! steps: the tenant is created in status `onboarding` (its users are
 //! turned away), its agencies, calendar, catalog, users and memberships are
-//! written, a token is issued to the first admin, and only then does the
-//! tenant become `active`. If a step fails (a user id taken by another
+//! written, an API token and a console password are issued to the first
+//! admin, and only then does the tenant become `active`. If a step fails (a user id taken by another
 //! tenant, a database outage), running the same onboarding again completes
 //! it; onboarding a tenant that is already active or suspended is refused.
 
@@ -21,16 +21,19 @@ use motcua_domain::catalog::Procedure;
 use motcua_domain::code::AgencyCode;
 use motcua_domain::lifecycle::Role;
 use motcua_domain::tenancy::{Agency, Tenant, TenantStatus, User, token_hash};
+use motcua_domain::text::{MAX_LABEL_CHARS, check as check_text};
 use motcua_domain::time::Date;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::catalog_import::{CatalogReport, ImportMode, import_catalog, read_catalog};
-use super::{Clock, binding_problems, random_secret};
+use super::{Clock, binding_problems, hash_password, random_secret};
 use crate::app::access::{ensure_operator, ensure_operator_on};
 use crate::app::error::{AppError, FieldProblem};
-use crate::app::ports::{CatalogStore, MembershipStore, PluginSummary, StoreError, TenantStore};
+use crate::app::ports::{
+    AccountStore, CatalogStore, MembershipStore, PluginSummary, StoreError, TenantStore,
+};
 
 /// An onboarding document: everything a new tenant starts with.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
@@ -125,14 +128,17 @@ pub struct OnboardedUser {
     pub role: Role,
 }
 
-/// The first admin's API token. Shown once, here only: the host stores its
-/// sha256. Hand it over by a secure channel; the admin uses it as
-/// `Authorization: Bearer <token>`.
+/// The first admin's credentials. Shown once, here only: the host stores
+/// the token's sha256 and the password's Argon2id hash. Hand them over by
+/// a secure channel.
 #[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct AdminCredential {
     pub user_id: String,
+    /// The API token, sent as `Authorization: Bearer <token>`.
     pub token: String,
     pub token_id: String,
+    /// The console password (sign in at `/console/login` with `user_id`).
+    pub password: String,
 }
 
 /// The label stored with the first admin's token.
@@ -171,6 +177,7 @@ pub struct Tenants {
     tenants: Arc<dyn TenantStore>,
     catalog: Arc<dyn CatalogStore>,
     memberships: Arc<dyn MembershipStore>,
+    accounts: Arc<dyn AccountStore>,
     clock: Arc<dyn Clock>,
 }
 
@@ -179,12 +186,14 @@ impl Tenants {
         tenants: Arc<dyn TenantStore>,
         catalog: Arc<dyn CatalogStore>,
         memberships: Arc<dyn MembershipStore>,
+        accounts: Arc<dyn AccountStore>,
         clock: Arc<dyn Clock>,
     ) -> Self {
         Self {
             tenants,
             catalog,
             memberships,
+            accounts,
             clock,
         }
     }
@@ -263,6 +272,12 @@ impl Tenants {
             .tenants
             .create_token(&admin.id, &token_hash(&secret), ONBOARDING_TOKEN_LABEL)
             .await?;
+        let password = random_secret()?[..ADMIN_PASSWORD_CHARS].to_owned();
+        let typed = password.clone();
+        let phc = tokio::task::spawn_blocking(move || hash_password(&typed))
+            .await
+            .map_err(|e| AppError::Conflict(format!("hashing was interrupted: {e}")))??;
+        self.accounts.set_password(&admin.id, &phc).await?;
         self.tenants
             .set_tenant_status(&id, TenantStatus::Active)
             .await?;
@@ -283,6 +298,7 @@ impl Tenants {
                 user_id: admin.id,
                 token: secret,
                 token_id: token.id,
+                password,
             },
             resumed,
         })
@@ -358,6 +374,9 @@ impl Tenants {
         Ok(tenant)
     }
 }
+
+/// Hex digits of the first admin's console password (80 bits).
+const ADMIN_PASSWORD_CHARS: usize = 20;
 
 /// The prefix of API token secrets, as the demo's (`seed::TOKEN_PREFIX`).
 const ADMIN_TOKEN_PREFIX: &str = "motcua_";
@@ -510,9 +529,10 @@ pub fn check_onboarding(
             "`platform` is reserved for platform operators",
         );
     }
-    if document.tenant.name.trim().is_empty() {
-        problem("tenant.name".into(), "is empty");
-    }
+    check_name("tenant.name", &document.tenant.name, &mut problems);
+    let mut problem = |field: String, message: &str| {
+        problems.push(FieldProblem::new(field, message));
+    };
 
     if document.agencies.is_empty() {
         problem("agencies".into(), "a tenant needs at least one agency");
@@ -522,10 +542,13 @@ pub fn check_onboarding(
         if !codes.insert(&agency.code) {
             problem(format!("agencies[{i}].code"), "listed twice");
         }
-        if agency.name.trim().is_empty() {
-            problem(format!("agencies[{i}].name"), "is empty");
-        }
     }
+    for (i, agency) in document.agencies.iter().enumerate() {
+        check_name(&format!("agencies[{i}].name"), &agency.name, &mut problems);
+    }
+    let mut problem = |field: String, message: &str| {
+        problems.push(FieldProblem::new(field, message));
+    };
 
     match WorkingCalendar::new(document.calendar.clone()) {
         Err(error) => problem("calendar".into(), &error.to_string()),
@@ -545,25 +568,19 @@ pub fn check_onboarding(
 
     let mut seen: BTreeMap<&str, String> = BTreeMap::new();
     let admin = &document.admin;
-    if admin.id.trim().is_empty() {
-        problem("admin.id".into(), "is empty");
+    if let Some(message) = user_id_problem(&admin.id) {
+        problem("admin.id".into(), message);
     } else {
         seen.insert(&admin.id, "admin.id".into());
     }
-    if admin.name.trim().is_empty() {
-        problem("admin.name".into(), "is empty");
-    }
     for (i, user) in document.users.iter().enumerate() {
         let at = format!("users[{i}]");
-        if user.id.trim().is_empty() {
-            problem(format!("{at}.id"), "is empty");
+        if let Some(message) = user_id_problem(&user.id) {
+            problem(format!("{at}.id"), message);
         } else if let Some(first) = seen.get(user.id.as_str()) {
             problem(format!("{at}.id"), &format!("already used by {first}"));
         } else {
             seen.insert(&user.id, format!("{at}.id"));
-        }
-        if user.name.trim().is_empty() {
-            problem(format!("{at}.name"), "is empty");
         }
         if user.role == Role::PlatformOperator {
             problem(
@@ -599,7 +616,37 @@ pub fn check_onboarding(
             _ => {}
         }
     }
+    check_name("admin.name", &admin.name, &mut problems);
+    for (i, user) in document.users.iter().enumerate() {
+        check_name(&format!("users[{i}].name"), &user.name, &mut problems);
+    }
     problems
+}
+
+/// A user id is what a user signs in to the console with and what logs
+/// and audit trails name: 1 to 64 ASCII letters, digits, `-`, `_`, `.`
+/// and `@`.
+fn user_id_problem(id: &str) -> Option<&'static str> {
+    let allowed = |c: char| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | '@');
+    if id.is_empty() {
+        Some("is empty")
+    } else if id.len() > 64 || !id.chars().all(allowed) {
+        Some("a user id is 1 to 64 ASCII letters, digits, `-`, `_`, `.` and `@`")
+    } else {
+        None
+    }
+}
+
+/// A display name: not blank, no control characters, at most
+/// [`MAX_LABEL_CHARS`] characters.
+fn check_name(field: &str, name: &str, problems: &mut Vec<FieldProblem>) {
+    if name.trim().is_empty() {
+        problems.push(FieldProblem::new(field, "is empty"));
+    } else if name.chars().any(char::is_control) {
+        problems.push(FieldProblem::new(field, "contains control characters"));
+    } else if let Err(error) = check_text(field, name, MAX_LABEL_CHARS) {
+        problems.push(FieldProblem::new(field, error.to_string()));
+    }
 }
 
 /// The credentials file's key for platform operators (`seed::PLATFORM`): no

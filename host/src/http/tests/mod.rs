@@ -39,6 +39,7 @@ fn app(world: &TestWorld) -> Router {
             world.store.clone(),
             world.store.clone(),
             world.store.clone(),
+            world.store.clone(),
             world.clock.clone(),
         ),
     })

@@ -27,6 +27,11 @@ async fn an_operator_onboards_a_province_over_the_api_and_its_admin_token_works(
     assert_eq!(created.body["tenant"]["id"], "ha-noi");
     assert_eq!(created.body["tenant"]["status"], "active");
     let token = created.body["admin"]["token"].as_str().expect("a token");
+    assert_eq!(
+        created.body["admin"]["password"].as_str().map(str::len),
+        Some(20),
+        "a console password too"
+    );
 
     let procedures = Call::get("/api/v1/tenants/ha-noi/procedures")
         .header(header::AUTHORIZATION, &format!("Bearer {token}"))

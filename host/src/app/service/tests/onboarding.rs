@@ -11,7 +11,7 @@ use super::invalid_fields;
 use crate::app::access::admit;
 use crate::app::error::AppError;
 use crate::app::ports::{CatalogStore, MembershipStore, PluginSummary, TenantStore};
-use crate::app::service::{Authority, Tenants};
+use crate::app::service::{Accounts, Authority, Tenants};
 use crate::app::testing::{OTHER_TENANT, TENANT, TestWorld, plugin_summary};
 
 /// The example shipped with the repository.
@@ -24,6 +24,7 @@ fn ha_noi() -> Value {
 
 fn tenants(world: &TestWorld) -> Tenants {
     Tenants::new(
+        world.store.clone(),
         world.store.clone(),
         world.store.clone(),
         world.store.clone(),
@@ -92,6 +93,14 @@ async fn an_onboarding_file_creates_the_tenant_with_everything_and_an_admin_who_
     admit(&*world.store, &admin)
         .await
         .expect("an active tenant");
+    // And so does their console password.
+    let accounts = Accounts::new(world.store.clone(), world.clock.clone());
+    let signed_in = accounts
+        .sign_in("ha-noi-admin", &onboarded.admin.password)
+        .await
+        .unwrap()
+        .expect("the password signs the admin in");
+    assert_eq!(signed_in.session.user.id, "ha-noi-admin");
 }
 
 #[tokio::test]
@@ -105,6 +114,8 @@ async fn every_problem_of_an_onboarding_file_is_named_by_its_field_and_nothing_i
     document["users"][2]["personal_id"] = json!("12345");
     document["calendar"]["years"] = json!([]);
     document["catalog"]["procedures"][0]["fee_plugin"] = json!("ha-noi-fees");
+    document["admin"]["id"] = json!("ha noi admin");
+    document["users"][0]["name"] = json!("Nguyen\u{0}Minh");
 
     let error = tenants(&world)
         .onboard(Authority::User(&world.users.operator), document, &[])
@@ -118,9 +129,11 @@ async fn every_problem_of_an_onboarding_file_is_named_by_its_field_and_nothing_i
             "agencies[1].code",
             "calendar.years",
             "catalog.procedures[0].fee_plugin",
+            "admin.id",
             "users[0].agencies[0]",
             "users[1].role",
             "users[2].personal_id",
+            "users[0].name",
         ]
     );
     assert_eq!(
