@@ -23,7 +23,7 @@ use motcua::domain::lifecycle::{Action, Actor, Command, DossierState, Role, Stag
 use motcua::domain::localized::Localized;
 use motcua::domain::payment::{Payment, PaymentChannel, PaymentStatus};
 use motcua::domain::statistics::Counter;
-use motcua::domain::tenancy::{Agency, Tenant, User, token_hash};
+use motcua::domain::tenancy::{Agency, Tenant, TenantStatus, User, token_hash};
 use motcua::domain::time::PrimitiveDateTime;
 use motcua::storage::{Db, rebuild_daily};
 use motcua_tests::db::TestDb;
@@ -43,6 +43,7 @@ on_both_backends!(
     audit_verify_passes_then_catches_an_edited_and_a_deleted_event,
     identical_document_content_is_stored_once,
     tokens_are_found_by_hash_until_revoked,
+    a_tenant_s_status_is_stored_listed_and_changed,
     plugin_activation_and_rollback_walk_the_history,
     deactivating_leaves_no_version_active_and_the_next_activation_starts_a_new_history,
     concurrent_activations_from_two_hosts_leave_one_active_version,
@@ -610,6 +611,43 @@ async fn identical_document_content_is_stored_once(t: TestDb) {
     assert_eq!(count(db, "SELECT COUNT(*) FROM blobs").await, 1);
     assert_eq!(db.blob(DA_NANG, &a[0].digest).await.unwrap(), Some(pdf));
     assert_eq!(db.blob(DA_NANG, &"0".repeat(64)).await.unwrap(), None);
+}
+
+async fn a_tenant_s_status_is_stored_listed_and_changed(t: TestDb) {
+    let db = &t.db;
+    let mut onboarding = Tenant::new("ha-noi", "Thành phố Hà Nội");
+    onboarding.status = TenantStatus::Onboarding;
+    db.create_tenant(&onboarding).await.unwrap();
+    db.create_tenant(&Tenant::new(DA_NANG, "Đà Nẵng"))
+        .await
+        .unwrap();
+    assert_eq!(db.tenant("ha-noi").await.unwrap(), Some(onboarding));
+
+    db.set_tenant_status("ha-noi", TenantStatus::Active)
+        .await
+        .unwrap();
+    db.set_tenant_status(DA_NANG, TenantStatus::Suspended)
+        .await
+        .unwrap();
+    let statuses: Vec<(String, TenantStatus)> = db
+        .tenants()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|t| (t.id, t.status))
+        .collect();
+    assert_eq!(
+        statuses,
+        [
+            (DA_NANG.to_owned(), TenantStatus::Suspended),
+            ("ha-noi".to_owned(), TenantStatus::Active),
+        ]
+    );
+    assert!(matches!(
+        db.set_tenant_status("hai-phong", TenantStatus::Suspended)
+            .await,
+        Err(StoreError::NotFound(_))
+    ));
 }
 
 async fn tokens_are_found_by_hash_until_revoked(t: TestDb) {

@@ -13,12 +13,43 @@
 //! - a platform operator sees every dossier of a tenant it is given access
 //!   to (today: none through the tenant routes) and processes none.
 //!
+//! Above tenants, only a platform operator creates (onboards), lists,
+//! suspends and resumes tenants ([`may_manage_tenants`]); and a tenant's
+//! users act only while it is active ([`tenant_admits`]): a suspended
+//! tenant keeps every row but answers none of its users.
+//!
 //! A dossier outside a caller's [`Scope`] is answered like a missing one,
 //! so its existence leaks nothing. Listings apply the same [`Scope`] in
 //! their query: what a list shows and what a read allows cannot differ.
 
 use crate::code::AgencyCode;
 use crate::lifecycle::{CommandKind, Role};
+use crate::tenancy::TenantStatus;
+
+/// May `role` onboard, list, suspend and resume tenants? Only a platform
+/// operator: a tenant admin runs their own tenant, never the set of them.
+pub fn may_manage_tenants(role: Role) -> bool {
+    role == Role::PlatformOperator
+}
+
+/// Why a tenant's user is turned away whatever they ask.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum TenantClosed {
+    #[error("tenant {0} is suspended by the platform operator")]
+    Suspended(String),
+    #[error("tenant {0} is still being onboarded")]
+    Onboarding(String),
+}
+
+/// May the users of `tenant`, in `status`, act at all? Only while it is
+/// active; suspension and an unfinished onboarding close it to them.
+pub fn tenant_admits(tenant: &str, status: TenantStatus) -> Result<(), TenantClosed> {
+    match status {
+        TenantStatus::Active => Ok(()),
+        TenantStatus::Suspended => Err(TenantClosed::Suspended(tenant.to_owned())),
+        TenantStatus::Onboarding => Err(TenantClosed::Onboarding(tenant.to_owned())),
+    }
+}
 
 /// The caller as the access rule sees them.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -158,6 +189,29 @@ mod tests {
                 Vec::new()
             },
         }
+    }
+
+    #[test]
+    fn only_a_platform_operator_manages_tenants() {
+        assert!(may_manage_tenants(Role::PlatformOperator));
+        for role in [
+            Role::TenantAdmin,
+            Role::Leader,
+            Role::Officer,
+            Role::Citizen,
+        ] {
+            assert!(!may_manage_tenants(role), "{role}");
+        }
+    }
+
+    #[test]
+    fn only_an_active_tenant_admits_its_users() {
+        assert_eq!(tenant_admits("ha-noi", TenantStatus::Active), Ok(()));
+        assert_eq!(
+            tenant_admits("ha-noi", TenantStatus::Suspended),
+            Err(TenantClosed::Suspended("ha-noi".into()))
+        );
+        assert!(tenant_admits("ha-noi", TenantStatus::Onboarding).is_err());
     }
 
     const OWN_AGENCY: &str = "000.21.31.H06";

@@ -17,6 +17,55 @@ use crate::lifecycle::Role;
 pub struct Tenant {
     pub id: String,
     pub name: String,
+    /// Whether the tenant serves: see [`TenantStatus`].
+    #[serde(default)]
+    pub status: TenantStatus,
+}
+
+/// Where a tenant stands. Only an [`TenantStatus::Active`] tenant's users
+/// reach the API and the console, and only its plugins are called; the
+/// other states keep every row (nothing is ever deleted by them).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum TenantStatus {
+    /// Serving.
+    #[default]
+    Active,
+    /// Stopped by a platform operator; resuming makes it active again.
+    Suspended,
+    /// Created by an onboarding that has not finished: its agencies,
+    /// calendar, catalog and users are being written. Running the same
+    /// onboarding again completes it.
+    Onboarding,
+}
+
+impl TenantStatus {
+    /// The stored and displayed name, e.g. `suspended`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TenantStatus::Active => "active",
+            TenantStatus::Suspended => "suspended",
+            TenantStatus::Onboarding => "onboarding",
+        }
+    }
+
+    /// The status with this name.
+    pub fn parse(text: &str) -> Option<Self> {
+        [
+            TenantStatus::Active,
+            TenantStatus::Suspended,
+            TenantStatus::Onboarding,
+        ]
+        .into_iter()
+        .find(|status| status.as_str() == text)
+    }
+}
+
+impl std::fmt::Display for TenantStatus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
 }
 
 impl Tenant {
@@ -24,6 +73,7 @@ impl Tenant {
         Tenant {
             id: id.into(),
             name: name.into(),
+            status: TenantStatus::Active,
         }
     }
 
@@ -86,6 +136,18 @@ mod tests {
         assert!(!Tenant::is_valid_id("Da-Nang"));
         assert!(!Tenant::is_valid_id("-x"));
         assert!(!Tenant::is_valid_id("a/b"));
+    }
+
+    #[test]
+    fn tenant_statuses_round_trip_by_name() {
+        for status in [
+            TenantStatus::Active,
+            TenantStatus::Suspended,
+            TenantStatus::Onboarding,
+        ] {
+            assert_eq!(TenantStatus::parse(status.as_str()), Some(status));
+        }
+        assert_eq!(TenantStatus::parse("deleted"), None);
     }
 
     #[test]

@@ -2,13 +2,19 @@
 //! requests: every use case that reads, lists or changes a dossier asks
 //! [`Access`] first, whatever adapter (the API, the console) calls it.
 //!
+//! Before any of that, [`admit`] turns away every user of a tenant that is
+//! not active (suspended, or still being onboarded), and
+//! [`ensure_operator`] keeps the tenants themselves to platform operators.
+//!
 //! A caller of another tenant, or a dossier outside the caller's scope,
 //! gets [`AppError::NotFound`]: the two cannot be told apart. A visible
 //! dossier the caller's role may not change gets [`AppError::Forbidden`].
 
 use std::sync::Arc;
 
-use motcua_domain::access::{DossierFacts, Operation, Principal, Scope};
+use motcua_domain::access::{
+    DossierFacts, Operation, Principal, Scope, may_manage_tenants, tenant_admits,
+};
 use motcua_domain::code::AgencyCode;
 use motcua_domain::lifecycle::Role;
 use motcua_domain::tenancy::User;
@@ -104,6 +110,46 @@ impl Access {
             .await?;
         Ok(self.memberships.agencies_of(tenant, user_id).await?)
     }
+}
+
+/// Whether `user` may act at all: a user of a suspended tenant (or of one
+/// still being onboarded) gets [`AppError::TenantClosed`] whatever they
+/// ask; platform operators belong to no tenant and always pass. Every
+/// adapter that authenticates a user (API tokens, console sessions) asks
+/// this first.
+pub async fn admit(tenants: &dyn TenantStore, user: &User) -> Result<(), AppError> {
+    let Some(tenant) = user.tenant.as_deref() else {
+        return Ok(());
+    };
+    let stored = tenants
+        .tenant(tenant)
+        .await?
+        .ok_or_else(|| AppError::NotFound(format!("tenant {tenant}")))?;
+    Ok(tenant_admits(tenant, stored.status)?)
+}
+
+/// Only a platform operator may `what` (onboard, list, suspend or resume
+/// tenants).
+pub fn ensure_operator(user: &User, what: &str) -> Result<(), AppError> {
+    if may_manage_tenants(user.role) {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden(format!(
+            "only a platform operator may {what}; you are a {}",
+            user.role
+        )))
+    }
+}
+
+/// [`ensure_operator`] for an operation on the tenant `tenant` (suspend,
+/// resume): a user of another tenant gets NotFound, as on every route
+/// naming a tenant that is not theirs; a user of `tenant`, Forbidden.
+pub fn ensure_operator_on(user: &User, tenant: &str, what: &str) -> Result<(), AppError> {
+    if may_manage_tenants(user.role) {
+        return Ok(());
+    }
+    ensure_tenant(user, tenant)?;
+    ensure_operator(user, what)
 }
 
 /// What a tenant admin does here, for the 403's message.

@@ -1,6 +1,7 @@
 //! What a use case can answer instead of a result. Only `http` maps these to
 //! status codes.
 
+use motcua_domain::access::TenantClosed;
 use motcua_domain::error::DomainError;
 use motcua_domain::form::FieldError;
 use serde::Serialize;
@@ -58,6 +59,10 @@ pub enum AppError {
     /// A lifecycle rule refused the command.
     #[error(transparent)]
     Domain(#[from] DomainError),
+    /// The caller's tenant is suspended (or not onboarded yet): nothing of
+    /// it is served to its users.
+    #[error(transparent)]
+    TenantClosed(#[from] TenantClosed),
     /// Someone else changed the dossier at the same time, repeatedly.
     #[error("{0}")]
     Conflict(String),

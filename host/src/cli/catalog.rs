@@ -1,8 +1,11 @@
 //! `motcua catalog load`: load a tenant's procedures from a catalog file
 //! (the format of `host/demo/catalog/*.toml`; JSON if the file ends in
 //! `.json`). Every procedure is checked before anything is written; a
-//! failing one is named with its field and nothing changes (exit 1). Then
-//! all are written in one transaction and what changed is printed.
+//! failing one is named with its field and nothing changes (exit 1); so is
+//! one naming a form or fee plugin that does not serve it (checked against
+//! the plugins directory and the tenant's active deployed versions, see
+//! `docs/onboarding.md`). Then all are written in one transaction and what
+//! changed is printed.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -12,7 +15,9 @@ use anyhow::{Context, bail};
 use super::migrate::DatabaseArgs;
 use crate::app::error::AppError;
 use crate::app::ports::{CatalogStore, TenantStore};
-use crate::app::service::{CatalogReport, ImportMode, import_catalog, read_catalog};
+use crate::app::service::{
+    CatalogReport, ImportMode, check_catalog_bindings, import_catalog, read_catalog,
+};
 use crate::seed::CatalogFormat;
 
 #[derive(Debug, clap::Subcommand)]
@@ -32,6 +37,11 @@ pub struct LoadArgs {
     data_dir: PathBuf,
     #[command(flatten)]
     database: DatabaseArgs,
+    /// The plugins directory the host serves (`motcua serve --plugins`): a
+    /// procedure naming a form or fee plugin is checked against it and the
+    /// tenant's active deployed versions.
+    #[arg(long, env = "MOTCUA_PLUGINS", default_value = "target/plugins")]
+    plugins: PathBuf,
     /// Also delete the tenant's procedures the file does not list.
     #[arg(long)]
     replace: bool,
@@ -74,14 +84,39 @@ pub fn run(command: CatalogCommand) -> anyhow::Result<ExitCode> {
         let (db, _) = args.database.connect(&args.data_dir).await?;
         let outcome = async {
             if db.tenant(&args.tenant).await?.is_none() {
-                bail!("no tenant `{}` in the database", args.tenant);
+                bail!(
+                    "no tenant `{}` in the database (onboard it first: `motcua tenant onboard`)",
+                    args.tenant
+                );
+            }
+            let served =
+                super::bindings::served_plugins(&args.plugins, &args.data_dir, &db, &args.tenant)
+                    .await?;
+            if let Err(refused) = check_catalog_bindings(&served, &args.tenant, &procedures, "") {
+                return Ok(Err(refused));
             }
             let store: &dyn CatalogStore = &db;
-            Ok(import_catalog(store, &args.tenant, procedures, mode).await?)
+            Ok(Ok(
+                import_catalog(store, &args.tenant, procedures, mode).await?
+            ))
         }
         .await;
         db.close().await;
-        let report = outcome?;
+        let report = match outcome? {
+            Ok(report) => report,
+            Err(AppError::Invalid(problems)) => {
+                println!(
+                    "catalog {} REFUSED, nothing changed: {} problem(s)",
+                    args.file.display(),
+                    problems.len()
+                );
+                for problem in problems {
+                    println!("  {}: {}", problem.field, problem.message);
+                }
+                return Ok(ExitCode::from(1));
+            }
+            Err(other) => return Err(other.into()),
+        };
         print_report(&args.tenant, &args.file, &report);
         Ok(ExitCode::SUCCESS)
     })

@@ -1,6 +1,7 @@
 //! The `motcua` command line: the composition root, where adapters are wired.
 
 mod audit;
+mod bindings;
 mod catalog;
 mod check;
 mod demo;
@@ -10,6 +11,7 @@ mod reconcile;
 mod serve;
 mod standin;
 mod statistics;
+mod tenant;
 pub mod wiring;
 
 use std::path::PathBuf;
@@ -69,6 +71,10 @@ enum Command {
     /// Import a tenant's dossiers, with their histories, from the system it
     /// is leaving (JSON Lines, `motcua-import/1`; docs/import.md).
     Import(import::ImportArgs),
+    /// Onboard, list, suspend and resume tenants (platform operators;
+    /// see docs/onboarding.md).
+    #[command(subcommand)]
+    Tenant(tenant::TenantCommand),
 }
 
 #[derive(Debug, Subcommand)]
@@ -97,6 +103,7 @@ pub fn main() -> ExitCode {
             | Command::Catalog(_)
             | Command::Statistics(_)
             | Command::Import(_)
+            | Command::Tenant(_)
     );
     // The statistics benchmark's bulk statements trip sqlx's slow-statement
     // warning, and every call of the deadline benchmark fails on purpose:
@@ -120,6 +127,7 @@ pub fn main() -> ExitCode {
         Command::Standin(command) => standin::run(command),
         Command::Statistics(command) => statistics::run(command),
         Command::Import(args) => import::run(args),
+        Command::Tenant(command) => tenant::run(command),
     };
     match result {
         Ok(code) => code,

@@ -12,7 +12,7 @@ use crate::app::ports::{
     AccountStore, CatalogStore, DeploymentStore, DossierStore, MembershipStore, StatisticsStore,
     TenantStore,
 };
-use crate::app::service::{Accounts, Clock, DossierService, PluginAdmin, SystemClock};
+use crate::app::service::{Accounts, Clock, DossierService, PluginAdmin, SystemClock, Tenants};
 use crate::app::statistics::StatisticsService;
 use crate::app::sync::{DeliveryPolicy, Dispatcher, SyncOperations};
 use crate::console::ConsoleState;
@@ -153,6 +153,13 @@ pub async fn assemble(options: &Options) -> anyhow::Result<Assembled> {
         clock.clone(),
     );
     let sync = SyncOperations::new(store.clone(), host, clock.clone());
+    let onboarding = Tenants::new(
+        store.clone() as Arc<dyn TenantStore>,
+        store.clone() as Arc<dyn CatalogStore>,
+        store.clone() as Arc<dyn MembershipStore>,
+        store.clone() as Arc<dyn AccountStore>,
+        clock.clone(),
+    );
     let console = ConsoleState {
         service: service.clone(),
         accounts: Accounts::new(store.clone() as Arc<dyn AccountStore>, clock),
@@ -168,6 +175,7 @@ pub async fn assemble(options: &Options) -> anyhow::Result<Assembled> {
         sync,
         plugin_admin,
         statistics,
+        onboarding,
     };
     Ok(Assembled {
         state,

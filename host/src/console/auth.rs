@@ -89,6 +89,12 @@ pub async fn login(
     let password = form.get("password").unwrap_or_default();
     match state.accounts.sign_in(username, password).await {
         Ok(Some(signed_in)) => {
+            if let Err(error) =
+                crate::app::access::admit(&*state.tenants, &signed_in.session.user).await
+            {
+                let _ = state.accounts.sign_out(&signed_in.secret).await;
+                return visitor.fail(error);
+            }
             let target = next.unwrap_or_else(|| start_page(signed_in.session.user.role).to_owned());
             let mut response = Redirect::to(&target).into_response();
             let headers = response.headers_mut();

@@ -81,7 +81,17 @@ impl FromRequestParts<ConsoleState> for Visitor {
         let secret = cookie(&parts.headers, SESSION_COOKIE).filter(|s| !s.is_empty());
         let session = match &secret {
             Some(secret) => match state.accounts.session(secret).await {
-                Ok(session) => session,
+                // A suspended tenant's users are signed out, in effect.
+                Ok(Some(session)) => {
+                    match crate::app::access::admit(&*state.tenants, &session.user).await {
+                        Ok(()) => Some(session),
+                        Err(error) => {
+                            tracing::info!(%error, user = %session.user.id, "session refused");
+                            None
+                        }
+                    }
+                }
+                Ok(None) => None,
                 Err(error) => {
                     tracing::error!(%error, "session lookup failed");
                     None
@@ -143,6 +153,7 @@ impl Visitor {
             AppError::Invalid(_) | AppError::FormInvalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::Domain(_) | AppError::Conflict(_) => StatusCode::CONFLICT,
             AppError::PluginUnavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            AppError::TenantClosed(_) => StatusCode::LOCKED,
             AppError::Store(_) => StatusCode::INTERNAL_SERVER_ERROR,
         };
         let message = match &error {

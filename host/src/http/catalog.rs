@@ -87,7 +87,7 @@ async fn get_procedure(
         (status = 401, description = "No valid token", body = ErrorBody),
         (status = 403, description = "Not a tenant admin", body = ErrorBody),
         (status = 404, description = "Not the caller's tenant", body = ErrorBody),
-        (status = 422, description = "The procedure breaks a catalog rule; `fields` names it", body = ErrorBody),
+        (status = 422, description = "The procedure breaks a catalog rule, or names a form or fee plugin that is not deployed for the tenant or does not serve it; `fields` names it", body = ErrorBody),
     )
 )]
 async fn put_procedure(
@@ -99,7 +99,13 @@ async fn put_procedure(
     Ok(Json(
         state
             .service
-            .put_procedure(&user, &tenant, &code, procedure)
+            .put_procedure(
+                &user,
+                &tenant,
+                &code,
+                procedure,
+                &state.plugin_admin.served(&tenant),
+            )
             .await?,
     )
     .into_response())
@@ -148,7 +154,7 @@ struct CatalogDocument {
         (status = 403, description = "Not a tenant admin", body = ErrorBody),
         (status = 404, description = "Not the caller's tenant", body = ErrorBody),
         (status = 415, description = "Neither JSON nor TOML", body = ErrorBody),
-        (status = 422, description = "Procedures that fail, each named in `fields`; nothing changed", body = ErrorBody),
+        (status = 422, description = "Procedures that fail (a catalog rule, or a form or fee plugin that is not deployed for the tenant or does not serve the procedure), each named in `fields`; nothing changed", body = ErrorBody),
     )
 )]
 async fn load_catalog(
@@ -163,13 +169,22 @@ async fn load_catalog(
     let document = catalog_document(&headers, &body)?;
     let report = state
         .service
-        .load_catalog(&user, &tenant, document, query.mode.unwrap_or_default())
+        .load_catalog(
+            &user,
+            &tenant,
+            document,
+            query.mode.unwrap_or_default(),
+            &state.plugin_admin.served(&tenant),
+        )
         .await?;
     Ok(Json(report).into_response())
 }
 
 /// The body as a JSON value, read as JSON or TOML by its content type.
-fn catalog_document(headers: &HeaderMap, body: &[u8]) -> Result<serde_json::Value, ApiError> {
+pub(super) fn catalog_document(
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Result<serde_json::Value, ApiError> {
     let bad = |message: String| ApiError::new(StatusCode::BAD_REQUEST, "bad_request", message);
     let media_type = headers
         .get(header::CONTENT_TYPE)

@@ -6,6 +6,7 @@
 use axum::Json;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
+use motcua_domain::access::TenantClosed;
 use motcua_domain::error::DomainError;
 use serde::Serialize;
 
@@ -129,6 +130,13 @@ impl From<AppError> for ApiError {
                 ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_request", message)
             }
             AppError::Conflict(_) => ApiError::new(StatusCode::CONFLICT, "conflict", message),
+            AppError::TenantClosed(closed) => {
+                let code = match closed {
+                    TenantClosed::Suspended(_) => "tenant_suspended",
+                    TenantClosed::Onboarding(_) => "tenant_onboarding",
+                };
+                ApiError::new(StatusCode::LOCKED, code, message)
+            }
             AppError::Store(error) => {
                 tracing::error!(%error, "storage failure");
                 ApiError::new(

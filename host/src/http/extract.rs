@@ -47,6 +47,8 @@ impl FromRequestParts<AppState> for Caller {
             })?;
         let (_, user) = found.ok_or_else(|| unauthorized("unknown or revoked token"))?;
         tracing::Span::current().record("user", user.id.as_str());
+        // A suspended tenant's users are turned away whatever they ask.
+        crate::app::access::admit(&*state.tenants, &user).await?;
         Ok(Caller(user))
     }
 }

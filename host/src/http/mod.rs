@@ -40,6 +40,7 @@ mod payments;
 mod plugins;
 mod statistics;
 mod sync;
+mod tenants;
 #[cfg(test)]
 mod tests;
 
@@ -56,7 +57,7 @@ use utoipa::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
 
 use crate::app::ports::{PluginDirectory, TenantStore};
-use crate::app::service::{DossierService, PluginAdmin};
+use crate::app::service::{DossierService, PluginAdmin, Tenants};
 use crate::app::statistics::StatisticsService;
 use crate::app::sync::SyncOperations;
 
@@ -72,6 +73,8 @@ pub struct AppState {
     pub sync: SyncOperations,
     pub plugin_admin: PluginAdmin,
     pub statistics: StatisticsService,
+    /// Onboarding, suspension and resumption of tenants.
+    pub onboarding: Tenants,
 }
 
 /// Every route under `/api/v1`, with its documentation.
@@ -87,6 +90,7 @@ fn api() -> OpenApiRouter<AppState> {
         .merge(statistics::router())
         .merge(memberships::router())
         .merge(imports::router())
+        .merge(tenants::router())
 }
 
 /// The API's OpenAPI document, as `GET /api/v1/openapi.json` serves it.

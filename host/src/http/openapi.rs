@@ -29,6 +29,7 @@ use super::error::{ErrorBody, FieldMessage};
     modifiers(&BearerToken),
     tags(
         (name = "meta", description = "The API itself"),
+        (name = "tenants", description = "Platform operators onboard, list, suspend and resume tenants (docs/onboarding.md)"),
         (name = "plugins", description = "Deployed plugins"),
         (name = "catalog", description = "A tenant's procedures and working calendar"),
         (name = "dossiers", description = "Submission, processing and audit of dossiers"),
@@ -62,7 +63,8 @@ impl Modify for BearerToken {
 }
 
 /// Adds the answers the shared extractors give to every operation that
-/// uses them, so no handler can forget one: 401 where a token is required;
+/// uses them, so no handler can forget one: 401 where a token is required
+/// and 423 beside it (the token's tenant is suspended or being onboarded);
 /// 400 (malformed), 413 (too large) and 415 (wrong `Content-Type`) where a
 /// body is read. A handler's own description of one of these is kept.
 pub fn document_shared_answers(document: &mut utoipa::openapi::OpenApi) {
@@ -90,6 +92,10 @@ pub fn document_shared_answers(document: &mut utoipa::openapi::OpenApi) {
             let mut shared = Vec::new();
             if operation.security.as_ref().is_some_and(|s| !s.is_empty()) {
                 shared.push(("401", "No valid token"));
+                shared.push((
+                    "423",
+                    "The caller's tenant is suspended (`tenant_suspended`) or still being onboarded (`tenant_onboarding`)",
+                ));
             }
             if operation.request_body.is_some() {
                 shared.push(("400", "The body is not of the expected shape"));

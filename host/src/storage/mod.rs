@@ -121,6 +121,7 @@ migrations! {
     7 => "0007_agency_access",
     8 => "0008_statistics",
     9 => "0009_console_sessions",
+    10 => "0010_tenant_status",
 }
 
 /// The migration that adds the statistics; dossiers stored before it are

@@ -7,7 +7,7 @@ use super::Db;
 use super::rows::{Result, get, get_name, get_opt_time, get_time, name, now, time_text};
 use crate::app::ports::{ApiToken, StoreError, TenantStore, new_id};
 use crate::domain::code::AgencyCode;
-use crate::domain::tenancy::{Agency, Tenant, User};
+use crate::domain::tenancy::{Agency, Tenant, TenantStatus, User};
 
 /// Users and tokens of platform operators have no tenant; in `WHERE`
 /// clauses they compare as the empty string (`COALESCE(tenant_id, '')`),
@@ -51,47 +51,52 @@ pub(super) const USER_COLUMNS: &str =
 #[async_trait]
 impl TenantStore for Db {
     async fn create_tenant(&self, tenant: &Tenant) -> Result<()> {
-        sqlx::query("INSERT INTO tenants (id, name, created_at) VALUES ($1, $2, $3)")
-            .bind(&tenant.id)
-            .bind(&tenant.name)
-            .bind(time_text(now()))
-            .execute(&self.writer)
-            .await
-            .map_err(|e| match StoreError::from(e) {
-                StoreError::Duplicate { .. } => StoreError::Duplicate {
-                    what: format!("tenant {}", tenant.id),
-                },
-                other => other,
-            })?;
+        sqlx::query(
+            "INSERT INTO tenants (id, name, created_at, status, status_changed_at) \
+             VALUES ($1, $2, $3, $4, $3)",
+        )
+        .bind(&tenant.id)
+        .bind(&tenant.name)
+        .bind(time_text(now()))
+        .bind(tenant.status.as_str())
+        .execute(&self.writer)
+        .await
+        .map_err(|e| match StoreError::from(e) {
+            StoreError::Duplicate { .. } => StoreError::Duplicate {
+                what: format!("tenant {}", tenant.id),
+            },
+            other => other,
+        })?;
         Ok(())
     }
 
     async fn tenant(&self, id: &str) -> Result<Option<Tenant>> {
-        let row = sqlx::query("SELECT id, name FROM tenants WHERE id = $1")
+        let row = sqlx::query("SELECT id, name, status FROM tenants WHERE id = $1")
             .bind(id)
             .fetch_optional(&self.pool)
             .await?;
-        row.map(|row| {
-            Ok(Tenant::new(
-                get::<String>(&row, "id")?,
-                get::<String>(&row, "name")?,
-            ))
-        })
-        .transpose()
+        row.map(|row| tenant_from_row(&row)).transpose()
     }
 
     async fn tenants(&self) -> Result<Vec<Tenant>> {
-        let rows = sqlx::query("SELECT id, name FROM tenants ORDER BY id")
+        let rows = sqlx::query("SELECT id, name, status FROM tenants ORDER BY id")
             .fetch_all(&self.pool)
             .await?;
-        rows.iter()
-            .map(|row| {
-                Ok(Tenant::new(
-                    get::<String>(row, "id")?,
-                    get::<String>(row, "name")?,
-                ))
-            })
-            .collect()
+        rows.iter().map(tenant_from_row).collect()
+    }
+
+    async fn set_tenant_status(&self, id: &str, status: TenantStatus) -> Result<()> {
+        let done =
+            sqlx::query("UPDATE tenants SET status = $1, status_changed_at = $2 WHERE id = $3")
+                .bind(status.as_str())
+                .bind(time_text(now()))
+                .bind(id)
+                .execute(&self.writer)
+                .await?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound(format!("tenant {id}")));
+        }
+        Ok(())
     }
 
     async fn put_agency(&self, agency: &Agency) -> Result<()> {
@@ -236,6 +241,16 @@ impl TenantStore for Db {
         }
         Ok(())
     }
+}
+
+fn tenant_from_row(row: &AnyRow) -> Result<Tenant> {
+    let status: String = get(row, "status")?;
+    Ok(Tenant {
+        id: get(row, "id")?,
+        name: get(row, "name")?,
+        status: TenantStatus::parse(&status)
+            .ok_or_else(|| StoreError::Corrupt(format!("tenants.status: {status}")))?,
+    })
 }
 
 fn agency_from_row(row: &AnyRow) -> Result<Agency> {

@@ -17,7 +17,7 @@ use motcua_domain::fee::FeeLine;
 use motcua_domain::lifecycle::{DossierState, Event, Stage};
 use motcua_domain::payment::Payment;
 use motcua_domain::reuse::ReusedField;
-use motcua_domain::tenancy::{Agency, Tenant, User};
+use motcua_domain::tenancy::{Agency, Tenant, TenantStatus, User};
 use motcua_domain::time::{Date, PrimitiveDateTime};
 use serde::{Deserialize, Serialize};
 
@@ -92,7 +92,11 @@ pub trait TenantStore: Send + Sync {
     /// [`StoreError::Duplicate`] if the id is taken.
     async fn create_tenant(&self, tenant: &Tenant) -> StoreResult<()>;
     async fn tenant(&self, id: &str) -> StoreResult<Option<Tenant>>;
+    /// Every tenant, whatever its status, by id.
     async fn tenants(&self) -> StoreResult<Vec<Tenant>>;
+    /// Suspends, resumes or finishes onboarding a tenant (nothing else
+    /// changes); NotFound if there is no such tenant.
+    async fn set_tenant_status(&self, id: &str, status: TenantStatus) -> StoreResult<()>;
 
     /// Creates or renames the agency `agency.code` of `agency.tenant`.
     async fn put_agency(&self, agency: &Agency) -> StoreResult<()>;

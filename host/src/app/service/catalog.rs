@@ -6,8 +6,10 @@ use motcua_domain::catalog::Procedure;
 use motcua_domain::tenancy::User;
 
 use super::DossierService;
+use super::bindings::binding_problems;
 use super::submit::{ensure_admin, ensure_tenant};
 use crate::app::error::{AppError, FieldProblem};
+use crate::app::ports::PluginSummary;
 
 /// What the catalog's and calendar's administrators do.
 pub(super) const CHANGE_CATALOG: &str = "change the catalog or calendar";
@@ -28,13 +30,15 @@ impl DossierService {
         self.procedure(tenant, code).await
     }
 
-    /// Create or replace the procedure `code`.
+    /// Create or replace the procedure `code`. The plugins it names must
+    /// serve it among `served` (the plugins serving the tenant).
     pub async fn put_procedure(
         &self,
         user: &User,
         tenant: &str,
         code: &str,
         procedure: Procedure,
+        served: &[PluginSummary],
     ) -> Result<Procedure, AppError> {
         ensure_admin(user, tenant, CHANGE_CATALOG)?;
         if procedure.code != code {
@@ -46,11 +50,12 @@ impl DossierService {
                 ),
             ));
         }
-        let problems: Vec<FieldProblem> = procedure
+        let mut problems: Vec<FieldProblem> = procedure
             .problems()
             .into_iter()
             .map(|(field, message)| FieldProblem::new(field, message))
             .collect();
+        problems.extend(binding_problems(served, tenant, &procedure, ""));
         if !problems.is_empty() {
             return Err(AppError::Invalid(problems));
         }

@@ -14,7 +14,7 @@ use super::DossierService;
 use super::catalog::CHANGE_CATALOG;
 use super::submit::ensure_admin;
 use crate::app::error::{AppError, FieldProblem};
-use crate::app::ports::CatalogStore;
+use crate::app::ports::{CatalogStore, PluginSummary};
 
 /// How a loaded catalog meets the procedures the tenant already has.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
@@ -116,6 +116,34 @@ pub fn read_catalog(document: Value) -> Result<Vec<Procedure>, AppError> {
     }
 }
 
+/// Refuses `procedures` (read by [`read_catalog`]) if one names a form or
+/// fee plugin that `served` does not offer for it: each failure named
+/// `{prefix}procedures[i].fee_plugin` (see [`super::bindings`]).
+pub fn check_catalog_bindings(
+    served: &[PluginSummary],
+    tenant: &str,
+    procedures: &[Procedure],
+    prefix: &str,
+) -> Result<(), AppError> {
+    let problems: Vec<FieldProblem> = procedures
+        .iter()
+        .enumerate()
+        .flat_map(|(i, procedure)| {
+            super::bindings::binding_problems(
+                served,
+                tenant,
+                procedure,
+                &format!("{prefix}procedures[{i}]"),
+            )
+        })
+        .collect();
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(AppError::Invalid(problems))
+    }
+}
+
 /// Writes checked `procedures` to `tenant`'s catalog in one transaction
 /// and reports what changed. Shared by the API and the `motcua` command
 /// (an operator with database access needs no token).
@@ -170,16 +198,19 @@ pub async fn import_catalog(
 
 impl DossierService {
     /// A tenant administrator loads a catalog document (see
-    /// [`read_catalog`]).
+    /// [`read_catalog`]); the plugins it names must serve their procedures
+    /// among `served` ([`check_catalog_bindings`]).
     pub async fn load_catalog(
         &self,
         user: &User,
         tenant: &str,
         document: Value,
         mode: ImportMode,
+        served: &[PluginSummary],
     ) -> Result<CatalogReport, AppError> {
         ensure_admin(user, tenant, CHANGE_CATALOG)?;
         let procedures = read_catalog(document)?;
+        check_catalog_bindings(served, tenant, &procedures, "")?;
         import_catalog(&*self.catalog, tenant, procedures, mode).await
     }
 }

@@ -2,10 +2,12 @@
 //! commit everything in one transaction.
 
 mod accounts;
+mod bindings;
 mod catalog;
 mod catalog_import;
 mod initiatives;
 mod intake;
+mod onboarding;
 mod payments;
 mod plugins;
 mod queries;
@@ -30,7 +32,15 @@ use serde::Serialize;
 pub use accounts::{
     Accounts, SESSION_LIFETIME, Session, SignedIn, hash_password, random_secret, same_secret,
 };
-pub use catalog_import::{CatalogReport, ImportMode, import_catalog, read_catalog};
+pub use bindings::binding_problems;
+pub use catalog_import::{
+    CatalogReport, ImportMode, check_catalog_bindings, import_catalog, read_catalog,
+};
+pub use onboarding::{
+    AdminCredential, AdminEntry, AgencyEntry, Authority, CatalogEntry, ONBOARDING_TOKEN_LABEL,
+    Onboarded, OnboardedUser, OnboardingDocument, TenantEntry, Tenants, UserEntry,
+    check_onboarding, read_onboarding,
+};
 pub use payments::{RecordPayment, RefundPayment};
 pub use plugins::{
     Activation, DEFAULT_MAX_PACKAGE_BYTES, Deployed, DeployedVersion, PluginAdmin, TenantPlugin,

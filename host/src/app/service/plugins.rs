@@ -17,7 +17,7 @@ use super::submit::ensure_admin;
 use crate::app::error::AppError;
 use crate::app::ports::{
     Deployment, DeploymentStore, LivePlugin, NewDeployment, PackageError, PackageFormat,
-    PluginLoadFailure, PluginPackages, PluginSource, StoreError, TenantStore,
+    PluginLoadFailure, PluginPackages, PluginSource, PluginSummary, StoreError, TenantStore,
 };
 
 /// Largest package accepted unless configured otherwise.
@@ -218,6 +218,16 @@ impl PluginAdmin {
             golden_cases: package.golden_cases,
             activation,
         })
+    }
+
+    /// The plugins serving `tenant` now (its own, then platform-wide ones),
+    /// as a catalog binding is checked against them.
+    pub fn served(&self, tenant: &str) -> Vec<PluginSummary> {
+        self.packages
+            .serving(tenant)
+            .into_iter()
+            .map(|plugin| plugin.summary)
+            .collect()
     }
 
     /// The tenant's plugins with their versions, and the platform-wide

@@ -124,12 +124,17 @@ impl Dispatcher {
         }
     }
 
-    /// One pass over every tenant. A tenant whose claim or settlement fails
-    /// is logged and skipped (its leases run out and the entries come
-    /// back); the others are served.
+    /// One pass over every active tenant. A tenant whose claim or
+    /// settlement fails is logged and skipped (its leases run out and the
+    /// entries come back); the others are served. A suspended tenant's
+    /// entries wait, pending, and its plugins are not called until it is
+    /// resumed.
     pub async fn tick(&self) -> Result<TickReport, AppError> {
         let mut report = TickReport::default();
         for tenant in self.store.tenants().await? {
+            if tenant.status != motcua_domain::tenancy::TenantStatus::Active {
+                continue;
+            }
             if let Err(error) = self.pass(&tenant.id, &mut report).await {
                 tracing::error!(tenant = %tenant.id, %error, "outbox pass for a tenant failed");
             }

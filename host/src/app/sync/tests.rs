@@ -257,3 +257,38 @@ impl TestWorld {
             .unwrap();
     }
 }
+
+#[tokio::test]
+async fn a_suspended_tenant_s_outbox_waits_without_calling_its_connector_until_resumed() {
+    use crate::app::ports::TenantStore;
+    use motcua_domain::tenancy::TenantStatus;
+
+    let world = world().await;
+    counter_dossier(&world).await;
+    world
+        .store
+        .set_tenant_status(TENANT, TenantStatus::Suspended)
+        .await
+        .unwrap();
+    let dispatcher = world.dispatcher(DeliveryPolicy::default());
+
+    let report = dispatcher.tick().await.unwrap();
+    assert_eq!(report.delivered, 0);
+    assert!(
+        world.portal.calls().is_empty(),
+        "{:?}",
+        world.portal.calls()
+    );
+    assert_eq!(
+        outbox(&world, OutboxState::Pending).await,
+        1,
+        "kept, pending"
+    );
+
+    world
+        .store
+        .set_tenant_status(TENANT, TenantStatus::Active)
+        .await
+        .unwrap();
+    assert_eq!(dispatcher.tick().await.unwrap().delivered, 1);
+}

@@ -241,6 +241,18 @@ impl TestWorld {
         world
     }
 
+    /// The operator's directory serves the seeded procedure's plugins
+    /// ([`FORM_PLUGIN`], [`FEE_PLUGIN`]) to [`TENANT`], declaring
+    /// [`PROCEDURE`]: what a catalog binding to them is checked against.
+    pub fn serve_seeded_plugins(&self) -> &Self {
+        for (id, kind) in [(FORM_PLUGIN, "form"), (FEE_PLUGIN, "fee-policy")] {
+            let mut summary = plugin_summary(TENANT, id, "1.0.0", kind);
+            summary.procedures = vec![PROCEDURE.to_owned()];
+            self.packages.baseline(summary);
+        }
+        self
+    }
+
     async fn seed(&self) {
         let store = &self.store;
         let calendar = vietnam_2025_2026().config().clone();

@@ -40,6 +40,7 @@ async fn a_request_without_a_valid_token_answers_401_in_the_error_shape() {
 #[tokio::test]
 async fn a_member_reads_the_catalog_and_only_an_admin_changes_it() {
     let world = world().await;
+    world.serve_seeded_plugins();
     let app = app(&world);
     let listed = Call::get(PROCEDURES)
         .by(&world.users.citizen)

@@ -5,6 +5,7 @@
 
 mod dossiers;
 mod edges;
+mod tenants;
 
 use std::sync::Arc;
 
@@ -17,6 +18,7 @@ use serde_json::Value;
 use tower::ServiceExt;
 
 use super::{AppState, router};
+use crate::app::service::Tenants;
 use crate::app::statistics::StatisticsService;
 use crate::app::testing::{TestWorld, token_of};
 
@@ -29,6 +31,13 @@ fn app(world: &TestWorld) -> Router {
         sync: world.sync.clone(),
         plugin_admin: world.plugin_admin.clone(),
         statistics: StatisticsService::new(
+            world.store.clone(),
+            world.store.clone(),
+            world.clock.clone(),
+        ),
+        onboarding: Tenants::new(
+            world.store.clone(),
+            world.store.clone(),
             world.store.clone(),
             world.store.clone(),
             world.clock.clone(),

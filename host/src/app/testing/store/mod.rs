@@ -23,14 +23,14 @@ use async_trait::async_trait;
 use motcua_domain::calendar::CalendarConfig;
 use motcua_domain::catalog::Procedure;
 use motcua_domain::code::AgencyCode;
-use motcua_domain::tenancy::{Agency, Tenant, User};
+use motcua_domain::tenancy::{Agency, Tenant, TenantStatus, User};
 use motcua_domain::time::PrimitiveDateTime;
 
 use self::dossiers::DossierRecord;
 use self::outbox::OutboxRow;
 use crate::app::ports::{
-    ApiToken, CatalogStore, Deployment, DeploymentStore, MembershipStore, NewDeployment,
-    StoreError, StoreResult, TenantStore, new_id,
+    AccountStore, ApiToken, CatalogStore, Deployment, DeploymentStore, MembershipStore,
+    NewDeployment, StoreError, StoreResult, StoredSession, TenantStore, new_id,
 };
 use crate::app::service::Clock;
 
@@ -56,6 +56,10 @@ struct Inner {
     outbox: Vec<OutboxRow>,
     /// Officers' agencies by (tenant, user id).
     memberships: BTreeMap<(String, String), Vec<AgencyCode>>,
+    /// Console password hashes by user id.
+    passwords: BTreeMap<String, String>,
+    /// Console sessions by the hash of their secret.
+    sessions: BTreeMap<String, StoredSession>,
     next_id: i64,
 }
 
@@ -127,6 +131,16 @@ impl TenantStore for InMemoryStore {
 
     async fn tenants(&self) -> StoreResult<Vec<Tenant>> {
         Ok(self.lock().tenants.values().cloned().collect())
+    }
+
+    async fn set_tenant_status(&self, id: &str, status: TenantStatus) -> StoreResult<()> {
+        match self.lock().tenants.get_mut(id) {
+            Some(tenant) => {
+                tenant.status = status;
+                Ok(())
+            }
+            None => Err(StoreError::NotFound(format!("tenant {id}"))),
+        }
     }
 
     async fn put_agency(&self, agency: &Agency) -> StoreResult<()> {
@@ -477,6 +491,59 @@ impl MembershipStore for InMemoryStore {
         sorted.dedup();
         let key = (tenant.to_owned(), user_id.to_owned());
         self.lock().memberships.insert(key, sorted);
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl AccountStore for InMemoryStore {
+    async fn set_password(&self, user_id: &str, password_hash: &str) -> StoreResult<()> {
+        let mut inner = self.lock();
+        if !inner.users.contains_key(user_id) {
+            return Err(StoreError::NotFound(format!("user {user_id}")));
+        }
+        inner
+            .passwords
+            .insert(user_id.to_owned(), password_hash.to_owned());
+        Ok(())
+    }
+
+    async fn user_with_password(&self, user_id: &str) -> StoreResult<Option<(User, String)>> {
+        let inner = self.lock();
+        Ok(inner
+            .users
+            .get(user_id)
+            .zip(inner.passwords.get(user_id))
+            .map(|(user, hash)| (user.clone(), hash.clone())))
+    }
+
+    async fn create_session(&self, session: &StoredSession) -> StoreResult<()> {
+        self.lock()
+            .sessions
+            .insert(session.id_hash.clone(), session.clone());
+        Ok(())
+    }
+
+    async fn session(
+        &self,
+        id_hash: &str,
+        now: PrimitiveDateTime,
+    ) -> StoreResult<Option<(StoredSession, User)>> {
+        let inner = self.lock();
+        Ok(inner
+            .sessions
+            .get(id_hash)
+            .filter(|session| session.expires_at > now)
+            .and_then(|session| {
+                let user = inner.users.get(&session.user_id)?;
+                Some((session.clone(), user.clone()))
+            }))
+    }
+
+    async fn delete_session(&self, id_hash: &str, now: PrimitiveDateTime) -> StoreResult<()> {
+        self.lock()
+            .sessions
+            .retain(|hash, session| hash != id_hash && session.expires_at > now);
         Ok(())
     }
 }
