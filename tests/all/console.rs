@@ -782,7 +782,7 @@ on_both_backends!(sessions_are_stored_hashed_outlive_no_lifetime_and_end_at_sign
 /// A clock the test moves.
 struct TestClock(std::sync::Mutex<motcua::domain::time::PrimitiveDateTime>);
 
-impl motcua::app::service::Clock for TestClock {
+impl motcua::app::clock::Clock for TestClock {
     fn now(&self) -> motcua::domain::time::PrimitiveDateTime {
         *self.0.lock().unwrap()
     }

@@ -15,7 +15,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use motcua::app::service::Clock;
+use motcua::app::clock::Clock;
 use motcua::app::sync::DeliveryPolicy;
 use motcua::domain::time::{PrimitiveDateTime, now_local};
 use motcua::storage::Backend;

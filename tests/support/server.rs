@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
-use motcua::app::service::Clock;
+use motcua::app::clock::Clock;
 use motcua::app::sync::DeliveryPolicy;
 use motcua::cli::wiring::{Options, assemble};
 use motcua::domain::time::PrimitiveDateTime;

@@ -21,7 +21,6 @@ use motcua_domain::tenancy::User;
 
 use super::error::{AppError, FieldProblem};
 use super::ports::{MembershipStore, StoredDossier, TenantStore};
-use super::service::{ensure_admin, ensure_tenant};
 
 /// Applies the access rule; cheap to clone.
 #[derive(Clone)]
@@ -204,4 +203,28 @@ pub fn check_facts(
             Denied::NotVisible => AppError::NotFound(format!("dossier {what}")),
             Denied::Forbidden { .. } => AppError::Forbidden(denied.to_string()),
         })
+}
+
+/// The requester must belong to the tenant; another tenant's objects do not
+/// exist for them.
+pub fn ensure_tenant(user: &User, tenant: &str) -> Result<(), AppError> {
+    match &user.tenant {
+        Some(own) if own == tenant => Ok(()),
+        _ => Err(AppError::NotFound(format!("tenant {tenant}"))),
+    }
+}
+
+/// The requester must be an administrator of the tenant (404 for another
+/// tenant's users, 403 for its other members); `what` says what they tried,
+/// e.g. "change the catalog or calendar".
+pub fn ensure_admin(user: &User, tenant: &str, what: &str) -> Result<(), AppError> {
+    ensure_tenant(user, tenant)?;
+    if user.role == Role::TenantAdmin {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden(format!(
+            "only a tenant admin may {what}; you are a {}",
+            user.role
+        )))
+    }
 }

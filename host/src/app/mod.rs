@@ -4,6 +4,7 @@
 //! implement or call these ports, and `cli` wires them together.
 
 pub mod access;
+pub mod clock;
 pub mod error;
 pub mod hooks;
 pub mod import;

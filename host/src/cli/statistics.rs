@@ -12,8 +12,8 @@ use futures_util::StreamExt;
 use sqlx::{Connection, Executor};
 use time::macros::{date, datetime};
 
+use crate::app::clock::Clock;
 use crate::app::ports::{GroupBy, Part, StatisticsScope, TenantStore};
-use crate::app::service::Clock;
 use crate::app::statistics::{DrillRequest, Period, ReportRequest, StatisticsService};
 use crate::domain::dossier::Channel;
 use crate::domain::lifecycle::Role;

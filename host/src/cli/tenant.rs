@@ -9,8 +9,9 @@ use std::process::ExitCode;
 use anyhow::Context;
 
 use super::migrate::DatabaseArgs;
+use crate::app::clock::SystemClock;
 use crate::app::error::AppError;
-use crate::app::service::{Authority, Onboarded, SystemClock, Tenants};
+use crate::app::service::{Authority, Onboarded, Tenants};
 use crate::seed::CatalogFormat;
 use crate::storage::Db;
 

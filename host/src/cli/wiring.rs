@@ -8,11 +8,12 @@ use std::sync::Arc;
 use anyhow::Context;
 
 use super::migrate::redacted;
+use crate::app::clock::{Clock, SystemClock};
 use crate::app::ports::{
     AccountStore, CatalogStore, DeploymentStore, DossierStore, MembershipStore, StatisticsStore,
     TenantStore,
 };
-use crate::app::service::{Accounts, Clock, DossierService, PluginAdmin, SystemClock, Tenants};
+use crate::app::service::{Accounts, DossierService, PluginAdmin, Tenants};
 use crate::app::statistics::StatisticsService;
 use crate::app::sync::{DeliveryPolicy, Dispatcher, SyncOperations};
 use crate::console::ConsoleState;

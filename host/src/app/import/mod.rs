@@ -24,9 +24,9 @@ use serde::Serialize;
 pub use plan::{Context, code_of, plan};
 pub use record::{FORMAT, ImportRecord, ImportedDocument};
 
+use super::access::ensure_admin;
 use super::error::{AppError, FieldProblem};
 use super::ports::{CatalogStore, DossierChange, DossierStore, StoreError};
-use super::service::ensure_admin;
 
 /// How many refused lines a report lists (all are counted).
 pub const LISTED_PROBLEMS: usize = 1_000;

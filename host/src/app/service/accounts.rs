@@ -10,7 +10,7 @@ use argon2::Argon2;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use motcua_domain::tenancy::{User, token_hash};
 
-use super::Clock;
+use crate::app::clock::Clock;
 use crate::app::error::AppError;
 use crate::app::ports::{AccountStore, StoredSession};
 

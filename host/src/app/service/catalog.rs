@@ -7,7 +7,7 @@ use motcua_domain::tenancy::User;
 
 use super::DossierService;
 use super::bindings::binding_problems;
-use super::submit::{ensure_admin, ensure_tenant};
+use crate::app::access::{ensure_admin, ensure_tenant};
 use crate::app::error::{AppError, FieldProblem};
 use crate::app::ports::PluginSummary;
 

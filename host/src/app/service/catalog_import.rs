@@ -12,7 +12,7 @@ use serde_json::Value;
 
 use super::DossierService;
 use super::catalog::CHANGE_CATALOG;
-use super::submit::ensure_admin;
+use crate::app::access::ensure_admin;
 use crate::app::error::{AppError, FieldProblem};
 use crate::app::ports::{CatalogStore, PluginSummary};
 

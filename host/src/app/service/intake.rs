@@ -6,8 +6,8 @@ use motcua_domain::fee::FeeLine;
 use motcua_domain::form::FormDefinition;
 use motcua_domain::tenancy::User;
 
-use super::submit::ensure_tenant;
 use super::{DossierService, SubmitDossier};
+use crate::app::access::ensure_tenant;
 use crate::app::error::AppError;
 
 impl DossierService {

@@ -26,7 +26,6 @@ use motcua_domain::deadline::Timeliness;
 use motcua_domain::lifecycle::{Actor, CommandKind};
 use motcua_domain::reuse::ReusedField;
 use motcua_domain::tenancy::User;
-use motcua_domain::time::PrimitiveDateTime;
 use serde::Serialize;
 
 pub use accounts::{
@@ -49,10 +48,10 @@ pub use plugins::{
 pub use queries::Tracking;
 pub use reuse::{PrefillAnswer, PrefillRequest};
 pub use submit::SubmitDossier;
-pub(crate) use submit::{ensure_admin, ensure_tenant};
 pub use transition::{ResultUpload, TransitionRequest};
 
 use super::access::{self, Access};
+use super::clock::Clock;
 use super::error::AppError;
 use super::hooks::PluginHost;
 use super::ports::{
@@ -60,21 +59,6 @@ use super::ports::{
     StoredDossier, StoredFeeLine,
 };
 use motcua_domain::access::{Operation, Principal};
-
-/// The time source of use cases, so tests can pin "now".
-pub trait Clock: Send + Sync {
-    /// Local civil time in Viet Nam.
-    fn now(&self) -> PrimitiveDateTime;
-}
-
-/// The machine's clock.
-pub struct SystemClock;
-
-impl Clock for SystemClock {
-    fn now(&self) -> PrimitiveDateTime {
-        motcua_domain::time::now_local()
-    }
-}
 
 /// A dossier with what an officer or applicant needs to see with it.
 #[derive(Clone, Debug, Serialize, utoipa::ToSchema)]

@@ -28,8 +28,9 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::catalog_import::{CatalogReport, ImportMode, import_catalog, read_catalog};
-use super::{Clock, binding_problems, hash_password, random_secret};
+use super::{binding_problems, hash_password, random_secret};
 use crate::app::access::{ensure_operator, ensure_operator_on};
+use crate::app::clock::Clock;
 use crate::app::error::{AppError, FieldProblem};
 use crate::app::ports::{
     AccountStore, CatalogStore, MembershipStore, PluginSummary, StoreError, TenantStore,

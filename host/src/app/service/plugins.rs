@@ -13,7 +13,7 @@ use motcua_domain::time::{PrimitiveDateTime, local_datetime};
 use serde::Serialize;
 use tokio::sync::Mutex;
 
-use super::submit::ensure_admin;
+use crate::app::access::ensure_admin;
 use crate::app::error::AppError;
 use crate::app::ports::{
     Deployment, DeploymentStore, LivePlugin, NewDeployment, PackageError, PackageFormat,

@@ -12,7 +12,7 @@ use motcua_domain::tenancy::User;
 use serde::{Deserialize, Serialize};
 
 use super::DossierService;
-use super::submit::ensure_tenant;
+use crate::app::access::ensure_tenant;
 use crate::app::error::AppError;
 
 /// `POST .../procedures/{code}/prefill`: whose data to look up.

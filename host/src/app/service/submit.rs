@@ -5,7 +5,7 @@ use motcua_domain::catalog::{ChannelTerms, Procedure};
 use motcua_domain::code::AgencyCode;
 use motcua_domain::deadline::appointment_date;
 use motcua_domain::dossier::{Applicant, ApplicantKind, Channel, DossierView, FormEntry};
-use motcua_domain::lifecycle::{Action, Command, CommandKind, DossierState, Event, Role, decide};
+use motcua_domain::lifecycle::{Action, Command, CommandKind, DossierState, Event, decide};
 use motcua_domain::tenancy::User;
 use serde::{Deserialize, Serialize};
 
@@ -26,30 +26,6 @@ pub struct SubmitDossier {
     pub applicant: Applicant,
     #[serde(default)]
     pub form: Vec<FormEntry>,
-}
-
-/// The requester must belong to the tenant; another tenant's objects do not
-/// exist for them.
-pub(crate) fn ensure_tenant(user: &User, tenant: &str) -> Result<(), AppError> {
-    match &user.tenant {
-        Some(own) if own == tenant => Ok(()),
-        _ => Err(AppError::NotFound(format!("tenant {tenant}"))),
-    }
-}
-
-/// The requester must be an administrator of the tenant (404 for another
-/// tenant's users, 403 for its other members); `what` says what they tried,
-/// e.g. "change the catalog or calendar".
-pub(crate) fn ensure_admin(user: &User, tenant: &str, what: &str) -> Result<(), AppError> {
-    ensure_tenant(user, tenant)?;
-    if user.role == Role::TenantAdmin {
-        Ok(())
-    } else {
-        Err(AppError::Forbidden(format!(
-            "only a tenant admin may {what}; you are a {}",
-            user.role
-        )))
-    }
 }
 
 /// The applicant's identifier; the name is checked after reuse may have

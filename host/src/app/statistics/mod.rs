@@ -17,11 +17,11 @@ use serde::Serialize;
 
 pub use report::{NowFigures, Period, PeriodFigures, Report, ReportRequest, ReportRow};
 
+use super::clock::Clock;
 use super::error::AppError;
 use super::ports::{
     DrillDown, Page, Part, StatisticsDossier, StatisticsScope, StatisticsStore, TenantStore,
 };
-use super::service::Clock;
 
 /// Largest drill-down page.
 pub const MAX_DRILL_PAGE: u32 = 500;

@@ -19,10 +19,11 @@ use tracing::Instrument;
 use super::entries::{INITIATIVE_RETRY, NATIONAL_PROGRESS};
 use super::policy::DeliveryPolicy;
 use super::records::{dossier_record, progress_record};
+use crate::app::clock::Clock;
 use crate::app::error::AppError;
 use crate::app::hooks::NationalSync;
 use crate::app::ports::{Attempt, OutboxEntry, OutboxSettlement, Store, StoreError};
-use crate::app::service::{Clock, DossierService};
+use crate::app::service::DossierService;
 
 /// What one pass did.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]

@@ -7,10 +7,12 @@ use motcua_domain::lifecycle::Role;
 use motcua_domain::tenancy::User;
 
 use super::reconcile::{ReconcileReport, ReconcileWindow, reconcile};
+use crate::app::access::ensure_admin;
+use crate::app::clock::Clock;
 use crate::app::error::AppError;
 use crate::app::hooks::NationalSync;
 use crate::app::ports::{OutboxBacklog, OutboxEntry, OutboxFilter, ResendScope, Store};
-use crate::app::service::{Clock, DossierDetails, ensure_admin};
+use crate::app::service::DossierDetails;
 
 /// How far one tenant's delivery to the national systems lags.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]

@@ -39,8 +39,9 @@ pub use plugins::{
 };
 pub use store::InMemoryStore;
 
+use super::clock::Clock;
 use super::ports::{CatalogStore, DeploymentStore, DossierStore, MembershipStore, TenantStore};
-use super::service::{Clock, DossierService, PluginAdmin};
+use super::service::{DossierService, PluginAdmin};
 use super::sync::{DeliveryPolicy, Dispatcher, SyncOperations};
 
 /// A clock that shows what the test set.

@@ -28,11 +28,11 @@ use motcua_domain::time::PrimitiveDateTime;
 
 use self::dossiers::DossierRecord;
 use self::outbox::OutboxRow;
+use crate::app::clock::Clock;
 use crate::app::ports::{
     AccountStore, ApiToken, CatalogStore, Deployment, DeploymentStore, MembershipStore,
     NewDeployment, StoreError, StoreResult, StoredSession, TenantStore, new_id,
 };
-use crate::app::service::Clock;
 
 /// Everything stored, as plain collections. A commit works on a copy and
 /// swaps it in only when every write succeeded: all or nothing.
