@@ -559,6 +559,19 @@ async fn write_change(
 }
 
 const DEFAULT_PAGE: u32 = 50;
+
+/// What a dossier's commit writes to, for [`DossierStore::bulk_loaded`].
+const BULK_TABLES: [&str; 9] = [
+    "dossiers",
+    "dossier_events",
+    "fee_lines",
+    "payments",
+    "documents",
+    "dossier_reused_fields",
+    "outbox",
+    "statistics_dossiers",
+    "statistics_daily",
+];
 const MAX_PAGE: u32 = 500;
 
 #[async_trait]
@@ -575,6 +588,19 @@ impl DossierStore for Db {
         let tenant = tenant.to_owned();
         self.write("dossier.create_many", |db| async move {
             create_many(&db, &tenant, changes).await
+        })
+        .await
+    }
+
+    async fn bulk_loaded(&self) -> Result<()> {
+        self.write("dossier.bulk_loaded", |db| async move {
+            // ANALYZE also invalidates the plans every connection cached.
+            for table in BULK_TABLES {
+                sqlx::query(&format!("ANALYZE {table}"))
+                    .execute(&db.writer)
+                    .await?;
+            }
+            Ok(())
         })
         .await
     }

@@ -138,6 +138,7 @@ impl Importer {
             source: source.to_owned(),
             calendar: WorkingCalendar::new(config)?,
             procedures: HashMap::new(),
+            analyzed_at: 0,
         })
     }
 }
@@ -149,6 +150,9 @@ pub struct ImportRun {
     source: String,
     calendar: WorkingCalendar,
     procedures: HashMap<String, Option<Procedure>>,
+    /// How many dossiers were imported when the store last refreshed its
+    /// planner statistics.
+    analyzed_at: u64,
 }
 
 impl ImportRun {
@@ -344,7 +348,7 @@ type Pending = (u64, Option<String>, DossierChange);
 
 /// Writes the batch, and empties it.
 async fn flush(
-    run: &ImportRun,
+    run: &mut ImportRun,
     batch: &mut Vec<Pending>,
     report: &mut ImportReport,
     on_line: &mut (dyn FnMut(&ImportReport) + Send),
@@ -362,6 +366,12 @@ async fn flush(
         Ok(()) => {
             for (number, code, _) in batch.drain(..) {
                 report.count(number, code, &LineOutcome::Imported);
+            }
+            // The tables grow by the import: the database re-plans after
+            // the first batch and each time they have doubled since.
+            if report.imported >= run.analyzed_at * 2 {
+                run.importer.dossiers.bulk_loaded().await?;
+                run.analyzed_at = report.imported.max(1);
             }
         }
         Err(StoreError::Database(error)) => return Err(StoreError::Database(error).into()),

@@ -412,6 +412,12 @@ pub trait DossierStore: Send + Sync {
     /// in one transaction, all or none: an import's batch.
     async fn create_many(&self, tenant: &str, changes: Vec<DossierChange>) -> StoreResult<()>;
 
+    /// A bulk load (an import) has grown the dossier tables: refresh what
+    /// the database plans its queries with. Without it, PostgreSQL keeps
+    /// the plans it cached for empty tables (a scan instead of the index)
+    /// until an autovacuum runs, and every lookup slows as the table grows.
+    async fn bulk_loaded(&self) -> StoreResult<()>;
+
     async fn dossier(&self, tenant: &str, code: &DossierCode)
     -> StoreResult<Option<StoredDossier>>;
     /// Filtered, in `filter.order`, and only those inside `scope` (who may

@@ -344,6 +344,10 @@ impl DossierStore for InMemoryStore {
         Ok(())
     }
 
+    async fn bulk_loaded(&self) -> StoreResult<()> {
+        Ok(())
+    }
+
     async fn dossier(
         &self,
         tenant: &str,
