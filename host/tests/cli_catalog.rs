@@ -4,11 +4,10 @@
 use std::path::Path;
 
 use motcua::app::ports::CatalogStore;
-use motcua::seed::seed_demo;
 
 mod support;
 
-use support::{motcua_in, open, report, stdout};
+use support::{motcua_in, open, report, seeded_demo, stdout};
 
 /// An edited birth registration and a new procedure (JSON: the file's
 /// extension picks the format).
@@ -44,13 +43,7 @@ fn catalog_of(
 
 #[test]
 fn catalog_load_writes_every_procedure_and_prints_what_changed() {
-    let dir = tempfile::tempdir().unwrap();
-    let runtime = tokio::runtime::Runtime::new().unwrap();
-    runtime.block_on(async {
-        let db = open(dir.path()).await;
-        seed_demo(&db, dir.path()).await.unwrap();
-        db.close().await;
-    });
+    let (dir, runtime) = seeded_demo();
     let (before, _) = catalog_of(&runtime, dir.path(), "bac-ninh");
     let file = dir.path().join("bac-ninh.json");
     std::fs::write(&file, CATALOG).unwrap();
@@ -99,13 +92,7 @@ fn catalog_load_writes_every_procedure_and_prints_what_changed() {
 
 #[test]
 fn catalog_load_refuses_a_bad_file_naming_procedure_and_field_and_changes_nothing() {
-    let dir = tempfile::tempdir().unwrap();
-    let runtime = tokio::runtime::Runtime::new().unwrap();
-    runtime.block_on(async {
-        let db = open(dir.path()).await;
-        seed_demo(&db, dir.path()).await.unwrap();
-        db.close().await;
-    });
+    let (dir, runtime) = seeded_demo();
     let before = catalog_of(&runtime, dir.path(), "bac-ninh");
     // The second procedure's processing time is in an unknown unit; the
     // first one is fine but is not written either.

@@ -13,12 +13,11 @@ use motcua::domain::calendar::WorkingCalendar;
 use motcua::domain::deadline::{ProcessingTime, Timeliness};
 use motcua::domain::statistics::Counter;
 use motcua::domain::time::Date;
-use motcua::seed::seed_demo;
 use time::macros::date;
 
 mod support;
 
-use support::{motcua_in, open, report, stdout};
+use support::{motcua_in, open, report, seeded_demo, stdout};
 
 const TENANT: &str = "bac-ninh";
 const DOSSIERS: usize = 10_000;
@@ -61,13 +60,7 @@ fn write_file(path: &Path) -> Vec<ImportRecord> {
 
 #[test]
 fn a_generated_migration_imports_with_the_domains_verdicts_and_a_rerun_changes_nothing() {
-    let dir = tempfile::tempdir().unwrap();
-    let runtime = tokio::runtime::Runtime::new().unwrap();
-    runtime.block_on(async {
-        let db = open(dir.path()).await;
-        seed_demo(&db, dir.path()).await.unwrap();
-        db.close().await;
-    });
+    let (dir, runtime) = seeded_demo();
     let path = dir.path().join("legacy.jsonl");
     let records = write_file(&path);
     let file = path.to_str().unwrap();
@@ -157,13 +150,7 @@ fn a_generated_migration_imports_with_the_domains_verdicts_and_a_rerun_changes_n
 
 #[test]
 fn all_or_nothing_writes_nothing_when_a_line_is_refused() {
-    let dir = tempfile::tempdir().unwrap();
-    let runtime = tokio::runtime::Runtime::new().unwrap();
-    runtime.block_on(async {
-        let db = open(dir.path()).await;
-        seed_demo(&db, dir.path()).await.unwrap();
-        db.close().await;
-    });
+    let (dir, runtime) = seeded_demo();
     let sample = sample();
     let path = dir.path().join("two.jsonl");
     let mut bad = serde_json::to_value(sample.record(1)).unwrap();
@@ -201,13 +188,7 @@ fn all_or_nothing_writes_nothing_when_a_line_is_refused() {
 
 #[test]
 fn the_documented_example_imports_with_the_document_it_names_by_path() {
-    let dir = tempfile::tempdir().unwrap();
-    let runtime = tokio::runtime::Runtime::new().unwrap();
-    runtime.block_on(async {
-        let db = open(dir.path()).await;
-        seed_demo(&db, dir.path()).await.unwrap();
-        db.close().await;
-    });
+    let (dir, runtime) = seeded_demo();
     let example = concat!(env!("CARGO_MANIFEST_DIR"), "/../docs/import/bac-ninh.jsonl");
     let output = motcua_in(dir.path(), &["import", "--tenant", TENANT, example]);
     assert_eq!(output.status.code(), Some(0), "{}", report(&output));

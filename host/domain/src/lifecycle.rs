@@ -529,6 +529,25 @@ impl DossierState {
         state
     }
 
+    /// The appointment once the applicant supplements at `at`: moved by the
+    /// office time the open supplementation round stood still
+    /// ([`crate::deadline::moved_by_pause`]). Without an open round there is
+    /// nothing to move (the lifecycle then refuses the supplement itself).
+    pub fn appointment_when_supplemented(
+        &self,
+        calendar: &crate::calendar::WorkingCalendar,
+        at: PrimitiveDateTime,
+    ) -> Result<PrimitiveDateTime, DomainError> {
+        match (self.appointment, self.supplementation_rounds.last()) {
+            (Some(appointment), Some(open)) if open.returned_at.is_none() => {
+                let mut closed = *open;
+                closed.returned_at = Some(at);
+                crate::deadline::moved_by_pause(calendar, appointment, &closed, at)
+            }
+            (appointment, _) => Ok(appointment.unwrap_or(at)),
+        }
+    }
+
     /// `None` before the dossier exists.
     pub fn national_status(&self) -> Option<u8> {
         self.stage.map(Stage::national_status)

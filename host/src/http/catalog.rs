@@ -4,7 +4,7 @@
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use motcua_domain::calendar::CalendarConfig;
 use motcua_domain::catalog::Procedure;
@@ -14,7 +14,7 @@ use utoipa_axum::routes;
 
 use super::AppState;
 use super::error::{ApiError, ErrorBody};
-use super::extract::{AppJson, AppQuery, Caller};
+use super::extract::{AppJson, AppQuery, Caller, media_type};
 use crate::app::service::{CatalogReport, ImportMode};
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -186,12 +186,7 @@ pub(super) fn catalog_document(
     body: &[u8],
 ) -> Result<serde_json::Value, ApiError> {
     let bad = |message: String| ApiError::new(StatusCode::BAD_REQUEST, "bad_request", message);
-    let media_type = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|value| value.to_str().ok())
-        .and_then(|value| value.split(';').next())
-        .map(|value| value.trim().to_ascii_lowercase())
-        .unwrap_or_default();
+    let media_type = media_type(headers);
     match media_type.as_str() {
         "application/json" => serde_json::from_slice(body)
             .map_err(|error| bad(format!("the body is not valid JSON: {error}"))),

@@ -5,7 +5,7 @@
 use axum::Json;
 use axum::body::Body;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use utoipa_axum::router::OpenApiRouter;
@@ -13,7 +13,7 @@ use utoipa_axum::routes;
 
 use super::AppState;
 use super::error::{ApiError, ErrorBody};
-use super::extract::{AppQuery, Caller};
+use super::extract::{AppQuery, Caller, media_type};
 use crate::app::import::{ImportOptions, ImportReport, import_lines};
 
 /// Largest import accepted over the API; larger files go through
@@ -83,12 +83,7 @@ async fn import_dossiers(
         .importer()
         .start(&user, &tenant, &source)
         .await?;
-    let media_type = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|value| value.to_str().ok())
-        .and_then(|value| value.split(';').next())
-        .map(|value| value.trim().to_ascii_lowercase())
-        .unwrap_or_default();
+    let media_type = media_type(&headers);
     if !matches!(
         media_type.as_str(),
         "application/x-ndjson" | "application/jsonl"

@@ -5,7 +5,7 @@
 use axum::Json;
 use axum::body::Body;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 use utoipa_axum::router::OpenApiRouter;
@@ -117,16 +117,7 @@ struct DeployQuery {
 
 /// The package format a `Content-Type` announces.
 fn package_format(headers: &HeaderMap) -> Result<PackageFormat, ApiError> {
-    let content_type = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|value| value.to_str().ok())
-        .unwrap_or_default();
-    let essence = content_type
-        .split(';')
-        .next()
-        .unwrap_or_default()
-        .trim()
-        .to_ascii_lowercase();
+    let essence = super::extract::media_type(headers);
     match essence.as_str() {
         "application/gzip" | "application/x-gzip" | "application/tar+gzip" => {
             Ok(PackageFormat::TarGz)

@@ -80,3 +80,16 @@ pub fn copy_dir(from: &Path, to: &Path) {
         }
     }
 }
+
+/// A temporary data directory whose SQLite database holds the demo tenants
+/// (`motcua demo`'s seed), and a runtime to read it back with.
+pub fn seeded_demo() -> (tempfile::TempDir, tokio::runtime::Runtime) {
+    let dir = tempfile::tempdir().unwrap();
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    runtime.block_on(async {
+        let db = open(dir.path()).await;
+        motcua::seed::seed_demo(&db, dir.path()).await.unwrap();
+        db.close().await;
+    });
+    (dir, runtime)
+}

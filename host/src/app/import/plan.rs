@@ -7,7 +7,7 @@
 use motcua_domain::calendar::WorkingCalendar;
 use motcua_domain::catalog::Procedure;
 use motcua_domain::code::{AgencyCode, DossierCode};
-use motcua_domain::deadline::{appointment_date, moved_by_pause};
+use motcua_domain::deadline::appointment_date;
 use motcua_domain::dossier::Channel;
 use motcua_domain::lifecycle::{Action, Actor, Command, DossierState, decide};
 use motcua_domain::payment::Payment;
@@ -203,19 +203,11 @@ fn action(
             appointment: appointment_date(calendar, step.at, terms.processing_time)
                 .map_err(|error| error.to_string())?,
         },
-        ImportedCommand::Supplement => {
-            let appointment = match (state.appointment, state.supplementation_rounds.last()) {
-                (Some(appointment), Some(open)) if open.returned_at.is_none() => {
-                    let mut closed = *open;
-                    closed.returned_at = Some(step.at);
-                    moved_by_pause(calendar, appointment, &closed, step.at)
-                        .map_err(|error| error.to_string())?
-                }
-                // Nothing to move: the lifecycle refuses the command.
-                (appointment, _) => appointment.unwrap_or(step.at),
-            };
-            Action::Supplement { appointment }
-        }
+        ImportedCommand::Supplement => Action::Supplement {
+            appointment: state
+                .appointment_when_supplemented(calendar, step.at)
+                .map_err(|error| error.to_string())?,
+        },
         ImportedCommand::RefuseAtIntake { reason } => Action::RefuseAtIntake { reason },
         ImportedCommand::Assign { assignee } => Action::Assign { assignee },
         ImportedCommand::StartReview => Action::StartReview,

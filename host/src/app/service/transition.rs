@@ -1,6 +1,6 @@
 //! Moving a dossier through its lifecycle.
 
-use motcua_domain::deadline::{appointment_date, moved_by_pause};
+use motcua_domain::deadline::appointment_date;
 use motcua_domain::dossier::FormEntry;
 use motcua_domain::lifecycle::{Action, Command, decide};
 use motcua_domain::tenancy::User;
@@ -149,17 +149,10 @@ impl DossierService {
                     self.validate_form(tenant, &procedure, &view).await?;
                     form = Some(entries);
                 }
-                let appointment = match (state.appointment, state.supplementation_rounds.last()) {
-                    (Some(appointment), Some(open)) if open.returned_at.is_none() => {
-                        let calendar = self.calendar(tenant).await?;
-                        let mut closed = *open;
-                        closed.returned_at = Some(now);
-                        moved_by_pause(&calendar, appointment, &closed, now)?
-                    }
-                    // Nothing to move: the lifecycle refuses the command below.
-                    (appointment, _) => appointment.unwrap_or(now),
-                };
-                Action::Supplement { appointment }
+                let calendar = self.calendar(tenant).await?;
+                Action::Supplement {
+                    appointment: state.appointment_when_supplemented(&calendar, now)?,
+                }
             }
             TransitionRequest::Approve { result } => {
                 if let Some(result) = result {
