@@ -429,18 +429,7 @@ impl Api {
     }
 
     pub async fn send(&self, builder: RequestBuilder) -> Reply {
-        let response = builder
-            .send()
-            .await
-            .expect("the request reaches the server");
-        let status = response.status();
-        let headers = response.headers().clone();
-        let bytes = response.bytes().await.expect("the response body").to_vec();
-        Reply {
-            status,
-            headers,
-            bytes,
-        }
+        send(builder).await
     }
 
     pub async fn get(&self, path: &str) -> Reply {
@@ -622,4 +611,21 @@ fn link_dir(target: &Path, link: &PathBuf) {
 #[cfg(not(unix))]
 fn link_dir(_target: &Path, link: &PathBuf) {
     std::fs::create_dir_all(link).expect("create the plugin cache");
+}
+
+/// Sends `builder` and reads the whole response, for requests an [`Api`]
+/// cannot address (the platform's own routes).
+pub async fn send(builder: RequestBuilder) -> Reply {
+    let response = builder
+        .send()
+        .await
+        .expect("the request reaches the server");
+    let status = response.status();
+    let headers = response.headers().clone();
+    let bytes = response.bytes().await.expect("the response body").to_vec();
+    Reply {
+        status,
+        headers,
+        bytes,
+    }
 }

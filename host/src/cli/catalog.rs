@@ -61,17 +61,7 @@ pub fn run(command: CatalogCommand) -> anyhow::Result<ExitCode> {
     };
     let procedures = match read_catalog(document) {
         Ok(procedures) => procedures,
-        Err(AppError::Invalid(problems)) => {
-            println!(
-                "catalog {} REFUSED, nothing changed: {} problem(s)",
-                args.file.display(),
-                problems.len()
-            );
-            for problem in problems {
-                println!("  {}: {}", problem.field, problem.message);
-            }
-            return Ok(ExitCode::from(1));
-        }
+        Err(AppError::Invalid(problems)) => return Ok(refused(&args.file, &problems)),
         Err(other) => return Err(other.into()),
     };
     let mode = if args.replace {
@@ -104,22 +94,25 @@ pub fn run(command: CatalogCommand) -> anyhow::Result<ExitCode> {
         db.close().await;
         let report = match outcome? {
             Ok(report) => report,
-            Err(AppError::Invalid(problems)) => {
-                println!(
-                    "catalog {} REFUSED, nothing changed: {} problem(s)",
-                    args.file.display(),
-                    problems.len()
-                );
-                for problem in problems {
-                    println!("  {}: {}", problem.field, problem.message);
-                }
-                return Ok(ExitCode::from(1));
-            }
+            Err(AppError::Invalid(problems)) => return Ok(refused(&args.file, &problems)),
             Err(other) => return Err(other.into()),
         };
         print_report(&args.tenant, &args.file, &report);
         Ok(ExitCode::SUCCESS)
     })
+}
+
+/// Prints why the catalog was refused, each problem by field; exit 1.
+fn refused(file: &std::path::Path, problems: &[crate::app::error::FieldProblem]) -> ExitCode {
+    println!(
+        "catalog {} REFUSED, nothing changed: {} problem(s)",
+        file.display(),
+        problems.len()
+    );
+    for problem in problems {
+        println!("  {}: {}", problem.field, problem.message);
+    }
+    ExitCode::from(1)
 }
 
 fn print_report(tenant: &str, file: &std::path::Path, report: &CatalogReport) {

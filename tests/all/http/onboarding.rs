@@ -12,7 +12,7 @@ use std::sync::OnceLock;
 use motcua::app::ports::TenantStore;
 use motcua::domain::tenancy::token_hash;
 use motcua_tests::db::TestDb;
-use motcua_tests::server::{Api, Reply, Server, TestEnv, applicant, submission};
+use motcua_tests::server::{Api, Server, TestEnv, applicant, send, submission};
 use motcua_tests::{on_both_backends, package, workspace_root};
 use reqwest::Method;
 use reqwest::header::{AUTHORIZATION, CONTENT_TYPE};
@@ -281,20 +281,6 @@ async fn a_province_onboarded_over_the_api_prices_a_dossier_and_is_suspended_and
             .client
             .request(method, format!("{}/api/v1/tenants{path}", server.base))
             .header(AUTHORIZATION, format!("Bearer {operator}"))
-    };
-    let send = |builder: reqwest::RequestBuilder| async move {
-        let response = builder
-            .send()
-            .await
-            .expect("the request reaches the server");
-        let status = response.status();
-        let headers = response.headers().clone();
-        let bytes = response.bytes().await.expect("the body").to_vec();
-        Reply {
-            status,
-            headers,
-            bytes,
-        }
     };
     let file = std::fs::read_to_string(example()).expect("the example file");
     let hai_phong = file
