@@ -14,6 +14,43 @@ pub enum Operation {
     PushDossier,
     PushProgress,
     QueryStatus,
+    /// Intake of online dossiers from the national portal (contract 0.3.0).
+    FetchSubmissions,
+    AcknowledgeSubmission,
+    /// Transport of a message to an applicant (contract 0.3.0).
+    SendMessage,
+}
+
+impl Operation {
+    /// The contract's name of the operation.
+    pub fn name(self) -> &'static str {
+        match self {
+            Operation::LookupPerson => "lookup-person",
+            Operation::PushDossier => "push-dossier",
+            Operation::PushProgress => "push-progress",
+            Operation::QueryStatus => "query-status",
+            Operation::FetchSubmissions => "fetch-submissions",
+            Operation::AcknowledgeSubmission => "acknowledge-submission",
+            Operation::SendMessage => "send-message",
+        }
+    }
+}
+
+/// A named operation a connector offers beyond the well-known ones
+/// (contract 0.3.0): its input and output are JSON documents typed by the
+/// schemas it declares.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct OperationDescriptor {
+    /// `area.verb-noun`, e.g. `land.parcel-lookup`.
+    pub name: String,
+    pub title: crate::localized::Localized,
+    /// JSON Schema (2020-12) of the input.
+    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
+    pub input_schema: serde_json::Value,
+    /// JSON Schema (2020-12) of the output.
+    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
+    pub output_schema: serde_json::Value,
 }
 
 /// A citizen as a registry knows them.
@@ -160,4 +197,16 @@ pub struct RemoteStatus {
     /// (a connector built against contract 0.1.0), so they are not compared.
     #[serde(default)]
     pub fee_lines: Option<Vec<FeeLine>>,
+}
+
+/// Whether `name` is a named operation's name: `area.verb-noun`, lowercase
+/// ASCII letters, digits and hyphens on each side of one dot.
+pub fn is_operation_name(name: &str) -> bool {
+    let part = |p: &str| {
+        !p.is_empty()
+            && p.starts_with(|c: char| c.is_ascii_lowercase())
+            && p.bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+    };
+    matches!(name.split_once('.'), Some((area, verb)) if part(area) && part(verb))
 }

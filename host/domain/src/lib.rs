@@ -15,9 +15,11 @@ pub mod error;
 pub mod fee;
 pub mod form;
 pub mod initiative;
+pub mod intake;
 pub mod lifecycle;
 pub mod localized;
 pub mod media;
+pub mod message;
 #[cfg(feature = "openapi")]
 pub mod openapi;
 pub mod payment;

@@ -9,8 +9,8 @@ use std::time::{Duration, Instant};
 use motcua_domain::dossier::DossierView;
 use wasmtime::Store;
 
-use super::bindings::Pres;
-use super::convert;
+use super::bindings::by_contract;
+use super::convert::{self, GuestRefusal};
 use super::error::PluginError;
 use super::golden::{self, GoldenCall};
 use super::instance::{CallContext, Plugin};
@@ -65,19 +65,6 @@ pub fn run(plugin: &Plugin, case: Option<&str>, calls: usize) -> Result<BenchRep
             .unwrap_or_else(|| "bench".into()),
     );
     let calls = calls.max(1);
-    // The breakdown drives the generated bindings directly, so it measures
-    // plugins of the newest contract; the path of a call is the same for all.
-    let Pres::V0_2(pres) = &plugin.0.pres else {
-        return Err(BenchError::Workload(format!(
-            "the breakdown measures contract 0.2.0 plugins; this one is built for {}",
-            plugin.manifest().contract
-        )));
-    };
-    let pre = pres
-        .fee_policy
-        .as_ref()
-        .ok_or_else(|| BenchError::Workload("the plugin is not a fee policy".into()))?;
-
     // Warm up: page in code, fill the pool's slots.
     for _ in 0..calls.min(200) {
         plugin.fee_lines(&ctx, &dossier)?;
@@ -94,70 +81,105 @@ pub fn run(plugin: &Plugin, case: Option<&str>, calls: usize) -> Result<BenchRep
     let after = plugin.stats();
     let fuel_per_call = (after.fuel_consumed - before.fuel_consumed) / calls as u64;
 
+    // The breakdown drives the generated bindings directly, in the plugin's
+    // own contract version; the path of a call is the same for all.
     let wit_dossier = convert::dossier_view(&dossier);
-    let (mut store_t, mut inst_t, mut first_t, mut drop_t) =
-        (Vec::new(), Vec::new(), Vec::new(), Vec::new());
-    for _ in 0..calls {
-        let started = Instant::now();
-        let mut store = plugin
-            .new_store(&ctx, plugin.deadline(&ctx))
-            .map_err(|f| BenchError::Workload(f.to_string()))?;
-        let created = Instant::now();
-        let instance = pre
-            .instantiate(&mut store)
-            .map_err(|e| BenchError::Wasm(format!("{e:#}")))?;
-        let instantiated = Instant::now();
-        call_once(&instance, &mut store, &wit_dossier)?;
-        let done = Instant::now();
-        drop(store);
-        drop_t.push(done.elapsed());
-        store_t.push(created - started);
-        inst_t.push(instantiated - created);
-        first_t.push(done - instantiated);
-    }
-
-    let mut store = plugin
-        .new_store(&ctx, plugin.deadline(&ctx))
-        .map_err(|f| BenchError::Workload(f.to_string()))?;
-    let instance = pre
-        .instantiate(&mut store)
-        .map_err(|e| BenchError::Wasm(format!("{e:#}")))?;
-    let mut reused = Vec::with_capacity(calls);
-    for _ in 0..calls {
-        plugin.rearm(&mut store, plugin.deadline(&ctx));
-        let started = Instant::now();
-        call_once(&instance, &mut store, &wit_dossier)?;
-        reused.push(started.elapsed());
-    }
+    let config = plugin.fee_config(&ctx.tenant);
+    let mut times = by_contract!(&plugin.0.pres, |pres, v| {
+        let pre = pres
+            .fee_policy
+            .as_ref()
+            .ok_or_else(|| BenchError::Workload("the plugin is not a fee policy".into()))?;
+        breakdown(
+            plugin,
+            &ctx,
+            calls,
+            |store| pre.instantiate(store),
+            |instance, store| {
+                let lines = v::call_fee_lines(instance, store, &wit_dossier, &config)
+                    .map_err(|e| BenchError::Wasm(format!("{e:#}")))?
+                    .map_err(|refusal| match refusal.refusal_out() {
+                        Ok(refusal) => BenchError::Wasm(format!("refused: {refusal}")),
+                        Err(malformed) => BenchError::Wasm(malformed.0),
+                    })?;
+                for line in lines {
+                    std::hint::black_box(
+                        convert::fee_line_out(line).map_err(|m| BenchError::Wasm(m.0))?,
+                    );
+                }
+                Ok(())
+            },
+        )
+    })?;
 
     Ok(BenchReport {
         case,
         calls,
         fresh_median_us: percentile(&mut fresh, 50),
         fresh_p90_us: percentile(&mut fresh, 90),
-        reused_median_us: percentile(&mut reused, 50),
-        store_median_us: percentile(&mut store_t, 50),
-        instantiate_median_us: percentile(&mut inst_t, 50),
-        first_call_median_us: percentile(&mut first_t, 50),
-        teardown_median_us: percentile(&mut drop_t, 50),
+        reused_median_us: percentile(&mut times.reused, 50),
+        store_median_us: percentile(&mut times.store, 50),
+        instantiate_median_us: percentile(&mut times.instantiate, 50),
+        first_call_median_us: percentile(&mut times.first_call, 50),
+        teardown_median_us: percentile(&mut times.teardown, 50),
         fuel_per_call,
     })
 }
 
-fn call_once(
-    instance: &super::bindings::v0_2::fee_policy::FeePolicyPlugin,
-    store: &mut Store<PluginState>,
-    dossier: &super::bindings::wit::DossierView,
-) -> Result<(), BenchError> {
-    let lines = instance
-        .motcua_plugin_fee_policy()
-        .call_fee_lines(&mut *store, dossier)
-        .map_err(|e| BenchError::Wasm(format!("{e:#}")))?
-        .map_err(|e| BenchError::Wasm(format!("refused: {}", e.message)))?;
-    for line in lines {
-        std::hint::black_box(convert::fee_line_out(line).map_err(|m| BenchError::Wasm(m.0))?);
+/// Each step's durations over the calls of a breakdown.
+struct Breakdown {
+    store: Vec<Duration>,
+    instantiate: Vec<Duration>,
+    first_call: Vec<Duration>,
+    teardown: Vec<Duration>,
+    reused: Vec<Duration>,
+}
+
+/// Time each step of `calls` fresh calls, then `calls` calls on one reused
+/// instance.
+fn breakdown<I>(
+    plugin: &Plugin,
+    ctx: &CallContext,
+    calls: usize,
+    instantiate: impl Fn(&mut Store<PluginState>) -> wasmtime::Result<I>,
+    call_once: impl Fn(&I, &mut Store<PluginState>) -> Result<(), BenchError>,
+) -> Result<Breakdown, BenchError> {
+    let mut times = Breakdown {
+        store: Vec::with_capacity(calls),
+        instantiate: Vec::with_capacity(calls),
+        first_call: Vec::with_capacity(calls),
+        teardown: Vec::with_capacity(calls),
+        reused: Vec::with_capacity(calls),
+    };
+    let new_store = || {
+        plugin
+            .new_store(ctx, plugin.deadline(ctx))
+            .map_err(|f| BenchError::Workload(f.to_string()))
+    };
+    for _ in 0..calls {
+        let started = Instant::now();
+        let mut store = new_store()?;
+        let created = Instant::now();
+        let instance = instantiate(&mut store).map_err(|e| BenchError::Wasm(format!("{e:#}")))?;
+        let instantiated = Instant::now();
+        call_once(&instance, &mut store)?;
+        let done = Instant::now();
+        drop(store);
+        times.teardown.push(done.elapsed());
+        times.store.push(created - started);
+        times.instantiate.push(instantiated - created);
+        times.first_call.push(done - instantiated);
     }
-    Ok(())
+
+    let mut store = new_store()?;
+    let instance = instantiate(&mut store).map_err(|e| BenchError::Wasm(format!("{e:#}")))?;
+    for _ in 0..calls {
+        plugin.rearm(&mut store, plugin.deadline(ctx));
+        let started = Instant::now();
+        call_once(&instance, &mut store)?;
+        times.reused.push(started.elapsed());
+    }
+    Ok(times)
 }
 
 fn percentile(samples: &mut [Duration], pct: usize) -> f64 {

@@ -1,16 +1,20 @@
 //! The typed operations of each world, in domain types.
 
 use motcua_domain::connector::{
-    DossierRecord, Operation, Person, ProgressRecord, Receipt, RemoteStatus,
+    DossierRecord, Operation, OperationDescriptor, Person, ProgressRecord, Receipt, RemoteStatus,
 };
 use motcua_domain::dossier::{Applicant, DossierView};
 use motcua_domain::fee::FeeLine;
 use motcua_domain::form::{FieldError, FormDefinition, PrefillValue};
 use motcua_domain::initiative::{Action, DossierEvent, EventKind};
+use motcua_domain::intake::SubmissionBatch;
+use motcua_domain::message::OutgoingMessage;
+use motcua_domain::refusal::{PluginRefusal, RefusalKind};
 
-use super::bindings::by_contract;
+use super::bindings::{Pres, by_contract};
+use super::convert::exports::v0_3;
 use super::convert::{self, Malformed};
-use super::error::PluginError;
+use super::error::{Failure, PluginError};
 use super::instance::{CallContext, Plugin};
 
 fn all<A, B>(items: Vec<A>, f: impl FnMut(A) -> Result<B, Malformed>) -> Result<Vec<B>, Malformed> {
@@ -22,7 +26,7 @@ impl Plugin {
 
     /// The procedures a fee policy prices.
     pub fn fee_procedures(&self, ctx: &CallContext) -> Result<Vec<String>, PluginError> {
-        by_contract!(&self.0.pres, |pres| {
+        by_contract!(&self.0.pres, |pres, v| {
             self.call(
                 ctx,
                 "fee-policy.procedures",
@@ -32,7 +36,7 @@ impl Plugin {
                     plugin
                         .motcua_plugin_fee_policy()
                         .call_procedures(store)
-                        .map(Ok)
+                        .map(Ok::<_, v::GuestError>)
                 },
                 Ok,
             )
@@ -46,17 +50,14 @@ impl Plugin {
         dossier: &DossierView,
     ) -> Result<Vec<FeeLine>, PluginError> {
         let dossier = convert::dossier_view(dossier);
-        by_contract!(&self.0.pres, |pres| {
+        let config = self.fee_config(&ctx.tenant);
+        by_contract!(&self.0.pres, |pres, v| {
             self.call(
                 ctx,
                 "fee-policy.fee-lines",
                 pres.fee_policy.as_ref(),
                 |pre, store| pre.instantiate(store),
-                |plugin, store| {
-                    plugin
-                        .motcua_plugin_fee_policy()
-                        .call_fee_lines(store, &dossier)
-                },
+                |plugin, store| v::call_fee_lines(plugin, store, &dossier, &config),
                 |lines| convert::fee_lines_out(lines, &self.0.spec.fees),
             )
         })
@@ -65,13 +66,18 @@ impl Plugin {
     // ---- form ----------------------------------------------------------------
 
     pub fn form_procedures(&self, ctx: &CallContext) -> Result<Vec<String>, PluginError> {
-        by_contract!(&self.0.pres, |pres| {
+        by_contract!(&self.0.pres, |pres, v| {
             self.call(
                 ctx,
                 "form.procedures",
                 pres.form.as_ref(),
                 |pre, store| pre.instantiate(store),
-                |plugin, store| plugin.motcua_plugin_form().call_procedures(store).map(Ok),
+                |plugin, store| {
+                    plugin
+                        .motcua_plugin_form()
+                        .call_procedures(store)
+                        .map(Ok::<_, v::GuestError>)
+                },
                 Ok,
             )
         })
@@ -153,7 +159,7 @@ impl Plugin {
                     plugin
                         .motcua_plugin_initiative()
                         .call_subscriptions(store)
-                        .map(Ok)
+                        .map(Ok::<_, v::GuestError>)
                 },
                 |kinds| Ok(kinds.into_iter().map(v::event_kind_out).collect()),
             )
@@ -195,7 +201,7 @@ impl Plugin {
                     plugin
                         .motcua_plugin_connector()
                         .call_operations(store)
-                        .map(Ok)
+                        .map(Ok::<_, v::GuestError>)
                 },
                 |ops| Ok(ops.into_iter().map(v::operation_out).collect()),
             )
@@ -290,5 +296,152 @@ impl Plugin {
                 },
             )
         })
+    }
+
+    // ---- connector operations of 0.3.0 ---------------------------------------
+
+    /// Older contracts lack the operation: the host answers for the plugin,
+    /// without calling it, as the plugin would have (`unsupported`).
+    fn not_in_contract<T>(&self, call: &'static str) -> Result<T, PluginError> {
+        Err(PluginError {
+            plugin: self.manifest().reference(),
+            call,
+            failure: Failure::Refused(PluginRefusal::of(
+                RefusalKind::Unsupported,
+                format!(
+                    "contract {} has no `{call}` (it came with 0.3.0)",
+                    self.manifest().contract
+                ),
+            )),
+        })
+    }
+
+    /// A page of the online dossiers waiting at the national portal for
+    /// `tenant`, at most `limit`, after the cursor `after`.
+    pub fn fetch_submissions(
+        &self,
+        ctx: &CallContext,
+        after: Option<&str>,
+        limit: u32,
+    ) -> Result<SubmissionBatch, PluginError> {
+        const CALL: &str = "connector.fetch-submissions";
+        let Pres::V0_3(pres) = &self.0.pres else {
+            return self.not_in_contract(CALL);
+        };
+        self.call(
+            ctx,
+            CALL,
+            pres.connector.as_ref(),
+            |pre, store| pre.instantiate(store),
+            |plugin, store| {
+                plugin.motcua_plugin_connector().call_fetch_submissions(
+                    store,
+                    &ctx.tenant,
+                    after,
+                    limit,
+                )
+            },
+            |batch| v0_3::submission_batch_out(batch, limit),
+        )
+    }
+
+    /// Tell the portal one of `tenant`'s submissions is stored.
+    pub fn acknowledge_submission(
+        &self,
+        ctx: &CallContext,
+        national_code: &str,
+    ) -> Result<Receipt, PluginError> {
+        const CALL: &str = "connector.acknowledge-submission";
+        let Pres::V0_3(pres) = &self.0.pres else {
+            return self.not_in_contract(CALL);
+        };
+        self.call(
+            ctx,
+            CALL,
+            pres.connector.as_ref(),
+            |pre, store| pre.instantiate(store),
+            |plugin, store| {
+                plugin
+                    .motcua_plugin_connector()
+                    .call_acknowledge_submission(store, &ctx.tenant, national_code)
+            },
+            v0_3::receipt_out,
+        )
+    }
+
+    /// Carry a rendered message to an applicant.
+    pub fn send_message(
+        &self,
+        ctx: &CallContext,
+        message: &OutgoingMessage,
+    ) -> Result<Receipt, PluginError> {
+        const CALL: &str = "connector.send-message";
+        let Pres::V0_3(pres) = &self.0.pres else {
+            return self.not_in_contract(CALL);
+        };
+        let message = v0_3::outgoing_message(message);
+        self.call(
+            ctx,
+            CALL,
+            pres.connector.as_ref(),
+            |pre, store| pre.instantiate(store),
+            |plugin, store| {
+                plugin
+                    .motcua_plugin_connector()
+                    .call_send_message(store, &message)
+            },
+            v0_3::receipt_out,
+        )
+    }
+
+    /// The named operations a connector offers (none before 0.3.0).
+    pub fn describe(&self, ctx: &CallContext) -> Result<Vec<OperationDescriptor>, PluginError> {
+        let Pres::V0_3(pres) = &self.0.pres else {
+            return Ok(Vec::new());
+        };
+        self.call(
+            ctx,
+            "connector.describe",
+            pres.connector.as_ref(),
+            |pre, store| pre.instantiate(store),
+            |plugin, store| {
+                plugin
+                    .motcua_plugin_connector()
+                    .call_describe(store)
+                    .map(Ok::<_, v0_3::GuestError>)
+            },
+            v0_3::descriptors_out,
+        )
+    }
+
+    /// Run the named operation `name` with a JSON input; the answer is the
+    /// plugin's JSON document, parsed (whether it fits the declared schema is
+    /// for the caller, who holds the descriptor).
+    pub fn invoke(
+        &self,
+        ctx: &CallContext,
+        name: &str,
+        input: &serde_json::Value,
+    ) -> Result<serde_json::Value, PluginError> {
+        const CALL: &str = "connector.invoke";
+        let Pres::V0_3(pres) = &self.0.pres else {
+            return self.not_in_contract(CALL);
+        };
+        let input = input.to_string();
+        self.call(
+            ctx,
+            CALL,
+            pres.connector.as_ref(),
+            |pre, store| pre.instantiate(store),
+            |plugin, store| {
+                plugin
+                    .motcua_plugin_connector()
+                    .call_invoke(store, name, &input)
+            },
+            |output| {
+                serde_json::from_str(&output)
+                    .map_err(|e| Malformed(format!("the output of `{name}` is not JSON: {e}")))
+            },
+        )
     }
 }

@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use motcua_domain::refusal::PluginRefusal;
+use motcua_domain::refusal::{PluginRefusal, RefusedField};
 
 use crate::app::error::FieldProblem;
 use crate::app::hooks::HookOutcome;
@@ -166,9 +166,22 @@ impl Failure {
         use crate::plugin::capabilities::log::escape_owned;
         let clean = |text: String| escape_owned(redactor.redact_owned(text));
         match self {
-            Failure::Refused(PluginRefusal { code, message }) => Failure::Refused(PluginRefusal {
+            Failure::Refused(PluginRefusal {
+                kind,
+                code,
+                message,
+                fields,
+            }) => Failure::Refused(PluginRefusal {
+                kind,
                 code: clean(code),
                 message: clean(message),
+                fields: fields
+                    .into_iter()
+                    .map(|field| RefusedField {
+                        field: clean(field.field),
+                        message: clean(field.message),
+                    })
+                    .collect(),
             }),
             Failure::Trapped { message } => Failure::Trapped {
                 message: clean(message),

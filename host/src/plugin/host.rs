@@ -112,7 +112,7 @@ impl WasmPluginHost {
 
 pub(super) fn failure(error: PluginError) -> HookFailure {
     let message = match error.refusal() {
-        Some(refusal) => format!("{}: {}", refusal.code, refusal.message),
+        Some(refusal) => refusal.to_string(),
         None => error.failure.to_string(),
     };
     HookFailure {

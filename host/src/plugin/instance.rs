@@ -8,9 +8,9 @@ use serde::Serialize;
 use wasmtime::component::ResourceTableError;
 use wasmtime::{Store, Trap, UpdateDeadline};
 
-use super::bindings::{Pres, wit};
+use super::bindings::Pres;
 use super::capabilities::registry::{NoRegistry, Registry};
-use super::convert::Malformed;
+use super::convert::{GuestRefusal, Malformed};
 use super::error::{Failure, HostResource, PluginError};
 use super::manifest::Manifest;
 use super::runtime::Shared;
@@ -76,8 +76,9 @@ impl std::fmt::Debug for Plugin {
     }
 }
 
-/// Result of the wasm side of a call: the guest's answer, or a wasmtime error.
-pub(crate) type GuestResult<R> = wasmtime::Result<Result<R, wit::PluginError>>;
+/// Result of the wasm side of a call: the guest's answer or refusal (in its
+/// contract version's error type), or a wasmtime error.
+pub(crate) type GuestResult<R, E> = wasmtime::Result<Result<R, E>>;
 
 impl Plugin {
     pub(crate) fn new(inner: PluginInner) -> Self {
@@ -95,6 +96,18 @@ impl Plugin {
 
     pub fn stats(&self) -> StatsSnapshot {
         self.0.stats.snapshot()
+    }
+
+    /// The effective configuration for `tenant` (the manifest's `[config]`
+    /// overlaid by the operator's settings), sorted by key: what a 0.3.0 fee
+    /// policy receives in its input.
+    pub(crate) fn fee_config(&self, tenant: &str) -> Vec<(String, String)> {
+        let overlay = self.0.spec.overlays.for_tenant(tenant);
+        overlay
+            .config
+            .iter()
+            .map(|(key, value)| (key.clone(), value.clone()))
+            .collect()
     }
 
     /// When a call starting now must end: its own deadline, or the one of
@@ -144,16 +157,17 @@ impl Plugin {
     }
 
     /// Run one call in a fresh sandbox: instantiate, invoke, convert, check.
-    pub(crate) fn call<P, I, R, T>(
+    pub(crate) fn call<P, I, R, E, T>(
         &self,
         ctx: &CallContext,
         call: &'static str,
         pre: Option<&P>,
         instantiate: impl FnOnce(&P, &mut Store<PluginState>) -> wasmtime::Result<I>,
-        invoke: impl FnOnce(&I, &mut Store<PluginState>) -> GuestResult<R>,
+        invoke: impl FnOnce(&I, &mut Store<PluginState>) -> GuestResult<R, E>,
         convert: impl FnOnce(R) -> Result<T, Malformed>,
     ) -> Result<T, PluginError>
     where
+        E: GuestRefusal,
         T: Serialize,
     {
         let manifest = &self.0.manifest;
@@ -203,7 +217,7 @@ impl Plugin {
             Ok(Ok(output)) => convert(output)
                 .map_err(|Malformed(detail)| Failure::MalformedOutput { detail })
                 .and_then(|output| self.check_size(output)),
-            Ok(Err(refusal)) => match super::convert::refusal(refusal) {
+            Ok(Err(refusal)) => match refusal.refusal_out() {
                 Ok(refusal) => Err(Failure::Refused(refusal)),
                 Err(Malformed(detail)) => Err(Failure::MalformedOutput { detail }),
             },

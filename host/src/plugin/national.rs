@@ -34,10 +34,7 @@ impl Operations {
 /// time, a trap a new version may fix) may not.
 fn sync_failure(error: PluginError) -> SyncFailure {
     let retryable = match error.refusal() {
-        Some(refusal) => !matches!(
-            refusal.code.as_str(),
-            "rejected" | "invalid-input" | "unsupported" | "denied"
-        ),
+        Some(refusal) => refusal.kind.is_retryable(),
         None => true,
     };
     SyncFailure {

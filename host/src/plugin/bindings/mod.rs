@@ -30,7 +30,7 @@ use crate::app::error::FieldProblem;
 /// same name with its conversions.
 macro_rules! for_each_contract {
     ($then:ident) => {
-        $then! { V0_1 v0_1, V0_2 v0_2 }
+        $then! { V0_1 v0_1, V0_2 v0_2, V0_3 v0_3 }
     };
 }
 pub(crate) use for_each_contract;
@@ -71,9 +71,8 @@ macro_rules! declare_contracts {
                 linker: &mut wasmtime::component::Linker<PluginState>,
                 kinds: &[Kind],
             ) -> wasmtime::Result<()> {
-                let registry = kinds.contains(&Kind::Form);
                 match self {
-                    $(Self::$variant => $module::add_to_linker(linker, registry),)+
+                    $(Self::$variant => $module::add_to_linker(linker, kinds),)+
                 }
             }
 

@@ -4,7 +4,6 @@
 
 use wasmtime::component::{HasSelf, Linker};
 
-
 pub(crate) const VERSION: &str = "0.1.0";
 
 pub(crate) mod form {
@@ -58,13 +57,13 @@ super::world_pres!();
 /// Link 0.1.0's imports: `types`, `log`, `config`, and `registry` for forms.
 pub(crate) fn add_to_linker(
     linker: &mut Linker<crate::plugin::state::PluginState>,
-    registry: bool,
+    kinds: &[Kind],
 ) -> wasmtime::Result<()> {
     use form::motcua::plugin::{config, log, registry as lookup, types};
     types::add_to_linker::<_, HasSelf<_>>(linker, |s| s)?;
     log::add_to_linker::<_, HasSelf<_>>(linker, |s| s)?;
     config::add_to_linker::<_, HasSelf<_>>(linker, |s| s)?;
-    if registry {
+    if kinds.contains(&Kind::Form) {
         lookup::add_to_linker::<_, HasSelf<_>>(linker, |s| s)?;
     }
     Ok(())

@@ -7,7 +7,6 @@
 
 use wasmtime::component::{HasSelf, Linker};
 
-
 pub(crate) const VERSION: &str = "0.2.0";
 
 pub(crate) mod form {
@@ -64,7 +63,7 @@ super::world_pres!();
 /// Link 0.2.0's imports: `types`, `log`, `config`, and `registry` for forms.
 pub(crate) fn add_to_linker(
     linker: &mut Linker<crate::plugin::state::PluginState>,
-    registry: bool,
+    kinds: &[Kind],
 ) -> wasmtime::Result<()> {
     use form::motcua::plugin::{config, log, registry as lookup};
     // `types` defines types only: its instance holds nothing, but a
@@ -72,7 +71,7 @@ pub(crate) fn add_to_linker(
     linker.instance(&format!("motcua:plugin/types@{VERSION}"))?;
     log::add_to_linker::<_, HasSelf<_>>(linker, |s| s)?;
     config::add_to_linker::<_, HasSelf<_>>(linker, |s| s)?;
-    if registry {
+    if kinds.contains(&Kind::Form) {
         lookup::add_to_linker::<_, HasSelf<_>>(linker, |s| s)?;
     }
     Ok(())

@@ -4,11 +4,13 @@
 //! Those types have the same shape in every version the host binds, but the
 //! generated Rust types are distinct per version, so the conversions are
 //! written once here and stamped out per version. What differs between
-//! versions is written by hand below the macro (`remote_fee_lines`).
+//! versions is written by hand below the macro (`remote_fee_lines`, the fee
+//! call, 0.3.0's typed error and new operations).
 
-/// Conversions for the exported interfaces of `bindings::$version`.
+/// Conversions for the exported interfaces of `bindings::$version`, whose
+/// `connector.operation` has the four operations of 0.1.0 and `$extra`.
 macro_rules! export_conversions {
-    ($version:ident) => {
+    ($version:ident $(; $($extra:ident),+)?) => {
         #[allow(unused_imports)]
         use crate::plugin::convert::*;
         use crate::plugin::bindings::$version::connector::exports::motcua::plugin::connector as wc;
@@ -196,6 +198,7 @@ macro_rules! export_conversions {
                 wc::Operation::PushDossier => d::connector::Operation::PushDossier,
                 wc::Operation::PushProgress => d::connector::Operation::PushProgress,
                 wc::Operation::QueryStatus => d::connector::Operation::QueryStatus,
+                $($(wc::Operation::$extra => d::connector::Operation::$extra,)+)?
             }
         }
 
@@ -299,9 +302,42 @@ macro_rules! export_conversions {
     };
 }
 
+/// The fee call of 0.1.0 and 0.2.0: the dossier view alone (the plugin
+/// reads its configuration through the `config` import).
+macro_rules! fee_call_with_config_import {
+    ($version:ident) => {
+        pub(crate) fn call_fee_lines(
+            plugin: &crate::plugin::bindings::$version::fee_policy::FeePolicyPlugin,
+            store: &mut wasmtime::Store<crate::plugin::state::PluginState>,
+            dossier: &wit::DossierView,
+            _config: &[(String, String)],
+        ) -> wasmtime::Result<Result<Vec<wit::FeeLine>, wit::PluginError>> {
+            plugin
+                .motcua_plugin_fee_policy()
+                .call_fee_lines(store, dossier)
+        }
+    };
+}
+
+/// What a connector reports of a dossier's fee lines, when it reports them.
+fn reported_fee_lines(
+    lines: Option<Vec<crate::plugin::bindings::wit::FeeLine>>,
+    bounds: &motcua_domain::fee::bounds::FeeBounds,
+) -> Result<Option<Vec<motcua_domain::fee::FeeLine>>, super::Malformed> {
+    lines
+        .map(|lines| super::fee_lines_out(lines, bounds))
+        .transpose()
+}
+
 /// `motcua:plugin@0.1.0`.
 pub(crate) mod v0_1 {
+    use crate::plugin::bindings::wit;
+
     export_conversions!(v0_1);
+
+    /// How a 0.1.0 plugin refuses.
+    pub(crate) type GuestError = wit::PluginError;
+    fee_call_with_config_import!(v0_1);
 
     /// A 0.1.0 connector cannot report fee lines: they are unknown, which is
     /// not the same as none, so reconciliation does not compare them.
@@ -315,16 +351,281 @@ pub(crate) mod v0_1 {
 
 /// `motcua:plugin@0.2.0`: `remote-status` carries the portal's fee lines.
 pub(crate) mod v0_2 {
+    use crate::plugin::bindings::wit;
+
     export_conversions!(v0_2);
+
+    /// How a 0.2.0 plugin refuses.
+    pub(crate) type GuestError = wit::PluginError;
+    fee_call_with_config_import!(v0_2);
 
     fn remote_fee_lines(
         status: &mut wc::RemoteStatus,
         bounds: &d::fee::bounds::FeeBounds,
     ) -> Out<Option<Vec<d::fee::FeeLine>>> {
-        status
-            .fee_lines
-            .take()
-            .map(|lines| fee_lines_out(lines, bounds))
-            .transpose()
+        super::reported_fee_lines(status.fee_lines.take(), bounds)
+    }
+}
+
+/// `motcua:plugin@0.3.0`: typed errors, the fee input, intake, messages and
+/// named operations.
+pub(crate) mod v0_3 {
+    use crate::plugin::bindings::v0_3::{Error, FieldProblem};
+    use crate::plugin::bindings::wit;
+    use d::refusal::{PluginRefusal, RefusalKind, RefusedField};
+
+    export_conversions!(v0_3; FetchSubmissions, AcknowledgeSubmission, SendMessage);
+
+    /// How a 0.3.0 plugin refuses: the typed variant.
+    pub(crate) type GuestError = Error;
+
+    fn remote_fee_lines(
+        status: &mut wc::RemoteStatus,
+        bounds: &d::fee::bounds::FeeBounds,
+    ) -> Out<Option<Vec<d::fee::FeeLine>>> {
+        super::reported_fee_lines(status.fee_lines.take(), bounds)
+    }
+
+    /// The fee call: the dossier and the effective configuration in one
+    /// input, so the world imports nothing and the input replays the call.
+    pub(crate) fn call_fee_lines(
+        plugin: &crate::plugin::bindings::v0_3::fee_policy::FeePolicyPlugin,
+        store: &mut wasmtime::Store<crate::plugin::state::PluginState>,
+        dossier: &wit::DossierView,
+        config: &[(String, String)],
+    ) -> wasmtime::Result<Result<Vec<wit::FeeLine>, Error>> {
+        use crate::plugin::bindings::v0_3::fee_policy::exports::motcua::plugin::fee_policy::FeeInput;
+        let input = FeeInput {
+            dossier: dossier.clone(),
+            config: config.to_vec(),
+        };
+        plugin
+            .motcua_plugin_fee_policy()
+            .call_fee_lines(store, &input)
+    }
+
+    /// At most this many failing fields are kept from one refusal.
+    const MAX_REFUSED_FIELDS: usize = 64;
+
+    impl GuestRefusal for Error {
+        fn refusal_out(self) -> Out<PluginRefusal> {
+            let (kind, message, fields) = match self {
+                Error::Unsupported(m) => (RefusalKind::Unsupported, m, Vec::new()),
+                Error::InvalidInput(fields) => (RefusalKind::InvalidInput, String::new(), fields),
+                Error::NotFound(m) => (RefusalKind::NotFound, m, Vec::new()),
+                Error::Denied(m) => (RefusalKind::Denied, m, Vec::new()),
+                Error::Unavailable(m) => (RefusalKind::Unavailable, m, Vec::new()),
+                Error::Rejected(m) => (RefusalKind::Rejected, m, Vec::new()),
+                Error::Other(m) => (RefusalKind::Other, m, Vec::new()),
+            };
+            if fields.len() > MAX_REFUSED_FIELDS {
+                return Err(Malformed(format!(
+                    "an invalid-input refusal names {} fields, more than {MAX_REFUSED_FIELDS}",
+                    fields.len()
+                )));
+            }
+            let fields = fields
+                .into_iter()
+                .map(|problem| {
+                    capped(
+                        "a refused field's path",
+                        &problem.field,
+                        d::text::MAX_LABEL_CHARS,
+                    )?;
+                    Ok(RefusedField {
+                        field: problem.field,
+                        message: refusal_message(problem.message),
+                    })
+                })
+                .collect::<Out<Vec<_>>>()?;
+            let mut refusal = PluginRefusal::of(kind, refusal_message(message));
+            refusal.fields = fields;
+            Ok(refusal)
+        }
+    }
+
+    /// A refusal the host gives a 0.3.0 plugin (a registry answer).
+    pub(crate) fn error_in(refusal: &PluginRefusal) -> Error {
+        let message = refusal.message.clone();
+        match refusal.kind {
+            RefusalKind::Unsupported => Error::Unsupported(message),
+            RefusalKind::InvalidInput => Error::InvalidInput(
+                refusal
+                    .fields
+                    .iter()
+                    .map(|field| FieldProblem {
+                        field: field.field.clone(),
+                        message: field.message.clone(),
+                    })
+                    .collect(),
+            ),
+            RefusalKind::NotFound => Error::NotFound(message),
+            RefusalKind::Denied => Error::Denied(message),
+            RefusalKind::Unavailable => Error::Unavailable(message),
+            RefusalKind::Rejected => Error::Rejected(message),
+            RefusalKind::Other => Error::Other(message),
+        }
+    }
+
+    // ---- intake -------------------------------------------------------------------
+
+    /// At most this many submissions in one page, whatever `limit` asked.
+    pub(crate) const MAX_SUBMISSIONS_PER_BATCH: usize = 500;
+
+    pub(crate) fn submission_batch_out(
+        value: wc::SubmissionBatch,
+        limit: u32,
+    ) -> Out<d::intake::SubmissionBatch> {
+        let cap = MAX_SUBMISSIONS_PER_BATCH.min(limit as usize);
+        if value.submissions.len() > cap {
+            return Err(Malformed(format!(
+                "returned {} submissions, more than the {cap} asked for",
+                value.submissions.len()
+            )));
+        }
+        capped(
+            "the batch's cursor",
+            value.next.as_deref().unwrap_or_default(),
+            d::text::MAX_LABEL_CHARS,
+        )?;
+        Ok(d::intake::SubmissionBatch {
+            submissions: value
+                .submissions
+                .into_iter()
+                .map(submission_out)
+                .collect::<Out<_>>()?,
+            next: value.next,
+        })
+    }
+
+    fn submission_out(value: wc::OnlineSubmission) -> Out<d::intake::OnlineSubmission> {
+        use d::text::{MAX_CODE_CHARS, MAX_LABEL_CHARS};
+        capped(
+            "a submission's national code",
+            &value.national_code,
+            MAX_CODE_CHARS,
+        )?;
+        if value.national_code.trim().is_empty() {
+            return Err(Malformed("a submission has an empty national code".into()));
+        }
+        capped(
+            "a submission's procedure code",
+            &value.procedure_code,
+            MAX_CODE_CHARS,
+        )?;
+        capped(
+            "a submission's agency code",
+            &value.agency_code,
+            MAX_CODE_CHARS,
+        )?;
+        if value.form.len() > 1000 || value.files.len() > 200 {
+            return Err(Malformed(format!(
+                "submission `{}` has {} form entries and {} files (at most 1000 and 200)",
+                value.national_code,
+                value.form.len(),
+                value.files.len()
+            )));
+        }
+        let files = value
+            .files
+            .into_iter()
+            .map(|file| {
+                capped("a file's name", &file.name, MAX_LABEL_CHARS)?;
+                capped(
+                    "a file's digest",
+                    file.digest.as_deref().unwrap_or_default(),
+                    MAX_CODE_CHARS,
+                )?;
+                Ok(d::connector::DossierFile {
+                    name: file.name,
+                    digitised: file.digitised,
+                    reused: file.reused,
+                    digest: file.digest,
+                })
+            })
+            .collect::<Out<_>>()?;
+        Ok(d::intake::OnlineSubmission {
+            applicant: applicant_out(value.applicant)?,
+            form: value
+                .form
+                .into_iter()
+                .map(form_entry_out)
+                .collect::<Out<_>>()?,
+            files,
+            submitted_at: datetime_out(&value.submitted_at)?,
+            national_code: value.national_code,
+            procedure_code: value.procedure_code,
+            agency_code: value.agency_code,
+        })
+    }
+
+    // ---- messages -----------------------------------------------------------------
+
+    pub(crate) fn outgoing_message(value: &d::message::OutgoingMessage) -> wc::OutgoingMessage {
+        use d::message::MessageChannel as C;
+        wc::OutgoingMessage {
+            channel: match value.channel {
+                C::Email => wc::MessageChannel::Email,
+                C::Sms => wc::MessageChannel::Sms,
+                C::Zalo => wc::MessageChannel::Zalo,
+            },
+            to: value.to.clone(),
+            dossier_code: value.dossier_code.clone(),
+            subject: value.subject.clone(),
+            body: value.body.clone(),
+        }
+    }
+
+    // ---- named operations ---------------------------------------------------------
+
+    /// At most this many named operations per connector.
+    const MAX_DESCRIPTORS: usize = 64;
+
+    pub(crate) fn descriptors_out(
+        values: Vec<wc::OperationDescriptor>,
+    ) -> Out<Vec<d::connector::OperationDescriptor>> {
+        if values.len() > MAX_DESCRIPTORS {
+            return Err(Malformed(format!(
+                "describes {} operations, more than {MAX_DESCRIPTORS}",
+                values.len()
+            )));
+        }
+        values.into_iter().map(descriptor_out).collect()
+    }
+
+    fn descriptor_out(value: wc::OperationDescriptor) -> Out<d::connector::OperationDescriptor> {
+        capped("an operation's name", &value.name, d::text::MAX_CODE_CHARS)?;
+        if !d::connector::is_operation_name(&value.name) {
+            return Err(Malformed(format!(
+                "`{}` is not an operation name (`area.verb-noun`: lowercase letters, digits and hyphens, one dot)",
+                value.name
+            )));
+        }
+        let schema = |which: &str, text: &str| -> Out<serde_json::Value> {
+            capped(
+                &format!("the {which} schema of `{}`", value.name),
+                text,
+                64 * 1024,
+            )?;
+            let schema: serde_json::Value = serde_json::from_str(text).map_err(|e| {
+                Malformed(format!(
+                    "the {which} schema of `{}` is not JSON: {e}",
+                    value.name
+                ))
+            })?;
+            if !schema.is_object() {
+                return Err(Malformed(format!(
+                    "the {which} schema of `{}` is not a JSON Schema object",
+                    value.name
+                )));
+            }
+            Ok(schema)
+        };
+        Ok(d::connector::OperationDescriptor {
+            input_schema: schema("input", &value.input_schema)?,
+            output_schema: schema("output", &value.output_schema)?,
+            title: localized_out(value.title),
+            name: value.name,
+        })
     }
 }

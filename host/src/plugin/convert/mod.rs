@@ -90,21 +90,33 @@ pub(crate) fn capped(field: &str, text: &str, max: usize) -> Out<()> {
     d::text::check(field, text, max).map_err(|error| Malformed(error.to_string()))
 }
 
-/// A plugin's refusal; an oversized code or message makes it malformed.
-pub(crate) fn refusal(value: w::PluginError) -> Out<d::refusal::PluginRefusal> {
-    capped("the refusal's code", &value.code, d::text::MAX_CODE_CHARS)?;
-    // A refusal's message is for people: an overlong one (a remote system's
-    // error page quoted whole) is cut, not turned into a malformed answer, so
-    // the code the host acts on (retry or not) is kept.
-    let mut message = value.message;
+/// A refusal as a plugin returns it, in whichever contract version: the
+/// 0.1.0/0.2.0 record of a code and a message, or 0.3.0's variant.
+pub(crate) trait GuestRefusal {
+    fn refusal_out(self) -> Out<d::refusal::PluginRefusal>;
+}
+
+impl GuestRefusal for w::PluginError {
+    /// An oversized code makes the refusal malformed; its kind is the one
+    /// the code names (`RefusalKind::of_code`).
+    fn refusal_out(self) -> Out<d::refusal::PluginRefusal> {
+        capped("the refusal's code", &self.code, d::text::MAX_CODE_CHARS)?;
+        Ok(d::refusal::PluginRefusal::new(
+            self.code,
+            refusal_message(self.message),
+        ))
+    }
+}
+
+/// A refusal's message is for people: an overlong one (a remote system's
+/// error page quoted whole) is cut, not turned into a malformed answer, so
+/// the kind the host acts on (retry or not) is kept.
+pub(crate) fn refusal_message(mut message: String) -> String {
     if let Some((cut, _)) = message.char_indices().nth(d::text::MAX_MESSAGE_CHARS) {
         message.truncate(cut);
         message.push('…');
     }
-    Ok(d::refusal::PluginRefusal {
-        code: value.code,
-        message,
-    })
+    message
 }
 
 pub(crate) fn refusal_in(value: &d::refusal::PluginRefusal) -> w::PluginError {
@@ -137,6 +149,60 @@ pub(crate) fn applicant(value: &d::dossier::Applicant) -> w::Applicant {
         email: value.email.clone(),
         groups: value.groups.clone(),
     }
+}
+
+/// An applicant a plugin hands over (an online submission): texts within
+/// their caps; whether the identifier is well formed is the dossier core's
+/// rule, checked where the dossier is created.
+pub(crate) fn applicant_out(value: w::Applicant) -> Out<d::dossier::Applicant> {
+    use d::text::{MAX_CODE_CHARS, MAX_LABEL_CHARS};
+    capped("the applicant's id", &value.id, MAX_CODE_CHARS)?;
+    capped(
+        "the applicant's full name",
+        &value.full_name,
+        MAX_LABEL_CHARS,
+    )?;
+    for (field, text) in [("phone", &value.phone), ("email", &value.email)] {
+        capped(
+            &format!("the applicant's {field}"),
+            text.as_deref().unwrap_or_default(),
+            MAX_LABEL_CHARS,
+        )?;
+    }
+    if value.groups.len() > 32 {
+        return Err(Malformed(format!(
+            "the applicant has {} groups, more than 32",
+            value.groups.len()
+        )));
+    }
+    for group in &value.groups {
+        capped("an applicant group", group, MAX_CODE_CHARS)?;
+    }
+    Ok(d::dossier::Applicant {
+        kind: match value.kind {
+            w::ApplicantKind::Citizen => d::dossier::ApplicantKind::Citizen,
+            w::ApplicantKind::Business => d::dossier::ApplicantKind::Business,
+        },
+        id: value.id,
+        full_name: value.full_name,
+        birth_date: value.birth_date.as_ref().map(date_out).transpose()?,
+        phone: value.phone,
+        email: value.email,
+        groups: value.groups,
+    })
+}
+
+/// A form entry a plugin hands over (an online submission).
+pub(crate) fn form_entry_out(value: w::FormEntry) -> Out<d::dossier::FormEntry> {
+    capped(
+        "a form entry's field",
+        &value.field,
+        d::text::MAX_LABEL_CHARS,
+    )?;
+    Ok(d::dossier::FormEntry {
+        field: value.field,
+        value: field_value_out(value.value)?,
+    })
 }
 
 fn field_value(value: &d::dossier::FieldValue) -> w::FieldValue {

@@ -10,11 +10,15 @@
 //! - `GET /api/v1/dossiers/{code}/status`: status, dates, on-time verdict
 //!   and the record's fee lines.
 //!
+//! Intake (since July 2025 citizens submit online at the portal): the
+//! queue of submissions waiting for each province, see `intake`.
+//!
 //! Admin API (tests and the demo): `GET /admin/dossiers[/{code}]` (records,
 //! progress in arrival order, repeat counts), `PATCH /admin/dossiers/{code}`
 //! (edit a stored record, e.g. to plant a mismatch: `{"status": 4}`, or
 //! `{"fee_lines": [...]}`, which replaces every line), `GET/POST /admin/faults`.
 
+pub mod intake;
 mod journal;
 mod status;
 pub mod wire;
@@ -57,6 +61,8 @@ pub struct Held {
 pub struct Portal {
     dossiers: Mutex<BTreeMap<String, Held>>,
     journal: Option<Mutex<Journal>>,
+    /// Online submissions waiting for each province.
+    intake: Arc<intake::Queues>,
 }
 
 impl Portal {
@@ -72,7 +78,13 @@ impl Portal {
         Ok(Self {
             dossiers: Mutex::new(dossiers),
             journal: Some(Mutex::new(journal)),
+            intake: Arc::default(),
         })
+    }
+
+    /// The queues of online submissions, by province.
+    pub fn intake(&self) -> &intake::Queues {
+        &self.intake
     }
 
     fn lock(&self) -> MutexGuard<'_, BTreeMap<String, Held>> {
@@ -288,15 +300,18 @@ async fn admin_edit(
 
 /// The portal stand-in's routes.
 pub fn app(portal: Arc<Portal>, faults: Arc<Faults>, token: Option<String>) -> Router {
+    let (intake_api, intake_admin) = intake::routes(portal.intake.clone());
     let api = Router::new()
         .route("/api/v1/dossiers/{code}", put(put_dossier))
         .route("/api/v1/dossiers/{code}/progress", post(post_progress))
         .route("/api/v1/dossiers/{code}/status", get(get_status))
-        .with_state(portal.clone());
+        .with_state(portal.clone())
+        .merge(intake_api);
     let admin = Router::new()
         .route("/admin/dossiers", get(admin_list))
         .route("/admin/dossiers/{code}", get(admin_get).patch(admin_edit))
-        .with_state(portal);
+        .with_state(portal)
+        .merge(intake_admin);
     server::app(api, admin, faults, token)
 }
 

@@ -1,0 +1,34 @@
+//! Online dossiers the National Public Service Portal hands to a province
+//! (since July 2025 citizens submit there; the province is the back office).
+//! See `docs/intake.md`.
+
+use serde::Serialize;
+use time::PrimitiveDateTime;
+
+use crate::connector::DossierFile;
+use crate::dossier::{Applicant, FormEntry};
+
+/// An online dossier waiting at the national portal for a tenant.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct OnlineSubmission {
+    /// The portal's dossier code: kept as the dossier's code, and the key
+    /// that makes a repeated delivery harmless.
+    pub national_code: String,
+    pub procedure_code: String,
+    pub agency_code: String,
+    pub applicant: Applicant,
+    pub form: Vec<FormEntry>,
+    pub files: Vec<DossierFile>,
+    /// When the citizen submitted, as the portal stamped it: the intake
+    /// deadline runs from here, not from when the province fetched it.
+    #[serde(with = "crate::time::local_datetime")]
+    pub submitted_at: PrimitiveDateTime,
+}
+
+/// One page of the portal's queue for a tenant.
+#[derive(Clone, Debug, PartialEq, Default, Serialize)]
+pub struct SubmissionBatch {
+    pub submissions: Vec<OnlineSubmission>,
+    /// The cursor of the next page; `None` when the queue is drained.
+    pub next: Option<String>,
+}
