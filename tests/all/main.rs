@@ -6,6 +6,7 @@ mod containment;
 mod egress;
 mod golden;
 mod http;
+mod intake;
 mod loading;
 mod log_forging;
 mod portal_sync;

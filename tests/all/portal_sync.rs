@@ -22,7 +22,7 @@ const TOKEN: &str = "portal-token-for-tests";
 
 /// The portal stand-in (which wants its token) and the connector allowed
 /// to reach it, with the token among the operator's secrets.
-fn portal_and_connector() -> (PortalStandin, Plugin) {
+pub(crate) fn portal_and_connector() -> (PortalStandin, Plugin) {
     let portal = standin::national_portal_with(Options {
         token: Some(TOKEN.into()),
         ..Options::default()

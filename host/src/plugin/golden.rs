@@ -59,6 +59,21 @@ pub enum GoldenCall {
     QueryStatus {
         dossier_code: String,
     },
+    /// Contract 0.3.0: a page of the portal's online submissions.
+    FetchSubmissions {
+        #[serde(default)]
+        after: Option<String>,
+        limit: u32,
+    },
+    AcknowledgeSubmission {
+        national_code: String,
+    },
+    /// Contract 0.3.0: the connector's named operations.
+    Describe,
+    Invoke {
+        name: String,
+        input: Value,
+    },
 }
 
 /// The outcome of one case.
@@ -231,13 +246,26 @@ fn answer_by(
         GoldenCall::QueryStatus { dossier_code } => {
             to_json(plugin.query_status(&ctx, &dossier_code))
         }
+        GoldenCall::FetchSubmissions { after, limit } => {
+            to_json(plugin.fetch_submissions(&ctx, after.as_deref(), limit))
+        }
+        GoldenCall::AcknowledgeSubmission { national_code } => {
+            to_json(plugin.acknowledge_submission(&ctx, &national_code))
+        }
+        GoldenCall::Describe => to_json(plugin.describe(&ctx)),
+        GoldenCall::Invoke { name, input } => to_json(plugin.invoke(&ctx, &name, &input)),
     };
     match result {
         Ok(value) => Ok(json!({ "ok": value })),
         Err(error) => match error.refusal() {
-            Some(refusal) => {
+            Some(refusal) if refusal.fields.is_empty() => {
                 Ok(json!({ "error": { "code": refusal.code, "message": refusal.message } }))
             }
+            Some(refusal) => Ok(json!({ "error": {
+                "code": refusal.code,
+                "message": refusal.message,
+                "fields": refusal.fields,
+            } })),
             None => Err(error),
         },
     }
