@@ -14,6 +14,11 @@ use time::macros::{date, datetime};
 
 use super::portal_sync::portal_and_connector;
 
+/// The national code of Vĩnh Phúc's `n`th online dossier of the day.
+fn code(n: u8) -> String {
+    format!("000.00.01.H62-261202-{n:04}")
+}
+
 fn submission(code: &str, minute: u8) -> Submission {
     let json = serde_json::json!({
         "national_code": code,
@@ -41,12 +46,12 @@ fn online_submissions_arrive_whole_page_by_page_and_an_acknowledged_one_is_not_h
 {
     let (portal, connector) = portal_and_connector();
     let queues = portal.portal.intake();
-    for (i, code) in ["G62-1", "G62-2", "G62-3"].into_iter().enumerate() {
+    for i in 1..=3u8 {
         queues
-            .submit("vinh-phuc", submission(code, i as u8))
+            .submit("vinh-phuc", submission(&code(i), i))
             .unwrap();
     }
-    queues.submit("bac-ninh", submission("G22-1", 0)).unwrap();
+    queues.submit("bac-ninh", submission("000.00.01.H22-261202-0001", 0)).unwrap();
     let ctx = CallContext::new("vinh-phuc");
     assert!(
         connector
@@ -61,7 +66,7 @@ fn online_submissions_arrive_whole_page_by_page_and_an_acknowledged_one_is_not_h
         .iter()
         .map(|s| s.national_code.as_str())
         .collect();
-    assert_eq!(codes, ["G62-1", "G62-2"], "oldest first, this province only");
+    assert_eq!(codes, [code(1), code(2)], "oldest first, this province only");
     let cursor = first.next.clone().expect("one more is waiting");
     let second = connector
         .fetch_submissions(&ctx, Some(&cursor), 2)
@@ -72,7 +77,7 @@ fn online_submissions_arrive_whole_page_by_page_and_an_acknowledged_one_is_not_h
     let one = &first.submissions[0];
     assert_eq!(one.procedure_code, "1.004194");
     assert_eq!(one.agency_code, "000.00.01.H62");
-    assert_eq!(one.submitted_at, datetime!(2026-12-02 16:30:00), "as the portal stamped it");
+    assert_eq!(one.submitted_at, datetime!(2026-12-02 16:30:01), "as the portal stamped it");
     assert_eq!(one.applicant.kind, ApplicantKind::Citizen);
     assert_eq!(one.applicant.birth_date, Some(date!(1995 - 02 - 03)));
     assert_eq!(one.applicant.groups, ["priority-card"]);
@@ -94,9 +99,9 @@ fn online_submissions_arrive_whole_page_by_page_and_an_acknowledged_one_is_not_h
     assert_eq!(one.files[0].name, "Hợp đồng thuê nhà");
     assert!(one.files[0].digitised);
 
-    connector.acknowledge_submission(&ctx, "G62-1").unwrap();
+    connector.acknowledge_submission(&ctx, &code(1)).unwrap();
     connector
-        .acknowledge_submission(&ctx, "G62-1")
+        .acknowledge_submission(&ctx, &code(1))
         .expect("a repeated acknowledgement is harmless");
     let again = connector.fetch_submissions(&ctx, None, 10).unwrap();
     let codes: Vec<&str> = again
@@ -104,7 +109,7 @@ fn online_submissions_arrive_whole_page_by_page_and_an_acknowledged_one_is_not_h
         .iter()
         .map(|s| s.national_code.as_str())
         .collect();
-    assert_eq!(codes, ["G62-2", "G62-3"]);
+    assert_eq!(codes, [code(2), code(3)]);
     let listed = queues.list("vinh-phuc");
     assert_eq!(listed[0].acknowledged, 2);
     assert_eq!(listed[1].fetched, 2, "handed out in two fetches, not yet stored");

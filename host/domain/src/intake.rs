@@ -2,14 +2,15 @@
 //! (since July 2025 citizens submit there; the province is the back office).
 //! See `docs/intake.md`.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use time::PrimitiveDateTime;
 
 use crate::connector::DossierFile;
 use crate::dossier::{Applicant, FormEntry};
 
 /// An online dossier waiting at the national portal for a tenant.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct OnlineSubmission {
     /// The portal's dossier code: kept as the dossier's code, and the key
     /// that makes a repeated delivery harmless.
@@ -22,6 +23,7 @@ pub struct OnlineSubmission {
     /// When the citizen submitted, as the portal stamped it: the intake
     /// deadline runs from here, not from when the province fetched it.
     #[serde(with = "crate::time::local_datetime")]
+    #[cfg_attr(feature = "openapi", schema(value_type = crate::openapi::LocalDateTime))]
     pub submitted_at: PrimitiveDateTime,
 }
 

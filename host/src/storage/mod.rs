@@ -39,6 +39,8 @@
 //!   documents, notifications) and `outbox` (its dispatcher side in
 //!   `delivery`).
 //! - `deployments`: plugin versions per tenant.
+//! - `intake`: online submissions from the national portal waiting for an
+//!   officer.
 //! - `accounts`: console passwords and sessions.
 //! - `statistics`: the Decision 766 facts and daily aggregates, refreshed
 //!   inside the commit (and outbox delivery) transaction.
@@ -52,6 +54,7 @@ mod delivery;
 mod deployments;
 mod dossiers;
 mod events;
+mod intake;
 mod memberships;
 mod outbox;
 mod reuse;
@@ -122,6 +125,7 @@ migrations! {
     8 => "0008_statistics",
     9 => "0009_console_sessions",
     10 => "0010_tenant_status",
+    11 => "0011_intake_queue",
 }
 
 /// The migration that adds the statistics; dossiers stored before it are

@@ -10,12 +10,14 @@
 mod catalog;
 mod deployments;
 mod dossiers;
+mod intake;
 mod outbox;
 mod tenancy;
 
 pub use catalog::*;
 pub use deployments::*;
 pub use dossiers::*;
+pub use intake::*;
 pub use outbox::*;
 pub use tenancy::*;
 
@@ -68,9 +70,17 @@ pub type StoreResult<T> = Result<T, StoreError>;
 
 /// Everything the core stores, behind one object: `Arc<dyn Store>` (and it
 /// upcasts to any single port).
-pub trait Store: TenantStore + CatalogStore + DossierStore + DeploymentStore + OutboxStore {}
+pub trait Store:
+    TenantStore + CatalogStore + DossierStore + DeploymentStore + OutboxStore + IntakeQueueStore
+{
+}
 
 impl<T> Store for T where
-    T: TenantStore + CatalogStore + DossierStore + DeploymentStore + OutboxStore
+    T: TenantStore
+        + CatalogStore
+        + DossierStore
+        + DeploymentStore
+        + OutboxStore
+        + IntakeQueueStore
 {
 }

@@ -13,6 +13,7 @@
 //! (a new collection is a new field of `Inner`).
 
 mod dossiers;
+mod intake;
 mod outbox;
 mod statistics;
 
@@ -60,6 +61,8 @@ struct Inner {
     passwords: BTreeMap<String, String>,
     /// Console sessions by the hash of their secret.
     sessions: BTreeMap<String, StoredSession>,
+    /// The intake queue by (tenant, national code).
+    intake: BTreeMap<(String, String), crate::app::ports::QueuedSubmission>,
     next_id: i64,
 }
 
