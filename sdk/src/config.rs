@@ -75,6 +75,13 @@ impl From<Vec<(String, String)>> for Config {
     }
 }
 
+/// `Config::from([("key", "value")])`, as [`Config::new`].
+impl<K: Into<String>, V: Into<String>, const N: usize> From<[(K, V); N]> for Config {
+    fn from(entries: [(K, V); N]) -> Self {
+        Config::new(entries)
+    }
+}
+
 impl From<Config> for Vec<(String, String)> {
     fn from(config: Config) -> Self {
         config.entries

@@ -9,7 +9,9 @@
 //! A fee policy imports nothing: its configuration is an argument. Test it
 //! through [`fee_lines`], which passes the configuration and makes any host
 //! import the policy calls (log, config, registry, HTTP) panic, as the host
-//! would refuse to load a component that imports one.
+//! would refuse to load a component that imports one:
+//! `testing::fee_lines::<MyPolicy>(&dossier, [("online_discount_percent", "50")])`,
+//! or `Config::default()` for none.
 //!
 //! ```
 //! use motcua_sdk::testing;
@@ -59,25 +61,21 @@ pub fn reset() {
     STATE.with(|s| *s.borrow_mut() = State::default());
 }
 
-/// Call `P::fee_lines` as the host does: with `config` passed in and no
-/// import available. A log, config, registry or HTTP call from the policy
-/// panics (its component would not load).
-pub fn fee_lines<P, K, V>(
+/// Call `P::fee_lines` as the host does: with `config` passed in (a
+/// [`Config`], or an array of key/value pairs) and no import available. A
+/// log, config, registry or HTTP call from the policy panics (its component
+/// would not load).
+pub fn fee_lines<P: FeePolicy>(
     dossier: &DossierView,
-    config: impl IntoIterator<Item = (K, V)>,
-) -> Result<Vec<FeeLine>, PluginError>
-where
-    P: FeePolicy,
-    K: Into<String>,
-    V: Into<String>,
-{
+    config: impl Into<Config>,
+) -> Result<Vec<FeeLine>, PluginError> {
     struct Leave;
     impl Drop for Leave {
         fn drop(&mut self) {
             STATE.with(|s| s.borrow_mut().in_fee_policy = false);
         }
     }
-    let config = Config::new(config);
+    let config = config.into();
     STATE.with(|s| s.borrow_mut().in_fee_policy = true);
     let _leave = Leave;
     P::fee_lines(dossier, &config)
@@ -294,14 +292,14 @@ mod tests {
     #[test]
     fn a_fee_policy_gets_the_configuration_passed_in() {
         set_config([("amount_vnd", "999")]);
-        let lines = fee_lines::<Priced, _, _>(&dossier(), [("amount_vnd", "7000")]).unwrap();
+        let lines = fee_lines::<Priced>(&dossier(), [("amount_vnd", "7000")]).unwrap();
         assert_eq!(lines[0].amount_vnd, 7_000);
     }
 
     #[test]
     fn a_fee_policy_that_logs_panics_and_the_thread_recovers() {
         let panicked = std::panic::catch_unwind(|| {
-            fee_lines::<Chatty, &str, &str>(&dossier(), []).unwrap();
+            fee_lines::<Chatty>(&dossier(), Config::default()).unwrap();
         });
         assert!(panicked.is_err());
         crate::log::info("outside a fee policy");

@@ -46,7 +46,7 @@ mod tests {
     use motcua_sdk::{Applicant, ApplicantKind, Collection, Date, Datetime, testing};
 
     fn fee_lines(dossier: &DossierView) -> Result<Vec<FeeLine>, PluginError> {
-        testing::fee_lines::<HelloFees, &str, &str>(dossier, [])
+        testing::fee_lines::<HelloFees>(dossier, Config::default())
     }
 
     fn dossier(procedure: &str, channel: Channel, groups: &[&str]) -> DossierView {

@@ -292,9 +292,10 @@ mod tests {
     use super::*;
     use motcua_sdk::{ApplicantKind, Date, Datetime, FieldValue, FormEntry, testing};
 
-    /// As the host calls it, with the manifest's `[config]`-less defaults.
+    /// As the host calls it, without configuration: the rules' defaults,
+    /// which the manifest's `[config]` repeats.
     fn fee_lines(dossier: &DossierView) -> Result<Vec<FeeLine>, PluginError> {
-        testing::fee_lines::<BacNinhFees, &str, &str>(dossier, [])
+        testing::fee_lines::<BacNinhFees>(dossier, Config::default())
     }
 
     fn dossier(procedure: &str, channel: Channel, received: Date) -> DossierView {
@@ -352,26 +353,24 @@ mod tests {
     fn online_discount_percent_comes_from_config() {
         let d = dossier(CONSTRUCTION_PERMIT, Channel::Online, MARCH_10);
         let lines =
-            testing::fee_lines::<BacNinhFees, _, _>(&d, [("online_discount_percent", "100")])
-                .unwrap();
+            testing::fee_lines::<BacNinhFees>(&d, [("online_discount_percent", "100")]).unwrap();
         assert_eq!(lines[0].amount_vnd, 0);
         assert_eq!(lines[0].collection, Collection::NotCollected);
         let lines =
-            testing::fee_lines::<BacNinhFees, _, _>(&d, [("online_discount_percent", " 20 ")])
-                .unwrap();
+            testing::fee_lines::<BacNinhFees>(&d, [("online_discount_percent", " 20 ")]).unwrap();
         assert_eq!(lines[0].amount_vnd, 120_000);
     }
 
     #[test]
     fn procedure_codes_can_be_remapped_in_config() {
         let remapped = [("procedure_construction_permit", "2.000001")];
-        let lines = testing::fee_lines::<BacNinhFees, _, _>(
+        let lines = testing::fee_lines::<BacNinhFees>(
             &dossier("2.000001", Channel::Counter, MARCH_10),
             remapped,
         )
         .unwrap();
         assert_eq!(lines[0].amount_vnd, 150_000);
-        let err = testing::fee_lines::<BacNinhFees, _, _>(
+        let err = testing::fee_lines::<BacNinhFees>(
             &dossier(CONSTRUCTION_PERMIT, Channel::Counter, MARCH_10),
             remapped,
         )
