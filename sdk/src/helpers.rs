@@ -5,7 +5,6 @@ use std::fmt;
 
 use crate::{
     Applicant, Collection, Date, Datetime, DossierView, FeeKind, FeeLine, FieldValue, Localized,
-    PluginError,
 };
 
 impl Localized {
@@ -15,62 +14,6 @@ impl Localized {
             vi: vi.into(),
             en: en.into(),
         }
-    }
-}
-
-impl PluginError {
-    /// The procedure is not served by this plugin.
-    pub const PROCEDURE_NOT_SERVED: &'static str = "procedure-not-served";
-    /// The input is malformed (e.g. a personal ID that is not 12 digits).
-    pub const INVALID_INPUT: &'static str = "invalid-input";
-    /// The operation is not offered.
-    pub const UNSUPPORTED: &'static str = "unsupported";
-    /// A transient failure; the host may retry.
-    pub const UNAVAILABLE: &'static str = "unavailable";
-    /// The host refused (e.g. egress not allowed by the manifest).
-    pub const DENIED: &'static str = "denied";
-    /// The remote system refused the data; not retried.
-    pub const REJECTED: &'static str = "rejected";
-    /// The thing asked for does not exist.
-    pub const NOT_FOUND: &'static str = "not-found";
-
-    /// An error with a code and a message.
-    pub fn new(code: impl Into<String>, message: impl Into<String>) -> Self {
-        PluginError {
-            code: code.into(),
-            message: message.into(),
-        }
-    }
-    /// `procedure-not-served` for `procedure_code`.
-    pub fn procedure_not_served(procedure_code: &str) -> Self {
-        Self::new(
-            Self::PROCEDURE_NOT_SERVED,
-            format!("procedure {procedure_code} is not served by this plugin"),
-        )
-    }
-    /// `invalid-input`.
-    pub fn invalid_input(message: impl Into<String>) -> Self {
-        Self::new(Self::INVALID_INPUT, message)
-    }
-    /// `unsupported`.
-    pub fn unsupported(message: impl Into<String>) -> Self {
-        Self::new(Self::UNSUPPORTED, message)
-    }
-    /// `unavailable` (transient).
-    pub fn unavailable(message: impl Into<String>) -> Self {
-        Self::new(Self::UNAVAILABLE, message)
-    }
-    /// `denied`.
-    pub fn denied(message: impl Into<String>) -> Self {
-        Self::new(Self::DENIED, message)
-    }
-    /// `rejected`.
-    pub fn rejected(message: impl Into<String>) -> Self {
-        Self::new(Self::REJECTED, message)
-    }
-    /// `not-found`.
-    pub fn not_found(message: impl Into<String>) -> Self {
-        Self::new(Self::NOT_FOUND, message)
     }
 }
 

@@ -2,10 +2,13 @@
 //!
 //! The host lets a request out only to the `host:port` entries of the plugin
 //! manifest's `[egress] allow` whose addresses are public; a refused request
-//! fails with code `denied`, connection errors, timeouts, a response over the
-//! manifest's `max_response_kib` and a secret the tenant has not configured
-//! with `unavailable`, a malformed URL with `invalid-input`. A response with
-//! any status (including 4xx/5xx) is `Ok`. Headers named in the manifest's
+//! fails with [`PluginError::Denied`], connection errors, timeouts, a response
+//! over the manifest's `max_response_kib` and a secret the tenant has not
+//! configured with [`PluginError::Unavailable`], a malformed URL, method or
+//! header with [`PluginError::InvalidInput`] naming `url`, `method` or the
+//! header. A response with any status (including 4xx/5xx) is `Ok`; a body
+//! that is not the text or JSON asked for is [`PluginError::Other`] (the
+//! remote system's fault, not the caller's input). Headers named in the manifest's
 //! `[[egress.secrets]]` are set by the host; the plugin never sees them.
 //!
 //! Natively (unit tests) requests go to [`crate::testing::set_http_responder`],
@@ -99,16 +102,16 @@ impl Response {
             .find(|(k, _)| k.eq_ignore_ascii_case(name))
             .map(|(_, v)| v.as_str())
     }
-    /// The body as UTF-8 text (`invalid-input` if it is not).
+    /// The body as UTF-8 text (`other` if it is not).
     pub fn text(&self) -> Result<&str, PluginError> {
         std::str::from_utf8(&self.body)
-            .map_err(|_| PluginError::invalid_input("response body is not UTF-8"))
+            .map_err(|_| PluginError::other("the response body is not UTF-8"))
     }
-    /// The body parsed as JSON (`invalid-input` if it is not JSON).
+    /// The body parsed as JSON (`other` if it is not JSON).
     #[cfg(feature = "json")]
     pub fn json(&self) -> Result<serde_json::Value, PluginError> {
         serde_json::from_slice(&self.body)
-            .map_err(|e| PluginError::invalid_input(format!("response body is not JSON: {e}")))
+            .map_err(|e| PluginError::other(format!("the response body is not JSON: {e}")))
     }
 }
 
@@ -137,9 +140,10 @@ pub(crate) fn split_url(url: &str) -> Result<(bool, &str, String), PluginError> 
     } else if let Some(rest) = url.strip_prefix("http://") {
         (false, rest)
     } else {
-        return Err(PluginError::invalid_input(format!(
-            "not an http(s) URL: {url}"
-        )));
+        return Err(PluginError::invalid_input(
+            "url",
+            format!("not an http(s) URL: {url}"),
+        ));
     };
     let (authority, path) = match rest.find(['/', '?']) {
         Some(i) if rest[i..].starts_with('?') => (&rest[..i], format!("/{}", &rest[i..])),
@@ -147,9 +151,10 @@ pub(crate) fn split_url(url: &str) -> Result<(bool, &str, String), PluginError> 
         None => (rest, "/".to_owned()),
     };
     if authority.is_empty() {
-        return Err(PluginError::invalid_input(format!(
-            "URL without host: {url}"
-        )));
+        return Err(PluginError::invalid_input(
+            "url",
+            format!("URL without host: {url}"),
+        ));
     }
     Ok((https, authority, path))
 }
@@ -169,9 +174,9 @@ mod wasi {
         let (https, authority, path) = split_url(&request.url)?;
         let headers = Fields::new();
         for (name, value) in &request.headers {
-            headers
-                .append(name, value.as_bytes())
-                .map_err(|e| PluginError::invalid_input(format!("header {name}: {e:?}")))?;
+            headers.append(name, value.as_bytes()).map_err(|e| {
+                PluginError::invalid_input(format!("header {name}"), format!("{e:?}"))
+            })?;
         }
         let outgoing = OutgoingRequest::new(headers);
         let method = match request.method.to_ascii_uppercase().as_str() {
@@ -184,11 +189,12 @@ mod wasi {
             "OPTIONS" => Method::Options,
             other => Method::Other(other.to_owned()),
         };
-        let invalid =
-            |what: &str| PluginError::invalid_input(format!("invalid {what}: {}", request.url));
-        outgoing
-            .set_method(&method)
-            .map_err(|()| invalid("method"))?;
+        let invalid = |what: &str| {
+            PluginError::invalid_input("url", format!("invalid {what}: {}", request.url))
+        };
+        outgoing.set_method(&method).map_err(|()| {
+            PluginError::invalid_input("method", format!("invalid method: {}", request.method))
+        })?;
         let scheme = if https { Scheme::Https } else { Scheme::Http };
         outgoing
             .set_scheme(Some(&scheme))
@@ -292,9 +298,11 @@ mod wasi {
                 PluginError::unavailable(format!("{authority} did not answer in time ({code:?})"))
             }
             ErrorCode::InternalError(Some(message)) => PluginError::unavailable(message),
-            ErrorCode::HttpRequestUriInvalid => PluginError::invalid_input("invalid request URI"),
+            ErrorCode::HttpRequestUriInvalid => {
+                PluginError::invalid_input("url", "invalid request URI")
+            }
             ErrorCode::HttpRequestMethodInvalid => {
-                PluginError::invalid_input("invalid request method")
+                PluginError::invalid_input("method", "invalid request method")
             }
             other => PluginError::unavailable(format!("HTTP request failed: {other:?}")),
         }
@@ -319,14 +327,14 @@ mod tests {
             split_url("https://example.vn?q=1").unwrap(),
             (true, "example.vn", "/?q=1".to_owned())
         );
-        assert_eq!(split_url("ftp://x").unwrap_err().code, "invalid-input");
+        assert_eq!(split_url("ftp://x").unwrap_err().code(), "invalid-input");
     }
 
     #[test]
     fn without_a_double_requests_are_unavailable() {
         assert_eq!(
-            get("http://127.0.0.1:1/").unwrap_err().code,
-            PluginError::UNAVAILABLE
+            get("http://127.0.0.1:1/").unwrap_err().code(),
+            "unavailable"
         );
     }
 

@@ -11,7 +11,7 @@
 //! ## A fee policy in 20 lines
 //!
 //! ```
-//! use motcua_sdk::{Channel, DossierView, FeeKind, FeeLine, FeePolicy, Localized, PluginError};
+//! use motcua_sdk::{Channel, Config, DossierView, FeeKind, FeeLine, FeePolicy, Localized, PluginError};
 //!
 //! pub struct HelloFees;
 //!
@@ -20,14 +20,15 @@
 //!         vec!["1.004194".into()]
 //!     }
 //!
-//!     fn fee_lines(dossier: &DossierView) -> Result<Vec<FeeLine>, PluginError> {
+//!     fn fee_lines(dossier: &DossierView, config: &Config) -> Result<Vec<FeeLine>, PluginError> {
 //!         if dossier.procedure_code != "1.004194" {
 //!             return Err(PluginError::procedure_not_served(&dossier.procedure_code));
 //!         }
+//!         let online_vnd = config.parse("online_vnd").unwrap_or(7_000);
 //!         let label = Localized::new("Lệ phí đăng ký cư trú", "Residence registration charge");
 //!         let line = FeeLine::new("le-phi-cu-tru", label, FeeKind::Charge, 15_000);
 //!         Ok(vec![match dossier.channel {
-//!             Channel::Online => line.discounted(7_000, "Nộp trực tuyến (online submission)"),
+//!             Channel::Online => line.discounted(online_vnd, "Nộp trực tuyến (online submission)"),
 //!             _ => line,
 //!         }])
 //!     }
@@ -37,19 +38,37 @@
 //! # fn main() {}
 //! ```
 //!
+//! A fee policy imports nothing from the host: its configuration arrives with
+//! each call, and it explains itself through each line's `reason` ([`log`]
+//! and the functions of [`config`] are for the other worlds).
+//!
+//! ## Refusing a call
+//!
+//! Every function answers [`PluginError`], the contract's typed refusal:
+//! [`PluginError::procedure_not_served`] / [`PluginError::unsupported`],
+//! [`PluginError::invalid_input`] naming the failing field,
+//! [`PluginError::not_found`], [`PluginError::denied`],
+//! [`PluginError::unavailable`] (the host retries), [`PluginError::rejected`]
+//! (dead-lettered) and [`PluginError::other`]. The host acts on the case,
+//! never on the message.
+//!
 //! ## Testing natively
 //!
 //! Plugin logic runs under plain `cargo test`: outside WebAssembly the host
 //! imports (`log`, `config`, `registry`, outbound HTTP) are served by the
-//! thread-local doubles of [`testing`] instead of the host.
+//! thread-local doubles of [`testing`] instead of the host, and
+//! [`testing::fee_lines`] calls a fee policy as the host does.
 //!
 //! ## Modules
-//! - [`log`]: structured logging into the host's trace;
-//! - [`config`]: the plugin's `[config]` values;
-//! - [`registry`]: reusable data about applicants (form plugins);
+//! - [`log`]: structured logging into the host's trace (not for fee policies);
+//! - [`config`]: the plugin's `[config]` values, and [`Config`];
+//! - [`registry`]: reusable data about applicants and named operations (form plugins);
 //! - [`http`]: a small blocking HTTP client over `wasi:http` (connectors);
 //! - [`form`], [`fee_policy`], [`initiative`], [`connector`]: each world's own types;
 //! - [`testing`]: test doubles for native unit tests.
+//!
+//! The SDK binds contract `motcua:plugin@0.3.0` (`contract = "0.3.0"` in the
+//! plugin's manifest).
 
 #![warn(missing_docs)]
 
@@ -57,6 +76,7 @@
 #[path = "bindings.rs"]
 pub mod __bindings;
 
+mod error;
 mod helpers;
 mod worlds;
 
@@ -66,13 +86,15 @@ pub mod log;
 pub mod registry;
 pub mod testing;
 
+pub use config::Config;
+pub use error::{FieldProblem, PluginError};
 pub use worlds::{Connector, FeePolicy, Form, Initiative};
 
-use __bindings::fee_policy::motcua::plugin::types as wit_types;
+use __bindings::form::motcua::plugin::types as wit_types;
 
 pub use wit_types::{
     Applicant, ApplicantKind, Channel, Collection, Date, Datetime, DossierView, FeeKind, FeeLine,
-    FieldValue, FormEntry, Localized, Person, PluginError,
+    FieldValue, FormEntry, Localized, Person,
 };
 
 /// Types of the `form-plugin` world (form definitions, validation, prefill).
@@ -82,9 +104,11 @@ pub mod form {
     };
 }
 
-/// Types of the `fee-policy-plugin` world (all shared; re-exported for convenience).
+/// Types of the `fee-policy-plugin` world (the shared ones re-exported for
+/// convenience, and the call's whole input).
 pub mod fee_policy {
-    pub use crate::{Collection, DossierView, FeeKind, FeeLine, PluginError};
+    pub use crate::__bindings::fee_policy::exports::motcua::plugin::fee_policy::FeeInput;
+    pub use crate::{Collection, Config, DossierView, FeeKind, FeeLine, PluginError};
 }
 
 /// Types of the `initiative-plugin` world (events and actions).
@@ -95,11 +119,13 @@ pub mod initiative {
     };
 }
 
-/// Types of the `connector-plugin` world (national portal records, receipts).
+/// Types of the `connector-plugin` world (national portal records and
+/// intake, receipts, messages, named operations).
 pub mod connector {
     pub use crate::__bindings::connector::exports::motcua::plugin::connector::{
-        DossierFile, DossierRecord, Operation, ProgressRecord, Receipt, RemoteStatus,
-        ResultDocument, SupplementationRound,
+        DossierFile, DossierRecord, MessageChannel, OnlineSubmission, Operation,
+        OperationDescriptor, OutgoingMessage, ProgressRecord, Receipt, RemoteStatus,
+        ResultDocument, SubmissionBatch, SupplementationRound,
     };
 }
 

@@ -1,9 +1,15 @@
 //! Structured logging into the host's trace (the host tags each record with
 //! tenant, plugin, version and call, and caps the volume per call).
 //!
+//! For forms, initiatives and connectors. A **fee policy cannot log**: the
+//! `fee-policy-plugin` world imports nothing, so a component calling these
+//! functions imports `motcua:plugin/log` and the host refuses to load it. A
+//! policy explains itself through each fee line's `reason`. Natively,
+//! [`crate::testing::fee_lines`] panics if a policy logs.
+//!
 //! Natively (unit tests) records go to [`crate::testing::logs`].
 
-pub use crate::__bindings::fee_policy::motcua::plugin::log::Level;
+pub use crate::__bindings::form::motcua::plugin::log::Level;
 
 /// Record `message` at `level` with key/value `fields`.
 pub fn log(level: Level, message: &str, fields: &[(&str, &str)]) {
@@ -13,7 +19,7 @@ pub fn log(level: Level, message: &str, fields: &[(&str, &str)]) {
             .iter()
             .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
             .collect();
-        crate::__bindings::fee_policy::motcua::plugin::log::log(level, message, &fields);
+        crate::__bindings::form::motcua::plugin::log::log(level, message, &fields);
     }
     #[cfg(not(target_arch = "wasm32"))]
     crate::testing::record_log(level, message, fields);

@@ -3,20 +3,31 @@
 use std::marker::PhantomData;
 
 use crate::__bindings::{connector as cw, fee_policy as fw, form as mw, initiative as iw};
-use crate::connector::{DossierRecord, Operation, ProgressRecord, Receipt, RemoteStatus};
+use crate::config::Config;
+use crate::connector::{
+    DossierRecord, Operation, OperationDescriptor, OutgoingMessage, ProgressRecord, Receipt,
+    RemoteStatus, SubmissionBatch,
+};
 use crate::form::{FieldError, FormDefinition, PrefillValue};
 use crate::initiative::{Action, DossierEvent, EventKind};
 use crate::{Applicant, DossierView, FeeLine, Person, PluginError};
 
-/// A locality's fee policy (world `fee-policy-plugin`). Must be deterministic:
-/// the same dossier view gives the same fee lines.
+/// A locality's fee policy (world `fee-policy-plugin`). Deterministic by
+/// contract: the world imports nothing (no log, no config, no clock), so the
+/// fee lines are a function of the dossier and the configuration passed in,
+/// and the host replays a decision from its recorded input.
 pub trait FeePolicy {
-    /// The national procedure codes this policy prices.
+    /// The national procedure codes this policy prices. No configuration is
+    /// available here: answer the codes the policy is built for (the host
+    /// routes by the manifest's `procedures`).
     fn procedures() -> Vec<String>;
 
     /// The fee lines `dossier` owes; an empty list means nothing is owed.
+    /// `config` is the effective configuration: the manifest's `[config]`
+    /// overlaid by the operator's settings for the tenant. Explain each
+    /// amount through the line's `reason` (a fee policy cannot log).
     /// Answer [`PluginError::procedure_not_served`] for a procedure you do not price.
-    fn fee_lines(dossier: &DossierView) -> Result<Vec<FeeLine>, PluginError>;
+    fn fee_lines(dossier: &DossierView, config: &Config) -> Result<Vec<FeeLine>, PluginError>;
 }
 
 /// A procedure's form: definition, validation and prefill (world `form-plugin`).
@@ -52,7 +63,9 @@ pub trait Initiative {
 
 /// A connector to a national or specialised system (world `connector-plugin`).
 /// Every operation defaults to [`PluginError::unsupported`]; implement the ones
-/// you offer and list them in [`Connector::operations`].
+/// you offer and list them in [`Connector::operations`]. Named operations
+/// (any other system) are listed by [`Connector::describe`] and run by
+/// [`Connector::invoke`].
 pub trait Connector {
     /// The operations this connector implements.
     fn operations() -> Vec<Operation>;
@@ -88,17 +101,65 @@ pub trait Connector {
             "query-status is not offered by this connector",
         ))
     }
+
+    /// The online dossiers waiting at the national portal for `tenant`,
+    /// oldest first, at most `limit` of them, after the page `after` names.
+    fn fetch_submissions(
+        tenant: &str,
+        after: Option<&str>,
+        limit: u32,
+    ) -> Result<SubmissionBatch, PluginError> {
+        let _ = (tenant, after, limit);
+        Err(PluginError::unsupported(
+            "fetch-submissions is not offered by this connector",
+        ))
+    }
+
+    /// Tell the portal a submission of `tenant` is stored (called once the
+    /// dossier is committed; repeating it must be harmless).
+    fn acknowledge_submission(tenant: &str, national_code: &str) -> Result<Receipt, PluginError> {
+        let _ = (tenant, national_code);
+        Err(PluginError::unsupported(
+            "acknowledge-submission is not offered by this connector",
+        ))
+    }
+
+    /// Transport a message the host rendered (email, SMS, Zalo).
+    fn send_message(message: &OutgoingMessage) -> Result<Receipt, PluginError> {
+        let _ = message;
+        Err(PluginError::unsupported(
+            "send-message is not offered by this connector",
+        ))
+    }
+
+    /// The named operations this connector offers (`land.parcel-lookup`),
+    /// with JSON Schemas of their input and output. The default offers none.
+    fn describe() -> Vec<OperationDescriptor> {
+        Vec::new()
+    }
+
+    /// Run the named operation `name` on the JSON document `input` (already
+    /// checked by the host against the declared input schema); answer a JSON
+    /// document matching the declared output schema.
+    fn invoke(name: &str, input: &str) -> Result<String, PluginError> {
+        let _ = input;
+        Err(PluginError::unsupported(format!(
+            "operation {name} is not offered by this connector"
+        )))
+    }
 }
 
 /// Adapter exporting a [`FeePolicy`] through the generated bindings.
 pub struct FeePolicyExport<T>(PhantomData<T>);
 
+use fw::exports::motcua::plugin::fee_policy::FeeInput;
+
 impl<T: FeePolicy> fw::exports::motcua::plugin::fee_policy::Guest for FeePolicyExport<T> {
     fn procedures() -> Vec<String> {
         T::procedures()
     }
-    fn fee_lines(dossier: DossierView) -> Result<Vec<FeeLine>, PluginError> {
-        T::fee_lines(&dossier)
+    fn fee_lines(input: FeeInput) -> Result<Vec<FeeLine>, PluginError> {
+        T::fee_lines(&input.dossier, &Config::from(input.config))
     }
 }
 
@@ -153,5 +214,27 @@ impl<T: Connector> cw::exports::motcua::plugin::connector::Guest for ConnectorEx
     }
     fn query_status(dossier_code: String) -> Result<Option<RemoteStatus>, PluginError> {
         T::query_status(&dossier_code)
+    }
+    fn fetch_submissions(
+        tenant: String,
+        after: Option<String>,
+        limit: u32,
+    ) -> Result<SubmissionBatch, PluginError> {
+        T::fetch_submissions(&tenant, after.as_deref(), limit)
+    }
+    fn acknowledge_submission(
+        tenant: String,
+        national_code: String,
+    ) -> Result<Receipt, PluginError> {
+        T::acknowledge_submission(&tenant, &national_code)
+    }
+    fn send_message(message: OutgoingMessage) -> Result<Receipt, PluginError> {
+        T::send_message(&message)
+    }
+    fn describe() -> Vec<OperationDescriptor> {
+        T::describe()
+    }
+    fn invoke(name: String, input: String) -> Result<String, PluginError> {
+        T::invoke(&name, &input)
     }
 }

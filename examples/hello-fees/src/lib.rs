@@ -2,7 +2,9 @@
 //! Temporary residence registration (`1.004194`) costs 15,000 đ at the
 //! counter and 7,000 đ online; people with merit pay nothing.
 
-use motcua_sdk::{Channel, DossierView, FeeKind, FeeLine, FeePolicy, Localized, PluginError};
+use motcua_sdk::{
+    Channel, Config, DossierView, FeeKind, FeeLine, FeePolicy, Localized, PluginError,
+};
 
 /// National code of temporary residence registration.
 pub const TEMPORARY_RESIDENCE: &str = "1.004194";
@@ -15,7 +17,7 @@ impl FeePolicy for HelloFees {
         vec![TEMPORARY_RESIDENCE.into()]
     }
 
-    fn fee_lines(dossier: &DossierView) -> Result<Vec<FeeLine>, PluginError> {
+    fn fee_lines(dossier: &DossierView, _config: &Config) -> Result<Vec<FeeLine>, PluginError> {
         if dossier.procedure_code != TEMPORARY_RESIDENCE {
             return Err(PluginError::procedure_not_served(&dossier.procedure_code));
         }
@@ -41,7 +43,11 @@ motcua_sdk::export_fee_policy!(HelloFees);
 #[cfg(test)]
 mod tests {
     use super::*;
-    use motcua_sdk::{Applicant, ApplicantKind, Collection, Date, Datetime};
+    use motcua_sdk::{Applicant, ApplicantKind, Collection, Date, Datetime, testing};
+
+    fn fee_lines(dossier: &DossierView) -> Result<Vec<FeeLine>, PluginError> {
+        testing::fee_lines::<HelloFees>(dossier, Config::default())
+    }
 
     fn dossier(procedure: &str, channel: Channel, groups: &[&str]) -> DossierView {
         DossierView {
@@ -66,15 +72,13 @@ mod tests {
 
     #[test]
     fn counter_pays_15000() {
-        let lines =
-            HelloFees::fee_lines(&dossier(TEMPORARY_RESIDENCE, Channel::Counter, &[])).unwrap();
+        let lines = fee_lines(&dossier(TEMPORARY_RESIDENCE, Channel::Counter, &[])).unwrap();
         assert_eq!(lines[0].amount_vnd, 15_000);
     }
 
     #[test]
     fn online_pays_7000() {
-        let lines =
-            HelloFees::fee_lines(&dossier(TEMPORARY_RESIDENCE, Channel::Online, &[])).unwrap();
+        let lines = fee_lines(&dossier(TEMPORARY_RESIDENCE, Channel::Online, &[])).unwrap();
         assert_eq!(
             (lines[0].base_amount_vnd, lines[0].amount_vnd),
             (15_000, 7_000)
@@ -83,7 +87,7 @@ mod tests {
 
     #[test]
     fn person_with_merit_pays_nothing() {
-        let lines = HelloFees::fee_lines(&dossier(
+        let lines = fee_lines(&dossier(
             TEMPORARY_RESIDENCE,
             Channel::Online,
             &["person-with-merit"],
@@ -95,7 +99,8 @@ mod tests {
 
     #[test]
     fn other_procedures_are_not_served() {
-        let err = HelloFees::fee_lines(&dossier("1.009994", Channel::Counter, &[])).unwrap_err();
-        assert_eq!(err.code, "procedure-not-served");
+        let err = fee_lines(&dossier("1.009994", Channel::Counter, &[])).unwrap_err();
+        assert!(matches!(err, PluginError::Unsupported(_)), "{err}");
+        assert!(err.message().contains("1.009994"));
     }
 }

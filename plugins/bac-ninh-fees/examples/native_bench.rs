@@ -7,7 +7,9 @@
 use std::time::Instant;
 
 use bac_ninh_fees::BacNinhFees;
-use motcua_sdk::{Applicant, ApplicantKind, Channel, Date, Datetime, DossierView, FeePolicy};
+use motcua_sdk::{
+    Applicant, ApplicantKind, Channel, Config, Date, Datetime, DossierView, FeePolicy,
+};
 
 fn main() {
     let dossier = DossierView {
@@ -28,13 +30,22 @@ fn main() {
         form: vec![],
         received_at: Datetime::new(Date::new(2025, 3, 10), 9, 30, 0),
     };
+    // The manifest's `[config]`, as the host passes it (sorted by key).
+    let config = Config::new([
+        ("online_discount_percent", "50"),
+        ("procedure_birth_registration", "1.001193"),
+        ("procedure_construction_permit", "1.009994"),
+        ("procedure_death_registration", "1.000656"),
+        ("procedure_marriage_registration", "1.000894"),
+        ("procedure_temporary_residence", "1.004194"),
+    ]);
     // Batches of calls: a single call is below the clock's resolution.
     const BATCH: u32 = 1_000;
     let mut per_call_ns: Vec<f64> = (0..200)
         .map(|_| {
             let started = Instant::now();
             for _ in 0..BATCH {
-                let lines = BacNinhFees::fee_lines(std::hint::black_box(&dossier))
+                let lines = BacNinhFees::fee_lines(std::hint::black_box(&dossier), &config)
                     .expect("the case is priced");
                 std::hint::black_box(lines);
             }

@@ -13,15 +13,17 @@
 //! households and people with disabilities; residence charges also for
 //! children under 6 (`child.birth-date` or the applicant's birth date,
 //! compared with `received_at`). Procedure codes and the online discount can
-//! be overridden in `[config]` without a rebuild.
+//! be overridden in `[config]` without a rebuild: the host passes the
+//! effective configuration with each call. `procedures()` has no
+//! configuration to read, so it answers the default codes; the host routes
+//! by the manifest's `procedures`, which the operator keeps in step.
 //!
-//! The hot path is deliberately plain: one config read, no logging, no regex.
-
-use std::cell::OnceCell;
+//! The hot path is deliberately plain: one pass over the configuration, no
+//! regex.
 
 use motcua_sdk::{
-    Applicant, Channel, Collection, DossierView, FeeKind, FeeLine, FeePolicy, Localized,
-    PluginError, config,
+    Applicant, Channel, Collection, Config, DossierView, FeeKind, FeeLine, FeePolicy, Localized,
+    PluginError,
 };
 
 /// Default national procedure codes (overridable in `[config]`).
@@ -59,32 +61,27 @@ enum Procedure {
     ConstructionPermit,
 }
 
-struct Settings {
-    codes: [(String, Procedure); 5],
+/// The rules' settings for one call: the default codes and discount,
+/// overridden by the configuration passed in.
+struct Settings<'a> {
+    codes: [(&'a str, Procedure); 5],
     online_discount_percent: u64,
 }
 
-impl Settings {
-    fn load() -> Settings {
+impl<'a> Settings<'a> {
+    fn from_config(config: &'a Config) -> Settings<'a> {
         let mut s = Settings {
             codes: [
-                (BIRTH.to_owned(), Procedure::Birth),
-                (MARRIAGE.to_owned(), Procedure::Marriage),
-                (DEATH.to_owned(), Procedure::Death),
-                (
-                    TEMPORARY_RESIDENCE.to_owned(),
-                    Procedure::TemporaryResidence,
-                ),
-                (
-                    CONSTRUCTION_PERMIT.to_owned(),
-                    Procedure::ConstructionPermit,
-                ),
+                (BIRTH, Procedure::Birth),
+                (MARRIAGE, Procedure::Marriage),
+                (DEATH, Procedure::Death),
+                (TEMPORARY_RESIDENCE, Procedure::TemporaryResidence),
+                (CONSTRUCTION_PERMIT, Procedure::ConstructionPermit),
             ],
             online_discount_percent: DEFAULT_ONLINE_DISCOUNT_PERCENT,
         };
-        // One host call for every setting.
-        for (key, value) in config::all() {
-            let slot = match key.as_str() {
+        for (key, value) in config.iter() {
+            let slot = match key {
                 "online_discount_percent" => {
                     if let Ok(p) = value.trim().parse::<u64>() {
                         s.online_discount_percent = p.min(100);
@@ -104,18 +101,8 @@ impl Settings {
     }
 
     fn procedure(&self, code: &str) -> Option<Procedure> {
-        self.codes.iter().find(|(c, _)| c == code).map(|(_, p)| *p)
+        self.codes.iter().find(|(c, _)| *c == code).map(|(_, p)| *p)
     }
-}
-
-thread_local! {
-    // Config does not change during an instance's life; natively each test
-    // thread loads its own.
-    static SETTINGS: OnceCell<Settings> = const { OnceCell::new() };
-}
-
-fn with_settings<R>(f: impl FnOnce(&Settings) -> R) -> R {
-    SETTINGS.with(|cell| f(cell.get_or_init(Settings::load)))
 }
 
 /// The Bắc Ninh fee policy.
@@ -123,17 +110,17 @@ pub struct BacNinhFees;
 
 impl FeePolicy for BacNinhFees {
     fn procedures() -> Vec<String> {
-        with_settings(|s| s.codes.iter().map(|(c, _)| c.clone()).collect())
+        Settings::from_config(&Config::default())
+            .codes
+            .iter()
+            .map(|(code, _)| (*code).to_owned())
+            .collect()
     }
 
-    fn fee_lines(dossier: &DossierView) -> Result<Vec<FeeLine>, PluginError> {
-        let (procedure, discount) = with_settings(|s| {
-            (
-                s.procedure(&dossier.procedure_code),
-                s.online_discount_percent,
-            )
-        });
-        let Some(procedure) = procedure else {
+    fn fee_lines(dossier: &DossierView, config: &Config) -> Result<Vec<FeeLine>, PluginError> {
+        let settings = Settings::from_config(config);
+        let discount = settings.online_discount_percent;
+        let Some(procedure) = settings.procedure(&dossier.procedure_code) else {
             return Err(PluginError::procedure_not_served(&dossier.procedure_code));
         };
         let mut lines = Vec::with_capacity(2);
@@ -144,7 +131,8 @@ impl FeePolicy for BacNinhFees {
             Procedure::Birth => {
                 let born = dossier.date("child.birth-date").ok_or_else(|| {
                     PluginError::invalid_input(
-                        "child.birth-date is required to price a birth registration",
+                        "child.birth-date",
+                        "required to price a birth registration",
                     )
                 })?;
                 let received = dossier.received_at.date;
@@ -304,6 +292,12 @@ mod tests {
     use super::*;
     use motcua_sdk::{ApplicantKind, Date, Datetime, FieldValue, FormEntry, testing};
 
+    /// As the host calls it, without configuration: the rules' defaults,
+    /// which the manifest's `[config]` repeats.
+    fn fee_lines(dossier: &DossierView) -> Result<Vec<FeeLine>, PluginError> {
+        testing::fee_lines::<BacNinhFees>(dossier, Config::default())
+    }
+
     fn dossier(procedure: &str, channel: Channel, received: Date) -> DossierView {
         DossierView {
             tenant: "bac-ninh".into(),
@@ -337,9 +331,7 @@ mod tests {
 
     #[test]
     fn construction_permit_at_the_counter_owes_the_full_charge() {
-        let lines =
-            BacNinhFees::fee_lines(&dossier(CONSTRUCTION_PERMIT, Channel::Counter, MARCH_10))
-                .unwrap();
+        let lines = fee_lines(&dossier(CONSTRUCTION_PERMIT, Channel::Counter, MARCH_10)).unwrap();
         assert_eq!(lines.len(), 1);
         assert_eq!(lines[0].amount_vnd, 150_000);
         assert_eq!(lines[0].base_amount_vnd, 150_000);
@@ -349,9 +341,7 @@ mod tests {
 
     #[test]
     fn construction_permit_online_is_halved_by_default() {
-        let lines =
-            BacNinhFees::fee_lines(&dossier(CONSTRUCTION_PERMIT, Channel::Online, MARCH_10))
-                .unwrap();
+        let lines = fee_lines(&dossier(CONSTRUCTION_PERMIT, Channel::Online, MARCH_10)).unwrap();
         assert_eq!(
             (lines[0].base_amount_vnd, lines[0].amount_vnd),
             (150_000, 75_000)
@@ -361,24 +351,39 @@ mod tests {
 
     #[test]
     fn online_discount_percent_comes_from_config() {
-        testing::set_config([("online_discount_percent", "100")]);
+        let d = dossier(CONSTRUCTION_PERMIT, Channel::Online, MARCH_10);
         let lines =
-            BacNinhFees::fee_lines(&dossier(CONSTRUCTION_PERMIT, Channel::Online, MARCH_10))
-                .unwrap();
+            testing::fee_lines::<BacNinhFees>(&d, [("online_discount_percent", "100")]).unwrap();
         assert_eq!(lines[0].amount_vnd, 0);
         assert_eq!(lines[0].collection, Collection::NotCollected);
+        let lines =
+            testing::fee_lines::<BacNinhFees>(&d, [("online_discount_percent", " 20 ")]).unwrap();
+        assert_eq!(lines[0].amount_vnd, 120_000);
     }
 
     #[test]
     fn procedure_codes_can_be_remapped_in_config() {
-        testing::set_config([("procedure_construction_permit", "2.000001")]);
-        assert!(BacNinhFees::procedures().contains(&"2.000001".to_string()));
-        let lines =
-            BacNinhFees::fee_lines(&dossier("2.000001", Channel::Counter, MARCH_10)).unwrap();
+        let remapped = [("procedure_construction_permit", "2.000001")];
+        let lines = testing::fee_lines::<BacNinhFees>(
+            &dossier("2.000001", Channel::Counter, MARCH_10),
+            remapped,
+        )
+        .unwrap();
         assert_eq!(lines[0].amount_vnd, 150_000);
-        let err = BacNinhFees::fee_lines(&dossier(CONSTRUCTION_PERMIT, Channel::Counter, MARCH_10))
-            .unwrap_err();
-        assert_eq!(err.code, "procedure-not-served");
+        let err = testing::fee_lines::<BacNinhFees>(
+            &dossier(CONSTRUCTION_PERMIT, Channel::Counter, MARCH_10),
+            remapped,
+        )
+        .unwrap_err();
+        assert!(matches!(err, PluginError::Unsupported(_)), "{err}");
+    }
+
+    #[test]
+    fn procedures_are_the_default_codes() {
+        assert_eq!(
+            BacNinhFees::procedures(),
+            ["1.001193", "1.000894", "1.000656", "1.004194", "1.009994"]
+        );
     }
 
     #[test]
@@ -392,7 +397,7 @@ mod tests {
             "extract-copies",
             FieldValue::Number(2.0),
         );
-        let lines = BacNinhFees::fee_lines(&d).unwrap();
+        let lines = fee_lines(&d).unwrap();
         assert_eq!(lines.len(), 2);
         assert_eq!(lines[0].code, "le-phi-dang-ky-khai-sinh");
         assert_eq!(lines[0].amount_vnd, 0);
@@ -408,7 +413,7 @@ mod tests {
             "child.birth-date",
             FieldValue::Date(Date::new(2024, 12, 1)),
         );
-        let lines = BacNinhFees::fee_lines(&d).unwrap();
+        let lines = fee_lines(&d).unwrap();
         assert_eq!(lines[0].code, "le-phi-dang-ky-khai-sinh-qua-han");
         assert_eq!(lines[0].amount_vnd, 8_000);
     }
@@ -421,20 +426,20 @@ mod tests {
             FieldValue::Date(Date::new(2024, 12, 1)),
         );
         d.applicant.groups = vec!["poor-household".into()];
-        let lines = BacNinhFees::fee_lines(&d).unwrap();
+        let lines = fee_lines(&d).unwrap();
         assert_eq!((lines[0].base_amount_vnd, lines[0].amount_vnd), (8_000, 0));
         assert!(lines[0].reason.as_deref().unwrap().contains("hộ nghèo"));
     }
 
     #[test]
     fn birth_registration_without_child_birth_date_is_invalid_input() {
-        let err = BacNinhFees::fee_lines(&dossier(BIRTH, Channel::Counter, MARCH_10)).unwrap_err();
-        assert_eq!(err.code, "invalid-input");
+        let err = fee_lines(&dossier(BIRTH, Channel::Counter, MARCH_10)).unwrap_err();
+        assert_eq!(err.field_problems()[0].field, "child.birth-date");
     }
 
     #[test]
     fn marriage_registration_is_free_for_vietnamese_citizens() {
-        let lines = BacNinhFees::fee_lines(&dossier(MARRIAGE, Channel::Online, MARCH_10)).unwrap();
+        let lines = fee_lines(&dossier(MARRIAGE, Channel::Online, MARCH_10)).unwrap();
         assert_eq!(lines.len(), 1);
         assert_eq!(lines[0].amount_vnd, 0);
         assert!(lines[0].reason.is_some());
@@ -442,17 +447,11 @@ mod tests {
 
     #[test]
     fn temporary_residence_costs_15000_at_the_counter_and_7000_online() {
-        let counter =
-            BacNinhFees::fee_lines(&dossier(TEMPORARY_RESIDENCE, Channel::Counter, MARCH_10))
-                .unwrap();
+        let counter = fee_lines(&dossier(TEMPORARY_RESIDENCE, Channel::Counter, MARCH_10)).unwrap();
         assert_eq!(counter[0].amount_vnd, 15_000);
-        let postal =
-            BacNinhFees::fee_lines(&dossier(TEMPORARY_RESIDENCE, Channel::Postal, MARCH_10))
-                .unwrap();
+        let postal = fee_lines(&dossier(TEMPORARY_RESIDENCE, Channel::Postal, MARCH_10)).unwrap();
         assert_eq!(postal[0].amount_vnd, 15_000);
-        let online =
-            BacNinhFees::fee_lines(&dossier(TEMPORARY_RESIDENCE, Channel::Online, MARCH_10))
-                .unwrap();
+        let online = fee_lines(&dossier(TEMPORARY_RESIDENCE, Channel::Online, MARCH_10)).unwrap();
         assert_eq!(
             (online[0].base_amount_vnd, online[0].amount_vnd),
             (15_000, 7_000)
@@ -466,7 +465,7 @@ mod tests {
             "child.birth-date",
             FieldValue::Date(Date::new(2019, 3, 11)),
         );
-        let lines = BacNinhFees::fee_lines(&d).unwrap();
+        let lines = fee_lines(&d).unwrap();
         assert_eq!(lines[0].amount_vnd, 0);
         assert!(lines[0].reason.as_deref().unwrap().contains("dưới 6 tuổi"));
     }
@@ -478,29 +477,22 @@ mod tests {
             "child.birth-date",
             FieldValue::Date(Date::new(2019, 3, 10)),
         );
-        assert_eq!(BacNinhFees::fee_lines(&d).unwrap()[0].amount_vnd, 15_000);
+        assert_eq!(fee_lines(&d).unwrap()[0].amount_vnd, 15_000);
     }
 
     #[test]
     fn temporary_residence_is_exempt_for_people_with_merit() {
         let mut d = dossier(TEMPORARY_RESIDENCE, Channel::Counter, MARCH_10);
         d.applicant.groups = vec!["priority-card".into(), "person-with-merit".into()];
-        let lines = BacNinhFees::fee_lines(&d).unwrap();
+        let lines = fee_lines(&d).unwrap();
         assert_eq!((lines[0].base_amount_vnd, lines[0].amount_vnd), (15_000, 0));
         assert_eq!(lines[0].collection, Collection::NotCollected);
     }
 
     #[test]
     fn unknown_procedure_is_not_served() {
-        let err =
-            BacNinhFees::fee_lines(&dossier("9.999999", Channel::Counter, MARCH_10)).unwrap_err();
-        assert_eq!(err.code, "procedure-not-served");
-        assert!(err.message.contains("9.999999"));
-    }
-
-    #[test]
-    fn fee_policy_does_not_log() {
-        let _ = BacNinhFees::fee_lines(&dossier(CONSTRUCTION_PERMIT, Channel::Online, MARCH_10));
-        assert!(testing::logs().is_empty());
+        let err = fee_lines(&dossier("9.999999", Channel::Counter, MARCH_10)).unwrap_err();
+        assert!(matches!(err, PluginError::Unsupported(_)), "{err}");
+        assert!(err.message().contains("9.999999"));
     }
 }

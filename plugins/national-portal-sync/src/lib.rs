@@ -1,8 +1,10 @@
 //! Synchronisation with the National Public Service Portal (Cổng Dịch vụ
 //! công quốc gia): a dossier's full record (upsert) and its progress records
-//! (who did what, when, where, with which status), and the portal's view of
+//! (who did what, when, where, with which status), the portal's view of
 //! a dossier for reconciliation (status, dates, on-time verdict and the fee
-//! lines it holds).
+//! lines it holds), and intake of the online dossiers waiting at the portal
+//! for a province (a page at a time, then an acknowledgement of each one the
+//! host stored).
 //!
 //! The portal's API (as the loopback stand-in `motcua standin portal`
 //! serves it; `[config] endpoint` points at it): JSON, snake_case, local
@@ -11,15 +13,20 @@
 //! never the time of sending: late sync must not make on-time dossiers look
 //! overdue nationally.
 //!
-//! Errors: `invalid-input` for a record the portal could never accept
-//! (checked before any request), `unavailable` for what may pass on retry
-//! (5xx, 408, 429, connection errors, timeouts), `denied` when the host or
-//! the portal refuses us (egress, 401, 403), `rejected` when the portal
-//! refuses the data (other 4xx).
+//! Errors: `invalid-input` naming the field for a call the portal could
+//! never accept (checked before any request), `unavailable` for what may
+//! pass on retry (5xx, 408, 429, connection errors, timeouts), `denied` when
+//! the host or the portal refuses us (egress, 401, 403), `not-found` when
+//! the portal never had the submission acknowledged (404), `rejected` when
+//! the portal refuses the data (other 4xx), `other` for an answer this
+//! connector cannot read (not JSON, a field of the wrong type or out of
+//! bounds), naming the field.
+
+mod intake;
 
 use motcua_sdk::connector::{
     DossierFile, DossierRecord, Operation, ProgressRecord, Receipt, RemoteStatus, ResultDocument,
-    SupplementationRound,
+    SubmissionBatch, SupplementationRound,
 };
 use motcua_sdk::http::{Request, Response};
 use motcua_sdk::{
@@ -27,6 +34,8 @@ use motcua_sdk::{
     Localized, PluginError, config,
 };
 use serde_json::{Map, Value, json};
+
+pub use intake::{MAX_CURSOR, MAX_PAGE, parse_portal_date};
 
 /// Endpoint when `[config] endpoint` is unset (the loopback stand-in).
 pub const DEFAULT_ENDPOINT: &str = "http://127.0.0.1:18090";
@@ -40,11 +49,13 @@ impl Connector for NationalPortalSync {
             Operation::PushDossier,
             Operation::PushProgress,
             Operation::QueryStatus,
+            Operation::FetchSubmissions,
+            Operation::AcknowledgeSubmission,
         ]
     }
 
     fn push_dossier(record: &DossierRecord) -> Result<Receipt, PluginError> {
-        check_code(&record.code)?;
+        check_code("code", &record.code)?;
         check_status(record.status)?;
         let response = Request::new("PUT", dossier_url(&record.code, ""))
             .header("accept", "application/json")
@@ -54,10 +65,11 @@ impl Connector for NationalPortalSync {
     }
 
     fn push_progress(record: &ProgressRecord) -> Result<Receipt, PluginError> {
-        check_code(&record.dossier_code)?;
+        check_code("dossier-code", &record.dossier_code)?;
         check_status(record.status)?;
         if record.event_id.trim().is_empty() {
             return Err(PluginError::invalid_input(
+                "event-id",
                 "a progress record needs its event id (the portal ignores repeats by it)",
             ));
         }
@@ -69,7 +81,7 @@ impl Connector for NationalPortalSync {
     }
 
     fn query_status(dossier_code: &str) -> Result<Option<RemoteStatus>, PluginError> {
-        check_code(dossier_code)?;
+        check_code("dossier-code", dossier_code)?;
         let response = Request::get(dossier_url(dossier_code, "/status"))
             .header("accept", "application/json")
             .send()?;
@@ -79,31 +91,88 @@ impl Connector for NationalPortalSync {
         refuse_unless_success(&response)?;
         remote_status(&response.json()?).map(Some)
     }
+
+    /// `GET {endpoint}/api/v1/provinces/{tenant}/submissions?limit={n}[&after={cursor}]`,
+    /// asking for at most [`MAX_PAGE`] whatever `limit` is.
+    fn fetch_submissions(
+        tenant: &str,
+        after: Option<&str>,
+        limit: u32,
+    ) -> Result<SubmissionBatch, PluginError> {
+        check_code("tenant", tenant)?;
+        if limit == 0 {
+            return Err(PluginError::invalid_input(
+                "limit",
+                "a page holds at least one submission",
+            ));
+        }
+        if let Some(after) = after
+            && (after.is_empty() || after.chars().count() > MAX_CURSOR)
+        {
+            return Err(PluginError::invalid_input(
+                "after",
+                format!("a cursor has 1 to {MAX_CURSOR} characters"),
+            ));
+        }
+        let limit = limit.min(MAX_PAGE);
+        let mut url = format!("{}?limit={limit}", province_url(tenant, "/submissions"));
+        if let Some(after) = after {
+            url.push_str("&after=");
+            url.push_str(&percent_encode(after));
+        }
+        let response = Request::get(url)
+            .header("accept", "application/json")
+            .send()?;
+        refuse_unless_success(&response)?;
+        intake::submission_batch(&response.json()?, after, limit)
+    }
+
+    /// `POST {endpoint}/api/v1/provinces/{tenant}/submissions/{code}/ack`;
+    /// repeating it is harmless (the portal answers 200 again).
+    fn acknowledge_submission(tenant: &str, national_code: &str) -> Result<Receipt, PluginError> {
+        check_code("tenant", tenant)?;
+        check_code("national-code", national_code)?;
+        let path = format!("/submissions/{}/ack", percent_encode(national_code));
+        let response = Request::post(province_url(tenant, &path), "")
+            .header("accept", "application/json")
+            .send()?;
+        if response.status == 404 {
+            return Err(PluginError::not_found(format!(
+                "the national portal has no submission {national_code} for {tenant}: {}",
+                refusal_text(&response)
+            )));
+        }
+        receipt(&response)
+    }
 }
 
 motcua_sdk::export_connector!(NationalPortalSync);
 
-fn check_code(code: &str) -> Result<(), PluginError> {
+fn check_code(field: &str, code: &str) -> Result<(), PluginError> {
     if code.trim().is_empty() {
-        return Err(PluginError::invalid_input("the dossier code is empty"));
+        return Err(PluginError::invalid_input(
+            field,
+            format!("the {field} is empty"),
+        ));
     }
     Ok(())
 }
 
 fn check_status(status: u8) -> Result<(), PluginError> {
     if !(1..=10).contains(&status) {
-        return Err(PluginError::invalid_input(format!(
-            "national status is 1-10, not {status}"
-        )));
+        return Err(PluginError::invalid_input(
+            "status",
+            format!("national status is 1-10, not {status}"),
+        ));
     }
     Ok(())
 }
 
-/// `{endpoint}/api/v1/dossiers/{code}{suffix}`, the code percent-encoded.
-fn dossier_url(code: &str, suffix: &str) -> String {
-    let endpoint = config::get_or("endpoint", DEFAULT_ENDPOINT);
-    let mut encoded = String::new();
-    for byte in code.bytes() {
+/// `text` percent-encoded as one path segment or query value (every byte
+/// but the unreserved ones).
+fn percent_encode(text: &str) -> String {
+    let mut encoded = String::with_capacity(text.len());
+    for byte in text.bytes() {
         match byte {
             b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
                 encoded.push(byte as char)
@@ -111,10 +180,23 @@ fn dossier_url(code: &str, suffix: &str) -> String {
             other => encoded.push_str(&format!("%{other:02X}")),
         }
     }
-    format!(
-        "{}/api/v1/dossiers/{encoded}{suffix}",
-        endpoint.trim_end_matches('/')
-    )
+    encoded
+}
+
+/// `{endpoint}/api/v1` from `[config] endpoint`.
+fn api_url() -> String {
+    let endpoint = config::get_or("endpoint", DEFAULT_ENDPOINT);
+    format!("{}/api/v1", endpoint.trim_end_matches('/'))
+}
+
+/// `{endpoint}/api/v1/dossiers/{code}{suffix}`, the code percent-encoded.
+fn dossier_url(code: &str, suffix: &str) -> String {
+    format!("{}/dossiers/{}{suffix}", api_url(), percent_encode(code))
+}
+
+/// `{endpoint}/api/v1/provinces/{tenant}{suffix}`, the tenant percent-encoded.
+fn province_url(tenant: &str, suffix: &str) -> String {
+    format!("{}/provinces/{}{suffix}", api_url(), percent_encode(tenant))
 }
 
 // ---------- to the portal ----------
@@ -325,9 +407,9 @@ fn time_field(json: &Map<String, Value>, key: &str) -> Result<Option<Datetime>, 
     match json.get(key) {
         None | Some(Value::Null) => Ok(None),
         Some(Value::String(text)) => parse_portal_time(text).map(Some).ok_or_else(|| {
-            PluginError::invalid_input(format!("the portal's {key} is not yyyyMMddHHmmss: {text}"))
+            PluginError::other(format!("the portal's {key} is not yyyyMMddHHmmss: {text}"))
         }),
-        Some(other) => Err(PluginError::invalid_input(format!(
+        Some(other) => Err(PluginError::other(format!(
             "the portal's {key} is not a time: {other}"
         ))),
     }
@@ -336,23 +418,23 @@ fn time_field(json: &Map<String, Value>, key: &str) -> Result<Option<Datetime>, 
 fn remote_status(json: &Value) -> Result<RemoteStatus, PluginError> {
     let object = json
         .as_object()
-        .ok_or_else(|| PluginError::invalid_input("the portal's status is not a JSON object"))?;
+        .ok_or_else(|| PluginError::other("the portal's status is not a JSON object"))?;
     let dossier_code = object
         .get("dossier_code")
         .and_then(Value::as_str)
-        .ok_or_else(|| PluginError::invalid_input("the portal's status has no dossier_code"))?
+        .ok_or_else(|| PluginError::other("the portal's status has no dossier_code"))?
         .to_owned();
     let status = object
         .get("status")
         .and_then(Value::as_u64)
         .and_then(|s| u8::try_from(s).ok())
         .filter(|s| (1..=10).contains(s))
-        .ok_or_else(|| PluginError::invalid_input("the portal's status is not 1-10"))?;
+        .ok_or_else(|| PluginError::other("the portal's status is not 1-10"))?;
     let on_time = match object.get("on_time") {
         None | Some(Value::Null) => None,
         Some(Value::Bool(b)) => Some(*b),
         Some(other) => {
-            return Err(PluginError::invalid_input(format!(
+            return Err(PluginError::other(format!(
                 "the portal's on_time is not a boolean: {other}"
             )));
         }
@@ -378,7 +460,7 @@ fn fee_lines(json: &Map<String, Value>) -> Result<Option<Vec<FeeLine>>, PluginEr
         None | Some(Value::Null) => return Ok(None),
         Some(Value::Array(lines)) => lines,
         Some(other) => {
-            return Err(PluginError::invalid_input(format!(
+            return Err(PluginError::other(format!(
                 "the portal's fee_lines is not a list: {other}"
             )));
         }
@@ -392,14 +474,14 @@ fn fee_lines(json: &Map<String, Value>) -> Result<Option<Vec<FeeLine>>, PluginEr
 }
 
 fn fee_line(at: &str, json: &Value) -> Result<FeeLine, PluginError> {
-    let object = json.as_object().ok_or_else(|| {
-        PluginError::invalid_input(format!("the portal's {at} is not an object: {json}"))
-    })?;
+    let object = json
+        .as_object()
+        .ok_or_else(|| PluginError::other(format!("the portal's {at} is not an object: {json}")))?;
     let invalid = |key: &str, what: &str| {
         let found = object
             .get(key)
             .map_or_else(|| "nothing".to_owned(), Value::to_string);
-        PluginError::invalid_input(format!("the portal's {at}.{key} is not {what}: {found}"))
+        PluginError::other(format!("the portal's {at}.{key} is not {what}: {found}"))
     };
     let text = |key: &str| match object.get(key) {
         Some(Value::String(text)) => Ok(text.clone()),

@@ -236,7 +236,7 @@ fn a_fee_line_without_english_label_or_reason_is_read() {
 }
 
 #[test]
-fn a_malformed_fee_line_is_invalid_input_naming_the_field() {
+fn a_malformed_fee_line_is_other_naming_the_field() {
     let good = r#"{"code":"a","label":"A","kind":"fee","base_amount_vnd":1,"amount_vnd":1,"collection":"not_collected"}"#;
     for (second, field) in [
         (
@@ -276,17 +276,17 @@ fn a_malformed_fee_line_is_invalid_input_naming_the_field() {
         let answer = format!(r#"{{"dossier_code":"X","status":2,"fee_lines":[{good},{second}]}}"#);
         responder(200, answer);
         let error = NationalPortalSync::query_status("X").unwrap_err();
-        assert_eq!(error.code, "invalid-input", "{second}");
+        assert_eq!(error.code(), "other", "{second}");
         assert!(
-            error.message.contains(&format!("{field} ")),
+            error.message().contains(&format!("{field} ")),
             "{field} in: {}",
-            error.message
+            error.message()
         );
     }
     responder(200, r#"{"dossier_code":"X","status":2,"fee_lines":{}}"#);
     let error = NationalPortalSync::query_status("X").unwrap_err();
-    assert_eq!(error.code, "invalid-input");
-    assert!(error.message.contains("fee_lines "), "{}", error.message);
+    assert_eq!(error.code(), "other");
+    assert!(error.message().contains("fee_lines "), "{error}");
 }
 
 #[test]
@@ -296,7 +296,7 @@ fn server_errors_and_throttling_are_unavailable_data_refusals_are_rejected() {
         assert_eq!(
             NationalPortalSync::push_progress(&progress())
                 .unwrap_err()
-                .code,
+                .code(),
             "unavailable",
             "{status}"
         );
@@ -306,11 +306,13 @@ fn server_errors_and_throttling_are_unavailable_data_refusals_are_rejected() {
         r#"{"code":"invalid","message":"invalid fields: status","fields":[{"field":"status","message":"national status is 1-10"}]}"#,
     );
     let refused = NationalPortalSync::push_dossier(&record()).unwrap_err();
-    assert_eq!(refused.code, "rejected");
+    assert_eq!(refused.code(), "rejected");
     assert!(
-        refused.message.contains("status: national status is 1-10"),
+        refused
+            .message()
+            .contains("status: national status is 1-10"),
         "{}",
-        refused.message
+        refused.message()
     );
     responder(
         401,
@@ -319,7 +321,7 @@ fn server_errors_and_throttling_are_unavailable_data_refusals_are_rejected() {
     assert_eq!(
         NationalPortalSync::push_dossier(&record())
             .unwrap_err()
-            .code,
+            .code(),
         "denied"
     );
 }
@@ -328,7 +330,7 @@ fn server_errors_and_throttling_are_unavailable_data_refusals_are_rejected() {
 fn connection_failures_stay_unavailable() {
     testing::set_http_responder(|_| Err(PluginError::unavailable("connection reset")));
     assert_eq!(
-        NationalPortalSync::query_status("X").unwrap_err().code,
+        NationalPortalSync::query_status("X").unwrap_err().code(),
         "unavailable"
     );
 }
@@ -338,33 +340,43 @@ fn records_the_portal_could_never_take_are_refused_without_a_request() {
     testing::set_http_responder(|_| panic!("no request expected"));
     let mut bad = record();
     bad.status = 0;
+    let field = |error: PluginError| error.field_problems()[0].field.clone();
     assert_eq!(
-        NationalPortalSync::push_dossier(&bad).unwrap_err().code,
-        "invalid-input"
+        field(NationalPortalSync::push_dossier(&bad).unwrap_err()),
+        "status"
     );
     let mut no_event = progress();
     no_event.event_id = " ".into();
     assert_eq!(
-        NationalPortalSync::push_progress(&no_event)
-            .unwrap_err()
-            .code,
-        "invalid-input"
+        field(NationalPortalSync::push_progress(&no_event).unwrap_err()),
+        "event-id"
     );
     assert_eq!(
-        NationalPortalSync::query_status("").unwrap_err().code,
-        "invalid-input"
+        field(NationalPortalSync::query_status("").unwrap_err()),
+        "dossier-code"
+    );
+    let mut no_code = record();
+    no_code.code = "".into();
+    assert_eq!(
+        field(NationalPortalSync::push_dossier(&no_code).unwrap_err()),
+        "code"
     );
 }
 
 #[test]
-fn a_garbled_status_answer_is_invalid_input() {
+fn a_garbled_status_answer_is_other() {
     responder(
         200,
         r#"{"dossier_code":"X","status":9,"received_at":"2026-11-23"}"#,
     );
     assert_eq!(
-        NationalPortalSync::query_status("X").unwrap_err().code,
-        "invalid-input"
+        NationalPortalSync::query_status("X").unwrap_err().code(),
+        "other"
+    );
+    responder(200, "<html>");
+    assert_eq!(
+        NationalPortalSync::query_status("X").unwrap_err().code(),
+        "other"
     );
     assert_eq!(parse_portal_time("20261131080000"), None, "no 31 November");
     assert_eq!(parse_portal_time("20261130240000"), None);
@@ -386,13 +398,15 @@ fn only_portal_operations_are_offered() {
         vec![
             Operation::PushDossier,
             Operation::PushProgress,
-            Operation::QueryStatus
+            Operation::QueryStatus,
+            Operation::FetchSubmissions,
+            Operation::AcknowledgeSubmission,
         ]
     );
     assert_eq!(
         NationalPortalSync::lookup_person("026195000123")
             .unwrap_err()
-            .code,
+            .code(),
         "unsupported"
     );
 }

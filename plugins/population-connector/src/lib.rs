@@ -3,8 +3,10 @@
 //!
 //! `GET {endpoint}/citizens/{id}` where `endpoint` is `[config] endpoint`:
 //! 200 with a JSON citizen → the person; 404 → nobody; 5xx → `unavailable`;
-//! a request the host refuses (egress) → `denied`. Other operations are
-//! `unsupported`.
+//! other statuses → `rejected`; a request the host refuses (egress) →
+//! `denied`; an answer that is not a citizen → `other`. A personal ID that is
+//! not 12 digits is `invalid-input` of `personal-id`, without a request.
+//! Other operations are `unsupported`.
 
 use motcua_sdk::connector::Operation;
 use motcua_sdk::http::{self, Response};
@@ -26,6 +28,7 @@ impl Connector for PopulationConnector {
     fn lookup_person(personal_id: &str) -> Result<Option<Person>, PluginError> {
         if personal_id.len() != 12 || !personal_id.bytes().all(|b| b.is_ascii_digit()) {
             return Err(PluginError::invalid_input(
+                "personal-id",
                 "a personal ID has exactly 12 digits",
             ));
         }
@@ -58,14 +61,15 @@ pub fn person_from_response(response: &Response) -> Result<Option<Person>, Plugi
     }
     let json = response.json()?;
     let text = |key: &str| json.get(key).and_then(|v| v.as_str()).map(str::to_owned);
-    let personal_id = text("personal_id")
-        .ok_or_else(|| PluginError::invalid_input("citizen without personal_id"))?;
+    let garbled = |what: String| PluginError::other(format!("population database: {what}"));
+    let personal_id =
+        text("personal_id").ok_or_else(|| garbled("a citizen without personal_id".into()))?;
     let full_name =
-        text("full_name").ok_or_else(|| PluginError::invalid_input("citizen without full_name"))?;
+        text("full_name").ok_or_else(|| garbled("a citizen without full_name".into()))?;
     let birth_date = match text("birth_date") {
-        Some(s) => Some(Date::parse(&s).ok_or_else(|| {
-            PluginError::invalid_input(format!("birth_date is not YYYY-MM-DD: {s}"))
-        })?),
+        Some(s) => Some(
+            Date::parse(&s).ok_or_else(|| garbled(format!("birth_date is not YYYY-MM-DD: {s}")))?,
+        ),
         None => None,
     };
     Ok(Some(Person {
@@ -116,24 +120,25 @@ mod tests {
     }
 
     #[test]
-    fn server_errors_are_unavailable() {
+    fn server_errors_are_unavailable_and_other_statuses_rejected() {
         testing::set_http_responder(|_| Ok(Response::new(503, "")));
-        assert_eq!(
-            PopulationConnector::lookup_person("001090012345")
-                .unwrap_err()
-                .code,
-            "unavailable"
-        );
+        assert!(matches!(
+            PopulationConnector::lookup_person("001090012345"),
+            Err(PluginError::Unavailable(_))
+        ));
+        testing::set_http_responder(|_| Ok(Response::new(400, "")));
+        assert!(matches!(
+            PopulationConnector::lookup_person("001090012345"),
+            Err(PluginError::Rejected(_))
+        ));
     }
 
     #[test]
     fn host_refusal_is_denied() {
         testing::set_http_responder(|_| Err(PluginError::denied("egress not allowed")));
         assert_eq!(
-            PopulationConnector::lookup_person("001090012345")
-                .unwrap_err()
-                .code,
-            "denied"
+            PopulationConnector::lookup_person("001090012345").unwrap_err(),
+            PluginError::denied("egress not allowed")
         );
     }
 
@@ -141,22 +146,31 @@ mod tests {
     fn malformed_ids_are_invalid_input_without_a_request() {
         testing::set_http_responder(|_| panic!("no request expected"));
         for id in ["", "00109001234", "0010900123456", "00109001234a"] {
-            assert_eq!(
-                PopulationConnector::lookup_person(id).unwrap_err().code,
-                "invalid-input"
-            );
+            let error = PopulationConnector::lookup_person(id).unwrap_err();
+            assert_eq!(error.field_problems()[0].field, "personal-id", "{id}");
         }
     }
 
     #[test]
-    fn garbage_body_is_invalid_input() {
-        testing::set_http_responder(|_| Ok(Response::new(200, "<html>")));
-        assert_eq!(
-            PopulationConnector::lookup_person("001090012345")
-                .unwrap_err()
-                .code,
-            "invalid-input"
-        );
+    fn an_answer_that_is_not_a_citizen_is_other() {
+        for body in ["<html>", r#"{"full_name":"A"}"#, r#"{"personal_id":"1"}"#] {
+            testing::set_http_responder(move |_| Ok(Response::new(200, body)));
+            assert!(
+                matches!(
+                    PopulationConnector::lookup_person("001090012345"),
+                    Err(PluginError::Other(_))
+                ),
+                "{body}"
+            );
+        }
+        testing::set_http_responder(|_| {
+            Ok(Response::new(
+                200,
+                r#"{"personal_id":"1","full_name":"A","birth_date":"1990-02-30"}"#,
+            ))
+        });
+        let error = PopulationConnector::lookup_person("001090012345").unwrap_err();
+        assert!(error.message().contains("birth_date"), "{error}");
     }
 
     #[test]
@@ -166,7 +180,7 @@ mod tests {
             vec![Operation::LookupPerson]
         );
         assert_eq!(
-            PopulationConnector::query_status("x").unwrap_err().code,
+            PopulationConnector::query_status("x").unwrap_err().code(),
             "unsupported"
         );
     }

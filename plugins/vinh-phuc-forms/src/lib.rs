@@ -872,14 +872,14 @@ mod tests {
     #[test]
     fn unknown_procedure_is_not_served() {
         assert_eq!(
-            VinhPhucForms::definition("1.000894").unwrap_err().code,
-            "procedure-not-served"
+            VinhPhucForms::definition("1.000894").unwrap_err(),
+            PluginError::procedure_not_served("1.000894")
         );
         assert_eq!(
             VinhPhucForms::validate(&dossier("1.000894", vec![]))
                 .unwrap_err()
-                .code,
-            "procedure-not-served"
+                .code(),
+            "unsupported"
         );
     }
 
@@ -954,10 +954,8 @@ mod tests {
     fn prefill_passes_registry_failures_on() {
         testing::set_registry_error(PluginError::unavailable("population database down"));
         assert_eq!(
-            VinhPhucForms::prefill(BIRTH, &applicant())
-                .unwrap_err()
-                .code,
-            "unavailable"
+            VinhPhucForms::prefill(BIRTH, &applicant()).unwrap_err(),
+            PluginError::unavailable("population database down")
         );
     }
 

@@ -1,7 +1,7 @@
 //! Test fixture (not a real plugin): a fee policy whose amounts attack the
 //! host's arithmetic and storage, chosen by `dossier.procedure_code`.
 
-use motcua_sdk::{DossierView, FeeKind, FeeLine, FeePolicy, Localized, PluginError};
+use motcua_sdk::{Config, DossierView, FeeKind, FeeLine, FeePolicy, Localized, PluginError};
 
 /// The hostile fee policy.
 pub struct FeeOverflow;
@@ -26,7 +26,7 @@ impl FeePolicy for FeeOverflow {
             .to_vec()
     }
 
-    fn fee_lines(dossier: &DossierView) -> Result<Vec<FeeLine>, PluginError> {
+    fn fee_lines(dossier: &DossierView, _config: &Config) -> Result<Vec<FeeLine>, PluginError> {
         match dossier.procedure_code.as_str() {
             "u64-max" => Ok(vec![line("le-phi", u64::MAX)]),
             "wrap" => Ok(["a", "b", "c"]

@@ -1,24 +1,65 @@
 //! Test fixture (not a real plugin): a fee policy that misbehaves on purpose,
 //! chosen by `dossier.procedure_code`, for the host's sandbox tests.
+//!
+//! Built against the frozen `motcua:plugin@0.2.0` contract with plain
+//! wit-bindgen: what it probes (the data directory, files outside it, the
+//! environment, the clock) goes through WASI, which the host links for a
+//! 0.2.0 fee policy and not for a 0.3.0 one, whose world imports nothing.
+//! Its refusals use 0.2.0's string codes (`procedure-not-served`).
 
 use std::hint::black_box;
 
-use motcua_sdk::{DossierView, FeeKind, FeeLine, FeePolicy, Localized, PluginError};
+wit_bindgen::generate!({
+    path: "../../../wit/motcua-plugin@0.2.0",
+    world: "fee-policy-plugin",
+    generate_all,
+});
+
+pub use exports::motcua::plugin::fee_policy::Guest;
+pub use motcua::plugin::types::{
+    Collection, DossierView, FeeKind, FeeLine, Localized, PluginError,
+};
 
 /// The misbehaving fee policy.
 pub struct Misbehaving;
 
-fn line(reason: String) -> FeeLine {
-    FeeLine::new(
-        "probe",
-        Localized::new("Thử nghiệm", "Probe"),
-        FeeKind::Fee,
-        1_000,
-    )
-    .discounted(1_000, reason)
+/// A line owing `amount_vnd` in full (not collected when zero).
+fn fee_line(code: String, label: Localized, kind: FeeKind, amount_vnd: u64) -> FeeLine {
+    FeeLine {
+        code,
+        label,
+        kind,
+        base_amount_vnd: amount_vnd,
+        amount_vnd,
+        collection: if amount_vnd == 0 {
+            Collection::NotCollected
+        } else {
+            Collection::BeforeProcessing
+        },
+        reason: None,
+    }
 }
 
-impl FeePolicy for Misbehaving {
+fn localized(vi: &str, en: &str) -> Localized {
+    Localized {
+        vi: vi.into(),
+        en: en.into(),
+    }
+}
+
+fn line(reason: String) -> FeeLine {
+    FeeLine {
+        reason: Some(reason),
+        ..fee_line(
+            "probe".into(),
+            localized("Thử nghiệm", "Probe"),
+            FeeKind::Fee,
+            1_000,
+        )
+    }
+}
+
+impl Guest for Misbehaving {
     fn procedures() -> Vec<String> {
         [
             "loop",
@@ -36,7 +77,7 @@ impl FeePolicy for Misbehaving {
         .to_vec()
     }
 
-    fn fee_lines(dossier: &DossierView) -> Result<Vec<FeeLine>, PluginError> {
+    fn fee_lines(dossier: DossierView) -> Result<Vec<FeeLine>, PluginError> {
         match dossier.procedure_code.as_str() {
             "loop" => {
                 let mut x = 0u64;
@@ -85,9 +126,9 @@ impl FeePolicy for Misbehaving {
                 let label = "x".repeat(200);
                 Ok((0..2_000)
                     .map(|i| {
-                        FeeLine::new(
+                        fee_line(
                             format!("line-{i}"),
-                            Localized::new(label.clone(), label.clone()),
+                            localized(&label, &label),
                             FeeKind::Fee,
                             i,
                         )
@@ -101,23 +142,27 @@ impl FeePolicy for Misbehaving {
                     .unwrap_or(0);
                 Ok(vec![line(format!("{secs}"))])
             }
-            "ok" => Ok(vec![FeeLine::new(
-                "le-phi",
-                Localized::new("Lệ phí", "Charge"),
+            "ok" => Ok(vec![fee_line(
+                "le-phi".into(),
+                localized("Lệ phí", "Charge"),
                 FeeKind::Charge,
                 10_000,
             )]),
-            other => Err(PluginError::procedure_not_served(other)),
+            other => Err(PluginError {
+                code: "procedure-not-served".into(),
+                message: format!("procedure {other} is not served by this plugin"),
+            }),
         }
     }
 }
 
-motcua_sdk::export_fee_policy!(Misbehaving);
+#[cfg(target_arch = "wasm32")]
+export!(Misbehaving);
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use motcua_sdk::{Applicant, ApplicantKind, Channel, Date, Datetime};
+    use motcua::plugin::types::{Applicant, ApplicantKind, Channel, Date, Datetime};
 
     fn dossier(code: &str) -> DossierView {
         DossierView {
@@ -136,20 +181,29 @@ mod tests {
                 groups: vec![],
             },
             form: vec![],
-            received_at: Datetime::new(Date::new(2025, 1, 1), 0, 0, 0),
+            received_at: Datetime {
+                date: Date {
+                    year: 2025,
+                    month: 1,
+                    day: 1,
+                },
+                hour: 0,
+                minute: 0,
+                second: 0,
+            },
         }
     }
 
     #[test]
     fn ok_returns_one_normal_line() {
-        let lines = Misbehaving::fee_lines(&dossier("ok")).unwrap();
+        let lines = Misbehaving::fee_lines(dossier("ok")).unwrap();
         assert_eq!(lines.len(), 1);
         assert_eq!(lines[0].amount_vnd, 10_000);
     }
 
     #[test]
     fn huge_output_is_far_over_the_64_kib_output_limit() {
-        let lines = Misbehaving::fee_lines(&dossier("huge-output")).unwrap();
+        let lines = Misbehaving::fee_lines(dossier("huge-output")).unwrap();
         assert_eq!(lines.len(), 2_000);
         let label_bytes: usize = lines
             .iter()
@@ -160,7 +214,7 @@ mod tests {
 
     #[test]
     fn read_outside_reports_each_path() {
-        let reason = Misbehaving::fee_lines(&dossier("read-outside")).unwrap()[0]
+        let reason = Misbehaving::fee_lines(dossier("read-outside")).unwrap()[0]
             .reason
             .clone()
             .unwrap();
