@@ -42,16 +42,15 @@ fn submission(code: &str, minute: u8) -> Submission {
 }
 
 #[test]
-fn online_submissions_arrive_whole_page_by_page_and_an_acknowledged_one_is_not_handed_out_again()
-{
+fn online_submissions_arrive_whole_page_by_page_and_an_acknowledged_one_is_not_handed_out_again() {
     let (portal, connector) = portal_and_connector();
     let queues = portal.portal.intake();
     for i in 1..=3u8 {
-        queues
-            .submit("vinh-phuc", submission(&code(i), i))
-            .unwrap();
+        queues.submit("vinh-phuc", submission(&code(i), i)).unwrap();
     }
-    queues.submit("bac-ninh", submission("000.00.01.H22-261202-0001", 0)).unwrap();
+    queues
+        .submit("bac-ninh", submission("000.00.01.H22-261202-0001", 0))
+        .unwrap();
     let ctx = CallContext::new("vinh-phuc");
     assert!(
         connector
@@ -66,18 +65,24 @@ fn online_submissions_arrive_whole_page_by_page_and_an_acknowledged_one_is_not_h
         .iter()
         .map(|s| s.national_code.as_str())
         .collect();
-    assert_eq!(codes, [code(1), code(2)], "oldest first, this province only");
+    assert_eq!(
+        codes,
+        [code(1), code(2)],
+        "oldest first, this province only"
+    );
     let cursor = first.next.clone().expect("one more is waiting");
-    let second = connector
-        .fetch_submissions(&ctx, Some(&cursor), 2)
-        .unwrap();
+    let second = connector.fetch_submissions(&ctx, Some(&cursor), 2).unwrap();
     assert_eq!(second.submissions.len(), 1);
     assert_eq!(second.next, None, "drained");
 
     let one = &first.submissions[0];
     assert_eq!(one.procedure_code, "1.004194");
     assert_eq!(one.agency_code, "000.00.01.H62");
-    assert_eq!(one.submitted_at, datetime!(2026-12-02 16:30:01), "as the portal stamped it");
+    assert_eq!(
+        one.submitted_at,
+        datetime!(2026-12-02 16:30:01),
+        "as the portal stamped it"
+    );
     assert_eq!(one.applicant.kind, ApplicantKind::Citizen);
     assert_eq!(one.applicant.birth_date, Some(date!(1995 - 02 - 03)));
     assert_eq!(one.applicant.groups, ["priority-card"]);
@@ -89,11 +94,17 @@ fn online_submissions_arrive_whole_page_by_page_and_an_acknowledged_one_is_not_h
     assert_eq!(
         values,
         [
-            ("address.line", &FieldValue::Text("Số 5, phường Liên Bảo".into())),
+            (
+                "address.line",
+                &FieldValue::Text("Số 5, phường Liên Bảo".into())
+            ),
             ("stay.months", &FieldValue::Number(12.0)),
             ("stay.from", &FieldValue::Date(date!(2026 - 12 - 10))),
             ("owner.agrees", &FieldValue::Boolean(true)),
-            ("documents", &FieldValue::Choices(vec!["lease".into(), "id-card".into()])),
+            (
+                "documents",
+                &FieldValue::Choices(vec!["lease".into(), "id-card".into()])
+            ),
         ]
     );
     assert_eq!(one.files[0].name, "Hợp đồng thuê nhà");
@@ -112,7 +123,10 @@ fn online_submissions_arrive_whole_page_by_page_and_an_acknowledged_one_is_not_h
     assert_eq!(codes, [code(2), code(3)]);
     let listed = queues.list("vinh-phuc");
     assert_eq!(listed[0].acknowledged, 2);
-    assert_eq!(listed[1].fetched, 2, "handed out in two fetches, not yet stored");
+    assert_eq!(
+        listed[1].fetched, 2,
+        "handed out in two fetches, not yet stored"
+    );
 }
 
 #[test]
@@ -132,7 +146,11 @@ fn a_portal_outage_during_intake_is_unavailable_and_an_unknown_code_is_not_found
     let error = connector
         .acknowledge_submission(&ctx, "never-queued")
         .unwrap_err();
-    assert_eq!(error.refusal().map(|r| r.kind), Some(RefusalKind::NotFound), "{error}");
+    assert_eq!(
+        error.refusal().map(|r| r.kind),
+        Some(RefusalKind::NotFound),
+        "{error}"
+    );
 }
 
 #[test]

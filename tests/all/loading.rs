@@ -41,8 +41,8 @@ fn a_component_claiming_the_wrong_world_is_refused_at_load() {
     else {
         panic!("expected a wrong-world refusal, got {error}");
     };
-    assert_eq!(expected, "motcua:plugin/fee-policy@0.2.0");
-    assert!(found.contains("motcua:plugin/initiative@0.2.0"), "{found}");
+    assert_eq!(expected, "motcua:plugin/fee-policy@0.3.0");
+    assert!(found.contains("motcua:plugin/initiative@0.3.0"), "{found}");
     let message = error.to_string();
     assert!(
         message.contains("wrong-world") && message.contains("fee-policy"),
@@ -53,12 +53,12 @@ fn a_component_claiming_the_wrong_world_is_refused_at_load() {
 #[test]
 fn a_manifest_for_an_unsupported_contract_is_refused_with_the_supported_ones() {
     let dir = copy_package("bac-ninh-fees");
-    edit_manifest(dir.path(), "contract = \"0.2.0\"", "contract = \"0.3.0\"");
+    edit_manifest(dir.path(), "contract = \"0.3.0\"", "contract = \"0.9.0\"");
     let error = runtime().load(dir.path()).unwrap_err();
     let message = error.to_string();
     assert!(matches!(error, LoadError::Manifest { .. }), "{message}");
     assert!(
-        message.contains("plugin.contract") && message.contains("0.1.0, 0.2.0"),
+        message.contains("plugin.contract") && message.contains("0.1.0, 0.2.0, 0.3.0"),
         "{message}"
     );
 }

@@ -7,6 +7,7 @@ use motcua::domain::connector::Operation;
 use motcua::domain::dossier::{Channel, FieldValue};
 use motcua::domain::fee::Collection;
 use motcua::domain::initiative::{Action, DossierEvent, EventKind};
+use motcua::domain::refusal::RefusalKind;
 use motcua::plugin::{CallContext, ConnectorRegistry, EgressRule, Plugin};
 use motcua_tests::standin::{self, FaultMode, PopulationStandin};
 use motcua_tests::{allow_private, citizen, dossier, entry, load, load_with, load_with_settings};
@@ -40,7 +41,7 @@ fn a_fee_policy_prices_a_construction_permit_by_channel() {
 }
 
 #[test]
-fn a_fee_policy_reads_the_tenant_configuration_through_the_config_import() {
+fn a_fee_policy_receives_the_tenant_configuration_in_its_input() {
     let fees = load_with("bac-ninh-fees", |m| {
         m.config
             .insert("online_discount_percent".into(), "100".into());
@@ -52,6 +53,27 @@ fn a_fee_policy_reads_the_tenant_configuration_through_the_config_import() {
         )
         .unwrap();
     assert_eq!(online[0].amount_vnd, 0);
+}
+
+#[test]
+fn a_fee_policy_built_against_contract_0_2_still_reads_its_configuration_through_the_import() {
+    let fees = load("contract-0-2-fee-policy");
+    assert_eq!(fees.manifest().contract, "0.2.0");
+    let ctx = CallContext::new("test");
+    let lines = fees
+        .fee_lines(&ctx, &dossier("test", TEMPORARY_RESIDENCE, Channel::Online))
+        .unwrap();
+    assert_eq!(lines[0].amount_vnd, 15_000, "from `[config] amount_vnd`");
+    let refused = fees
+        .fee_lines(&ctx, &dossier("test", BIRTH, Channel::Online))
+        .unwrap_err();
+    let refusal = refused.refusal().unwrap();
+    assert_eq!(refusal.code, "procedure-not-served", "its own code is kept");
+    assert_eq!(
+        refusal.kind,
+        RefusalKind::Unsupported,
+        "and read as unsupported"
+    );
 }
 
 #[test]
@@ -142,7 +164,10 @@ fn a_connector_looks_a_citizen_up_in_the_population_database() {
     let outage = connector.lookup_person(&ctx, "001090012345").unwrap_err();
     assert_eq!(outage.refusal().unwrap().code, "unavailable");
     let invalid = connector.lookup_person(&ctx, "12ab").unwrap_err();
-    assert_eq!(invalid.refusal().unwrap().code, "invalid-input");
+    let refusal = invalid.refusal().unwrap();
+    assert_eq!(refusal.kind, RefusalKind::InvalidInput);
+    let fields: Vec<&str> = refusal.fields.iter().map(|f| f.field.as_str()).collect();
+    assert_eq!(fields, ["personal-id"], "0.3.0 names the failing field");
 }
 
 #[test]

@@ -125,15 +125,7 @@ impl PluginRefusal {
 
 impl std::fmt::Display for PluginRefusal {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}: {}", self.code, self.message)?;
-        for (i, field) in self.fields.iter().enumerate() {
-            let sep = if i == 0 { " (" } else { "; " };
-            write!(f, "{sep}{}: {}", field.field, field.message)?;
-        }
-        if !self.fields.is_empty() {
-            f.write_str(")")?;
-        }
-        Ok(())
+        write!(f, "{}: {}", self.code, self.message)
     }
 }
 
@@ -161,24 +153,5 @@ mod tests {
         assert!(PluginRefusal::new("unavailable", "down").is_transient());
         assert!(!RefusalKind::Rejected.is_retryable());
         assert!(RefusalKind::Other.is_retryable());
-    }
-
-    #[test]
-    fn a_refusal_with_fields_names_each_when_shown() {
-        let mut refusal = PluginRefusal::of(RefusalKind::InvalidInput, "the record is incomplete");
-        refusal.fields = vec![
-            RefusedField {
-                field: "applicant.id".into(),
-                message: "12 digits".into(),
-            },
-            RefusedField {
-                field: "status".into(),
-                message: "1-10".into(),
-            },
-        ];
-        assert_eq!(
-            refusal.to_string(),
-            "invalid-input: the record is incomplete (applicant.id: 12 digits; status: 1-10)"
-        );
     }
 }

@@ -8,6 +8,7 @@ use motcua_domain::dossier::{Applicant, DossierView};
 use motcua_domain::fee::FeeLine;
 use motcua_domain::form::{FieldError, FormDefinition, PrefillValue};
 use motcua_domain::initiative::{DossierEvent, Priority};
+use motcua_domain::intake::SubmissionBatch;
 use serde::Serialize;
 
 /// A plugin call that produced no usable result.
@@ -196,4 +197,24 @@ pub trait NationalSync: Send + Sync {
         tenant: &str,
         dossier_code: &str,
     ) -> Result<Option<RemoteStatus>, SyncFailure>;
+}
+
+/// The tenant's connector for online dossiers waiting at the National
+/// Public Service Portal (purpose `portal-intake`).
+#[async_trait]
+pub trait PortalIntake: Send + Sync {
+    /// A page of the submissions waiting for `tenant`, oldest first.
+    async fn fetch_submissions(
+        &self,
+        tenant: &str,
+        after: Option<&str>,
+        limit: u32,
+    ) -> Result<SubmissionBatch, SyncFailure>;
+
+    /// Tell the portal a submission is stored; a repeat is harmless.
+    async fn acknowledge_submission(
+        &self,
+        tenant: &str,
+        national_code: &str,
+    ) -> Result<(), SyncFailure>;
 }

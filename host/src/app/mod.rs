@@ -8,6 +8,7 @@ pub mod clock;
 pub mod error;
 pub mod hooks;
 pub mod import;
+pub mod intake;
 pub mod ports;
 pub mod service;
 pub mod statistics;

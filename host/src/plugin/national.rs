@@ -1,16 +1,17 @@
-//! The `NationalSync` port answered by the connector the operator assigned
-//! to national synchronisation ([`super::purposes`]), never one a tenant
-//! deployed on its own.
+//! The `NationalSync` and `PortalIntake` ports answered by the connector
+//! the operator assigned to national synchronisation and to portal intake
+//! ([`super::purposes`]), never one a tenant deployed on its own.
 
 use async_trait::async_trait;
 use motcua_domain::connector::{DossierRecord, Operation, ProgressRecord, Receipt, RemoteStatus};
+use motcua_domain::intake::SubmissionBatch;
 
 use super::error::PluginError;
 use super::host::{WasmPluginHost, blocking, failure};
 use super::instance::{CallContext, Plugin};
 use super::per_artifact::PerArtifact;
 use super::purposes::Purpose;
-use crate::app::hooks::{HookFailure, HookOutcome, NationalSync, SyncFailure};
+use crate::app::hooks::{HookFailure, HookOutcome, NationalSync, PortalIntake, SyncFailure};
 
 /// Operations each connector offers.
 pub(super) type Operations = PerArtifact<Operation>;
@@ -43,14 +44,15 @@ fn sync_failure(error: PluginError) -> SyncFailure {
     }
 }
 
-fn no_connector(tenant: &str, call: &str) -> SyncFailure {
+fn no_connector(tenant: &str, call: &str, purpose: Purpose) -> SyncFailure {
     SyncFailure {
         failure: HookFailure {
             plugin: "none".into(),
             call: call.into(),
             outcome: HookOutcome::NotDeployed,
             message: format!(
-                "no connector serves national-sync for tenant `{tenant}` (operator settings, [[purpose]])"
+                "no connector serves {} for tenant `{tenant}` (operator settings, [[purpose]])",
+                purpose.name()
             ),
         },
         retryable: true,
@@ -70,11 +72,24 @@ impl WasmPluginHost {
         call: &'static str,
         run: impl FnOnce(&Plugin, &CallContext) -> Result<T, PluginError> + Send + 'static,
     ) -> Result<T, SyncFailure> {
+        self.with_purpose(tenant, Purpose::NationalSync, call, run)
+            .await
+    }
+
+    /// Run `call` on the connector serving `purpose` for the tenant, on the
+    /// blocking pool.
+    async fn with_purpose<T: Send + 'static>(
+        &self,
+        tenant: &str,
+        purpose: Purpose,
+        call: &'static str,
+        run: impl FnOnce(&Plugin, &CallContext) -> Result<T, PluginError> + Send + 'static,
+    ) -> Result<T, SyncFailure> {
         let this = self.clone();
         let tenant = tenant.to_string();
         let outcome = blocking(move || {
-            let Some(plugin) = this.portal(&tenant) else {
-                return Ok(Err(no_connector(&tenant, call)));
+            let Some(plugin) = this.for_purpose(&tenant, purpose) else {
+                return Ok(Err(no_connector(&tenant, call, purpose)));
             };
             Ok(run(&plugin, &CallContext::new(&tenant)).map_err(sync_failure))
         })
@@ -135,6 +150,36 @@ impl NationalSync for WasmPluginHost {
         let code = dossier_code.to_string();
         self.with_portal(tenant, "connector.query-status", move |plugin, ctx| {
             plugin.query_status(ctx, &code)
+        })
+        .await
+    }
+}
+
+#[async_trait]
+impl PortalIntake for WasmPluginHost {
+    async fn fetch_submissions(
+        &self,
+        tenant: &str,
+        after: Option<&str>,
+        limit: u32,
+    ) -> Result<SubmissionBatch, SyncFailure> {
+        let after = after.map(str::to_owned);
+        let call = "connector.fetch-submissions";
+        self.with_purpose(tenant, Purpose::PortalIntake, call, move |plugin, ctx| {
+            plugin.fetch_submissions(ctx, after.as_deref(), limit)
+        })
+        .await
+    }
+
+    async fn acknowledge_submission(
+        &self,
+        tenant: &str,
+        national_code: &str,
+    ) -> Result<(), SyncFailure> {
+        let code = national_code.to_owned();
+        let call = "connector.acknowledge-submission";
+        self.with_purpose(tenant, Purpose::PortalIntake, call, move |plugin, ctx| {
+            plugin.acknowledge_submission(ctx, &code).map(|_| ())
         })
         .await
     }

@@ -1,5 +1,6 @@
-//! Platform purposes: which connector serves national synchronisation and
-//! the population registry for a tenant. The operator assigns them
+//! Platform purposes: which connector serves national synchronisation,
+//! intake of online dossiers from the portal and the population registry for
+//! a tenant. The operator assigns them
 //! (`[[purpose]]` in `motcua.toml`); nothing else does. A connector a tenant
 //! admin deploys serves a purpose only where the operator granted it to that
 //! tenant, so offering `push-progress` is not enough to receive (and swallow)
@@ -8,13 +9,14 @@
 //!
 //! ```toml
 //! [[purpose]]
-//! name = "population-registry"   # national-sync | population-registry
+//! name = "population-registry"   # national-sync | portal-intake | population-registry
 //! plugin = "da-nang-dancu"       # the connector's id
 //! tenant = "da-nang"             # optional: absent = every tenant
 //! ```
 //!
 //! Without an entry a purpose is served by the platform-wide plugin of its
-//! default id (`national-portal-sync`, `population-connector`). An entry
+//! default id (`national-portal-sync` for sync and intake,
+//! `population-connector`). An entry
 //! without `tenant` names a platform-wide plugin; only an entry naming the
 //! tenant lets that tenant's own plugin of that id serve it.
 
@@ -30,16 +32,24 @@ pub enum Purpose {
     /// Dossier records and progress to the National Public Service Portal,
     /// and its status for reconciliation.
     NationalSync,
+    /// Online dossiers submitted at the National Public Service Portal,
+    /// fetched and acknowledged (contract 0.3.0).
+    PortalIntake,
     /// Lookups in the National Population Database for prefill.
     PopulationRegistry,
 }
 
 impl Purpose {
-    pub const ALL: [Purpose; 2] = [Purpose::NationalSync, Purpose::PopulationRegistry];
+    pub const ALL: [Purpose; 3] = [
+        Purpose::NationalSync,
+        Purpose::PortalIntake,
+        Purpose::PopulationRegistry,
+    ];
 
     pub fn name(self) -> &'static str {
         match self {
             Purpose::NationalSync => "national-sync",
+            Purpose::PortalIntake => "portal-intake",
             Purpose::PopulationRegistry => "population-registry",
         }
     }
@@ -48,6 +58,7 @@ impl Purpose {
     pub fn operation(self) -> Operation {
         match self {
             Purpose::NationalSync => Operation::PushProgress,
+            Purpose::PortalIntake => Operation::FetchSubmissions,
             Purpose::PopulationRegistry => Operation::LookupPerson,
         }
     }
@@ -55,7 +66,7 @@ impl Purpose {
     /// The platform-wide plugin serving the purpose when the operator names none.
     pub fn default_plugin(self) -> &'static str {
         match self {
-            Purpose::NationalSync => "national-portal-sync",
+            Purpose::NationalSync | Purpose::PortalIntake => "national-portal-sync",
             Purpose::PopulationRegistry => "population-connector",
         }
     }

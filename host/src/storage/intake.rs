@@ -42,7 +42,10 @@ fn queued(row: &AnyRow) -> Result<QueuedSubmission> {
         }
     };
     Ok(QueuedSubmission {
-        submission: from_json::<OnlineSubmission>(&get::<String>(row, "submission")?, "submission")?,
+        submission: from_json::<OnlineSubmission>(
+            &get::<String>(row, "submission")?,
+            "submission",
+        )?,
         reason: row
             .try_get("reason")
             .map_err(|e| StoreError::Corrupt(format!("reason: {e}")))?,
@@ -101,8 +104,9 @@ impl IntakeQueueStore for Db {
         rows.iter()
             .filter(|row| match agencies {
                 None => true,
-                Some(agencies) => get::<String>(row, "agency_code")
-                    .is_ok_and(|agency| agencies.contains(&agency)),
+                Some(agencies) => {
+                    get::<String>(row, "agency_code").is_ok_and(|agency| agencies.contains(&agency))
+                }
             })
             .map(queued)
             .collect()

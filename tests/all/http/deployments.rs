@@ -328,7 +328,7 @@ async fn a_bad_package_is_refused_naming_the_field_at_fault_and_nothing_is_recor
     assert_eq!(field_of(&refused), "plugin.kinds", "{refused}");
     let message = refused["fields"][0]["message"].as_str().unwrap();
     assert!(
-        message.contains("motcua:plugin/fee-policy@0.2.0"),
+        message.contains("motcua:plugin/fee-policy@0.3.0"),
         "names the missing export: {message}"
     );
     assert!(!message.contains(".upload-"), "no host paths: {message}");

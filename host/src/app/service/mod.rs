@@ -10,6 +10,7 @@ mod intake;
 mod onboarding;
 mod payments;
 mod plugins;
+mod portal;
 mod queries;
 mod reuse;
 mod submit;
@@ -45,6 +46,7 @@ pub use plugins::{
     Activation, DEFAULT_MAX_PACKAGE_BYTES, Deployed, DeployedVersion, PluginAdmin, TenantPlugin,
     TenantPlugins,
 };
+pub use portal::{TakeIn, TakenIn, Untakeable};
 pub use queries::Tracking;
 pub use reuse::{PrefillAnswer, PrefillRequest};
 pub use submit::SubmitDossier;

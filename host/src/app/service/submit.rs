@@ -30,7 +30,7 @@ pub struct SubmitDossier {
 
 /// The applicant's identifier; the name is checked after reuse may have
 /// filled it in ([`check_name`]).
-fn check_applicant_id(applicant: &Applicant) -> Vec<FieldProblem> {
+pub(crate) fn check_applicant_id(applicant: &Applicant) -> Vec<FieldProblem> {
     let mut problems = Vec::new();
     let digits = |s: &str| s.chars().all(|c| c.is_ascii_digit());
     match applicant.kind {
@@ -87,7 +87,7 @@ fn may_submit(
     }
 }
 
-fn check_name(applicant: &Applicant) -> Option<FieldProblem> {
+pub(crate) fn check_name(applicant: &Applicant) -> Option<FieldProblem> {
     applicant
         .full_name
         .trim()
@@ -243,7 +243,7 @@ impl DossierService {
 
     /// Fee lines from the procedure's fee plugin; when it fails, the
     /// catalog's statutory fees, with the reason noted on `event`.
-    async fn price(
+    pub(crate) async fn price(
         &self,
         tenant: &str,
         procedure: &Procedure,

@@ -438,6 +438,17 @@ pub(crate) mod v0_3 {
                     })
                 })
                 .collect::<Out<Vec<_>>>()?;
+            // An invalid-input refusal's message, for people and logs, is
+            // its fields; the fields stay typed beside it.
+            let message = if kind == RefusalKind::InvalidInput && message.is_empty() {
+                fields
+                    .iter()
+                    .map(|f| format!("{}: {}", f.field, f.message))
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            } else {
+                message
+            };
             let mut refusal = PluginRefusal::of(kind, refusal_message(message));
             refusal.fields = fields;
             Ok(refusal)

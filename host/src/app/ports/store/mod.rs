@@ -76,11 +76,6 @@ pub trait Store:
 }
 
 impl<T> Store for T where
-    T: TenantStore
-        + CatalogStore
-        + DossierStore
-        + DeploymentStore
-        + OutboxStore
-        + IntakeQueueStore
+    T: TenantStore + CatalogStore + DossierStore + DeploymentStore + OutboxStore + IntakeQueueStore
 {
 }
