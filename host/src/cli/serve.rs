@@ -31,6 +31,11 @@ pub struct ServeArgs {
     /// request bodies stay limited to 1 MiB).
     #[arg(long, env = "MOTCUA_MAX_PACKAGE_MIB", default_value_t = 32)]
     max_package_mib: usize,
+    /// Seconds between two pulls of the online dossiers waiting at the
+    /// national portal for every active tenant (0: never; tenant admins can
+    /// still pull with `POST /api/v1/tenants/{tenant}/intake/pull`).
+    #[arg(long, env = "MOTCUA_INTAKE_INTERVAL_S", default_value_t = 60)]
+    intake_interval_s: u64,
     #[command(flatten)]
     budget: BudgetArgs,
     /// Operator settings: per-tenant plugin config and secrets, egress
@@ -172,13 +177,24 @@ pub fn run(args: ServeArgs, demo: bool) -> anyhow::Result<ExitCode> {
         println!("  health:   http://{address}/healthz");
         println!("press Ctrl-C to stop");
         let (stop, stopped) = tokio::sync::watch::channel(false);
-        let delivering = tokio::spawn(dispatcher.run(async move {
-            let mut stopped = stopped;
+        let until_stopped = |mut stopped: tokio::sync::watch::Receiver<bool>| async move {
             let _ = stopped.wait_for(|stop| *stop).await;
-        }));
+        };
+        let pulling = (args.intake_interval_s > 0).then(|| {
+            let interval = std::time::Duration::from_secs(args.intake_interval_s);
+            tokio::spawn(state.intake.clone().run(
+                state.tenants.clone(),
+                interval,
+                until_stopped(stopped.clone()),
+            ))
+        });
+        let delivering = tokio::spawn(dispatcher.run(until_stopped(stopped)));
         let served = wiring::serve(listener, state, console, shutdown_signal()).await;
         let _ = stop.send(true);
         let _ = delivering.await;
+        if let Some(pulling) = pulling {
+            let _ = pulling.await;
+        }
         served?;
         db.close().await;
         anyhow::Ok(())

@@ -9,9 +9,10 @@ use anyhow::Context;
 
 use super::migrate::redacted;
 use crate::app::clock::{Clock, SystemClock};
+use crate::app::intake::IntakeService;
 use crate::app::ports::{
-    AccountStore, CatalogStore, DeploymentStore, DossierStore, MembershipStore, StatisticsStore,
-    TenantStore,
+    AccountStore, CatalogStore, DeploymentStore, DossierStore, IntakeQueueStore, MembershipStore,
+    StatisticsStore, TenantStore,
 };
 use crate::app::service::{Accounts, DossierService, PluginAdmin, Tenants};
 use crate::app::statistics::StatisticsService;
@@ -153,6 +154,12 @@ pub async fn assemble(options: &Options) -> anyhow::Result<Assembled> {
         store.clone() as Arc<dyn TenantStore>,
         clock.clone(),
     );
+    let intake = IntakeService::new(
+        service.clone(),
+        store.clone() as Arc<dyn IntakeQueueStore>,
+        host.clone(),
+        clock.clone(),
+    );
     let sync = SyncOperations::new(store.clone(), host, clock.clone());
     let onboarding = Tenants::new(
         store.clone() as Arc<dyn TenantStore>,
@@ -172,6 +179,7 @@ pub async fn assemble(options: &Options) -> anyhow::Result<Assembled> {
     let state = AppState {
         plugins: Arc::new(packages),
         service,
+        intake,
         tenants: store as Arc<dyn TenantStore>,
         sync,
         plugin_admin,

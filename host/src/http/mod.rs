@@ -38,6 +38,7 @@ mod metrics;
 mod openapi;
 mod payments;
 mod plugins;
+mod portal_intake;
 mod statistics;
 mod sync;
 mod tenants;
@@ -69,6 +70,8 @@ pub const BODY_LIMIT_BYTES: usize = 1024 * 1024;
 pub struct AppState {
     pub plugins: Arc<dyn PluginDirectory>,
     pub service: DossierService,
+    /// Online dossiers from the national portal and the intake queue.
+    pub intake: crate::app::intake::IntakeService,
     pub tenants: Arc<dyn TenantStore>,
     pub sync: SyncOperations,
     pub plugin_admin: PluginAdmin,
@@ -86,6 +89,7 @@ fn api() -> OpenApiRouter<AppState> {
         .merge(dossiers::router())
         .merge(payments::router())
         .merge(intake::router())
+        .merge(portal_intake::router())
         .merge(sync::router())
         .merge(statistics::router())
         .merge(memberships::router())

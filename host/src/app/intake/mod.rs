@@ -6,19 +6,24 @@
 //! between storing and acknowledging, two hosts pulling at once) finds the
 //! dossier or the queue entry of its code and changes nothing.
 
+#[cfg(test)]
+mod tests;
+
 use std::sync::Arc;
 
 use motcua_domain::access::{Denied, DossierFacts, Operation, Scope};
 use motcua_domain::code::AgencyCode;
+use motcua_domain::deadline::{IntakeTimeliness, online_intake};
 use motcua_domain::intake::OnlineSubmission;
 use motcua_domain::lifecycle::CommandKind;
-use motcua_domain::tenancy::User;
+use motcua_domain::tenancy::{TenantStatus, User};
 use serde::Serialize;
 
+use crate::app::access::ensure_admin;
 use crate::app::clock::Clock;
 use crate::app::error::AppError;
 use crate::app::hooks::PortalIntake;
-use crate::app::ports::{IntakeQueueStore, QueueState, QueuedSubmission, StoreError};
+use crate::app::ports::{IntakeQueueStore, QueueState, QueuedSubmission, StoreError, TenantStore};
 use crate::app::service::{DossierDetails, DossierService, TakeIn, TakenIn, Untakeable, actor};
 
 /// Submissions asked for per page.
@@ -53,6 +58,16 @@ pub struct PullReport {
     pub stopped: Option<String>,
 }
 
+/// A queued submission with its intake deadline: one working day from the
+/// submission (docs/deadlines.md), on time while it waits before the
+/// deadline or if it was decided by then.
+#[derive(Clone, Debug, PartialEq, Serialize, utoipa::ToSchema)]
+pub struct QueueEntry {
+    #[serde(flatten)]
+    pub queued: QueuedSubmission,
+    pub intake: IntakeTimeliness,
+}
+
 /// Intake from the portal and the intake queue's decisions.
 #[derive(Clone)]
 pub struct IntakeService {
@@ -74,6 +89,42 @@ impl IntakeService {
             queue,
             portal,
             clock,
+        }
+    }
+
+    /// Pull every active tenant every `interval` until `shutdown`: how
+    /// `motcua serve` keeps the one-working-day intake rule without anyone
+    /// pressing a button. A tenant whose pull fails is retried at the next
+    /// round; the others are not held up.
+    pub async fn run(
+        self,
+        tenants: Arc<dyn TenantStore>,
+        interval: std::time::Duration,
+        shutdown: impl std::future::Future<Output = ()>,
+    ) {
+        tokio::pin!(shutdown);
+        loop {
+            match tenants.tenants().await {
+                Ok(tenants) => {
+                    for tenant in tenants.iter().filter(|t| t.status == TenantStatus::Active) {
+                        match self.pull(&tenant.id).await {
+                            Ok(report) => {
+                                if let Some(why) = &report.stopped {
+                                    tracing::debug!(tenant = %tenant.id, %why, "portal intake stopped early");
+                                }
+                            }
+                            Err(error) => {
+                                tracing::warn!(tenant = %tenant.id, %error, "portal intake failed")
+                            }
+                        }
+                    }
+                }
+                Err(error) => tracing::error!(%error, "portal intake could not list the tenants"),
+            }
+            tokio::select! {
+                _ = &mut shutdown => return,
+                _ = tokio::time::sleep(interval) => {}
+            }
         }
     }
 
@@ -165,6 +216,37 @@ impl IntakeService {
             Err(Err(error)) => return Err(error),
         }
         Ok(())
+    }
+
+    /// [`IntakeService::pull`] on behalf of a tenant administrator (the
+    /// host also pulls every tenant on its own, `motcua serve`).
+    pub async fn pull_as(&self, user: &User, tenant: &str) -> Result<PullReport, AppError> {
+        ensure_admin(
+            user,
+            tenant,
+            "pull online dossiers from the national portal",
+        )?;
+        self.pull(tenant).await
+    }
+
+    /// The intake queue as `user` may see it (an officer, their agencies'
+    /// submissions; a leader or tenant administrator, all), waiting ones
+    /// first, each with its intake deadline.
+    pub async fn queue(&self, user: &User, tenant: &str) -> Result<Vec<QueueEntry>, AppError> {
+        let queued = self.queued(user, tenant).await?;
+        let calendar = self.dossiers.calendar(tenant).await?;
+        let now = self.clock.now();
+        queued
+            .into_iter()
+            .map(|queued| {
+                let decided = match &queued.state {
+                    QueueState::Waiting => now,
+                    QueueState::Received { at, .. } | QueueState::Refused { at, .. } => *at,
+                };
+                let intake = online_intake(&calendar, queued.submission.submitted_at, decided)?;
+                Ok(QueueEntry { queued, intake })
+            })
+            .collect()
     }
 
     /// The intake queue as `user` may see it: an officer, their agencies'

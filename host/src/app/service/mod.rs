@@ -23,8 +23,9 @@ use std::sync::Arc;
 use motcua_domain::calendar::WorkingCalendar;
 use motcua_domain::catalog::Procedure;
 use motcua_domain::code::DossierCode;
-use motcua_domain::deadline::Timeliness;
-use motcua_domain::lifecycle::{Actor, CommandKind};
+use motcua_domain::deadline::{IntakeTimeliness, Timeliness, online_intake};
+use motcua_domain::dossier::Channel;
+use motcua_domain::lifecycle::{Actor, CommandKind, Stage};
 use motcua_domain::reuse::ReusedField;
 use motcua_domain::tenancy::User;
 use serde::Serialize;
@@ -72,6 +73,10 @@ pub struct DossierDetails {
     pub allowed_actions: Vec<CommandKind>,
     /// On time or overdue, once processing has ended.
     pub timeliness: Option<Timeliness>,
+    /// An online dossier's receipt deadline (one working day from its
+    /// submission) and whether it is (or was) met: received by then, or
+    /// still waiting before it.
+    pub intake: Option<IntakeTimeliness>,
     pub fee_lines: Vec<StoredFeeLine>,
     pub documents: Vec<StoredDocument>,
     /// Values taken from reusable data (the population registry) at intake.
@@ -157,7 +162,7 @@ impl DossierService {
             .ok_or_else(|| AppError::NotFound(format!("procedure {code}")))
     }
 
-    async fn calendar(&self, tenant: &str) -> Result<WorkingCalendar, AppError> {
+    pub(crate) async fn calendar(&self, tenant: &str) -> Result<WorkingCalendar, AppError> {
         let config = self.catalog.calendar(tenant).await?.ok_or_else(|| {
             AppError::invalid(
                 "calendar",
@@ -183,7 +188,9 @@ impl DossierService {
         let fee_lines = self.dossiers.fee_lines(tenant, &dossier.code).await?;
         let documents = self.dossiers.documents(tenant, &dossier.code).await?;
         let reused_fields = self.dossiers.reused_fields(tenant, &dossier.code).await?;
+        let intake = self.intake_timeliness(tenant, &dossier).await?;
         Ok(DossierDetails {
+            intake,
             national_status: dossier.state.national_status(),
             allowed_actions: dossier.state.allowed_commands(),
             timeliness: dossier.state.timeliness(),
@@ -192,6 +199,38 @@ impl DossierService {
             documents,
             reused_fields,
         })
+    }
+}
+
+impl DossierService {
+    /// The intake deadline of an online dossier: met if it was received (or
+    /// refused) by then, or while it waits before it.
+    async fn intake_timeliness(
+        &self,
+        tenant: &str,
+        dossier: &StoredDossier,
+    ) -> Result<Option<IntakeTimeliness>, AppError> {
+        let state = &dossier.state;
+        let Some(submitted) = state
+            .submitted_at
+            .filter(|_| dossier.channel == Channel::Online)
+        else {
+            return Ok(None);
+        };
+        let decided = match state.stage {
+            Some(Stage::Submitted) => self.clock.now(),
+            _ => state
+                .received_at
+                .or(state.last_event_at)
+                .unwrap_or(submitted),
+        };
+        let calendar = match self.calendar(tenant).await {
+            Ok(calendar) => calendar,
+            // No published calendar: no deadline to show, not a failure to read.
+            Err(AppError::Invalid(_)) => return Ok(None),
+            Err(other) => return Err(other),
+        };
+        Ok(Some(online_intake(&calendar, submitted, decided)?))
     }
 }
 

@@ -17,7 +17,7 @@ use crate::app::ports::{DossierChange, NewDossier, StoreError, StoredDossier};
 #[derive(Debug)]
 pub enum TakenIn {
     /// A new dossier of the submission's code.
-    Created(StoredDossier),
+    Created(Box<StoredDossier>),
     /// The dossier already exists: a repeated delivery.
     Repeat,
 }
@@ -75,26 +75,36 @@ impl DossierService {
             }
             Err(error) => return untakeable(format!("agency_code: {error}")),
         };
-        let Some(procedure) = self
+        let refusing = matches!(how, TakeIn::Refused { .. });
+        // A refusal needs no procedure of the catalog: the portal is told
+        // status 3 for whatever the citizen asked for.
+        let procedure = self
             .catalog
             .procedure(tenant, &submission.procedure_code)
             .await
-            .map_err(|e| Err(e.into()))?
-        else {
-            return untakeable(format!(
-                "procedure_code: `{}` is not in this tenant's catalog",
-                submission.procedure_code
-            ));
-        };
-        let Some(terms) = procedure.terms(Channel::Online).cloned() else {
-            return untakeable(format!(
-                "procedure_code: `{}` is not offered online",
-                procedure.code
-            ));
+            .map_err(|e| Err(e.into()))?;
+        let offered = match &procedure {
+            None if refusing => None,
+            None => {
+                return untakeable(format!(
+                    "procedure_code: `{}` is not in this tenant's catalog",
+                    submission.procedure_code
+                ));
+            }
+            Some(procedure) => match procedure.terms(Channel::Online) {
+                Some(terms) => Some((procedure, terms.clone())),
+                None if refusing => None,
+                None => {
+                    return untakeable(format!(
+                        "procedure_code: `{}` is not offered online",
+                        procedure.code
+                    ));
+                }
+            },
         };
         let mut problems = check_applicant_id(&submission.applicant);
         problems.extend(check_name(&submission.applicant));
-        if !problems.is_empty() {
+        if !problems.is_empty() && !refusing {
             let text: Vec<String> = problems.iter().map(ToString::to_string).collect();
             return untakeable(text.join("; "));
         }
@@ -129,38 +139,38 @@ impl DossierService {
         let view = DossierView {
             tenant: tenant.to_owned(),
             code: Some(code.to_string()),
-            procedure_code: procedure.code.clone(),
+            procedure_code: submission.procedure_code.clone(),
             agency_code: agency.to_string(),
             channel: Channel::Online,
             applicant: submission.applicant.clone(),
             form: submission.form.clone(),
             received_at: at,
         };
-        if matches!(how, TakeIn::FromPortal) {
-            match self.validate_form(tenant, &procedure, &view).await {
-                Ok(()) => {}
-                Err(AppError::FormInvalid(errors)) => {
-                    let text: Vec<String> = errors
-                        .iter()
-                        .map(|e| format!("{}: {}", e.field, e.message.vi))
-                        .collect();
-                    return untakeable(format!("the form: {}", text.join("; ")));
+        let fee_lines = match (&how, offered) {
+            // A dossier refused at intake owes nothing.
+            (TakeIn::Refused { .. }, _) | (_, None) => Vec::new(),
+            (how, Some((procedure, terms))) => {
+                if matches!(how, TakeIn::FromPortal) {
+                    match self.validate_form(tenant, procedure, &view).await {
+                        Ok(()) => {}
+                        Err(AppError::FormInvalid(errors)) => {
+                            let text: Vec<String> = errors
+                                .iter()
+                                .map(|e| format!("{}: {}", e.field, e.message.vi))
+                                .collect();
+                            return untakeable(format!("the form: {}", text.join("; ")));
+                        }
+                        Err(other) => return Err(Err(other)),
+                    }
                 }
-                Err(other) => return Err(Err(other)),
-            }
-        }
-        // A dossier refused at intake owes nothing.
-        let fee_lines = match how {
-            TakeIn::Refused { .. } => Vec::new(),
-            _ => {
-                self.price(tenant, &procedure, &terms, &view, &mut events[0])
+                self.price(tenant, procedure, &terms, &view, &mut events[0])
                     .await
             }
         };
         let state = DossierState::replay(&events);
         let mut change = DossierChange::create(
             NewDossier {
-                procedure_code: procedure.code.clone(),
+                procedure_code: submission.procedure_code.clone(),
                 agency,
                 channel: Channel::Online,
                 applicant: submission.applicant.clone(),
@@ -176,7 +186,7 @@ impl DossierService {
         match self.commit(tenant, change).await {
             Ok(stored) => {
                 tracing::info!(dossier = %stored.code, "online dossier taken in from the portal");
-                Ok(TakenIn::Created(stored))
+                Ok(TakenIn::Created(Box::new(stored)))
             }
             // Another host took the same delivery in first.
             Err(StoreError::Duplicate { .. }) => Ok(TakenIn::Repeat),

@@ -6,7 +6,8 @@
 //! for other crates' tests. The parts:
 //! - [`InMemoryStore`]: every storage port over plain collections;
 //! - [`ScriptedPlugins`], [`ScriptedPortal`], [`ScriptedPackages`]: the
-//!   plugin hook points, the portal connector and tenant deployments,
+//!   plugin hook points, the portal connector (sync and intake) and tenant
+//!   deployments,
 //!   answering from a script and recording each call;
 //! - [`FixedClock`]: "now", set by the test;
 //! - [`TestWorld`]: all of them wired into the services as `cli/wiring.rs`
@@ -40,6 +41,7 @@ pub use plugins::{
 pub use store::InMemoryStore;
 
 use super::clock::Clock;
+use super::intake::IntakeService;
 use super::ports::{CatalogStore, DeploymentStore, DossierStore, MembershipStore, TenantStore};
 use super::service::{DossierService, PluginAdmin};
 use super::sync::{DeliveryPolicy, Dispatcher, SyncOperations};
@@ -166,6 +168,7 @@ pub struct TestWorld {
     pub portal: Arc<ScriptedPortal>,
     pub packages: ScriptedPackages,
     pub service: DossierService,
+    pub intake: IntakeService,
     pub sync: SyncOperations,
     pub plugin_admin: PluginAdmin,
     pub users: Users,
@@ -187,6 +190,12 @@ impl TestWorld {
             plugins.clone(),
             clock.clone(),
             store.clone() as Arc<dyn MembershipStore>,
+        );
+        let intake = IntakeService::new(
+            service.clone(),
+            store.clone(),
+            portal.clone(),
+            clock.clone(),
         );
         let sync = SyncOperations::new(store.clone(), portal.clone(), clock.clone());
         let plugin_admin = PluginAdmin::new(
@@ -212,6 +221,7 @@ impl TestWorld {
             portal,
             packages,
             service,
+            intake,
             sync,
             plugin_admin,
             users,

@@ -16,10 +16,11 @@ use motcua_domain::dossier::{Applicant, DossierView};
 use motcua_domain::fee::FeeLine;
 use motcua_domain::form::{FieldError, FormDefinition, PrefillValue};
 use motcua_domain::initiative::DossierEvent;
+use motcua_domain::intake::{OnlineSubmission, SubmissionBatch};
 
 use crate::app::hooks::{
     HookFailure, HookOutcome, InitiativeActions, InitiativeOutcome, NationalSync, PluginHost,
-    Priced, SyncFailure,
+    PortalIntake, Priced, SyncFailure,
 };
 use crate::app::ports::{
     LivePlugin, PackageError, PackageFormat, PluginDirectory, PluginLoadFailure, PluginPackages,
@@ -271,6 +272,8 @@ pub enum PortalCall {
     PushDossier(DossierRecord),
     PushProgress(ProgressRecord),
     QueryStatus(String),
+    FetchSubmissions { after: Option<String>, limit: u32 },
+    AcknowledgeSubmission(String),
 }
 
 #[derive(Default)]
@@ -281,6 +284,10 @@ struct Portal {
     /// What the portal holds, by dossier code.
     held: BTreeMap<String, RemoteStatus>,
     calls: Vec<PortalCall>,
+    /// Online submissions in arrival order: tenant, submission, acknowledged.
+    submissions: Vec<(String, OnlineSubmission, bool)>,
+    /// Acknowledgements still to lose (the portal never gets them).
+    lost_acknowledgements: u32,
 }
 
 /// The national portal behind the tenant's connector ([`NationalSync`]):
@@ -323,6 +330,30 @@ impl ScriptedPortal {
     /// Every call so far, in order.
     pub fn calls(&self) -> Vec<PortalCall> {
         self.lock().calls.clone()
+    }
+
+    /// A citizen submits online at the portal for `tenant`.
+    pub fn submit(&self, tenant: &str, submission: OnlineSubmission) -> &Self {
+        self.lock()
+            .submissions
+            .push((tenant.to_owned(), submission, false));
+        self
+    }
+
+    /// The next `n` acknowledgements fail as if the portal were unreachable.
+    pub fn lose_acknowledgements(&self, n: u32) -> &Self {
+        self.lock().lost_acknowledgements = n;
+        self
+    }
+
+    /// The national codes still waiting (not acknowledged) for `tenant`.
+    pub fn waiting(&self, tenant: &str) -> Vec<String> {
+        self.lock()
+            .submissions
+            .iter()
+            .filter(|(t, _, acked)| t == tenant && !acked)
+            .map(|(_, s, _)| s.national_code.clone())
+            .collect()
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Portal> {
@@ -388,6 +419,62 @@ impl NationalSync for ScriptedPortal {
     ) -> Result<Option<RemoteStatus>, SyncFailure> {
         self.call(PortalCall::QueryStatus(dossier_code.to_owned()))?;
         Ok(self.lock().held.get(dossier_code).cloned())
+    }
+}
+
+/// The portal's queue of online submissions: pages of the unacknowledged
+/// ones in arrival order, the cursor being the position after the page.
+#[async_trait]
+impl PortalIntake for ScriptedPortal {
+    async fn fetch_submissions(
+        &self,
+        tenant: &str,
+        after: Option<&str>,
+        limit: u32,
+    ) -> Result<SubmissionBatch, SyncFailure> {
+        self.call(PortalCall::FetchSubmissions {
+            after: after.map(str::to_owned),
+            limit,
+        })?;
+        let start: usize = after.map_or(0, |cursor| cursor.parse().expect("a cursor we gave"));
+        let portal = self.lock();
+        let waiting: Vec<(usize, &OnlineSubmission)> = portal
+            .submissions
+            .iter()
+            .enumerate()
+            .filter(|(i, (t, _, acked))| *i >= start && t == tenant && !acked)
+            .map(|(i, (_, s, _))| (i, s))
+            .collect();
+        let page: Vec<_> = waiting.iter().take(limit as usize).collect();
+        let next =
+            (waiting.len() > page.len()).then(|| (page.last().expect("a page").0 + 1).to_string());
+        Ok(SubmissionBatch {
+            submissions: page.iter().map(|(_, s)| (*s).clone()).collect(),
+            next,
+        })
+    }
+
+    async fn acknowledge_submission(
+        &self,
+        tenant: &str,
+        national_code: &str,
+    ) -> Result<(), SyncFailure> {
+        self.call(PortalCall::AcknowledgeSubmission(national_code.to_owned()))?;
+        let mut portal = self.lock();
+        if portal.lost_acknowledgements > 0 {
+            portal.lost_acknowledgements -= 1;
+            let connector = portal.connector.clone().unwrap_or_default();
+            return Err(SyncFailure {
+                failure: hook_failure(&connector, "acknowledge", HookOutcome::Refused),
+                retryable: true,
+            });
+        }
+        for (t, submission, acked) in &mut portal.submissions {
+            if t == tenant && submission.national_code == national_code {
+                *acked = true;
+            }
+        }
+        Ok(())
     }
 }
 

@@ -5,6 +5,7 @@
 
 mod dossiers;
 mod edges;
+mod intake;
 mod tenants;
 
 use std::sync::Arc;
@@ -27,6 +28,7 @@ fn app(world: &TestWorld) -> Router {
     router(AppState {
         plugins: Arc::new(world.packages.clone()),
         service: world.service.clone(),
+        intake: world.intake.clone(),
         tenants: world.store.clone(),
         sync: world.sync.clone(),
         plugin_admin: world.plugin_admin.clone(),

@@ -34,12 +34,14 @@ pub enum QueueState {
 }
 
 /// One submission in the intake queue.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct QueuedSubmission {
     pub submission: OnlineSubmission,
     /// Why it was not taken in by itself, for the officer.
     pub reason: String,
     /// When it arrived in the queue.
+    #[serde(with = "motcua_domain::time::local_datetime")]
+    #[schema(value_type = motcua_domain::openapi::LocalDateTime)]
     pub queued_at: PrimitiveDateTime,
     pub state: QueueState,
 }
