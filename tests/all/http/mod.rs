@@ -23,6 +23,7 @@ mod matrix;
 mod onboarding;
 mod openapi;
 mod payments;
+mod portal_intake;
 mod reuse;
 mod scoping;
 mod statistics;
