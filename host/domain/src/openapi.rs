@@ -54,6 +54,37 @@ impl PartialSchema for LocalDateTime {
 
 impl ToSchema for LocalDateTime {}
 
+/// `format: date`: exactly RFC 3339's `full-date`.
+impl PartialSchema for crate::time::LocalDate {
+    fn schema() -> RefOr<Schema> {
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .format(Some(utoipa::openapi::SchemaFormat::KnownFormat(
+                utoipa::openapi::KnownFormat::Date,
+            )))
+            .description(Some("A civil date in Viet Nam, `YYYY-MM-DD`."))
+            .examples([json!("2026-02-14")])
+            .into()
+    }
+}
+
+impl ToSchema for crate::time::LocalDate {}
+
+/// A pattern, not `format: date-time`: RFC 3339's `date-time` needs an
+/// offset, which this text has not.
+impl PartialSchema for crate::time::LocalDateTime {
+    fn schema() -> RefOr<Schema> {
+        text(
+            "A civil date and time in Viet Nam (Asia/Ho_Chi_Minh, UTC+7), \
+             `YYYY-MM-DDTHH:MM:SS` without an offset.",
+            r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}$",
+            json!("2026-02-13T15:01:00"),
+        )
+    }
+}
+
+impl ToSchema for crate::time::LocalDateTime {}
+
 /// A clock time of office hours, `HH:MM` ([`crate::calendar::clock_time`]).
 pub struct ClockTime;
 
@@ -90,3 +121,62 @@ impl PartialSchema for DossierCode {
 }
 
 impl ToSchema for DossierCode {}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::{Value, json};
+    use utoipa::OpenApi;
+
+    use crate::time::{LocalDate, LocalDateTime};
+
+    #[derive(utoipa::ToSchema)]
+    #[allow(dead_code)] // only its schema is read
+    struct Sample {
+        at: LocalDateTime,
+        day: Option<LocalDate>,
+    }
+
+    #[derive(OpenApi)]
+    #[openapi(components(schemas(Sample)))]
+    struct Document;
+
+    fn schemas() -> Value {
+        serde_json::to_value(Document::openapi()).unwrap()["components"]["schemas"].clone()
+    }
+
+    #[test]
+    fn a_local_time_field_refers_to_its_text_schema_without_an_attribute() {
+        let schemas = schemas();
+        let sample = &schemas["Sample"];
+        assert_eq!(
+            sample["properties"]["at"],
+            json!({ "$ref": "#/components/schemas/LocalDateTime" })
+        );
+        assert_eq!(
+            sample["required"],
+            json!(["at"]),
+            "an Option is not required"
+        );
+        let local = &schemas["LocalDateTime"];
+        assert_eq!(local["type"], "string");
+        assert_eq!(local["format"], Value::Null, "no offset: not a date-time");
+        assert_eq!(local["pattern"], r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}$");
+        assert_eq!(local["examples"], json!(["2026-02-13T15:01:00"]));
+    }
+
+    #[test]
+    fn an_optional_local_date_field_is_its_date_schema_or_null() {
+        let schemas = schemas();
+        assert_eq!(
+            schemas["Sample"]["properties"]["day"],
+            json!({ "oneOf": [
+                { "type": "null" },
+                { "$ref": "#/components/schemas/LocalDate" },
+            ] })
+        );
+        let date = &schemas["LocalDate"];
+        assert_eq!(date["type"], "string");
+        assert_eq!(date["format"], "date");
+        assert_eq!(date["examples"], json!(["2026-02-14"]));
+    }
+}
