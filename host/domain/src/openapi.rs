@@ -1,6 +1,7 @@
 //! OpenAPI schemas (feature `openapi`) for what the derives cannot see: the
 //! domain writes dates, times and dossier codes as text through its own
-//! serde, so their schemas say which text.
+//! serde, so their schemas say which text. [`LocalDate`] and
+//! [`LocalDateTime`] carry theirs, so their fields need no attribute.
 
 use serde_json::json;
 use utoipa::openapi::RefOr;
@@ -8,6 +9,7 @@ use utoipa::openapi::schema::{ObjectBuilder, Schema, Type};
 use utoipa::{PartialSchema, ToSchema};
 
 use crate::code::DossierCode;
+use crate::time::{LocalDate, LocalDateTime};
 
 fn text(description: &str, pattern: &str, example: serde_json::Value) -> RefOr<Schema> {
     ObjectBuilder::new()
@@ -18,9 +20,7 @@ fn text(description: &str, pattern: &str, example: serde_json::Value) -> RefOr<S
         .into()
 }
 
-/// A civil date in Viet Nam, `YYYY-MM-DD` ([`crate::time::local_date`]).
-pub struct LocalDate;
-
+/// `format: date`: exactly RFC 3339's `full-date`.
 impl PartialSchema for LocalDate {
     fn schema() -> RefOr<Schema> {
         ObjectBuilder::new()
@@ -36,11 +36,8 @@ impl PartialSchema for LocalDate {
 
 impl ToSchema for LocalDate {}
 
-/// A civil date and time in Viet Nam (Asia/Ho_Chi_Minh), without an offset
-/// ([`crate::time::local_datetime`]): not an RFC 3339 `date-time`, which
-/// would need one.
-pub struct LocalDateTime;
-
+/// A pattern, not `format: date-time`: RFC 3339's `date-time` needs an
+/// offset, which this text has not.
 impl PartialSchema for LocalDateTime {
     fn schema() -> RefOr<Schema> {
         text(
@@ -53,37 +50,6 @@ impl PartialSchema for LocalDateTime {
 }
 
 impl ToSchema for LocalDateTime {}
-
-/// `format: date`: exactly RFC 3339's `full-date`.
-impl PartialSchema for crate::time::LocalDate {
-    fn schema() -> RefOr<Schema> {
-        ObjectBuilder::new()
-            .schema_type(Type::String)
-            .format(Some(utoipa::openapi::SchemaFormat::KnownFormat(
-                utoipa::openapi::KnownFormat::Date,
-            )))
-            .description(Some("A civil date in Viet Nam, `YYYY-MM-DD`."))
-            .examples([json!("2026-02-14")])
-            .into()
-    }
-}
-
-impl ToSchema for crate::time::LocalDate {}
-
-/// A pattern, not `format: date-time`: RFC 3339's `date-time` needs an
-/// offset, which this text has not.
-impl PartialSchema for crate::time::LocalDateTime {
-    fn schema() -> RefOr<Schema> {
-        text(
-            "A civil date and time in Viet Nam (Asia/Ho_Chi_Minh, UTC+7), \
-             `YYYY-MM-DDTHH:MM:SS` without an offset.",
-            r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}$",
-            json!("2026-02-13T15:01:00"),
-        )
-    }
-}
-
-impl ToSchema for crate::time::LocalDateTime {}
 
 /// A clock time of office hours, `HH:MM` ([`crate::calendar::clock_time`]).
 pub struct ClockTime;

@@ -19,75 +19,6 @@ const DATE_FORMAT: &[BorrowedFormatItem<'static>] =
 const DATETIME_FORMAT: &[BorrowedFormatItem<'static>] =
     ::time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]:[second]");
 
-/// Serde for a required or optional value in one of the formats above.
-///
-/// Hand-written rather than `time::serde::format_description!` because the
-/// generated `option` visitor rejects `null` inside buffered content (e.g. an
-/// internally tagged enum); `Option<String>` handles every representation.
-macro_rules! iso_serde {
-    ($module:ident, $type:ty, $format:expr, $what:literal) => {
-        #[doc = concat!("`", $what, "` as ISO 8601 text without an offset.")]
-        pub mod $module {
-            use super::*;
-            use serde::{Deserialize, Deserializer, Serializer};
-
-            pub fn serialize<S: Serializer>(
-                value: &$type,
-                serializer: S,
-            ) -> Result<S::Ok, S::Error> {
-                let text = value.format($format).map_err(serde::ser::Error::custom)?;
-                serializer.serialize_str(&text)
-            }
-
-            pub fn deserialize<'de, D: Deserializer<'de>>(
-                deserializer: D,
-            ) -> Result<$type, D::Error> {
-                let text = String::deserialize(deserializer)?;
-                parse(&text).map_err(D::Error::custom)
-            }
-
-            pub(crate) fn parse(text: &str) -> Result<$type, String> {
-                <$type>::parse(text, $format)
-                    .map_err(|error| format!("`{text}` is not a {} ({error})", $what))
-            }
-
-            /// The same for an optional value; `null` or absent means none.
-            pub mod option {
-                use super::*;
-
-                pub fn serialize<S: Serializer>(
-                    value: &Option<$type>,
-                    serializer: S,
-                ) -> Result<S::Ok, S::Error> {
-                    match value {
-                        Some(value) => {
-                            let text = value.format($format).map_err(serde::ser::Error::custom)?;
-                            serializer.serialize_some(&text)
-                        }
-                        None => serializer.serialize_none(),
-                    }
-                }
-
-                pub fn deserialize<'de, D: Deserializer<'de>>(
-                    deserializer: D,
-                ) -> Result<Option<$type>, D::Error> {
-                    Option::<String>::deserialize(deserializer)?
-                        .map(|text| parse(&text).map_err(D::Error::custom))
-                        .transpose()
-                }
-            }
-        }
-    };
-}
-
-iso_serde!(local_date, Date, DATE_FORMAT, "date (YYYY-MM-DD)");
-iso_serde!(
-    local_datetime,
-    PrimitiveDateTime,
-    DATETIME_FORMAT,
-    "local date and time (YYYY-MM-DDTHH:MM:SS)"
-);
-
 /// A text that is not a [`LocalDate`] or [`LocalDateTime`]: the message
 /// names the text and the expected format, and is what an API client reads
 /// when it sends a malformed time.
@@ -291,9 +222,9 @@ pub const VIETNAM_OFFSET: ::time::UtcOffset = match ::time::UtcOffset::from_hms(
 };
 
 /// The current civil time in Viet Nam.
-pub fn now_local() -> PrimitiveDateTime {
+pub fn now_local() -> LocalDateTime {
     let now = ::time::OffsetDateTime::now_utc().to_offset(VIETNAM_OFFSET);
-    PrimitiveDateTime::new(now.date(), now.time())
+    LocalDateTime::new(now.date(), now.time())
 }
 
 /// Whole years between `birth` and `on` (an age, as officers count it).

@@ -24,7 +24,7 @@ use motcua_domain::calendar::CalendarConfig;
 use motcua_domain::catalog::Procedure;
 use motcua_domain::code::AgencyCode;
 use motcua_domain::tenancy::{Agency, Tenant, TenantStatus, User};
-use motcua_domain::time::PrimitiveDateTime;
+use motcua_domain::time::LocalDateTime;
 
 use self::dossiers::DossierRecord;
 use self::outbox::OutboxRow;
@@ -106,9 +106,9 @@ impl InMemoryStore {
     }
 
     /// Now, to the second, as the database stores it.
-    fn now(&self) -> PrimitiveDateTime {
-        let now = self.clock.now();
-        now.replace_nanosecond(0).unwrap_or(now)
+    fn now(&self) -> LocalDateTime {
+        let now = self.clock.now().into_inner();
+        now.replace_nanosecond(0).unwrap_or(now).into()
     }
 }
 
@@ -457,7 +457,7 @@ fn versions_of<'a>(inner: &'a mut Inner, tenant: &str, plugin_id: &str) -> Vec<&
 fn switch_to(
     mut versions: Vec<&mut Deployment>,
     target: usize,
-    now: PrimitiveDateTime,
+    now: LocalDateTime,
     previous: Option<Option<String>>,
 ) -> Deployment {
     for version in versions.iter_mut() {
@@ -527,7 +527,7 @@ impl AccountStore for InMemoryStore {
     async fn session(
         &self,
         id_hash: &str,
-        now: PrimitiveDateTime,
+        now: LocalDateTime,
     ) -> StoreResult<Option<(StoredSession, User)>> {
         let inner = self.lock();
         Ok(inner
@@ -540,7 +540,7 @@ impl AccountStore for InMemoryStore {
             }))
     }
 
-    async fn delete_session(&self, id_hash: &str, now: PrimitiveDateTime) -> StoreResult<()> {
+    async fn delete_session(&self, id_hash: &str, now: LocalDateTime) -> StoreResult<()> {
         self.lock()
             .sessions
             .retain(|hash, session| hash != id_hash && session.expires_at > now);
