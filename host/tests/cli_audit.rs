@@ -5,9 +5,9 @@ use motcua::app::ports::{DossierChange, DossierStore, NewDossier};
 use motcua::domain::code::{AgencyCode, DossierCode};
 use motcua::domain::dossier::{Applicant, ApplicantKind, Channel};
 use motcua::domain::lifecycle::{self, Action, Actor, DossierState, Role, decide};
+use motcua::domain::local_datetime;
 use motcua::seed::seed_demo;
 use motcua::storage::Db;
-use time::macros::datetime;
 
 mod support;
 
@@ -15,13 +15,13 @@ use support::{motcua_in, open, report, stdout};
 
 /// A birth registration received at the Hải Châu ward counter.
 async fn receive_dossier(db: &Db) -> DossierCode {
-    let at = datetime!(2026-11-20 09:00);
+    let at = local_datetime!(2026-11-20 09:00);
     let mut command = lifecycle::Command::new(
         Actor::new("da-nang-officer", Role::Officer),
         at,
         Action::Receive {
             channel: Channel::Counter,
-            appointment: datetime!(2026-11-23 09:00),
+            appointment: local_datetime!(2026-11-23 09:00),
         },
     );
     command.note = Some("nhận hồ sơ tại bộ phận một cửa".into());

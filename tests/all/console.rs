@@ -780,10 +780,10 @@ async fn a_wrong_password_or_a_missing_csrf_token_is_refused_and_sign_out_ends_t
 on_both_backends!(sessions_are_stored_hashed_outlive_no_lifetime_and_end_at_sign_out);
 
 /// A clock the test moves.
-struct TestClock(std::sync::Mutex<motcua::domain::time::PrimitiveDateTime>);
+struct TestClock(std::sync::Mutex<motcua::domain::time::LocalDateTime>);
 
 impl motcua::app::clock::Clock for TestClock {
-    fn now(&self) -> motcua::domain::time::PrimitiveDateTime {
+    fn now(&self) -> motcua::domain::time::LocalDateTime {
         *self.0.lock().unwrap()
     }
 }
@@ -811,7 +811,7 @@ async fn sessions_are_stored_hashed_outlive_no_lifetime_and_end_at_sign_out(db: 
         })
         .await
         .unwrap();
-    let start = time::macros::datetime!(2026-12-02 08:00:00);
+    let start = motcua::domain::local_datetime!(2026-12-02 08:00:00);
     let clock = Arc::new(TestClock(std::sync::Mutex::new(start)));
     let accounts = Accounts::new(
         Arc::new(store.clone()) as Arc<dyn AccountStore>,

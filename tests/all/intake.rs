@@ -6,11 +6,11 @@
 use motcua::domain::connector::Operation;
 use motcua::domain::dossier::{ApplicantKind, FieldValue};
 use motcua::domain::refusal::RefusalKind;
+use motcua::domain::{local_date, local_datetime};
 use motcua::plugin::CallContext;
 use motcua::standin::portal::intake::Submission;
 use motcua_tests::load;
 use motcua_tests::standin::{self, FaultMode};
-use time::macros::{date, datetime};
 
 use super::portal_sync::portal_and_connector;
 
@@ -80,11 +80,11 @@ fn online_submissions_arrive_whole_page_by_page_and_an_acknowledged_one_is_not_h
     assert_eq!(one.agency_code, "000.00.01.H62");
     assert_eq!(
         one.submitted_at,
-        datetime!(2026-12-02 16:30:01),
+        local_datetime!(2026-12-02 16:30:01),
         "as the portal stamped it"
     );
     assert_eq!(one.applicant.kind, ApplicantKind::Citizen);
-    assert_eq!(one.applicant.birth_date, Some(date!(1995 - 02 - 03)));
+    assert_eq!(one.applicant.birth_date, Some(local_date!(1995 - 02 - 03)));
     assert_eq!(one.applicant.groups, ["priority-card"]);
     let values: Vec<(&str, &FieldValue)> = one
         .form
@@ -99,7 +99,7 @@ fn online_submissions_arrive_whole_page_by_page_and_an_acknowledged_one_is_not_h
                 &FieldValue::Text("Số 5, phường Liên Bảo".into())
             ),
             ("stay.months", &FieldValue::Number(12.0)),
-            ("stay.from", &FieldValue::Date(date!(2026 - 12 - 10))),
+            ("stay.from", &FieldValue::Date(local_date!(2026 - 12 - 10))),
             ("owner.agrees", &FieldValue::Boolean(true)),
             (
                 "documents",

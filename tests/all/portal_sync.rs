@@ -9,6 +9,7 @@ use motcua::domain::connector::{
 use motcua::domain::dossier::Channel;
 use motcua::domain::fee::{Collection, FeeKind, FeeLine};
 use motcua::domain::localized::Localized;
+use motcua::domain::{local_date, local_datetime};
 use motcua::plugin::{CallContext, EgressRule, HostSettings, Plugin};
 use motcua_tests::standin::{self, FaultMode, Options, PortalStandin};
 use motcua_tests::{citizen, load_with_settings};
@@ -54,7 +55,7 @@ pub(crate) fn portal_and_connector() -> (PortalStandin, Plugin) {
 
 fn record() -> DossierRecord {
     let mut applicant = citizen("026195000123", "Trần Thị Bình");
-    applicant.birth_date = Some(date!(1995 - 02 - 03));
+    applicant.birth_date = Some(local_date!(1995 - 02 - 03));
     DossierRecord {
         code: CODE.into(),
         tenant: "vinh-phuc".into(),
@@ -64,9 +65,9 @@ fn record() -> DossierRecord {
         channel: Channel::Online,
         applicant,
         status: 9,
-        received_at: datetime!(2026-11-23 09:05:00),
-        appointment_at: Some(datetime!(2026-11-26 17:00:00)),
-        finished_at: Some(datetime!(2026-11-27 10:00:00)),
+        received_at: local_datetime!(2026-11-23 09:05:00),
+        appointment_at: Some(local_datetime!(2026-11-26 17:00:00)),
+        finished_at: Some(local_datetime!(2026-11-27 10:00:00)),
         returned_at: None,
         files: vec![DossierFile {
             name: "Tờ khai CT01".into(),
@@ -87,16 +88,16 @@ fn record() -> DossierRecord {
             reason: Some("Nộp trực tuyến".into()),
         }],
         supplementation_rounds: vec![SupplementationRecord {
-            requested_at: datetime!(2026-11-24 08:00:00),
-            returned_at: Some(datetime!(2026-11-25 08:00:00)),
-            old_appointment_at: datetime!(2026-11-26 17:00:00),
-            new_appointment_at: Some(datetime!(2026-11-27 17:00:00)),
+            requested_at: local_datetime!(2026-11-24 08:00:00),
+            returned_at: Some(local_datetime!(2026-11-25 08:00:00)),
+            old_appointment_at: local_datetime!(2026-11-26 17:00:00),
+            new_appointment_at: Some(local_datetime!(2026-11-27 17:00:00)),
             reason: "Thiếu giấy tờ chỗ ở hợp pháp".into(),
         }],
         results: vec![ResultDocument {
             number: Some("123/XN".into()),
             title: "Xác nhận đăng ký tạm trú".into(),
-            issued_at: datetime!(2026-11-27 10:00:00),
+            issued_at: local_datetime!(2026-11-27 10:00:00),
             digest: None,
         }],
     }
@@ -107,12 +108,12 @@ fn progress(event_id: &str) -> ProgressRecord {
         dossier_code: CODE.into(),
         event_id: event_id.into(),
         status: 9,
-        at: datetime!(2026-11-27 10:00:00),
+        at: local_datetime!(2026-11-27 10:00:00),
         actor: "chuyen-vien-1".into(),
         department: "Công an xã".into(),
         step: "approve".into(),
         note: None,
-        appointment_at: Some(datetime!(2026-11-27 17:00:00)),
+        appointment_at: Some(local_datetime!(2026-11-27 17:00:00)),
     }
 }
 
@@ -160,13 +161,19 @@ fn a_dossier_and_a_repeated_progress_event_reach_the_portal_once_and_read_back()
         .unwrap()
         .expect("the portal knows the dossier");
     assert_eq!(status.status, 9);
-    assert_eq!(status.received_at, Some(datetime!(2026-11-23 09:05:00)));
+    assert_eq!(
+        status.received_at,
+        Some(local_datetime!(2026-11-23 09:05:00))
+    );
     assert_eq!(
         status.appointment_at,
-        Some(datetime!(2026-11-27 17:00:00)),
+        Some(local_datetime!(2026-11-27 17:00:00)),
         "the appointment moved by supplementation"
     );
-    assert_eq!(status.finished_at, Some(datetime!(2026-11-27 10:00:00)));
+    assert_eq!(
+        status.finished_at,
+        Some(local_datetime!(2026-11-27 10:00:00))
+    );
     assert_eq!(status.on_time, Some(true));
     assert_eq!(
         connector
@@ -185,7 +192,10 @@ fn a_record_edited_at_the_portal_reads_back_as_the_portal_holds_it() {
     patch.insert("finished_at".into(), "20261128090000".into());
     portal.portal.edit(CODE, patch).unwrap();
     let status = connector.query_status(&ctx, CODE).unwrap().unwrap();
-    assert_eq!(status.finished_at, Some(datetime!(2026-11-28 09:00:00)));
+    assert_eq!(
+        status.finished_at,
+        Some(local_datetime!(2026-11-28 09:00:00))
+    );
     assert_eq!(status.on_time, Some(false), "the planted mismatch shows");
 }
 
@@ -214,7 +224,7 @@ fn a_portal_outage_is_unavailable_and_a_refused_record_is_rejected() {
 
     standin::set_faults(&portal.faults, FaultMode::Ok, 0);
     let mut refused = record();
-    refused.supplementation_rounds[0].returned_at = Some(datetime!(2026-11-23 08:00:00));
+    refused.supplementation_rounds[0].returned_at = Some(local_datetime!(2026-11-23 08:00:00));
     let error = connector.push_dossier(&ctx, &refused).unwrap_err();
     let refusal = error.refusal().expect("a refusal");
     assert_eq!(refusal.code, "rejected");

@@ -20,16 +20,16 @@ use motcua::domain::deadline::ProcessingTime;
 use motcua::domain::dossier::{Applicant, ApplicantKind, Channel};
 use motcua::domain::fee::{Collection, FeeKind};
 use motcua::domain::lifecycle::{Action, Actor, Command, DossierState, Role, Stage, decide};
+use motcua::domain::local_datetime;
 use motcua::domain::localized::Localized;
 use motcua::domain::payment::{Payment, PaymentChannel, PaymentStatus};
 use motcua::domain::statistics::Counter;
 use motcua::domain::tenancy::{Agency, Tenant, TenantStatus, User, token_hash};
-use motcua::domain::time::PrimitiveDateTime;
+use motcua::domain::time::LocalDateTime;
 use motcua::storage::{Db, rebuild_daily};
 use motcua_tests::db::TestDb;
 use motcua_tests::on_both_backends;
 use time::Duration;
-use time::macros::datetime;
 
 on_both_backends!(
     migrations_apply_twice_and_a_reopened_database_keeps_what_was_committed,
@@ -95,8 +95,8 @@ fn applicant() -> Applicant {
 fn receive_change(
     agency: AgencyCode,
     procedure: &str,
-    at: PrimitiveDateTime,
-    appointment: PrimitiveDateTime,
+    at: LocalDateTime,
+    appointment: LocalDateTime,
 ) -> DossierChange {
     let command = Command::new(
         officer(),
@@ -123,12 +123,12 @@ fn receive_change(
     )
 }
 
-fn received(at: PrimitiveDateTime) -> DossierChange {
+fn received(at: LocalDateTime) -> DossierChange {
     receive_change(agency(), "1.001193", at, at + Duration::days(3))
 }
 
 /// The change that applies `action` at `at` to `dossier` as read.
-fn act(dossier: &StoredDossier, at: PrimitiveDateTime, action: Action) -> DossierChange {
+fn act(dossier: &StoredDossier, at: LocalDateTime, action: Action) -> DossierChange {
     let mut command = Command::new(officer(), at, action);
     command.note = Some(format!("step at {at}"));
     let events = decide(&dossier.state, &command).unwrap();
@@ -185,7 +185,7 @@ async fn count(db: &Db, sql: &str) -> i64 {
 async fn migrations_apply_twice_and_a_reopened_database_keeps_what_was_committed(t: TestDb) {
     seed(&t.db, DA_NANG).await;
     let stored =
-        t.db.commit(DA_NANG, received(datetime!(2025-11-03 08:00)))
+        t.db.commit(DA_NANG, received(local_datetime!(2025-11-03 08:00)))
             .await
             .unwrap();
     t.db.migrate().await.unwrap();
@@ -200,7 +200,7 @@ async fn a_tenant_cannot_read_or_change_another_tenants_dossier(t: TestDb) {
     let db = &t.db;
     seed(db, DA_NANG).await;
     seed(db, BAC_NINH).await;
-    let mut change = received(datetime!(2025-11-03 08:00));
+    let mut change = received(local_datetime!(2025-11-03 08:00));
     change.documents.push(document(&new_id(), b"secret result"));
     let stored = db.commit(DA_NANG, change).await.unwrap();
     let code = &stored.code;
@@ -227,7 +227,7 @@ async fn a_tenant_cannot_read_or_change_another_tenants_dossier(t: TestDb) {
     let digest = &db.documents(DA_NANG, code).await.unwrap()[0].digest;
     assert_eq!(db.blob(BAC_NINH, digest).await.unwrap(), None);
 
-    let forged = act(&stored, datetime!(2025-11-03 09:00), assign());
+    let forged = act(&stored, local_datetime!(2025-11-03 09:00), assign());
     assert!(not_found(db.commit(BAC_NINH, forged).await));
     let untouched = db.dossier(DA_NANG, code).await.unwrap().unwrap();
     assert_eq!(untouched.version, 1);
@@ -238,7 +238,7 @@ async fn codes_count_per_agency_and_day_in_the_national_format(t: TestDb) {
     let db = &t.db;
     seed(db, DA_NANG).await;
     seed(db, BAC_NINH).await;
-    let day = datetime!(2025-11-03 08:00);
+    let day = local_datetime!(2025-11-03 08:00);
     let mut codes = Vec::new();
     for change in [
         received(day),
@@ -277,7 +277,7 @@ async fn two_hundred_concurrent_commits_get_two_hundred_distinct_codes(t: TestDb
     // Two handles on one database, as two host processes (replicas) would
     // have: their writers contend for the same counter row.
     let other_host = Db::connect(&t.url).await.unwrap();
-    let at = datetime!(2025-11-03 08:00);
+    let at = local_datetime!(2025-11-03 08:00);
     let tasks: Vec<_> = (0..200)
         .map(|i| {
             let db = if i % 2 == 0 {
@@ -306,17 +306,20 @@ async fn a_commit_on_a_stale_version_is_a_conflict_and_changes_nothing(t: TestDb
     let db = &t.db;
     seed(db, DA_NANG).await;
     let v1 = db
-        .commit(DA_NANG, received(datetime!(2025-11-03 08:00)))
+        .commit(DA_NANG, received(local_datetime!(2025-11-03 08:00)))
         .await
         .unwrap();
     let v2 = db
-        .commit(DA_NANG, act(&v1, datetime!(2025-11-03 09:00), assign()))
+        .commit(
+            DA_NANG,
+            act(&v1, local_datetime!(2025-11-03 09:00), assign()),
+        )
         .await
         .unwrap();
     assert_eq!((v2.version, v2.last_seq), (2, 2));
     let stale = act(
         &v1,
-        datetime!(2025-11-03 10:00),
+        local_datetime!(2025-11-03 10:00),
         Action::Stop {
             reason: "trung lap".into(),
         },
@@ -333,7 +336,7 @@ async fn a_commit_on_a_stale_version_is_a_conflict_and_changes_nothing(t: TestDb
 async fn a_failing_part_rolls_back_the_whole_commit(t: TestDb) {
     let db = &t.db;
     seed(db, DA_NANG).await;
-    let at = datetime!(2025-11-03 08:00);
+    let at = local_datetime!(2025-11-03 08:00);
 
     // A new dossier whose payment update names no payment: nothing is
     // created, not even a code number.
@@ -398,7 +401,7 @@ async fn a_failing_part_rolls_back_the_whole_commit(t: TestDb) {
 async fn keyset_pages_return_every_filtered_dossier_exactly_once(t: TestDb) {
     let db = &t.db;
     seed(db, DA_NANG).await;
-    let at = datetime!(2025-11-03 08:00);
+    let at = local_datetime!(2025-11-03 08:00);
     let mut wanted = BTreeSet::new();
     for i in 0..23 {
         let procedure = if i % 3 == 0 { "1.000656" } else { "1.001193" };
@@ -445,8 +448,8 @@ async fn keyset_pages_return_every_filtered_dossier_exactly_once(t: TestDb) {
 async fn overdue_filter_follows_the_on_time_rules(t: TestDb) {
     let db = &t.db;
     seed(db, DA_NANG).await;
-    let at = datetime!(2025-11-03 08:00);
-    let appointment = datetime!(2025-11-06 08:00);
+    let at = local_datetime!(2025-11-03 08:00);
+    let appointment = local_datetime!(2025-11-06 08:00);
     let new = |procedure: &str| receive_change(agency(), procedure, at, appointment);
 
     // Still open with the appointment passed: overdue.
@@ -458,7 +461,7 @@ async fn overdue_filter_follows_the_on_time_rules(t: TestDb) {
         (10, Action::StartReview),
         (11, Action::Approve),
     ] {
-        let step = at.replace_hour(hour).unwrap();
+        let step = LocalDateTime::from(at.replace_hour(hour).unwrap());
         on_time = db
             .commit(DA_NANG, act(&on_time, step, action))
             .await
@@ -471,7 +474,7 @@ async fn overdue_filter_follows_the_on_time_rules(t: TestDb) {
         (5, Action::StartReview),
         (7, Action::Approve),
     ] {
-        let step = at.replace_day(day).unwrap();
+        let step = LocalDateTime::from(at.replace_day(day).unwrap());
         late = db.commit(DA_NANG, act(&late, step, action)).await.unwrap();
     }
     // Waiting for supplementation: the clock is stopped.
@@ -510,11 +513,11 @@ async fn overdue_filter_follows_the_on_time_rules(t: TestDb) {
         }
     };
     assert_eq!(
-        overdue(datetime!(2025-11-05 08:00)).await,
+        overdue(local_datetime!(2025-11-05 08:00)).await,
         BTreeSet::from(["finished-late".to_owned()])
     );
     assert_eq!(
-        overdue(datetime!(2025-11-10 08:00)).await,
+        overdue(local_datetime!(2025-11-10 08:00)).await,
         BTreeSet::from(["finished-late".to_owned(), "open-late".to_owned()])
     );
     assert_eq!(open.version, 1);
@@ -523,7 +526,7 @@ async fn overdue_filter_follows_the_on_time_rules(t: TestDb) {
 async fn audit_verify_passes_then_catches_an_edited_and_a_deleted_event(t: TestDb) {
     let db = &t.db;
     seed(db, DA_NANG).await;
-    let at = datetime!(2025-11-03 08:00);
+    let at = local_datetime!(2025-11-03 08:00);
     let mut codes = Vec::new();
     for _ in 0..2 {
         let mut dossier = db.commit(DA_NANG, received(at)).await.unwrap();
@@ -600,7 +603,7 @@ async fn identical_document_content_is_stored_once(t: TestDb) {
     let pdf = b"%PDF-1.7 giay khai sinh".to_vec();
     let mut codes = Vec::new();
     for _ in 0..2 {
-        let mut change = received(datetime!(2025-11-03 08:00));
+        let mut change = received(local_datetime!(2025-11-03 08:00));
         change.documents.push(document(&new_id(), &pdf));
         codes.push(db.commit(DA_NANG, change).await.unwrap().code);
     }
@@ -921,7 +924,7 @@ async fn catalog_and_calendar_round_trip(t: TestDb) {
 async fn payments_notifications_and_outbox_are_committed_with_the_dossier(t: TestDb) {
     let db = &t.db;
     seed(db, DA_NANG).await;
-    let at = datetime!(2025-11-03 08:00);
+    let at = local_datetime!(2025-11-03 08:00);
     let mut payment = Payment::new(8000).unwrap();
     let mut change = received(at);
     change.payments.push(PaymentWrite::Insert(PaymentRecord {
@@ -966,7 +969,7 @@ async fn payments_notifications_and_outbox_are_committed_with_the_dossier(t: Tes
     assert_eq!(notifications.len(), 1);
     assert_eq!(notifications[0].status, "queued");
 
-    let now = datetime!(2030-01-01 00:00);
+    let now = local_datetime!(2030-01-01 00:00);
     let kinds = ["national.progress".to_owned()];
     let lease = now + Duration::minutes(1);
     // Only the head of the dossier's queue is handed out: event 2 waits for 1.
@@ -1055,7 +1058,7 @@ async fn two_hosts_claim_a_backlog_in_batches_one_head_per_dossier_and_settle_it
 ) {
     seed(&t.db, DA_NANG).await;
     let other_host = Db::connect(&t.url).await.unwrap();
-    let at = datetime!(2025-11-03 08:00);
+    let at = local_datetime!(2025-11-03 08:00);
     // 60 dossiers with two entries each: the head, and one waiting behind it.
     for _ in 0..60 {
         let mut change = received(at);
@@ -1074,7 +1077,7 @@ async fn two_hosts_claim_a_backlog_in_batches_one_head_per_dossier_and_settle_it
     assert_eq!((backlog[0].pending, backlog[0].dead), (120, 0));
     assert!(backlog[0].oldest_pending_at.is_some());
 
-    let now = datetime!(2030-01-01 00:00);
+    let now = local_datetime!(2030-01-01 00:00);
     let kinds = ["national.progress".to_owned()];
     let lease = now + Duration::minutes(1);
     let (a, b) = tokio::join!(
@@ -1172,7 +1175,7 @@ async fn a_payment_and_its_dossiers_delivery_committed_at_once_are_each_counted_
     // must be counted once whatever the order their transactions meet in.
     seed(&t.db, DA_NANG).await;
     let other_host = Db::connect(&t.url).await.unwrap();
-    let at = datetime!(2025-11-03 08:00);
+    let at = local_datetime!(2025-11-03 08:00);
     const DOSSIERS: usize = 40;
     let mut stored = Vec::new();
     for _ in 0..DOSSIERS {
@@ -1195,7 +1198,7 @@ async fn a_payment_and_its_dossiers_delivery_committed_at_once_are_each_counted_
         });
         stored.push(t.db.commit(DA_NANG, change).await.unwrap());
     }
-    let now = datetime!(2030-01-01 00:00);
+    let now = local_datetime!(2030-01-01 00:00);
     let kinds = ["national.progress".to_owned()];
     let claimed =
         t.db.claim_due_outbox(DA_NANG, &kinds, now, now + Duration::minutes(1), 100)

@@ -8,10 +8,10 @@ use motcua::domain::dossier::{Channel, FieldValue};
 use motcua::domain::fee::Collection;
 use motcua::domain::initiative::{Action, DossierEvent, EventKind};
 use motcua::domain::refusal::RefusalKind;
+use motcua::domain::{local_date, local_datetime};
 use motcua::plugin::{CallContext, ConnectorRegistry, EgressRule, Plugin};
 use motcua_tests::standin::{self, FaultMode, PopulationStandin};
 use motcua_tests::{allow_private, citizen, dossier, entry, load, load_with, load_with_settings};
-use time::macros::{date, datetime};
 
 const CONSTRUCTION_PERMIT: &str = "1.009994";
 const TEMPORARY_RESIDENCE: &str = "1.004194";
@@ -81,7 +81,10 @@ fn a_form_reports_every_failing_field_of_a_birth_registration() {
     let forms = load("vinh-phuc-forms");
     let mut birth = dossier("vinh-phuc", BIRTH, Channel::Online);
     birth.form = vec![
-        entry("child.birth-date", FieldValue::Date(date!(2030 - 01 - 01))),
+        entry(
+            "child.birth-date",
+            FieldValue::Date(local_date!(2030 - 01 - 01)),
+        ),
         entry("mother.personal-id", FieldValue::Text("12345".into())),
     ];
     let errors = forms
@@ -157,7 +160,7 @@ fn a_connector_looks_a_citizen_up_in_the_population_database() {
         .unwrap()
         .expect("known citizen");
     assert_eq!(person.full_name, "Nguyễn Văn An");
-    assert_eq!(person.birth_date, Some(date!(1990 - 04 - 12)));
+    assert_eq!(person.birth_date, Some(local_date!(1990 - 04 - 12)));
     assert_eq!(person.source, "national-population-database");
     assert_eq!(connector.lookup_person(&ctx, "001203009999").unwrap(), None);
     standin::set_faults(&standin.faults, FaultMode::Fail, 0);
@@ -195,7 +198,10 @@ fn a_form_prefills_from_the_registry_through_the_connector_and_flags_reuse() {
         .iter()
         .find(|v| v.field.ends_with("birth-date"))
         .expect("birth date prefilled");
-    assert_eq!(birth_date.value, FieldValue::Date(date!(1995 - 02 - 03)));
+    assert_eq!(
+        birth_date.value,
+        FieldValue::Date(local_date!(1995 - 02 - 03))
+    );
     assert_eq!(
         connector.stats().succeeded,
         1,
@@ -210,12 +216,15 @@ fn an_initiative_sends_a_congratulation_letter_when_a_birth_result_is_returned()
     view.code = Some("000.00.12.H17-261123-0001".into());
     view.form = vec![
         entry("child.full-name", FieldValue::Text("Lê Minh Khang".into())),
-        entry("child.birth-date", FieldValue::Date(date!(2026 - 11 - 15))),
+        entry(
+            "child.birth-date",
+            FieldValue::Date(local_date!(2026 - 11 - 15)),
+        ),
     ];
     let event = DossierEvent {
         kind: EventKind::ResultReturned,
         status: 10,
-        at: datetime!(2026-11-25 10:00:00),
+        at: local_datetime!(2026-11-25 10:00:00),
         dossier: view,
         note: None,
     };
@@ -263,7 +272,7 @@ fn a_connector_built_against_contract_0_1_still_answers_and_reports_no_fee_lines
         .expect("the fixture always answers");
     assert_eq!(status.dossier_code, "000.00.01.H22-261123-0001");
     assert_eq!(status.status, 4, "from its 0.1.0 config import");
-    assert_eq!(status.received_at, Some(datetime!(2026-11-23 09:30)));
+    assert_eq!(status.received_at, Some(local_datetime!(2026-11-23 09:30)));
     assert_eq!(
         status.fee_lines, None,
         "0.1.0 cannot tell fees: unknown, not an empty list"

@@ -17,7 +17,7 @@ use std::time::{Duration, Instant};
 
 use motcua::app::clock::Clock;
 use motcua::app::sync::DeliveryPolicy;
-use motcua::domain::time::{PrimitiveDateTime, now_local};
+use motcua::domain::time::{LocalDateTime, now_local};
 use motcua::storage::Backend;
 use motcua_tests::db::{TestDb, run_at};
 use motcua_tests::server::{Server, TestEnv, applicant, birth_form, submission};
@@ -108,7 +108,7 @@ fn main() {
 struct ShiftedClock(AtomicI64);
 
 impl Clock for ShiftedClock {
-    fn now(&self) -> PrimitiveDateTime {
+    fn now(&self) -> LocalDateTime {
         now_local() + time::Duration::days(self.0.load(Ordering::Relaxed))
     }
 }

@@ -12,8 +12,8 @@ use std::sync::OnceLock;
 use motcua::domain::dossier::{
     Applicant, ApplicantKind, Channel, DossierView, FieldValue, FormEntry,
 };
+use motcua::domain::local_datetime;
 use motcua::plugin::{HostSettings, Manifest, Plugin, PluginRuntime, RuntimeConfig};
-use time::macros::datetime;
 
 pub fn workspace_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -113,7 +113,7 @@ pub fn dossier(tenant: &str, procedure: &str, channel: Channel) -> DossierView {
         channel,
         applicant: citizen("001203004567", "Nguyễn Văn An"),
         form: Vec::new(),
-        received_at: datetime!(2026-11-23 09:30:00),
+        received_at: local_datetime!(2026-11-23 09:30:00),
     }
 }
 

@@ -16,7 +16,7 @@ use std::time::Duration;
 use motcua::app::clock::Clock;
 use motcua::app::sync::DeliveryPolicy;
 use motcua::cli::wiring::{Options, assemble};
-use motcua::domain::time::PrimitiveDateTime;
+use motcua::domain::time::LocalDateTime;
 use motcua::plugin::HostBudget;
 use motcua::seed::{CredentialMap, seed_demo};
 use motcua::storage::Db;
@@ -67,20 +67,20 @@ pub struct TestEnv {
 }
 
 /// A clock a test moves by hand.
-pub struct ManualClock(Mutex<PrimitiveDateTime>);
+pub struct ManualClock(Mutex<LocalDateTime>);
 
 impl ManualClock {
-    pub fn at(now: PrimitiveDateTime) -> Arc<ManualClock> {
+    pub fn at(now: LocalDateTime) -> Arc<ManualClock> {
         Arc::new(ManualClock(Mutex::new(now)))
     }
 
-    pub fn set(&self, now: PrimitiveDateTime) {
+    pub fn set(&self, now: LocalDateTime) {
         *self.0.lock().expect("the clock lock") = now;
     }
 }
 
 impl Clock for ManualClock {
-    fn now(&self) -> PrimitiveDateTime {
+    fn now(&self) -> LocalDateTime {
         *self.0.lock().expect("the clock lock")
     }
 }

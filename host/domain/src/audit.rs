@@ -21,7 +21,7 @@ use serde_json::Value;
 use sha2::{Digest, Sha256};
 
 use crate::lifecycle::{Event, Role};
-use crate::time::{PrimitiveDateTime, local_datetime};
+use crate::time::LocalDateTime;
 
 /// `prev_hash` of a dossier's first entry.
 pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
@@ -37,9 +37,7 @@ pub struct AuditRecord {
     pub dossier_code: String,
     /// 1 for the dossier's first event, then consecutive.
     pub seq: u64,
-    #[serde(with = "local_datetime")]
-    #[cfg_attr(feature = "openapi", schema(value_type = crate::openapi::LocalDateTime))]
-    pub at: PrimitiveDateTime,
+    pub at: LocalDateTime,
     pub actor_id: String,
     pub role: Role,
     /// The event kind, e.g. `received`.
@@ -283,7 +281,7 @@ pub fn chain(prev_hash: &str, records: impl IntoIterator<Item = AuditRecord>) ->
 
 #[cfg(test)]
 mod tests {
-    use ::time::macros::datetime;
+    use crate::local_datetime;
 
     use super::*;
     use crate::dossier::Channel;
@@ -295,9 +293,9 @@ mod tests {
             Event {
                 kind: EventKind::Received {
                     channel: Channel::Counter,
-                    appointment: datetime!(2025-11-06 08:00),
+                    appointment: local_datetime!(2025-11-06 08:00),
                 },
-                at: datetime!(2025-11-03 08:00),
+                at: local_datetime!(2025-11-03 08:00),
                 actor: officer.clone(),
                 from: None,
                 to: Stage::Received,
@@ -308,7 +306,7 @@ mod tests {
                 kind: EventKind::Assigned {
                     assignee: "phong-tu-phap".into(),
                 },
-                at: datetime!(2025-11-03 09:00),
+                at: local_datetime!(2025-11-03 09:00),
                 actor: officer.clone(),
                 from: Some(Stage::Received),
                 to: Stage::Assigned,
@@ -317,7 +315,7 @@ mod tests {
             },
             Event {
                 kind: EventKind::ReviewStarted,
-                at: datetime!(2025-11-03 10:00),
+                at: local_datetime!(2025-11-03 10:00),
                 actor: officer,
                 from: Some(Stage::Assigned),
                 to: Stage::InReview,

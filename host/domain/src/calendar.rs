@@ -23,11 +23,11 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use ::time::{Date, Duration, PrimitiveDateTime, Time, Weekday};
+use ::time::{Date, Duration, Time, Weekday};
 use serde::{Deserialize, Serialize};
 
 use crate::error::DomainError;
-use crate::time::local_date;
+use crate::time::{LocalDate, LocalDateTime};
 
 ::time::serde::format_description!(pub clock_time, Time, "[hour]:[minute]");
 
@@ -69,24 +69,17 @@ impl OfficeSession {
 #[serde(rename_all = "snake_case")]
 pub struct Holiday {
     pub name: String,
-    #[serde(with = "local_date")]
-    #[cfg_attr(feature = "openapi", schema(value_type = crate::openapi::LocalDate))]
-    pub from: Date,
+    pub from: LocalDate,
     /// Last day off; absent for a one-day holiday.
-    #[serde(
-        with = "local_date::option",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    #[cfg_attr(feature = "openapi", schema(value_type = Option<crate::openapi::LocalDate>))]
-    pub to: Option<Date>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub to: Option<LocalDate>,
 }
 
 impl Holiday {
     pub fn day(name: &str, date: Date) -> Self {
         Holiday {
             name: name.to_owned(),
-            from: date,
+            from: date.into(),
             to: None,
         }
     }
@@ -94,13 +87,13 @@ impl Holiday {
     pub fn span(name: &str, from: Date, to: Date) -> Self {
         Holiday {
             name: name.to_owned(),
-            from,
-            to: Some(to),
+            from: from.into(),
+            to: Some(to.into()),
         }
     }
 
     pub fn last_day(&self) -> Date {
-        self.to.unwrap_or(self.from)
+        self.to.unwrap_or(self.from).into_inner()
     }
 }
 
@@ -109,9 +102,7 @@ impl Holiday {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub struct MakeupDay {
-    #[serde(with = "local_date")]
-    #[cfg_attr(feature = "openapi", schema(value_type = crate::openapi::LocalDate))]
-    pub date: Date,
+    pub date: LocalDate,
     #[serde(default)]
     pub note: String,
 }
@@ -377,21 +368,20 @@ impl WorkingCalendar {
     ///   that a time before opening becomes the opening time;
     /// - after the cut-off or on a day off: the opening time of the next
     ///   working day.
-    pub fn effective_receipt(&self, received_at: PrimitiveDateTime) -> Result<PrimitiveDateTime> {
+    pub fn effective_receipt(&self, received_at: LocalDateTime) -> Result<LocalDateTime> {
         let (date, time) = (received_at.date(), received_at.time());
         if self.is_working_day(date)? && time <= self.config.cutoff {
-            return Ok(date.with_time(time.max(self.opening())));
+            return Ok(LocalDateTime::new(date, time.max(self.opening())));
         }
-        Ok(self.next_working_day(date)?.with_time(self.opening()))
+        Ok(LocalDateTime::new(
+            self.next_working_day(date)?,
+            self.opening(),
+        ))
     }
 
     /// Office time between `a` and `b`: the part of `[a, b]` that falls in
     /// office sessions of working days. Negative when `b` is before `a`.
-    pub fn working_time_between(
-        &self,
-        a: PrimitiveDateTime,
-        b: PrimitiveDateTime,
-    ) -> Result<Duration> {
+    pub fn working_time_between(&self, a: LocalDateTime, b: LocalDateTime) -> Result<Duration> {
         if b < a {
             return Ok(-self.working_time_between(b, a)?);
         }
@@ -430,9 +420,9 @@ impl WorkingCalendar {
     /// of one full working day from 07:30 is 17:00 the same day.
     pub fn add_working_time(
         &self,
-        start: PrimitiveDateTime,
+        start: LocalDateTime,
         amount: Duration,
-    ) -> Result<PrimitiveDateTime> {
+    ) -> Result<LocalDateTime> {
         if amount.is_negative() {
             return Err(DomainError::InvalidLedger(format!(
                 "cannot add a negative working time ({amount})"
@@ -453,7 +443,7 @@ impl WorkingCalendar {
                     let begin = session.start.max(from);
                     let available = session.end - begin;
                     if remaining <= available {
-                        return Ok(day.with_time(begin + remaining));
+                        return Ok(LocalDateTime::new(day, begin + remaining));
                     }
                     remaining -= available;
                 }
@@ -473,19 +463,19 @@ fn index_year(year: &CalendarYear, weekend: &[Weekday]) -> Result<YearIndex> {
     let mut index = YearIndex::default();
     let outside = |date: Date| invalid(format!("{date} is not in year {}", year.year));
     for holiday in &year.holidays {
-        let last = holiday.last_day();
-        if last < holiday.from {
+        let (first, last) = (holiday.from.into_inner(), holiday.last_day());
+        if last < first {
             return Err(invalid(format!(
-                "holiday {:?} ends ({last}) before it starts ({})",
-                holiday.name, holiday.from
+                "holiday {:?} ends ({last}) before it starts ({first})",
+                holiday.name
             )));
         }
-        for date in [holiday.from, last] {
+        for date in [first, last] {
             if date.year() != year.year {
                 return Err(outside(date));
             }
         }
-        let mut day = holiday.from;
+        let mut day = first;
         loop {
             index.off.insert(day);
             if day == last {
@@ -495,7 +485,7 @@ fn index_year(year: &CalendarYear, weekend: &[Weekday]) -> Result<YearIndex> {
         }
     }
     for makeup in &year.makeup_days {
-        let date = makeup.date;
+        let date = makeup.date.into_inner();
         if date.year() != year.year {
             return Err(outside(date));
         }
@@ -594,7 +584,7 @@ pub fn vietnam_2025_2026() -> WorkingCalendar {
                 Holiday::span("Quoc khanh", date!(2025 - 09 - 01), date!(2025 - 09 - 02)),
             ],
             makeup_days: vec![MakeupDay {
-                date: date!(2025 - 04 - 26),
+                date: date!(2025 - 04 - 26).into(),
                 note: "lam bu cho ngay nghi thu Sau 2/5".to_owned(),
             }],
         },
@@ -631,7 +621,8 @@ pub fn vietnam_2025_2026() -> WorkingCalendar {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use ::time::macros::{date, datetime, time};
+    use crate::local_datetime;
+    use ::time::macros::{date, time};
 
     fn vn() -> WorkingCalendar {
         vietnam_2025_2026()
@@ -706,28 +697,33 @@ mod tests {
         let cal = vn();
         // Before the cut-off: unchanged.
         assert_eq!(
-            cal.effective_receipt(datetime!(2025-11-14 16:45)).unwrap(),
-            datetime!(2025-11-14 16:45)
+            cal.effective_receipt(local_datetime!(2025-11-14 16:45))
+                .unwrap(),
+            local_datetime!(2025-11-14 16:45)
         );
         // Exactly at the cut-off still counts today.
         assert_eq!(
-            cal.effective_receipt(datetime!(2025-11-14 17:00)).unwrap(),
-            datetime!(2025-11-14 17:00)
+            cal.effective_receipt(local_datetime!(2025-11-14 17:00))
+                .unwrap(),
+            local_datetime!(2025-11-14 17:00)
         );
         // After the cut-off on a Friday: Monday opening.
         assert_eq!(
-            cal.effective_receipt(datetime!(2025-11-14 17:01)).unwrap(),
-            datetime!(2025-11-17 07:30)
+            cal.effective_receipt(local_datetime!(2025-11-14 17:01))
+                .unwrap(),
+            local_datetime!(2025-11-17 07:30)
         );
         // Saturday night online submission.
         assert_eq!(
-            cal.effective_receipt(datetime!(2025-11-15 21:00)).unwrap(),
-            datetime!(2025-11-17 07:30)
+            cal.effective_receipt(local_datetime!(2025-11-15 21:00))
+                .unwrap(),
+            local_datetime!(2025-11-17 07:30)
         );
         // Early morning on a working day: the opening time.
         assert_eq!(
-            cal.effective_receipt(datetime!(2025-11-17 06:10)).unwrap(),
-            datetime!(2025-11-17 07:30)
+            cal.effective_receipt(local_datetime!(2025-11-17 06:10))
+                .unwrap(),
+            local_datetime!(2025-11-17 07:30)
         );
     }
 
@@ -739,8 +735,9 @@ mod tests {
         })
         .unwrap();
         assert_eq!(
-            cal.effective_receipt(datetime!(2025-11-14 15:30)).unwrap(),
-            datetime!(2025-11-17 07:30)
+            cal.effective_receipt(local_datetime!(2025-11-14 15:30))
+                .unwrap(),
+            local_datetime!(2025-11-17 07:30)
         );
     }
 
@@ -749,14 +746,20 @@ mod tests {
         let cal = vn();
         // Fri 10:00 -> Mon 10:00: 1.5h + 3.5h Friday, 2.5h Monday.
         assert_eq!(
-            cal.working_time_between(datetime!(2025-11-07 10:00), datetime!(2025-11-10 10:00))
-                .unwrap(),
+            cal.working_time_between(
+                local_datetime!(2025-11-07 10:00),
+                local_datetime!(2025-11-10 10:00)
+            )
+            .unwrap(),
             Duration::hours(7) + Duration::minutes(30)
         );
         // Lunch break only.
         assert_eq!(
-            cal.working_time_between(datetime!(2025-11-07 11:45), datetime!(2025-11-07 13:15))
-                .unwrap(),
+            cal.working_time_between(
+                local_datetime!(2025-11-07 11:45),
+                local_datetime!(2025-11-07 13:15)
+            )
+            .unwrap(),
             Duration::ZERO
         );
         assert_eq!(cal.working_day_length(), Duration::minutes(450));
@@ -766,15 +769,15 @@ mod tests {
     fn adding_a_full_day_from_opening_ends_at_closing_the_same_day() {
         let cal = vn();
         assert_eq!(
-            cal.add_working_time(datetime!(2025-11-17 07:30), cal.working_day_length())
+            cal.add_working_time(local_datetime!(2025-11-17 07:30), cal.working_day_length())
                 .unwrap(),
-            datetime!(2025-11-17 17:00)
+            local_datetime!(2025-11-17 17:00)
         );
         // From the lunch break, four hours: 13:30-17:00 then 30 minutes Tuesday.
         assert_eq!(
-            cal.add_working_time(datetime!(2025-11-17 12:00), Duration::hours(4))
+            cal.add_working_time(local_datetime!(2025-11-17 12:00), Duration::hours(4))
                 .unwrap(),
-            datetime!(2025-11-18 08:00)
+            local_datetime!(2025-11-18 08:00)
         );
     }
 

@@ -4,7 +4,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::dossier::{Applicant, Channel};
 use crate::fee::FeeLine;
-use crate::time::{Date, PrimitiveDateTime, local_date, local_datetime};
+use crate::time::{LocalDate, LocalDateTime};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -59,9 +59,7 @@ pub struct OperationDescriptor {
 pub struct Person {
     pub personal_id: String,
     pub full_name: String,
-    #[serde(with = "local_date::option", default)]
-    #[cfg_attr(feature = "openapi", schema(value_type = Option<crate::openapi::LocalDate>))]
-    pub birth_date: Option<Date>,
+    pub birth_date: Option<LocalDate>,
     #[serde(default)]
     pub gender: Option<String>,
     #[serde(default)]
@@ -85,18 +83,10 @@ pub struct DossierFile {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SupplementationRecord {
-    #[serde(with = "local_datetime")]
-    #[cfg_attr(feature = "openapi", schema(value_type = crate::openapi::LocalDateTime))]
-    pub requested_at: PrimitiveDateTime,
-    #[serde(with = "local_datetime::option", default)]
-    #[cfg_attr(feature = "openapi", schema(value_type = Option<crate::openapi::LocalDateTime>))]
-    pub returned_at: Option<PrimitiveDateTime>,
-    #[serde(with = "local_datetime")]
-    #[cfg_attr(feature = "openapi", schema(value_type = crate::openapi::LocalDateTime))]
-    pub old_appointment_at: PrimitiveDateTime,
-    #[serde(with = "local_datetime::option", default)]
-    #[cfg_attr(feature = "openapi", schema(value_type = Option<crate::openapi::LocalDateTime>))]
-    pub new_appointment_at: Option<PrimitiveDateTime>,
+    pub requested_at: LocalDateTime,
+    pub returned_at: Option<LocalDateTime>,
+    pub old_appointment_at: LocalDateTime,
+    pub new_appointment_at: Option<LocalDateTime>,
     pub reason: String,
 }
 
@@ -106,9 +96,7 @@ pub struct ResultDocument {
     #[serde(default)]
     pub number: Option<String>,
     pub title: String,
-    #[serde(with = "local_datetime")]
-    #[cfg_attr(feature = "openapi", schema(value_type = crate::openapi::LocalDateTime))]
-    pub issued_at: PrimitiveDateTime,
+    pub issued_at: LocalDateTime,
     #[serde(default)]
     pub digest: Option<String>,
 }
@@ -125,18 +113,10 @@ pub struct DossierRecord {
     pub channel: Channel,
     pub applicant: Applicant,
     pub status: u8,
-    #[serde(with = "local_datetime")]
-    #[cfg_attr(feature = "openapi", schema(value_type = crate::openapi::LocalDateTime))]
-    pub received_at: PrimitiveDateTime,
-    #[serde(with = "local_datetime::option", default)]
-    #[cfg_attr(feature = "openapi", schema(value_type = Option<crate::openapi::LocalDateTime>))]
-    pub appointment_at: Option<PrimitiveDateTime>,
-    #[serde(with = "local_datetime::option", default)]
-    #[cfg_attr(feature = "openapi", schema(value_type = Option<crate::openapi::LocalDateTime>))]
-    pub finished_at: Option<PrimitiveDateTime>,
-    #[serde(with = "local_datetime::option", default)]
-    #[cfg_attr(feature = "openapi", schema(value_type = Option<crate::openapi::LocalDateTime>))]
-    pub returned_at: Option<PrimitiveDateTime>,
+    pub received_at: LocalDateTime,
+    pub appointment_at: Option<LocalDateTime>,
+    pub finished_at: Option<LocalDateTime>,
+    pub returned_at: Option<LocalDateTime>,
     #[serde(default)]
     pub files: Vec<DossierFile>,
     #[serde(default)]
@@ -154,17 +134,13 @@ pub struct ProgressRecord {
     pub dossier_code: String,
     pub event_id: String,
     pub status: u8,
-    #[serde(with = "local_datetime")]
-    #[cfg_attr(feature = "openapi", schema(value_type = crate::openapi::LocalDateTime))]
-    pub at: PrimitiveDateTime,
+    pub at: LocalDateTime,
     pub actor: String,
     pub department: String,
     pub step: String,
     #[serde(default)]
     pub note: Option<String>,
-    #[serde(with = "local_datetime::option", default)]
-    #[cfg_attr(feature = "openapi", schema(value_type = Option<crate::openapi::LocalDateTime>))]
-    pub appointment_at: Option<PrimitiveDateTime>,
+    pub appointment_at: Option<LocalDateTime>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -182,15 +158,9 @@ pub struct Receipt {
 pub struct RemoteStatus {
     pub dossier_code: String,
     pub status: u8,
-    #[serde(with = "local_datetime::option", default)]
-    #[cfg_attr(feature = "openapi", schema(value_type = Option<crate::openapi::LocalDateTime>))]
-    pub received_at: Option<PrimitiveDateTime>,
-    #[serde(with = "local_datetime::option", default)]
-    #[cfg_attr(feature = "openapi", schema(value_type = Option<crate::openapi::LocalDateTime>))]
-    pub appointment_at: Option<PrimitiveDateTime>,
-    #[serde(with = "local_datetime::option", default)]
-    #[cfg_attr(feature = "openapi", schema(value_type = Option<crate::openapi::LocalDateTime>))]
-    pub finished_at: Option<PrimitiveDateTime>,
+    pub received_at: Option<LocalDateTime>,
+    pub appointment_at: Option<LocalDateTime>,
+    pub finished_at: Option<LocalDateTime>,
     #[serde(default)]
     pub on_time: Option<bool>,
     /// The fee lines the remote system holds; `None` when it cannot tell

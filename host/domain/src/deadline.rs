@@ -26,12 +26,12 @@
 //! - An extension (apology letter, form 04) replaces the appointment with its
 //!   new date; pauses after it move the new date in turn.
 
-use ::time::{Duration, PrimitiveDateTime};
+use ::time::Duration;
 use serde::{Deserialize, Serialize};
 
 use crate::calendar::WorkingCalendar;
 use crate::error::DomainError;
-use crate::time::local_datetime;
+use crate::time::LocalDateTime;
 
 type Result<T> = std::result::Result<T, DomainError>;
 
@@ -103,9 +103,9 @@ impl ProcessingTime {
 /// received at `received_at`. See the module docs for the convention.
 pub fn appointment_date(
     calendar: &WorkingCalendar,
-    received_at: PrimitiveDateTime,
+    received_at: LocalDateTime,
     processing: ProcessingTime,
-) -> Result<PrimitiveDateTime> {
+) -> Result<LocalDateTime> {
     let start = calendar.effective_receipt(received_at)?;
     calendar.add_working_time(start, processing.working_time(calendar)?)
 }
@@ -115,19 +115,15 @@ pub fn appointment_date(
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub struct SupplementationRound {
-    #[serde(with = "local_datetime")]
-    #[cfg_attr(feature = "openapi", schema(value_type = crate::openapi::LocalDateTime))]
-    pub requested_at: PrimitiveDateTime,
+    pub requested_at: LocalDateTime,
     /// `None` while the agency is still waiting for the applicant.
-    #[serde(with = "local_datetime::option", default)]
-    #[cfg_attr(feature = "openapi", schema(value_type = Option<crate::openapi::LocalDateTime>))]
-    pub returned_at: Option<PrimitiveDateTime>,
+    pub returned_at: Option<LocalDateTime>,
 }
 
 impl SupplementationRound {
     /// Office time the clock stood still for this round; an open round is
     /// counted up to `until`.
-    pub fn paused(&self, calendar: &WorkingCalendar, until: PrimitiveDateTime) -> Result<Duration> {
+    pub fn paused(&self, calendar: &WorkingCalendar, until: LocalDateTime) -> Result<Duration> {
         let end = self.returned_at.unwrap_or(until);
         calendar.working_time_between(self.requested_at, end)
     }
@@ -138,12 +134,8 @@ impl SupplementationRound {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub struct Extension {
-    #[serde(with = "local_datetime")]
-    #[cfg_attr(feature = "openapi", schema(value_type = crate::openapi::LocalDateTime))]
-    pub at: PrimitiveDateTime,
-    #[serde(with = "local_datetime")]
-    #[cfg_attr(feature = "openapi", schema(value_type = crate::openapi::LocalDateTime))]
-    pub new_appointment: PrimitiveDateTime,
+    pub at: LocalDateTime,
+    pub new_appointment: LocalDateTime,
     pub reason: String,
 }
 
@@ -151,10 +143,10 @@ pub struct Extension {
 /// office time of the pause.
 pub fn moved_by_pause(
     calendar: &WorkingCalendar,
-    appointment: PrimitiveDateTime,
+    appointment: LocalDateTime,
     round: &SupplementationRound,
-    until: PrimitiveDateTime,
-) -> Result<PrimitiveDateTime> {
+    until: LocalDateTime,
+) -> Result<LocalDateTime> {
     calendar.add_working_time(appointment, round.paused(calendar, until)?)
 }
 
@@ -178,15 +170,9 @@ pub enum ChangeCause {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub struct AppointmentChange {
-    #[serde(with = "local_datetime")]
-    #[cfg_attr(feature = "openapi", schema(value_type = crate::openapi::LocalDateTime))]
-    pub at: PrimitiveDateTime,
-    #[serde(with = "local_datetime")]
-    #[cfg_attr(feature = "openapi", schema(value_type = crate::openapi::LocalDateTime))]
-    pub old: PrimitiveDateTime,
-    #[serde(with = "local_datetime")]
-    #[cfg_attr(feature = "openapi", schema(value_type = crate::openapi::LocalDateTime))]
-    pub new: PrimitiveDateTime,
+    pub at: LocalDateTime,
+    pub old: LocalDateTime,
+    pub new: LocalDateTime,
     pub cause: ChangeCause,
 }
 
@@ -196,18 +182,12 @@ pub struct AppointmentChange {
 #[serde(rename_all = "snake_case")]
 pub struct Schedule {
     /// The appointment on the receipt slip.
-    #[serde(with = "local_datetime")]
-    #[cfg_attr(feature = "openapi", schema(value_type = crate::openapi::LocalDateTime))]
-    pub original: PrimitiveDateTime,
+    pub original: LocalDateTime,
     /// The appointment now. While a round is open it is the appointment
     /// before that round: it will move when the applicant returns.
-    #[serde(with = "local_datetime")]
-    #[cfg_attr(feature = "openapi", schema(value_type = crate::openapi::LocalDateTime))]
-    pub appointment: PrimitiveDateTime,
+    pub appointment: LocalDateTime,
     /// Set while the clock is stopped for an open supplementation round.
-    #[serde(with = "local_datetime::option", default)]
-    #[cfg_attr(feature = "openapi", schema(value_type = Option<crate::openapi::LocalDateTime>))]
-    pub paused_since: Option<PrimitiveDateTime>,
+    pub paused_since: Option<LocalDateTime>,
     /// Office time of all closed rounds (whole minutes in JSON).
     #[serde(with = "minutes")]
     #[cfg_attr(feature = "openapi", schema(value_type = i64))]
@@ -224,16 +204,16 @@ pub struct Schedule {
 /// stands.
 pub fn schedule(
     calendar: &WorkingCalendar,
-    original: PrimitiveDateTime,
+    original: LocalDateTime,
     rounds: &[SupplementationRound],
     extensions: &[Extension],
 ) -> Result<Schedule> {
     check_rounds(rounds)?;
     enum Move<'a> {
-        Round(usize, &'a SupplementationRound, PrimitiveDateTime),
+        Round(usize, &'a SupplementationRound, LocalDateTime),
         Extend(&'a Extension),
     }
-    let mut moves: Vec<(PrimitiveDateTime, u8, Move)> = Vec::new();
+    let mut moves: Vec<(LocalDateTime, u8, Move)> = Vec::new();
     for (i, round) in rounds.iter().enumerate() {
         if let Some(returned_at) = round.returned_at {
             moves.push((returned_at, 0, Move::Round(i + 1, round, returned_at)));
@@ -339,12 +319,8 @@ fn check_rounds(rounds: &[SupplementationRound]) -> Result<()> {
 pub enum OverdueReason {
     /// Processing ended after the (moved) appointment.
     FinishedLate {
-        #[serde(with = "local_datetime")]
-        #[cfg_attr(feature = "openapi", schema(value_type = crate::openapi::LocalDateTime))]
-        appointment: PrimitiveDateTime,
-        #[serde(with = "local_datetime")]
-        #[cfg_attr(feature = "openapi", schema(value_type = crate::openapi::LocalDateTime))]
-        finished_at: PrimitiveDateTime,
+        appointment: LocalDateTime,
+        finished_at: LocalDateTime,
     },
     /// More than one supplementation request: overdue whatever the dates.
     RepeatedSupplementation { requests: usize },
@@ -375,9 +351,9 @@ impl Timeliness {
 /// The comparison is on the clock, not in office time: finishing at 18:00
 /// on the appointment day when the appointment is 17:00 is late.
 pub fn judge(
-    appointment: PrimitiveDateTime,
+    appointment: LocalDateTime,
     supplementation_requests: usize,
-    finished_at: PrimitiveDateTime,
+    finished_at: LocalDateTime,
 ) -> Timeliness {
     let mut reasons = Vec::new();
     if finished_at > appointment {
@@ -403,10 +379,10 @@ pub fn judge(
 /// treated as closed then.
 pub fn on_time(
     calendar: &WorkingCalendar,
-    original: PrimitiveDateTime,
+    original: LocalDateTime,
     rounds: &[SupplementationRound],
     extensions: &[Extension],
-    finished_at: PrimitiveDateTime,
+    finished_at: LocalDateTime,
 ) -> Result<Timeliness> {
     let mut closed = rounds.to_vec();
     if let Some(last) = closed.last_mut()
@@ -425,17 +401,15 @@ pub fn on_time(
 pub struct IntakeTimeliness {
     /// The latest on-time receipt: one working day after the submission,
     /// counted like an appointment.
-    #[serde(with = "local_datetime")]
-    #[cfg_attr(feature = "openapi", schema(value_type = crate::openapi::LocalDateTime))]
-    pub deadline: PrimitiveDateTime,
+    pub deadline: LocalDateTime,
     pub on_time: bool,
 }
 
 /// Online dossiers must be received within one working day of submission.
 pub fn online_intake(
     calendar: &WorkingCalendar,
-    submitted_at: PrimitiveDateTime,
-    received_at: PrimitiveDateTime,
+    submitted_at: LocalDateTime,
+    received_at: LocalDateTime,
 ) -> Result<IntakeTimeliness> {
     let deadline = appointment_date(calendar, submitted_at, ProcessingTime::WorkingDays(1))?;
     Ok(IntakeTimeliness {
@@ -448,15 +422,16 @@ pub fn online_intake(
 mod tests {
     use super::*;
     use crate::calendar::{CalendarConfig, vietnam_2025_2026};
-    use ::time::macros::{datetime, time};
+    use crate::local_datetime;
+    use ::time::macros::time;
 
     fn vn() -> WorkingCalendar {
         vietnam_2025_2026()
     }
 
     fn round(
-        requested_at: PrimitiveDateTime,
-        returned_at: Option<PrimitiveDateTime>,
+        requested_at: LocalDateTime,
+        returned_at: Option<LocalDateTime>,
     ) -> SupplementationRound {
         SupplementationRound {
             requested_at,
@@ -469,30 +444,30 @@ mod tests {
         // Thu 12 Feb 10:00 + 3 days: Fri 13, (Tet 14-22), Mon 23, Tue 24.
         let due = appointment_date(
             &vn(),
-            datetime!(2026-02-12 10:00),
+            local_datetime!(2026-02-12 10:00),
             ProcessingTime::WorkingDays(3),
         );
-        assert_eq!(due.unwrap(), datetime!(2026-02-24 10:00));
+        assert_eq!(due.unwrap(), local_datetime!(2026-02-24 10:00));
     }
 
     #[test]
     fn appointment_lands_on_the_makeup_saturday() {
         // Thu 24 Apr 2025 + 2 days: Fri 25, Sat 26 (worked to bridge 2 May).
         let cal = vn();
-        let received = datetime!(2025-04-24 09:00);
+        let received = local_datetime!(2025-04-24 09:00);
         assert_eq!(
             appointment_date(&cal, received, ProcessingTime::WorkingDays(2)).unwrap(),
-            datetime!(2025-04-26 09:00)
+            local_datetime!(2025-04-26 09:00)
         );
         // Tue 29 Apr + 1 day skips 30/4, 1/5, the swapped 2/5 and the weekend.
         assert_eq!(
             appointment_date(
                 &cal,
-                datetime!(2025-04-29 10:00),
+                local_datetime!(2025-04-29 10:00),
                 ProcessingTime::WorkingDays(1)
             )
             .unwrap(),
-            datetime!(2025-05-05 10:00)
+            local_datetime!(2025-05-05 10:00)
         );
     }
 
@@ -502,13 +477,13 @@ mod tests {
         let days = ProcessingTime::WorkingDays(2);
         // Fri 14 Nov 2025 16:45, before the 17:00 cut-off: Tue 18 Nov 16:45.
         assert_eq!(
-            appointment_date(&cal, datetime!(2025-11-14 16:45), days).unwrap(),
-            datetime!(2025-11-18 16:45)
+            appointment_date(&cal, local_datetime!(2025-11-14 16:45), days).unwrap(),
+            local_datetime!(2025-11-18 16:45)
         );
         // 17:30, after it: counted from Mon 17, due at closing on Tue 18.
         assert_eq!(
-            appointment_date(&cal, datetime!(2025-11-14 17:30), days).unwrap(),
-            datetime!(2025-11-18 17:00)
+            appointment_date(&cal, local_datetime!(2025-11-14 17:30), days).unwrap(),
+            local_datetime!(2025-11-18 17:00)
         );
         // With a 15:00 cut-off a 15:30 receipt is treated the same way.
         let cal15 = WorkingCalendar::new(CalendarConfig {
@@ -517,8 +492,8 @@ mod tests {
         })
         .unwrap();
         assert_eq!(
-            appointment_date(&cal15, datetime!(2025-11-14 15:30), days).unwrap(),
-            datetime!(2025-11-18 17:00)
+            appointment_date(&cal15, local_datetime!(2025-11-14 15:30), days).unwrap(),
+            local_datetime!(2025-11-18 17:00)
         );
     }
 
@@ -529,21 +504,21 @@ mod tests {
         assert_eq!(
             appointment_date(
                 &cal,
-                datetime!(2025-11-17 16:00),
+                local_datetime!(2025-11-17 16:00),
                 ProcessingTime::WorkingHours(4)
             )
             .unwrap(),
-            datetime!(2025-11-18 10:30)
+            local_datetime!(2025-11-18 10:30)
         );
         // Half a day (3h45) from 08:00: 11:30 plus 15 minutes after lunch.
         assert_eq!(
             appointment_date(
                 &cal,
-                datetime!(2025-11-17 08:00),
+                local_datetime!(2025-11-17 08:00),
                 ProcessingTime::HalfWorkingDays(1)
             )
             .unwrap(),
-            datetime!(2025-11-17 13:45)
+            local_datetime!(2025-11-17 13:45)
         );
     }
 
@@ -553,32 +528,32 @@ mod tests {
         // Mon 3 Nov 2025 08:00, 5 days: Mon 10 Nov 08:00.
         let original = appointment_date(
             &cal,
-            datetime!(2025-11-03 08:00),
+            local_datetime!(2025-11-03 08:00),
             ProcessingTime::WorkingDays(5),
         )
         .unwrap();
-        assert_eq!(original, datetime!(2025-11-10 08:00));
+        assert_eq!(original, local_datetime!(2025-11-10 08:00));
         let rounds = [
             // Tue 08:00 -> Thu 08:00: two working days.
             round(
-                datetime!(2025-11-04 08:00),
-                Some(datetime!(2025-11-06 08:00)),
+                local_datetime!(2025-11-04 08:00),
+                Some(local_datetime!(2025-11-06 08:00)),
             ),
             // Fri 10:00 -> Mon 10:00 over the weekend: one working day.
             round(
-                datetime!(2025-11-07 10:00),
-                Some(datetime!(2025-11-10 10:00)),
+                local_datetime!(2025-11-07 10:00),
+                Some(local_datetime!(2025-11-10 10:00)),
             ),
         ];
         let s = schedule(&cal, original, &rounds, &[]).unwrap();
-        assert_eq!(s.changes[0].old, datetime!(2025-11-10 08:00));
-        assert_eq!(s.changes[0].new, datetime!(2025-11-12 08:00));
-        assert_eq!(s.changes[1].new, datetime!(2025-11-13 08:00));
+        assert_eq!(s.changes[0].old, local_datetime!(2025-11-10 08:00));
+        assert_eq!(s.changes[0].new, local_datetime!(2025-11-12 08:00));
+        assert_eq!(s.changes[1].new, local_datetime!(2025-11-13 08:00));
         assert_eq!(
             s.changes[1].cause,
             ChangeCause::Supplementation { round: 2 }
         );
-        assert_eq!(s.appointment, datetime!(2025-11-13 08:00));
+        assert_eq!(s.appointment, local_datetime!(2025-11-13 08:00));
         assert_eq!(s.paused, Duration::minutes(450 * 3));
         assert_eq!(s.paused_since, None);
     }
@@ -588,20 +563,20 @@ mod tests {
         let cal = vn();
         let rounds = [
             round(
-                datetime!(2025-11-04 08:00),
-                Some(datetime!(2025-11-06 08:00)),
+                local_datetime!(2025-11-04 08:00),
+                Some(local_datetime!(2025-11-06 08:00)),
             ),
             round(
-                datetime!(2025-11-07 10:00),
-                Some(datetime!(2025-11-10 10:00)),
+                local_datetime!(2025-11-07 10:00),
+                Some(local_datetime!(2025-11-10 10:00)),
             ),
         ];
         let verdict = on_time(
             &cal,
-            datetime!(2025-11-10 08:00),
+            local_datetime!(2025-11-10 08:00),
             &rounds,
             &[],
-            datetime!(2025-11-11 15:00),
+            local_datetime!(2025-11-11 15:00),
         )
         .unwrap();
         assert_eq!(
@@ -616,19 +591,19 @@ mod tests {
     fn one_round_subtracts_the_pause_from_the_processing_time() {
         let cal = vn();
         let rounds = [round(
-            datetime!(2025-11-04 08:00),
-            Some(datetime!(2025-11-06 08:00)),
+            local_datetime!(2025-11-04 08:00),
+            Some(local_datetime!(2025-11-06 08:00)),
         )];
-        let original = datetime!(2025-11-10 08:00);
+        let original = local_datetime!(2025-11-10 08:00);
         // After the original appointment but within the moved one: on time.
-        let finished = datetime!(2025-11-12 08:00);
+        let finished = local_datetime!(2025-11-12 08:00);
         assert!(
             on_time(&cal, original, &rounds, &[], finished)
                 .unwrap()
                 .is_on_time()
         );
         // One minute later is late.
-        let late = datetime!(2025-11-12 08:01);
+        let late = local_datetime!(2025-11-12 08:01);
         assert_eq!(
             on_time(&cal, original, &rounds, &[], late).unwrap(),
             Timeliness::Overdue {
@@ -643,25 +618,25 @@ mod tests {
     #[test]
     fn an_open_round_stops_the_clock_until_the_applicant_returns() {
         let cal = vn();
-        let rounds = [round(datetime!(2025-11-04 08:00), None)];
-        let s = schedule(&cal, datetime!(2025-11-10 08:00), &rounds, &[]).unwrap();
-        assert_eq!(s.paused_since, Some(datetime!(2025-11-04 08:00)));
-        assert_eq!(s.appointment, datetime!(2025-11-10 08:00));
+        let rounds = [round(local_datetime!(2025-11-04 08:00), None)];
+        let s = schedule(&cal, local_datetime!(2025-11-10 08:00), &rounds, &[]).unwrap();
+        assert_eq!(s.paused_since, Some(local_datetime!(2025-11-04 08:00)));
+        assert_eq!(s.appointment, local_datetime!(2025-11-10 08:00));
         assert!(s.changes.is_empty());
     }
 
     #[test]
     fn an_extension_replaces_the_appointment() {
         let cal = vn();
-        let original = datetime!(2025-11-10 08:00);
+        let original = local_datetime!(2025-11-10 08:00);
         let extension = Extension {
-            at: datetime!(2025-11-07 09:00),
-            new_appointment: datetime!(2025-11-14 17:00),
+            at: local_datetime!(2025-11-07 09:00),
+            new_appointment: local_datetime!(2025-11-14 17:00),
             reason: "can xac minh them".into(),
         };
         let s = schedule(&cal, original, &[], std::slice::from_ref(&extension)).unwrap();
-        assert_eq!(s.appointment, datetime!(2025-11-14 17:00));
-        let finished = datetime!(2025-11-13 16:00);
+        assert_eq!(s.appointment, local_datetime!(2025-11-14 17:00));
+        let finished = local_datetime!(2025-11-13 16:00);
         assert!(
             on_time(
                 &cal,
@@ -679,7 +654,7 @@ mod tests {
                 original,
                 &[],
                 &[extension],
-                datetime!(2025-11-17 08:00)
+                local_datetime!(2025-11-17 08:00)
             )
             .unwrap()
             .is_on_time()
@@ -690,27 +665,34 @@ mod tests {
     fn a_pause_after_an_extension_moves_the_new_date() {
         let cal = vn();
         let extension = Extension {
-            at: datetime!(2025-11-05 09:00),
-            new_appointment: datetime!(2025-11-14 17:00),
+            at: local_datetime!(2025-11-05 09:00),
+            new_appointment: local_datetime!(2025-11-14 17:00),
             reason: "x".into(),
         };
         // Thu 13 Nov 13:30 -> 17:00: half an afternoon (3.5h) of pause.
         let rounds = [round(
-            datetime!(2025-11-13 13:30),
-            Some(datetime!(2025-11-13 17:00)),
+            local_datetime!(2025-11-13 13:30),
+            Some(local_datetime!(2025-11-13 17:00)),
         )];
-        let s = schedule(&cal, datetime!(2025-11-10 08:00), &rounds, &[extension]).unwrap();
-        assert_eq!(s.appointment, datetime!(2025-11-17 11:00));
+        let s = schedule(
+            &cal,
+            local_datetime!(2025-11-10 08:00),
+            &rounds,
+            &[extension],
+        )
+        .unwrap();
+        assert_eq!(s.appointment, local_datetime!(2025-11-17 11:00));
     }
 
     #[test]
     fn an_extension_that_does_not_move_later_is_refused() {
         let extension = Extension {
-            at: datetime!(2025-11-05 09:00),
-            new_appointment: datetime!(2025-11-10 08:00),
+            at: local_datetime!(2025-11-05 09:00),
+            new_appointment: local_datetime!(2025-11-10 08:00),
             reason: "x".into(),
         };
-        let err = schedule(&vn(), datetime!(2025-11-10 08:00), &[], &[extension]).unwrap_err();
+        let err =
+            schedule(&vn(), local_datetime!(2025-11-10 08:00), &[], &[extension]).unwrap_err();
         assert!(matches!(err, DomainError::InvalidLedger(_)));
     }
 
@@ -719,39 +701,47 @@ mod tests {
         let cal = vn();
         let overlapping = [
             round(
-                datetime!(2025-11-04 08:00),
-                Some(datetime!(2025-11-06 08:00)),
+                local_datetime!(2025-11-04 08:00),
+                Some(local_datetime!(2025-11-06 08:00)),
             ),
             round(
-                datetime!(2025-11-05 08:00),
-                Some(datetime!(2025-11-07 08:00)),
+                local_datetime!(2025-11-05 08:00),
+                Some(local_datetime!(2025-11-07 08:00)),
             ),
         ];
-        assert!(schedule(&cal, datetime!(2025-11-10 08:00), &overlapping, &[]).is_err());
+        assert!(schedule(&cal, local_datetime!(2025-11-10 08:00), &overlapping, &[]).is_err());
         let open_then_more = [
-            round(datetime!(2025-11-04 08:00), None),
-            round(datetime!(2025-11-05 08:00), None),
+            round(local_datetime!(2025-11-04 08:00), None),
+            round(local_datetime!(2025-11-05 08:00), None),
         ];
-        assert!(schedule(&cal, datetime!(2025-11-10 08:00), &open_then_more, &[]).is_err());
+        assert!(
+            schedule(
+                &cal,
+                local_datetime!(2025-11-10 08:00),
+                &open_then_more,
+                &[]
+            )
+            .is_err()
+        );
     }
 
     #[test]
     fn weekend_online_submission_must_be_received_by_monday_closing() {
         let cal = vn();
-        let submitted = datetime!(2025-11-15 21:00); // Saturday night
-        let monday = online_intake(&cal, submitted, datetime!(2025-11-17 16:30)).unwrap();
-        assert_eq!(monday.deadline, datetime!(2025-11-17 17:00));
+        let submitted = local_datetime!(2025-11-15 21:00); // Saturday night
+        let monday = online_intake(&cal, submitted, local_datetime!(2025-11-17 16:30)).unwrap();
+        assert_eq!(monday.deadline, local_datetime!(2025-11-17 17:00));
         assert!(monday.on_time);
-        let tuesday = online_intake(&cal, submitted, datetime!(2025-11-18 08:00)).unwrap();
+        let tuesday = online_intake(&cal, submitted, local_datetime!(2025-11-18 08:00)).unwrap();
         assert!(!tuesday.on_time);
         // A Friday 16:00 submission is due by Monday 16:00.
         let friday = online_intake(
             &cal,
-            datetime!(2025-11-14 16:00),
-            datetime!(2025-11-17 16:30),
+            local_datetime!(2025-11-14 16:00),
+            local_datetime!(2025-11-17 16:30),
         )
         .unwrap();
-        assert_eq!(friday.deadline, datetime!(2025-11-17 16:00));
+        assert_eq!(friday.deadline, local_datetime!(2025-11-17 16:00));
         assert!(!friday.on_time);
     }
 
@@ -761,7 +751,11 @@ mod tests {
             serde_json::to_string(&ProcessingTime::WorkingDays(5)).unwrap(),
             r#"{"working_days":5}"#
         );
-        let verdict = judge(datetime!(2025-11-10 08:00), 2, datetime!(2025-11-10 09:00));
+        let verdict = judge(
+            local_datetime!(2025-11-10 08:00),
+            2,
+            local_datetime!(2025-11-10 09:00),
+        );
         let json = serde_json::to_value(&verdict).unwrap();
         assert_eq!(json["verdict"], "overdue");
         assert_eq!(json["reasons"][0]["type"], "finished_late");
@@ -831,7 +825,7 @@ mod tests {
         assert!(
             appointment_date(
                 &cal,
-                datetime!(2025-11-10 08:00),
+                local_datetime!(2025-11-10 08:00),
                 ProcessingTime::WorkingDays(u32::MAX)
             )
             .is_err()

@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::time::{Date, PrimitiveDateTime, local_date, local_datetime};
+use crate::time::{LocalDate, LocalDateTime};
 
 /// How the dossier reached the agency (kenh thuc hien).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -43,9 +43,7 @@ pub struct Applicant {
     /// May be left empty at intake when the registry can fill it in.
     #[serde(default)]
     pub full_name: String,
-    #[serde(with = "local_date::option", default)]
-    #[cfg_attr(feature = "openapi", schema(value_type = Option<crate::openapi::LocalDate>))]
-    pub birth_date: Option<Date>,
+    pub birth_date: Option<LocalDate>,
     #[serde(default)]
     pub phone: Option<String>,
     #[serde(default)]
@@ -63,8 +61,7 @@ pub enum FieldValue {
     Text(String),
     Number(f64),
     Boolean(bool),
-    #[cfg_attr(feature = "openapi", schema(value_type = crate::openapi::LocalDate))]
-    Date(#[serde(with = "local_date")] Date),
+    Date(LocalDate),
     Choices(Vec<String>),
 }
 
@@ -90,9 +87,7 @@ pub struct DossierView {
     pub applicant: Applicant,
     #[serde(default)]
     pub form: Vec<FormEntry>,
-    #[serde(with = "local_datetime")]
-    #[cfg_attr(feature = "openapi", schema(value_type = crate::openapi::LocalDateTime))]
-    pub received_at: PrimitiveDateTime,
+    pub received_at: LocalDateTime,
 }
 
 impl DossierView {

@@ -8,7 +8,7 @@ use std::fmt::Display;
 
 use crate::lifecycle::{CommandKind, Role, Stage};
 use crate::payment::PaymentStatus;
-use crate::time::{Date, PrimitiveDateTime};
+use crate::time::{Date, LocalDateTime};
 
 /// A rule of the dossier core was not met.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -59,8 +59,8 @@ pub enum DomainError {
     /// append-only and ordered by the time things happened.
     #[error("command at {at} is earlier than the dossier's last event at {last}")]
     OutOfOrder {
-        at: PrimitiveDateTime,
-        last: PrimitiveDateTime,
+        at: LocalDateTime,
+        last: LocalDateTime,
     },
 
     /// Supplementation rounds or extensions that cannot describe one dossier.

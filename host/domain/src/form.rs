@@ -4,7 +4,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::dossier::FieldValue;
 use crate::localized::Localized;
-use crate::time::{Date, local_date};
+use crate::time::LocalDate;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -42,12 +42,8 @@ pub struct Constraints {
     pub min: Option<f64>,
     #[serde(default)]
     pub max: Option<f64>,
-    #[serde(with = "local_date::option", default)]
-    #[cfg_attr(feature = "openapi", schema(value_type = Option<crate::openapi::LocalDate>))]
-    pub min_date: Option<Date>,
-    #[serde(with = "local_date::option", default)]
-    #[cfg_attr(feature = "openapi", schema(value_type = Option<crate::openapi::LocalDate>))]
-    pub max_date: Option<Date>,
+    pub min_date: Option<LocalDate>,
+    pub max_date: Option<LocalDate>,
     #[serde(default)]
     pub options: Vec<Choice>,
 }

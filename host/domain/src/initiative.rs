@@ -4,7 +4,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::dossier::DossierView;
 use crate::localized::Localized;
-use crate::time::{PrimitiveDateTime, local_datetime};
+use crate::time::LocalDateTime;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -32,9 +32,7 @@ pub struct DossierEvent {
     /// National status code (1-10) after the event.
     pub status: u8,
     /// When it happened, not when it is delivered.
-    #[serde(with = "local_datetime")]
-    #[cfg_attr(feature = "openapi", schema(value_type = crate::openapi::LocalDateTime))]
-    pub at: PrimitiveDateTime,
+    pub at: LocalDateTime,
     pub dossier: DossierView,
     #[serde(default)]
     pub note: Option<String>,

@@ -3,10 +3,10 @@
 //! See `docs/intake.md`.
 
 use serde::{Deserialize, Serialize};
-use time::PrimitiveDateTime;
 
 use crate::connector::DossierFile;
 use crate::dossier::{Applicant, FormEntry};
+use crate::time::LocalDateTime;
 
 /// An online dossier waiting at the national portal for a tenant.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -22,9 +22,7 @@ pub struct OnlineSubmission {
     pub files: Vec<DossierFile>,
     /// When the citizen submitted, as the portal stamped it: the intake
     /// deadline runs from here, not from when the province fetched it.
-    #[serde(with = "crate::time::local_datetime")]
-    #[cfg_attr(feature = "openapi", schema(value_type = crate::openapi::LocalDateTime))]
-    pub submitted_at: PrimitiveDateTime,
+    pub submitted_at: LocalDateTime,
 }
 
 /// One page of the portal's queue for a tenant.

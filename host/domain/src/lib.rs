@@ -20,7 +20,8 @@ pub mod lifecycle;
 pub mod localized;
 pub mod media;
 pub mod message;
-#[cfg(feature = "openapi")]
+// Also in tests, which check the schemas whatever the features.
+#[cfg(any(feature = "openapi", test))]
 pub mod openapi;
 pub mod payment;
 pub mod refusal;

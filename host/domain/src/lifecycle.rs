@@ -15,13 +15,12 @@
 
 use std::fmt;
 
-use ::time::PrimitiveDateTime;
 use serde::{Deserialize, Serialize};
 
 use crate::deadline::{Extension, SupplementationRound, Timeliness, judge};
 use crate::dossier::Channel;
 use crate::error::DomainError;
-use crate::time::local_datetime;
+use crate::time::LocalDateTime;
 
 /// Who acts on a dossier.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -295,9 +294,7 @@ pub enum Action {
     /// `appointment` comes from [`crate::deadline::appointment_date`].
     Receive {
         channel: Channel,
-        #[serde(with = "local_datetime")]
-        #[cfg_attr(feature = "openapi", schema(value_type = crate::openapi::LocalDateTime))]
-        appointment: PrimitiveDateTime,
+        appointment: LocalDateTime,
     },
     /// Refuse to receive (form 03), online or at the counter.
     RefuseAtIntake {
@@ -320,9 +317,7 @@ pub enum Action {
     /// The applicant has supplemented. `appointment` is the appointment moved
     /// by the pause ([`crate::deadline::moved_by_pause`]).
     Supplement {
-        #[serde(with = "local_datetime")]
-        #[cfg_attr(feature = "openapi", schema(value_type = crate::openapi::LocalDateTime))]
-        appointment: PrimitiveDateTime,
+        appointment: LocalDateTime,
     },
     RequestFinancialObligation {
         reason: String,
@@ -345,9 +340,7 @@ pub enum Action {
     ReturnResult,
     /// Announce a later appointment with an apology letter (form 04).
     Extend {
-        #[serde(with = "local_datetime")]
-        #[cfg_attr(feature = "openapi", schema(value_type = crate::openapi::LocalDateTime))]
-        appointment: PrimitiveDateTime,
+        appointment: LocalDateTime,
         reason: String,
     },
 }
@@ -383,9 +376,7 @@ impl Action {
 pub struct Command {
     pub actor: Actor,
     /// When it happens (local civil time), not when it is stored or synced.
-    #[serde(with = "local_datetime")]
-    #[cfg_attr(feature = "openapi", schema(value_type = crate::openapi::LocalDateTime))]
-    pub at: PrimitiveDateTime,
+    pub at: LocalDateTime,
     pub action: Action,
     /// Free text for the audit log and the processing-control slip.
     #[serde(default)]
@@ -393,7 +384,7 @@ pub struct Command {
 }
 
 impl Command {
-    pub fn new(actor: Actor, at: PrimitiveDateTime, action: Action) -> Self {
+    pub fn new(actor: Actor, at: LocalDateTime, action: Action) -> Self {
         Command {
             actor,
             at,
@@ -411,9 +402,7 @@ pub enum EventKind {
     Submitted,
     Received {
         channel: Channel,
-        #[serde(with = "local_datetime")]
-        #[cfg_attr(feature = "openapi", schema(value_type = crate::openapi::LocalDateTime))]
-        appointment: PrimitiveDateTime,
+        appointment: LocalDateTime,
     },
     RefusedAtIntake {
         reason: String,
@@ -431,12 +420,8 @@ pub enum EventKind {
     },
     /// The applicant returned; the appointment moved from `previous`.
     Supplemented {
-        #[serde(with = "local_datetime::option", default)]
-        #[cfg_attr(feature = "openapi", schema(value_type = Option<crate::openapi::LocalDateTime>))]
-        previous_appointment: Option<PrimitiveDateTime>,
-        #[serde(with = "local_datetime")]
-        #[cfg_attr(feature = "openapi", schema(value_type = crate::openapi::LocalDateTime))]
-        appointment: PrimitiveDateTime,
+        previous_appointment: Option<LocalDateTime>,
+        appointment: LocalDateTime,
     },
     FinancialObligationRequested {
         reason: String,
@@ -454,12 +439,8 @@ pub enum EventKind {
     },
     ResultReturned,
     Extended {
-        #[serde(with = "local_datetime::option", default)]
-        #[cfg_attr(feature = "openapi", schema(value_type = Option<crate::openapi::LocalDateTime>))]
-        previous_appointment: Option<PrimitiveDateTime>,
-        #[serde(with = "local_datetime")]
-        #[cfg_attr(feature = "openapi", schema(value_type = crate::openapi::LocalDateTime))]
-        appointment: PrimitiveDateTime,
+        previous_appointment: Option<LocalDateTime>,
+        appointment: LocalDateTime,
         reason: String,
     },
 }
@@ -470,9 +451,7 @@ pub enum EventKind {
 #[serde(rename_all = "snake_case")]
 pub struct Event {
     pub kind: EventKind,
-    #[serde(with = "local_datetime")]
-    #[cfg_attr(feature = "openapi", schema(value_type = crate::openapi::LocalDateTime))]
-    pub at: PrimitiveDateTime,
+    pub at: LocalDateTime,
     pub actor: Actor,
     /// `None` for the event that creates the dossier.
     pub from: Option<Stage>,
@@ -491,32 +470,20 @@ pub struct DossierState {
     /// `None` until the first event.
     pub stage: Option<Stage>,
     pub channel: Option<Channel>,
-    #[serde(with = "local_datetime::option", default)]
-    #[cfg_attr(feature = "openapi", schema(value_type = Option<crate::openapi::LocalDateTime>))]
-    pub submitted_at: Option<PrimitiveDateTime>,
-    #[serde(with = "local_datetime::option", default)]
-    #[cfg_attr(feature = "openapi", schema(value_type = Option<crate::openapi::LocalDateTime>))]
-    pub received_at: Option<PrimitiveDateTime>,
+    pub submitted_at: Option<LocalDateTime>,
+    pub received_at: Option<LocalDateTime>,
     /// The appointment now in force (after pauses and extensions).
-    #[serde(with = "local_datetime::option", default)]
-    #[cfg_attr(feature = "openapi", schema(value_type = Option<crate::openapi::LocalDateTime>))]
-    pub appointment: Option<PrimitiveDateTime>,
+    pub appointment: Option<LocalDateTime>,
     pub assignee: Option<String>,
     pub supplementation_rounds: Vec<SupplementationRound>,
     pub extensions: Vec<Extension>,
     /// The end of processing: when a result or refusal decision was issued.
-    #[serde(with = "local_datetime::option", default)]
-    #[cfg_attr(feature = "openapi", schema(value_type = Option<crate::openapi::LocalDateTime>))]
-    pub finished_at: Option<PrimitiveDateTime>,
-    #[serde(with = "local_datetime::option", default)]
-    #[cfg_attr(feature = "openapi", schema(value_type = Option<crate::openapi::LocalDateTime>))]
-    pub returned_at: Option<PrimitiveDateTime>,
+    pub finished_at: Option<LocalDateTime>,
+    pub returned_at: Option<LocalDateTime>,
     /// The stage to go back to when the applicant supplements or meets the
     /// financial obligation.
     pub resume_stage: Option<Stage>,
-    #[serde(with = "local_datetime::option", default)]
-    #[cfg_attr(feature = "openapi", schema(value_type = Option<crate::openapi::LocalDateTime>))]
-    pub last_event_at: Option<PrimitiveDateTime>,
+    pub last_event_at: Option<LocalDateTime>,
 }
 
 impl DossierState {
@@ -536,8 +503,8 @@ impl DossierState {
     pub fn appointment_when_supplemented(
         &self,
         calendar: &crate::calendar::WorkingCalendar,
-        at: PrimitiveDateTime,
-    ) -> Result<PrimitiveDateTime, DomainError> {
+        at: LocalDateTime,
+    ) -> Result<LocalDateTime, DomainError> {
         match (self.appointment, self.supplementation_rounds.last()) {
             (Some(appointment), Some(open)) if open.returned_at.is_none() => {
                 let mut closed = *open;
@@ -746,7 +713,7 @@ fn event_for(state: &DossierState, command: &Command) -> Result<EventKind, Domai
             Ok(value.to_owned())
         }
     };
-    let after_now = |appointment: PrimitiveDateTime| {
+    let after_now = |appointment: LocalDateTime| {
         if appointment <= command.at {
             Err(invalid(format!(
                 "the appointment {appointment} is not after {}",
@@ -843,8 +810,8 @@ fn event_for(state: &DossierState, command: &Command) -> Result<EventKind, Domai
 mod tests {
     use super::*;
     use crate::deadline::OverdueReason;
+    use crate::local_datetime;
     use ::time::Duration;
-    use ::time::macros::datetime;
 
     fn citizen() -> Actor {
         Actor::new("079123456789", Role::Citizen)
@@ -855,7 +822,7 @@ mod tests {
     }
 
     /// Decides and applies, returning the national status after.
-    fn run(state: &mut DossierState, actor: Actor, at: PrimitiveDateTime, action: Action) -> u8 {
+    fn run(state: &mut DossierState, actor: Actor, at: LocalDateTime, action: Action) -> u8 {
         let events = decide(state, &Command::new(actor, at, action)).unwrap();
         assert_eq!(events.len(), 1);
         state.apply(&events[0]);
@@ -865,7 +832,7 @@ mod tests {
     fn try_run(
         state: &DossierState,
         actor: Actor,
-        at: PrimitiveDateTime,
+        at: LocalDateTime,
         action: Action,
     ) -> DomainError {
         decide(state, &Command::new(actor, at, action)).unwrap_err()
@@ -877,7 +844,7 @@ mod tests {
 
     /// A representative action for every command kind.
     fn sample(kind: CommandKind) -> Action {
-        let appointment = datetime!(2030-01-01 08:00);
+        let appointment = local_datetime!(2030-01-01 08:00);
         match kind {
             CommandKind::SubmitOnline => Action::SubmitOnline,
             CommandKind::Receive => Action::Receive {
@@ -921,10 +888,10 @@ mod tests {
         run(
             &mut state,
             officer(),
-            datetime!(2025-11-03 08:00),
+            local_datetime!(2025-11-03 08:00),
             Action::Receive {
                 channel: Channel::Counter,
-                appointment: datetime!(2025-11-10 08:00),
+                appointment: local_datetime!(2025-11-10 08:00),
             },
         );
         state
@@ -932,7 +899,7 @@ mod tests {
 
     fn in_review() -> DossierState {
         let mut state = received_at_counter();
-        let at = datetime!(2025-11-03 09:00);
+        let at = local_datetime!(2025-11-03 09:00);
         run(
             &mut state,
             officer(),
@@ -951,27 +918,30 @@ mod tests {
         let mut statuses = vec![run(
             &mut state,
             citizen(),
-            datetime!(2025-11-15 21:00),
+            local_datetime!(2025-11-15 21:00),
             Action::SubmitOnline,
         )];
         let steps = [
             (
-                datetime!(2025-11-17 08:00),
+                local_datetime!(2025-11-17 08:00),
                 Action::Receive {
                     channel: Channel::Online,
-                    appointment: datetime!(2025-11-20 08:00),
+                    appointment: local_datetime!(2025-11-20 08:00),
                 },
             ),
             (
-                datetime!(2025-11-17 09:00),
+                local_datetime!(2025-11-17 09:00),
                 Action::Assign {
                     assignee: "phong-tu-phap".into(),
                 },
             ),
-            (datetime!(2025-11-17 10:00), Action::StartReview),
-            (datetime!(2025-11-18 10:00), Action::SubmitForSignature),
-            (datetime!(2025-11-19 10:00), Action::Approve),
-            (datetime!(2025-11-19 15:00), Action::ReturnResult),
+            (local_datetime!(2025-11-17 10:00), Action::StartReview),
+            (
+                local_datetime!(2025-11-18 10:00),
+                Action::SubmitForSignature,
+            ),
+            (local_datetime!(2025-11-19 10:00), Action::Approve),
+            (local_datetime!(2025-11-19 15:00), Action::ReturnResult),
         ];
         for (at, action) in steps {
             statuses.push(run(&mut state, officer(), at, action));
@@ -979,9 +949,9 @@ mod tests {
         assert_eq!(statuses, [1, 2, 4, 4, 4, 9, 10]);
         assert_eq!(state.stage, Some(Stage::ResultReturned));
         assert_eq!(state.channel, Some(Channel::Online));
-        assert_eq!(state.submitted_at, Some(datetime!(2025-11-15 21:00)));
-        assert_eq!(state.received_at, Some(datetime!(2025-11-17 08:00)));
-        assert_eq!(state.finished_at, Some(datetime!(2025-11-19 10:00)));
+        assert_eq!(state.submitted_at, Some(local_datetime!(2025-11-15 21:00)));
+        assert_eq!(state.received_at, Some(local_datetime!(2025-11-17 08:00)));
+        assert_eq!(state.finished_at, Some(local_datetime!(2025-11-19 10:00)));
         assert_eq!(state.timeliness(), Some(Timeliness::OnTime));
     }
 
@@ -990,7 +960,7 @@ mod tests {
         let mut state = received_at_counter();
         assert_eq!(state.national_status(), Some(2));
         assert_eq!(state.channel, Some(Channel::Counter));
-        let at = datetime!(2025-11-04 09:00);
+        let at = local_datetime!(2025-11-04 09:00);
         run(
             &mut state,
             officer(),
@@ -1019,16 +989,16 @@ mod tests {
         run(
             &mut state,
             citizen(),
-            datetime!(2025-11-15 21:00),
+            local_datetime!(2025-11-15 21:00),
             Action::SubmitOnline,
         );
         let err = try_run(
             &state,
             officer(),
-            datetime!(2025-11-17 08:00),
+            local_datetime!(2025-11-17 08:00),
             Action::Receive {
                 channel: Channel::Counter,
-                appointment: datetime!(2025-11-20 08:00),
+                appointment: local_datetime!(2025-11-20 08:00),
             },
         );
         assert!(matches!(
@@ -1041,10 +1011,10 @@ mod tests {
         let err = try_run(
             &DossierState::default(),
             officer(),
-            datetime!(2025-11-17 08:00),
+            local_datetime!(2025-11-17 08:00),
             Action::Receive {
                 channel: Channel::Online,
-                appointment: datetime!(2025-11-20 08:00),
+                appointment: local_datetime!(2025-11-20 08:00),
             },
         );
         assert!(err.to_string().contains("only a dossier submitted online"));
@@ -1057,29 +1027,29 @@ mod tests {
             run(
                 &mut state,
                 officer(),
-                datetime!(2025-11-04 08:00),
+                local_datetime!(2025-11-04 08:00),
                 Action::RequestSupplementation { reason: reason() },
             ),
             run(
                 &mut state,
                 citizen(),
-                datetime!(2025-11-06 08:00),
+                local_datetime!(2025-11-06 08:00),
                 Action::Supplement {
-                    appointment: datetime!(2025-11-12 08:00),
+                    appointment: local_datetime!(2025-11-12 08:00),
                 },
             ),
             run(
                 &mut state,
                 officer(),
-                datetime!(2025-11-07 10:00),
+                local_datetime!(2025-11-07 10:00),
                 Action::RequestSupplementation { reason: reason() },
             ),
             run(
                 &mut state,
                 officer(),
-                datetime!(2025-11-10 10:00),
+                local_datetime!(2025-11-10 10:00),
                 Action::Supplement {
-                    appointment: datetime!(2025-11-13 08:00),
+                    appointment: local_datetime!(2025-11-13 08:00),
                 },
             ),
         ];
@@ -1088,13 +1058,13 @@ mod tests {
         assert_eq!(state.supplementation_rounds.len(), 2);
         assert_eq!(
             state.supplementation_rounds[1].returned_at,
-            Some(datetime!(2025-11-10 10:00))
+            Some(local_datetime!(2025-11-10 10:00))
         );
-        assert_eq!(state.appointment, Some(datetime!(2025-11-13 08:00)));
+        assert_eq!(state.appointment, Some(local_datetime!(2025-11-13 08:00)));
         run(
             &mut state,
             officer(),
-            datetime!(2025-11-11 15:00),
+            local_datetime!(2025-11-11 15:00),
             Action::Approve,
         );
         assert_eq!(
@@ -1111,16 +1081,16 @@ mod tests {
         run(
             &mut state,
             officer(),
-            datetime!(2025-11-04 08:00),
+            local_datetime!(2025-11-04 08:00),
             Action::RequestSupplementation { reason: reason() },
         );
         let events = decide(
             &state,
             &Command::new(
                 citizen(),
-                datetime!(2025-11-06 08:00),
+                local_datetime!(2025-11-06 08:00),
                 Action::Supplement {
-                    appointment: datetime!(2025-11-12 08:00),
+                    appointment: local_datetime!(2025-11-12 08:00),
                 },
             ),
         )
@@ -1128,8 +1098,8 @@ mod tests {
         assert_eq!(
             events[0].kind,
             EventKind::Supplemented {
-                previous_appointment: Some(datetime!(2025-11-10 08:00)),
-                appointment: datetime!(2025-11-12 08:00),
+                previous_appointment: Some(local_datetime!(2025-11-10 08:00)),
+                appointment: local_datetime!(2025-11-12 08:00),
             }
         );
         assert_eq!(events[0].from, Some(Stage::SupplementationRequested));
@@ -1139,7 +1109,7 @@ mod tests {
     #[test]
     fn financial_obligation_returns_to_the_stage_that_asked() {
         let mut state = received_at_counter();
-        let at = datetime!(2025-11-04 08:00);
+        let at = local_datetime!(2025-11-04 08:00);
         assert_eq!(
             run(
                 &mut state,
@@ -1164,22 +1134,22 @@ mod tests {
         let status = run(
             &mut state,
             officer(),
-            datetime!(2025-11-07 09:00),
+            local_datetime!(2025-11-07 09:00),
             Action::Extend {
-                appointment: datetime!(2025-11-14 17:00),
+                appointment: local_datetime!(2025-11-14 17:00),
                 reason: "can xac minh".into(),
             },
         );
         assert_eq!(status, 4);
         assert_eq!(state.stage, Some(Stage::InReview));
-        assert_eq!(state.appointment, Some(datetime!(2025-11-14 17:00)));
+        assert_eq!(state.appointment, Some(local_datetime!(2025-11-14 17:00)));
         assert_eq!(state.extensions.len(), 1);
         let err = try_run(
             &state,
             officer(),
-            datetime!(2025-11-07 10:00),
+            local_datetime!(2025-11-07 10:00),
             Action::Extend {
-                appointment: datetime!(2025-11-12 17:00),
+                appointment: local_datetime!(2025-11-12 17:00),
                 reason: "x".into(),
             },
         );
@@ -1192,7 +1162,7 @@ mod tests {
         let status = run(
             &mut state,
             citizen(),
-            datetime!(2025-11-05 08:00),
+            local_datetime!(2025-11-05 08:00),
             Action::Withdraw {
                 reason: "khong co nhu cau".into(),
             },
@@ -1207,13 +1177,13 @@ mod tests {
         run(
             &mut state,
             officer(),
-            datetime!(2025-11-04 08:00),
+            local_datetime!(2025-11-04 08:00),
             Action::RequestSupplementation { reason: reason() },
         );
         let status = run(
             &mut state,
             officer(),
-            datetime!(2025-12-04 08:00),
+            local_datetime!(2025-12-04 08:00),
             Action::Stop {
                 reason: "qua han bo sung".into(),
             },
@@ -1227,14 +1197,14 @@ mod tests {
         run(
             &mut online,
             citizen(),
-            datetime!(2025-11-15 21:00),
+            local_datetime!(2025-11-15 21:00),
             Action::SubmitOnline,
         );
         assert_eq!(
             run(
                 &mut online,
                 officer(),
-                datetime!(2025-11-17 08:00),
+                local_datetime!(2025-11-17 08:00),
                 Action::RefuseAtIntake { reason: reason() }
             ),
             3
@@ -1244,7 +1214,7 @@ mod tests {
             run(
                 &mut counter,
                 officer(),
-                datetime!(2025-11-17 08:00),
+                local_datetime!(2025-11-17 08:00),
                 Action::RefuseAtIntake { reason: reason() }
             ),
             3
@@ -1256,7 +1226,7 @@ mod tests {
         let err = try_run(
             &in_review(),
             officer(),
-            datetime!(2025-11-05 08:00),
+            local_datetime!(2025-11-05 08:00),
             Action::Refuse {
                 reason: "  ".into(),
             },
@@ -1266,7 +1236,7 @@ mod tests {
 
     #[test]
     fn every_command_on_a_closed_dossier_is_refused_with_nothing_allowed() {
-        let at = datetime!(2025-11-20 08:00);
+        let at = local_datetime!(2025-11-20 08:00);
         let closers = [
             Action::Withdraw { reason: reason() },
             Action::Stop { reason: reason() },
@@ -1316,13 +1286,13 @@ mod tests {
         run(
             &mut state,
             officer(),
-            datetime!(2025-11-05 08:00),
+            local_datetime!(2025-11-05 08:00),
             Action::Approve,
         );
         let err = try_run(
             &state,
             officer(),
-            datetime!(2025-11-05 09:00),
+            local_datetime!(2025-11-05 09:00),
             Action::Assign {
                 assignee: "a".into(),
             },
@@ -1335,7 +1305,7 @@ mod tests {
         let err = try_run(
             &DossierState::default(),
             officer(),
-            datetime!(2025-11-05 09:00),
+            local_datetime!(2025-11-05 09:00),
             Action::Approve,
         );
         assert_eq!(
@@ -1348,7 +1318,7 @@ mod tests {
     #[test]
     fn roles_are_checked_before_the_state() {
         let state = in_review();
-        let at = datetime!(2025-11-05 08:00);
+        let at = local_datetime!(2025-11-05 08:00);
         let err = try_run(&state, citizen(), at, Action::Approve);
         assert_eq!(
             err,
@@ -1396,7 +1366,7 @@ mod tests {
         let err = try_run(
             &state,
             officer(),
-            datetime!(2025-11-03 08:59),
+            local_datetime!(2025-11-03 08:59),
             Action::Approve,
         );
         assert!(matches!(err, DomainError::OutOfOrder { .. }));
@@ -1433,13 +1403,17 @@ mod tests {
         let mut state = DossierState::default();
         let mut log = Vec::new();
         let commands = [
-            Command::new(citizen(), datetime!(2025-11-15 21:00), Action::SubmitOnline),
+            Command::new(
+                citizen(),
+                local_datetime!(2025-11-15 21:00),
+                Action::SubmitOnline,
+            ),
             Command::new(
                 officer(),
-                datetime!(2025-11-17 08:00),
+                local_datetime!(2025-11-17 08:00),
                 Action::Receive {
                     channel: Channel::Online,
-                    appointment: datetime!(2025-11-20 08:00),
+                    appointment: local_datetime!(2025-11-20 08:00),
                 },
             ),
         ];
@@ -1470,6 +1444,9 @@ mod tests {
         )
         .unwrap();
         assert_eq!(command.action.kind(), CommandKind::Extend);
-        assert_eq!(command.at + Duration::hours(1), datetime!(2025-11-07 10:00));
+        assert_eq!(
+            command.at + Duration::hours(1),
+            local_datetime!(2025-11-07 10:00)
+        );
     }
 }

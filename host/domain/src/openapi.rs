@@ -1,6 +1,7 @@
 //! OpenAPI schemas (feature `openapi`) for what the derives cannot see: the
 //! domain writes dates, times and dossier codes as text through its own
-//! serde, so their schemas say which text.
+//! serde, so their schemas say which text. [`LocalDate`] and
+//! [`LocalDateTime`] carry theirs, so their fields need no attribute.
 
 use serde_json::json;
 use utoipa::openapi::RefOr;
@@ -8,6 +9,7 @@ use utoipa::openapi::schema::{ObjectBuilder, Schema, Type};
 use utoipa::{PartialSchema, ToSchema};
 
 use crate::code::DossierCode;
+use crate::time::{LocalDate, LocalDateTime};
 
 fn text(description: &str, pattern: &str, example: serde_json::Value) -> RefOr<Schema> {
     ObjectBuilder::new()
@@ -18,9 +20,7 @@ fn text(description: &str, pattern: &str, example: serde_json::Value) -> RefOr<S
         .into()
 }
 
-/// A civil date in Viet Nam, `YYYY-MM-DD` ([`crate::time::local_date`]).
-pub struct LocalDate;
-
+/// `format: date`: exactly RFC 3339's `full-date`.
 impl PartialSchema for LocalDate {
     fn schema() -> RefOr<Schema> {
         ObjectBuilder::new()
@@ -36,11 +36,8 @@ impl PartialSchema for LocalDate {
 
 impl ToSchema for LocalDate {}
 
-/// A civil date and time in Viet Nam (Asia/Ho_Chi_Minh), without an offset
-/// ([`crate::time::local_datetime`]): not an RFC 3339 `date-time`, which
-/// would need one.
-pub struct LocalDateTime;
-
+/// A pattern, not `format: date-time`: RFC 3339's `date-time` needs an
+/// offset, which this text has not.
 impl PartialSchema for LocalDateTime {
     fn schema() -> RefOr<Schema> {
         text(
@@ -90,3 +87,62 @@ impl PartialSchema for DossierCode {
 }
 
 impl ToSchema for DossierCode {}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::{Value, json};
+    use utoipa::OpenApi;
+
+    use crate::time::{LocalDate, LocalDateTime};
+
+    #[derive(utoipa::ToSchema)]
+    #[allow(dead_code)] // only its schema is read
+    struct Sample {
+        at: LocalDateTime,
+        day: Option<LocalDate>,
+    }
+
+    #[derive(OpenApi)]
+    #[openapi(components(schemas(Sample)))]
+    struct Document;
+
+    fn schemas() -> Value {
+        serde_json::to_value(Document::openapi()).unwrap()["components"]["schemas"].clone()
+    }
+
+    #[test]
+    fn a_local_time_field_refers_to_its_text_schema_without_an_attribute() {
+        let schemas = schemas();
+        let sample = &schemas["Sample"];
+        assert_eq!(
+            sample["properties"]["at"],
+            json!({ "$ref": "#/components/schemas/LocalDateTime" })
+        );
+        assert_eq!(
+            sample["required"],
+            json!(["at"]),
+            "an Option is not required"
+        );
+        let local = &schemas["LocalDateTime"];
+        assert_eq!(local["type"], "string");
+        assert_eq!(local["format"], Value::Null, "no offset: not a date-time");
+        assert_eq!(local["pattern"], r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}$");
+        assert_eq!(local["examples"], json!(["2026-02-13T15:01:00"]));
+    }
+
+    #[test]
+    fn an_optional_local_date_field_is_its_date_schema_or_null() {
+        let schemas = schemas();
+        assert_eq!(
+            schemas["Sample"]["properties"]["day"],
+            json!({ "oneOf": [
+                { "type": "null" },
+                { "$ref": "#/components/schemas/LocalDate" },
+            ] })
+        );
+        let date = &schemas["LocalDate"];
+        assert_eq!(date["type"], "string");
+        assert_eq!(date["format"], "date");
+        assert_eq!(date["examples"], json!(["2026-02-14"]));
+    }
+}

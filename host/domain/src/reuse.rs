@@ -194,8 +194,8 @@ mod tests {
     use super::*;
     use crate::dossier::ApplicantKind;
     use crate::form::{Field, FieldKind};
+    use crate::local_date;
     use crate::localized::Localized;
-    use time::macros::date;
 
     fn user(role: Role, personal_id: Option<&str>) -> User {
         User {
@@ -285,7 +285,10 @@ mod tests {
         };
         vec![
             value("person.full-name", FieldValue::Text("Trần Thị Bình".into())),
-            value("person.birth-date", FieldValue::Date(date!(1995 - 02 - 03))),
+            value(
+                "person.birth-date",
+                FieldValue::Date(local_date!(1995 - 02 - 03)),
+            ),
             value(
                 "person.permanent-residence",
                 FieldValue::Text("Số 5 Mê Linh, phường Vĩnh Yên, tỉnh Vĩnh Phúc".into()),
@@ -305,7 +308,10 @@ mod tests {
     fn missing_values_are_filled_from_the_registry_and_flagged() {
         let reuse = apply_prefill(&applicant(""), &[], &prefill(), Some(&definition()));
         assert_eq!(reuse.applicant.full_name, "Trần Thị Bình");
-        assert_eq!(reuse.applicant.birth_date, Some(date!(1995 - 02 - 03)));
+        assert_eq!(
+            reuse.applicant.birth_date,
+            Some(local_date!(1995 - 02 - 03))
+        );
         assert_eq!(reuse.form.len(), 3);
         assert_eq!(
             flagged(&reuse),

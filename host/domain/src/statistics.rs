@@ -11,11 +11,12 @@
 //! verdict is [`DossierState::timeliness`], the one the dossier page and the
 //! portal record carry, never a second implementation.
 
-use ::time::{Date, PrimitiveDateTime};
+use ::time::Date;
 use serde::{Deserialize, Serialize};
 
 use crate::dossier::Channel;
 use crate::lifecycle::DossierState;
+use crate::time::LocalDateTime;
 
 /// The version of the statistics rules (see `docs/statistics.md`).
 pub const RULE_VERSION: &str = "766-motcua-1";
@@ -204,9 +205,9 @@ pub struct Beside {
 /// One dossier as the statistics see it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct DossierFacts {
-    pub received_at: Option<PrimitiveDateTime>,
-    pub finished_at: Option<PrimitiveDateTime>,
-    pub appointment_at: Option<PrimitiveDateTime>,
+    pub received_at: Option<LocalDateTime>,
+    pub finished_at: Option<LocalDateTime>,
+    pub appointment_at: Option<LocalDateTime>,
     pub online: bool,
     pub fee_due: bool,
     pub paid_online: bool,
@@ -248,7 +249,7 @@ impl DossierFacts {
 
     /// Whether an open dossier is overdue at `now`: its clock runs past the
     /// appointment, or it needed more than one supplementation request.
-    pub fn overdue_at(&self, now: PrimitiveDateTime) -> bool {
+    pub fn overdue_at(&self, now: LocalDateTime) -> bool {
         self.open
             && (self.repeated_supplementation
                 || (self.clock_running && self.appointment_at.is_some_and(|a| a < now)))
@@ -351,13 +352,13 @@ mod tests {
     use super::*;
     use crate::deadline::SupplementationRound;
     use crate::lifecycle::Stage;
-    use ::time::macros::datetime;
+    use crate::local_datetime;
 
-    fn finished(appointment: PrimitiveDateTime, at: PrimitiveDateTime) -> DossierState {
+    fn finished(appointment: LocalDateTime, at: LocalDateTime) -> DossierState {
         DossierState {
             stage: Some(Stage::Processed),
             channel: Some(Channel::Counter),
-            received_at: Some(datetime!(2026-03-02 09:00)),
+            received_at: Some(local_datetime!(2026-03-02 09:00)),
             appointment: Some(appointment),
             finished_at: Some(at),
             ..DossierState::default()
@@ -366,7 +367,10 @@ mod tests {
 
     #[test]
     fn the_on_time_fact_is_the_dossier_pages_verdict() {
-        let late = finished(datetime!(2026-03-05 09:00), datetime!(2026-03-05 10:00));
+        let late = finished(
+            local_datetime!(2026-03-05 09:00),
+            local_datetime!(2026-03-05 10:00),
+        );
         let facts = DossierFacts::of(&late, Beside::default());
         assert_eq!(facts.on_time, Some(false));
         assert_eq!(
@@ -374,11 +378,14 @@ mod tests {
             late.timeliness().map(|t| t.is_on_time()),
             "the same verdict as DossierState::timeliness"
         );
-        let mut twice = finished(datetime!(2026-03-05 09:00), datetime!(2026-03-04 10:00));
+        let mut twice = finished(
+            local_datetime!(2026-03-05 09:00),
+            local_datetime!(2026-03-04 10:00),
+        );
         twice.supplementation_rounds = vec![
             SupplementationRound {
-                requested_at: datetime!(2026-03-02 10:00),
-                returned_at: Some(datetime!(2026-03-02 11:00)),
+                requested_at: local_datetime!(2026-03-02 10:00),
+                returned_at: Some(local_datetime!(2026-03-02 11:00)),
             };
             2
         ];
@@ -390,7 +397,10 @@ mod tests {
 
     #[test]
     fn a_dossier_counts_on_its_receipt_day_and_its_finishing_day() {
-        let state = finished(datetime!(2026-03-05 09:00), datetime!(2026-03-04 10:00));
+        let state = finished(
+            local_datetime!(2026-03-05 09:00),
+            local_datetime!(2026-03-04 10:00),
+        );
         let beside = Beside {
             fee_due: true,
             paid_online: true,
@@ -400,7 +410,7 @@ mod tests {
         let days = facts.contributions();
         assert_eq!(days.len(), 2);
         let received = &days[0].1;
-        assert_eq!(days[0].0, datetime!(2026-03-02 0:00).date());
+        assert_eq!(days[0].0, local_datetime!(2026-03-02 0:00).date());
         assert_eq!(received[Counter::Received.index()], 1);
         assert_eq!(received[Counter::PaidOnline.index()], 1);
         assert_eq!(received[Counter::Online.index()], 0);
@@ -412,23 +422,23 @@ mod tests {
         let open = DossierState {
             stage: Some(Stage::InReview),
             channel: Some(Channel::Online),
-            received_at: Some(datetime!(2026-03-02 09:00)),
-            appointment: Some(datetime!(2026-03-05 09:00)),
+            received_at: Some(local_datetime!(2026-03-02 09:00)),
+            appointment: Some(local_datetime!(2026-03-05 09:00)),
             ..DossierState::default()
         };
         let before = DossierFacts::of(&open, Beside::default());
         let mut done = open.clone();
         done.stage = Some(Stage::Processed);
-        done.finished_at = Some(datetime!(2026-03-06 09:00));
+        done.finished_at = Some(local_datetime!(2026-03-06 09:00));
         let after = DossierFacts::of(&done, Beside::default());
         let change = delta(Some(&before), &after);
         assert_eq!(change.len(), 1, "the receipt day is unchanged: {change:?}");
         assert_eq!(change[0].1[Counter::Finished.index()], 1);
         assert_eq!(change[0].1[Counter::OnTime.index()], 0, "finished late");
         assert!(delta(Some(&after), &after).is_empty());
-        assert!(before.overdue_at(datetime!(2026-03-06 09:00)));
+        assert!(before.overdue_at(local_datetime!(2026-03-06 09:00)));
         assert!(
-            !after.overdue_at(datetime!(2026-03-06 09:00)),
+            !after.overdue_at(local_datetime!(2026-03-06 09:00)),
             "no longer open"
         );
     }
@@ -438,7 +448,7 @@ mod tests {
         let state = DossierState {
             stage: Some(Stage::Withdrawn),
             channel: Some(Channel::Online),
-            submitted_at: Some(datetime!(2026-03-02 09:00)),
+            submitted_at: Some(local_datetime!(2026-03-02 09:00)),
             ..DossierState::default()
         };
         let facts = DossierFacts::of(&state, Beside::default());

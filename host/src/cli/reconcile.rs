@@ -8,7 +8,7 @@ use std::process::ExitCode;
 
 use motcua_domain::fee::compare::{FeeLineDifference, FeeLineField};
 use motcua_domain::fee::{Collection, FeeKind, FeeLine};
-use motcua_domain::time::PrimitiveDateTime;
+use motcua_domain::time::LocalDateTime;
 
 use super::migrate::DatabaseArgs;
 use super::wiring;
@@ -21,10 +21,10 @@ pub struct ReconcileArgs {
     tenant: String,
     /// Dossiers received at or after this local time (`2026-11-01T00:00:00`).
     #[arg(long, value_parser = parse_local)]
-    from: Option<PrimitiveDateTime>,
+    from: Option<LocalDateTime>,
     /// Dossiers received before this local time.
     #[arg(long, value_parser = parse_local)]
-    to: Option<PrimitiveDateTime>,
+    to: Option<LocalDateTime>,
     /// Print the report as JSON.
     #[arg(long)]
     json: bool,
@@ -42,9 +42,9 @@ pub struct ReconcileArgs {
     database: DatabaseArgs,
 }
 
-fn parse_local(text: &str) -> Result<PrimitiveDateTime, String> {
+fn parse_local(text: &str) -> Result<LocalDateTime, String> {
     let format = time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]:[second]");
-    PrimitiveDateTime::parse(text, &format)
+    time::PrimitiveDateTime::parse(text, &format)
         .or_else(|_| {
             time::Date::parse(
                 text,
@@ -52,6 +52,7 @@ fn parse_local(text: &str) -> Result<PrimitiveDateTime, String> {
             )
             .map(|date| date.midnight())
         })
+        .map(LocalDateTime::from)
         .map_err(|_| {
             format!("`{text}` is not a local date (2026-11-01) or time (2026-11-01T08:00:00)")
         })
@@ -113,8 +114,7 @@ fn print(report: &ReconcileReport) {
 }
 
 fn describe(cause: &MismatchCause) -> String {
-    let time =
-        |t: &Option<PrimitiveDateTime>| t.map_or_else(|| "none".to_owned(), |t| t.to_string());
+    let time = |t: &Option<LocalDateTime>| t.map_or_else(|| "none".to_owned(), |t| t.to_string());
     match cause {
         MismatchCause::NeverSent { pending } => {
             format!("never sent ({pending} event(s) waiting)")

@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use anyhow::Context;
 use futures_util::StreamExt;
 use sqlx::{Connection, Executor};
-use time::macros::{date, datetime};
+use time::macros::date;
 
 use crate::app::clock::Clock;
 use crate::app::ports::{GroupBy, Part, StatisticsScope, TenantStore};
@@ -19,7 +19,7 @@ use crate::domain::dossier::Channel;
 use crate::domain::lifecycle::Role;
 use crate::domain::statistics::{DossierFacts, Indicator};
 use crate::domain::tenancy::{Tenant, User};
-use crate::domain::time::PrimitiveDateTime;
+use crate::domain::time::LocalDateTime;
 use crate::storage::{Db, FactsRow, insert_facts, rebuild_daily};
 
 #[derive(Debug, clap::Subcommand)]
@@ -67,12 +67,12 @@ pub fn run(command: StatisticsCommand) -> anyhow::Result<ExitCode> {
 
 const TENANT: &str = "bench-province";
 /// "Now" of the benchmark: ten days after the year.
-const NOW: PrimitiveDateTime = datetime!(2026-01-10 10:00);
+const NOW: LocalDateTime = motcua_domain::local_datetime!(2026-01-10 10:00);
 
 struct FixedClock;
 
 impl Clock for FixedClock {
-    fn now(&self) -> PrimitiveDateTime {
+    fn now(&self) -> LocalDateTime {
         NOW
     }
 }
@@ -142,7 +142,8 @@ fn agency_code(a: u64) -> String {
 /// One generated dossier.
 fn generate(rng: &mut Rng, i: u32, args: &BenchArgs) -> FactsRow {
     let day = date!(2025 - 01 - 01) + time::Duration::days(rng.below(365) as i64);
-    let received = day.midnight() + time::Duration::minutes(7 * 60 + 30 + rng.below(540) as i64);
+    let received = LocalDateTime::from(day.midnight())
+        + time::Duration::minutes(7 * 60 + 30 + rng.below(540) as i64);
     // Busy agencies and procedures take most dossiers, as in practice.
     let skew = |rng: &mut Rng, n: u32| {
         let a = rng.below(u64::from(n));

@@ -9,6 +9,7 @@ use axum::http::header;
 use axum::response::{IntoResponse, Redirect, Response};
 use minijinja::{Value, context};
 use motcua_domain::lifecycle::Role;
+use motcua_domain::time::LocalDateTime;
 use serde::Deserialize;
 
 use super::session::SignedIn;
@@ -206,7 +207,7 @@ impl WindowQuery {
         let day = |t: &Option<String>| {
             t.as_deref()
                 .and_then(fields::parse_date)
-                .map(|d| d.midnight())
+                .map(|d| LocalDateTime::from(d.midnight()))
         };
         ReconcileWindow {
             from: day(&self.from),

@@ -192,7 +192,7 @@ fn monthly_bars(report: &Report, indicator: Indicator) -> Vec<Bar> {
                 y: PLOT_HEIGHT + 10.0 - height,
                 height,
                 rate: percent(&figure),
-                href: Drill::new(indicator, row.start, row.end).href(Part::Numerator),
+                href: Drill::new(indicator, *row.start, *row.end).href(Part::Numerator),
             }
         })
         .collect()
@@ -261,7 +261,7 @@ async fn figures(state: &ConsoleState, me: &SignedIn, month: Date) -> Result<Val
                     cell(
                         i,
                         &figure_of(&row.figures, i),
-                        &Drill::new(i, row.start, row.end),
+                        &Drill::new(i, *row.start, *row.end),
                     )
                 })
                 .collect();

@@ -45,7 +45,7 @@ pub fn show_value(value: &FieldValue) -> String {
         FieldValue::Number(n) if n.fract() == 0.0 => format!("{n:.0}"),
         FieldValue::Number(n) => n.to_string(),
         FieldValue::Boolean(b) => b.to_string(),
-        FieldValue::Date(d) => show_date(*d),
+        FieldValue::Date(d) => show_date(d.into_inner()),
         FieldValue::Choices(c) => c.join(", "),
     }
 }
@@ -69,7 +69,7 @@ pub fn entries(definition: &FormDefinition, posted: &Posted) -> Vec<FormEntry> {
                     .map(FieldValue::Number)
                     .unwrap_or(FieldValue::Text(text)),
                 FieldKind::Date => parse_date(&text)
-                    .map(FieldValue::Date)
+                    .map(|date| FieldValue::Date(date.into()))
                     .unwrap_or(FieldValue::Text(text)),
                 _ => FieldValue::Text(text),
             }),

@@ -12,7 +12,7 @@ use motcua_domain::code::AgencyCode;
 use motcua_domain::dossier::Channel;
 use motcua_domain::fee::total_vnd;
 use motcua_domain::lifecycle::{CommandKind, DossierState, EventKind, Role, Stage};
-use motcua_domain::time::{PrimitiveDateTime, now_local};
+use motcua_domain::time::{LocalDateTime, now_local};
 use serde::Deserialize;
 use time::Duration;
 
@@ -30,7 +30,7 @@ const DUE_SOON_DAYS: i64 = 2;
 
 /// The deadline mark of a dossier as of `now`: paused while waiting for
 /// the applicant; overdue, due today or due soon while the clock runs.
-pub fn deadline_mark(state: &DossierState, now: PrimitiveDateTime) -> Option<&'static str> {
+pub fn deadline_mark(state: &DossierState, now: LocalDateTime) -> Option<&'static str> {
     let stage = state.stage?;
     if stage == Stage::SupplementationRequested {
         return Some("paused");
@@ -89,7 +89,10 @@ pub async fn inbox(
     {
         return Redirect::to(&format!("/console/dossiers/{code}")).into_response();
     }
-    let day = |text: Option<&str>| text.and_then(fields::parse_date).map(|d| d.midnight());
+    let day = |text: Option<&str>| {
+        text.and_then(fields::parse_date)
+            .map(|d| LocalDateTime::from(d.midnight()))
+    };
     let filter = DossierFilter {
         stage: parse_enum::<Stage>(blank(&query.stage)),
         procedure_code: blank(&query.procedure).map(str::to_owned),
@@ -419,7 +422,7 @@ fn transition_request(kind: &str, posted: &Posted) -> Result<TransitionRequest, 
             appointment: posted
                 .text("appointment")
                 .and_then(|t| fields::parse_date(&t))
-                .map(|d| d.with_hms(17, 0, 0).unwrap_or(d.midnight()))
+                .map(|d| LocalDateTime::from(d.with_hms(17, 0, 0).unwrap_or(d.midnight())))
                 .ok_or_else(|| {
                     AppError::invalid("appointment", "give the new date as dd/mm/yyyy")
                 })?,
@@ -571,7 +574,7 @@ pub async fn print(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use time::macros::datetime;
+    use motcua_domain::local_datetime;
 
     #[test]
     fn letters_read_as_text_without_markup() {
@@ -581,18 +584,18 @@ mod tests {
 
     #[test]
     fn deadlines_are_marked_as_officers_read_them() {
-        let now = datetime!(2026-12-02 10:00:00);
+        let now = local_datetime!(2026-12-02 10:00:00);
         let mut state = DossierState {
             stage: Some(Stage::InReview),
-            appointment: Some(datetime!(2026-12-01 17:00:00)),
+            appointment: Some(local_datetime!(2026-12-01 17:00:00)),
             ..DossierState::default()
         };
         assert_eq!(deadline_mark(&state, now), Some("overdue"));
-        state.appointment = Some(datetime!(2026-12-02 17:00:00));
+        state.appointment = Some(local_datetime!(2026-12-02 17:00:00));
         assert_eq!(deadline_mark(&state, now), Some("due_today"));
-        state.appointment = Some(datetime!(2026-12-03 17:00:00));
+        state.appointment = Some(local_datetime!(2026-12-03 17:00:00));
         assert_eq!(deadline_mark(&state, now), Some("due_soon"));
-        state.appointment = Some(datetime!(2026-12-20 17:00:00));
+        state.appointment = Some(local_datetime!(2026-12-20 17:00:00));
         assert_eq!(deadline_mark(&state, now), None);
         state.stage = Some(Stage::SupplementationRequested);
         assert_eq!(deadline_mark(&state, now), Some("paused"));

@@ -7,7 +7,7 @@ use axum::response::{IntoResponse, Response};
 use motcua_domain::code::AgencyCode;
 use motcua_domain::lifecycle::Stage;
 use motcua_domain::media;
-use motcua_domain::time::{PrimitiveDateTime, local_datetime, now_local};
+use motcua_domain::time::{LocalDateTime, now_local};
 use serde::Deserialize;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -110,13 +110,9 @@ struct ListQuery {
     /// `true`: only dossiers overdue now.
     overdue: Option<bool>,
     /// Received at or after (local time).
-    #[serde(default, with = "local_datetime::option")]
-    #[param(value_type = Option<motcua_domain::openapi::LocalDateTime>)]
-    received_from: Option<PrimitiveDateTime>,
+    received_from: Option<LocalDateTime>,
     /// Received before (local time).
-    #[serde(default, with = "local_datetime::option")]
-    #[param(value_type = Option<motcua_domain::openapi::LocalDateTime>)]
-    received_before: Option<PrimitiveDateTime>,
+    received_before: Option<LocalDateTime>,
     /// Page size, 1 to 500 (default 50).
     #[param(minimum = 1, maximum = 500)]
     limit: Option<u32>,

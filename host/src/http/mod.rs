@@ -15,7 +15,9 @@
 //! 2. derive `utoipa::ToSchema` on its request and response types
 //!    (domain types: `#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]`,
 //!    and `schema(value_type = ...)` for fields with custom serde, see
-//!    `motcua_domain::openapi`);
+//!    `motcua_domain::openapi`); a civil time is a
+//!    `motcua_domain::time::LocalDateTime` or `LocalDate`, which carry
+//!    their text and schema, so their fields need no attribute;
 //! 3. register it in the module's `router()` with
 //!    `.routes(routes!(handler_a, handler_b))` (handlers of one path), never
 //!    with a plain `.route(...)`; a new module's `router()` is merged in

@@ -3,7 +3,7 @@
 
 use axum::Json;
 use axum::extract::{Path, State};
-use motcua_domain::time::{PrimitiveDateTime, local_datetime};
+use motcua_domain::time::LocalDateTime;
 use serde::{Deserialize, Serialize};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -182,13 +182,9 @@ async fn resend(
 #[into_params(parameter_in = Query)]
 struct ReconcileQuery {
     /// Received at or after.
-    #[serde(default, with = "local_datetime::option")]
-    #[param(value_type = Option<motcua_domain::openapi::LocalDateTime>)]
-    from: Option<PrimitiveDateTime>,
+    from: Option<LocalDateTime>,
     /// Received before.
-    #[serde(default, with = "local_datetime::option")]
-    #[param(value_type = Option<motcua_domain::openapi::LocalDateTime>)]
-    to: Option<PrimitiveDateTime>,
+    to: Option<LocalDateTime>,
 }
 
 /// Compare the tenant's dossiers received in the window with the national

@@ -44,7 +44,7 @@ fn dossier(procedure: &str) -> DossierView {
             groups: Vec::new(),
         },
         form: Vec::new(),
-        received_at: time::macros::datetime!(2026-01-05 09:00),
+        received_at: motcua_domain::local_datetime!(2026-01-05 09:00),
     }
 }
 

@@ -1,7 +1,8 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use ::time::macros::{date, datetime};
+use motcua_domain::local_datetime;
+use time::macros::date;
 
 use super::*;
 use crate::domain::calendar::{CalendarConfig, WorkingCalendar, vietnam_2025_2026};
@@ -199,7 +200,7 @@ fn the_calendar_covers_2025_to_2027_and_keeps_the_published_years() {
     // across New Year's Day.
     let due = appointment_date(
         &calendar,
-        datetime!(2026-12-15 09:00),
+        local_datetime!(2026-12-15 09:00),
         ProcessingTime::WorkingDays(20),
     )
     .unwrap();

@@ -7,7 +7,7 @@ use super::rows::{Result, get, get_time, time_text};
 use super::tenancy::{USER_COLUMNS, user_from_row};
 use crate::app::ports::{AccountStore, StoreError, StoredSession};
 use crate::domain::tenancy::User;
-use crate::domain::time::PrimitiveDateTime;
+use crate::domain::time::LocalDateTime;
 
 #[async_trait]
 impl AccountStore for Db {
@@ -59,7 +59,7 @@ impl AccountStore for Db {
     async fn session(
         &self,
         id_hash: &str,
-        now: PrimitiveDateTime,
+        now: LocalDateTime,
     ) -> Result<Option<(StoredSession, User)>> {
         let row = sqlx::query(&format!(
             "SELECT {USER_COLUMNS}, s.id_hash, s.csrf_token, s.created_at, s.expires_at \
@@ -84,7 +84,7 @@ impl AccountStore for Db {
         .transpose()
     }
 
-    async fn delete_session(&self, id_hash: &str, now: PrimitiveDateTime) -> Result<()> {
+    async fn delete_session(&self, id_hash: &str, now: LocalDateTime) -> Result<()> {
         sqlx::query("DELETE FROM console_sessions WHERE id_hash = $1 OR expires_at <= $2")
             .bind(id_hash)
             .bind(time_text(now))

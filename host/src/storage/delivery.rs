@@ -19,7 +19,7 @@ use super::outbox::{ENTRY_COLUMNS, entry_from_row};
 use super::rows::{Result, get_u64, parse_time, time_text};
 use super::{Backend, Db, statistics};
 use crate::app::ports::{Attempt, OutboxBacklog, OutboxEntry, OutboxSettlement, StoreError};
-use crate::domain::time::PrimitiveDateTime;
+use crate::domain::time::LocalDateTime;
 
 /// `OutboxState::Pending` as stored; spelled out in the SQL (see the
 /// module doc). A unit test ties it to the state's stored name.
@@ -38,8 +38,8 @@ pub(super) async fn claim(
     db: &Db,
     tenant: String,
     kinds: Vec<String>,
-    now: PrimitiveDateTime,
-    lease_until: PrimitiveDateTime,
+    now: LocalDateTime,
+    lease_until: LocalDateTime,
     limit: u32,
 ) -> Result<Vec<OutboxEntry>> {
     if kinds.is_empty() || limit == 0 {

@@ -4,18 +4,18 @@
 use async_trait::async_trait;
 use sqlx::Row;
 use sqlx::any::AnyRow;
-use time::PrimitiveDateTime;
 
 use super::Db;
 use super::rows::{Result, from_json, get, get_opt_time, get_time, time_text, to_json};
 use crate::app::ports::{IntakeQueueStore, QueueState, QueuedSubmission, StoreError};
 use crate::domain::intake::OnlineSubmission;
+use crate::domain::time::LocalDateTime;
 
 const COLUMNS: &str = "submission, reason, queued_at, state, settled_by, settled_at";
 
 fn queued(row: &AnyRow) -> Result<QueuedSubmission> {
     let state: String = get(row, "state")?;
-    let settled = || -> Result<(String, PrimitiveDateTime)> {
+    let settled = || -> Result<(String, LocalDateTime)> {
         let by: Option<String> = get(row, "settled_by")?;
         let at = get_opt_time(row, "settled_at")?;
         match (by, at) {
@@ -61,7 +61,7 @@ impl IntakeQueueStore for Db {
         tenant: &str,
         submission: &OnlineSubmission,
         reason: &str,
-        at: PrimitiveDateTime,
+        at: LocalDateTime,
     ) -> Result<bool> {
         let (tenant, reason) = (tenant.to_owned(), reason.to_owned());
         let json = to_json(submission)?;

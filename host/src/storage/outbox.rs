@@ -16,7 +16,7 @@ use crate::app::ports::{
     NewOutboxEntry, OutboxBacklog, OutboxEntry, OutboxFilter, OutboxSettlement, OutboxState,
     OutboxStore, ResendScope, StoreError,
 };
-use crate::domain::time::PrimitiveDateTime;
+use crate::domain::time::LocalDateTime;
 
 /// Enqueues `entries`; `seqs` are the seqs just given to the change's events.
 pub(super) async fn enqueue(
@@ -76,8 +76,8 @@ impl OutboxStore for Db {
         &self,
         tenant: &str,
         kinds: &[String],
-        now: PrimitiveDateTime,
-        lease_until: PrimitiveDateTime,
+        now: LocalDateTime,
+        lease_until: LocalDateTime,
         limit: u32,
     ) -> Result<Vec<OutboxEntry>> {
         let (tenant, kinds) = (tenant.to_owned(), kinds.to_vec());
@@ -140,7 +140,7 @@ impl OutboxStore for Db {
         &self,
         tenant: &str,
         scope: &ResendScope,
-        now: PrimitiveDateTime,
+        now: LocalDateTime,
     ) -> Result<u64> {
         let (tenant, scope) = (tenant.to_owned(), scope.clone());
         self.write("outbox.resend", move |db| async move {

@@ -12,7 +12,7 @@ use time::format_description::BorrowedFormatItem;
 use time::macros::format_description;
 
 use crate::app::ports::StoreError;
-use crate::domain::time::{PrimitiveDateTime, now_local};
+use crate::domain::time::{LocalDateTime, PrimitiveDateTime, now_local};
 
 /// Local civil time as stored: `YYYY-MM-DDTHH:MM:SS`.
 const TIME_FORMAT: &[BorrowedFormatItem<'static>] =
@@ -21,23 +21,24 @@ const TIME_FORMAT: &[BorrowedFormatItem<'static>] =
 pub(crate) type Result<T> = std::result::Result<T, StoreError>;
 
 /// Now, in local civil time, to the second (what is stored).
-pub(crate) fn now() -> PrimitiveDateTime {
-    let now = now_local();
-    now.replace_nanosecond(0).unwrap_or(now)
+pub(crate) fn now() -> LocalDateTime {
+    let now = now_local().into_inner();
+    now.replace_nanosecond(0).unwrap_or(now).into()
 }
 
-pub(crate) fn time_text(at: PrimitiveDateTime) -> String {
+pub(crate) fn time_text(at: LocalDateTime) -> String {
     // Formatting a PrimitiveDateTime with a fixed description cannot fail
     // for years 0-9999; fall back to the debug form rather than panic.
-    at.format(TIME_FORMAT).unwrap_or_else(|_| at.to_string())
+    at.format(TIME_FORMAT).unwrap_or_else(|_| format!("{at:?}"))
 }
 
-pub(crate) fn opt_time_text(at: Option<PrimitiveDateTime>) -> Option<String> {
+pub(crate) fn opt_time_text(at: Option<LocalDateTime>) -> Option<String> {
     at.map(time_text)
 }
 
-pub(crate) fn parse_time(text: &str, column: &str) -> Result<PrimitiveDateTime> {
+pub(crate) fn parse_time(text: &str, column: &str) -> Result<LocalDateTime> {
     PrimitiveDateTime::parse(text, TIME_FORMAT)
+        .map(LocalDateTime::from)
         .map_err(|e| StoreError::Corrupt(format!("{column}: {text:?} is not a local time: {e}")))
 }
 
@@ -50,11 +51,11 @@ where
         .map_err(|e| StoreError::Corrupt(format!("{column}: {e}")))
 }
 
-pub(crate) fn get_time(row: &AnyRow, column: &str) -> Result<PrimitiveDateTime> {
+pub(crate) fn get_time(row: &AnyRow, column: &str) -> Result<LocalDateTime> {
     parse_time(&get::<String>(row, column)?, column)
 }
 
-pub(crate) fn get_opt_time(row: &AnyRow, column: &str) -> Result<Option<PrimitiveDateTime>> {
+pub(crate) fn get_opt_time(row: &AnyRow, column: &str) -> Result<Option<LocalDateTime>> {
     get::<Option<String>>(row, column)?
         .map(|text| parse_time(&text, column))
         .transpose()

@@ -24,7 +24,7 @@ use crate::domain::dossier::Channel;
 use crate::domain::lifecycle::DossierState;
 use crate::domain::payment::Payment;
 use crate::domain::statistics::{Basis, Beside, Counter, Counts, DossierFacts, Indicator, delta};
-use crate::domain::time::{Date, PrimitiveDateTime};
+use crate::domain::time::{Date, LocalDateTime};
 
 /// The roll-up key of `statistics_daily`: all agencies, or all procedures.
 const ALL: &str = "*";
@@ -322,7 +322,7 @@ pub async fn rebuild_daily(db: &Db, tenant: &str) -> Result<()> {
 
 /// The first moment of `day`, as stored.
 fn start_of(day: Date) -> String {
-    time_text(day.midnight())
+    time_text(day.midnight().into())
 }
 
 /// `day + 1` at midnight: the exclusive end of a period ending on `day`.
@@ -429,7 +429,7 @@ impl StatisticsStore for Db {
         tenant: &str,
         scope: &StatisticsScope,
         group: Option<GroupBy>,
-        now: PrimitiveDateTime,
+        now: LocalDateTime,
     ) -> Result<Vec<OpenCounts>> {
         // The overdue count's `now` is the first argument: pushed as a
         // clause for its numbering, then taken out of the WHERE.

@@ -8,10 +8,10 @@ use std::time::{Duration, Instant};
 use motcua::app::hooks::{HookFailure, PluginHost};
 use motcua::domain::dossier::Channel;
 use motcua::domain::initiative::{DossierEvent, EventKind};
+use motcua::domain::local_datetime;
 use motcua::plugin::host::WasmPluginHost;
 use motcua::plugin::set::PluginSet;
 use motcua_tests::{dossier, load};
-use time::macros::datetime;
 
 /// What the host makes of the fixture's answer to a submission of `behaviour`.
 async fn outcome(behaviour: &str) -> Result<usize, HookFailure> {
@@ -19,7 +19,7 @@ async fn outcome(behaviour: &str) -> Result<usize, HookFailure> {
     let event = DossierEvent {
         kind: EventKind::Submitted,
         status: 1,
-        at: datetime!(2026-11-23 09:30:00),
+        at: local_datetime!(2026-11-23 09:30:00),
         dossier: dossier("test", behaviour, Channel::Online),
         note: None,
     };

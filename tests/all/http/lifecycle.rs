@@ -4,7 +4,7 @@
 
 use motcua::domain::calendar::{CalendarConfig, WorkingCalendar};
 use motcua::domain::deadline::{SupplementationRound, moved_by_pause};
-use motcua::domain::time::PrimitiveDateTime;
+use motcua::domain::time::LocalDateTime;
 use motcua_tests::db::TestDb;
 use motcua_tests::on_both_backends;
 use motcua_tests::server::TestEnv;
@@ -23,16 +23,9 @@ on_both_backends!(
 const CHILD: &str = "Lê Minh Khang";
 const MOTHER: &str = "Phạm Thị Thu Hà";
 
-fn datetime(value: &Value) -> PrimitiveDateTime {
-    serde_json::from_value::<Wrapped>(json!({ "at": value }))
+fn datetime(value: &Value) -> LocalDateTime {
+    serde_json::from_value(value.clone())
         .unwrap_or_else(|e| panic!("{value} is not a local date-time: {e}"))
-        .at
-}
-
-#[derive(serde::Deserialize)]
-struct Wrapped {
-    #[serde(with = "motcua::domain::time::local_datetime")]
-    at: PrimitiveDateTime,
 }
 
 async fn an_online_birth_registration_in_da_nang_ends_with_a_congratulation_letter_and_an_intact_audit_chain(

@@ -204,11 +204,7 @@ async fn each_refund_keeps_its_reason_officer_and_time(db: TestDb) {
             .as_str()
             .unwrap_or_else(|| panic!("a time: {list}"));
         assert!(
-            time::PrimitiveDateTime::parse(
-                at,
-                time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]:[second]")
-            )
-            .is_ok(),
+            motcua::domain::time::LocalDateTime::parse(at).is_ok(),
             "a local time without offset: {at}"
         );
     }

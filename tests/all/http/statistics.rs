@@ -10,14 +10,14 @@ use std::collections::BTreeSet;
 use std::sync::Arc;
 use std::time::Duration;
 
-use motcua::domain::time::PrimitiveDateTime;
+use motcua::domain::local_datetime;
+use motcua::domain::time::LocalDateTime;
 use motcua::seed::PLATFORM;
 use motcua_tests::db::TestDb;
 use motcua_tests::on_both_backends;
 use motcua_tests::server::{Api, ManualClock, Server, applicant, submission};
 use motcua_tests::standin::{self, FaultMode};
 use serde_json::{Value, json};
-use time::macros::datetime;
 
 use super::sync::{drained, portal_env};
 use super::{base64, code, into_review};
@@ -60,7 +60,7 @@ struct World {
 }
 
 impl World {
-    fn at(&self, now: PrimitiveDateTime) {
+    fn at(&self, now: LocalDateTime) {
         self.clock.set(now);
     }
 
@@ -140,13 +140,13 @@ impl World {
 async fn play(world: &World) -> Histories {
     // A: at the counter, paid at the counter, approved with an electronic
     // result a day before its appointment (Thu 4 Mar 09:00): on time.
-    world.at(datetime!(2027-03-01 09:00));
+    world.at(local_datetime!(2027-03-01 09:00));
     let a = world.counter(RESIDENCE, WARD).await;
-    world.at(datetime!(2027-03-01 09:10));
+    world.at(local_datetime!(2027-03-01 09:10));
     world.pay(&a, "counter").await;
-    world.at(datetime!(2027-03-01 09:20));
+    world.at(local_datetime!(2027-03-01 09:20));
     into_review(&world.officer, &a).await;
-    world.at(datetime!(2027-03-02 10:00));
+    world.at(local_datetime!(2027-03-02 10:00));
     let result = json!({"title": "Xác nhận tạm trú", "media_type": "application/pdf",
         "content_base64": base64(b"%PDF-1.4 result")});
     world
@@ -154,39 +154,39 @@ async fn play(world: &World) -> Histories {
         .await;
 
     // E: at the counter, in review and never finished: overdue now.
-    world.at(datetime!(2027-03-01 09:30));
+    world.at(local_datetime!(2027-03-01 09:30));
     let e = world.counter(RESIDENCE, POLICE).await;
-    world.at(datetime!(2027-03-01 09:40));
+    world.at(local_datetime!(2027-03-01 09:40));
     into_review(&world.officer, &e).await;
 
     // B: online, received at 11:00 (due Thu 4 Mar 11:00), paid through the
     // national portal, approved on Fri 5 Mar: late.
-    world.at(datetime!(2027-03-01 10:00));
+    world.at(local_datetime!(2027-03-01 10:00));
     let b = world.online(RESIDENCE, POLICE).await;
-    world.at(datetime!(2027-03-01 11:00));
+    world.at(local_datetime!(2027-03-01 11:00));
     world.act(&b, json!({"action": "receive"})).await;
-    world.at(datetime!(2027-03-01 11:30));
+    world.at(local_datetime!(2027-03-01 11:30));
     world.pay(&b, "national_portal").await;
-    world.at(datetime!(2027-03-01 11:40));
+    world.at(local_datetime!(2027-03-01 11:40));
     into_review(&world.officer, &b).await;
-    world.at(datetime!(2027-03-05 09:00));
+    world.at(local_datetime!(2027-03-05 09:00));
     world.act(&b, json!({"action": "approve"})).await;
 
     // D1: online, received, then withdrawn: received, never finished.
-    world.at(datetime!(2027-03-01 14:00));
+    world.at(local_datetime!(2027-03-01 14:00));
     let d1 = world.online(BIRTH, POLICE).await;
-    world.at(datetime!(2027-03-01 15:00));
+    world.at(local_datetime!(2027-03-01 15:00));
     world.act(&d1, json!({"action": "receive"})).await;
-    world.at(datetime!(2027-03-03 09:00));
+    world.at(local_datetime!(2027-03-03 09:00));
     world
         .citizen
         .act_ok(&d1, json!({"action": "withdraw", "reason": "nộp nhầm"}))
         .await;
 
     // D2: online, withdrawn before anyone received it: counts nowhere.
-    world.at(datetime!(2027-03-02 08:00));
+    world.at(local_datetime!(2027-03-02 08:00));
     let d2 = world.online(BIRTH, WARD).await;
-    world.at(datetime!(2027-03-02 08:30));
+    world.at(local_datetime!(2027-03-02 08:30));
     world
         .citizen
         .act_ok(
@@ -197,13 +197,19 @@ async fn play(world: &World) -> Histories {
 
     // C: at the counter, two supplementation rounds, approved before its
     // appointment: overdue all the same.
-    world.at(datetime!(2027-03-02 09:00));
+    world.at(local_datetime!(2027-03-02 09:00));
     let c = world.counter(BIRTH, WARD).await;
-    world.at(datetime!(2027-03-02 09:10));
+    world.at(local_datetime!(2027-03-02 09:10));
     into_review(&world.officer, &c).await;
     for (ask, back) in [
-        (datetime!(2027-03-02 10:00), datetime!(2027-03-02 10:30)),
-        (datetime!(2027-03-02 13:30), datetime!(2027-03-02 14:00)),
+        (
+            local_datetime!(2027-03-02 10:00),
+            local_datetime!(2027-03-02 10:30),
+        ),
+        (
+            local_datetime!(2027-03-02 13:30),
+            local_datetime!(2027-03-02 14:00),
+        ),
     ] {
         world.at(ask);
         world
@@ -215,16 +221,16 @@ async fn play(world: &World) -> Histories {
         world.at(back);
         world.act(&c, json!({"action": "supplement"})).await;
     }
-    world.at(datetime!(2027-03-02 15:00));
+    world.at(local_datetime!(2027-03-02 15:00));
     world.act(&c, json!({"action": "approve"})).await;
     drained(&world.admin).await;
 
     // F: waiting for supplementation past its appointment: paused, not
     // overdue. The portal is down when the request is made, so F is the
     // one dossier not synchronised.
-    world.at(datetime!(2027-03-03 09:00));
+    world.at(local_datetime!(2027-03-03 09:00));
     let f = world.counter(BIRTH, WARD).await;
-    world.at(datetime!(2027-03-03 09:10));
+    world.at(local_datetime!(2027-03-03 09:10));
     into_review(&world.officer, &f).await;
     drained(&world.admin).await;
     Histories {
@@ -258,7 +264,7 @@ fn nd(figure: &Value) -> (u64, u64) {
 
 async fn hand_computed_figures_and_their_identities(db: TestDb) {
     let (portal, mut env) = portal_env(&db);
-    let clock = ManualClock::at(datetime!(2027-03-01 08:00));
+    let clock = ManualClock::at(local_datetime!(2027-03-01 08:00));
     env.clock = Some(clock.clone());
     let server = env.start().await;
     let world = World {
@@ -279,7 +285,7 @@ async fn hand_computed_figures_and_their_identities(db: TestDb) {
         .expect(200);
     let h = play(&world).await;
     standin::set_faults(&portal.faults, FaultMode::Fail, 0);
-    world.at(datetime!(2027-03-03 10:00));
+    world.at(local_datetime!(2027-03-03 10:00));
     world
         .act(
             &h.f,
@@ -287,7 +293,7 @@ async fn hand_computed_figures_and_their_identities(db: TestDb) {
         )
         .await;
     wait_for_failed_delivery(&world.admin, &h.f).await;
-    world.at(datetime!(2027-03-08 09:00));
+    world.at(local_datetime!(2027-03-08 09:00));
 
     // The hand-computed figures of March 2027.
     let report = world

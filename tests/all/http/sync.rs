@@ -5,13 +5,12 @@
 
 use std::time::Duration;
 
-use motcua::domain::time::{PrimitiveDateTime, local_datetime};
+use motcua::domain::time::LocalDateTime;
 use motcua::standin::portal::Portal;
 use motcua_tests::db::TestDb;
 use motcua_tests::on_both_backends;
 use motcua_tests::server::{Api, TestEnv, applicant, submission};
 use motcua_tests::standin::{self, FaultMode, Options, PortalStandin};
-use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::{code, into_review, submit_online_birth};
@@ -36,13 +35,9 @@ pub(super) fn portal_env(db: &TestDb) -> (PortalStandin, TestEnv) {
 /// The portal stand-in refuses requests without it.
 const PORTAL_TOKEN: &str = "s3cr3t-portal-token";
 
-#[derive(Deserialize)]
-struct At(#[serde(with = "local_datetime")] PrimitiveDateTime);
-
-fn at(value: &Value) -> PrimitiveDateTime {
-    serde_json::from_value::<At>(value.clone())
+fn at(value: &Value) -> LocalDateTime {
+    serde_json::from_value(value.clone())
         .unwrap_or_else(|e| panic!("{value} is not a local time: {e}"))
-        .0
 }
 
 /// Received, reviewed, approved and returned by the demo officer.
@@ -81,7 +76,7 @@ async fn assert_portal_holds(portal: &Portal, officer: &Api, code: &str) {
     let held = portal
         .held(code)
         .unwrap_or_else(|| panic!("the portal holds nothing for {code}"));
-    let expected: Vec<(String, PrimitiveDateTime, u64)> = events
+    let expected: Vec<(String, LocalDateTime, u64)> = events
         .iter()
         .map(|e| {
             (
@@ -91,10 +86,10 @@ async fn assert_portal_holds(portal: &Portal, officer: &Api, code: &str) {
             )
         })
         .collect();
-    let arrived: Vec<(String, PrimitiveDateTime, u64)> = held
+    let arrived: Vec<(String, LocalDateTime, u64)> = held
         .progress
         .iter()
-        .map(|p| (p.event_id.clone(), p.at, u64::from(p.status)))
+        .map(|p| (p.event_id.clone(), p.at.into(), u64::from(p.status)))
         .collect();
     assert_eq!(
         arrived, expected,

@@ -7,7 +7,7 @@ use motcua_domain::dossier::{Applicant, Channel, FormEntry};
 use motcua_domain::lifecycle::Role;
 use motcua_domain::payment::PaymentChannel;
 use motcua_domain::reuse::ReusedField;
-use motcua_domain::time::{PrimitiveDateTime, local_datetime};
+use motcua_domain::time::LocalDateTime;
 use serde::{Deserialize, Serialize};
 
 /// The one version of the format this host reads.
@@ -49,9 +49,7 @@ pub struct ImportRecord {
 #[serde(deny_unknown_fields)]
 pub struct HistoryStep {
     /// When it happened (local time in Viet Nam, `YYYY-MM-DDTHH:MM:SS`).
-    #[serde(with = "local_datetime")]
-    #[schema(value_type = motcua_domain::openapi::LocalDateTime)]
-    pub at: PrimitiveDateTime,
+    pub at: LocalDateTime,
     /// Who did it: an account id of the old system.
     pub by: String,
     pub role: Role,
@@ -105,9 +103,7 @@ pub enum ImportedCommand {
     },
     ReturnResult,
     Extend {
-        #[serde(with = "local_datetime")]
-        #[schema(value_type = motcua_domain::openapi::LocalDateTime)]
-        appointment: PrimitiveDateTime,
+        appointment: LocalDateTime,
         reason: String,
     },
 }

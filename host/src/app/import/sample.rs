@@ -7,7 +7,7 @@
 use motcua_domain::dossier::{Applicant, ApplicantKind, Channel};
 use motcua_domain::lifecycle::Role;
 use motcua_domain::payment::PaymentChannel;
-use motcua_domain::time::{Date, PrimitiveDateTime};
+use motcua_domain::time::{Date, LocalDateTime};
 use serde_json::json;
 use time::Duration;
 use time::Time;
@@ -43,11 +43,11 @@ impl Sample {
             day.day()
         );
         // Received through the day, 07:30 to 17:29.
-        let received = PrimitiveDateTime::new(day, Time::from_hms(7, 30, 0).expect("a time"))
+        let received = LocalDateTime::new(day, Time::from_hms(7, 30, 0).expect("a time"))
             + Duration::minutes((index % 600) as i64);
         let mut at = received;
         let mut steps = Vec::with_capacity(10);
-        let mut step = |at: PrimitiveDateTime, role: Role, command: ImportedCommand, synced| {
+        let mut step = |at: LocalDateTime, role: Role, command: ImportedCommand, synced| {
             steps.push(HistoryStep {
                 at,
                 by: match role {

@@ -1,7 +1,7 @@
 //! The import rules against the in-memory ports.
 
+use motcua_domain::local_datetime;
 use serde_json::{Value, json};
-use time::macros::datetime;
 
 use super::*;
 use crate::app::ports::{OutboxFilter, OutboxStore};
@@ -106,8 +106,8 @@ async fn an_imported_dossier_keeps_its_code_and_its_deadline_follows_the_rules_f
     // Received Mon 09:00 + 3 working days = Thu 6 Mar 09:00, moved by the
     // one working day of supplementation to Fri 7 Mar 09:00; approved at
     // 08:00 that day.
-    assert_eq!(state.appointment, Some(datetime!(2025-03-07 09:00)));
-    assert_eq!(state.received_at, Some(datetime!(2025-03-03 09:00)));
+    assert_eq!(state.appointment, Some(local_datetime!(2025-03-07 09:00)));
+    assert_eq!(state.received_at, Some(local_datetime!(2025-03-03 09:00)));
     assert_eq!(details.timeliness, Some(Timeliness::OnTime));
     assert_eq!(details.documents.len(), 1);
     assert_eq!(details.fee_lines[0].line.amount_vnd, 8000);
@@ -138,7 +138,7 @@ async fn the_same_history_played_live_reaches_the_same_appointment_and_verdict()
         .unwrap();
 
     // Played step by step through the service at the same times.
-    world.clock.set(datetime!(2025-03-03 09:00));
+    world.clock.set(local_datetime!(2025-03-03 09:00));
     let submission = counter_submission();
     let live = world
         .service
@@ -148,24 +148,27 @@ async fn the_same_history_played_live_reaches_the_same_appointment_and_verdict()
     let code = live.dossier.code.to_string();
     for (at, request) in [
         (
-            datetime!(2025-03-03 09:30),
+            local_datetime!(2025-03-03 09:30),
             TransitionRequest::Assign {
                 assignee: "phong-tu-phap".into(),
             },
         ),
-        (datetime!(2025-03-03 10:00), TransitionRequest::StartReview),
         (
-            datetime!(2025-03-04 09:00),
+            local_datetime!(2025-03-03 10:00),
+            TransitionRequest::StartReview,
+        ),
+        (
+            local_datetime!(2025-03-04 09:00),
             TransitionRequest::RequestSupplementation {
                 reason: "thiếu tờ khai".into(),
             },
         ),
         (
-            datetime!(2025-03-05 09:00),
+            local_datetime!(2025-03-05 09:00),
             TransitionRequest::Supplement { form: None },
         ),
         (
-            datetime!(2025-03-07 08:00),
+            local_datetime!(2025-03-07 08:00),
             TransitionRequest::Approve { result: None },
         ),
     ] {
@@ -205,7 +208,7 @@ async fn a_second_run_changes_nothing_and_codes_registered_later_that_day_come_a
     assert_eq!(page.len(), 5, "{page:?}");
 
     // A dossier received here on the import's day gets number 43.
-    world.clock.set(datetime!(2025-03-03 15:00));
+    world.clock.set(local_datetime!(2025-03-03 15:00));
     let submission = counter_submission();
     let live = world
         .service

@@ -363,7 +363,7 @@ impl IntakeService {
         tenant: &str,
         queued: &QueuedSubmission,
         how: TakeIn,
-        settled: impl FnOnce(String, time::PrimitiveDateTime) -> QueueState,
+        settled: impl FnOnce(String, motcua_domain::time::LocalDateTime) -> QueueState,
     ) -> Result<DossierDetails, AppError> {
         let code = &queued.submission.national_code;
         match self

@@ -5,8 +5,9 @@ use motcua_domain::dossier::{FieldValue, FormEntry};
 use motcua_domain::form::FieldError;
 use motcua_domain::intake::OnlineSubmission;
 use motcua_domain::lifecycle::Stage;
+use motcua_domain::local_datetime;
 use motcua_domain::localized::Localized;
-use time::macros::datetime;
+use motcua_domain::time::LocalDateTime;
 
 use crate::app::error::AppError;
 use crate::app::hooks::HookOutcome;
@@ -17,7 +18,7 @@ use crate::app::testing::{
 };
 
 /// Saturday 7 March 2026, 16:30: submitted at the portal over the weekend.
-const SUBMITTED: time::PrimitiveDateTime = datetime!(2026-03-07 16:30);
+const SUBMITTED: LocalDateTime = local_datetime!(2026-03-07 16:30);
 
 fn code(n: u32) -> String {
     format!("{AGENCY}-260307-{n:04}")

@@ -3,7 +3,7 @@
 
 use async_trait::async_trait;
 use motcua_domain::tenancy::User;
-use motcua_domain::time::PrimitiveDateTime;
+use motcua_domain::time::LocalDateTime;
 
 use super::StoreResult;
 
@@ -15,8 +15,8 @@ pub struct StoredSession {
     pub user_id: String,
     /// The synchronizer token every form of this session must send back.
     pub csrf_token: String,
-    pub created_at: PrimitiveDateTime,
-    pub expires_at: PrimitiveDateTime,
+    pub created_at: LocalDateTime,
+    pub expires_at: LocalDateTime,
 }
 
 /// Passwords and sessions of console users.
@@ -34,9 +34,9 @@ pub trait AccountStore: Send + Sync {
     async fn session(
         &self,
         id_hash: &str,
-        now: PrimitiveDateTime,
+        now: LocalDateTime,
     ) -> StoreResult<Option<(StoredSession, User)>>;
     /// Ends a session (signing out); absent ones are ignored. Also drops
     /// every session that expired before `now`.
-    async fn delete_session(&self, id_hash: &str, now: PrimitiveDateTime) -> StoreResult<()>;
+    async fn delete_session(&self, id_hash: &str, now: LocalDateTime) -> StoreResult<()>;
 }

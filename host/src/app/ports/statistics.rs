@@ -4,7 +4,7 @@
 use async_trait::async_trait;
 use motcua_domain::dossier::Channel;
 use motcua_domain::statistics::{Counts, DossierFacts, Indicator};
-use motcua_domain::time::{Date, PrimitiveDateTime};
+use motcua_domain::time::{Date, LocalDateTime};
 use serde::{Deserialize, Serialize};
 
 use super::{Page, StoreResult};
@@ -70,7 +70,7 @@ pub struct DrillDown {
     /// Last day of the period (included).
     pub to: Date,
     /// "Now" for the figures of the present moment.
-    pub now: PrimitiveDateTime,
+    pub now: LocalDateTime,
 }
 
 /// One dossier of a drill-down list, with every fact the statistics count.
@@ -80,16 +80,10 @@ pub struct StatisticsDossier {
     pub agency: String,
     pub procedure: String,
     pub channel: Channel,
-    #[serde(with = "motcua_domain::time::local_datetime::option")]
-    #[schema(value_type = Option<motcua_domain::openapi::LocalDateTime>)]
-    pub received_at: Option<PrimitiveDateTime>,
+    pub received_at: Option<LocalDateTime>,
     /// The appointment in force (after pauses and extensions).
-    #[serde(with = "motcua_domain::time::local_datetime::option")]
-    #[schema(value_type = Option<motcua_domain::openapi::LocalDateTime>)]
-    pub appointment_at: Option<PrimitiveDateTime>,
-    #[serde(with = "motcua_domain::time::local_datetime::option")]
-    #[schema(value_type = Option<motcua_domain::openapi::LocalDateTime>)]
-    pub finished_at: Option<PrimitiveDateTime>,
+    pub appointment_at: Option<LocalDateTime>,
+    pub finished_at: Option<LocalDateTime>,
     /// The dossier page's verdict; `None` until finished.
     pub on_time: Option<bool>,
     pub online: bool,
@@ -150,7 +144,7 @@ pub trait StatisticsStore: Send + Sync {
         tenant: &str,
         scope: &StatisticsScope,
         group: Option<GroupBy>,
-        now: PrimitiveDateTime,
+        now: LocalDateTime,
     ) -> StoreResult<Vec<OpenCounts>>;
 
     /// One page of a drill-down list in keyset order; `after` is the

@@ -9,7 +9,7 @@
 use std::sync::Arc;
 
 use motcua_domain::tenancy::User;
-use motcua_domain::time::{PrimitiveDateTime, local_datetime};
+use motcua_domain::time::LocalDateTime;
 use serde::Serialize;
 use tokio::sync::Mutex;
 
@@ -32,13 +32,9 @@ pub struct DeployedVersion {
     /// sha256 of the component.
     pub digest: String,
     pub deployed_by: String,
-    #[serde(with = "local_datetime")]
-    #[schema(value_type = motcua_domain::openapi::LocalDateTime)]
-    pub deployed_at: PrimitiveDateTime,
+    pub deployed_at: LocalDateTime,
     pub active: bool,
-    #[serde(with = "local_datetime::option")]
-    #[schema(value_type = Option<motcua_domain::openapi::LocalDateTime>)]
-    pub activated_at: Option<PrimitiveDateTime>,
+    pub activated_at: Option<LocalDateTime>,
     /// Where a rollback from this version goes (`None`: the operator's
     /// directory version, if there is one).
     pub previous_version: Option<String>,

@@ -4,7 +4,7 @@
 use motcua_domain::access::{Operation, Scope};
 use motcua_domain::lifecycle::Stage;
 use motcua_domain::tenancy::User;
-use motcua_domain::time::{PrimitiveDateTime, local_datetime};
+use motcua_domain::time::LocalDateTime;
 
 use super::{DossierDetails, DossierService, dossier_code};
 use crate::app::error::AppError;
@@ -21,16 +21,11 @@ pub struct Tracking {
     pub procedure_code: String,
     pub stage: Option<Stage>,
     pub national_status: Option<u8>,
-    #[serde(with = "local_datetime::option")]
-    pub submitted_at: Option<PrimitiveDateTime>,
-    #[serde(with = "local_datetime::option")]
-    pub received_at: Option<PrimitiveDateTime>,
-    #[serde(with = "local_datetime::option")]
-    pub appointment: Option<PrimitiveDateTime>,
-    #[serde(with = "local_datetime::option")]
-    pub finished_at: Option<PrimitiveDateTime>,
-    #[serde(with = "local_datetime::option")]
-    pub returned_at: Option<PrimitiveDateTime>,
+    pub submitted_at: Option<LocalDateTime>,
+    pub received_at: Option<LocalDateTime>,
+    pub appointment: Option<LocalDateTime>,
+    pub finished_at: Option<LocalDateTime>,
+    pub returned_at: Option<LocalDateTime>,
 }
 
 impl DossierService {

@@ -4,7 +4,7 @@ use motcua_domain::deadline::appointment_date;
 use motcua_domain::dossier::FormEntry;
 use motcua_domain::lifecycle::{Action, Command, decide};
 use motcua_domain::tenancy::User;
-use motcua_domain::time::{PrimitiveDateTime, local_datetime};
+use motcua_domain::time::LocalDateTime;
 use serde::{Deserialize, Serialize};
 
 use super::{CONFLICT_RETRIES, DossierDetails, DossierService, actor, dossier_code};
@@ -72,9 +72,7 @@ pub enum TransitionRequest {
     ReturnResult,
     /// Extend with an apology letter (form 04) to a new appointment.
     Extend {
-        #[serde(with = "local_datetime")]
-        #[schema(value_type = motcua_domain::openapi::LocalDateTime)]
-        appointment: PrimitiveDateTime,
+        appointment: LocalDateTime,
         reason: String,
     },
 }

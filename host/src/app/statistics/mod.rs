@@ -12,7 +12,7 @@ use motcua_domain::access::Principal;
 use motcua_domain::lifecycle::Role;
 use motcua_domain::statistics::{Indicator, RULE_VERSION};
 use motcua_domain::tenancy::User;
-use motcua_domain::time::{Date, PrimitiveDateTime, local_date, local_datetime};
+use motcua_domain::time::{Date, LocalDate, LocalDateTime};
 use serde::Serialize;
 
 pub use report::{NowFigures, Period, PeriodFigures, Report, ReportRequest, ReportRow};
@@ -59,16 +59,10 @@ pub struct DrillPage {
     pub indicator: Indicator,
     pub part: Part,
     pub rule_version: &'static str,
-    #[serde(with = "local_date")]
-    #[schema(value_type = motcua_domain::openapi::LocalDate)]
-    pub from: Date,
-    #[serde(with = "local_date")]
-    #[schema(value_type = motcua_domain::openapi::LocalDate)]
-    pub to: Date,
+    pub from: LocalDate,
+    pub to: LocalDate,
     /// "Now" of the figures of the present moment (in progress, overdue).
-    #[serde(with = "local_datetime")]
-    #[schema(value_type = motcua_domain::openapi::LocalDateTime)]
-    pub as_of: PrimitiveDateTime,
+    pub as_of: LocalDateTime,
     pub items: Vec<StatisticsDossier>,
     /// The `after` of the next page; `None` on the last.
     pub next: Option<String>,
@@ -181,8 +175,8 @@ impl StatisticsService {
             indicator: request.indicator,
             part: request.part,
             rule_version: RULE_VERSION,
-            from: request.from,
-            to: request.to,
+            from: request.from.into(),
+            to: request.to.into(),
             as_of: query.now,
             items,
             next,

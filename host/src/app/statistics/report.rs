@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use motcua_domain::statistics::{Counter, Counts, Figure, Indicator, RULE_VERSION};
-use motcua_domain::time::{Date, PrimitiveDateTime, local_date, local_datetime};
+use motcua_domain::time::{Date, LocalDate, LocalDateTime};
 use serde::{Deserialize, Serialize};
 use time::Month;
 
@@ -96,13 +96,9 @@ impl PeriodFigures {
 pub struct ReportRow {
     /// `2026-03-02`, `2026-03`, `2026-Q1`, `2026`, or `from/to` for a range.
     pub period: String,
-    #[serde(with = "local_date")]
-    #[schema(value_type = motcua_domain::openapi::LocalDate)]
-    pub start: Date,
+    pub start: LocalDate,
     /// Last day (included), within the request's range.
-    #[serde(with = "local_date")]
-    #[schema(value_type = motcua_domain::openapi::LocalDate)]
-    pub end: Date,
+    pub end: LocalDate,
     /// The agency or procedure code when grouped.
     pub group: Option<String>,
     pub figures: PeriodFigures,
@@ -122,18 +118,12 @@ pub struct NowFigures {
 #[derive(Clone, Debug, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct Report {
     pub rule_version: &'static str,
-    #[serde(with = "local_date")]
-    #[schema(value_type = motcua_domain::openapi::LocalDate)]
-    pub from: Date,
-    #[serde(with = "local_date")]
-    #[schema(value_type = motcua_domain::openapi::LocalDate)]
-    pub to: Date,
+    pub from: LocalDate,
+    pub to: LocalDate,
     pub period: Period,
     pub group_by: Option<GroupBy>,
     /// "Now" of the `now` figures.
-    #[serde(with = "local_datetime")]
-    #[schema(value_type = motcua_domain::openapi::LocalDateTime)]
-    pub as_of: PrimitiveDateTime,
+    pub as_of: LocalDateTime,
     /// Every period of the range in order (ungrouped: even empty ones);
     /// grouped: each group with data, by period then group code.
     pub rows: Vec<ReportRow>,
@@ -209,7 +199,7 @@ fn periods(request: &ReportRequest) -> Vec<(String, Date, Date)> {
 
 pub(super) fn build(
     request: &ReportRequest,
-    now: PrimitiveDateTime,
+    now: LocalDateTime,
     days: &[DailyCounts],
     open: &[OpenCounts],
 ) -> Report {
@@ -239,8 +229,8 @@ pub(super) fn build(
             let (period, start, end) = periods[i].clone();
             ReportRow {
                 period,
-                start,
-                end,
+                start: start.into(),
+                end: end.into(),
                 group,
                 figures: PeriodFigures::of(&counts),
             }
@@ -264,8 +254,8 @@ pub(super) fn build(
     now_rows.sort_by(|a, b| a.group.cmp(&b.group));
     Report {
         rule_version: RULE_VERSION,
-        from: request.from,
-        to: request.to,
+        from: request.from.into(),
+        to: request.to.into(),
         period: request.period,
         group_by: request.group_by,
         as_of: now,
@@ -360,7 +350,7 @@ mod tests {
                 counts,
             },
         ];
-        let report = build(&req, date!(2026 - 04 - 01).midnight(), &days, &[]);
+        let report = build(&req, date!(2026 - 04 - 01).midnight().into(), &days, &[]);
         assert_eq!(report.rows.len(), 3, "empty months are rows too");
         assert_eq!(report.rows[1].figures.on_time, Figure::new(2, 4));
         assert_eq!(report.rows[0].figures.on_time.rate, None);

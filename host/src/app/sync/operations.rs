@@ -23,15 +23,13 @@ pub struct OutboxSummary {
     /// Entries that gave up (see `POST /outbox/resend`).
     pub dead: u64,
     /// When the oldest pending entry was written, if any is pending.
-    #[serde(with = "motcua_domain::time::local_datetime::option")]
-    #[schema(value_type = Option<motcua_domain::openapi::LocalDateTime>)]
-    pub oldest_pending_at: Option<motcua_domain::time::PrimitiveDateTime>,
+    pub oldest_pending_at: Option<motcua_domain::time::LocalDateTime>,
     /// How long it has waited, in seconds (0 when nothing is pending).
     pub oldest_pending_age_seconds: u64,
 }
 
 impl OutboxSummary {
-    fn of(backlog: OutboxBacklog, now: motcua_domain::time::PrimitiveDateTime) -> Self {
+    fn of(backlog: OutboxBacklog, now: motcua_domain::time::LocalDateTime) -> Self {
         let age = backlog
             .oldest_pending_at
             .map_or(0, |at| (now - at).whole_seconds().max(0).unsigned_abs());

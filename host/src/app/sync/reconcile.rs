@@ -5,7 +5,7 @@
 use motcua_domain::access::Scope;
 use motcua_domain::fee::FeeLine;
 use motcua_domain::fee::compare::{FeeLineDifference, fee_line_differences};
-use motcua_domain::time::{PrimitiveDateTime, local_datetime};
+use motcua_domain::time::LocalDateTime;
 use serde::Serialize;
 
 use super::entries::NATIONAL_PROGRESS;
@@ -18,8 +18,8 @@ use crate::app::ports::{
 /// Dossiers received in `[from, to)`; open ends mean every dossier.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct ReconcileWindow {
-    pub from: Option<PrimitiveDateTime>,
-    pub to: Option<PrimitiveDateTime>,
+    pub from: Option<LocalDateTime>,
+    pub to: Option<LocalDateTime>,
 }
 
 /// Why a dossier differs between here and the portal.
@@ -48,12 +48,8 @@ pub enum MismatchCause {
     },
     DifferentDates {
         field: &'static str,
-        #[serde(with = "local_datetime::option")]
-        #[schema(value_type = Option<motcua_domain::openapi::LocalDateTime>)]
-        local: Option<PrimitiveDateTime>,
-        #[serde(with = "local_datetime::option")]
-        #[schema(value_type = Option<motcua_domain::openapi::LocalDateTime>)]
-        portal: Option<PrimitiveDateTime>,
+        local: Option<LocalDateTime>,
+        portal: Option<LocalDateTime>,
     },
     DifferentOnTime {
         local: Option<bool>,

@@ -5,7 +5,7 @@ use motcua_domain::connector::{
     DossierFile, DossierRecord, ProgressRecord, ResultDocument, SupplementationRecord,
 };
 use motcua_domain::lifecycle::EventKind;
-use motcua_domain::time::PrimitiveDateTime;
+use motcua_domain::time::LocalDateTime;
 
 use crate::app::ports::{StoredDocument, StoredDossier, StoredEvent, StoredFeeLine};
 
@@ -49,7 +49,7 @@ pub fn progress_record(dossier: &StoredDossier, event: &StoredEvent) -> Progress
 /// from the events (the state keeps only the pause times).
 fn supplementation_rounds(events: &[StoredEvent]) -> Vec<SupplementationRecord> {
     let mut rounds: Vec<SupplementationRecord> = Vec::new();
-    let mut appointment: Option<PrimitiveDateTime> = None;
+    let mut appointment: Option<LocalDateTime> = None;
     for stored in events {
         let event = &stored.event;
         match &event.kind {

@@ -31,7 +31,7 @@ use motcua_domain::fee::{Collection, FeeKind, FeeLine};
 use motcua_domain::lifecycle::Role;
 use motcua_domain::localized::Localized;
 use motcua_domain::tenancy::{Agency, Tenant, User, token_hash};
-use motcua_domain::time::PrimitiveDateTime;
+use motcua_domain::time::LocalDateTime;
 use time::Duration;
 
 pub use plugins::{
@@ -47,14 +47,14 @@ use super::service::{DossierService, PluginAdmin};
 use super::sync::{DeliveryPolicy, Dispatcher, SyncOperations};
 
 /// A clock that shows what the test set.
-pub struct FixedClock(Mutex<PrimitiveDateTime>);
+pub struct FixedClock(Mutex<LocalDateTime>);
 
 impl FixedClock {
-    pub fn new(now: PrimitiveDateTime) -> Self {
+    pub fn new(now: LocalDateTime) -> Self {
         FixedClock(Mutex::new(now))
     }
 
-    pub fn set(&self, now: PrimitiveDateTime) {
+    pub fn set(&self, now: LocalDateTime) {
         *self.0.lock().expect("clock") = now;
     }
 
@@ -65,7 +65,7 @@ impl FixedClock {
 }
 
 impl Clock for FixedClock {
-    fn now(&self) -> PrimitiveDateTime {
+    fn now(&self) -> LocalDateTime {
         *self.0.lock().expect("clock")
     }
 }
@@ -85,7 +85,7 @@ pub const FEE_PLUGIN: &str = "da-nang-fees";
 /// The personal ID of the seeded citizen account.
 pub const CITIZEN_ID: &str = "048095000123";
 /// Monday 9 March 2026, 09:00: a working day in the seeded calendar.
-pub const MONDAY_MORNING: PrimitiveDateTime = time::macros::datetime!(2026-03-09 09:00);
+pub const MONDAY_MORNING: LocalDateTime = motcua_domain::local_datetime!(2026-03-09 09:00);
 
 /// The seeded users of a [`TestWorld`], each with an API token whose
 /// secret is `"{id}-token"`.

@@ -3,8 +3,8 @@
 
 use axum::http::StatusCode;
 use motcua_domain::intake::OnlineSubmission;
+use motcua_domain::local_datetime;
 use serde_json::json;
-use time::macros::datetime;
 
 use super::{Call, app, world};
 use crate::app::testing::{AGENCY, PROCEDURE, TENANT, citizen_applicant};
@@ -17,7 +17,7 @@ fn submission(n: u32, procedure: &str) -> OnlineSubmission {
         applicant: citizen_applicant(),
         form: Vec::new(),
         files: Vec::new(),
-        submitted_at: datetime!(2026-03-07 16:30),
+        submitted_at: local_datetime!(2026-03-07 16:30),
     }
 }
 

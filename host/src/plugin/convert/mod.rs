@@ -5,7 +5,8 @@
 //! malformed output, reported as such rather than stored.
 
 use motcua_domain as d;
-use time::{Month, PrimitiveDateTime, Time};
+use motcua_domain::time::{LocalDate, LocalDateTime};
+use time::{Month, Time};
 
 use super::bindings::wit as w;
 
@@ -19,7 +20,7 @@ type Out<T> = Result<T, Malformed>;
 
 // ---- shared values ------------------------------------------------------------
 
-pub(crate) fn date(value: d::time::Date) -> w::Date {
+pub(crate) fn date(value: LocalDate) -> w::Date {
     w::Date {
         year: value.year().clamp(0, u16::MAX as i32) as u16,
         month: value.month() as u8,
@@ -27,37 +28,42 @@ pub(crate) fn date(value: d::time::Date) -> w::Date {
     }
 }
 
-pub(crate) fn datetime(value: PrimitiveDateTime) -> w::Datetime {
+pub(crate) fn datetime(value: LocalDateTime) -> w::Datetime {
     w::Datetime {
-        date: date(value.date()),
+        date: date(value.date().into()),
         hour: value.hour(),
         minute: value.minute(),
         second: value.second(),
     }
 }
 
-fn date_out(value: &w::Date) -> Out<d::time::Date> {
+fn date_out(value: &w::Date) -> Out<LocalDate> {
     let month = Month::try_from(value.month)
         .map_err(|_| Malformed(format!("month {} is not 1-12", value.month)))?;
-    d::time::Date::from_calendar_date(value.year as i32, month, value.day).map_err(|_| {
-        Malformed(format!(
-            "{:04}-{:02}-{:02} is not a calendar date",
-            value.year, value.month, value.day
-        ))
-    })
+    d::time::Date::from_calendar_date(value.year as i32, month, value.day)
+        .map(LocalDate::from)
+        .map_err(|_| {
+            Malformed(format!(
+                "{:04}-{:02}-{:02} is not a calendar date",
+                value.year, value.month, value.day
+            ))
+        })
 }
 
-fn datetime_out(value: &w::Datetime) -> Out<PrimitiveDateTime> {
+fn datetime_out(value: &w::Datetime) -> Out<LocalDateTime> {
     let time = Time::from_hms(value.hour, value.minute, value.second).map_err(|_| {
         Malformed(format!(
             "{:02}:{:02}:{:02} is not a time of day",
             value.hour, value.minute, value.second
         ))
     })?;
-    Ok(PrimitiveDateTime::new(date_out(&value.date)?, time))
+    Ok(LocalDateTime::new(
+        date_out(&value.date)?.into_inner(),
+        time,
+    ))
 }
 
-fn opt_datetime_out(value: &Option<w::Datetime>) -> Out<Option<PrimitiveDateTime>> {
+fn opt_datetime_out(value: &Option<w::Datetime>) -> Out<Option<LocalDateTime>> {
     value.as_ref().map(datetime_out).transpose()
 }
 

@@ -1,7 +1,7 @@
 //! Tenants' plugin deployments and activations.
 
 use async_trait::async_trait;
-use motcua_domain::time::PrimitiveDateTime;
+use motcua_domain::time::LocalDateTime;
 use serde::Serialize;
 
 use super::StoreResult;
@@ -26,13 +26,9 @@ pub struct Deployment {
     pub tenant: String,
     #[serde(flatten)]
     pub deployment: NewDeployment,
-    #[serde(with = "motcua_domain::time::local_datetime")]
-    #[schema(value_type = motcua_domain::openapi::LocalDateTime)]
-    pub deployed_at: PrimitiveDateTime,
+    pub deployed_at: LocalDateTime,
     pub active: bool,
-    #[serde(with = "motcua_domain::time::local_datetime::option", default)]
-    #[schema(value_type = Option<motcua_domain::openapi::LocalDateTime>)]
-    pub activated_at: Option<PrimitiveDateTime>,
+    pub activated_at: Option<LocalDateTime>,
     /// The version that was active when this one was activated: where a
     /// rollback goes.
     pub previous_version: Option<String>,

@@ -9,7 +9,7 @@ use motcua_domain::fee::FeeLine;
 use motcua_domain::lifecycle::{DossierState, Event, Stage};
 use motcua_domain::payment::Payment;
 use motcua_domain::reuse::ReusedField;
-use motcua_domain::time::{Date, PrimitiveDateTime};
+use motcua_domain::time::{Date, LocalDateTime};
 use serde::Serialize;
 
 use super::StoreResult;
@@ -41,12 +41,8 @@ pub struct StoredDossier {
     pub version: u64,
     /// Number of events; the seq of the last one.
     pub last_seq: u64,
-    #[serde(with = "motcua_domain::time::local_datetime")]
-    #[schema(value_type = motcua_domain::openapi::LocalDateTime)]
-    pub created_at: PrimitiveDateTime,
-    #[serde(with = "motcua_domain::time::local_datetime")]
-    #[schema(value_type = motcua_domain::openapi::LocalDateTime)]
-    pub updated_at: PrimitiveDateTime,
+    pub created_at: LocalDateTime,
+    pub updated_at: LocalDateTime,
 }
 
 impl StoredDossier {
@@ -163,9 +159,7 @@ pub struct StoredDocument {
     pub digest: String,
     pub size: u64,
     pub source_plugin: Option<String>,
-    #[serde(with = "motcua_domain::time::local_datetime")]
-    #[schema(value_type = motcua_domain::openapi::LocalDateTime)]
-    pub created_at: PrimitiveDateTime,
+    pub created_at: LocalDateTime,
 }
 
 /// A payment record: the domain [`Payment`] plus how to find it at the
@@ -186,9 +180,7 @@ pub struct PaymentRefund {
     pub reason: String,
     /// The officer's user id.
     pub refunded_by: String,
-    #[serde(with = "motcua_domain::time::local_datetime")]
-    #[schema(value_type = motcua_domain::openapi::LocalDateTime)]
-    pub refunded_at: PrimitiveDateTime,
+    pub refunded_at: LocalDateTime,
 }
 
 /// A payment change inside a commit.
@@ -212,12 +204,8 @@ pub struct StoredPayment {
     pub record: PaymentRecord,
     /// Oldest first; empty for refunds recorded before reasons were kept.
     pub refunds: Vec<PaymentRefund>,
-    #[serde(with = "motcua_domain::time::local_datetime")]
-    #[schema(value_type = motcua_domain::openapi::LocalDateTime)]
-    pub created_at: PrimitiveDateTime,
-    #[serde(with = "motcua_domain::time::local_datetime")]
-    #[schema(value_type = motcua_domain::openapi::LocalDateTime)]
-    pub updated_at: PrimitiveDateTime,
+    pub created_at: LocalDateTime,
+    pub updated_at: LocalDateTime,
 }
 
 /// A message to send later (SMS, e-mail, Zalo, ...).
@@ -236,9 +224,7 @@ pub struct StoredNotification {
     pub notification: NewNotification,
     /// `queued`, `sent` or `failed`.
     pub status: String,
-    #[serde(with = "motcua_domain::time::local_datetime")]
-    #[schema(value_type = motcua_domain::openapi::LocalDateTime)]
-    pub created_at: PrimitiveDateTime,
+    pub created_at: LocalDateTime,
 }
 
 /// Everything one use case changes on one dossier, committed atomically by
@@ -319,11 +305,11 @@ pub struct DossierFilter {
     /// either finished after it, or are still open (received, not finished,
     /// not closed) with the appointment passed, or needed more than one
     /// supplementation request (`docs/deadlines.md`, the on-time verdict).
-    pub overdue_as_of: Option<PrimitiveDateTime>,
+    pub overdue_as_of: Option<LocalDateTime>,
     /// Received at or after (inclusive).
-    pub received_from: Option<PrimitiveDateTime>,
+    pub received_from: Option<LocalDateTime>,
     /// Received before (exclusive).
-    pub received_before: Option<PrimitiveDateTime>,
+    pub received_before: Option<LocalDateTime>,
     pub channel: Option<Channel>,
     /// The applicant's personal ID or tax code.
     pub applicant_id: Option<String>,
@@ -369,9 +355,7 @@ pub struct StoredEvent {
     pub prev_hash: String,
     pub hash: String,
     /// When the store wrote it (the event's own time is `event.at`).
-    #[serde(with = "motcua_domain::time::local_datetime")]
-    #[schema(value_type = motcua_domain::openapi::LocalDateTime)]
-    pub recorded_at: PrimitiveDateTime,
+    pub recorded_at: LocalDateTime,
 }
 
 /// Which dossiers to verify.

@@ -5,8 +5,8 @@
 
 use async_trait::async_trait;
 use motcua_domain::intake::OnlineSubmission;
+use motcua_domain::time::LocalDateTime;
 use serde::Serialize;
-use time::PrimitiveDateTime;
 
 use super::StoreResult;
 
@@ -17,20 +17,10 @@ pub enum QueueState {
     /// Waiting for an officer.
     Waiting,
     /// An officer took it in: it is now the dossier of the same code.
-    Received {
-        by: String,
-        #[serde(with = "motcua_domain::time::local_datetime")]
-        #[schema(value_type = motcua_domain::openapi::LocalDateTime)]
-        at: PrimitiveDateTime,
-    },
+    Received { by: String, at: LocalDateTime },
     /// An officer refused it at intake (status 3): the dossier of the same
     /// code records the refusal and its reason.
-    Refused {
-        by: String,
-        #[serde(with = "motcua_domain::time::local_datetime")]
-        #[schema(value_type = motcua_domain::openapi::LocalDateTime)]
-        at: PrimitiveDateTime,
-    },
+    Refused { by: String, at: LocalDateTime },
 }
 
 /// One submission in the intake queue.
@@ -40,9 +30,7 @@ pub struct QueuedSubmission {
     /// Why it was not taken in by itself, for the officer.
     pub reason: String,
     /// When it arrived in the queue.
-    #[serde(with = "motcua_domain::time::local_datetime")]
-    #[schema(value_type = motcua_domain::openapi::LocalDateTime)]
-    pub queued_at: PrimitiveDateTime,
+    pub queued_at: LocalDateTime,
     pub state: QueueState,
 }
 
@@ -56,7 +44,7 @@ pub trait IntakeQueueStore: Send + Sync {
         tenant: &str,
         submission: &OnlineSubmission,
         reason: &str,
-        at: PrimitiveDateTime,
+        at: LocalDateTime,
     ) -> StoreResult<bool>;
 
     /// The tenant's queued submissions, waiting ones first then by arrival;

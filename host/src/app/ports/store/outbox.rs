@@ -1,7 +1,7 @@
 //! The outbox to the national systems: entries, their delivery, the backlog.
 
 use async_trait::async_trait;
-use motcua_domain::time::PrimitiveDateTime;
+use motcua_domain::time::LocalDateTime;
 use serde::{Deserialize, Serialize};
 
 use super::{StoreError, StoreResult};
@@ -15,9 +15,7 @@ pub struct NewOutboxEntry {
     #[schema(value_type = Object)]
     pub payload: serde_json::Value,
     /// When the reported fact happened (not when it is sent).
-    #[serde(with = "motcua_domain::time::local_datetime")]
-    #[schema(value_type = motcua_domain::openapi::LocalDateTime)]
-    pub occurred_at: PrimitiveDateTime,
+    pub occurred_at: LocalDateTime,
     /// Index into [`DossierChange::events`] of the event it reports; the
     /// store records that event's seq.
     pub event_index: Option<usize>,
@@ -55,12 +53,12 @@ pub enum OutboxState {
 #[derive(Clone, Debug, PartialEq)]
 pub enum Attempt {
     Delivered {
-        at: PrimitiveDateTime,
+        at: LocalDateTime,
     },
     /// Retried at `retry_at`, or dead if `None`.
     Failed {
         error: String,
-        retry_at: Option<PrimitiveDateTime>,
+        retry_at: Option<LocalDateTime>,
     },
 }
 
@@ -80,9 +78,7 @@ pub struct OutboxBacklog {
     /// Entries that gave up (see `POST /outbox/resend`).
     pub dead: u64,
     /// When the oldest pending entry was written, if any is pending.
-    #[serde(with = "motcua_domain::time::local_datetime::option")]
-    #[schema(value_type = Option<motcua_domain::openapi::LocalDateTime>)]
-    pub oldest_pending_at: Option<PrimitiveDateTime>,
+    pub oldest_pending_at: Option<LocalDateTime>,
 }
 
 impl OutboxBacklog {
@@ -107,18 +103,12 @@ pub struct OutboxEntry {
     /// What the message says, by `kind` (always a JSON object).
     #[schema(value_type = Object)]
     pub payload: serde_json::Value,
-    #[serde(with = "motcua_domain::time::local_datetime")]
-    #[schema(value_type = motcua_domain::openapi::LocalDateTime)]
-    pub occurred_at: PrimitiveDateTime,
+    pub occurred_at: LocalDateTime,
     pub state: OutboxState,
     pub attempts: u32,
-    #[serde(with = "motcua_domain::time::local_datetime")]
-    #[schema(value_type = motcua_domain::openapi::LocalDateTime)]
-    pub next_attempt_at: PrimitiveDateTime,
+    pub next_attempt_at: LocalDateTime,
     pub last_error: Option<String>,
-    #[serde(with = "motcua_domain::time::local_datetime::option")]
-    #[schema(value_type = Option<motcua_domain::openapi::LocalDateTime>)]
-    pub delivered_at: Option<PrimitiveDateTime>,
+    pub delivered_at: Option<LocalDateTime>,
 }
 
 impl OutboxEntry {
@@ -166,19 +156,14 @@ pub trait OutboxStore: Send + Sync {
         &self,
         tenant: &str,
         kinds: &[String],
-        now: PrimitiveDateTime,
-        lease_until: PrimitiveDateTime,
+        now: LocalDateTime,
+        lease_until: LocalDateTime,
         limit: u32,
     ) -> StoreResult<Vec<OutboxEntry>>;
     /// Records the outcome of each attempt of a pass at once (one
     /// transaction, one fsync), releasing the claims.
     async fn settle_outbox(&self, tenant: &str, settled: &[OutboxSettlement]) -> StoreResult<()>;
-    async fn mark_delivered(
-        &self,
-        tenant: &str,
-        id: i64,
-        at: PrimitiveDateTime,
-    ) -> StoreResult<()> {
+    async fn mark_delivered(&self, tenant: &str, id: i64, at: LocalDateTime) -> StoreResult<()> {
         let outcome = Attempt::Delivered { at };
         self.settle_outbox(tenant, &[OutboxSettlement { id, outcome }])
             .await
@@ -189,7 +174,7 @@ pub trait OutboxStore: Send + Sync {
         tenant: &str,
         id: i64,
         error: &str,
-        retry_at: Option<PrimitiveDateTime>,
+        retry_at: Option<LocalDateTime>,
     ) -> StoreResult<()> {
         let error = error.to_owned();
         let outcome = Attempt::Failed { error, retry_at };
@@ -214,6 +199,6 @@ pub trait OutboxStore: Send + Sync {
         &self,
         tenant: &str,
         scope: &ResendScope,
-        now: PrimitiveDateTime,
+        now: LocalDateTime,
     ) -> StoreResult<u64>;
 }

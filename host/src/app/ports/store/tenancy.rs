@@ -3,7 +3,7 @@
 use async_trait::async_trait;
 use motcua_domain::code::AgencyCode;
 use motcua_domain::tenancy::{Agency, Tenant, TenantStatus, User};
-use motcua_domain::time::PrimitiveDateTime;
+use motcua_domain::time::LocalDateTime;
 use serde::Serialize;
 
 use super::StoreResult;
@@ -20,12 +20,8 @@ pub struct ApiToken {
     pub tenant: Option<String>,
     pub token_hash: String,
     pub label: String,
-    #[serde(with = "motcua_domain::time::local_datetime")]
-    #[schema(value_type = motcua_domain::openapi::LocalDateTime)]
-    pub created_at: PrimitiveDateTime,
-    #[serde(with = "motcua_domain::time::local_datetime::option", default)]
-    #[schema(value_type = Option<motcua_domain::openapi::LocalDateTime>)]
-    pub revoked_at: Option<PrimitiveDateTime>,
+    pub created_at: LocalDateTime,
+    pub revoked_at: Option<LocalDateTime>,
 }
 
 /// Tenants, agencies, users and API tokens.

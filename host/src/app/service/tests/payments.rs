@@ -1,8 +1,8 @@
 //! The fees ledger: exactly what is due, officers only, refunds with their
 //! reason.
 
+use motcua_domain::local_datetime;
 use motcua_domain::payment::{PaymentChannel, PaymentStatus};
-use time::macros::datetime;
 
 use super::{invalid_fields, world_pricing};
 use crate::app::error::AppError;
@@ -93,7 +93,7 @@ async fn a_refund_keeps_its_reason_officer_and_time_and_never_exceeds_what_was_p
         .await
         .unwrap();
     let id = paid[0].record.id.clone();
-    world.clock.set(datetime!(2026-03-10 10:15));
+    world.clock.set(local_datetime!(2026-03-10 10:15));
     let refund = |amount_vnd, reason: &str| RefundPayment {
         amount_vnd,
         reason: reason.into(),
@@ -128,7 +128,7 @@ async fn a_refund_keeps_its_reason_officer_and_time_and_never_exceeds_what_was_p
     assert_eq!(refunds[0].amount_vnd, 2_000);
     assert_eq!(refunds[0].reason, "online discount");
     assert_eq!(refunds[0].refunded_by, officer.id);
-    assert_eq!(refunds[0].refunded_at, datetime!(2026-03-10 10:15));
+    assert_eq!(refunds[0].refunded_at, local_datetime!(2026-03-10 10:15));
     assert_eq!(payments[0].record.payment.refunded_vnd(), 2_000);
 }
 

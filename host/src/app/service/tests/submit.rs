@@ -2,9 +2,9 @@
 
 use motcua_domain::dossier::{Channel, FieldValue};
 use motcua_domain::form::{FieldError, PrefillValue};
+use motcua_domain::local_datetime;
 use motcua_domain::localized::Localized;
 use motcua_domain::reuse::ReuseTarget;
-use time::macros::datetime;
 
 use super::{invalid_fields, submission, world_pricing};
 use crate::app::error::AppError;
@@ -76,14 +76,14 @@ async fn counter_intake_is_received_at_once_with_an_appointment_in_working_days(
     // Monday 09:00 + 3 working days of 7.5 office hours.
     assert_eq!(
         details.dossier.state.appointment,
-        Some(datetime!(2026-03-12 09:00))
+        Some(local_datetime!(2026-03-12 09:00))
     );
 }
 
 #[tokio::test]
 async fn a_receipt_after_the_cut_off_counts_from_the_next_working_day() {
     let world = world_pricing(8_000).await;
-    world.clock.set(datetime!(2026-03-13 17:30)); // a Friday, after 17:00
+    world.clock.set(local_datetime!(2026-03-13 17:30)); // a Friday, after 17:00
     let details = world
         .submit_as(&world.users.officer, Channel::Counter)
         .await;
@@ -92,7 +92,7 @@ async fn a_receipt_after_the_cut_off_counts_from_the_next_working_day() {
     // hours of the third working day.
     assert_eq!(
         details.dossier.state.appointment,
-        Some(datetime!(2026-03-18 17:00))
+        Some(local_datetime!(2026-03-18 17:00))
     );
     assert_eq!(
         details.dossier.code.to_string(),

@@ -5,7 +5,7 @@ use motcua_domain::dossier::Channel;
 use motcua_domain::error::DomainError;
 use motcua_domain::initiative::{EventKind, Priority, PriorityLevel};
 use motcua_domain::lifecycle::{CommandKind, Stage};
-use time::macros::datetime;
+use motcua_domain::local_datetime;
 
 use super::{invalid_fields, world_pricing};
 use crate::app::error::AppError;
@@ -32,7 +32,7 @@ async fn in_review(world: &TestWorld) -> String {
 async fn receiving_an_online_dossier_sets_its_appointment_from_the_receipt() {
     let world = world_pricing(0).await;
     let code = world.online().await;
-    world.clock.set(datetime!(2026-03-10 14:00));
+    world.clock.set(local_datetime!(2026-03-10 14:00));
 
     let details = world
         .act(&world.users.officer, &code, T::Receive)
@@ -42,7 +42,7 @@ async fn receiving_an_online_dossier_sets_its_appointment_from_the_receipt() {
     assert_eq!(details.national_status, Some(2));
     assert_eq!(
         details.dossier.state.appointment,
-        Some(datetime!(2026-03-13 14:00))
+        Some(local_datetime!(2026-03-13 14:00))
     );
     assert_eq!(details.dossier.version, 2);
 }
@@ -88,14 +88,14 @@ async fn supplementation_stops_the_clock_and_moves_the_appointment_by_the_pause(
         .state
         .appointment
         .unwrap();
-    assert_eq!(before, datetime!(2026-03-12 09:00));
+    assert_eq!(before, local_datetime!(2026-03-12 09:00));
 
     let request = T::RequestSupplementation {
         reason: "missing birth certificate".into(),
     };
     world.act(officer, &code, request).await.unwrap();
     // Two full working days later the applicant supplements.
-    world.clock.set(datetime!(2026-03-11 09:00));
+    world.clock.set(local_datetime!(2026-03-11 09:00));
     let after = world
         .act(&world.users.citizen, &code, T::Supplement { form: None })
         .await
@@ -104,7 +104,7 @@ async fn supplementation_stops_the_clock_and_moves_the_appointment_by_the_pause(
     assert_eq!(after.dossier.state.stage, Some(Stage::InReview));
     assert_eq!(
         after.dossier.state.appointment,
-        Some(datetime!(2026-03-16 09:00))
+        Some(local_datetime!(2026-03-16 09:00))
     );
 }
 

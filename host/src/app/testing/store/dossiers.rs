@@ -6,7 +6,7 @@ use motcua_domain::access::Scope;
 use motcua_domain::audit::{self, AuditEntry, AuditRecord, GENESIS};
 use motcua_domain::code::DossierCode;
 use motcua_domain::reuse::ReusedField;
-use motcua_domain::time::PrimitiveDateTime;
+use motcua_domain::time::LocalDateTime;
 use sha2::{Digest, Sha256};
 
 use super::{InMemoryStore, Inner};
@@ -51,7 +51,7 @@ impl Inner {
         &mut self,
         tenant: &str,
         change: &DossierChange,
-        now: PrimitiveDateTime,
+        now: LocalDateTime,
     ) -> StoreResult<(StoredDossier, Vec<u64>)> {
         let code = match &change.target {
             ChangeTarget::Create(new) => {
@@ -175,7 +175,7 @@ impl Inner {
 fn append_events(
     record: &mut DossierRecord,
     change: &DossierChange,
-    now: PrimitiveDateTime,
+    now: LocalDateTime,
 ) -> Vec<u64> {
     let code = record.dossier.code.to_string();
     let first = record.dossier.last_seq + 1;
@@ -207,7 +207,7 @@ fn append_events(
 fn add_document(
     record: &mut DossierRecord,
     document: &NewDocument,
-    now: PrimitiveDateTime,
+    now: LocalDateTime,
 ) -> StoreResult<(String, Vec<u8>)> {
     if record.documents.iter().any(|d| d.id == document.id) {
         return Err(StoreError::Duplicate {
@@ -231,7 +231,7 @@ fn add_document(
 fn write_payment(
     record: &mut DossierRecord,
     write: &PaymentWrite,
-    now: PrimitiveDateTime,
+    now: LocalDateTime,
 ) -> StoreResult<()> {
     let (PaymentWrite::Insert(payment)
     | PaymentWrite::Update(payment)
@@ -271,7 +271,7 @@ fn write_payment(
 fn matches(dossier: &StoredDossier, filter: &DossierFilter) -> bool {
     let state = &dossier.state;
     let received = state.received_at;
-    let overdue = |as_of: PrimitiveDateTime| {
+    let overdue = |as_of: LocalDateTime| {
         state.appointment.is_some_and(|appointment| {
             state.finished_at.is_some_and(|end| end > appointment)
                 || state.supplementation_rounds.len() > 1

@@ -2,7 +2,7 @@
 
 use async_trait::async_trait;
 use motcua_domain::intake::OnlineSubmission;
-use motcua_domain::time::PrimitiveDateTime;
+use motcua_domain::time::LocalDateTime;
 
 use super::InMemoryStore;
 use crate::app::ports::{IntakeQueueStore, QueueState, QueuedSubmission, StoreError, StoreResult};
@@ -14,7 +14,7 @@ impl IntakeQueueStore for InMemoryStore {
         tenant: &str,
         submission: &OnlineSubmission,
         reason: &str,
-        at: PrimitiveDateTime,
+        at: LocalDateTime,
     ) -> StoreResult<bool> {
         let mut inner = self.lock();
         let key = (tenant.to_owned(), submission.national_code.clone());
@@ -26,7 +26,9 @@ impl IntakeQueueStore for InMemoryStore {
             QueuedSubmission {
                 submission: submission.clone(),
                 reason: reason.to_owned(),
-                queued_at: at.replace_nanosecond(0).unwrap_or(at),
+                queued_at: at
+                    .replace_nanosecond(0)
+                    .map_or(at, LocalDateTime::from_inner),
                 state: QueueState::Waiting,
             },
         );

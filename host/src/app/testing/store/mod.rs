@@ -25,7 +25,7 @@ use motcua_domain::calendar::CalendarConfig;
 use motcua_domain::catalog::Procedure;
 use motcua_domain::code::AgencyCode;
 use motcua_domain::tenancy::{Agency, Tenant, TenantStatus, User};
-use motcua_domain::time::PrimitiveDateTime;
+use motcua_domain::time::LocalDateTime;
 
 use self::dossiers::DossierRecord;
 use self::outbox::OutboxRow;
@@ -109,9 +109,9 @@ impl InMemoryStore {
     }
 
     /// Now, to the second, as the database stores it.
-    fn now(&self) -> PrimitiveDateTime {
-        let now = self.clock.now();
-        now.replace_nanosecond(0).unwrap_or(now)
+    fn now(&self) -> LocalDateTime {
+        let now = self.clock.now().into_inner();
+        now.replace_nanosecond(0).unwrap_or(now).into()
     }
 }
 
@@ -460,7 +460,7 @@ fn versions_of<'a>(inner: &'a mut Inner, tenant: &str, plugin_id: &str) -> Vec<&
 fn switch_to(
     mut versions: Vec<&mut Deployment>,
     target: usize,
-    now: PrimitiveDateTime,
+    now: LocalDateTime,
     previous: Option<Option<String>>,
 ) -> Deployment {
     for version in versions.iter_mut() {
@@ -530,7 +530,7 @@ impl AccountStore for InMemoryStore {
     async fn session(
         &self,
         id_hash: &str,
-        now: PrimitiveDateTime,
+        now: LocalDateTime,
     ) -> StoreResult<Option<(StoredSession, User)>> {
         let inner = self.lock();
         Ok(inner
@@ -543,7 +543,7 @@ impl AccountStore for InMemoryStore {
             }))
     }
 
-    async fn delete_session(&self, id_hash: &str, now: PrimitiveDateTime) -> StoreResult<()> {
+    async fn delete_session(&self, id_hash: &str, now: LocalDateTime) -> StoreResult<()> {
         self.lock()
             .sessions
             .retain(|hash, session| hash != id_hash && session.expires_at > now);

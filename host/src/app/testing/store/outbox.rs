@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use async_trait::async_trait;
-use motcua_domain::time::PrimitiveDateTime;
+use motcua_domain::time::LocalDateTime;
 
 use super::{InMemoryStore, Inner};
 use crate::app::ports::{
@@ -17,9 +17,9 @@ use crate::app::ports::{
 pub(super) struct OutboxRow {
     tenant: String,
     entry: OutboxEntry,
-    lease_until: Option<PrimitiveDateTime>,
+    lease_until: Option<LocalDateTime>,
     /// When the commit wrote it (what the backlog's age counts from).
-    written_at: PrimitiveDateTime,
+    written_at: LocalDateTime,
 }
 
 impl Inner {
@@ -31,7 +31,7 @@ impl Inner {
         dossier: &StoredDossier,
         entries: &[NewOutboxEntry],
         seqs: &[u64],
-        now: PrimitiveDateTime,
+        now: LocalDateTime,
     ) -> StoreResult<()> {
         for entry in entries {
             let event_seq = entry.event_seq(seqs)?;
@@ -88,8 +88,8 @@ impl OutboxStore for InMemoryStore {
         &self,
         tenant: &str,
         kinds: &[String],
-        now: PrimitiveDateTime,
-        lease_until: PrimitiveDateTime,
+        now: LocalDateTime,
+        lease_until: LocalDateTime,
         limit: u32,
     ) -> StoreResult<Vec<OutboxEntry>> {
         let mut inner = self.lock();
@@ -214,7 +214,7 @@ impl OutboxStore for InMemoryStore {
         &self,
         tenant: &str,
         scope: &ResendScope,
-        now: PrimitiveDateTime,
+        now: LocalDateTime,
     ) -> StoreResult<u64> {
         let mut inner = self.lock();
         if let ResendScope::AllDead {

@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 
 use async_trait::async_trait;
 use motcua_domain::statistics::{Basis, Beside, Counts, DossierFacts, Indicator};
-use motcua_domain::time::{Date, PrimitiveDateTime};
+use motcua_domain::time::{Date, LocalDateTime};
 
 use super::dossiers::DossierRecord;
 use super::{InMemoryStore, Inner};
@@ -65,7 +65,7 @@ fn group_of(record: &DossierRecord, group: Option<GroupBy>) -> Option<String> {
 /// drill-down conditions, stated on the facts).
 fn listed(facts: &DossierFacts, query: &DrillDown) -> bool {
     let basis = query.indicator.basis();
-    let in_period = |at: Option<PrimitiveDateTime>| {
+    let in_period = |at: Option<LocalDateTime>| {
         at.is_some_and(|at| (query.from..=query.to).contains(&at.date()))
     };
     let counted = match basis {
@@ -89,7 +89,7 @@ fn listed(facts: &DossierFacts, query: &DrillDown) -> bool {
 }
 
 /// The time a list is ordered by, then the dossier id.
-fn sort_key(facts: &DossierFacts, indicator: Indicator) -> Option<PrimitiveDateTime> {
+fn sort_key(facts: &DossierFacts, indicator: Indicator) -> Option<LocalDateTime> {
     match indicator.basis() {
         Basis::Finished => facts.finished_at,
         Basis::Received | Basis::Now => facts.received_at,
@@ -130,7 +130,7 @@ impl StatisticsStore for InMemoryStore {
         tenant: &str,
         scope: &StatisticsScope,
         group: Option<GroupBy>,
-        now: PrimitiveDateTime,
+        now: LocalDateTime,
     ) -> StoreResult<Vec<OpenCounts>> {
         let inner = self.lock();
         let mut open: BTreeMap<Option<String>, (u64, u64)> = BTreeMap::new();
@@ -163,7 +163,7 @@ impl StatisticsStore for InMemoryStore {
         limit: u32,
     ) -> StoreResult<Page<StatisticsDossier>> {
         let inner = self.lock();
-        let mut rows: Vec<(Option<PrimitiveDateTime>, String, StatisticsDossier)> = inner
+        let mut rows: Vec<(Option<LocalDateTime>, String, StatisticsDossier)> = inner
             .facts_in(tenant, &query.scope)
             .into_iter()
             .filter(|(_, facts)| listed(facts, query))
