@@ -7,6 +7,7 @@ use anyhow::Context;
 
 use crate::seed::{DemoCredentials, seed_demo};
 use crate::standin::portal::Portal;
+use crate::standin::portal::intake::{Queues, Submission};
 use crate::standin::{Options, PopulationStandin, PortalStandin};
 use crate::storage::Db;
 
@@ -58,9 +59,10 @@ pub fn start_standins(data_dir: &Path) -> anyhow::Result<Standins> {
     let portal = match PortalStandin::spawn(PORTAL_STANDIN.parse()?, portal, options) {
         Ok(standin) => {
             println!(
-                "national portal stand-in (not the real portal) on http://{}; its admin API: /admin/dossiers, /admin/faults",
+                "national portal stand-in (not the real portal) on http://{}; its admin API: /admin/dossiers, /admin/provinces/{{province}}/submissions, /admin/faults",
                 standin.addr
             );
+            queue_online_submissions(standin.portal.intake())?;
             Some(standin)
         }
         Err(error) => {
@@ -86,6 +88,43 @@ pub fn start_standins(data_dir: &Path) -> anyhow::Result<Standins> {
         _portal: portal,
         _population: population,
     })
+}
+
+/// Two birth registrations citizens submitted for Vĩnh Phúc at the portal:
+/// the host takes the first in (status 1) and queues the second, whose
+/// form lacks the child's name, for an officer (docs/intake.md). Their
+/// codes are fixed, so a later demo run finds them stored and changes
+/// nothing.
+fn queue_online_submissions(queues: &Queues) -> anyhow::Result<()> {
+    let text =
+        |field: &str, value: &str| serde_json::json!({"field": field, "value": {"text": value}});
+    for (n, child) in [(1, Some("Trần Minh An")), (2, None)] {
+        let mut form = vec![
+            serde_json::json!({"field": "child.birth-date", "value": {"date": "20261101"}}),
+            text("child.gender", "female"),
+            text("child.birth-place", "Bệnh viện Sản - Nhi Vĩnh Phúc"),
+            text("mother.full-name", "Trần Thị Bình"),
+            text("mother.personal-id", "026195000123"),
+            text("requester.full-name", "Trần Thị Bình"),
+            text("requester.personal-id", "026195000123"),
+            text("requester.relationship", "mother"),
+        ];
+        if let Some(child) = child {
+            form.push(text("child.full-name", child));
+        }
+        let submission: Submission = serde_json::from_value(serde_json::json!({
+            "national_code": format!("000.41.10.H62-261130-{n:04}"),
+            "procedure_code": "1.001193",
+            "agency_code": "000.41.10.H62",
+            "applicant": {"kind": "citizen", "id": "026195000123", "full_name": "Trần Thị Bình"},
+            "form": form,
+            "submitted_at": "20261130090000",
+        }))?;
+        queues
+            .submit("vinh-phuc", submission)
+            .map_err(|error| anyhow::anyhow!("queueing a demo submission: {error}"))?;
+    }
+    Ok(())
 }
 
 /// Seeds the demo (idempotent, see [`crate::seed`]) and returns the fresh

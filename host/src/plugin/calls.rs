@@ -10,12 +10,16 @@ use motcua_domain::initiative::{Action, DossierEvent, EventKind};
 use motcua_domain::intake::SubmissionBatch;
 use motcua_domain::message::OutgoingMessage;
 use motcua_domain::refusal::{PluginRefusal, RefusalKind};
+use serde::Serialize;
+use wasmtime::Store;
 
+use super::bindings::v0_3::connector::ConnectorPlugin as V03Connector;
 use super::bindings::{Pres, by_contract};
 use super::convert::exports::v0_3;
 use super::convert::{self, Malformed};
 use super::error::{Failure, PluginError};
-use super::instance::{CallContext, Plugin};
+use super::instance::{CallContext, GuestResult, Plugin};
+use super::state::PluginState;
 
 fn all<A, B>(items: Vec<A>, f: impl FnMut(A) -> Result<B, Malformed>) -> Result<Vec<B>, Malformed> {
     items.into_iter().map(f).collect()
@@ -316,6 +320,28 @@ impl Plugin {
         })
     }
 
+    /// A connector call of an operation 0.3.0 added: older contracts are
+    /// answered by the host ([`Plugin::not_in_contract`]).
+    fn connector_0_3<R, T: Serialize>(
+        &self,
+        ctx: &CallContext,
+        call: &'static str,
+        invoke: impl FnOnce(&V03Connector, &mut Store<PluginState>) -> GuestResult<R, v0_3::GuestError>,
+        convert: impl FnOnce(R) -> Result<T, Malformed>,
+    ) -> Result<T, PluginError> {
+        let Pres::V0_3(pres) = &self.0.pres else {
+            return self.not_in_contract(call);
+        };
+        self.call(
+            ctx,
+            call,
+            pres.connector.as_ref(),
+            |pre, store| pre.instantiate(store),
+            invoke,
+            convert,
+        )
+    }
+
     /// A page of the online dossiers waiting at the national portal for
     /// `tenant`, at most `limit`, after the cursor `after`.
     pub fn fetch_submissions(
@@ -324,15 +350,9 @@ impl Plugin {
         after: Option<&str>,
         limit: u32,
     ) -> Result<SubmissionBatch, PluginError> {
-        const CALL: &str = "connector.fetch-submissions";
-        let Pres::V0_3(pres) = &self.0.pres else {
-            return self.not_in_contract(CALL);
-        };
-        self.call(
+        self.connector_0_3(
             ctx,
-            CALL,
-            pres.connector.as_ref(),
-            |pre, store| pre.instantiate(store),
+            "connector.fetch-submissions",
             |plugin, store| {
                 plugin.motcua_plugin_connector().call_fetch_submissions(
                     store,
@@ -351,15 +371,9 @@ impl Plugin {
         ctx: &CallContext,
         national_code: &str,
     ) -> Result<Receipt, PluginError> {
-        const CALL: &str = "connector.acknowledge-submission";
-        let Pres::V0_3(pres) = &self.0.pres else {
-            return self.not_in_contract(CALL);
-        };
-        self.call(
+        self.connector_0_3(
             ctx,
-            CALL,
-            pres.connector.as_ref(),
-            |pre, store| pre.instantiate(store),
+            "connector.acknowledge-submission",
             |plugin, store| {
                 plugin
                     .motcua_plugin_connector()
@@ -375,16 +389,10 @@ impl Plugin {
         ctx: &CallContext,
         message: &OutgoingMessage,
     ) -> Result<Receipt, PluginError> {
-        const CALL: &str = "connector.send-message";
-        let Pres::V0_3(pres) = &self.0.pres else {
-            return self.not_in_contract(CALL);
-        };
         let message = v0_3::outgoing_message(message);
-        self.call(
+        self.connector_0_3(
             ctx,
-            CALL,
-            pres.connector.as_ref(),
-            |pre, store| pre.instantiate(store),
+            "connector.send-message",
             |plugin, store| {
                 plugin
                     .motcua_plugin_connector()
@@ -423,16 +431,10 @@ impl Plugin {
         name: &str,
         input: &serde_json::Value,
     ) -> Result<serde_json::Value, PluginError> {
-        const CALL: &str = "connector.invoke";
-        let Pres::V0_3(pres) = &self.0.pres else {
-            return self.not_in_contract(CALL);
-        };
         let input = input.to_string();
-        self.call(
+        self.connector_0_3(
             ctx,
-            CALL,
-            pres.connector.as_ref(),
-            |pre, store| pre.instantiate(store),
+            "connector.invoke",
             |plugin, store| {
                 plugin
                     .motcua_plugin_connector()

@@ -13,8 +13,8 @@ use crate::app::error::AppError;
 use crate::app::hooks::HookOutcome;
 use crate::app::ports::QueueState;
 use crate::app::testing::{
-    AGENCY, FORM_PLUGIN, MONDAY_MORNING, OTHER_TENANT, PROCEDURE, PortalCall, TENANT, TestWorld,
-    citizen_applicant, hook_failure,
+    AGENCY, FORM_PLUGIN, MONDAY_MORNING, OTHER_TENANT, PROCEDURE, PortalCall, ScriptedPlugins,
+    TENANT, TestWorld, citizen_applicant, hook_failure,
 };
 
 /// Saturday 7 March 2026, 16:30: submitted at the portal over the weekend.
@@ -37,6 +37,18 @@ fn submission(n: u32) -> OnlineSubmission {
         files: Vec::new(),
         submitted_at: SUBMITTED,
     }
+}
+
+/// The form plugin finds the child's birth date missing in every form.
+fn refuse_forms_without_a_birth_date(world: &TestWorld) -> &ScriptedPlugins {
+    world.plugins.validates(
+        FORM_PLUGIN,
+        Ok(vec![FieldError {
+            field: "child.birth-date".into(),
+            code: "required".into(),
+            message: Localized::new("Bắt buộc", "Required"),
+        }]),
+    )
 }
 
 #[tokio::test]
@@ -131,14 +143,7 @@ async fn a_portal_outage_stops_the_pull_and_says_why() {
 #[tokio::test]
 async fn an_unknown_procedure_or_a_refused_form_waits_in_the_agency_queue_with_the_reason() {
     let world = TestWorld::new().await;
-    world.plugins.validates(
-        FORM_PLUGIN,
-        Ok(vec![FieldError {
-            field: "child.birth-date".into(),
-            code: "required".into(),
-            message: Localized::new("Bắt buộc", "Required"),
-        }]),
-    );
+    refuse_forms_without_a_birth_date(&world);
     let mut unknown = submission(2);
     unknown.procedure_code = "9.999999".into();
     world.portal.submit(TENANT, submission(1));
@@ -175,16 +180,7 @@ async fn an_unknown_procedure_or_a_refused_form_waits_in_the_agency_queue_with_t
 #[tokio::test]
 async fn an_officer_receives_a_queued_submission_and_its_dossier_says_why_it_was_queued() {
     let world = TestWorld::new().await;
-    world
-        .plugins
-        .validates(
-            FORM_PLUGIN,
-            Ok(vec![FieldError {
-                field: "child.birth-date".into(),
-                code: "required".into(),
-                message: Localized::new("Bắt buộc", "Required"),
-            }]),
-        )
+    refuse_forms_without_a_birth_date(&world)
         .prices(crate::app::testing::FEE_PLUGIN, Ok(Vec::new()));
     world.portal.submit(TENANT, submission(1));
     world.intake.pull(TENANT).await.unwrap();
@@ -226,14 +222,7 @@ async fn an_officer_receives_a_queued_submission_and_its_dossier_says_why_it_was
 #[tokio::test]
 async fn an_officer_refuses_a_queued_submission_and_its_dossier_is_refused_at_intake() {
     let world = TestWorld::new().await;
-    world.plugins.validates(
-        FORM_PLUGIN,
-        Ok(vec![FieldError {
-            field: "child.birth-date".into(),
-            code: "required".into(),
-            message: Localized::new("Bắt buộc", "Required"),
-        }]),
-    );
+    refuse_forms_without_a_birth_date(&world);
     world.portal.submit(TENANT, submission(1));
     world.intake.pull(TENANT).await.unwrap();
     let empty = world
