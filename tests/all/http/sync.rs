@@ -460,7 +460,11 @@ async fn a_tenants_connector_offering_push_progress_does_not_take_over_national_
         .iter()
         .find(|p| p["id"] == "national-portal-sync")
         .unwrap_or_else(|| panic!("the platform's portal connector is listed: {listing}"));
-    assert_eq!(purposes_of(sync), json!(["national-sync"]), "{sync}");
+    assert_eq!(
+        purposes_of(sync),
+        json!(["national-sync", "portal-intake"]),
+        "{sync}"
+    );
     let own = listing["plugins"].as_array().expect("the tenant's plugins");
     let hijacker = own
         .iter()
