@@ -49,6 +49,21 @@ pub enum HookOutcome {
 }
 
 impl HookOutcome {
+    /// Whether the same call may well succeed later: the plugin declined
+    /// (a remote system down), ran out of time, or the host was busy or
+    /// short of a resource. A trap, malformed output or a missing plugin
+    /// comes back the same way for the same input.
+    pub fn may_pass_later(self) -> bool {
+        matches!(
+            self,
+            HookOutcome::Refused
+                | HookOutcome::DeadlineExceeded
+                | HookOutcome::NoSandbox
+                | HookOutcome::InstantiationFailed
+                | HookOutcome::HostLimitExceeded
+        )
+    }
+
     /// The stable label, e.g. `out-of-fuel`.
     pub fn label(self) -> &'static str {
         match self {

@@ -53,8 +53,11 @@ pub struct PullReport {
     /// Stored submissions whose acknowledgement failed: the portal hands
     /// them out again, and the next pull acknowledges them.
     pub unacknowledged: Vec<String>,
+    /// Submissions left for the next pull, not stored and not acknowledged,
+    /// with why (a plugin or the database failing in a way that may pass).
+    pub deferred: Vec<QueuedReason>,
     /// Why the pull ended before the portal's queue was drained (the portal
-    /// or a plugin failing); what was stored stays stored.
+    /// unreachable or refusing); what was stored stays stored.
     pub stopped: Option<String>,
 }
 
@@ -145,13 +148,17 @@ impl IntakeService {
                 }
             };
             for submission in &batch.submissions {
+                let code = &submission.national_code;
                 if let Err(error) = self.take_in(tenant, submission, &mut report).await {
                     // Not stored, not acknowledged: the portal hands it out
-                    // again at the next pull.
-                    report.stopped = Some(format!("{}: {error}", submission.national_code));
-                    return Ok(report);
+                    // again at the next pull; the others go on.
+                    tracing::warn!(%tenant, national_code = %code, %error, "online dossier deferred");
+                    report.deferred.push(QueuedReason {
+                        national_code: code.clone(),
+                        reason: error.to_string(),
+                    });
+                    continue;
                 }
-                let code = &submission.national_code;
                 match self.portal.acknowledge_submission(tenant, code).await {
                     Ok(()) => report.acknowledged += 1,
                     Err(failure) => {

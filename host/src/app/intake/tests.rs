@@ -289,22 +289,34 @@ async fn the_queue_is_the_agencies_business_not_a_citizens_nor_another_tenants()
 }
 
 #[tokio::test]
-async fn a_form_plugin_down_stops_the_pull_unacknowledged_and_the_next_pull_takes_it_in() {
+async fn a_form_plugin_out_of_time_defers_the_submission_unacknowledged_and_the_next_pull_takes_it_in()
+ {
     let world = TestWorld::new().await;
     world.plugins.validates(
         FORM_PLUGIN,
         Err(hook_failure(
             FORM_PLUGIN,
             "form.validate",
-            HookOutcome::Trapped,
+            HookOutcome::DeadlineExceeded,
         )),
     );
     world.portal.submit(TENANT, submission(1));
+    world.portal.submit(TENANT, submission(2));
 
     let report = world.intake.pull(TENANT).await.unwrap();
 
     assert!(report.taken_in.is_empty() && report.queued.is_empty());
-    assert!(report.stopped.is_some());
+    let deferred: Vec<&str> = report
+        .deferred
+        .iter()
+        .map(|d| d.national_code.as_str())
+        .collect();
+    assert_eq!(
+        deferred,
+        [code(1), code(2)],
+        "the pull went on past the first"
+    );
+    assert_eq!(report.stopped, None);
     assert_eq!(report.acknowledged, 0);
     assert!(
         !world
@@ -318,5 +330,29 @@ async fn a_form_plugin_down_stops_the_pull_unacknowledged_and_the_next_pull_take
         .accepts_forms(FORM_PLUGIN)
         .prices(crate::app::testing::FEE_PLUGIN, Ok(Vec::new()));
     let next = world.intake.pull(TENANT).await.unwrap();
-    assert_eq!(next.taken_in, [code(1)]);
+    assert_eq!(next.taken_in, [code(1), code(2)]);
+}
+
+#[tokio::test]
+async fn a_form_plugin_that_traps_on_a_submission_sends_it_to_an_officer_instead_of_holding_it_back()
+ {
+    let world = TestWorld::new().await;
+    world.plugins.validates(
+        FORM_PLUGIN,
+        Err(hook_failure(
+            FORM_PLUGIN,
+            "form.validate",
+            HookOutcome::Trapped,
+        )),
+    );
+    world.portal.submit(TENANT, submission(1));
+
+    let report = world.intake.pull(TENANT).await.unwrap();
+
+    assert_eq!(report.queued[0].national_code, code(1));
+    assert!(
+        report.queued[0].reason.contains("form plugin"),
+        "{report:?}"
+    );
+    assert_eq!(report.acknowledged, 1);
 }

@@ -160,6 +160,15 @@ impl DossierService {
                                 .collect();
                             return untakeable(format!("the form: {}", text.join("; ")));
                         }
+                        // A plugin that fails the same way for this input
+                        // (a trap, malformed output, none deployed) would
+                        // hold the submission back for ever: an officer
+                        // decides instead.
+                        Err(AppError::PluginUnavailable(failure))
+                            if !failure.outcome.may_pass_later() =>
+                        {
+                            return untakeable(format!("the form plugin failed: {failure}"));
+                        }
                         Err(other) => return Err(Err(other)),
                     }
                 }
