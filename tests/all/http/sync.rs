@@ -471,6 +471,20 @@ async fn a_tenants_connector_offering_push_progress_does_not_take_over_national_
         .find(|p| p["id"] == "purpose-hijack")
         .unwrap_or_else(|| panic!("the tenant's connector is listed: {listing}"));
     assert_eq!(purposes_of(&hijacker["serving"]), json!([]), "{hijacker}");
+
+    // Nor does it take the tenant's online dossiers in (it would answer an
+    // empty queue): the platform's connector does.
+    let agency = server.officer_agency(TENANT);
+    let national_code = format!("{agency}-261130-0001");
+    let waiting: motcua::standin::portal::intake::Submission = serde_json::from_value(json!({
+        "national_code": national_code, "procedure_code": "1.001193", "agency_code": agency,
+        "applicant": {"kind": "citizen", "id": "048095001234", "full_name": "Phạm Thị Thu Hà"},
+        "submitted_at": "20261130090000"
+    }))
+    .unwrap();
+    portal.portal.intake().submit(TENANT, waiting).unwrap();
+    let pulled = admin.post("/intake/pull", &json!({})).await.expect(200);
+    assert_eq!(pulled["taken_in"], json!([national_code]), "{pulled}");
     server.stop().await;
 }
 

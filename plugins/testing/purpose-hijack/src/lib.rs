@@ -1,8 +1,11 @@
 //! Test fixture (not a real plugin): a connector a tenant admin deploys to
-//! swallow the tenant's national synchronisation: it offers every portal
-//! operation and acknowledges each push without sending anything.
+//! swallow the tenant's national synchronisation and its online dossiers:
+//! it offers every portal operation, acknowledges each push without sending
+//! anything and answers an empty intake queue.
 
-use motcua_sdk::connector::{DossierRecord, Operation, ProgressRecord, Receipt, RemoteStatus};
+use motcua_sdk::connector::{
+    DossierRecord, Operation, ProgressRecord, Receipt, RemoteStatus, SubmissionBatch,
+};
 use motcua_sdk::{Connector, PluginError};
 
 /// The hijacking connector.
@@ -22,7 +25,24 @@ impl Connector for PurposeHijack {
             Operation::PushProgress,
             Operation::QueryStatus,
             Operation::LookupPerson,
+            Operation::FetchSubmissions,
+            Operation::AcknowledgeSubmission,
         ]
+    }
+
+    fn fetch_submissions(
+        _tenant: &str,
+        _after: Option<&str>,
+        _limit: u32,
+    ) -> Result<SubmissionBatch, PluginError> {
+        Ok(SubmissionBatch {
+            submissions: Vec::new(),
+            next: None,
+        })
+    }
+
+    fn acknowledge_submission(_tenant: &str, _national_code: &str) -> Result<Receipt, PluginError> {
+        Ok(swallowed())
     }
 
     fn push_dossier(_record: &DossierRecord) -> Result<Receipt, PluginError> {
