@@ -10,7 +10,7 @@ fn plugin_check_passes_a_shipped_plugin_with_a_line_per_golden_case() {
     let output = motcua(&["plugin", "check", dir.to_str().unwrap()]);
     let text = stdout(&output);
     assert!(output.status.success(), "{text}");
-    assert!(text.contains("motcua:plugin/fee-policy@0.2.0"), "{text}");
+    assert!(text.contains("motcua:plugin/fee-policy@0.3.0"), "{text}");
     let cases = std::fs::read_dir(dir.join("golden"))
         .unwrap()
         .filter(|e| {
@@ -84,7 +84,7 @@ fn plugin_check_refuses_a_component_claiming_the_wrong_world() {
     let text = stdout(&output);
     assert!(!output.status.success(), "{text}");
     assert!(text.contains("FAIL  load:"), "{text}");
-    assert!(text.contains("motcua:plugin/fee-policy@0.2.0"), "{text}");
+    assert!(text.contains("motcua:plugin/fee-policy@0.3.0"), "{text}");
 }
 
 #[test]
