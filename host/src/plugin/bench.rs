@@ -84,7 +84,6 @@ pub fn run(plugin: &Plugin, case: Option<&str>, calls: usize) -> Result<BenchRep
     // The breakdown drives the generated bindings directly, in the plugin's
     // own contract version; the path of a call is the same for all.
     let wit_dossier = convert::dossier_view(&dossier);
-    let config = plugin.fee_config(&ctx.tenant);
     let mut times = by_contract!(&plugin.0.pres, |pres, v| {
         let pre = pres
             .fee_policy
@@ -96,7 +95,7 @@ pub fn run(plugin: &Plugin, case: Option<&str>, calls: usize) -> Result<BenchRep
             calls,
             |store| pre.instantiate(store),
             |instance, store| {
-                let lines = v::call_fee_lines(instance, store, &wit_dossier, &config)
+                let lines = v::call_fee_lines(instance, store, &wit_dossier)
                     .map_err(|e| BenchError::Wasm(format!("{e:#}")))?
                     .map_err(|refusal| match refusal.refusal_out() {
                         Ok(refusal) => BenchError::Wasm(format!("refused: {refusal}")),

@@ -54,14 +54,13 @@ impl Plugin {
         dossier: &DossierView,
     ) -> Result<Vec<FeeLine>, PluginError> {
         let dossier = convert::dossier_view(dossier);
-        let config = self.fee_config(&ctx.tenant);
         by_contract!(&self.0.pres, |pres, v| {
             self.call(
                 ctx,
                 "fee-policy.fee-lines",
                 pres.fee_policy.as_ref(),
                 |pre, store| pre.instantiate(store),
-                |plugin, store| v::call_fee_lines(plugin, store, &dossier, &config),
+                |plugin, store| v::call_fee_lines(plugin, store, &dossier),
                 |lines| convert::fee_lines_out(lines, &self.0.spec.fees),
             )
         })

@@ -98,18 +98,6 @@ impl Plugin {
         self.0.stats.snapshot()
     }
 
-    /// The effective configuration for `tenant` (the manifest's `[config]`
-    /// overlaid by the operator's settings), sorted by key: what a 0.3.0 fee
-    /// policy receives in its input.
-    pub(crate) fn fee_config(&self, tenant: &str) -> Vec<(String, String)> {
-        let overlay = self.0.spec.overlays.for_tenant(tenant);
-        overlay
-            .config
-            .iter()
-            .map(|(key, value)| (key.clone(), value.clone()))
-            .collect()
-    }
-
     /// When a call starting now must end: its own deadline, or the one of
     /// the call it serves if that comes first.
     pub(crate) fn deadline(&self, ctx: &CallContext) -> Instant {

@@ -310,7 +310,6 @@ macro_rules! fee_call_with_config_import {
             plugin: &crate::plugin::bindings::$version::fee_policy::FeePolicyPlugin,
             store: &mut wasmtime::Store<crate::plugin::state::PluginState>,
             dossier: &wit::DossierView,
-            _config: &[(String, String)],
         ) -> wasmtime::Result<Result<Vec<wit::FeeLine>, wit::PluginError>> {
             plugin
                 .motcua_plugin_fee_policy()
@@ -386,18 +385,25 @@ pub(crate) mod v0_3 {
         super::reported_fee_lines(status.fee_lines.take(), bounds)
     }
 
-    /// The fee call: the dossier and the effective configuration in one
-    /// input, so the world imports nothing and the input replays the call.
+    /// The fee call: the dossier and the effective configuration (the
+    /// sandbox's, sorted by key, which 0.1.0/0.2.0 read through the import)
+    /// in one input, so the world imports nothing and the input replays the
+    /// call.
     pub(crate) fn call_fee_lines(
         plugin: &crate::plugin::bindings::v0_3::fee_policy::FeePolicyPlugin,
         store: &mut wasmtime::Store<crate::plugin::state::PluginState>,
         dossier: &wit::DossierView,
-        config: &[(String, String)],
     ) -> wasmtime::Result<Result<Vec<wit::FeeLine>, Error>> {
         use crate::plugin::bindings::v0_3::fee_policy::exports::motcua::plugin::fee_policy::FeeInput;
+        let config = store
+            .data()
+            .config
+            .iter()
+            .map(|(key, value)| (key.clone(), value.clone()))
+            .collect();
         let input = FeeInput {
             dossier: dossier.clone(),
-            config: config.to_vec(),
+            config,
         };
         plugin
             .motcua_plugin_fee_policy()
