@@ -178,6 +178,21 @@ mod wasi {
                 PluginError::invalid_input(format!("header {name}"), format!("{e:?}"))
             })?;
         }
+        // The body is known whole: its length goes in the head, so it is not
+        // sent in chunks that a server answering early may not wait for.
+        let bodiless = request.body.is_empty()
+            && matches!(request.method.to_ascii_uppercase().as_str(), "GET" | "HEAD");
+        let declared = request
+            .headers
+            .iter()
+            .any(|(name, _)| name.eq_ignore_ascii_case("content-length"));
+        if !bodiless && !declared {
+            headers
+                .append("content-length", request.body.len().to_string().as_bytes())
+                .map_err(|e| {
+                    PluginError::invalid_input("header content-length", format!("{e:?}"))
+                })?;
+        }
         let outgoing = OutgoingRequest::new(headers);
         let method = match request.method.to_ascii_uppercase().as_str() {
             "GET" => Method::Get,

@@ -138,9 +138,30 @@ pub async fn apply(State(faults): State<Arc<Faults>>, request: Request, next: Ne
     }
 }
 
+/// Largest request body a stand-in reads.
+const MAX_REQUEST_BODY: usize = 16 * 1024 * 1024;
+
 /// Every answer closes its connection, so each request arrives on a fresh
 /// one and `drop` (decided when a connection is accepted) reaches all of them.
+///
+/// The request is read whole before it is answered: a handler that ignores
+/// the body (an acknowledgement) would otherwise answer and close while the
+/// body's last bytes were still coming, and the kernel resets a connection
+/// closed with unread data, which can discard the answer at the client.
 pub async fn close_connections(request: Request, next: Next) -> Response {
+    let (parts, body) = request.into_parts();
+    let body = match axum::body::to_bytes(body, MAX_REQUEST_BODY).await {
+        Ok(body) => body,
+        Err(error) => {
+            return StandinError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "too_large",
+                format!("the request body could not be read whole (at most {MAX_REQUEST_BODY} bytes): {error}"),
+            )
+            .into_response();
+        }
+    };
+    let request = Request::from_parts(parts, axum::body::Body::from(body));
     let mut response = next.run(request).await;
     response
         .headers_mut()

@@ -72,7 +72,7 @@ async fn online_dossiers_from_the_portal_are_taken_in_once_and_the_rest_wait_for
             .contains("child.full-name"),
         "{report}"
     );
-    assert_eq!(report["acknowledged"], 2);
+    assert_eq!(report["acknowledged"], 2, "{report}");
     let acknowledged: Vec<u32> = queues.list(TENANT).iter().map(|q| q.acknowledged).collect();
     assert_eq!(acknowledged, [1, 1], "each acknowledged once stored");
 
