@@ -23,6 +23,7 @@ pub mod app;
 pub mod cli;
 pub mod console;
 pub mod http;
+pub mod mail;
 pub mod plugin;
 pub mod seed;
 pub mod standin;

@@ -64,6 +64,8 @@ pub struct TestEnv {
     pub clock: Option<Arc<dyn Clock>>,
     /// What tenants' plugins may take of the host; change before `start`.
     pub budget: HostBudget,
+    /// The mail relay for notices to applicants; set before `start`.
+    pub mail: Option<motcua::mail::MailSettings>,
 }
 
 /// A clock a test moves by hand.
@@ -104,6 +106,7 @@ impl TestEnv {
             delivery: test_delivery(),
             clock: None,
             budget: HostBudget::default(),
+            mail: None,
         }
     }
 
@@ -174,6 +177,7 @@ impl TestEnv {
             max_package_bytes: motcua::app::service::DEFAULT_MAX_PACKAGE_BYTES,
             config: None,
             budget: self.budget.clone(),
+            mail: self.mail.clone(),
         }
     }
 

@@ -9,6 +9,7 @@ pub mod error;
 pub mod hooks;
 pub mod import;
 pub mod intake;
+pub mod notify;
 pub mod ports;
 pub mod service;
 pub mod statistics;

@@ -8,13 +8,15 @@ use anyhow::Context;
 use crate::seed::{DemoCredentials, seed_demo};
 use crate::standin::portal::Portal;
 use crate::standin::portal::intake::{Queues, Submission};
-use crate::standin::{Options, PopulationStandin, PortalStandin};
+use crate::standin::{Options, PopulationStandin, PortalStandin, SmtpStandin};
 use crate::storage::Db;
 
 /// Where the demo's plugins expect the national systems' stand-ins (their
 /// manifests allow exactly these).
 pub const PORTAL_STANDIN: &str = "127.0.0.1:18090";
 pub const POPULATION_STANDIN: &str = "127.0.0.1:18080";
+/// Where the demo's mail relay stand-in listens.
+pub const SMTP_STANDIN: &str = "127.0.0.1:12525";
 /// The demo portal stand-in's API token, which the host injects into the
 /// portal connector's requests (the plugin never sees it).
 const DEMO_PORTAL_TOKEN: &str = "demo-portal-token";
@@ -23,6 +25,17 @@ const DEMO_PORTAL_TOKEN: &str = "demo-portal-token";
 pub struct Standins {
     _portal: Option<PortalStandin>,
     _population: Option<PopulationStandin>,
+    mail: Option<SmtpStandin>,
+}
+
+impl Standins {
+    /// The mail relay stand-in's settings, when it runs.
+    pub fn mail_settings(&self) -> Option<crate::mail::MailSettings> {
+        self.mail.as_ref().map(|standin| crate::mail::MailSettings {
+            smtp_url: standin.url(),
+            from: "Bộ phận Một cửa (demo) <motcua@localhost>".into(),
+        })
+    }
 }
 
 /// The demo's operator settings (`<data dir>/motcua.toml`, written only
@@ -84,9 +97,25 @@ pub fn start_standins(data_dir: &Path) -> anyhow::Result<Standins> {
             None
         }
     };
+    let spool = data_dir.join("mail-standin");
+    let mail = match SmtpStandin::spawn_with_spool(SMTP_STANDIN.parse()?, Some(spool.clone())) {
+        Ok(standin) => {
+            println!(
+                "mail relay stand-in (nothing leaves the machine) on {}; notices to applicants land in {}",
+                standin.url(),
+                spool.display()
+            );
+            Some(standin)
+        }
+        Err(error) => {
+            println!("mail relay stand-in not started on {SMTP_STANDIN}: {error}");
+            None
+        }
+    };
     Ok(Standins {
         _portal: portal,
         _population: population,
+        mail,
     })
 }
 

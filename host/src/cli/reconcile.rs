@@ -67,6 +67,7 @@ pub fn run(args: ReconcileArgs) -> anyhow::Result<ExitCode> {
         clock: None,
         delivery: Default::default(),
         max_package_bytes: crate::app::service::DEFAULT_MAX_PACKAGE_BYTES,
+        mail: None,
         config: args.config.clone(),
         budget: Default::default(),
     };

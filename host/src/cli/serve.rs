@@ -38,6 +38,8 @@ pub struct ServeArgs {
     intake_interval_s: u64,
     #[command(flatten)]
     budget: BudgetArgs,
+    #[command(flatten)]
+    mail: MailArgs,
     /// Operator settings: per-tenant plugin config and secrets, egress
     /// `allow_private` (default: `<data-dir>/motcua.toml` when it exists).
     #[arg(long, env = "MOTCUA_CONFIG")]
@@ -121,7 +123,7 @@ impl DeliveryArgs {
 }
 
 pub fn run(args: ServeArgs, demo: bool) -> anyhow::Result<ExitCode> {
-    let options = wiring::Options {
+    let mut options = wiring::Options {
         database_url: args.database.url(&args.data_dir),
         plugins_dir: args.plugins.clone(),
         data_dir: args.data_dir.clone(),
@@ -131,6 +133,7 @@ pub fn run(args: ServeArgs, demo: bool) -> anyhow::Result<ExitCode> {
         max_package_bytes: args.max_package_mib.saturating_mul(1024 * 1024),
         config: args.config.clone(),
         budget: args.budget.budget(),
+        mail: args.mail.settings(),
     };
     // The demo's connectors need someone to talk to: the stand-ins of the
     // national systems, kept alive as long as the host, and the operator's
@@ -140,7 +143,11 @@ pub fn run(args: ServeArgs, demo: bool) -> anyhow::Result<ExitCode> {
         if options.config_file().is_none() {
             demo::write_settings(&args.data_dir)?;
         }
-        Some(demo::start_standins(&args.data_dir)?)
+        let standins = demo::start_standins(&args.data_dir)?;
+        if options.mail.is_none() {
+            options.mail = standins.mail_settings();
+        }
+        Some(standins)
     } else {
         None
     };
@@ -271,4 +278,32 @@ async fn shutdown_signal() {
         _ = terminate => {},
     }
     tracing::info!("shutting down");
+}
+
+/// Where e-mail notices to applicants go.
+#[derive(clap::Args, Debug)]
+struct MailArgs {
+    /// The province's mail relay: `smtp://host:25` (plain),
+    /// `smtp://host:587?tls=required` (STARTTLS), `smtps://host:465`, with
+    /// `user:password@` if it asks. Without it, notices wait in the outbox
+    /// (`GET /api/v1/tenants/{tenant}/outbox?kind=notification.email`).
+    /// The demo starts a loopback stand-in relay and uses it.
+    #[arg(long, env = "MOTCUA_SMTP_URL")]
+    smtp_url: Option<String>,
+    /// The sender of notices.
+    #[arg(
+        long,
+        env = "MOTCUA_MAIL_FROM",
+        default_value = "Bộ phận Một cửa <motcua@localhost>"
+    )]
+    mail_from: String,
+}
+
+impl MailArgs {
+    fn settings(&self) -> Option<crate::mail::MailSettings> {
+        self.smtp_url.as_ref().map(|url| crate::mail::MailSettings {
+            smtp_url: url.clone(),
+            from: self.mail_from.clone(),
+        })
+    }
 }

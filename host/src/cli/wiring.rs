@@ -48,6 +48,9 @@ pub struct Options {
     pub config: Option<PathBuf>,
     /// A tenant's share of the sandbox pool, and what an upload may cost.
     pub budget: HostBudget,
+    /// The mail relay for e-mail notices to applicants; without one they
+    /// wait in the outbox.
+    pub mail: Option<crate::mail::MailSettings>,
 }
 
 impl Options {
@@ -142,13 +145,16 @@ pub async fn assemble(options: &Options) -> anyhow::Result<Assembled> {
         clock.clone(),
         store.clone() as Arc<dyn MembershipStore>,
     );
-    let dispatcher = Dispatcher::new(
+    let mut dispatcher = Dispatcher::new(
         store.clone(),
         host.clone(),
         service.clone(),
         clock.clone(),
         options.delivery.clone(),
     );
+    if let Some(mail) = &options.mail {
+        dispatcher = dispatcher.with_mailer(Arc::new(crate::mail::SmtpMailer::new(mail)?));
+    }
     let statistics = StatisticsService::new(
         store.clone() as Arc<dyn StatisticsStore>,
         store.clone() as Arc<dyn TenantStore>,

@@ -30,7 +30,7 @@ struct OutboxQuery {
     state: Option<OutboxState>,
     /// A dossier code.
     dossier: Option<String>,
-    /// e.g. `national.progress`, `initiative.retry`.
+    /// `national.progress`, `initiative.retry` or `notification.email`.
     kind: Option<String>,
     /// The `next` of the previous page.
     after: Option<i64>,

@@ -1,5 +1,6 @@
 //! Loopback stand-ins for the national systems a province's host talks to
-//! (`motcua standin portal|population`): the real National Public Service
+//! (`motcua standin portal|population`), and the province's mail relay
+//! ([`smtp`]): the real National Public Service
 //! Portal and National Population Database are out of reach from
 //! development machines and CI, so these answer in their place, with
 //! outages on demand ([`faults`]).
@@ -12,8 +13,10 @@ pub mod faults;
 pub mod population;
 pub mod portal;
 pub mod server;
+pub mod smtp;
 
 pub use faults::{FaultMode, FaultSetting, Faults};
 pub use population::PopulationStandin;
 pub use portal::PortalStandin;
 pub use server::Options;
+pub use smtp::SmtpStandin;

@@ -97,8 +97,7 @@ pub async fn serve(
 /// A stand-in running on its own thread; stops when dropped.
 pub struct Running {
     pub addr: SocketAddr,
-    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
-    thread: Option<std::thread::JoinHandle<()>>,
+    _thread: Thread,
 }
 
 impl Running {
@@ -108,7 +107,14 @@ impl Running {
     }
 }
 
-impl Drop for Running {
+/// A server's own thread and runtime; dropping it stops the server and
+/// waits for the thread.
+pub struct Thread {
+    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Drop for Thread {
     fn drop(&mut self) {
         if let Some(shutdown) = self.shutdown.take() {
             let _ = shutdown.send(());
@@ -122,6 +128,28 @@ impl Drop for Running {
 /// Bind `addr` (port 0: any free port) and serve `app` from a thread of its
 /// own, with its own runtime, so the caller may be synchronous.
 pub fn spawn(addr: SocketAddr, app: Router, faults: Arc<Faults>) -> std::io::Result<Running> {
+    let (addr, thread) = on_thread(addr, move |listener, stopped| async move {
+        if let Err(error) = serve(listener, app, faults, stopped).await {
+            tracing::error!(%error, "stand-in stopped");
+        }
+    })?;
+    Ok(Running {
+        addr,
+        _thread: thread,
+    })
+}
+
+/// Bind `addr` and run `server` on the listener from a thread of its own
+/// (a current-thread runtime) until the returned [`Thread`] is dropped:
+/// `server` gets the stop signal to shut down gracefully, and is dropped if
+/// it does not end by itself.
+pub fn on_thread<S, F>(addr: SocketAddr, server: S) -> std::io::Result<(SocketAddr, Thread)>
+where
+    S: FnOnce(TcpListener, std::pin::Pin<Box<dyn Future<Output = ()> + Send>>) -> F
+        + Send
+        + 'static,
+    F: Future<Output = ()> + 'static,
+{
     let (ready_tx, ready_rx) = std::sync::mpsc::channel();
     let (shutdown_tx, shutdown_rx) = tokio::sync::oneshot::channel::<()>();
     let thread = std::thread::Builder::new()
@@ -146,20 +174,32 @@ pub fn spawn(addr: SocketAddr, app: Router, faults: Arc<Faults>) -> std::io::Res
                     }
                 };
                 let _ = ready_tx.send(listener.local_addr());
-                let stopped = async {
-                    let _ = shutdown_rx.await;
-                };
-                if let Err(error) = serve(listener, app, faults, stopped).await {
-                    tracing::error!(%error, "stand-in stopped");
+                let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+                let stopped = Box::pin(async move {
+                    let mut stop_rx = stop_rx;
+                    let _ = stop_rx.wait_for(|stop| *stop).await;
+                });
+                let serving = server(listener, stopped);
+                tokio::pin!(serving);
+                tokio::select! {
+                    () = &mut serving => {}
+                    _ = shutdown_rx => {
+                        let _ = stop_tx.send(true);
+                        // A graceful server ends now; one that ignores the
+                        // signal is dropped with the runtime.
+                        let _ = tokio::time::timeout(std::time::Duration::from_secs(5), serving).await;
+                    }
                 }
             });
         })?;
     let addr = ready_rx
         .recv()
         .map_err(|_| std::io::Error::other("the stand-in thread ended before binding"))??;
-    Ok(Running {
+    Ok((
         addr,
-        shutdown: Some(shutdown_tx),
-        thread: Some(thread),
-    })
+        Thread {
+            shutdown: Some(shutdown_tx),
+            thread: Some(thread),
+        },
+    ))
 }

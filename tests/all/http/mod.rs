@@ -20,6 +20,7 @@ mod input;
 mod lifecycle;
 mod load;
 mod matrix;
+mod notifications;
 mod onboarding;
 mod openapi;
 mod payments;

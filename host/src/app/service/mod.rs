@@ -142,16 +142,22 @@ impl DossierService {
     }
 
     /// Commit `change` with an outbox entry per event for the national
-    /// portal, in the same transaction: nothing is reported that did not
-    /// happen, and nothing that happened goes unreported.
+    /// portal, and one per notice to `applicant` (the dossier's), in the
+    /// same transaction: nothing is reported that did not happen, and
+    /// nothing that happened goes unreported.
     async fn commit(
         &self,
         tenant: &str,
         mut change: DossierChange,
+        applicant: &motcua_domain::dossier::Applicant,
     ) -> Result<StoredDossier, StoreError> {
         change
             .outbox
             .extend(crate::app::sync::outbox_entries(&change.events));
+        change.outbox.extend(crate::app::notify::notice_entries(
+            &change.events,
+            applicant,
+        ));
         self.dossiers.commit(tenant, change).await
     }
 

@@ -192,7 +192,7 @@ impl DossierService {
         );
         change.fee_lines = Some(fee_lines);
         self.apply_initiatives(tenant, &view, &mut change).await;
-        match self.commit(tenant, change).await {
+        match self.commit(tenant, change, &submission.applicant).await {
             Ok(stored) => {
                 tracing::info!(dossier = %stored.code, "online dossier taken in from the portal");
                 Ok(TakenIn::Created(Box::new(stored)))

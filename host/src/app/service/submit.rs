@@ -218,7 +218,8 @@ impl DossierService {
         // The code is allocated by the commit: initiatives see `code: None`
         // for the events that create a dossier, as the contract documents.
         self.apply_initiatives(tenant, &view, &mut change).await;
-        let stored = self.commit(tenant, change).await?;
+        let applicant = view.applicant.clone();
+        let stored = self.commit(tenant, change, &applicant).await?;
         tracing::info!(dossier = %stored.code, procedure = %stored.procedure_code, "dossier created");
         self.details(tenant, stored).await
     }

@@ -97,7 +97,7 @@ impl DossierService {
             let change = self
                 .change_for(&principal, user, tenant, &dossier, &request, note.clone())
                 .await?;
-            match self.commit(tenant, change).await {
+            match self.commit(tenant, change, &dossier.applicant).await {
                 Ok(stored) => return self.details(tenant, stored).await,
                 Err(StoreError::Conflict { expected, actual }) => {
                     last_conflict = Some(format!("version {expected} became {actual}"));

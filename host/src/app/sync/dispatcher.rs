@@ -12,6 +12,7 @@ use std::sync::Arc;
 
 use motcua_domain::code::DossierCode;
 use motcua_domain::initiative::DossierEvent;
+use motcua_domain::message::{Notice, email_address};
 use serde::Serialize;
 use tokio::task::JoinSet;
 use tracing::Instrument;
@@ -22,6 +23,7 @@ use super::records::{dossier_record, progress_record};
 use crate::app::clock::Clock;
 use crate::app::error::AppError;
 use crate::app::hooks::NationalSync;
+use crate::app::notify::{Letter, Mailer, NOTIFICATION_EMAIL, compose};
 use crate::app::ports::{Attempt, OutboxEntry, OutboxSettlement, Store, StoreError};
 use crate::app::service::DossierService;
 
@@ -71,6 +73,8 @@ pub struct Dispatcher {
     service: DossierService,
     clock: Arc<dyn Clock>,
     policy: DeliveryPolicy,
+    /// Without one, e-mail notices wait (pending, never attempted).
+    mailer: Option<Arc<dyn Mailer>>,
 }
 
 impl Dispatcher {
@@ -87,7 +91,14 @@ impl Dispatcher {
             service,
             clock,
             policy,
+            mailer: None,
         }
+    }
+
+    /// E-mail notices go to the applicant through `mailer`.
+    pub fn with_mailer(mut self, mailer: Arc<dyn Mailer>) -> Self {
+        self.mailer = Some(mailer);
+        self
     }
 
     /// Deliver until `shutdown` resolves; a pass that found work is followed
@@ -153,6 +164,9 @@ impl Dispatcher {
         if self.sync.portal_connector(tenant).await.is_some() {
             kinds.push(NATIONAL_PROGRESS.to_owned());
         }
+        if self.mailer.is_some() {
+            kinds.push(NOTIFICATION_EMAIL.to_owned());
+        }
         let now = self.clock.now();
         let lease_until = now + self.policy.lease;
         let claimed = self
@@ -210,6 +224,7 @@ impl Dispatcher {
         let outcome = match entry.kind.as_str() {
             NATIONAL_PROGRESS => self.deliver_progress(tenant, &entry).await,
             INITIATIVE_RETRY => self.retry_initiative(tenant, &entry).await,
+            NOTIFICATION_EMAIL => self.send_notice(tenant, &entry).await,
             other => Err(Undelivered::permanent(format!(
                 "no delivery is defined for outbox entries of kind `{other}`"
             ))),
@@ -291,6 +306,60 @@ impl Dispatcher {
             .await
             .map_err(failed)?;
         Ok(())
+    }
+
+    /// Write the notice to the address the dossier holds now and hand it
+    /// to the mail relay.
+    async fn send_notice(&self, tenant: &str, entry: &OutboxEntry) -> Result<(), Undelivered> {
+        let Some(mailer) = &self.mailer else {
+            return Err(Undelivered {
+                message: "no mail relay is configured".into(),
+                retryable: true,
+            });
+        };
+        let notice: Notice = serde_json::from_value(entry.payload.clone())
+            .map_err(|e| Undelivered::permanent(format!("stored notice: {e}")))?;
+        let code: DossierCode = entry
+            .dossier_code
+            .parse()
+            .map_err(|e| Undelivered::permanent(format!("stored dossier code: {e}")))?;
+        let Some(dossier) = self.store.dossier(tenant, &code).await? else {
+            return Err(Undelivered::permanent(format!("dossier {code} is gone")));
+        };
+        let Some(to) = email_address(&dossier.applicant) else {
+            return Err(Undelivered::permanent(format!(
+                "dossier {code} no longer holds an e-mail address"
+            )));
+        };
+        let events = self.store.events(tenant, &code).await?;
+        let procedure = self
+            .store
+            .procedure(tenant, &dossier.procedure_code)
+            .await?
+            .map_or_else(|| dossier.procedure_code.clone(), |p| p.name.vi);
+        let tenant_name = self
+            .store
+            .tenant(tenant)
+            .await?
+            .map_or_else(|| tenant.to_owned(), |t| t.name);
+        let letter = Letter {
+            tenant_name: &tenant_name,
+            dossier_code: &entry.dossier_code,
+            procedure_name: &procedure,
+            applicant_name: &dossier.applicant.full_name,
+            events: &events,
+        };
+        // Stable across attempts and hosts, so a repeat is recognisable.
+        let message_id = format!(
+            "<{}@motcua>",
+            entry.idempotency_key(tenant).replace(':', ".")
+        );
+        let mail = compose(&notice, &letter, to, message_id)
+            .map_err(|e| Undelivered::permanent(format!("the letter's template: {e}")))?;
+        mailer.send(&mail).await.map_err(|failure| Undelivered {
+            message: failure.message,
+            retryable: failure.retryable,
+        })
     }
 
     /// Run the initiative that failed on an event again and apply what it

@@ -9,6 +9,7 @@
 //!   plugin hook points, the portal connector (sync and intake) and tenant
 //!   deployments,
 //!   answering from a script and recording each call;
+//! - [`RecordingMailer`]: the mail relay, keeping what it is given;
 //! - [`FixedClock`]: "now", set by the test;
 //! - [`TestWorld`]: all of them wired into the services as `cli/wiring.rs`
 //!   wires the real ones, with one tenant seeded ([`TENANT`]).
@@ -17,6 +18,7 @@
 //! components, limits, HTTP over a socket) stays in the end-to-end suites
 //! under `tests/`.
 
+mod mailer;
 mod plugins;
 mod store;
 
@@ -34,6 +36,7 @@ use motcua_domain::tenancy::{Agency, Tenant, User, token_hash};
 use motcua_domain::time::LocalDateTime;
 use time::Duration;
 
+pub use mailer::{RecordingMailer, RelayState};
 pub use plugins::{
     PluginCall, PortalCall, SCRIPTED_DIGEST, SCRIPTED_VERSION, ScriptedPackages, ScriptedPlugins,
     ScriptedPortal, hook_failure, plugin_summary,
