@@ -33,7 +33,7 @@ impl Standins {
     pub fn mail_settings(&self) -> Option<crate::mail::MailSettings> {
         self.mail.as_ref().map(|standin| crate::mail::MailSettings {
             smtp_url: standin.url(),
-            from: "Bộ phận Một cửa (demo) <motcua@localhost>".into(),
+            from: crate::mail::DEFAULT_FROM.into(),
         })
     }
 }

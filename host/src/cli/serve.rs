@@ -291,11 +291,7 @@ struct MailArgs {
     #[arg(long, env = "MOTCUA_SMTP_URL")]
     smtp_url: Option<String>,
     /// The sender of notices.
-    #[arg(
-        long,
-        env = "MOTCUA_MAIL_FROM",
-        default_value = "Bộ phận Một cửa <motcua@localhost>"
-    )]
+    #[arg(long, env = "MOTCUA_MAIL_FROM", default_value = crate::mail::DEFAULT_FROM)]
     mail_from: String,
 }
 

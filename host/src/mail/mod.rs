@@ -11,6 +11,9 @@ use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 
 use crate::app::notify::{Mail, MailFailure, Mailer};
 
+/// The sender when the operator names none (`--mail-from`).
+pub const DEFAULT_FROM: &str = "Bộ phận Một cửa <motcua@localhost>";
+
 /// Where notices go and whom they come from.
 #[derive(Clone, Debug)]
 pub struct MailSettings {
@@ -87,5 +90,44 @@ impl Mailer for SmtpMailer {
                 message: format!("the mail relay: {error}"),
             }),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn settings(from: &str) -> MailSettings {
+        MailSettings {
+            smtp_url: "smtp://127.0.0.1:2525".into(),
+            from: from.into(),
+        }
+    }
+
+    #[tokio::test]
+    async fn the_default_sender_and_a_vietnamese_name_are_mailboxes() {
+        for from in [
+            DEFAULT_FROM,
+            "Một cửa Vĩnh Phúc <motcua@vinhphuc.gov.vn>",
+            "a@b.vn",
+        ] {
+            assert!(SmtpMailer::new(&settings(from)).is_ok(), "{from}");
+        }
+    }
+
+    #[tokio::test]
+    async fn a_sender_or_relay_that_cannot_be_used_is_named_at_start() {
+        let error = SmtpMailer::new(&settings("not a mailbox")).err().unwrap();
+        assert!(
+            error.to_string().contains("--mail-from `not a mailbox`"),
+            "{error}"
+        );
+        let mut bad = settings(DEFAULT_FROM);
+        bad.smtp_url = "ftp://relay".into();
+        let error = SmtpMailer::new(&bad).err().unwrap();
+        assert!(
+            error.to_string().contains("--smtp-url `ftp://relay`"),
+            "{error}"
+        );
     }
 }
