@@ -142,34 +142,18 @@ fn a_refusal_letter_gives_the_reason_recorded_with_the_decision() {
 mod delivery {
     use std::sync::Arc;
 
-    use motcua_domain::dossier::{Channel, FieldValue, FormEntry};
     use time::Duration;
 
     use super::applicant;
     use crate::app::notify::NOTIFICATION_EMAIL;
     use crate::app::ports::{OutboxFilter, OutboxState, OutboxStore};
-    use crate::app::service::{SubmitDossier, TransitionRequest};
+    use crate::app::service::TransitionRequest;
     use crate::app::sync::DeliveryPolicy;
-    use crate::app::testing::{AGENCY, PROCEDURE, RecordingMailer, RelayState, TENANT, TestWorld};
+    use crate::app::testing::{RecordingMailer, RelayState, TENANT, TestWorld};
 
     /// A counter dossier for an applicant with `email`; its code.
     async fn counter_dossier(world: &TestWorld, email: Option<&str>) -> String {
-        let request = SubmitDossier {
-            procedure_code: PROCEDURE.into(),
-            agency: AGENCY.into(),
-            channel: Channel::Counter,
-            applicant: applicant(email),
-            form: vec![FormEntry {
-                field: "note".into(),
-                value: FieldValue::Text("-".into()),
-            }],
-        };
-        let details = world
-            .service
-            .submit(&world.users.officer, TENANT, request)
-            .await
-            .unwrap();
-        details.dossier.code.to_string()
+        world.counter_dossier(applicant(email)).await
     }
 
     async fn notices(world: &TestWorld, state: OutboxState) -> usize {

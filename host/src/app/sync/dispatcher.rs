@@ -24,7 +24,7 @@ use crate::app::clock::Clock;
 use crate::app::error::AppError;
 use crate::app::hooks::NationalSync;
 use crate::app::notify::{Letter, Mailer, NOTIFICATION_EMAIL, compose};
-use crate::app::ports::{Attempt, OutboxEntry, OutboxSettlement, Store, StoreError};
+use crate::app::ports::{Attempt, OutboxEntry, OutboxSettlement, Store, StoreError, StoredDossier};
 use crate::app::service::DossierService;
 
 /// What one pass did.
@@ -263,16 +263,26 @@ impl Dispatcher {
         }
     }
 
-    /// The dossier's current record (upsert), then the event's progress
-    /// record with the time it happened.
-    async fn deliver_progress(&self, tenant: &str, entry: &OutboxEntry) -> Result<(), Undelivered> {
+    /// The dossier an entry is about, as it is now.
+    async fn dossier_of(
+        &self,
+        tenant: &str,
+        entry: &OutboxEntry,
+    ) -> Result<(DossierCode, StoredDossier), Undelivered> {
         let code: DossierCode = entry
             .dossier_code
             .parse()
             .map_err(|e| Undelivered::permanent(format!("stored dossier code: {e}")))?;
-        let Some(dossier) = self.store.dossier(tenant, &code).await? else {
-            return Err(Undelivered::permanent(format!("dossier {code} is gone")));
-        };
+        match self.store.dossier(tenant, &code).await? {
+            Some(dossier) => Ok((code, dossier)),
+            None => Err(Undelivered::permanent(format!("dossier {code} is gone"))),
+        }
+    }
+
+    /// The dossier's current record (upsert), then the event's progress
+    /// record with the time it happened.
+    async fn deliver_progress(&self, tenant: &str, entry: &OutboxEntry) -> Result<(), Undelivered> {
+        let (code, dossier) = self.dossier_of(tenant, entry).await?;
         let events = self.store.events(tenant, &code).await?;
         let Some(event) = events.iter().find(|e| Some(e.seq) == entry.event_seq) else {
             return Err(Undelivered::permanent(format!(
@@ -319,13 +329,7 @@ impl Dispatcher {
         };
         let notice: Notice = serde_json::from_value(entry.payload.clone())
             .map_err(|e| Undelivered::permanent(format!("stored notice: {e}")))?;
-        let code: DossierCode = entry
-            .dossier_code
-            .parse()
-            .map_err(|e| Undelivered::permanent(format!("stored dossier code: {e}")))?;
-        let Some(dossier) = self.store.dossier(tenant, &code).await? else {
-            return Err(Undelivered::permanent(format!("dossier {code} is gone")));
-        };
+        let (code, dossier) = self.dossier_of(tenant, entry).await?;
         let Some(to) = email_address(&dossier.applicant) else {
             return Err(Undelivered::permanent(format!(
                 "dossier {code} no longer holds an e-mail address"

@@ -4,27 +4,23 @@
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use motcua_domain::dossier::{Applicant, ApplicantKind};
-use motcua_domain::dossier::{Channel, FieldValue, FormEntry};
 use time::Duration;
 
 use super::{DeliveryPolicy, MismatchCause, ReconcileWindow};
 use crate::app::error::AppError;
 use crate::app::hooks::{HookOutcome, InitiativeActions, RenderedDocument};
 use crate::app::ports::{OutboxFilter, OutboxState, OutboxStore, ResendScope};
-use crate::app::service::{SubmitDossier, TransitionRequest};
-use crate::app::testing::{AGENCY, PROCEDURE, PortalCall, TENANT, TestWorld, hook_failure};
+use crate::app::service::TransitionRequest;
+use crate::app::testing::{PortalCall, TENANT, TestWorld, hook_failure};
 
 async fn world() -> TestWorld {
     TestWorld::with_plugins(Vec::new()).await
 }
 
-/// An officer registers a dossier at the counter; returns its code.
+/// An officer registers a business's dossier at the counter; its code.
 async fn counter_dossier(world: &TestWorld) -> String {
-    let request = SubmitDossier {
-        procedure_code: PROCEDURE.into(),
-        agency: AGENCY.into(),
-        channel: Channel::Counter,
-        applicant: Applicant {
+    world
+        .counter_dossier(Applicant {
             kind: ApplicantKind::Business,
             id: "0401234567".into(),
             full_name: "Cong ty TNHH Song Han".into(),
@@ -32,18 +28,8 @@ async fn counter_dossier(world: &TestWorld) -> String {
             phone: None,
             email: None,
             groups: Vec::new(),
-        },
-        form: vec![FormEntry {
-            field: "note".into(),
-            value: FieldValue::Text("-".into()),
-        }],
-    };
-    let details = world
-        .service
-        .submit(&world.users.officer, TENANT, request)
+        })
         .await
-        .unwrap();
-    details.dossier.code.to_string()
 }
 
 async fn outbox(world: &TestWorld, state: OutboxState) -> usize {

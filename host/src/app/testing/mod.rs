@@ -178,6 +178,27 @@ pub struct TestWorld {
 }
 
 impl TestWorld {
+    /// The officer registers a dossier of [`PROCEDURE`] at the counter for
+    /// `applicant`; its code.
+    pub async fn counter_dossier(&self, applicant: Applicant) -> String {
+        let request = crate::app::service::SubmitDossier {
+            procedure_code: PROCEDURE.into(),
+            agency: AGENCY.into(),
+            channel: Channel::Counter,
+            applicant,
+            form: vec![motcua_domain::dossier::FormEntry {
+                field: "note".into(),
+                value: motcua_domain::dossier::FieldValue::Text("-".into()),
+            }],
+        };
+        let details = self
+            .service
+            .submit(&self.users.officer, TENANT, request)
+            .await
+            .expect("the counter dossier is registered");
+        details.dossier.code.to_string()
+    }
+
     /// [`TENANT`] and [`OTHER_TENANT`] with the Viet Nam calendar, the
     /// agency [`AGENCY`], the procedure [`procedure`] and [`Users`]; the
     /// clock at [`MONDAY_MORNING`]; no plugin scripted yet.
