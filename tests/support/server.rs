@@ -151,6 +151,42 @@ impl TestEnv {
         ));
     }
 
+    /// Vĩnh Phúc's registries on loopback: the population connector asks
+    /// `population`, the land-registry connector asks `land`, the operator
+    /// allows both stand-ins as private addresses and, with `assign`,
+    /// assigns the land connector to its two named operations. Writes the
+    /// settings file.
+    pub fn use_registries(
+        &self,
+        population: &crate::standin::PopulationStandin,
+        land: &crate::standin::LandStandin,
+        assign: bool,
+    ) {
+        let (people, parcels) = (population.addr.port(), land.addr.port());
+        self.add_package("population-connector", "population-connector", |manifest| {
+            manifest.replace("127.0.0.1:18080", &format!("127.0.0.1:{people}"))
+        });
+        self.add_package(
+            "land-registry-connector",
+            "land-registry-connector",
+            |manifest| {
+                assert!(manifest.contains("127.0.0.1:18070"), "{manifest}");
+                manifest.replace("127.0.0.1:18070", &format!("127.0.0.1:{parcels}"))
+            },
+        );
+        let mut settings = format!(
+            "[egress]\nallow_private = [\"127.0.0.1:{people}\", \"127.0.0.1:{parcels}\"]\n"
+        );
+        if assign {
+            for operation in ["land.parcel-lookup", "land.parcels-of-holder"] {
+                settings.push_str(&format!(
+                    "\n[[purpose]]\nname = \"{operation}\"\nplugin = \"land-registry-connector\"\n"
+                ));
+            }
+        }
+        self.write_settings(&settings);
+    }
+
     /// Points the shipped national-portal sync connector at a portal
     /// stand-in on loopback `port`: its endpoint and allowlist, the
     /// operator's permission to reach loopback, and `token` as the secret
@@ -373,6 +409,11 @@ pub struct Reply {
 }
 
 impl Reply {
+    /// The body as text, for messages.
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.bytes).into_owned()
+    }
+
     /// The body as JSON (panics, showing the body, if it is not).
     pub fn json(&self) -> Value {
         serde_json::from_slice(&self.bytes).unwrap_or_else(|error| {

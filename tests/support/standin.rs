@@ -6,7 +6,7 @@
 use std::net::{Ipv4Addr, SocketAddr};
 
 pub use motcua::standin::{
-    FaultMode, FaultSetting, Options, PopulationStandin, PortalStandin, portal::Portal,
+    FaultMode, FaultSetting, LandStandin, Options, PopulationStandin, PortalStandin, portal::Portal,
 };
 
 fn any_loopback_port() -> SocketAddr {
@@ -17,6 +17,12 @@ fn any_loopback_port() -> SocketAddr {
 pub fn population_database() -> PopulationStandin {
     PopulationStandin::spawn(any_loopback_port(), Options::default())
         .expect("the population stand-in starts")
+}
+
+/// A land registry stand-in with its sample of parcels.
+pub fn land_registry() -> LandStandin {
+    LandStandin::spawn(any_loopback_port(), Options::default())
+        .expect("the land registry stand-in starts")
 }
 
 /// The National Public Service Portal stand-in, empty, in memory.

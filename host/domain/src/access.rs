@@ -32,6 +32,20 @@ pub fn may_manage_tenants(role: Role) -> bool {
     role == Role::PlatformOperator
 }
 
+/// May `role` run a named operation of a specialised system (a land
+/// parcel lookup, a tax obligation) through the tenant's connectors? Their
+/// answers carry other people's data (a parcel's holders), so only the
+/// officers who serve applicants ask; everyone else of the tenant may see
+/// which operations exist.
+pub fn may_run_operations(role: Role) -> Result<(), String> {
+    match role {
+        Role::Officer => Ok(()),
+        other => Err(format!(
+            "only officers may query specialised systems on an applicant's behalf; you are a {other}"
+        )),
+    }
+}
+
 /// Why a tenant's user is turned away whatever they ask.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum TenantClosed {
@@ -188,6 +202,20 @@ mod tests {
             } else {
                 Vec::new()
             },
+        }
+    }
+
+    #[test]
+    fn only_officers_run_operations_of_specialised_systems() {
+        assert!(may_run_operations(Role::Officer).is_ok());
+        for role in [
+            Role::Citizen,
+            Role::TenantAdmin,
+            Role::Leader,
+            Role::PlatformOperator,
+        ] {
+            let why = may_run_operations(role).unwrap_err();
+            assert!(why.contains(&role.to_string()), "{why}");
         }
     }
 

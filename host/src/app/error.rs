@@ -4,6 +4,7 @@
 use motcua_domain::access::TenantClosed;
 use motcua_domain::error::DomainError;
 use motcua_domain::form::FieldError;
+use motcua_domain::refusal::PluginRefusal;
 use serde::Serialize;
 
 use super::hooks::HookFailure;
@@ -56,6 +57,10 @@ pub enum AppError {
     /// A plugin the request depends on failed (form validation fails closed).
     #[error("{0}")]
     PluginUnavailable(HookFailure),
+    /// A connector (or the system behind it) declined a named operation:
+    /// nothing found, unavailable, refused; its kind says which.
+    #[error("{0}")]
+    Refused(PluginRefusal),
     /// A lifecycle rule refused the command.
     #[error(transparent)]
     Domain(#[from] DomainError),

@@ -3,13 +3,18 @@
 //! wasmtime or WIT types.
 
 use async_trait::async_trait;
-use motcua_domain::connector::{DossierRecord, ProgressRecord, Receipt, RemoteStatus};
+use motcua_domain::connector::{
+    DossierRecord, OperationDescriptor, ProgressRecord, Receipt, RemoteStatus,
+};
 use motcua_domain::dossier::{Applicant, DossierView};
 use motcua_domain::fee::FeeLine;
 use motcua_domain::form::{FieldError, FormDefinition, PrefillValue};
 use motcua_domain::initiative::{DossierEvent, Priority};
 use motcua_domain::intake::SubmissionBatch;
+use motcua_domain::refusal::PluginRefusal;
 use serde::Serialize;
+
+use super::error::FieldProblem;
 
 /// A plugin call that produced no usable result.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, thiserror::Error)]
@@ -171,6 +176,87 @@ pub trait PluginHost: Send + Sync {
 
     /// Every initiative of the tenant subscribed to the event's kind.
     async fn on_event(&self, tenant: &str, event: &DossierEvent) -> Vec<InitiativeOutcome>;
+}
+
+/// A named operation of a specialised system (`land.parcel-lookup`) as a
+/// tenant sees it: what the connector the operator assigned to it describes.
+#[derive(Clone, Debug, PartialEq, Serialize, utoipa::ToSchema)]
+pub struct OfferedOperation {
+    #[serde(flatten)]
+    pub descriptor: OperationDescriptor,
+    /// The connector serving it for the tenant, `id@version`.
+    pub connector: String,
+}
+
+/// A named operation's answer and who gave it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct OperationOutput {
+    /// The connector that answered, `id@version`.
+    pub connector: String,
+    /// A document that fits the operation's output schema.
+    pub output: serde_json::Value,
+}
+
+/// Why a named operation gave no answer.
+#[derive(Clone, Debug, PartialEq, thiserror::Error)]
+pub enum OperationFailure {
+    /// No connector is assigned to the operation for the tenant, or the one
+    /// assigned does not describe it.
+    #[error("no connector serves `{operation}` for this tenant: {reason}")]
+    NotOffered { operation: String, reason: String },
+    /// The input breaks the operation's declared schema; nothing was sent.
+    #[error("the input does not fit the schema of `{operation}`")]
+    InvalidInput {
+        operation: String,
+        problems: Vec<FieldProblem>,
+    },
+    /// The connector (or the system behind it) declined: nothing found,
+    /// unavailable, refused.
+    #[error("{0}")]
+    Refused(PluginRefusal),
+    /// The connector misbehaved (trapped, ran out of time, answered
+    /// outside its declared output schema).
+    #[error(transparent)]
+    Failed(HookFailure),
+}
+
+/// Named operations of specialised systems (land, tax, business registry),
+/// each served for a tenant by the connector the operator assigned to it;
+/// the adapter checks input and output against the declared schemas.
+#[async_trait]
+pub trait SpecialisedSystems: Send + Sync {
+    /// The operations the tenant can run, by name.
+    async fn operations(&self, tenant: &str) -> Vec<OfferedOperation>;
+
+    /// Run `operation` with a JSON input; the answer fits its output schema.
+    async fn run_operation(
+        &self,
+        tenant: &str,
+        operation: &str,
+        input: &serde_json::Value,
+    ) -> Result<OperationOutput, OperationFailure>;
+}
+
+/// For hosts wired without connectors: no operation is offered.
+pub struct NoSpecialisedSystems;
+
+#[async_trait]
+impl SpecialisedSystems for NoSpecialisedSystems {
+    async fn operations(&self, _tenant: &str) -> Vec<OfferedOperation> {
+        Vec::new()
+    }
+
+    async fn run_operation(
+        &self,
+        _tenant: &str,
+        operation: &str,
+        _input: &serde_json::Value,
+    ) -> Result<OperationOutput, OperationFailure> {
+        Err(OperationFailure::NotOffered {
+            operation: operation.to_owned(),
+            reason: "this host runs no connectors".into(),
+        })
+    }
 }
 
 /// A connector call to a national system that did not go through.

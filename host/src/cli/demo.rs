@@ -8,13 +8,14 @@ use anyhow::Context;
 use crate::seed::{DemoCredentials, seed_demo};
 use crate::standin::portal::Portal;
 use crate::standin::portal::intake::{Queues, Submission};
-use crate::standin::{Options, PopulationStandin, PortalStandin, SmtpStandin};
+use crate::standin::{LandStandin, Options, PopulationStandin, PortalStandin, SmtpStandin};
 use crate::storage::Db;
 
 /// Where the demo's plugins expect the national systems' stand-ins (their
 /// manifests allow exactly these).
 pub const PORTAL_STANDIN: &str = "127.0.0.1:18090";
 pub const POPULATION_STANDIN: &str = "127.0.0.1:18080";
+pub const LAND_STANDIN: &str = "127.0.0.1:18070";
 /// Where the demo's mail relay stand-in listens.
 pub const SMTP_STANDIN: &str = "127.0.0.1:12525";
 /// The demo portal stand-in's API token, which the host injects into the
@@ -25,6 +26,7 @@ const DEMO_PORTAL_TOKEN: &str = "demo-portal-token";
 pub struct Standins {
     _portal: Option<PortalStandin>,
     _population: Option<PopulationStandin>,
+    _land: Option<LandStandin>,
     mail: Option<SmtpStandin>,
 }
 
@@ -46,7 +48,17 @@ pub fn write_settings(data_dir: &Path) -> anyhow::Result<()> {
         "# Written by `motcua demo`: the national systems' stand-ins run on\n\
          # loopback, which connectors may reach only with the operator's consent.\n\
          [egress]\n\
-         allow_private = [\"{PORTAL_STANDIN}\", \"{POPULATION_STANDIN}\"]\n\
+         allow_private = [\"{PORTAL_STANDIN}\", \"{POPULATION_STANDIN}\", \"{LAND_STANDIN}\"]\n\
+         \n\
+         # Vĩnh Phúc's construction-permit form asks the land registry (its\n\
+         # stand-in) for the applicant's parcels through this connector.\n\
+         [[purpose]]\n\
+         name = \"land.parcel-lookup\"\n\
+         plugin = \"land-registry-connector\"\n\
+         \n\
+         [[purpose]]\n\
+         name = \"land.parcels-of-holder\"\n\
+         plugin = \"land-registry-connector\"\n\
          \n\
          # Every tenant's dossiers go to the portal stand-in with its token.\n\
          [[plugin]]\n\
@@ -97,6 +109,19 @@ pub fn start_standins(data_dir: &Path) -> anyhow::Result<Standins> {
             None
         }
     };
+    let land = match LandStandin::spawn(LAND_STANDIN.parse()?, Options::default()) {
+        Ok(standin) => {
+            println!(
+                "land registry stand-in (sample parcels, not the real registry) on http://{}",
+                standin.addr
+            );
+            Some(standin)
+        }
+        Err(error) => {
+            println!("land registry stand-in not started on {LAND_STANDIN}: {error}");
+            None
+        }
+    };
     let spool = data_dir.join("mail-standin");
     let mail = match SmtpStandin::spawn_with_spool(SMTP_STANDIN.parse()?, Some(spool.clone())) {
         Ok(standin) => {
@@ -115,6 +140,7 @@ pub fn start_standins(data_dir: &Path) -> anyhow::Result<Standins> {
     Ok(Standins {
         _portal: portal,
         _population: population,
+        _land: land,
         mail,
     })
 }

@@ -1,4 +1,4 @@
-//! `motcua standin portal|population`: run a loopback stand-in for a
+//! `motcua standin portal|population|land`: run a loopback stand-in for a
 //! national system that is out of reach (see [`crate::standin`]).
 
 use std::net::SocketAddr;
@@ -9,7 +9,7 @@ use std::sync::Arc;
 use anyhow::Context;
 
 use crate::standin::faults::{FaultMode, FaultSetting, Faults};
-use crate::standin::{population, portal, server};
+use crate::standin::{land, population, portal, server};
 
 #[derive(Debug, clap::Subcommand)]
 pub enum StandinCommand {
@@ -18,6 +18,9 @@ pub enum StandinCommand {
     Portal(PortalArgs),
     /// The National Population Database: a sample of fictitious citizens.
     Population(CommonArgs),
+    /// A province's land registry: a sample of fictitious land parcels
+    /// (`GET /parcels/{commune}/{sheet}/{parcel}`, `GET /parcels?holder=ID`).
+    Land(CommonArgs),
 }
 
 #[derive(Debug, clap::Args)]
@@ -53,6 +56,7 @@ pub fn run(command: StandinCommand) -> anyhow::Result<ExitCode> {
     let (common, default_listen, what) = match &command {
         StandinCommand::Portal(args) => (&args.common, "127.0.0.1:18090", "national portal"),
         StandinCommand::Population(args) => (args, "127.0.0.1:18080", "population database"),
+        StandinCommand::Land(args) => (args, "127.0.0.1:18070", "land registry"),
     };
     let listen = common
         .listen
@@ -73,6 +77,11 @@ pub fn run(command: StandinCommand) -> anyhow::Result<ExitCode> {
         }
         StandinCommand::Population(_) => population::app(
             Arc::new(population::Population::default()),
+            faults.clone(),
+            token,
+        ),
+        StandinCommand::Land(_) => land::app(
+            Arc::new(land::LandRegistry::default()),
             faults.clone(),
             token,
         ),

@@ -144,7 +144,8 @@ pub async fn assemble(options: &Options) -> anyhow::Result<Assembled> {
         host.clone(),
         clock.clone(),
         store.clone() as Arc<dyn MembershipStore>,
-    );
+    )
+    .with_systems(host.clone());
     let mut dispatcher = Dispatcher::new(
         store.clone(),
         host.clone(),

@@ -14,6 +14,7 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use minijinja::{Value, context};
 use motcua_domain::lifecycle::Role;
+use motcua_domain::refusal::RefusalKind;
 use motcua_domain::tenancy::User;
 
 use super::ConsoleState;
@@ -153,6 +154,14 @@ impl Visitor {
             AppError::Invalid(_) | AppError::FormInvalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::Domain(_) | AppError::Conflict(_) => StatusCode::CONFLICT,
             AppError::PluginUnavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            AppError::Refused(refusal) => match refusal.kind {
+                RefusalKind::NotFound | RefusalKind::Unsupported => StatusCode::NOT_FOUND,
+                RefusalKind::InvalidInput | RefusalKind::Rejected => {
+                    StatusCode::UNPROCESSABLE_ENTITY
+                }
+                RefusalKind::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+                RefusalKind::Denied | RefusalKind::Other => StatusCode::BAD_GATEWAY,
+            },
             AppError::TenantClosed(_) => StatusCode::LOCKED,
             AppError::Store(_) => StatusCode::INTERNAL_SERVER_ERROR,
         };

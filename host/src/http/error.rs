@@ -8,6 +8,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use motcua_domain::access::TenantClosed;
 use motcua_domain::error::DomainError;
+use motcua_domain::refusal::RefusalKind;
 use serde::Serialize;
 
 use crate::app::error::{AppError, FieldProblem};
@@ -115,6 +116,34 @@ impl From<AppError> for ApiError {
                 "plugin_unavailable",
                 message,
             ),
+            AppError::Refused(refusal) => {
+                let (status, code) = match refusal.kind {
+                    RefusalKind::NotFound => (StatusCode::NOT_FOUND, "not_found"),
+                    RefusalKind::Unsupported => (StatusCode::NOT_FOUND, "unsupported"),
+                    RefusalKind::InvalidInput => {
+                        (StatusCode::UNPROCESSABLE_ENTITY, "invalid_request")
+                    }
+                    RefusalKind::Rejected => (StatusCode::UNPROCESSABLE_ENTITY, "rejected"),
+                    RefusalKind::Unavailable => {
+                        (StatusCode::SERVICE_UNAVAILABLE, "remote_unavailable")
+                    }
+                    RefusalKind::Denied | RefusalKind::Other => {
+                        (StatusCode::BAD_GATEWAY, "remote_failed")
+                    }
+                };
+                ApiError::new(status, code, message).with_fields(
+                    refusal
+                        .fields
+                        .into_iter()
+                        .map(|field| FieldMessage {
+                            field: field.field,
+                            message: field.message,
+                            code: None,
+                            message_en: None,
+                        })
+                        .collect(),
+                )
+            }
             AppError::Domain(DomainError::IllegalTransition { .. }) => {
                 ApiError::new(StatusCode::CONFLICT, "illegal_transition", message)
             }

@@ -38,6 +38,7 @@ mod intake;
 mod memberships;
 mod metrics;
 mod openapi;
+mod operations;
 mod payments;
 mod plugins;
 mod portal_intake;
@@ -97,6 +98,7 @@ fn api() -> OpenApiRouter<AppState> {
         .merge(memberships::router())
         .merge(imports::router())
         .merge(tenants::router())
+        .merge(operations::router())
 }
 
 /// The API's OpenAPI document, as `GET /api/v1/openapi.json` serves it.

@@ -38,6 +38,7 @@ use super::error::{ErrorBody, FieldMessage};
         (name = "sync", description = "The outbox to the national systems, and reconciliation with the portal"),
         (name = "intake", description = "Online dossiers from the National Public Service Portal and the intake queue (docs/intake.md)"),
         (name = "statistics", description = "Decision 766 figures and the dossiers behind each (rules: docs/statistics.md)"),
+        (name = "operations", description = "Named operations of specialised systems (land registry, tax, business registry) through the connector the operator assigned to each (docs/connectors.md)"),
         (name = "imports", description = "Dossiers and their histories brought over from the system a province leaves (format: docs/import.md)"),
     )
 )]

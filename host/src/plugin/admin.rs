@@ -402,11 +402,7 @@ impl PluginPackages for TenantPlugins {
                     } else {
                         PluginSource::Directory
                     },
-                    purposes: purposes
-                        .served_by(plugin, tenant)
-                        .into_iter()
-                        .map(String::from)
-                        .collect(),
+                    purposes: purposes.served_by(plugin, tenant),
                 }
             })
             .collect()

@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 use motcua_domain::connector::{DossierRecord, Person, ProgressRecord};
 use motcua_domain::dossier::{Applicant, DossierView};
 use motcua_domain::initiative::DossierEvent;
-use motcua_domain::refusal::PluginRefusal;
+use motcua_domain::refusal::{PluginRefusal, RefusalKind};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -34,6 +34,9 @@ pub enum GoldenCall {
     },
     Validate {
         dossier: DossierView,
+        /// Stand-in answers of the registry's named operations.
+        #[serde(default)]
+        operations: Vec<RecordedOperation>,
     },
     Prefill {
         procedure_code: String,
@@ -41,6 +44,9 @@ pub enum GoldenCall {
         /// Stand-in answers of the registry import for this case.
         #[serde(default)]
         registry: BTreeMap<String, Person>,
+        /// Stand-in answers of the registry's named operations.
+        #[serde(default)]
+        operations: Vec<RecordedOperation>,
     },
     Subscriptions,
     OnEvent {
@@ -86,8 +92,25 @@ pub struct CaseReport {
     pub micros: u64,
 }
 
-/// A registry that answers from a fixed map (a golden case's `registry`).
-struct MapRegistry(BTreeMap<String, Person>);
+/// One answer of a named operation for a golden case: to exactly this
+/// input, this output (or this refusal).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RecordedOperation {
+    pub name: String,
+    pub input: Value,
+    #[serde(default)]
+    pub output: Option<Value>,
+    #[serde(default)]
+    pub refusal: Option<PluginRefusal>,
+}
+
+/// A registry that answers from a golden case's `registry` (people) and
+/// `operations` (named operations, by exact input).
+struct MapRegistry {
+    people: BTreeMap<String, Person>,
+    operations: Vec<RecordedOperation>,
+}
 
 impl Registry for MapRegistry {
     fn lookup_person(
@@ -95,7 +118,32 @@ impl Registry for MapRegistry {
         personal_id: &str,
         _deadline: std::time::Instant,
     ) -> Result<Option<Person>, PluginRefusal> {
-        Ok(self.0.get(personal_id).cloned())
+        Ok(self.people.get(personal_id).cloned())
+    }
+
+    fn invoke(
+        &self,
+        operation: &str,
+        input: &str,
+        _deadline: std::time::Instant,
+    ) -> Result<String, PluginRefusal> {
+        let input: Value = serde_json::from_str(input)
+            .map_err(|e| PluginRefusal::of(RefusalKind::InvalidInput, format!("not JSON: {e}")))?;
+        let recorded = self
+            .operations
+            .iter()
+            .find(|r| r.name == operation && r.input == input)
+            .ok_or_else(|| {
+                PluginRefusal::of(
+                    RefusalKind::Unavailable,
+                    format!("the case records no answer of `{operation}` to {input}"),
+                )
+            })?;
+        match (&recorded.output, &recorded.refusal) {
+            (_, Some(refusal)) => Err(refusal.clone()),
+            (Some(output), None) => Ok(output.to_string()),
+            (None, None) => Ok("null".into()),
+        }
     }
 }
 
@@ -226,13 +274,26 @@ fn answer_by(
         GoldenCall::Definition { procedure_code } => {
             to_json(plugin.form_definition(&ctx, &procedure_code))
         }
-        GoldenCall::Validate { dossier } => to_json(plugin.validate(&ctx, &dossier)),
+        GoldenCall::Validate {
+            dossier,
+            operations,
+        } => {
+            let ctx = ctx.with_registry(Arc::new(MapRegistry {
+                people: BTreeMap::new(),
+                operations,
+            }));
+            to_json(plugin.validate(&ctx, &dossier))
+        }
         GoldenCall::Prefill {
             procedure_code,
             applicant,
             registry,
+            operations,
         } => {
-            let ctx = ctx.with_registry(Arc::new(MapRegistry(registry)));
+            let ctx = ctx.with_registry(Arc::new(MapRegistry {
+                people: registry,
+                operations,
+            }));
             to_json(plugin.prefill(&ctx, &procedure_code, &applicant))
         }
         GoldenCall::Subscriptions => to_json(plugin.subscriptions(&ctx)),

@@ -12,18 +12,21 @@ use motcua_domain::dossier::{Applicant, DossierView};
 use motcua_domain::form::{FieldError, FormDefinition, PrefillValue};
 use motcua_domain::initiative::{Action, DossierEvent, EventKind, NotificationChannel};
 
+use motcua_domain::refusal::{PluginRefusal, RefusalKind, RefusedField};
+
 use super::capabilities::registry::{ConnectorRegistry, NoRegistry, Registry};
 use super::error::{Failure, HostResource, PluginError};
 use super::instance::{CallContext, Plugin};
 use super::manifest::Kind;
 use super::national::Operations;
+use super::operations::Descriptions;
 use super::per_artifact::PerArtifact;
 use super::purposes::{Purpose, Purposes};
 use super::render::{self, RenderBudget, RenderError};
 use super::set::PluginSet;
 use crate::app::hooks::{
-    HookFailure, HookOutcome, InitiativeActions, InitiativeOutcome, Message, PluginHost, Priced,
-    RenderedDocument,
+    HookFailure, HookOutcome, InitiativeActions, InitiativeOutcome, Message, OperationFailure,
+    PluginHost, Priced, RenderedDocument,
 };
 
 #[derive(Clone)]
@@ -31,6 +34,7 @@ pub struct WasmPluginHost {
     plugins: PluginSet,
     subscriptions: Arc<Subscriptions>,
     operations: Arc<Operations>,
+    descriptions: Arc<Descriptions>,
     purposes: Arc<Purposes>,
 }
 
@@ -52,6 +56,7 @@ impl WasmPluginHost {
             plugins,
             subscriptions: Arc::default(),
             operations: Arc::default(),
+            descriptions: Arc::default(),
             purposes: Arc::default(),
         }
     }
@@ -74,6 +79,14 @@ impl WasmPluginHost {
 
     pub fn plugins(&self) -> &PluginSet {
         &self.plugins
+    }
+
+    pub(super) fn purposes(&self) -> &Purposes {
+        &self.purposes
+    }
+
+    pub(super) fn descriptions(&self) -> &Descriptions {
+        &self.descriptions
     }
 
     fn plugin(
@@ -101,11 +114,81 @@ impl WasmPluginHost {
     }
 
     /// The registry a tenant's form plugins ask: the connector assigned to
-    /// the population registry. Blocking: it may ask for its operations.
+    /// the population registry, and for named operations the connector
+    /// assigned to each. Blocking: it may ask for their operations.
     fn registry(&self, tenant: &str) -> Arc<dyn Registry> {
-        match self.for_purpose(tenant, Purpose::PopulationRegistry) {
-            Some(connector) => Arc::new(ConnectorRegistry::new(connector, tenant)),
-            None => Arc::new(NoRegistry),
+        let population: Arc<dyn Registry> =
+            match self.for_purpose(tenant, Purpose::PopulationRegistry) {
+                Some(connector) => Arc::new(ConnectorRegistry::new(connector, tenant)),
+                None => Arc::new(NoRegistry),
+            };
+        Arc::new(TenantRegistry {
+            host: self.clone(),
+            tenant: tenant.to_owned(),
+            population,
+        })
+    }
+}
+
+/// What a tenant's form plugins reach through the `registry` import.
+struct TenantRegistry {
+    host: WasmPluginHost,
+    tenant: String,
+    population: Arc<dyn Registry>,
+}
+
+impl Registry for TenantRegistry {
+    fn lookup_person(
+        &self,
+        personal_id: &str,
+        deadline: std::time::Instant,
+    ) -> Result<Option<motcua_domain::connector::Person>, PluginRefusal> {
+        self.population.lookup_person(personal_id, deadline)
+    }
+
+    fn invoke(
+        &self,
+        operation: &str,
+        input: &str,
+        deadline: std::time::Instant,
+    ) -> Result<String, PluginRefusal> {
+        let input: serde_json::Value = serde_json::from_str(input).map_err(|error| {
+            PluginRefusal::of(
+                RefusalKind::InvalidInput,
+                format!("the input of `{operation}` is not JSON: {error}"),
+            )
+        })?;
+        // The connector's own deadline, but never past the asking call's.
+        let ctx = CallContext::new(&self.tenant).not_after(deadline);
+        match self.host.run_named(&ctx, &self.tenant, operation, &input) {
+            Ok(answer) => Ok(answer.output.to_string()),
+            Err(OperationFailure::NotOffered { reason, .. }) => Err(PluginRefusal::of(
+                RefusalKind::Unsupported,
+                format!("`{operation}` is not offered to this tenant: {reason}"),
+            )),
+            Err(OperationFailure::InvalidInput { problems, .. }) => Err(PluginRefusal {
+                fields: problems
+                    .into_iter()
+                    .map(|p| RefusedField {
+                        field: p.field,
+                        message: p.message,
+                    })
+                    .collect(),
+                ..PluginRefusal::of(
+                    RefusalKind::InvalidInput,
+                    format!("the input does not fit the schema of `{operation}`"),
+                )
+            }),
+            Err(OperationFailure::Refused(refusal)) => Err(refusal),
+            // The form plugin is told the system is unavailable; the
+            // connector's misbehaviour is already logged and counted.
+            Err(OperationFailure::Failed(failure)) => Err(PluginRefusal::of(
+                RefusalKind::Unavailable,
+                format!(
+                    "the connector serving `{operation}` failed: {}",
+                    failure.message
+                ),
+            )),
         }
     }
 }
@@ -245,8 +328,14 @@ impl PluginHost for WasmPluginHost {
         dossier: &DossierView,
     ) -> Result<Vec<FieldError>, HookFailure> {
         let plugin = self.plugin(tenant, plugin, Kind::Form, "form.validate")?;
-        let (ctx, dossier) = (CallContext::new(tenant), dossier.clone());
-        blocking(move || plugin.validate(&ctx, &dossier).map_err(failure)).await
+        let (this, tenant, dossier) = (self.clone(), tenant.to_string(), dossier.clone());
+        blocking(move || {
+            // A form may check what the applicant wrote against a registry
+            // (the parcel they name, in the land registry).
+            let ctx = CallContext::new(&tenant).with_registry(this.registry(&tenant));
+            plugin.validate(&ctx, &dossier).map_err(failure)
+        })
+        .await
     }
 
     async fn prefill(

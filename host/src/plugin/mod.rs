@@ -28,6 +28,7 @@ mod instance;
 pub mod limits;
 pub mod manifest;
 mod national;
+mod operations;
 pub mod package;
 mod per_artifact;
 pub mod purposes;

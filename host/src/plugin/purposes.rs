@@ -12,7 +12,16 @@
 //! name = "population-registry"   # national-sync | portal-intake | population-registry
 //! plugin = "da-nang-dancu"       # the connector's id
 //! tenant = "da-nang"             # optional: absent = every tenant
+//!
+//! [[purpose]]
+//! name = "land.parcel-lookup"    # a named operation a connector describes
+//! plugin = "land-registry-connector"
 //! ```
+//!
+//! A name with a dot is a connector's own named operation (contract 0.3.0,
+//! `describe`/`invoke`): form plugins reach it through the `registry`
+//! import and officers through the API. Named operations have no default:
+//! one nobody assigned is not offered.
 //!
 //! Without an entry a purpose is served by the platform-wide plugin of its
 //! default id (`national-portal-sync` for sync and intake,
@@ -76,6 +85,30 @@ impl Purpose {
     }
 }
 
+/// One `[[purpose]]` entry naming a connector's own operation.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OperationAssignment {
+    /// `area.verb-noun`, e.g. `land.parcel-lookup`.
+    pub operation: String,
+    /// `None`: every tenant, served by a platform-wide plugin.
+    pub tenant: Option<String>,
+    pub plugin: String,
+}
+
+/// Whether `name` has the shape of a named operation: dot-separated
+/// lowercase segments (`land.parcel-lookup`), at least two.
+pub fn is_operation_name(name: &str) -> bool {
+    let mut segments = 0;
+    let well_formed = name.split('.').all(|segment| {
+        segments += 1;
+        segment.starts_with(|c: char| c.is_ascii_lowercase())
+            && segment
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+    });
+    well_formed && segments >= 2 && name.len() <= 64
+}
+
 /// One `[[purpose]]` entry.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PurposeAssignment {
@@ -99,6 +132,7 @@ pub(crate) struct RawPurpose {
 #[derive(Clone, Debug, Default)]
 pub struct Purposes {
     assignments: Vec<PurposeAssignment>,
+    operations: Vec<OperationAssignment>,
 }
 
 /// Who may serve a purpose for a tenant.
@@ -112,41 +146,64 @@ pub struct Assigned<'a> {
 impl Purposes {
     /// Check the `[[purpose]]` entries; errors name `purpose[i].<field>`.
     pub(crate) fn parse(raw: Vec<RawPurpose>) -> Result<Self, String> {
-        let mut assignments: Vec<PurposeAssignment> = Vec::new();
+        let mut purposes = Purposes::default();
         for (index, entry) in raw.into_iter().enumerate() {
             let field = |name: &str| format!("purpose[{index}].{name}");
-            let purpose = Purpose::parse(&entry.name).ok_or_else(|| {
-                format!(
-                    "{}: `{}` is not a purpose (one of: {})",
-                    field("name"),
-                    entry.name,
-                    Purpose::ALL.map(Purpose::name).join(", ")
-                )
-            })?;
             validate_id(&field("plugin"), &entry.plugin).map_err(|p| p.to_string())?;
             if let Some(tenant) = &entry.tenant {
                 validate_id(&field("tenant"), tenant).map_err(|p| p.to_string())?;
             }
-            if assignments
-                .iter()
-                .any(|a| a.purpose == purpose && a.tenant == entry.tenant)
-            {
+            let taken = match Purpose::parse(&entry.name) {
+                Some(purpose) => {
+                    let taken = purposes
+                        .assignments
+                        .iter()
+                        .any(|a| a.purpose == purpose && a.tenant == entry.tenant);
+                    if !taken {
+                        purposes.assignments.push(PurposeAssignment {
+                            purpose,
+                            tenant: entry.tenant.clone(),
+                            plugin: entry.plugin,
+                        });
+                    }
+                    taken
+                }
+                None if is_operation_name(&entry.name) => {
+                    let taken = purposes
+                        .operations
+                        .iter()
+                        .any(|a| a.operation == entry.name && a.tenant == entry.tenant);
+                    if !taken {
+                        purposes.operations.push(OperationAssignment {
+                            operation: entry.name.clone(),
+                            tenant: entry.tenant.clone(),
+                            plugin: entry.plugin,
+                        });
+                    }
+                    taken
+                }
+                None => {
+                    return Err(format!(
+                        "{}: `{}` is neither a purpose (one of: {}) nor a named operation \
+                         (dot-separated lowercase words, e.g. `land.parcel-lookup`)",
+                        field("name"),
+                        entry.name,
+                        Purpose::ALL.map(Purpose::name).join(", ")
+                    ));
+                }
+            };
+            if taken {
                 return Err(format!(
                     "purpose[{index}]: `{}` is already assigned for {}",
-                    purpose.name(),
+                    entry.name,
                     entry
                         .tenant
                         .as_deref()
                         .map_or("every tenant".to_string(), |t| format!("tenant `{t}`"))
                 ));
             }
-            assignments.push(PurposeAssignment {
-                purpose,
-                tenant: entry.tenant,
-                plugin: entry.plugin,
-            });
         }
-        Ok(Self { assignments })
+        Ok(purposes)
     }
 
     pub fn assignments(&self) -> &[PurposeAssignment] {
@@ -177,6 +234,63 @@ impl Purposes {
         }
     }
 
+    /// Who serves the named `operation` for `tenant`: the tenant's entry,
+    /// else the entry for every tenant; nobody without one.
+    pub fn assigned_operation(&self, tenant: &str, operation: &str) -> Option<Assigned<'_>> {
+        let entry = |wanted: Option<&str>| {
+            self.operations
+                .iter()
+                .find(|a| a.operation == operation && a.tenant.as_deref() == wanted)
+        };
+        entry(Some(tenant))
+            .map(|own| Assigned {
+                plugin: &own.plugin,
+                tenant_granted: true,
+            })
+            .or_else(|| {
+                entry(None).map(|shared| Assigned {
+                    plugin: &shared.plugin,
+                    tenant_granted: false,
+                })
+            })
+    }
+
+    /// The named operations assigned for `tenant`, sorted.
+    pub fn operation_names(&self, tenant: &str) -> Vec<&str> {
+        let mut names: Vec<&str> = self
+            .operations
+            .iter()
+            .filter(|a| a.tenant.as_deref().is_none_or(|t| t == tenant))
+            .map(|a| a.operation.as_str())
+            .collect();
+        names.sort_unstable();
+        names.dedup();
+        names
+    }
+
+    /// The connector of `set` assigned to the named `operation` for
+    /// `tenant`, or why there is none.
+    pub(crate) fn operation_plugin(
+        &self,
+        set: &PluginSet,
+        tenant: &str,
+        operation: &str,
+    ) -> Result<Plugin, String> {
+        let assigned = self
+            .assigned_operation(tenant, operation)
+            .ok_or_else(|| "the operator assigned no connector to it ([[purpose]])".to_string())?;
+        let plugin = match assigned.tenant_granted {
+            true => set.get(tenant, assigned.plugin),
+            false => set.platform(assigned.plugin),
+        }
+        .ok_or_else(|| format!("its connector `{}` is not running", assigned.plugin))?;
+        if plugin.manifest().kinds.contains(&Kind::Connector) {
+            Ok(plugin)
+        } else {
+            Err(format!("`{}` is not a connector", assigned.plugin))
+        }
+    }
+
     /// The plugin of `set` assigned to `purpose` for `tenant`, whatever it
     /// offers (the caller checks the operation).
     pub(crate) fn plugin(&self, set: &PluginSet, tenant: &str, purpose: Purpose) -> Option<Plugin> {
@@ -197,22 +311,28 @@ impl Purposes {
         }
     }
 
-    /// The purposes `plugin` serves for `tenant` (for the plugins list).
-    pub fn served_by(&self, plugin: &Plugin, tenant: &str) -> Vec<&'static str> {
+    /// The purposes and named operations `plugin` serves for `tenant` (for
+    /// the plugins list).
+    pub fn served_by(&self, plugin: &Plugin, tenant: &str) -> Vec<String> {
         let manifest = plugin.manifest();
-        Purpose::ALL
+        let serves = |assigned: Assigned<'_>| {
+            manifest.id == assigned.plugin
+                && manifest.kinds.contains(&Kind::Connector)
+                && match manifest.tenant.as_deref() {
+                    None => true,
+                    Some(owner) => assigned.tenant_granted && owner == tenant,
+                }
+        };
+        let purposes = Purpose::ALL
             .into_iter()
-            .filter(|purpose| {
-                let assigned = self.assigned(tenant, *purpose);
-                manifest.id == assigned.plugin
-                    && manifest.kinds.contains(&Kind::Connector)
-                    && match manifest.tenant.as_deref() {
-                        None => true,
-                        Some(owner) => assigned.tenant_granted && owner == tenant,
-                    }
-            })
-            .map(Purpose::name)
-            .collect()
+            .filter(|purpose| serves(self.assigned(tenant, *purpose)))
+            .map(|purpose| purpose.name().to_owned());
+        let operations = self
+            .operation_names(tenant)
+            .into_iter()
+            .filter(|name| self.assigned_operation(tenant, name).is_some_and(serves))
+            .map(str::to_owned);
+        purposes.chain(operations).collect()
     }
 }
 
@@ -266,6 +386,61 @@ mod tests {
             set.assigned("da-nang", Purpose::NationalSync).plugin,
             "national-portal-sync"
         );
+    }
+
+    #[test]
+    fn named_operations_are_served_only_where_assigned_and_a_tenant_entry_comes_first() {
+        let set = purposes(&[
+            ("land.parcel-lookup", "land-registry-connector", None),
+            ("land.parcel-lookup", "vinh-phuc-land", Some("vinh-phuc")),
+            ("tax.obligations", "tax-connector", Some("da-nang")),
+        ])
+        .unwrap();
+        assert_eq!(
+            set.assigned_operation("vinh-phuc", "land.parcel-lookup"),
+            Some(Assigned {
+                plugin: "vinh-phuc-land",
+                tenant_granted: true
+            })
+        );
+        assert_eq!(
+            set.assigned_operation("bac-ninh", "land.parcel-lookup"),
+            Some(Assigned {
+                plugin: "land-registry-connector",
+                tenant_granted: false
+            })
+        );
+        assert_eq!(set.assigned_operation("bac-ninh", "tax.obligations"), None);
+        assert_eq!(set.operation_names("bac-ninh"), ["land.parcel-lookup"]);
+        assert_eq!(
+            set.operation_names("da-nang"),
+            ["land.parcel-lookup", "tax.obligations"]
+        );
+        // No default: nothing assigned, nothing offered.
+        assert!(Purposes::default().operation_names("da-nang").is_empty());
+    }
+
+    #[test]
+    fn an_operation_name_is_dotted_lowercase_words() {
+        for good in ["land.parcel-lookup", "tax.obligations", "a.b.c2"] {
+            assert!(is_operation_name(good), "{good}");
+        }
+        for bad in [
+            "land",
+            "Land.parcel",
+            "land..parcel",
+            ".land",
+            "land.",
+            "land.parcel lookup",
+        ] {
+            assert!(!is_operation_name(bad), "{bad}");
+        }
+        let error = purposes(&[
+            ("land.parcel-lookup", "a", None),
+            ("land.parcel-lookup", "b", None),
+        ])
+        .unwrap_err();
+        assert!(error.starts_with("purpose[1]"), "{error}");
     }
 
     #[test]

@@ -171,7 +171,7 @@ fn plugins_named_by_the_catalogs_exist_for_their_tenant_and_procedure() {
         .filter(|p| p.form_plugin.as_deref() == Some("vinh-phuc-forms"))
         .map(|p| p.code.as_str())
         .collect();
-    assert_eq!(vinh_phuc_forms, ["1.001193", "1.004194"]);
+    assert_eq!(vinh_phuc_forms, ["1.001193", "1.004194", "1.009994"]);
     assert_eq!(
         manifests["da-nang-initiatives"]["tenant"].as_str(),
         Some("da-nang")

@@ -1,10 +1,15 @@
-//! Forms of Vĩnh Phúc province for birth registration (`1.001193`) and
-//! temporary residence registration (`1.004194`): definitions with Vietnamese
-//! and English labels, validation reporting every failing field, and prefill
-//! from the National Population Database through the host's registry.
+//! Forms of Vĩnh Phúc province for birth registration (`1.001193`),
+//! temporary residence registration (`1.004194`) and the construction permit
+//! (`1.009994`, [`construction`]): definitions with Vietnamese and English
+//! labels, validation reporting every failing field, and prefill from the
+//! National Population Database and the land registry through the host's
+//! registry.
 //!
 //! Field error codes: `required`, `wrong-type`, `pattern`, `too-long`,
-//! `invalid-date`, `out-of-range`, `not-an-option`.
+//! `invalid-date`, `out-of-range`, `not-an-option`; for the construction
+//! permit also `unknown-parcel` and `not-a-holder`.
+
+pub mod construction;
 
 use motcua_sdk::form::{
     Choice, Constraints, Field, FieldError, FieldGroup, FieldKind, FormDefinition, PrefillValue,
@@ -26,6 +31,7 @@ pub const EARLIEST: Date = Date::new(1900, 1, 1);
 enum Procedure {
     Birth,
     TemporaryResidence,
+    ConstructionPermit,
 }
 
 fn procedure(code: &str) -> Option<Procedure> {
@@ -33,6 +39,8 @@ fn procedure(code: &str) -> Option<Procedure> {
         Some(Procedure::Birth)
     } else if code == config::get_or("procedure_temporary_residence", TEMPORARY_RESIDENCE) {
         Some(Procedure::TemporaryResidence)
+    } else if code == config::get_or("procedure_construction_permit", construction::CODE) {
+        Some(Procedure::ConstructionPermit)
     } else {
         None
     }
@@ -49,6 +57,7 @@ impl Form for VinhPhucForms {
         vec![
             config::get_or("procedure_birth_registration", BIRTH),
             config::get_or("procedure_temporary_residence", TEMPORARY_RESIDENCE),
+            config::get_or("procedure_construction_permit", construction::CODE),
         ]
     }
 
@@ -56,6 +65,7 @@ impl Form for VinhPhucForms {
         match procedure(procedure_code) {
             Some(Procedure::Birth) => Ok(birth_form(procedure_code)),
             Some(Procedure::TemporaryResidence) => Ok(temporary_residence_form(procedure_code)),
+            Some(Procedure::ConstructionPermit) => Ok(construction::form(procedure_code)),
             None => Err(PluginError::procedure_not_served(procedure_code)),
         }
     }
@@ -67,6 +77,11 @@ impl Form for VinhPhucForms {
             if let Some(error) = check_field(field, dossier) {
                 errors.push(error);
             }
+        }
+        if procedure(&dossier.procedure_code) == Some(Procedure::ConstructionPermit)
+            && errors.is_empty()
+        {
+            errors.extend(construction::check_parcel(dossier));
         }
         Ok(errors)
     }
@@ -87,6 +102,7 @@ impl Form for VinhPhucForms {
         let prefix = match procedure {
             Procedure::Birth => "requester",
             Procedure::TemporaryResidence => "person",
+            Procedure::ConstructionPermit => "applicant",
         };
         let mut values = vec![
             (
@@ -112,7 +128,7 @@ impl Form for VinhPhucForms {
                 ));
             }
         }
-        Ok(values
+        let mut prefill: Vec<PrefillValue> = values
             .into_iter()
             .map(|(field, value)| PrefillValue {
                 field,
@@ -120,7 +136,16 @@ impl Form for VinhPhucForms {
                 source: person.source.clone(),
                 reused: true,
             })
-            .collect())
+            .collect();
+        if procedure == Procedure::ConstructionPermit {
+            // The land registry is a second source: when it cannot be
+            // asked, the person's values still prefill.
+            match construction::parcel_prefill(applicant) {
+                Ok(values) => prefill.extend(values),
+                Err(error) => motcua_sdk::log::warn(&format!("no parcel prefilled: {error}")),
+            }
+        }
+        Ok(prefill)
     }
 }
 

@@ -23,6 +23,7 @@ mod matrix;
 mod notifications;
 mod onboarding;
 mod openapi;
+mod operations;
 mod payments;
 mod portal_intake;
 mod reuse;

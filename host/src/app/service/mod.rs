@@ -8,6 +8,7 @@ mod catalog_import;
 mod initiatives;
 mod intake;
 mod onboarding;
+mod operations;
 mod payments;
 mod plugins;
 mod portal;
@@ -42,6 +43,7 @@ pub use onboarding::{
     Onboarded, OnboardedUser, OnboardingDocument, TenantEntry, Tenants, UserEntry,
     check_onboarding, read_onboarding,
 };
+pub use operations::OperationAnswer;
 pub use payments::{RecordPayment, RefundPayment};
 pub use plugins::{
     Activation, DEFAULT_MAX_PACKAGE_BYTES, Deployed, DeployedVersion, PluginAdmin, TenantPlugin,
@@ -56,7 +58,7 @@ pub use transition::{ResultUpload, TransitionRequest};
 use super::access::{self, Access};
 use super::clock::Clock;
 use super::error::AppError;
-use super::hooks::PluginHost;
+use super::hooks::{NoSpecialisedSystems, PluginHost, SpecialisedSystems};
 use super::ports::{
     CatalogStore, DossierChange, DossierStore, MembershipStore, StoreError, StoredDocument,
     StoredDossier, StoredFeeLine,
@@ -89,6 +91,7 @@ pub struct DossierService {
     dossiers: Arc<dyn DossierStore>,
     catalog: Arc<dyn CatalogStore>,
     plugins: Arc<dyn PluginHost>,
+    systems: Arc<dyn SpecialisedSystems>,
     clock: Arc<dyn Clock>,
     access: Access,
 }
@@ -108,9 +111,17 @@ impl DossierService {
             dossiers,
             catalog,
             plugins,
+            systems: Arc::new(NoSpecialisedSystems),
             clock,
             access: Access::new(memberships),
         }
+    }
+
+    /// Serve named operations of specialised systems through `systems`
+    /// (without it, none is offered).
+    pub fn with_systems(mut self, systems: Arc<dyn SpecialisedSystems>) -> Self {
+        self.systems = systems;
+        self
     }
 
     /// The import use case (`motcua import`, the imports route), over the

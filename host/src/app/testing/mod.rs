@@ -21,6 +21,7 @@
 mod mailer;
 mod plugins;
 mod store;
+mod systems;
 
 use std::sync::{Arc, Mutex};
 
@@ -42,6 +43,7 @@ pub use plugins::{
     ScriptedPortal, hook_failure, plugin_summary,
 };
 pub use store::InMemoryStore;
+pub use systems::ScriptedSystems;
 
 use super::clock::Clock;
 use super::intake::IntakeService;
@@ -169,6 +171,7 @@ pub struct TestWorld {
     pub store: Arc<InMemoryStore>,
     pub plugins: Arc<ScriptedPlugins>,
     pub portal: Arc<ScriptedPortal>,
+    pub systems: Arc<ScriptedSystems>,
     pub packages: ScriptedPackages,
     pub service: DossierService,
     pub intake: IntakeService,
@@ -208,13 +211,15 @@ impl TestWorld {
         let plugins = Arc::new(ScriptedPlugins::new());
         let portal = Arc::new(ScriptedPortal::new("national-portal-sync@1.0.0"));
         let packages = ScriptedPackages::new();
+        let systems = Arc::new(ScriptedSystems::default());
         let service = DossierService::new(
             store.clone() as Arc<dyn DossierStore>,
             store.clone() as Arc<dyn CatalogStore>,
             plugins.clone(),
             clock.clone(),
             store.clone() as Arc<dyn MembershipStore>,
-        );
+        )
+        .with_systems(systems.clone());
         let intake = IntakeService::new(
             service.clone(),
             store.clone(),
@@ -243,6 +248,7 @@ impl TestWorld {
             store,
             plugins,
             portal,
+            systems,
             packages,
             service,
             intake,

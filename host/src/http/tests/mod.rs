@@ -6,6 +6,7 @@
 mod dossiers;
 mod edges;
 mod intake;
+mod operations;
 mod tenants;
 
 use std::sync::Arc;

@@ -1,0 +1,270 @@
+//! Named operations of specialised systems over HTTP (issue 12): the
+//! land-registry connector, assigned by the operator to
+//! `land.parcel-lookup` and `land.parcels-of-holder`, answers officers
+//! through the API and prefills and checks Vĩnh Phúc's construction-permit
+//! form, against the land registry stand-in on loopback. The host checks
+//! inputs and outputs against the connector's declared schemas.
+
+use motcua_tests::db::TestDb;
+use motcua_tests::on_both_backends;
+use motcua_tests::server::{Server, TestEnv, submission, text};
+use motcua_tests::standin::{self, FaultMode, LandStandin, PopulationStandin};
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+on_both_backends!(
+    an_officer_looks_a_parcel_up_through_the_connector_the_operator_assigned,
+    input_outside_the_declared_schema_never_reaches_the_connector,
+    a_construction_permit_is_prefilled_from_the_land_registry_and_a_parcel_the_applicant_does_not_hold_is_refused,
+    an_operation_nobody_assigned_is_not_offered,
+);
+
+const TENANT: &str = "vinh-phuc";
+const CONSTRUCTION_PERMIT: &str = "1.009994";
+/// Trần Thị Bình: holds parcel 345 of sheet 12 in commune 08977.
+const BINH: &str = "026195000123";
+/// Nguyễn Đức Thắng: holds other parcels.
+const THANG: &str = "026087002468";
+
+struct Registries {
+    population: PopulationStandin,
+    land: LandStandin,
+}
+
+async fn host(db: &TestDb, assign: bool) -> (Server, Registries) {
+    let registries = Registries {
+        population: standin::population_database(),
+        land: standin::land_registry(),
+    };
+    let env = TestEnv::new(db);
+    env.use_registries(&registries.population, &registries.land, assign);
+    (env.start().await, registries)
+}
+
+fn lookup(commune: &str, sheet: u32, parcel: u32) -> Value {
+    json!({"commune": commune, "sheet": sheet, "parcel": parcel})
+}
+
+async fn an_officer_looks_a_parcel_up_through_the_connector_the_operator_assigned(db: TestDb) {
+    let (server, registries) = host(&db, true).await;
+    let officer = server.api(TENANT, "officer");
+
+    let listed = officer.get("/operations").await;
+    assert_eq!(listed.status, StatusCode::OK, "{}", listed.text());
+    let listed = listed.json();
+    let names: Vec<&str> = listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["land.parcel-lookup", "land.parcels-of-holder"]);
+    assert_eq!(listed[0]["connector"], "land-registry-connector@1.0.0");
+    assert_eq!(
+        listed[0]["input_schema"]["required"],
+        json!(["commune", "sheet", "parcel"])
+    );
+
+    let found = officer
+        .post("/operations/land.parcel-lookup", &lookup("08977", 12, 345))
+        .await;
+    assert_eq!(found.status, StatusCode::OK, "{}", found.text());
+    let found = found.json();
+    assert_eq!(found["connector"], "land-registry-connector@1.0.0");
+    assert_eq!(found["output"]["area_m2"], 120.5);
+    assert_eq!(found["output"]["holders"][0]["personal_id"], BINH);
+
+    let missing = officer
+        .post("/operations/land.parcel-lookup", &lookup("08977", 12, 999))
+        .await;
+    assert_eq!(missing.status, StatusCode::NOT_FOUND, "{}", missing.text());
+    assert_eq!(missing.json()["code"], "not_found");
+    assert!(
+        missing.text().contains("no parcel 999"),
+        "{}",
+        missing.text()
+    );
+
+    standin::set_faults(&registries.land.faults, FaultMode::Fail, 0);
+    let down = officer
+        .post(
+            "/operations/land.parcels-of-holder",
+            &json!({"personal_id": THANG}),
+        )
+        .await;
+    assert_eq!(
+        down.status,
+        StatusCode::SERVICE_UNAVAILABLE,
+        "{}",
+        down.text()
+    );
+    standin::set_faults(&registries.land.faults, FaultMode::Ok, 0);
+    let held = officer
+        .post(
+            "/operations/land.parcels-of-holder",
+            &json!({"personal_id": THANG}),
+        )
+        .await;
+    assert_eq!(held.status, StatusCode::OK, "{}", held.text());
+    assert_eq!(
+        held.json()["output"]["parcels"].as_array().unwrap().len(),
+        2
+    );
+
+    let citizen = server.api(TENANT, "citizen");
+    let refused = citizen
+        .post("/operations/land.parcel-lookup", &lookup("08977", 12, 345))
+        .await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+}
+
+async fn input_outside_the_declared_schema_never_reaches_the_connector(db: TestDb) {
+    let (server, registries) = host(&db, true).await;
+    let officer = server.api(TENANT, "officer");
+    let before = registries.land.land.lookups();
+
+    let wrong = officer
+        .post(
+            "/operations/land.parcel-lookup",
+            &json!({"commune": "8977", "sheet": 0, "owner": "x"}),
+        )
+        .await;
+    assert_eq!(
+        wrong.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        wrong.text()
+    );
+    let wrong = wrong.json();
+    let mut fields: Vec<&str> = wrong["fields"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["field"].as_str().unwrap())
+        .collect();
+    fields.sort_unstable();
+    fields.dedup();
+    assert!(
+        fields.contains(&"commune") && fields.contains(&"sheet") && fields.contains(&"parcel"),
+        "{wrong}"
+    );
+    assert_eq!(
+        registries.land.land.lookups(),
+        before,
+        "the registry was not asked"
+    );
+}
+
+/// The construction-permit fields only the applicant can give.
+fn works() -> Vec<Value> {
+    vec![
+        json!({"field": "works.floors", "value": {"number": 3}}),
+        json!({"field": "works.floor-area-m2", "value": {"number": 280}}),
+    ]
+}
+
+async fn a_construction_permit_is_prefilled_from_the_land_registry_and_a_parcel_the_applicant_does_not_hold_is_refused(
+    db: TestDb,
+) {
+    let (server, _registries) = host(&db, true).await;
+    let officer = server.api(TENANT, "officer");
+
+    let offered = officer
+        .post(
+            &format!("/procedures/{CONSTRUCTION_PERMIT}/prefill"),
+            &json!({"personal_id": BINH}),
+        )
+        .await;
+    assert_eq!(offered.status, StatusCode::OK, "{}", offered.text());
+    let offered = offered.json();
+    let value = |field: &str| {
+        offered["values"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|v| v["field"] == field)
+            .unwrap_or_else(|| panic!("no {field} in {offered}"))
+            .clone()
+    };
+    assert_eq!(value("parcel.sheet")["value"]["number"], 12.0);
+    assert_eq!(value("parcel.number")["value"]["number"], 345.0);
+    assert_eq!(value("parcel.area-m2")["source"], "land-registry");
+    assert_eq!(
+        value("applicant.full-name")["source"],
+        "national-population-database"
+    );
+
+    // Bình's dossier with only the works filled in: the plot comes from
+    // the land registry and is flagged as reused.
+    let agency = server.officer_agency(TENANT);
+    let applicant = json!({"kind": "citizen", "id": BINH, "full_name": ""});
+    let body = submission(
+        CONSTRUCTION_PERMIT,
+        &agency,
+        "counter",
+        applicant,
+        json!(works()),
+    );
+    let submitted = officer.submit(&body).await;
+    assert_eq!(
+        submitted.status,
+        StatusCode::CREATED,
+        "{}",
+        submitted.text()
+    );
+    let submitted = submitted.json();
+    let reused: Vec<&str> = submitted["reused_fields"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["source"] == "land-registry")
+        .map(|r| r["field"].as_str().unwrap())
+        .collect();
+    assert!(reused.contains(&"parcel.number"), "{submitted}");
+
+    // Thắng names Bình's parcel: the form plugin asks the land registry and
+    // refuses it, naming the field.
+    let mut form = works();
+    form.extend([
+        text("applicant.full-name", "Nguyễn Đức Thắng"),
+        text("applicant.personal-id", THANG),
+        text("parcel.commune", "08977"),
+        json!({"field": "parcel.sheet", "value": {"number": 12}}),
+        json!({"field": "parcel.number", "value": {"number": 345}}),
+        text(
+            "parcel.address",
+            "Số 5 Mê Linh, phường Vĩnh Yên, tỉnh Vĩnh Phúc",
+        ),
+    ]);
+    let stranger = json!({"kind": "citizen", "id": THANG, "full_name": "Nguyễn Đức Thắng"});
+    let refused = officer
+        .submit(&submission(
+            CONSTRUCTION_PERMIT,
+            &agency,
+            "counter",
+            stranger,
+            json!(form),
+        ))
+        .await;
+    assert_eq!(
+        refused.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        refused.text()
+    );
+    let refused = refused.json();
+    assert_eq!(refused["fields"][0]["field"], "parcel.number", "{refused}");
+    assert_eq!(refused["fields"][0]["code"], "not-a-holder");
+}
+
+async fn an_operation_nobody_assigned_is_not_offered(db: TestDb) {
+    let (server, _registries) = host(&db, false).await;
+    let officer = server.api(TENANT, "officer");
+    let listed = officer.get("/operations").await;
+    assert_eq!(listed.status, StatusCode::OK);
+    assert_eq!(listed.json(), json!([]));
+    let ran = officer
+        .post("/operations/land.parcel-lookup", &lookup("08977", 12, 345))
+        .await;
+    assert_eq!(ran.status, StatusCode::NOT_FOUND, "{}", ran.text());
+}
