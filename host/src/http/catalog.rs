@@ -8,6 +8,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use motcua_domain::calendar::CalendarConfig;
 use motcua_domain::catalog::Procedure;
+use motcua_domain::form::FormDefinition;
 use serde::Deserialize;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -21,6 +22,7 @@ pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(list_procedures))
         .routes(routes!(get_procedure, put_procedure))
+        .routes(routes!(get_form))
         .routes(routes!(load_catalog))
         .routes(routes!(get_calendar, put_calendar))
 }
@@ -68,6 +70,34 @@ async fn get_procedure(
     Path((tenant, code)): Path<(String, String)>,
 ) -> Result<Response, ApiError> {
     Ok(Json(state.service.procedure_of(&user, &tenant, &code).await?).into_response())
+}
+
+/// The procedure's form as its form plugin defines it: groups, and each
+/// field's id (the path a submission's `form` entries use), kind, labels,
+/// whether it is required, its options and constraints, and where it may be
+/// prefilled from.
+#[utoipa::path(
+    get,
+    path = "/tenants/{tenant}/procedures/{code}/form",
+    tag = "catalog",
+    params(
+        ("tenant" = String, Path, description = "The tenant, e.g. `vinh-phuc`"),
+        ("code" = String, Path, description = "The national procedure code, e.g. `1.001193`"),
+    ),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, body = FormDefinition),
+        (status = 401, description = "No valid token", body = ErrorBody),
+        (status = 404, description = "No such procedure in the caller's tenant, or it has no form plugin (any fields are accepted)", body = ErrorBody),
+        (status = 503, description = "The form plugin failed", body = ErrorBody),
+    )
+)]
+async fn get_form(
+    State(state): State<AppState>,
+    Caller(user): Caller,
+    Path((tenant, code)): Path<(String, String)>,
+) -> Result<Response, ApiError> {
+    Ok(Json(state.service.form_of(&user, &tenant, &code).await?).into_response())
 }
 
 /// Create or replace one procedure (tenant admin).

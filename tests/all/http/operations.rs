@@ -169,6 +169,22 @@ async fn a_construction_permit_is_prefilled_from_the_land_registry_and_a_parcel_
     let (server, _registries) = host(&db, true).await;
     let officer = server.api(TENANT, "officer");
 
+    // The form's field ids are published, so nobody learns them from 422s.
+    let form = officer
+        .get(&format!("/procedures/{CONSTRUCTION_PERMIT}/form"))
+        .await
+        .expect(200);
+    let ids: Vec<&str> = form["fields"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["id"].as_str().unwrap())
+        .collect();
+    assert!(
+        ids.contains(&"parcel.sheet") && ids.contains(&"works.floors"),
+        "{form}"
+    );
+
     let offered = officer
         .post(
             &format!("/procedures/{CONSTRUCTION_PERMIT}/prefill"),

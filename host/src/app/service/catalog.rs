@@ -3,6 +3,7 @@
 
 use motcua_domain::calendar::{CalendarConfig, WorkingCalendar};
 use motcua_domain::catalog::Procedure;
+use motcua_domain::form::FormDefinition;
 use motcua_domain::tenancy::User;
 
 use super::DossierService;
@@ -28,6 +29,29 @@ impl DossierService {
     ) -> Result<Procedure, AppError> {
         ensure_tenant(user, tenant)?;
         self.procedure(tenant, code).await
+    }
+
+    /// The form of procedure `code` as its form plugin defines it: field
+    /// ids, kinds, options and constraints, for intake screens and for
+    /// vendors (who otherwise learn them from 422 answers).
+    pub async fn form_of(
+        &self,
+        user: &User,
+        tenant: &str,
+        code: &str,
+    ) -> Result<FormDefinition, AppError> {
+        ensure_tenant(user, tenant)?;
+        let procedure = self.procedure(tenant, code).await?;
+        let Some(plugin) = &procedure.form_plugin else {
+            return Err(AppError::NotFound(format!(
+                "a form plugin for procedure {code} (its form is free: any fields are accepted, \
+                 none are checked)"
+            )));
+        };
+        self.plugins
+            .form_definition(tenant, plugin, &procedure.code)
+            .await
+            .map_err(AppError::PluginUnavailable)
     }
 
     /// Create or replace the procedure `code`. The plugins it names must

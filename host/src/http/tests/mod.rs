@@ -5,6 +5,7 @@
 
 mod dossiers;
 mod edges;
+mod forms;
 mod intake;
 mod operations;
 mod tenants;
