@@ -11,6 +11,7 @@ fn every_shipped_plugin_passes_its_golden_cases() {
         "da-nang-initiatives",
         "vinh-phuc-forms",
         "population-connector",
+        "land-registry-connector",
         "national-portal-sync",
         "hello-fees",
     ] {
@@ -61,5 +62,38 @@ fn a_golden_case_that_disagrees_fails_with_the_json_path() {
     assert!(
         report.detail.unwrap().contains("$.ok"),
         "names where it differs"
+    );
+}
+
+#[test]
+fn a_connector_case_fails_when_the_plugin_sends_what_its_recording_does_not_hold() {
+    let plugin = load("land-registry-connector");
+    let package = &plugin.manifest().package_dir;
+    let scratch = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(scratch.path().join("golden")).unwrap();
+    let name = "invoke-parcel-lookup-found";
+    let input = std::fs::read_to_string(package.join(format!("golden/{name}.input.json"))).unwrap();
+    assert!(input.contains("/parcels/08977/12/345"), "{input}");
+    // The recording answers another parcel than the one asked for.
+    std::fs::write(
+        scratch.path().join(format!("golden/{name}.input.json")),
+        input.replace("/parcels/08977/12/345", "/parcels/08977/12/346"),
+    )
+    .unwrap();
+    std::fs::copy(
+        package.join(format!("golden/{name}.expected.json")),
+        scratch.path().join(format!("golden/{name}.expected.json")),
+    )
+    .unwrap();
+    let mut manifest = plugin.manifest().clone();
+    manifest.package_dir = scratch.path().to_path_buf();
+    let tampered = motcua_tests::runtime().load_manifest(manifest).unwrap();
+    let report = golden::run_all(&tampered).unwrap().remove(0);
+    assert!(!report.passed);
+    let detail = report.detail.unwrap();
+    assert!(
+        detail.contains("GET http://127.0.0.1:18070/parcels/08977/12/345 was not recorded")
+            && detail.contains("/parcels/08977/12/346 was never requested"),
+        "{detail}"
     );
 }

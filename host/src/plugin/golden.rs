@@ -16,6 +16,7 @@ use motcua_domain::refusal::{PluginRefusal, RefusalKind};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
+use super::capabilities::egress::replay::{Exchange, Replay};
 use super::capabilities::registry::Registry;
 use super::error::PluginError;
 use super::instance::{CallContext, Plugin};
@@ -225,11 +226,18 @@ fn compare_case(plugin: &Plugin, input: &Path, not_after: Option<Instant>) -> Re
             .to_string_lossy()
             .replace(".input.json", ".expected.json"),
     );
-    let call: GoldenCall = serde_json::from_value(read_json(input)?)
-        .map_err(|e| format!("{}: {e}", input.display()))?;
+    let (call, replay) = read_case(input)?;
     let mut expected = read_json(&expected_path)?;
-    let actual = answer_by(plugin, call, not_after)
+    let actual = answer_by(plugin, call, not_after, replay.clone())
         .map_err(|error| format!("the plugin failed: {error}"))?;
+    if let Some(problems) = replay.map(|replay| replay.problems())
+        && !problems.is_empty()
+    {
+        return Err(format!(
+            "its recorded exchanges do not match what the plugin sent: {}",
+            problems.join("; ")
+        ));
+    }
     // An expected refusal without a message pins the code only.
     if let Some(error) = expected.get_mut("error").and_then(Value::as_object_mut)
         && !error.contains_key("message")
@@ -245,15 +253,36 @@ fn compare_case(plugin: &Plugin, input: &Path, not_after: Option<Instant>) -> Re
     }
 }
 
+/// A case file: its call, and the HTTP exchanges it records (`exchanges`,
+/// for connectors), which then answer the plugin's requests.
+fn read_case(input: &Path) -> Result<(GoldenCall, Option<Arc<Replay>>), String> {
+    let mut case = read_json(input)?;
+    let exchanges = case
+        .as_object_mut()
+        .and_then(|fields| fields.remove("exchanges"));
+    let replay = match exchanges {
+        Some(exchanges) => {
+            let exchanges: Vec<Exchange> = serde_json::from_value(exchanges)
+                .map_err(|e| format!("{}: exchanges: {e}", input.display()))?;
+            Some(Arc::new(Replay::new(exchanges)))
+        }
+        None => None,
+    };
+    let call: GoldenCall =
+        serde_json::from_value(case).map_err(|e| format!("{}: {e}", input.display()))?;
+    Ok((call, replay))
+}
+
 /// Call the plugin and put its answer in the golden files' JSON shape.
 pub fn answer(plugin: &Plugin, call: GoldenCall) -> Result<Value, PluginError> {
-    answer_by(plugin, call, None)
+    answer_by(plugin, call, None, None)
 }
 
 fn answer_by(
     plugin: &Plugin,
     call: GoldenCall,
     not_after: Option<Instant>,
+    replay: Option<Arc<Replay>>,
 ) -> Result<Value, PluginError> {
     let tenant = plugin
         .manifest()
@@ -263,6 +292,9 @@ fn answer_by(
     let mut ctx = CallContext::new(tenant);
     if let Some(end) = not_after {
         ctx = ctx.not_after(end);
+    }
+    if let Some(replay) = replay {
+        ctx = ctx.replaying(replay);
     }
     let kinds = &plugin.manifest().kinds;
     let result = match call {

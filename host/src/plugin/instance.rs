@@ -9,6 +9,7 @@ use wasmtime::component::ResourceTableError;
 use wasmtime::{Store, Trap, UpdateDeadline};
 
 use super::bindings::Pres;
+use super::capabilities::egress::replay::Replay;
 use super::capabilities::registry::{NoRegistry, Registry};
 use super::convert::{GuestRefusal, Malformed};
 use super::error::{Failure, HostResource, PluginError};
@@ -27,6 +28,8 @@ pub struct CallContext {
     /// A deadline the call must meet even before its own: that of the call
     /// that made this one (a registry lookup runs inside a form's call).
     pub not_after: Option<Instant>,
+    /// Recorded exchanges answering the call's HTTP requests (golden cases).
+    pub replay: Option<Arc<Replay>>,
 }
 
 impl CallContext {
@@ -35,7 +38,14 @@ impl CallContext {
             tenant: tenant.into(),
             registry: Arc::new(NoRegistry),
             not_after: None,
+            replay: None,
         }
+    }
+
+    /// Answer the call's HTTP requests from `replay`, never the network.
+    pub fn replaying(mut self, replay: Arc<Replay>) -> Self {
+        self.replay = Some(replay);
+        self
     }
 
     /// End the call by `deadline` at the latest.
@@ -111,10 +121,13 @@ impl Plugin {
         ctx: &CallContext,
         deadline: Instant,
     ) -> Result<Store<PluginState>, Failure> {
-        let state = PluginState::new(&self.0.spec, &ctx.tenant, ctx.registry.clone(), deadline)
+        let mut state = PluginState::new(&self.0.spec, &ctx.tenant, ctx.registry.clone(), deadline)
             .map_err(|error| Failure::Instantiation {
                 detail: format!("preparing the sandbox: {error}"),
             })?;
+        if let Some(replay) = &ctx.replay {
+            state.egress.replaying(replay.clone());
+        }
         let mut store = Store::new(&self.0.shared.engine, state);
         store.limiter(|state| &mut state.limiter);
         self.rearm(&mut store, deadline);

@@ -42,6 +42,7 @@ mod state;
 pub mod stats;
 
 pub use budget::HostBudget;
+pub use capabilities::egress::replay::{Exchange, Replay};
 pub use capabilities::registry::{ConnectorRegistry, NoRegistry, Registry};
 pub use engine::RuntimeConfig;
 pub use error::{Failure, HostResource, LoadError, PluginError};

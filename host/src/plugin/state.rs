@@ -45,7 +45,7 @@ pub(crate) struct PluginState {
     wasi: WasiCtx,
     table: ResourceTable,
     http: WasiHttpCtx,
-    egress: Egress,
+    pub(crate) egress: Egress,
     pub(crate) limiter: CallLimiter,
     pub(crate) log: LogBudget,
     pub(crate) config: Arc<BTreeMap<String, String>>,

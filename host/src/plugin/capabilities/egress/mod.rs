@@ -13,6 +13,7 @@
 
 mod address;
 pub(crate) mod record;
+pub mod replay;
 mod scrub;
 mod transport;
 
@@ -26,6 +27,7 @@ use http_body_util::{BodyExt, Full};
 use wasmtime_wasi_http::{Error, RequestOptions, WasiBody, WasiHttpHooks};
 
 use self::record::{CallRecord, Metered};
+use self::replay::Replay;
 use self::scrub::Scrubber;
 use super::spending::Allowance;
 use crate::plugin::error::{Failure, HostResource};
@@ -63,6 +65,8 @@ pub(crate) struct Egress {
     deadline: Instant,
     /// Requests this call may still send (`limits.egress_requests`).
     requests: Allowance,
+    /// Recorded exchanges answering in place of the network (golden cases).
+    replay: Option<Arc<Replay>>,
 }
 
 /// How long each stage of one request may take.
@@ -86,7 +90,13 @@ impl Egress {
             secrets,
             deadline,
             requests: Allowance::new(HostResource::EgressRequests, 0),
+            replay: None,
         }
+    }
+
+    /// Answer every request from `replay` instead of the network.
+    pub(crate) fn replaying(&mut self, replay: Arc<Replay>) {
+        self.replay = Some(replay);
     }
 
     /// Allow `limit` requests per call (none until this is set).
@@ -218,6 +228,9 @@ impl WasiHttpHooks for Egress {
             );
             return Box::new(async { Err(Error::HttpRequestDenied) });
         }
+        if let Some(replay) = self.replay.clone() {
+            return Box::new(replayed(request, replay, record, secrets));
+        }
         let scrubber = match self.inject_secrets(request.headers_mut(), &host, port) {
             Ok(scrubber) => scrubber,
             Err(message) => {
@@ -267,6 +280,45 @@ impl WasiHttpHooks for Egress {
             Ok((response, io))
         })
     }
+}
+
+/// The recorded answer to `request`, or a refusal when nothing recorded it
+/// (which [`Replay::problems`] reports). Nothing leaves the host, so no
+/// secret is added.
+async fn replayed(
+    request: http::Request<WasiBody>,
+    replay: Arc<Replay>,
+    mut record: CallRecord,
+    secrets: Arc<TenantSecrets>,
+) -> Result<
+    (
+        http::Response<WasiBody>,
+        Box<dyn Future<Output = Result<(), Error>> + Send>,
+    ),
+    Error,
+> {
+    let (parts, body) = request.into_parts();
+    let body = body.collect().await?.to_bytes();
+    let url = parts.uri.to_string();
+    let Some(recorded) = replay.answer(parts.method.as_str(), &url, &body) else {
+        record.finish(Some("refused: no recorded exchange"), secrets.redactor());
+        return Err(Error::HttpRequestDenied);
+    };
+    let (status, headers, body) = recorded.parts();
+    let mut response = http::Response::builder().status(status);
+    for (name, value) in &headers {
+        response = response.header(name, value);
+    }
+    let body = Full::new(hyper::body::Bytes::from(body))
+        .map_err(|never| match never {})
+        .boxed_unsync();
+    let response = response
+        .body(body)
+        .map_err(|e| Error::InternalError(Some(format!("a recorded response: {e}"))))?;
+    record.responded(status);
+    record.finish(None, secrets.redactor());
+    let io: Box<dyn Future<Output = Result<(), Error>> + Send> = Box::new(async { Ok(()) });
+    Ok((response, io))
 }
 
 /// The response with the secrets sent in its request scrubbed from its
