@@ -1,6 +1,7 @@
 //! `/api/v1/plugins`: what is deployed, and how it behaves; and
 //! `/api/v1/tenants/{tenant}/plugins`: a tenant admin deploys, activates and
-//! rolls back the tenant's own plugin versions.
+//! rolls back the tenant's own plugin versions, and a platform operator
+//! grants a deployed connector the destinations it declared.
 
 use axum::Json;
 use axum::body::Body;
@@ -13,8 +14,8 @@ use utoipa_axum::routes;
 
 use super::AppState;
 use super::error::{ApiError, ErrorBody};
-use super::extract::{AppQuery, Caller};
-use crate::app::ports::{PackageFormat, PluginLoadFailure, PluginSummary};
+use super::extract::{AppJson, AppQuery, Caller};
+use crate::app::ports::{EgressGrant, PackageFormat, PluginLoadFailure, PluginSummary};
 use crate::app::service::{Activation, Deployed, TenantPlugins};
 use motcua_domain::lifecycle::Role;
 use motcua_domain::tenancy::User;
@@ -26,6 +27,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(list_tenant_plugins, deploy_plugin))
         .routes(routes!(activate_version))
         .routes(routes!(rollback_plugin))
+        .routes(routes!(grant_egress))
 }
 
 #[derive(Serialize, utoipa::ToSchema)]
@@ -276,4 +278,51 @@ async fn rollback_plugin(
     Path((tenant, id)): Path<(String, String)>,
 ) -> Result<Response, ApiError> {
     Ok(Json(state.plugin_admin.rollback(&user, &tenant, &id).await?).into_response())
+}
+
+/// The destinations a tenant's deployed connector may reach.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EgressGrantRequest {
+    /// `host:port` entries, each declared in the plugin's `[egress] allow`;
+    /// what is not listed is revoked (an empty list revokes everything).
+    pub granted: Vec<String>,
+}
+
+/// A platform operator grants a tenant's deployed plugin the network
+/// destinations its manifest declared (the second key: a tenant admin's
+/// deployment alone reaches nothing). Effective from the plugin's next
+/// request; `GET /tenants/{tenant}/plugins` shows what each plugin declares
+/// and is granted.
+#[utoipa::path(
+    put,
+    path = "/tenants/{tenant}/plugins/{id}/egress",
+    tag = "plugins",
+    params(
+        ("tenant" = String, Path, description = "The tenant, e.g. `vinh-phuc`"),
+        ("id" = String, Path, description = "The deployed plugin's id"),
+    ),
+    request_body = EgressGrantRequest,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The grants now in force", body = [EgressGrant]),
+        (status = 401, description = "No valid token", body = ErrorBody),
+        (status = 403, description = "Not a platform operator", body = ErrorBody),
+        (status = 404, description = "No deployed plugin of this id serves the tenant", body = ErrorBody),
+        (status = 422, description = "A destination the plugin does not declare; `fields` names `granted[i]`", body = ErrorBody),
+    )
+)]
+async fn grant_egress(
+    State(state): State<AppState>,
+    Caller(user): Caller,
+    Path((tenant, id)): Path<(String, String)>,
+    AppJson(request): AppJson<EgressGrantRequest>,
+) -> Result<Response, ApiError> {
+    Ok(Json(
+        state
+            .plugin_admin
+            .grant_egress(&user, &tenant, &id, request.granted)
+            .await?,
+    )
+    .into_response())
 }

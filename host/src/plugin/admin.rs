@@ -17,7 +17,7 @@ use super::deploy::Deployment;
 use super::error::LoadError;
 use super::golden;
 use super::instance::Plugin;
-use super::manifest::Manifest;
+use super::manifest::{EgressRule, Manifest};
 use super::package::{self, ArchiveFormat};
 use super::runtime::PluginRuntime;
 use super::set::PluginSet;
@@ -125,13 +125,6 @@ impl Inner {
             .map_err(|error| rejection(error, staging.path(), format))?;
         let manifest = Manifest::load(&dir).map_err(|error| rejection(error, &dir, format))?;
         let manifest = own_manifest(manifest, tenant)?;
-        if !manifest.egress.is_empty() {
-            return Err(PackageError::rejected(
-                "egress.allow",
-                "a plugin deployed by a tenant may not reach the network; connectors with \
-                 egress are deployed by the platform operator",
-            ));
-        }
         let plugin = self
             .runtime
             .load_upload(manifest)
@@ -206,7 +199,7 @@ impl Inner {
         let manifest = Manifest::load(&dir).map_err(|error| rejection(error, &dir, format))?;
         let manifest = own_manifest(manifest, tenant)?;
         self.runtime
-            .load_manifest(manifest)
+            .load_deployed(manifest)
             .map_err(|error| rejection(error, &dir, format))
     }
 }
@@ -384,6 +377,26 @@ impl PluginPackages for TenantPlugins {
             .map(|plugin| plugin.manifest().reference())
     }
 
+    fn grant_egress(
+        &self,
+        tenant: &str,
+        plugin: &str,
+        destinations: &[String],
+    ) -> Result<(), PackageError> {
+        let rules = destinations
+            .iter()
+            .enumerate()
+            .map(|(i, d)| {
+                EgressRule::parse(d).map_err(|e| PackageError::rejected(format!("granted[{i}]"), e))
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        self.inner
+            .runtime
+            .egress_grants()
+            .set(tenant, plugin, rules);
+        Ok(())
+    }
+
     fn serving(&self, tenant: &str) -> Vec<LivePlugin> {
         let deployed = lock(&self.inner.deployed);
         let purposes = &self.inner.runtime.settings().purposes;
@@ -403,6 +416,9 @@ impl PluginPackages for TenantPlugins {
                         PluginSource::Directory
                     },
                     purposes: purposes.served_by(plugin, tenant),
+                    egress_declared: manifest.egress.iter().map(ToString::to_string).collect(),
+                    egress_granted: from_deployment
+                        .then(|| self.inner.runtime.egress_grants().of(tenant, &manifest.id)),
                 }
             })
             .collect()

@@ -10,6 +10,7 @@ use wasmtime::component::{Component, Linker};
 use super::bindings::Contract;
 use super::cache;
 use super::capabilities::egress::EgressPolicy;
+use super::capabilities::egress::grants::{EgressGrants, NeedsGrant};
 use super::engine::{self, EpochTicker, RuntimeConfig};
 use super::error::LoadError;
 use super::instance::{Plugin, PluginInner};
@@ -27,10 +28,22 @@ pub struct PluginRuntime {
     shared: Arc<Shared>,
 }
 
+/// Who put a plugin on the host: the operator (its directory, a test's
+/// manifest) or a tenant admin (an upload being verified, a stored
+/// deployment); a tenant's plugin reaches only what the operator granted.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Origin {
+    Operator,
+    Upload,
+    Deployed,
+}
+
 pub(crate) struct Shared {
     pub(crate) engine: Engine,
     pub(crate) config: RuntimeConfig,
     pub(crate) slots: Slots,
+    /// What the operator granted tenants' deployed connectors.
+    pub(crate) grants: Arc<EgressGrants>,
     _ticker: EpochTicker,
 }
 
@@ -52,6 +65,7 @@ impl PluginRuntime {
                     config.budget.calls_per_tenant,
                 ),
                 config,
+                grants: Arc::default(),
                 _ticker: ticker,
             }),
         })
@@ -95,7 +109,20 @@ impl PluginRuntime {
         manifest: Manifest,
         settings: &HostSettings,
     ) -> Result<Plugin, LoadError> {
-        self.load_inner(manifest, settings, false)
+        self.load_inner(manifest, settings, Origin::Operator)
+    }
+
+    /// Load a package a tenant admin deployed (stored, verified before):
+    /// its egress needs the operator's grants.
+    pub fn load_deployed(&self, manifest: Manifest) -> Result<Plugin, LoadError> {
+        let settings = self.shared.config.settings.clone();
+        self.load_inner(manifest, &settings, Origin::Deployed)
+    }
+
+    /// What the operator granted tenants' deployed connectors; a change
+    /// applies from the next request.
+    pub fn egress_grants(&self) -> &Arc<EgressGrants> {
+        &self.shared.grants
     }
 
     /// Load a tenant's uploaded package within the host's budget: a
@@ -105,7 +132,7 @@ impl PluginRuntime {
     /// accepted.
     pub fn load_upload(&self, manifest: Manifest) -> Result<Plugin, LoadError> {
         let settings = self.shared.config.settings.clone();
-        self.load_inner(manifest, &settings, true)
+        self.load_inner(manifest, &settings, Origin::Upload)
     }
 
     /// Cache an accepted upload's compiled component.
@@ -127,8 +154,9 @@ impl PluginRuntime {
         &self,
         manifest: Manifest,
         settings: &HostSettings,
-        upload: bool,
+        origin: Origin,
     ) -> Result<Plugin, LoadError> {
+        let upload = origin == Origin::Upload;
         let plugin_ref = manifest.reference();
         let _span = tracing::info_span!("motcua.plugin.load", plugin = %plugin_ref).entered();
         // A manifest is checked when read; one built in code may name anything.
@@ -241,6 +269,11 @@ impl PluginRuntime {
                 allow_private: settings.allow_private.clone(),
                 limits: manifest.egress_limits,
                 secrets: manifest.egress_secrets.clone(),
+                needs_grant: (origin != Origin::Operator).then(|| NeedsGrant {
+                    tenant: manifest.tenant.clone().unwrap_or_default(),
+                    plugin: manifest.id.clone(),
+                    grants: self.shared.grants.clone(),
+                }),
             }),
             fees: settings.fees,
         };

@@ -12,7 +12,7 @@ use sqlx::any::AnyRow;
 use super::Db;
 use super::dossiers::Tx;
 use super::rows::{Result, get, get_bool, get_opt_time, get_time, now, time_text};
-use crate::app::ports::{Deployment, DeploymentStore, NewDeployment, StoreError};
+use crate::app::ports::{Deployment, DeploymentStore, EgressGrant, NewDeployment, StoreError};
 
 const COLUMNS: &str = "tenant_id, plugin_id, version, digest, package_path, deployed_by, \
      deployed_at, active, activated_at, previous_version";
@@ -31,6 +31,18 @@ fn deployment_from_row(row: &AnyRow) -> Result<Deployment> {
         active: get_bool(row, "active")?,
         activated_at: get_opt_time(row, "activated_at")?,
         previous_version: get(row, "previous_version")?,
+    })
+}
+
+const GRANT_COLUMNS: &str = "tenant_id, plugin_id, destination, granted_by, granted_at";
+
+fn grant_from_row(row: &AnyRow) -> Result<EgressGrant> {
+    Ok(EgressGrant {
+        tenant: get(row, "tenant_id")?,
+        plugin_id: get(row, "plugin_id")?,
+        destination: get(row, "destination")?,
+        granted_by: get(row, "granted_by")?,
+        granted_at: get_time(row, "granted_at")?,
     })
 }
 
@@ -248,6 +260,77 @@ impl DeploymentStore for Db {
             }))
         })
         .await
+    }
+
+    async fn egress_grants(&self, tenant: Option<&str>) -> Result<Vec<EgressGrant>> {
+        sqlx::query(&format!(
+            "SELECT {GRANT_COLUMNS} FROM egress_grants \
+             WHERE ($1 IS NULL OR tenant_id = $1) ORDER BY tenant_id, plugin_id, destination"
+        ))
+        .bind(tenant)
+        .fetch_all(&self.pool)
+        .await?
+        .iter()
+        .map(grant_from_row)
+        .collect()
+    }
+
+    async fn set_egress_grants(
+        &self,
+        tenant: &str,
+        plugin_id: &str,
+        destinations: &[String],
+        granted_by: &str,
+    ) -> Result<Vec<EgressGrant>> {
+        let mut tx = self.begin_write().await?;
+        lock_tenant_plugins(&mut tx, tenant).await?;
+        let kept: Vec<String> = sqlx::query(
+            "SELECT destination FROM egress_grants WHERE tenant_id = $1 AND plugin_id = $2",
+        )
+        .bind(tenant)
+        .bind(plugin_id)
+        .fetch_all(&mut *tx)
+        .await?
+        .iter()
+        .map(|row| get(row, "destination"))
+        .collect::<Result<_>>()?;
+        for gone in kept.iter().filter(|d| !destinations.contains(d)) {
+            sqlx::query(
+                "DELETE FROM egress_grants \
+                 WHERE tenant_id = $1 AND plugin_id = $2 AND destination = $3",
+            )
+            .bind(tenant)
+            .bind(plugin_id)
+            .bind(gone)
+            .execute(&mut *tx)
+            .await?;
+        }
+        let at = time_text(now());
+        for new in destinations.iter().filter(|d| !kept.contains(d)) {
+            sqlx::query(&format!(
+                "INSERT INTO egress_grants ({GRANT_COLUMNS}) VALUES ($1, $2, $3, $4, $5)"
+            ))
+            .bind(tenant)
+            .bind(plugin_id)
+            .bind(new)
+            .bind(granted_by)
+            .bind(&at)
+            .execute(&mut *tx)
+            .await?;
+        }
+        let grants = sqlx::query(&format!(
+            "SELECT {GRANT_COLUMNS} FROM egress_grants \
+             WHERE tenant_id = $1 AND plugin_id = $2 ORDER BY destination"
+        ))
+        .bind(tenant)
+        .bind(plugin_id)
+        .fetch_all(&mut *tx)
+        .await?
+        .iter()
+        .map(grant_from_row)
+        .collect::<Result<Vec<_>>>()?;
+        tx.commit().await?;
+        Ok(grants)
     }
 }
 

@@ -126,6 +126,7 @@ migrations! {
     9 => "0009_console_sessions",
     10 => "0010_tenant_status",
     11 => "0011_intake_queue",
+    12 => "0012_egress_grants",
 }
 
 /// The migration that adds the statistics; dossiers stored before it are

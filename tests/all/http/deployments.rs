@@ -359,15 +359,6 @@ async fn a_bad_package_is_refused_naming_the_field_at_fault_and_nothing_is_recor
         "{refused}"
     );
 
-    // A tenant's plugin may not reach the network.
-    let connector = archive("population-connector", |m| {
-        m.replacen("[plugin]\n", "[plugin]\ntenant = \"bac-ninh\"\n", 1)
-    });
-    let refused = deploy(&admin, "", connector)
-        .await
-        .expect_error(422, "invalid_request");
-    assert_eq!(field_of(&refused), "egress.allow", "{refused}");
-
     // Not an archive type.
     upload(&admin, "", "application/json", fees_version("1.1.0"))
         .await

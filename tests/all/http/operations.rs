@@ -8,6 +8,8 @@
 use motcua_tests::db::TestDb;
 use motcua_tests::on_both_backends;
 use motcua_tests::server::{Server, TestEnv, submission, text};
+
+use super::deployments::{archive_with, deploy};
 use motcua_tests::standin::{self, FaultMode, LandStandin, PopulationStandin};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
@@ -17,6 +19,7 @@ on_both_backends!(
     input_outside_the_declared_schema_never_reaches_the_connector,
     a_construction_permit_is_prefilled_from_the_land_registry_and_a_parcel_the_applicant_does_not_hold_is_refused,
     an_operation_nobody_assigned_is_not_offered,
+    a_connector_a_tenant_deploys_reaches_only_what_the_operator_granted,
 );
 
 const TENANT: &str = "vinh-phuc";
@@ -283,4 +286,137 @@ async fn an_operation_nobody_assigned_is_not_offered(db: TestDb) {
         .post("/operations/land.parcel-lookup", &lookup("08977", 12, 345))
         .await;
     assert_eq!(ran.status, StatusCode::NOT_FOUND, "{}", ran.text());
+}
+
+/// The land-registry connector as a vendor hands it to Vĩnh Phúc: its
+/// manifest and recorded golden exchanges pointing at the land registry on
+/// `port`.
+fn land_package(port: u16) -> Vec<u8> {
+    let at = |text: String| text.replace("127.0.0.1:18070", &format!("127.0.0.1:{port}"));
+    let golden = motcua_tests::package("land-registry-connector").join("golden");
+    let cases: Vec<(String, Vec<u8>)> = std::fs::read_dir(&golden)
+        .unwrap()
+        .map(|entry| {
+            let path = entry.unwrap().path();
+            let name = format!("golden/{}", path.file_name().unwrap().to_string_lossy());
+            (
+                name,
+                at(std::fs::read_to_string(&path).unwrap()).into_bytes(),
+            )
+        })
+        .collect();
+    let extra: Vec<(&str, &[u8])> = cases
+        .iter()
+        .map(|(name, bytes)| (name.as_str(), bytes.as_slice()))
+        .collect();
+    archive_with("land-registry-connector", at, &extra)
+}
+
+async fn a_connector_a_tenant_deploys_reaches_only_what_the_operator_granted(db: TestDb) {
+    let land = standin::land_registry();
+    let port = land.addr.port();
+    let env = TestEnv::new(&db);
+    env.write_settings(&format!(
+        "[egress]\nallow_private = [\"127.0.0.1:{port}\"]\n\n\
+         [[purpose]]\nname = \"land.parcel-lookup\"\nplugin = \"land-registry-connector\"\n\
+         tenant = \"{TENANT}\"\n"
+    ));
+    let server = env.start().await;
+    let admin = server.api(TENANT, "tenant_admin");
+    let officer = server.api(TENANT, "officer");
+    let operator = server.api_with(
+        TENANT,
+        Some(server.token(motcua::seed::PLATFORM, "platform_operator")),
+    );
+
+    // First key: the tenant admin deploys the connector, which declares
+    // where it goes; its golden cases pass against their recordings.
+    let deployed = deploy(&admin, "?activate=true", land_package(port))
+        .await
+        .expect(201);
+    assert_eq!(deployed["active"], true, "{deployed}");
+    let listing = admin.get("/plugins").await.expect(200);
+    let land_entry = |listing: &Value| {
+        listing["plugins"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["id"] == "land-registry-connector")
+            .unwrap_or_else(|| panic!("listed: {listing}"))["serving"]
+            .clone()
+    };
+    let entry = land_entry(&listing);
+    assert_eq!(
+        entry["egress_declared"],
+        json!([format!("127.0.0.1:{port}")])
+    );
+    assert_eq!(entry["egress_granted"], json!([]));
+    assert_eq!(entry["purposes"], json!(["land.parcel-lookup"]));
+
+    // Declared is not enough: nothing leaves.
+    let before = land.land.lookups();
+    let refused = officer
+        .post("/operations/land.parcel-lookup", &lookup("08977", 12, 345))
+        .await;
+    assert_eq!(
+        refused.status,
+        StatusCode::BAD_GATEWAY,
+        "{}",
+        refused.text()
+    );
+    assert_eq!(land.land.lookups(), before, "the registry was never asked");
+
+    // The tenant admin cannot turn the second key.
+    let destination = format!("127.0.0.1:{port}");
+    let path = "/plugins/land-registry-connector/egress";
+    admin
+        .put(path, &json!({"granted": [destination]}))
+        .await
+        .expect(403);
+    let undeclared = operator
+        .put(path, &json!({"granted": ["example.com:443"]}))
+        .await;
+    assert_eq!(undeclared.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(undeclared.json()["fields"][0]["field"], "granted[0]");
+
+    // Second key: the operator grants; the next request goes out.
+    let granted = operator
+        .put(path, &json!({"granted": [destination]}))
+        .await
+        .expect(200);
+    assert_eq!(granted[0]["destination"], destination);
+    let found = officer
+        .post("/operations/land.parcel-lookup", &lookup("08977", 12, 345))
+        .await;
+    assert_eq!(found.status, StatusCode::OK, "{}", found.text());
+    assert_eq!(found.json()["output"]["parcel"], 345);
+    let entry = land_entry(&admin.get("/plugins").await.expect(200));
+    assert_eq!(entry["egress_granted"], json!([destination]));
+
+    // Grants outlive a restart (they are stored), and a revocation bites
+    // at once.
+    server.stop().await;
+    let server = env.start().await;
+    let officer = server.api(TENANT, "officer");
+    let operator = server.api_with(
+        TENANT,
+        Some(server.token(motcua::seed::PLATFORM, "platform_operator")),
+    );
+    officer
+        .post("/operations/land.parcel-lookup", &lookup("08977", 12, 345))
+        .await
+        .expect(200);
+    operator
+        .put(path, &json!({"granted": []}))
+        .await
+        .expect(200);
+    let revoked = officer
+        .post("/operations/land.parcel-lookup", &lookup("08977", 12, 345))
+        .await;
+    assert_eq!(
+        revoked.status,
+        StatusCode::BAD_GATEWAY,
+        "{}",
+        revoked.text()
+    );
 }

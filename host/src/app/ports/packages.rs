@@ -81,6 +81,12 @@ pub struct LivePlugin {
     /// The platform purposes (`national-sync`, `population-registry`) the
     /// operator assigned this plugin for the tenant.
     pub purposes: Vec<String>,
+    /// The destinations (`host:port`) its manifest declares it reaches.
+    pub egress_declared: Vec<String>,
+    /// What a platform operator granted of them: a tenant's deployed plugin
+    /// reaches only these. `None` for the operator's own plugins, which
+    /// reach what they declare.
+    pub egress_granted: Option<Vec<String>>,
 }
 
 /// The plugin runtime's side of tenant deployments.
@@ -115,4 +121,14 @@ pub trait PluginPackages: Send + Sync {
 
     /// Every plugin serving `tenant`: its own, then platform-wide ones.
     fn serving(&self, tenant: &str) -> Vec<LivePlugin>;
+
+    /// Let `plugin` of `tenant` reach `destinations` (`host:port`, declared
+    /// in its manifest) from its next request on, and nothing else it
+    /// declares. Rejected, naming `granted[i]`, when one is not `host:port`.
+    fn grant_egress(
+        &self,
+        tenant: &str,
+        plugin: &str,
+        destinations: &[String],
+    ) -> Result<(), PackageError>;
 }

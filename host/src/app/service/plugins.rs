@@ -6,6 +6,7 @@
 //! does not name as active. Activations of one host are serialised so the
 //! order they are persisted in is the order they go live in.
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use motcua_domain::tenancy::User;
@@ -13,11 +14,12 @@ use motcua_domain::time::LocalDateTime;
 use serde::Serialize;
 use tokio::sync::Mutex;
 
-use crate::app::access::ensure_admin;
-use crate::app::error::AppError;
+use crate::app::access::{ensure_admin, ensure_operator};
+use crate::app::error::{AppError, FieldProblem};
 use crate::app::ports::{
-    Deployment, DeploymentStore, LivePlugin, NewDeployment, PackageError, PackageFormat,
-    PluginLoadFailure, PluginPackages, PluginSource, PluginSummary, StoreError, TenantStore,
+    Deployment, DeploymentStore, EgressGrant, LivePlugin, NewDeployment, PackageError,
+    PackageFormat, PluginLoadFailure, PluginPackages, PluginSource, PluginSummary, StoreError,
+    TenantStore,
 };
 
 /// Largest package accepted unless configured otherwise.
@@ -392,6 +394,60 @@ impl PluginAdmin {
         Ok(activation)
     }
 
+    /// A platform operator grants `tenant`'s deployed plugin `plugin_id` the
+    /// destinations it may reach: the second key of a connector's egress
+    /// (its manifest declared them). Replaces what it was granted; an empty
+    /// list revokes everything. Effective from the next request.
+    pub async fn grant_egress(
+        &self,
+        user: &User,
+        tenant: &str,
+        plugin_id: &str,
+        destinations: Vec<String>,
+    ) -> Result<Vec<EgressGrant>, AppError> {
+        ensure_operator(user, "grant a tenant's plugin network egress")?;
+        let live = self
+            .packages
+            .serving(tenant)
+            .into_iter()
+            .find(|p| p.summary.id == plugin_id && p.source == PluginSource::Deployment)
+            .ok_or_else(|| {
+                AppError::NotFound(format!("deployed plugin {plugin_id} of tenant {tenant}"))
+            })?;
+        let destinations: Vec<String> = destinations
+            .iter()
+            .map(|d| d.trim().to_ascii_lowercase())
+            .collect();
+        let problems: Vec<FieldProblem> = destinations
+            .iter()
+            .enumerate()
+            .filter(|(_, d)| !live.egress_declared.contains(d))
+            .map(|(i, d)| {
+                FieldProblem::new(
+                    format!("granted[{i}]"),
+                    format!(
+                        "`{d}` is not declared in the plugin's [egress] allow (it declares: {})",
+                        match live.egress_declared.is_empty() {
+                            true => "nothing".to_string(),
+                            false => live.egress_declared.join(", "),
+                        }
+                    ),
+                )
+            })
+            .collect();
+        if !problems.is_empty() {
+            return Err(AppError::Invalid(problems));
+        }
+        let grants = self
+            .deployments
+            .set_egress_grants(tenant, plugin_id, &destinations, &user.id)
+            .await?;
+        self.packages
+            .grant_egress(tenant, plugin_id, &destinations)?;
+        tracing::info!(tenant, plugin = plugin_id, granted = ?destinations, by = %user.id, "egress grants changed");
+        Ok(grants)
+    }
+
     /// At start: put every tenant's active deployed version in service, over
     /// the directory's. A version that no longer loads is reported and the
     /// directory's version keeps serving.
@@ -400,6 +456,17 @@ impl PluginAdmin {
         tenants: &dyn TenantStore,
     ) -> Result<Vec<PluginLoadFailure>, AppError> {
         let mut failures = Vec::new();
+        let mut grants: BTreeMap<(String, String), Vec<String>> = BTreeMap::new();
+        for grant in self.deployments.egress_grants(None).await? {
+            grants
+                .entry((grant.tenant, grant.plugin_id))
+                .or_default()
+                .push(grant.destination);
+        }
+        for ((tenant, plugin), destinations) in grants {
+            self.packages
+                .grant_egress(&tenant, &plugin, &destinations)?;
+        }
         for tenant in tenants.tenants().await? {
             let active = self
                 .deployments

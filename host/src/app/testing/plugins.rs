@@ -496,6 +496,10 @@ struct Packages {
     /// The operator's directory versions, by (tenant, id).
     baseline: BTreeMap<(String, String), PluginSummary>,
     failures: Vec<PluginLoadFailure>,
+    /// What each plugin id's manifest declares it reaches.
+    declared: BTreeMap<String, Vec<String>>,
+    /// What the operator granted, by (tenant, id).
+    granted: BTreeMap<(String, String), Vec<String>>,
 }
 
 /// Tenant deployments and the plugin directory ([`PluginPackages`],
@@ -538,6 +542,15 @@ impl ScriptedPackages {
         self
     }
 
+    /// Packages of plugin `id` declare they reach `destinations`.
+    pub fn declares_egress(&self, id: &str, destinations: &[&str]) -> &Self {
+        self.lock().declared.insert(
+            id.to_owned(),
+            destinations.iter().map(|d| d.to_string()).collect(),
+        );
+        self
+    }
+
     /// The operator's directory serves `summary` to its tenant.
     pub fn baseline(&self, summary: PluginSummary) -> &Self {
         let key = (
@@ -551,6 +564,8 @@ impl ScriptedPackages {
                 summary: summary.clone(),
                 source: PluginSource::Directory,
                 purposes: Vec::new(),
+                egress_declared: Vec::new(),
+                egress_granted: None,
             },
         );
         packages.baseline.insert(key, summary);
@@ -583,6 +598,8 @@ impl PreparedPlugin for Prepared {
             summary: self.package.summary,
             source: PluginSource::Deployment,
             purposes: Vec::new(),
+            egress_declared: Vec::new(),
+            egress_granted: Some(Vec::new()),
         };
         self.packages
             .lock()
@@ -667,18 +684,47 @@ impl PluginPackages for ScriptedPackages {
                 summary,
                 source: PluginSource::Directory,
                 purposes: Vec::new(),
+                egress_declared: Vec::new(),
+                egress_granted: None,
             },
         );
         Some(reference)
     }
 
     fn serving(&self, tenant: &str) -> Vec<LivePlugin> {
-        self.lock()
+        let packages = self.lock();
+        packages
             .serving
             .iter()
             .filter(|((t, _), _)| t == tenant || t.is_empty())
-            .map(|(_, live)| live.clone())
+            .map(|((t, id), live)| {
+                let mut live = live.clone();
+                live.egress_declared = packages.declared.get(id).cloned().unwrap_or_default();
+                if live.source == PluginSource::Deployment {
+                    live.egress_granted = Some(
+                        packages
+                            .granted
+                            .get(&(t.clone(), id.clone()))
+                            .cloned()
+                            .unwrap_or_default(),
+                    );
+                }
+                live
+            })
             .collect()
+    }
+
+    fn grant_egress(
+        &self,
+        tenant: &str,
+        plugin: &str,
+        destinations: &[String],
+    ) -> Result<(), PackageError> {
+        self.lock().granted.insert(
+            (tenant.to_owned(), plugin.to_owned()),
+            destinations.to_vec(),
+        );
+        Ok(())
     }
 }
 

@@ -34,6 +34,17 @@ pub struct Deployment {
     pub previous_version: Option<String>,
 }
 
+/// A destination (`host:port`) a platform operator granted a tenant's
+/// deployed connector, which its manifest declared.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct EgressGrant {
+    pub tenant: String,
+    pub plugin_id: String,
+    pub destination: String,
+    pub granted_by: String,
+    pub granted_at: LocalDateTime,
+}
+
 /// Which plugin versions each tenant has deployed and which one is active.
 #[async_trait]
 pub trait DeploymentStore: Send + Sync {
@@ -70,4 +81,15 @@ pub trait DeploymentStore: Send + Sync {
     /// Leaves no version of the plugin active (the operator's directory
     /// serves it again); returns the version that was active, if any.
     async fn deactivate(&self, tenant: &str, plugin_id: &str) -> StoreResult<Option<Deployment>>;
+    /// The egress grants of `tenant`'s plugins, or of every tenant.
+    async fn egress_grants(&self, tenant: Option<&str>) -> StoreResult<Vec<EgressGrant>>;
+    /// Replaces what `plugin_id` of `tenant` is granted with `destinations`
+    /// (kept grants keep their time and grantor); the grants now in force.
+    async fn set_egress_grants(
+        &self,
+        tenant: &str,
+        plugin_id: &str,
+        destinations: &[String],
+        granted_by: &str,
+    ) -> StoreResult<Vec<EgressGrant>>;
 }

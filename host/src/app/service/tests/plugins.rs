@@ -115,3 +115,96 @@ async fn only_the_tenant_admin_manages_plugins() {
         .unwrap_err();
     assert!(matches!(error, AppError::NotFound(_)), "{error:?}");
 }
+
+const LAND_PACKAGE: &[u8] = b"land connector";
+
+#[tokio::test]
+async fn a_deployed_connector_reaches_only_what_an_operator_granted_of_what_it_declared() {
+    let world = TestWorld::new().await;
+    world
+        .packages
+        .accept(
+            LAND_PACKAGE,
+            plugin_summary(TENANT, "land", "1.0.0", "connector"),
+        )
+        .declares_egress("land", &["dat.example.vn:443", "backup.example.vn:443"]);
+    world
+        .plugin_admin
+        .deploy(
+            &world.users.admin,
+            TENANT,
+            PackageFormat::Tar,
+            LAND_PACKAGE.to_vec(),
+            true,
+        )
+        .await
+        .unwrap();
+    let listed = || async {
+        let listing = world
+            .plugin_admin
+            .list(&world.users.admin, TENANT)
+            .await
+            .unwrap();
+        listing.plugins[0]
+            .serving
+            .as_ref()
+            .and_then(|live| live.egress_granted.clone())
+    };
+    assert_eq!(
+        listed().await,
+        Some(Vec::new()),
+        "declared, nothing granted"
+    );
+
+    // The tenant admin holds one key only.
+    let refused = world
+        .plugin_admin
+        .grant_egress(
+            &world.users.admin,
+            TENANT,
+            "land",
+            vec!["dat.example.vn:443".into()],
+        )
+        .await
+        .unwrap_err();
+    assert!(matches!(refused, AppError::Forbidden(_)), "{refused:?}");
+
+    let operator = &world.users.operator;
+    let undeclared = world
+        .plugin_admin
+        .grant_egress(
+            operator,
+            TENANT,
+            "land",
+            vec!["evil.example.com:443".into()],
+        )
+        .await
+        .unwrap_err();
+    match undeclared {
+        AppError::Invalid(problems) => assert_eq!(problems[0].field, "granted[0]"),
+        other => panic!("{other:?}"),
+    }
+    let grants = world
+        .plugin_admin
+        .grant_egress(operator, TENANT, "land", vec!["DAT.example.vn:443".into()])
+        .await
+        .unwrap();
+    assert_eq!(grants.len(), 1);
+    assert_eq!(grants[0].granted_by, operator.id);
+    assert_eq!(listed().await, Some(vec!["dat.example.vn:443".to_string()]));
+
+    let revoked = world
+        .plugin_admin
+        .grant_egress(operator, TENANT, "land", Vec::new())
+        .await
+        .unwrap();
+    assert!(revoked.is_empty());
+    assert_eq!(listed().await, Some(Vec::new()));
+
+    let unknown = world
+        .plugin_admin
+        .grant_egress(operator, TENANT, "nothing-deployed", Vec::new())
+        .await
+        .unwrap_err();
+    assert!(matches!(unknown, AppError::NotFound(_)), "{unknown:?}");
+}

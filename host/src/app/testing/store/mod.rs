@@ -31,8 +31,8 @@ use self::dossiers::DossierRecord;
 use self::outbox::OutboxRow;
 use crate::app::clock::Clock;
 use crate::app::ports::{
-    AccountStore, ApiToken, CatalogStore, Deployment, DeploymentStore, MembershipStore,
-    NewDeployment, StoreError, StoreResult, StoredSession, TenantStore, new_id,
+    AccountStore, ApiToken, CatalogStore, Deployment, DeploymentStore, EgressGrant,
+    MembershipStore, NewDeployment, StoreError, StoreResult, StoredSession, TenantStore, new_id,
 };
 
 /// Everything stored, as plain collections. A commit works on a copy and
@@ -54,6 +54,7 @@ struct Inner {
     /// Document bytes by (tenant, sha256).
     blobs: BTreeMap<(String, String), Vec<u8>>,
     deployments: Vec<Deployment>,
+    egress_grants: Vec<EgressGrant>,
     outbox: Vec<OutboxRow>,
     /// Officers' agencies by (tenant, user id).
     memberships: BTreeMap<(String, String), Vec<AgencyCode>>,
@@ -443,6 +444,54 @@ impl DeploymentStore for InMemoryStore {
             d.active = false;
             d.clone()
         }))
+    }
+
+    async fn egress_grants(&self, tenant: Option<&str>) -> StoreResult<Vec<EgressGrant>> {
+        Ok(self
+            .lock()
+            .egress_grants
+            .iter()
+            .filter(|g| tenant.is_none_or(|t| g.tenant == t))
+            .cloned()
+            .collect())
+    }
+
+    async fn set_egress_grants(
+        &self,
+        tenant: &str,
+        plugin_id: &str,
+        destinations: &[String],
+        granted_by: &str,
+    ) -> StoreResult<Vec<EgressGrant>> {
+        let granted_at = self.now();
+        let mut inner = self.lock();
+        let mine = |g: &EgressGrant| g.tenant == tenant && g.plugin_id == plugin_id;
+        inner
+            .egress_grants
+            .retain(|g| !mine(g) || destinations.contains(&g.destination));
+        for destination in destinations {
+            if !inner
+                .egress_grants
+                .iter()
+                .any(|g| mine(g) && &g.destination == destination)
+            {
+                inner.egress_grants.push(EgressGrant {
+                    tenant: tenant.into(),
+                    plugin_id: plugin_id.into(),
+                    destination: destination.clone(),
+                    granted_by: granted_by.into(),
+                    granted_at,
+                });
+            }
+        }
+        let mut grants: Vec<EgressGrant> = inner
+            .egress_grants
+            .iter()
+            .filter(|g| mine(g))
+            .cloned()
+            .collect();
+        grants.sort_by(|a, b| a.destination.cmp(&b.destination));
+        Ok(grants)
     }
 }
 

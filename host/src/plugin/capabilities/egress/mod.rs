@@ -12,6 +12,7 @@
 //! request ends in one log line ([`record`]).
 
 mod address;
+pub mod grants;
 pub(crate) mod record;
 pub mod replay;
 mod scrub;
@@ -26,6 +27,7 @@ use http::{HeaderMap, HeaderName, HeaderValue};
 use http_body_util::{BodyExt, Full};
 use wasmtime_wasi_http::{Error, RequestOptions, WasiBody, WasiHttpHooks};
 
+use self::grants::NeedsGrant;
 use self::record::{CallRecord, Metered};
 use self::replay::Replay;
 use self::scrub::Scrubber;
@@ -42,11 +44,20 @@ pub(crate) struct EgressPolicy {
     pub(crate) allow_private: Vec<EgressRule>,
     pub(crate) limits: EgressLimits,
     pub(crate) secrets: Vec<SecretHeader>,
+    /// A tenant's deployed plugin: its destinations need the operator's
+    /// grant too.
+    pub(crate) needs_grant: Option<NeedsGrant>,
 }
 
 impl EgressPolicy {
     fn permits(&self, host: &str, port: u16) -> bool {
         self.allow.iter().any(|rule| rule.matches(host, port))
+    }
+
+    fn granted(&self, host: &str, port: u16) -> bool {
+        self.needs_grant
+            .as_ref()
+            .is_none_or(|needs| needs.granted(host, port))
     }
 
     fn allows_private(&self, host: &str, port: u16) -> bool {
@@ -228,8 +239,16 @@ impl WasiHttpHooks for Egress {
             );
             return Box::new(async { Err(Error::HttpRequestDenied) });
         }
+        // A recording answers without the network, so it needs no grant.
         if let Some(replay) = self.replay.clone() {
             return Box::new(replayed(request, replay, record, secrets));
+        }
+        if !self.policy.granted(&host, port) {
+            record.finish(
+                Some("refused: declared, but not granted by the platform operator"),
+                secrets.redactor(),
+            );
+            return Box::new(async { Err(Error::HttpRequestDenied) });
         }
         let scrubber = match self.inject_secrets(request.headers_mut(), &host, port) {
             Ok(scrubber) => scrubber,
