@@ -8,6 +8,7 @@ mod demo;
 mod import;
 mod migrate;
 mod reconcile;
+mod scaffold;
 mod serve;
 mod standin;
 mod statistics;
@@ -79,6 +80,9 @@ enum Command {
 
 #[derive(Debug, Subcommand)]
 enum PluginCommand {
+    /// Create a plugin crate: manifest, code on the SDK, a first golden case
+    /// and a README (docs/plugin-toolchain.md).
+    New(scaffold::NewArgs),
     /// Load a plugin, verify its world and contract, run its golden cases.
     Check(check::CheckArgs),
     /// Measure a call with a fresh sandbox and with a reused instance.
@@ -121,6 +125,7 @@ pub fn main() -> ExitCode {
         Command::Audit(command) => audit::run(command),
         Command::Reconcile(args) => reconcile::run(args),
         Command::Catalog(command) => catalog::run(command),
+        Command::Plugin(PluginCommand::New(args)) => scaffold::run(args),
         Command::Plugin(PluginCommand::Check(args)) => check::check(args),
         Command::Plugin(PluginCommand::Bench(args)) => check::bench(args),
         Command::Plugin(PluginCommand::Deadlines(args)) => check::deadlines(args),
