@@ -2,6 +2,7 @@
 
 mod audit;
 mod bindings;
+mod build;
 mod catalog;
 mod check;
 mod demo;
@@ -83,7 +84,11 @@ enum PluginCommand {
     /// Create a plugin crate: manifest, code on the SDK, a first golden case
     /// and a README (docs/plugin-toolchain.md).
     New(scaffold::NewArgs),
-    /// Load a plugin, verify its world and contract, run its golden cases.
+    /// Build a plugin crate for wasm32-wasip2 and package it as a .tar.gz;
+    /// prints where the archive went and its sha256.
+    Build(build::BuildArgs),
+    /// Load a plugin, verify its world and contract, run its golden cases
+    /// (`--bless`: write the answers of new or changed cases).
     Check(check::CheckArgs),
     /// Measure a call with a fresh sandbox and with a reused instance.
     Bench(check::BenchArgs),
@@ -126,6 +131,7 @@ pub fn main() -> ExitCode {
         Command::Reconcile(args) => reconcile::run(args),
         Command::Catalog(command) => catalog::run(command),
         Command::Plugin(PluginCommand::New(args)) => scaffold::run(args),
+        Command::Plugin(PluginCommand::Build(args)) => build::run(args),
         Command::Plugin(PluginCommand::Check(args)) => check::check(args),
         Command::Plugin(PluginCommand::Bench(args)) => check::bench(args),
         Command::Plugin(PluginCommand::Deadlines(args)) => check::deadlines(args),
