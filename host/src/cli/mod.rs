@@ -6,6 +6,7 @@ mod build;
 mod catalog;
 mod check;
 mod demo;
+mod deploy;
 mod import;
 mod migrate;
 mod reconcile;
@@ -90,6 +91,8 @@ enum PluginCommand {
     /// Load a plugin, verify its world and contract, run its golden cases
     /// (`--bless`: write the answers of new or changed cases).
     Check(check::CheckArgs),
+    /// Upload a package archive to a host's deploy API as a tenant admin.
+    Deploy(deploy::DeployArgs),
     /// Measure a call with a fresh sandbox and with a reused instance.
     Bench(check::BenchArgs),
     /// Measure how late misbehaving calls end past their deadline, under load.
@@ -133,6 +136,7 @@ pub fn main() -> ExitCode {
         Command::Plugin(PluginCommand::New(args)) => scaffold::run(args),
         Command::Plugin(PluginCommand::Build(args)) => build::run(args),
         Command::Plugin(PluginCommand::Check(args)) => check::check(args),
+        Command::Plugin(PluginCommand::Deploy(args)) => deploy::run(args),
         Command::Plugin(PluginCommand::Bench(args)) => check::bench(args),
         Command::Plugin(PluginCommand::Deadlines(args)) => check::deadlines(args),
         Command::Standin(command) => standin::run(command),
