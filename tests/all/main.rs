@@ -13,4 +13,5 @@ mod portal_sync;
 mod sandbox;
 mod standin;
 mod storage;
+mod toolchain;
 mod worlds;

@@ -2,6 +2,7 @@
 //! are, a shared plugin runtime, dossier builders and loopback stand-ins.
 
 pub mod browser;
+pub mod cli;
 pub mod db;
 pub mod server;
 pub mod standin;

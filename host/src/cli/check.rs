@@ -1,17 +1,19 @@
-//! `motcua plugin check` and `motcua plugin bench`.
+//! `motcua plugin check` (and `--bless`) and `motcua plugin bench`.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::Context;
 
+use super::build::PluginCrate;
 use crate::plugin::{
     Manifest, Plugin, PluginRuntime, RuntimeConfig, bench, bench_deadline, golden, package,
 };
 
 #[derive(Debug, clap::Args)]
 pub struct PackageArgs {
-    /// A package directory, a package archive (.tar, .tar.gz), or a .wasm
+    /// A package directory, a package archive (.tar, .tar.gz), a plugin
+    /// crate (its component as `motcua plugin build` built it), or a .wasm
     /// component (its manifest is then `--manifest`, or plugin.toml beside it).
     path: PathBuf,
     /// Use this component instead of the one the manifest names.
@@ -26,6 +28,11 @@ pub struct PackageArgs {
 pub struct CheckArgs {
     #[command(flatten)]
     package: PackageArgs,
+    /// Write the answer of every case that differs or has no
+    /// `<case>.expected.json` as that file (pretty JSON), and list the files
+    /// written for review. Needs a directory, not an archive.
+    #[arg(long)]
+    bless: bool,
 }
 
 #[derive(Debug, clap::Args)]
@@ -105,6 +112,9 @@ fn load_with(
     let mut manifest = Manifest::load(&dir)?;
     if let Some(wasm) = wasm {
         manifest.component = wasm;
+    } else if !manifest.component.exists() && dir.join("Cargo.toml").is_file() {
+        // A plugin crate: its component is where `plugin build` had cargo put it.
+        manifest.component = PluginCrate::read(&dir)?.component();
     }
     adjust(&mut manifest);
     let plugin = runtime.load_manifest(manifest)?;
@@ -112,6 +122,11 @@ fn load_with(
 }
 
 pub fn check(args: CheckArgs) -> anyhow::Result<ExitCode> {
+    if args.bless && package::is_archive(&args.package.path) {
+        anyhow::bail!(
+            "--bless writes into the package's golden/: give the plugin's directory, not an archive"
+        );
+    }
     let started = std::time::Instant::now();
     let (plugin, _scratch) = match load(&args.package) {
         Ok(loaded) => loaded,
@@ -142,10 +157,18 @@ pub fn check(args: CheckArgs) -> anyhow::Result<ExitCode> {
     if reports.is_empty() {
         println!("note  the package ships no golden cases (golden/<case>.input.json)");
     }
-    let mut failed = 0;
+    let (mut failed, mut blessed) = (0, Vec::new());
     for report in &reports {
+        let written = if args.bless {
+            golden::bless(&manifest.package_dir, report)?
+        } else {
+            None
+        };
         if report.passed {
             println!("PASS  {} ({} us)", report.name, report.micros);
+        } else if let Some(path) = written {
+            println!("BLESS {}: wrote {}", report.name, path.display());
+            blessed.push(path);
         } else {
             failed += 1;
             println!(
@@ -155,11 +178,18 @@ pub fn check(args: CheckArgs) -> anyhow::Result<ExitCode> {
             );
         }
     }
-    println!(
-        "golden: {} passed, {} failed",
-        reports.len() - failed,
-        failed
-    );
+    let passed = reports.len() - failed - blessed.len();
+    if args.bless {
+        println!(
+            "golden: {passed} passed, {} blessed, {failed} failed",
+            blessed.len()
+        );
+        if !blessed.is_empty() {
+            println!("review the files written before committing them (git diff golden/)");
+        }
+    } else {
+        println!("golden: {passed} passed, {failed} failed");
+    }
     Ok(if failed == 0 {
         ExitCode::SUCCESS
     } else {

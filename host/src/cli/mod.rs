@@ -2,12 +2,15 @@
 
 mod audit;
 mod bindings;
+mod build;
 mod catalog;
 mod check;
 mod demo;
+mod deploy;
 mod import;
 mod migrate;
 mod reconcile;
+mod scaffold;
 mod serve;
 mod standin;
 mod statistics;
@@ -79,8 +82,17 @@ enum Command {
 
 #[derive(Debug, Subcommand)]
 enum PluginCommand {
-    /// Load a plugin, verify its world and contract, run its golden cases.
+    /// Create a plugin crate: manifest, code on the SDK, a first golden case
+    /// and a README (docs/plugin-toolchain.md).
+    New(scaffold::NewArgs),
+    /// Build a plugin crate for wasm32-wasip2 and package it as a .tar.gz;
+    /// prints where the archive went and its sha256.
+    Build(build::BuildArgs),
+    /// Load a plugin, verify its world and contract, run its golden cases
+    /// (`--bless`: write the answers of new or changed cases).
     Check(check::CheckArgs),
+    /// Upload a package archive to a host's deploy API as a tenant admin.
+    Deploy(deploy::DeployArgs),
     /// Measure a call with a fresh sandbox and with a reused instance.
     Bench(check::BenchArgs),
     /// Measure how late misbehaving calls end past their deadline, under load.
@@ -121,7 +133,10 @@ pub fn main() -> ExitCode {
         Command::Audit(command) => audit::run(command),
         Command::Reconcile(args) => reconcile::run(args),
         Command::Catalog(command) => catalog::run(command),
+        Command::Plugin(PluginCommand::New(args)) => scaffold::run(args),
+        Command::Plugin(PluginCommand::Build(args)) => build::run(args),
         Command::Plugin(PluginCommand::Check(args)) => check::check(args),
+        Command::Plugin(PluginCommand::Deploy(args)) => deploy::run(args),
         Command::Plugin(PluginCommand::Bench(args)) => check::bench(args),
         Command::Plugin(PluginCommand::Deadlines(args)) => check::deadlines(args),
         Command::Standin(command) => standin::run(command),

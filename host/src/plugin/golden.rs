@@ -91,6 +91,9 @@ pub struct CaseReport {
     /// Why it failed.
     pub detail: Option<String>,
     pub micros: u64,
+    /// The plugin's answer in the golden files' shape, when it answered:
+    /// what `motcua plugin check --bless` writes as the expected answer.
+    pub actual: Option<Value>,
 }
 
 /// One answer of a named operation for a golden case: to exactly this
@@ -197,6 +200,7 @@ fn run_cases(
                     budget.as_secs_f64()
                 )),
                 micros: 0,
+                actual: None,
             },
             _ => run_case(plugin, name, &input, budget.map(|(end, _)| end)),
         })
@@ -205,13 +209,39 @@ fn run_cases(
 
 fn run_case(plugin: &Plugin, name: String, input: &Path, not_after: Option<Instant>) -> CaseReport {
     let started = Instant::now();
-    let outcome = compare_case(plugin, input, not_after);
+    let (outcome, actual) = compare_case(plugin, input, not_after);
     CaseReport {
         name,
         passed: outcome.is_ok(),
         detail: outcome.err(),
         micros: started.elapsed().as_micros() as u64,
+        actual,
     }
+}
+
+/// Write a failed case's answer as its expected file (`golden/<case>.expected.json`,
+/// pretty JSON), for the author to review: `motcua plugin check --bless`.
+/// A case that passed, or whose plugin gave no answer (a trap, an
+/// unreadable input), writes nothing and answers `None`.
+pub fn bless(package_dir: &Path, report: &CaseReport) -> std::io::Result<Option<PathBuf>> {
+    let Some(actual) = report.actual.as_ref().filter(|_| !report.passed) else {
+        return Ok(None);
+    };
+    let path = package_dir
+        .join("golden")
+        .join(format!("{}.expected.json", report.name));
+    let text = serde_json::to_string_pretty(actual).expect("JSON values serialize");
+    std::fs::write(&path, text + "\n")?;
+    Ok(Some(path))
+}
+
+/// Where a case's expected answer is read from, beside its input.
+pub fn expected_path(input: &Path) -> PathBuf {
+    PathBuf::from(
+        input
+            .to_string_lossy()
+            .replace(".input.json", ".expected.json"),
+    )
 }
 
 fn read_json(path: &Path) -> Result<Value, String> {
@@ -220,31 +250,45 @@ fn read_json(path: &Path) -> Result<Value, String> {
     serde_json::from_str(&text).map_err(|e| format!("{} is not valid JSON: {e}", path.display()))
 }
 
-fn compare_case(plugin: &Plugin, input: &Path, not_after: Option<Instant>) -> Result<(), String> {
-    let expected_path = PathBuf::from(
-        input
-            .to_string_lossy()
-            .replace(".input.json", ".expected.json"),
-    );
-    let (call, replay) = read_case(input)?;
-    let mut expected = read_json(&expected_path)?;
-    let actual = answer_by(plugin, call, not_after, replay.clone())
-        .map_err(|error| format!("the plugin failed: {error}"))?;
+/// Whether the case passed, and the plugin's answer if it gave one. The
+/// answer is computed before the expected file is read, so a case whose
+/// expected file is missing still has an answer to bless. A connector case's
+/// recorded exchanges must match what the plugin sent.
+fn compare_case(
+    plugin: &Plugin,
+    input: &Path,
+    not_after: Option<Instant>,
+) -> (Result<(), String>, Option<Value>) {
+    let (call, replay) = match read_case(input) {
+        Ok(case) => case,
+        Err(error) => return (Err(error), None),
+    };
+    let actual = match answer_by(plugin, call, not_after, replay.clone()) {
+        Ok(actual) => actual,
+        Err(error) => return (Err(format!("the plugin failed: {error}")), None),
+    };
     if let Some(problems) = replay.map(|replay| replay.problems())
         && !problems.is_empty()
     {
-        return Err(format!(
+        let error = format!(
             "its recorded exchanges do not match what the plugin sent: {}",
             problems.join("; ")
-        ));
+        );
+        // Nothing to bless: the recording, not the answer, needs the author.
+        return (Err(error), None);
     }
+    let outcome = read_json(&expected_path(input)).and_then(|expected| compare(expected, &actual));
+    (outcome, Some(actual))
+}
+
+fn compare(mut expected: Value, actual: &Value) -> Result<(), String> {
     // An expected refusal without a message pins the code only.
     if let Some(error) = expected.get_mut("error").and_then(Value::as_object_mut)
         && !error.contains_key("message")
     {
         error.insert("message".into(), actual["error"]["message"].clone());
     }
-    match first_difference(&expected, &actual, "$") {
+    match first_difference(&expected, actual, "$") {
         None => Ok(()),
         Some(path) => Err(format!(
             "differs at {path}\n  expected: {}\n  actual:   {}",
@@ -411,6 +455,42 @@ mod tests {
             Some("$.ok[1].amount_vnd")
         );
         assert_eq!(first_difference(&expected, &expected, "$"), None);
+    }
+
+    fn report(passed: bool, actual: Option<Value>) -> CaseReport {
+        CaseReport {
+            name: "online".into(),
+            passed,
+            detail: None,
+            micros: 0,
+            actual,
+        }
+    }
+
+    #[test]
+    fn blessing_writes_a_failed_case_s_answer_as_pretty_json_and_nothing_else() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir(dir.path().join("golden")).unwrap();
+        let answer = json!({"ok": ["1.004194"]});
+        assert_eq!(
+            bless(dir.path(), &report(true, Some(answer.clone()))).unwrap(),
+            None
+        );
+        assert_eq!(bless(dir.path(), &report(false, None)).unwrap(), None);
+        assert!(
+            std::fs::read_dir(dir.path().join("golden"))
+                .unwrap()
+                .next()
+                .is_none()
+        );
+        let written = bless(dir.path(), &report(false, Some(answer)))
+            .unwrap()
+            .unwrap();
+        assert_eq!(written, dir.path().join("golden/online.expected.json"));
+        assert_eq!(
+            std::fs::read_to_string(written).unwrap(),
+            "{\n  \"ok\": [\n    \"1.004194\"\n  ]\n}\n"
+        );
     }
 
     #[test]

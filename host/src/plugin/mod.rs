@@ -52,3 +52,11 @@ pub use runtime::PluginRuntime;
 pub use secrets::Secret;
 pub use settings::{HostSettings, PluginSettings};
 pub use slots::Crowding;
+
+/// The newest contract version this host binds: the SDK's, the one new
+/// plugins are written against (`motcua plugin new`).
+pub fn newest_contract() -> &'static str {
+    bindings::SUPPORTED_CONTRACTS
+        .last()
+        .expect("the host binds at least one contract")
+}

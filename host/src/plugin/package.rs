@@ -14,6 +14,7 @@ use std::path::{Path, PathBuf};
 use sha2::{Digest, Sha256};
 
 use super::error::LoadError;
+use super::manifest::Manifest;
 use crate::app::error::FieldProblem;
 
 /// Largest total size of the files of one unpacked archive: a small
@@ -218,6 +219,67 @@ fn package_root(staging: &Path, source: &Path) -> Result<PathBuf, LoadError> {
     }
 }
 
+/// Pack a plugin crate's package as a `.tar.gz` in the layout [`open`]
+/// reads: one top-level folder named by the plugin's id, holding
+/// `plugin.toml`, `component` under the manifest's `component` name, the
+/// `golden/` cases and the manifest's `data_dir`, if any. Entries are
+/// sorted and stamped deterministically (no times, owners or modes of the
+/// author's machine), so the same files give the same digest. The golden
+/// and data directories are held to [`check_tree`]'s rule first: a link
+/// would be packed as the file it points to on the author's machine.
+pub fn pack(manifest: &Manifest, component: &Path) -> Result<Vec<u8>, LoadError> {
+    let root = &manifest.package_dir;
+    let io = |path: &Path| {
+        let path = path.to_path_buf();
+        move |source| LoadError::Io { path, source }
+    };
+    let inside = |path: &Path| {
+        Path::new(&manifest.id).join(path.strip_prefix(root).expect("resolved in the package"))
+    };
+    let mut builder = tar::Builder::new(flate2::write::GzEncoder::new(
+        Vec::new(),
+        flate2::Compression::best(),
+    ));
+    builder.mode(tar::HeaderMode::Deterministic);
+    builder
+        .append_path_with_name(root.join("plugin.toml"), inside(&root.join("plugin.toml")))
+        .map_err(io(&root.join("plugin.toml")))?;
+    builder
+        .append_path_with_name(component, inside(&manifest.component))
+        .map_err(io(component))?;
+    let golden = root.join("golden");
+    for dir in std::iter::once(&golden).chain(manifest.data_dir.as_ref()) {
+        if !dir.is_dir() {
+            continue;
+        }
+        check_tree(dir)?;
+        let mut pending = vec![dir.clone()];
+        while let Some(dir) = pending.pop() {
+            builder.append_dir(inside(&dir), &dir).map_err(io(&dir))?;
+            let mut entries = std::fs::read_dir(&dir)
+                .and_then(|entries| {
+                    entries
+                        .map(|e| e.map(|e| e.path()))
+                        .collect::<Result<Vec<_>, _>>()
+                })
+                .map_err(io(&dir))?;
+            entries.sort();
+            let (dirs, files): (Vec<_>, Vec<_>) = entries.into_iter().partition(|p| p.is_dir());
+            for path in files {
+                builder
+                    .append_path_with_name(&path, inside(&path))
+                    .map_err(io(&path))?;
+            }
+            // Popped in name order.
+            pending.extend(dirs.into_iter().rev());
+        }
+    }
+    builder
+        .into_inner()
+        .and_then(|gz| gz.finish())
+        .map_err(io(root))
+}
+
 /// Keeps concurrent unpackings of one archive out of each other's way.
 fn unique() -> String {
     uuid::Uuid::new_v4().simple().to_string()
@@ -305,6 +367,73 @@ mod tests {
         std::os::unix::fs::symlink("/etc", root.path().join("golden/etc")).unwrap();
         let error = check_tree(root.path()).unwrap_err().to_string();
         assert!(error.contains("`golden/etc` is a symbolic link"), "{error}");
+    }
+
+    /// An initiative's manifest, with `rest` (its component and data) after `contract`.
+    fn write_manifest(dir: &Path, rest: &str) {
+        let head = "[plugin]\nid = \"packed\"\nversion = \"0.1.0\"\nkinds = [\"initiative\"]\n\
+                    contract = \"0.3.0\"\n";
+        std::fs::write(dir.join("plugin.toml"), format!("{head}{rest}")).unwrap();
+    }
+
+    #[test]
+    fn a_packed_crate_opens_as_its_package_and_packs_to_the_same_bytes_again() {
+        let source = tempfile::tempdir().unwrap();
+        let dir = source.path();
+        write_manifest(
+            dir,
+            "component = \"bin/packed.wasm\"\ndata_dir = \"data\"\n",
+        );
+        std::fs::create_dir_all(dir.join("golden")).unwrap();
+        std::fs::write(dir.join("golden/a.input.json"), "{}").unwrap();
+        std::fs::create_dir_all(dir.join("data/letters")).unwrap();
+        std::fs::write(dir.join("data/letters/thanks.txt"), "Cảm ơn").unwrap();
+        std::fs::create_dir_all(dir.join("src")).unwrap();
+        std::fs::write(dir.join("src/lib.rs"), "// not packed").unwrap();
+        let built = dir.join("built.wasm");
+        std::fs::write(&built, b"\0asm").unwrap();
+        let manifest = Manifest::load(dir).unwrap();
+
+        let bytes = pack(&manifest, &built).unwrap();
+        assert_eq!(pack(&manifest, &built).unwrap(), bytes, "deterministic");
+        let root = tempfile::tempdir().unwrap();
+        let opened = unpack(
+            &bytes,
+            ArchiveFormat::TarGz,
+            root.path(),
+            Path::new("p.tar.gz"),
+        )
+        .unwrap();
+        let loaded = Manifest::load(&opened).unwrap();
+        assert_eq!(std::fs::read(&loaded.component).unwrap(), b"\0asm");
+        assert_eq!(
+            std::fs::read_to_string(opened.join("golden/a.input.json")).unwrap(),
+            "{}"
+        );
+        assert_eq!(
+            std::fs::read_to_string(opened.join("data/letters/thanks.txt")).unwrap(),
+            "Cảm ơn"
+        );
+        assert!(!opened.join("src").exists(), "only the package is packed");
+        assert!(!opened.join("built.wasm").exists());
+    }
+
+    #[test]
+    fn a_link_among_the_golden_cases_is_refused_before_packing() {
+        let source = tempfile::tempdir().unwrap();
+        let dir = source.path();
+        write_manifest(dir, "component = \"packed.wasm\"\n");
+        std::fs::create_dir(dir.join("golden")).unwrap();
+        std::os::unix::fs::symlink("/etc/passwd", dir.join("golden/x.input.json")).unwrap();
+        let built = dir.join("built.wasm");
+        std::fs::write(&built, b"\0asm").unwrap();
+        let manifest = Manifest::parse(
+            &std::fs::read_to_string(dir.join("plugin.toml")).unwrap(),
+            dir,
+        )
+        .unwrap();
+        let error = pack(&manifest, &built).unwrap_err().to_string();
+        assert!(error.contains("is a symbolic link"), "{error}");
     }
 
     #[test]

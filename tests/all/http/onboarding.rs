@@ -7,10 +7,10 @@
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
-use std::sync::OnceLock;
 
 use motcua::app::ports::TenantStore;
 use motcua::domain::tenancy::token_hash;
+use motcua_tests::cli::motcua;
 use motcua_tests::db::TestDb;
 use motcua_tests::server::{Api, Server, TestEnv, applicant, send, submission};
 use motcua_tests::{on_both_backends, package, workspace_root};
@@ -33,30 +33,6 @@ const BUILDING_DEPARTMENT: &str = "000.00.12.H26";
 
 fn example() -> PathBuf {
     workspace_root().join("examples/onboarding/ha-noi.toml")
-}
-
-/// The `motcua` binary of this build, built (or brought up to date) once
-/// per test run next to this test binary.
-fn motcua() -> &'static Path {
-    static BINARY: OnceLock<PathBuf> = OnceLock::new();
-    BINARY.get_or_init(|| {
-        let test_binary = std::env::current_exe().expect("the test binary");
-        let profile_dir = test_binary
-            .parent()
-            .and_then(Path::parent)
-            .expect("target/<profile>/deps/<test>");
-        let target_dir = profile_dir.parent().expect("target/<profile>");
-        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-        let status = Command::new(cargo)
-            .args(["build", "--quiet", "-p", "motcua", "--bin", "motcua"])
-            .arg("--target-dir")
-            .arg(target_dir)
-            .current_dir(workspace_root())
-            .status()
-            .expect("cargo runs");
-        assert!(status.success(), "building the motcua binary");
-        profile_dir.join("motcua")
-    })
 }
 
 /// Runs `motcua <args> --database-url <the test's database> --data-dir

@@ -1,0 +1,154 @@
+//! `motcua plugin build`: a plugin crate's component and package archive.
+//!
+//! The component is built as the house builds its own plugins (`cargo
+//! xtask plugins`): `cargo build --release --target wasm32-wasip2`, the
+//! crate's `<crate_name>.wasm` packaged under the manifest's `component`
+//! name. The archive is written by [`package::pack`] and opened again with
+//! the reader the host loads packages with, so what is printed is a
+//! package `motcua plugin check` and the deploy API accept.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode};
+
+use anyhow::{Context, bail};
+use serde::Deserialize;
+
+use crate::plugin::{Manifest, package};
+
+/// The target plugins are built for: a WebAssembly component (WASI 0.2).
+pub const WASM_TARGET: &str = "wasm32-wasip2";
+
+#[derive(Debug, clap::Args)]
+pub struct BuildArgs {
+    /// The plugin crate: a directory with Cargo.toml and plugin.toml.
+    #[arg(default_value = ".")]
+    dir: PathBuf,
+    /// Where to write the package archive (default:
+    /// `<cargo target dir>/motcua-packages/<id>-<version>.tar.gz`).
+    #[arg(long, value_name = "FILE")]
+    out: Option<PathBuf>,
+}
+
+pub fn run(args: BuildArgs) -> anyhow::Result<ExitCode> {
+    let dir = &args.dir;
+    // The manifest first: a field at fault is named before minutes of build.
+    let manifest =
+        Manifest::load(dir).with_context(|| format!("{} is not a plugin", dir.display()))?;
+    let krate = PluginCrate::read(dir)?;
+    let status = cargo()
+        .args([
+            "build",
+            "--release",
+            "--target",
+            WASM_TARGET,
+            "--manifest-path",
+        ])
+        .arg(dir.join("Cargo.toml"))
+        .status()
+        .context("running cargo")?;
+    if !status.success() {
+        bail!(
+            "`cargo build --release --target {WASM_TARGET}` failed ({status}); if the target is \
+             missing: rustup target add {WASM_TARGET}"
+        );
+    }
+    let component = krate.component();
+    let out = args.out.unwrap_or_else(|| {
+        krate
+            .target_directory
+            .join("motcua-packages")
+            .join(format!("{}-{}.tar.gz", manifest.id, manifest.version))
+    });
+    let bytes = package::pack(&manifest, &component)?;
+    verify(&bytes, &out)?;
+    if let Some(parent) = out.parent().filter(|p| !p.as_os_str().is_empty()) {
+        std::fs::create_dir_all(parent)
+            .with_context(|| format!("creating {}", parent.display()))?;
+    }
+    std::fs::write(&out, &bytes).with_context(|| format!("writing {}", out.display()))?;
+    println!("package: {}", out.display());
+    println!("sha256:  {}", package::archive_digest(&bytes));
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Open the archive as the host does and load its manifest: a package that
+/// would be refused is not written.
+fn verify(bytes: &[u8], out: &Path) -> anyhow::Result<()> {
+    let scratch = tempfile::tempdir().context("creating a scratch directory")?;
+    let dir = package::unpack(bytes, package::ArchiveFormat::TarGz, scratch.path(), out)?;
+    let manifest = Manifest::load(&dir)?;
+    anyhow::ensure!(
+        manifest.component.is_file(),
+        "the archive lacks its component {}",
+        manifest.component.display()
+    );
+    Ok(())
+}
+
+fn cargo() -> Command {
+    Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()))
+}
+
+/// What cargo says about a plugin crate: its name and where it builds.
+#[derive(Debug)]
+pub struct PluginCrate {
+    name: String,
+    target_directory: PathBuf,
+}
+
+#[derive(Deserialize)]
+struct Metadata {
+    packages: Vec<MetadataPackage>,
+    target_directory: PathBuf,
+}
+
+#[derive(Deserialize)]
+struct MetadataPackage {
+    name: String,
+    manifest_path: PathBuf,
+}
+
+impl PluginCrate {
+    /// Ask `cargo metadata` (which knows workspaces and `CARGO_TARGET_DIR`).
+    pub fn read(dir: &Path) -> anyhow::Result<Self> {
+        let manifest_path = dir.join("Cargo.toml");
+        let output = cargo()
+            .args([
+                "metadata",
+                "--format-version",
+                "1",
+                "--no-deps",
+                "--manifest-path",
+            ])
+            .arg(&manifest_path)
+            .output()
+            .context("running cargo metadata")?;
+        if !output.status.success() {
+            bail!(
+                "cargo metadata of {}: {}",
+                manifest_path.display(),
+                String::from_utf8_lossy(&output.stderr).trim()
+            );
+        }
+        let metadata: Metadata =
+            serde_json::from_slice(&output.stdout).context("reading cargo metadata")?;
+        let manifest_path = std::fs::canonicalize(&manifest_path)?;
+        let package = metadata
+            .packages
+            .into_iter()
+            .find(|p| std::fs::canonicalize(&p.manifest_path).is_ok_and(|p| p == manifest_path))
+            .with_context(|| format!("{} names no package", manifest_path.display()))?;
+        Ok(Self {
+            name: package.name,
+            target_directory: metadata.target_directory,
+        })
+    }
+
+    /// The component cargo builds: `<crate_name>.wasm` of the release profile.
+    pub fn component(&self) -> PathBuf {
+        self.target_directory
+            .join(WASM_TARGET)
+            .join("release")
+            .join(format!("{}.wasm", self.name.replace('-', "_")))
+    }
+}

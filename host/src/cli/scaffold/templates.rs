@@ -1,0 +1,97 @@
+//! The files of a new plugin crate, as minijinja templates embedded in the
+//! binary (`templates/<world>/...`, `templates/common/...`).
+//!
+//! Templates are files rather than strings in code so an author of the
+//! toolchain reads and edits a `lib.rs` as Rust and a golden case as JSON;
+//! each world adds its code and first golden case to the common files.
+
+use minijinja::{AutoEscape, Environment, UndefinedBehavior};
+use serde::Serialize;
+
+use super::World;
+
+/// One file of the scaffold: where it goes in the crate, and its template.
+pub(super) struct Template {
+    pub path: &'static str,
+    pub source: &'static str,
+}
+
+macro_rules! template {
+    ($file:expr => $path:expr) => {
+        Template {
+            path: $path,
+            source: include_str!(concat!("templates/", $file)),
+        }
+    };
+}
+
+/// A world's code and its first golden case: `templates/<world>/lib.rs.j2`
+/// and `templates/<world>/golden/<case>.{input,expected}.json.j2`.
+macro_rules! world {
+    ($world:literal, $case:literal) => {
+        [
+            template!(concat!($world, "/lib.rs.j2") => "src/lib.rs"),
+            template!(
+                concat!($world, "/golden/", $case, ".input.json.j2")
+                    => concat!("golden/", $case, ".input.json")
+            ),
+            template!(
+                concat!($world, "/golden/", $case, ".expected.json.j2")
+                    => concat!("golden/", $case, ".expected.json")
+            ),
+        ]
+    };
+}
+
+/// The files every world gets.
+const COMMON: [Template; 4] = [
+    template!("common/Cargo.toml.j2" => "Cargo.toml"),
+    template!("common/plugin.toml.j2" => "plugin.toml"),
+    template!("common/README.md.j2" => "README.md"),
+    template!("common/gitignore" => ".gitignore"),
+];
+
+fn world_files(world: World) -> [Template; 3] {
+    match world {
+        World::FeePolicy => world!("fee-policy", "counter"),
+        World::Form => world!("form", "procedures"),
+        World::Initiative => world!("initiative", "subscriptions"),
+        World::Connector => world!("connector", "operations"),
+    }
+}
+
+/// Every file of a `world` crate.
+pub(super) fn files(world: World) -> impl Iterator<Item = Template> {
+    COMMON.into_iter().chain(world_files(world))
+}
+
+/// What the templates see. Every value is checked before rendering (ids,
+/// procedure codes) or rendered as a TOML literal by the caller
+/// (`sdk_dependency`), so nothing needs escaping.
+#[derive(Debug, Serialize)]
+pub(super) struct Values {
+    pub name: String,
+    pub crate_ident: String,
+    pub type_name: String,
+    pub world: &'static str,
+    pub trait_name: &'static str,
+    pub export_macro: &'static str,
+    pub contract: &'static str,
+    pub procedure: String,
+    pub tenant: Option<String>,
+    pub sdk_dependency: String,
+    pub endpoint: &'static str,
+    pub endpoint_host: &'static str,
+}
+
+/// Render one template with `values`.
+pub(super) fn render(template: &Template, values: &Values) -> Result<String, minijinja::Error> {
+    let mut env = Environment::new();
+    // Generated files end with a newline, like any source file.
+    env.set_keep_trailing_newline(true);
+    // A misspelt variable is a bug in a template, not an empty string.
+    env.set_undefined_behavior(UndefinedBehavior::Strict);
+    // JSON and TOML are written as text; minijinja would JSON-escape `.json` names.
+    env.set_auto_escape_callback(|_| AutoEscape::None);
+    env.render_named_str(template.path, template.source, values)
+}
