@@ -2,6 +2,8 @@
 //! (`templates/`), rendered with minijinja. The first line of a rendered
 //! template is the subject, the rest the body.
 
+use std::sync::OnceLock;
+
 use minijinja::{Environment, context};
 use motcua_domain::lifecycle::EventKind;
 use motcua_domain::message::{Notice, Outcome};
@@ -33,6 +35,22 @@ const TEMPLATES: [(&str, &str); 4] = [
         include_str!("templates/result_returned.txt"),
     ),
 ];
+
+/// The built-in templates, parsed once for every letter the host sends.
+fn templates() -> Result<&'static Environment<'static>, minijinja::Error> {
+    static TEMPLATES_PARSED: OnceLock<Result<Environment<'static>, minijinja::Error>> =
+        OnceLock::new();
+    TEMPLATES_PARSED
+        .get_or_init(|| {
+            let mut env = Environment::new();
+            for (name, source) in TEMPLATES {
+                env.add_template(name, source)?;
+            }
+            Ok(env)
+        })
+        .as_ref()
+        .map_err(|error| minijinja::Error::new(error.kind(), error.to_string()))
+}
 
 /// `09:00 ngày 01/12/2026`.
 fn vietnamese_time(at: LocalDateTime) -> String {
@@ -84,11 +102,7 @@ pub fn compose(
             )
         }
     };
-    let mut env = Environment::new();
-    for (name, source) in TEMPLATES {
-        env.add_template(name, source)?;
-    }
-    let text = env.get_template(name)?.render(context! {
+    let text = templates()?.get_template(name)?.render(context! {
         tenant => letter.tenant_name,
         code => letter.dossier_code,
         procedure => letter.procedure_name,
