@@ -41,7 +41,19 @@ fn builds_and_passes_its_check(world: &'static str) -> &'static Scaffold {
         out.contains(&format!("motcua:plugin/{world}@")),
         "the component implements the {world} world: {out}"
     );
-    assert!(out.contains("golden: 1 passed, 0 failed"), "{out}");
+    let cases = std::fs::read_dir(scaffold.dir.join("golden"))
+        .expect("the scaffold's golden cases")
+        .filter(|entry| {
+            entry
+                .as_ref()
+                .is_ok_and(|e| e.file_name().to_string_lossy().ends_with(".input.json"))
+        })
+        .count();
+    assert!(cases >= 1, "a scaffold comes with a golden case");
+    assert!(
+        out.contains(&format!("golden: {cases} passed, 0 failed")),
+        "{out}"
+    );
     // The author's first code passes the house's own checks of plugins.
     let target = scaffold_target_dir();
     for cargo_args in [

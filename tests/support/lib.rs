@@ -4,6 +4,7 @@
 pub mod browser;
 pub mod cli;
 pub mod db;
+pub mod metrics;
 pub mod server;
 pub mod standin;
 

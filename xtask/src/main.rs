@@ -264,11 +264,26 @@ fn test(root: &Path) -> Result<()> {
     run(wasm_clippy.args(["--", "-D", "warnings"]))?;
     ensure_browser()?;
     let tools = ensure_api_tools(root)?;
+    // The command-line tests run the `motcua` binary, built with exactly
+    // this command (tests/support/cli.rs). Built here, before the tests
+    // start, it costs no test a compile of the host beside the running
+    // suite, whose memory and disk it would compete for.
+    run(cargo().args(["build", "--quiet", "-p", "motcua", "--bin", "motcua"]))?;
+    report_free_space(root);
     // The console's browser tests must run here, not skip.
     run(cargo()
         .args(["test", "--workspace"])
         .env(API_TOOLS_ENV, tools)
         .env("MOTCUA_REQUIRE_BROWSER", "1"))
+}
+
+/// Prints the free space where the build writes: a suite that fails
+/// because the disk filled up says so first in its log.
+fn report_free_space(root: &Path) {
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root.join("target"));
+    let _ = Command::new("df").arg("-h").arg(&target).status();
 }
 
 /// Headless Chromium and its WebDriver for the console's browser tests:

@@ -46,6 +46,18 @@ pub fn may_run_operations(role: Role) -> Result<(), String> {
     }
 }
 
+/// May `role` see which named operations its tenant offers? What exists
+/// is no secret to the tenant's staff; citizens do not query specialised
+/// systems, an officer does for them at intake.
+pub fn may_see_operations(role: Role) -> Result<(), String> {
+    match role {
+        Role::Citizen => {
+            Err("citizens do not query specialised systems; an officer does at intake".to_owned())
+        }
+        _ => Ok(()),
+    }
+}
+
 /// Why a tenant's user is turned away whatever they ask.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum TenantClosed {
@@ -216,6 +228,19 @@ mod tests {
         ] {
             let why = may_run_operations(role).unwrap_err();
             assert!(why.contains(&role.to_string()), "{why}");
+        }
+    }
+
+    #[test]
+    fn every_role_but_citizens_sees_which_operations_exist() {
+        assert!(may_see_operations(Role::Citizen).is_err());
+        for role in [
+            Role::Officer,
+            Role::TenantAdmin,
+            Role::Leader,
+            Role::PlatformOperator,
+        ] {
+            assert!(may_see_operations(role).is_ok(), "{role}");
         }
     }
 

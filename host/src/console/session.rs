@@ -14,7 +14,6 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use minijinja::{Value, context};
 use motcua_domain::lifecycle::Role;
-use motcua_domain::refusal::RefusalKind;
 use motcua_domain::tenancy::User;
 
 use super::ConsoleState;
@@ -22,6 +21,7 @@ use super::i18n::Lang;
 use super::render::page;
 use crate::app::error::AppError;
 use crate::app::service::{Session, same_secret};
+use crate::http::error::ApiError;
 
 pub const SESSION_COOKIE: &str = "motcua_session";
 pub const LANG_COOKIE: &str = "motcua_lang";
@@ -145,34 +145,15 @@ impl Visitor {
         page(status, template, self.context(extra))
     }
 
-    /// The error page for a refused use case.
+    /// The error page for a refused use case: the status and message the
+    /// API would answer, so a page and a client never disagree on a refusal.
     pub fn fail(&self, error: AppError) -> Response {
-        let status = match &error {
-            AppError::NotFound(_) => StatusCode::NOT_FOUND,
-            AppError::Forbidden(_) => StatusCode::FORBIDDEN,
-            AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
-            AppError::Invalid(_) | AppError::FormInvalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
-            AppError::Domain(_) | AppError::Conflict(_) => StatusCode::CONFLICT,
-            AppError::PluginUnavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
-            AppError::Refused(refusal) => match refusal.kind {
-                RefusalKind::NotFound | RefusalKind::Unsupported => StatusCode::NOT_FOUND,
-                RefusalKind::InvalidInput | RefusalKind::Rejected => {
-                    StatusCode::UNPROCESSABLE_ENTITY
-                }
-                RefusalKind::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
-                RefusalKind::Denied | RefusalKind::Other => StatusCode::BAD_GATEWAY,
-            },
-            AppError::TenantClosed(_) => StatusCode::LOCKED,
-            AppError::Store(_) => StatusCode::INTERNAL_SERVER_ERROR,
-        };
-        let message = match &error {
-            AppError::Store(inner) => {
-                tracing::error!(error = %inner, "console request failed");
-                "an internal error occurred; it has been logged".to_owned()
-            }
-            other => other.to_string(),
-        };
-        self.render_status(status, "error.html", context! { message => message })
+        let answer = ApiError::from(error);
+        self.render_status(
+            answer.status,
+            "error.html",
+            context! { message => answer.body.message },
+        )
     }
 }
 

@@ -19,7 +19,12 @@
 //! `motcua_outbox_oldest_pending_age_seconds{tenant}`,
 //! `motcua_outbox_delivered_total{tenant}`, `motcua_outbox_failed_total{tenant}`,
 //! `motcua_storage_write_seconds{unit}` (histogram: each write unit of
-//! work, e.g. `dossier.commit`, `outbox.claim`, `outbox.settle`).
+//! work, e.g. `dossier.commit`, `outbox.claim`, `outbox.settle`),
+//! `motcua_plugin_calls_total{tenant,plugin,version,call,outcome}`,
+//! `motcua_plugin_call_duration_seconds{tenant,plugin,version,call}` and
+//! `motcua_plugin_call_fuel{tenant,plugin,version,call}` (histograms),
+//! `motcua_quota_refusals_total{tenant,quota}` (`storage`,
+//! `component-size`, `sandbox-share`, `sandbox-pool`).
 
 use std::sync::OnceLock;
 use std::time::Instant;
@@ -38,6 +43,16 @@ const LATENCY_BUCKETS: [f64; 12] = [
     0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 10.0,
 ];
 
+/// A plugin call, in seconds: from a fee policy's tens of microseconds to
+/// a connector waiting out its deadline.
+const PLUGIN_CALL_BUCKETS: [f64; 12] = [
+    0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.05, 0.25, 1.0, 10.0,
+];
+
+/// Fuel per plugin call: from a trivial answer (a few thousand units) to
+/// the largest budget a manifest may set.
+const FUEL_BUCKETS: [f64; 8] = [1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10];
+
 /// The process-wide recorder, installed on first use. Several hosts in one
 /// process (tests) share it; each scrape sets the backlog gauges of the
 /// tenants it serves before rendering.
@@ -54,7 +69,17 @@ fn recorder() -> &'static PrometheusHandle {
                 Matcher::Full("motcua_storage_write_seconds".to_owned()),
                 &LATENCY_BUCKETS,
             )
-            .expect("the latency buckets are not empty");
+            .expect("the latency buckets are not empty")
+            .set_buckets_for_metric(
+                Matcher::Full("motcua_plugin_call_duration_seconds".to_owned()),
+                &PLUGIN_CALL_BUCKETS,
+            )
+            .expect("the plugin call buckets are not empty")
+            .set_buckets_for_metric(
+                Matcher::Full("motcua_plugin_call_fuel".to_owned()),
+                &FUEL_BUCKETS,
+            )
+            .expect("the fuel buckets are not empty");
         let recorder = builder.build_recorder();
         let handle = recorder.handle();
         if let Err(error) = metrics::set_global_recorder(recorder) {

@@ -172,6 +172,7 @@ impl Inner {
             })
             .unwrap_or(0);
         if used.saturating_add(size) > quota {
+            super::call_metrics::quota_refused(tenant, "storage");
             return Err(PackageError::rejected(
                 BODY,
                 format!(

@@ -299,7 +299,7 @@ fn compare(mut expected: Value, actual: &Value) -> Result<(), String> {
 
 /// A case file: its call, and the HTTP exchanges it records (`exchanges`,
 /// for connectors), which then answer the plugin's requests.
-fn read_case(input: &Path) -> Result<(GoldenCall, Option<Arc<Replay>>), String> {
+pub(crate) fn read_case(input: &Path) -> Result<(GoldenCall, Option<Arc<Replay>>), String> {
     let mut case = read_json(input)?;
     let exchanges = case
         .as_object_mut()

@@ -115,17 +115,12 @@ impl WasmPluginHost {
 
     /// The registry a tenant's form plugins ask: the connector assigned to
     /// the population registry, and for named operations the connector
-    /// assigned to each. Blocking: it may ask for their operations.
+    /// assigned to each. Each is found when the plugin first asks, so a
+    /// call that asks nothing pays nothing.
     fn registry(&self, tenant: &str) -> Arc<dyn Registry> {
-        let population: Arc<dyn Registry> =
-            match self.for_purpose(tenant, Purpose::PopulationRegistry) {
-                Some(connector) => Arc::new(ConnectorRegistry::new(connector, tenant)),
-                None => Arc::new(NoRegistry),
-            };
         Arc::new(TenantRegistry {
             host: self.clone(),
             tenant: tenant.to_owned(),
-            population,
         })
     }
 }
@@ -134,7 +129,6 @@ impl WasmPluginHost {
 struct TenantRegistry {
     host: WasmPluginHost,
     tenant: String,
-    population: Arc<dyn Registry>,
 }
 
 impl Registry for TenantRegistry {
@@ -143,7 +137,15 @@ impl Registry for TenantRegistry {
         personal_id: &str,
         deadline: std::time::Instant,
     ) -> Result<Option<motcua_domain::connector::Person>, PluginRefusal> {
-        self.population.lookup_person(personal_id, deadline)
+        match self
+            .host
+            .for_purpose(&self.tenant, Purpose::PopulationRegistry)
+        {
+            Some(connector) => {
+                ConnectorRegistry::new(connector, &self.tenant).lookup_person(personal_id, deadline)
+            }
+            None => NoRegistry.lookup_person(personal_id, deadline),
+        }
     }
 
     fn invoke(

@@ -9,12 +9,14 @@ use wasmtime::component::ResourceTableError;
 use wasmtime::{Store, Trap, UpdateDeadline};
 
 use super::bindings::Pres;
+use super::call_metrics;
 use super::capabilities::egress::replay::Replay;
 use super::capabilities::registry::{NoRegistry, Registry};
 use super::convert::{GuestRefusal, Malformed};
 use super::error::{Failure, HostResource, PluginError};
 use super::manifest::Manifest;
 use super::runtime::Shared;
+use super::slots::Crowding;
 use super::state::{PluginState, SandboxSpec};
 use super::stats::{Outcome, PluginStats, StatsSnapshot};
 
@@ -195,11 +197,24 @@ impl Plugin {
         let _slot = match self.0.shared.slots.acquire(&ctx.tenant, patience) {
             Ok(slot) => slot,
             Err(crowding) => {
+                let quota = match crowding {
+                    Crowding::TenantShare { .. } => "sandbox-share",
+                    Crowding::Pool { .. } => "sandbox-pool",
+                };
                 let failure = Failure::NoSandbox {
                     waited: started.elapsed(),
                     crowding,
                 };
                 tracing::warn!(failure = failure.label(), %failure, "plugin call not started");
+                call_metrics::quota_refused(&ctx.tenant, quota);
+                call_metrics::record(
+                    &ctx.tenant,
+                    manifest,
+                    call,
+                    failure.label(),
+                    0,
+                    started.elapsed().as_secs_f64(),
+                );
                 return Err(error(failure));
             }
         };
@@ -233,7 +248,20 @@ impl Plugin {
         // put line breaks in its text: neither reaches the error or the log.
         let result = result.map_err(|failure| failure.sanitised(store.data().redactor()));
         let dropped_logs = store.data().log.dropped();
-        let micros = started.elapsed().as_micros() as u64;
+        let elapsed = started.elapsed();
+        let micros = elapsed.as_micros() as u64;
+        let outcome = match &result {
+            Ok(_) => "succeeded",
+            Err(failure) => failure.label(),
+        };
+        call_metrics::record(
+            &ctx.tenant,
+            manifest,
+            call,
+            outcome,
+            fuel,
+            elapsed.as_secs_f64(),
+        );
         match &result {
             Ok(_) => {
                 self.0.stats.record(Outcome::Succeeded, fuel, micros);

@@ -16,6 +16,7 @@ pub mod bench_deadline;
 mod bindings;
 pub mod budget;
 pub mod cache;
+mod call_metrics;
 mod calls;
 pub mod capabilities;
 mod convert;

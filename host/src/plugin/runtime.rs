@@ -172,6 +172,10 @@ impl PluginRuntime {
         let size = component_size(&manifest.component).map_err(io)?;
         let budget = &self.shared.config.budget;
         if upload && size > budget.max_component_bytes {
+            super::call_metrics::quota_refused(
+                manifest.tenant.as_deref().unwrap_or("-"),
+                "component-size",
+            );
             return Err(LoadError::OverHostLimit {
                 plugin: plugin_ref,
                 problem: FieldProblem::new(

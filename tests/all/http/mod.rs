@@ -20,6 +20,7 @@ mod input;
 mod lifecycle;
 mod load;
 mod matrix;
+mod metrics;
 mod notifications;
 mod onboarding;
 mod openapi;

@@ -8,6 +8,7 @@ use motcua::plugin::HostBudget;
 use motcua::plugin::cache::artifact_digest;
 use motcua::plugin::golden::{self, GoldenCall};
 use motcua_tests::db::TestDb;
+use motcua_tests::metrics::scrape;
 use motcua_tests::server::TestEnv;
 use motcua_tests::{dossier, load, on_both_backends, package};
 use serde_json::Value;
@@ -135,12 +136,21 @@ async fn a_tenant_s_packages_are_held_to_its_storage_quota(db: TestDb) {
     let admin = server.api(TENANT, "tenant_admin");
     deploy(&admin, "", first).await.expect(201);
     let second = archive_with(FEES, relabel("1.2.0"), &[]);
+    let before = scrape(&server).await;
     let refused = deploy(&admin, "", second)
         .await
         .expect_error(422, "invalid_request");
     assert_eq!(field_of(&refused), "body", "{refused}");
     assert!(refused.to_string().contains("storage quota"), "{refused}");
     assert_eq!(stored_packages(&env), 1);
+    // The operator's scraper sees the refusal, by tenant and quota.
+    let storage = [("tenant", TENANT), ("quota", "storage")];
+    let after = scrape(&server).await;
+    assert!(
+        after.counter("motcua_quota_refusals_total", &storage)
+            - before.counter("motcua_quota_refusals_total", &storage)
+            >= 1.0
+    );
     server.stop().await;
 }
 

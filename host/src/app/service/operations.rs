@@ -1,10 +1,10 @@
 //! Named operations of specialised systems (a land parcel lookup, a tax
 //! obligation) run by officers through the connector the operator assigned
-//! to each for the tenant. Who may run them is the access rule's
-//! ([`may_run_operations`]); what fits is the operation's declared schema,
+//! to each for the tenant. Who may see and run them is the access rules'
+//! ([`may_see_operations`], [`may_run_operations`]); what fits is the operation's declared schema,
 //! which the adapter checks both ways.
 
-use motcua_domain::access::may_run_operations;
+use motcua_domain::access::{may_run_operations, may_see_operations};
 use motcua_domain::tenancy::User;
 use serde::Serialize;
 
@@ -33,11 +33,7 @@ impl DossierService {
         tenant: &str,
     ) -> Result<Vec<OfferedOperation>, AppError> {
         ensure_tenant(user, tenant)?;
-        if user.role == motcua_domain::lifecycle::Role::Citizen {
-            return Err(AppError::Forbidden(
-                "citizens do not query specialised systems; an officer does at intake".into(),
-            ));
-        }
+        may_see_operations(user.role).map_err(AppError::Forbidden)?;
         Ok(self.systems.operations(tenant).await)
     }
 

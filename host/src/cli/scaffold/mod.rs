@@ -125,6 +125,10 @@ pub enum ScaffoldError {
     },
 }
 
+/// The named operation a connector scaffold offers until its author names
+/// what the real system answers.
+const EXAMPLE_OPERATION: &str = "registry.record-lookup";
+
 /// Where a connector scaffold points until its author names the real system.
 const EXAMPLE_ENDPOINT: (&str, &str) = ("https://registry.example.vn", "registry.example.vn:443");
 
@@ -222,6 +226,7 @@ fn values(args: &NewArgs) -> Result<templates::Values, ScaffoldError> {
         sdk_dependency: sdk_dependency(args)?,
         endpoint: EXAMPLE_ENDPOINT.0,
         endpoint_host: EXAMPLE_ENDPOINT.1,
+        operation: EXAMPLE_OPERATION,
     })
 }
 
@@ -331,9 +336,7 @@ mod tests {
             assert_eq!(manifest.kinds[0].as_str(), world);
             assert_eq!(manifest.contract, newest_contract());
             for (name, input) in crate::plugin::golden::case_files(&created.dir).unwrap() {
-                let call: serde_json::Value =
-                    serde_json::from_str(&std::fs::read_to_string(&input).unwrap()).unwrap();
-                serde_json::from_value::<crate::plugin::golden::GoldenCall>(call)
+                crate::plugin::golden::read_case(&input)
                     .unwrap_or_else(|e| panic!("{world} case {name}: {e}"));
                 let expected = input.with_file_name(format!("{name}.expected.json"));
                 let text = std::fs::read_to_string(expected).unwrap();

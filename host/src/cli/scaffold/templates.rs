@@ -25,12 +25,10 @@ macro_rules! template {
     };
 }
 
-/// A world's code and its first golden case: `templates/<world>/lib.rs.j2`
-/// and `templates/<world>/golden/<case>.{input,expected}.json.j2`.
-macro_rules! world {
+/// A golden case of a world: `templates/<world>/golden/<case>.{input,expected}.json.j2`.
+macro_rules! case {
     ($world:literal, $case:literal) => {
         [
-            template!(concat!($world, "/lib.rs.j2") => "src/lib.rs"),
             template!(
                 concat!($world, "/golden/", $case, ".input.json.j2")
                     => concat!("golden/", $case, ".input.json")
@@ -43,6 +41,15 @@ macro_rules! world {
     };
 }
 
+/// A world's code (`templates/<world>/lib.rs.j2`) and its golden cases.
+macro_rules! world {
+    ($world:literal, $($case:literal),+) => {{
+        let mut files = vec![template!(concat!($world, "/lib.rs.j2") => "src/lib.rs")];
+        $(files.extend(case!($world, $case));)+
+        files
+    }};
+}
+
 /// The files every world gets.
 const COMMON: [Template; 4] = [
     template!("common/Cargo.toml.j2" => "Cargo.toml"),
@@ -51,12 +58,18 @@ const COMMON: [Template; 4] = [
     template!("common/gitignore" => ".gitignore"),
 ];
 
-fn world_files(world: World) -> [Template; 3] {
+fn world_files(world: World) -> Vec<Template> {
     match world {
         World::FeePolicy => world!("fee-policy", "counter"),
         World::Form => world!("form", "procedures"),
         World::Initiative => world!("initiative", "subscriptions"),
-        World::Connector => world!("connector", "operations"),
+        World::Connector => world!(
+            "connector",
+            "operations",
+            "describe",
+            "record-lookup-found",
+            "record-lookup-missing-not-found"
+        ),
     }
 }
 
@@ -82,6 +95,8 @@ pub(super) struct Values {
     pub sdk_dependency: String,
     pub endpoint: &'static str,
     pub endpoint_host: &'static str,
+    /// The named operation a connector scaffold offers.
+    pub operation: &'static str,
 }
 
 /// Render one template with `values`.
