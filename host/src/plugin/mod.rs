@@ -37,6 +37,7 @@ mod runtime;
 pub mod secrets;
 pub mod set;
 pub mod settings;
+pub mod signature;
 mod slots;
 mod state;
 pub mod stats;
