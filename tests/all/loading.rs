@@ -207,10 +207,23 @@ fn a_broken_package_does_not_keep_the_others_from_deploying() {
         &plugins.path().join("bac-ninh-fees"),
     );
     copy_dir(&package("wrong-world"), &plugins.path().join("wrong-world"));
+    let key = motcua::domain::signing::SigningKey::from_seed([9; 32]);
+    for id in ["bac-ninh-fees", "wrong-world"] {
+        motcua::plugin::signature::sign_dir(&plugins.path().join(id), &key).unwrap();
+    }
+    let trust = [motcua::domain::signing::TrustedKey {
+        scope: motcua::domain::signing::KeyScope::Platform,
+        key: key.public(),
+        revoked_at: None,
+    }];
     let unpack = tempfile::tempdir().unwrap();
-    let deployment =
-        motcua::plugin::deploy::Deployment::load_dir(runtime(), plugins.path(), unpack.path())
-            .unwrap();
+    let deployment = motcua::plugin::deploy::Deployment::load_dir(
+        runtime(),
+        plugins.path(),
+        unpack.path(),
+        &trust,
+    )
+    .unwrap();
     assert_eq!(deployment.plugins.len(), 1);
     assert_eq!(deployment.plugins[0].manifest().id, "bac-ninh-fees");
     assert_eq!(deployment.failures.len(), 1);

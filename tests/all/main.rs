@@ -11,6 +11,7 @@ mod loading;
 mod log_forging;
 mod portal_sync;
 mod sandbox;
+mod signing;
 mod standin;
 mod storage;
 mod toolchain;

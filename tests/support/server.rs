@@ -66,6 +66,9 @@ pub struct TestEnv {
     pub budget: HostBudget,
     /// The mail relay for notices to applicants; set before `start`.
     pub mail: Option<motcua::mail::MailSettings>,
+    /// Whether the host loads unsigned packages: the suite's built packages
+    /// are unsigned, so on by default; the signing tests turn it off.
+    pub allow_unsigned: bool,
 }
 
 /// A clock a test moves by hand.
@@ -107,6 +110,7 @@ impl TestEnv {
             clock: None,
             budget: HostBudget::default(),
             mail: None,
+            allow_unsigned: true,
         }
     }
 
@@ -214,6 +218,7 @@ impl TestEnv {
             config: None,
             budget: self.budget.clone(),
             mail: self.mail.clone(),
+            allow_unsigned: self.allow_unsigned,
         }
     }
 

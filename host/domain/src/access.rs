@@ -58,6 +58,44 @@ pub fn may_see_operations(role: Role) -> Result<(), String> {
     }
 }
 
+/// Why a caller may not manage a set of trust keys.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum KeysDenied {
+    /// Another tenant's keys: they do not exist for the caller.
+    #[error("tenant {0} is not yours")]
+    OtherTenant(String),
+    #[error("{0}")]
+    Forbidden(String),
+}
+
+/// May a caller of `role` in `own_tenant` list, add or revoke the signing
+/// keys trusted for `scope` (`None`: platform-wide)? A key decides which
+/// code runs for citizens, so: a platform operator manages the platform's
+/// keys and any tenant's; a tenant admin only their own tenant's (the
+/// province's and its vendors'); nobody else any.
+pub fn may_manage_keys(
+    role: Role,
+    own_tenant: Option<&str>,
+    scope: Option<&str>,
+) -> Result<(), KeysDenied> {
+    if role == Role::PlatformOperator {
+        return Ok(());
+    }
+    match scope {
+        None => Err(KeysDenied::Forbidden(format!(
+            "only a platform operator may manage the platform's signing keys; you are a {role}"
+        ))),
+        Some(tenant) if own_tenant != Some(tenant) => {
+            Err(KeysDenied::OtherTenant(tenant.to_owned()))
+        }
+        Some(_) if role == Role::TenantAdmin => Ok(()),
+        Some(_) => Err(KeysDenied::Forbidden(format!(
+            "only a tenant admin or a platform operator may manage the tenant's signing keys; \
+             you are a {role}"
+        ))),
+    }
+}
+
 /// Why a tenant's user is turned away whatever they ask.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum TenantClosed {
@@ -387,5 +425,27 @@ mod tests {
             citizen.may(&own, Operation::Payment),
             Err(Denied::Forbidden { .. })
         ));
+    }
+
+    #[test]
+    fn signing_keys_are_managed_by_the_operator_and_each_tenants_own_admin() {
+        use Role::*;
+        assert!(may_manage_keys(PlatformOperator, None, None).is_ok());
+        assert!(may_manage_keys(PlatformOperator, None, Some("da-nang")).is_ok());
+        assert!(may_manage_keys(TenantAdmin, Some("da-nang"), Some("da-nang")).is_ok());
+        assert_eq!(
+            may_manage_keys(TenantAdmin, Some("da-nang"), Some("bac-ninh")),
+            Err(KeysDenied::OtherTenant("bac-ninh".into()))
+        );
+        assert!(matches!(
+            may_manage_keys(TenantAdmin, Some("da-nang"), None),
+            Err(KeysDenied::Forbidden(_))
+        ));
+        for role in [Citizen, Officer, Leader] {
+            assert!(matches!(
+                may_manage_keys(role, Some("da-nang"), Some("da-nang")),
+                Err(KeysDenied::Forbidden(_))
+            ));
+        }
     }
 }

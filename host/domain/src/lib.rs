@@ -26,6 +26,7 @@ pub mod openapi;
 pub mod payment;
 pub mod refusal;
 pub mod reuse;
+pub mod signing;
 pub mod statistics;
 pub mod tenancy;
 pub mod text;

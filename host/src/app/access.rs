@@ -13,7 +13,8 @@
 use std::sync::Arc;
 
 use motcua_domain::access::{
-    DossierFacts, Operation, Principal, Scope, may_manage_tenants, tenant_admits,
+    DossierFacts, KeysDenied, Operation, Principal, Scope, may_manage_keys, may_manage_tenants,
+    tenant_admits,
 };
 use motcua_domain::code::AgencyCode;
 use motcua_domain::lifecycle::Role;
@@ -149,6 +150,16 @@ pub fn ensure_operator_on(user: &User, tenant: &str, what: &str) -> Result<(), A
     }
     ensure_tenant(user, tenant)?;
     ensure_operator(user, what)
+}
+
+/// May `user` list, add or revoke the signing keys trusted for `scope`
+/// (`None`: the platform's)? Another tenant's keys are NotFound, as
+/// everything of another tenant.
+pub fn ensure_keys(user: &User, scope: Option<&str>) -> Result<(), AppError> {
+    may_manage_keys(user.role, user.tenant.as_deref(), scope).map_err(|denied| match denied {
+        KeysDenied::OtherTenant(tenant) => AppError::NotFound(format!("tenant {tenant}")),
+        KeysDenied::Forbidden(message) => AppError::Forbidden(message),
+    })
 }
 
 /// What a tenant admin does here, for the 403's message.

@@ -76,5 +76,6 @@ fn summary_of(manifest: &Manifest) -> PluginSummary {
         fuel_consumed: 0,
         p50_micros: None,
         p99_micros: None,
+        signed_by: manifest.signed_by.clone(),
     }
 }

@@ -27,6 +27,10 @@ pub struct BuildArgs {
     /// `<cargo target dir>/motcua-packages/<id>-<version>.tar.gz`).
     #[arg(long, value_name = "FILE")]
     out: Option<PathBuf>,
+    /// Sign the package with this private key (`motcua plugin keygen`), as
+    /// `motcua plugin sign` would after the build.
+    #[arg(long, value_name = "FILE", env = "MOTCUA_SIGNING_KEY")]
+    key: Option<PathBuf>,
 }
 
 pub fn run(args: BuildArgs) -> anyhow::Result<ExitCode> {
@@ -34,6 +38,12 @@ pub fn run(args: BuildArgs) -> anyhow::Result<ExitCode> {
     // The manifest first: a field at fault is named before minutes of build.
     let manifest =
         Manifest::load(dir).with_context(|| format!("{} is not a plugin", dir.display()))?;
+    // And the key: a wrong path is named before the build too.
+    let key = args
+        .key
+        .as_deref()
+        .map(super::signing::read_key)
+        .transpose()?;
     let krate = PluginCrate::read(dir)?;
     let status = cargo()
         .args([
@@ -59,8 +69,18 @@ pub fn run(args: BuildArgs) -> anyhow::Result<ExitCode> {
             .join("motcua-packages")
             .join(format!("{}-{}.tar.gz", manifest.id, manifest.version))
     });
-    let bytes = package::pack(&manifest, &component)?;
+    let mut bytes = package::pack(&manifest, &component)?;
     verify(&bytes, &out)?;
+    if let Some(key) = &key {
+        let (signed, signature) = crate::plugin::signature::sign_archive(
+            &bytes,
+            package::ArchiveFormat::TarGz,
+            key,
+            &out,
+        )?;
+        println!("signed:  key {}", signature.key_id);
+        bytes = signed;
+    }
     if let Some(parent) = out.parent().filter(|p| !p.as_os_str().is_empty()) {
         std::fs::create_dir_all(parent)
             .with_context(|| format!("creating {}", parent.display()))?;

@@ -211,3 +211,64 @@ pub fn print(credentials: &DemoCredentials) {
         credentials.path.display()
     );
 }
+
+/// The demo's own signing key, made on its first run.
+const DEMO_KEY_FILE: &str = "demo-signing-key.toml";
+
+/// The demo signs its plugins as a publisher would, with a demo key of its
+/// own (`<data dir>/demo-signing-key.toml`, made on the first run) that it
+/// trusts platform-wide, so what the demo shows is how a signed platform
+/// runs: every package in `plugins_dir` gets its `signature.toml`.
+pub fn sign_plugins(data_dir: &Path, plugins_dir: &Path, database_url: &str) -> anyhow::Result<()> {
+    let path = data_dir.join(DEMO_KEY_FILE);
+    let key = if path.is_file() {
+        super::signing::read_key(&path)?
+    } else {
+        let mut seed = [0u8; 32];
+        getrandom::fill(&mut seed).map_err(|e| anyhow::anyhow!("no randomness: {e}"))?;
+        let key = motcua_domain::signing::SigningKey::from_seed(seed);
+        super::signing::write_key(&path, &key)?;
+        key
+    };
+    let public = key.public();
+    tokio::runtime::Runtime::new()?.block_on(async {
+        let db = Db::connect(database_url)
+            .await
+            .context("opening the database to trust the demo key")?;
+        let store = std::sync::Arc::new(db.clone());
+        let keys = crate::app::service::TrustKeys::new(store.clone(), store);
+        let known = keys
+            .list(crate::app::service::Authority::DatabaseAccess, None)
+            .await?
+            .iter()
+            .any(|k| k.key_id == public.id());
+        if !known {
+            keys.add(
+                crate::app::service::Authority::DatabaseAccess,
+                None,
+                crate::app::service::AddKey {
+                    public_key: public.to_base64(),
+                    label: "motcua demo".to_owned(),
+                },
+            )
+            .await?;
+        }
+        db.close().await;
+        anyhow::Ok(())
+    })?;
+    let Ok(entries) = std::fs::read_dir(plugins_dir) else {
+        return Ok(()); // no plugins: the host says so at start
+    };
+    let mut signed = 0;
+    for path in entries.filter_map(Result::ok).map(|e| e.path()) {
+        if path.join("plugin.toml").is_file() || crate::plugin::package::is_archive(&path) {
+            super::signing::sign_package(&path, &key)?;
+            signed += 1;
+        }
+    }
+    println!(
+        "signed {signed} demo plugin package(s) with the demo key {}",
+        public.id()
+    );
+    Ok(())
+}

@@ -8,10 +8,12 @@ mod check;
 mod demo;
 mod deploy;
 mod import;
+mod keys;
 mod migrate;
 mod reconcile;
 mod scaffold;
 mod serve;
+mod signing;
 mod standin;
 mod statistics;
 mod tenant;
@@ -78,6 +80,10 @@ enum Command {
     /// see docs/onboarding.md).
     #[command(subcommand)]
     Tenant(tenant::TenantCommand),
+    /// The signing keys trusted to vouch for plugin packages: list, add,
+    /// revoke, platform-wide or `--tenant T` (docs/signing.md).
+    #[command(subcommand)]
+    Keys(keys::KeysCommand),
 }
 
 #[derive(Debug, Subcommand)]
@@ -93,6 +99,16 @@ enum PluginCommand {
     Check(check::CheckArgs),
     /// Upload a package archive to a host's deploy API as a tenant admin.
     Deploy(deploy::DeployArgs),
+    /// Make a publisher's signing key: writes the private key (owner-only)
+    /// and prints the public key and key id to register (docs/signing.md).
+    Keygen(signing::KeygenArgs),
+    /// Sign a package (directory or archive) with a private key: writes
+    /// `signature.toml`, listing the sha256 of every file, into it.
+    Sign(signing::SignArgs),
+    /// Check a package's files against its signature and, with
+    /// `--public-key`, the signature against a key; exit 1 naming what
+    /// differs.
+    Verify(signing::VerifyArgs),
     /// Measure a call with a fresh sandbox and with a reused instance.
     Bench(check::BenchArgs),
     /// Measure how late misbehaving calls end past their deadline, under load.
@@ -116,6 +132,7 @@ pub fn main() -> ExitCode {
             | Command::Statistics(_)
             | Command::Import(_)
             | Command::Tenant(_)
+            | Command::Keys(_)
     );
     // The statistics benchmark's bulk statements trip sqlx's slow-statement
     // warning, and every call of the deadline benchmark fails on purpose:
@@ -137,12 +154,16 @@ pub fn main() -> ExitCode {
         Command::Plugin(PluginCommand::Build(args)) => build::run(args),
         Command::Plugin(PluginCommand::Check(args)) => check::check(args),
         Command::Plugin(PluginCommand::Deploy(args)) => deploy::run(args),
+        Command::Plugin(PluginCommand::Keygen(args)) => signing::keygen(args),
+        Command::Plugin(PluginCommand::Sign(args)) => signing::sign(args),
+        Command::Plugin(PluginCommand::Verify(args)) => signing::verify(args),
         Command::Plugin(PluginCommand::Bench(args)) => check::bench(args),
         Command::Plugin(PluginCommand::Deadlines(args)) => check::deadlines(args),
         Command::Standin(command) => standin::run(command),
         Command::Statistics(command) => statistics::run(command),
         Command::Import(args) => import::run(args),
         Command::Tenant(command) => tenant::run(command),
+        Command::Keys(command) => keys::run(command),
     };
     match result {
         Ok(code) => code,

@@ -70,6 +70,8 @@ pub fn run(args: ReconcileArgs) -> anyhow::Result<ExitCode> {
         mail: None,
         config: args.config.clone(),
         budget: Default::default(),
+        // As `serve` runs: the settings file may allow unsigned packages.
+        allow_unsigned: false,
     };
     let runtime = tokio::runtime::Runtime::new()?;
     runtime.block_on(async {

@@ -44,6 +44,12 @@ pub struct ServeArgs {
     /// `allow_private` (default: `<data-dir>/motcua.toml` when it exists).
     #[arg(long, env = "MOTCUA_CONFIG")]
     config: Option<PathBuf>,
+    /// Load plugin packages that carry no signature: development only (also
+    /// `[packages] allow_unsigned = true` in the settings file). A package
+    /// that is signed is still checked in full (docs/signing.md). The demo
+    /// always allows them.
+    #[arg(long, env = "MOTCUA_ALLOW_UNSIGNED")]
+    allow_unsigned: bool,
     #[command(flatten)]
     database: DatabaseArgs,
     #[command(flatten)]
@@ -134,6 +140,7 @@ pub fn run(args: ServeArgs, demo: bool) -> anyhow::Result<ExitCode> {
         config: args.config.clone(),
         budget: args.budget.budget(),
         mail: args.mail.settings(),
+        allow_unsigned: args.allow_unsigned || demo,
     };
     // The demo's connectors need someone to talk to: the stand-ins of the
     // national systems, kept alive as long as the host, and the operator's
@@ -144,6 +151,7 @@ pub fn run(args: ServeArgs, demo: bool) -> anyhow::Result<ExitCode> {
             demo::write_settings(&args.data_dir)?;
         }
         let standins = demo::start_standins(&args.data_dir)?;
+        demo::sign_plugins(&args.data_dir, &args.plugins, &options.database_url)?;
         if options.mail.is_none() {
             options.mail = standins.mail_settings();
         }

@@ -12,9 +12,9 @@ use crate::app::clock::{Clock, SystemClock};
 use crate::app::intake::IntakeService;
 use crate::app::ports::{
     AccountStore, CatalogStore, DeploymentStore, DossierStore, IntakeQueueStore, MembershipStore,
-    StatisticsStore, TenantStore,
+    StatisticsStore, TenantStore, TrustStore,
 };
-use crate::app::service::{Accounts, DossierService, PluginAdmin, Tenants};
+use crate::app::service::{Accounts, DossierService, PluginAdmin, Tenants, TrustKeys};
 use crate::app::statistics::StatisticsService;
 use crate::app::sync::{DeliveryPolicy, Dispatcher, SyncOperations};
 use crate::console::ConsoleState;
@@ -51,6 +51,9 @@ pub struct Options {
     /// The mail relay for e-mail notices to applicants; without one they
     /// wait in the outbox.
     pub mail: Option<crate::mail::MailSettings>,
+    /// Load plugin packages that carry no signature (development and the
+    /// demo; also `[packages] allow_unsigned` in the settings file).
+    pub allow_unsigned: bool,
 }
 
 impl Options {
@@ -86,11 +89,24 @@ pub async fn assemble(options: &Options) -> anyhow::Result<Assembled> {
     let db = Db::connect(&options.database_url)
         .await
         .with_context(|| format!("opening the database {}", redacted(&options.database_url)))?;
-    let settings = match options.config_file() {
+    let mut settings = match options.config_file() {
         Some(path) => HostSettings::load(&path).map_err(anyhow::Error::msg)?,
         None => HostSettings::default(),
     };
+    settings.allow_unsigned |= options.allow_unsigned;
+    if settings.allow_unsigned {
+        tracing::warn!("unsigned plugin packages are allowed: development only");
+    }
     let settings = Arc::new(settings);
+    let store = Arc::new(db.clone());
+    let trust = TrustKeys::new(
+        store.clone() as Arc<dyn TrustStore>,
+        store.clone() as Arc<dyn TenantStore>,
+    );
+    let roots = trust
+        .all_roots()
+        .await
+        .context("reading the trusted signing keys")?;
     let runtime = PluginRuntime::new(RuntimeConfig {
         max_concurrent_calls: options.max_concurrent_calls,
         cache_dir: Some(options.data_dir.join("cache")),
@@ -104,15 +120,16 @@ pub async fn assemble(options: &Options) -> anyhow::Result<Assembled> {
     );
     // Loading compiles components: keep it off the async workers.
     let runtime_handle = runtime.clone();
-    let deployment =
-        tokio::task::spawn_blocking(move || Deployment::load_dir(&runtime, &plugins_dir, &unpack))
-            .await?
-            .with_context(|| {
-                format!(
-                    "reading the plugins directory {}",
-                    options.plugins_dir.display()
-                )
-            })?;
+    let deployment = tokio::task::spawn_blocking(move || {
+        Deployment::load_dir(&runtime, &plugins_dir, &unpack, &roots)
+    })
+    .await?
+    .with_context(|| {
+        format!(
+            "reading the plugins directory {}",
+            options.plugins_dir.display()
+        )
+    })?;
     let deployment = Arc::new(deployment);
     for entry in &settings.plugins {
         if deployment.get(&entry.id).is_none() {
@@ -121,7 +138,6 @@ pub async fn assemble(options: &Options) -> anyhow::Result<Assembled> {
     }
     let live = PluginSet::new(deployment.plugins.iter().cloned());
     let host = WasmPluginHost::new(live.clone()).with_purposes(settings.purposes.clone());
-    let store = Arc::new(db.clone());
     let clock = options
         .clock
         .clone()
@@ -131,6 +147,7 @@ pub async fn assemble(options: &Options) -> anyhow::Result<Assembled> {
     let plugin_admin = PluginAdmin::new(
         store.clone() as Arc<dyn DeploymentStore>,
         Arc::new(packages.clone()),
+        trust.clone(),
         options.max_package_bytes,
     );
     // Tenants' activated versions override the directory's, as before the
@@ -192,6 +209,7 @@ pub async fn assemble(options: &Options) -> anyhow::Result<Assembled> {
         plugin_admin,
         statistics,
         onboarding,
+        keys: trust,
     };
     Ok(Assembled {
         state,

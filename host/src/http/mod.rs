@@ -35,6 +35,7 @@ mod extract;
 pub mod headers;
 mod imports;
 mod intake;
+mod keys;
 mod memberships;
 mod metrics;
 mod openapi;
@@ -81,6 +82,8 @@ pub struct AppState {
     pub statistics: StatisticsService,
     /// Onboarding, suspension and resumption of tenants.
     pub onboarding: Tenants,
+    /// The signing keys trusted to vouch for plugin packages.
+    pub keys: crate::app::service::TrustKeys,
 }
 
 /// Every route under `/api/v1`, with its documentation.
@@ -99,6 +102,7 @@ fn api() -> OpenApiRouter<AppState> {
         .merge(imports::router())
         .merge(tenants::router())
         .merge(operations::router())
+        .merge(keys::router())
 }
 
 /// The API's OpenAPI document, as `GET /api/v1/openapi.json` serves it.

@@ -31,6 +31,7 @@ use super::error::{ErrorBody, FieldMessage};
         (name = "meta", description = "The API itself"),
         (name = "tenants", description = "Platform operators onboard, list, suspend and resume tenants (docs/onboarding.md)"),
         (name = "plugins", description = "Deployed plugins"),
+        (name = "keys", description = "The signing keys trusted to vouch for plugin packages, platform-wide and per tenant (docs/signing.md)"),
         (name = "catalog", description = "A tenant's procedures and working calendar"),
         (name = "dossiers", description = "Submission, processing and audit of dossiers"),
         (name = "payments", description = "A dossier's fees ledger"),

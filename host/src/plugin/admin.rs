@@ -12,6 +12,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
+use motcua_domain::signing::{KeyScope, TrustedKey};
 
 use super::deploy::Deployment;
 use super::error::LoadError;
@@ -21,6 +22,7 @@ use super::manifest::{EgressRule, Manifest};
 use super::package::{self, ArchiveFormat};
 use super::runtime::PluginRuntime;
 use super::set::PluginSet;
+use super::signature;
 use crate::app::ports::{
     LivePlugin, PackageError, PackageFormat, PluginDirectory, PluginLoadFailure, PluginPackages,
     PluginSource, PluginSummary, PreparedPlugin, VerifiedPackage,
@@ -105,6 +107,7 @@ impl Inner {
         tenant: &str,
         format: ArchiveFormat,
         bytes: &[u8],
+        trust: &[TrustedKey],
     ) -> Result<VerifiedPackage, PackageError> {
         let host = |context: &str, error: std::io::Error| {
             PackageError::Host(format!("{context}: {error}"))
@@ -125,6 +128,7 @@ impl Inner {
             .map_err(|error| rejection(error, staging.path(), format))?;
         let manifest = Manifest::load(&dir).map_err(|error| rejection(error, &dir, format))?;
         let manifest = own_manifest(manifest, tenant)?;
+        let manifest = self.signed(manifest, tenant, trust, format)?;
         let plugin = self
             .runtime
             .load_upload(manifest)
@@ -185,7 +189,33 @@ impl Inner {
         Ok(())
     }
 
-    fn prepare(&self, tenant: &str, package_path: &Path) -> Result<Plugin, PackageError> {
+    /// `manifest` once its package's signature passed against `trust`,
+    /// naming who signed it.
+    fn signed(
+        &self,
+        mut manifest: Manifest,
+        tenant: &str,
+        trust: &[TrustedKey],
+        format: ArchiveFormat,
+    ) -> Result<Manifest, PackageError> {
+        let dir = manifest.package_dir.clone();
+        let signer = signature::check(
+            &dir,
+            &KeyScope::Tenant(tenant.to_owned()),
+            trust,
+            self.runtime.settings().allow_unsigned,
+        )
+        .map_err(|error| rejection(error, &dir, format))?;
+        manifest.signed_by = signer.map(|signer| signer.key_id);
+        Ok(manifest)
+    }
+
+    fn prepare(
+        &self,
+        tenant: &str,
+        package_path: &Path,
+        trust: &[TrustedKey],
+    ) -> Result<Plugin, PackageError> {
         let format = if package_path.to_string_lossy().ends_with(".tar") {
             ArchiveFormat::Tar
         } else {
@@ -199,6 +229,7 @@ impl Inner {
         })?;
         let manifest = Manifest::load(&dir).map_err(|error| rejection(error, &dir, format))?;
         let manifest = own_manifest(manifest, tenant)?;
+        let manifest = self.signed(manifest, tenant, trust, format)?;
         self.runtime
             .load_deployed(manifest)
             .map_err(|error| rejection(error, &dir, format))
@@ -287,6 +318,16 @@ fn rejection(error: LoadError, package_dir: &Path, format: ArchiveFormat) -> Pac
         error @ LoadError::DataDir { .. } => {
             PackageError::rejected("plugin.data_dir", strip(error.to_string()))
         }
+        LoadError::Signature { refusal, .. } => {
+            use motcua_domain::signing::SignatureRefusal;
+            let field = match refusal {
+                SignatureRefusal::Untrusted { .. } | SignatureRefusal::Revoked { .. } => {
+                    "signature.key_id"
+                }
+                _ => "signature",
+            };
+            PackageError::rejected(field, refusal.to_string())
+        }
         LoadError::Engine { plugin, message } => {
             PackageError::rejected("plugin", format!("plugin {plugin}: {}", strip(message)))
         }
@@ -324,24 +365,26 @@ impl PluginPackages for TenantPlugins {
         tenant: &str,
         format: PackageFormat,
         bytes: Vec<u8>,
+        trust: Vec<TrustedKey>,
     ) -> Result<VerifiedPackage, PackageError> {
         let format = match format {
             PackageFormat::Tar => ArchiveFormat::Tar,
             PackageFormat::TarGz => ArchiveFormat::TarGz,
         };
         let (inner, tenant) = (self.inner.clone(), tenant.to_string());
-        blocking(move || inner.verify(&tenant, format, &bytes)).await
+        blocking(move || inner.verify(&tenant, format, &bytes, &trust)).await
     }
 
     async fn prepare(
         &self,
         tenant: &str,
         package_path: &str,
+        trust: Vec<TrustedKey>,
     ) -> Result<Box<dyn PreparedPlugin>, PackageError> {
         let (inner, tenant) = (self.inner.clone(), tenant.to_string());
         let path = PathBuf::from(package_path);
         blocking(move || {
-            let plugin = inner.prepare(&tenant, &path)?;
+            let plugin = inner.prepare(&tenant, &path, &trust)?;
             Ok(Box::new(Prepared {
                 inner: inner.clone(),
                 tenant,
@@ -420,6 +463,8 @@ impl PluginPackages for TenantPlugins {
                     egress_declared: manifest.egress.iter().map(ToString::to_string).collect(),
                     egress_granted: from_deployment
                         .then(|| self.inner.runtime.egress_grants().of(tenant, &manifest.id)),
+                    // The use case weighs the key against today's trust roots.
+                    signature: None,
                 }
             })
             .collect()

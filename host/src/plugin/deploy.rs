@@ -5,10 +5,13 @@
 
 use std::path::{Path, PathBuf};
 
+use motcua_domain::signing::{KeyScope, TrustedKey};
+
 use crate::app::ports::{PluginDirectory, PluginLoadFailure, PluginSummary};
 
 use super::error::LoadError;
 use super::instance::Plugin;
+use super::manifest::Manifest;
 use super::package;
 use super::runtime::PluginRuntime;
 
@@ -20,11 +23,15 @@ pub struct Deployment {
 
 impl Deployment {
     /// Load every package (sub-directory with a `plugin.toml`, or archive) in
-    /// `dir`; archives are unpacked under `unpack_root`.
+    /// `dir`; archives are unpacked under `unpack_root`. Each must be signed
+    /// by a key of `trust` that vouches for it (a tenant's package: the
+    /// tenant's or the platform's; a shared one: the platform's), unless the
+    /// runtime's settings allow unsigned packages.
     pub fn load_dir(
         runtime: &PluginRuntime,
         dir: &Path,
         unpack_root: &Path,
+        trust: &[TrustedKey],
     ) -> std::io::Result<Self> {
         let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)?
             .filter_map(Result::ok)
@@ -37,7 +44,10 @@ impl Deployment {
             failures: Vec::new(),
         };
         for path in entries {
-            match package::open(&path, unpack_root).and_then(|dir| runtime.load(&dir)) {
+            let loaded = package::open(&path, unpack_root)
+                .and_then(|dir| signed_manifest(runtime, &dir, trust))
+                .and_then(|manifest| runtime.load_manifest(manifest));
+            match loaded {
                 Ok(plugin) => deployment.plugins.push(plugin),
                 Err(error) => {
                     tracing::error!(package = %path.display(), %error, "plugin not deployed");
@@ -54,6 +64,20 @@ impl Deployment {
             .iter()
             .find(|plugin| plugin.manifest().id == id)
     }
+}
+
+/// The manifest of the package in `dir` once its signature passed.
+fn signed_manifest(
+    runtime: &PluginRuntime,
+    dir: &Path,
+    trust: &[TrustedKey],
+) -> Result<Manifest, super::error::LoadError> {
+    let mut manifest = Manifest::load(dir)?;
+    let package_of = KeyScope::of(manifest.tenant.as_deref());
+    let signer =
+        super::signature::check(dir, &package_of, trust, runtime.settings().allow_unsigned)?;
+    manifest.signed_by = signer.map(|signer| signer.key_id);
+    Ok(manifest)
 }
 
 impl Plugin {
@@ -76,6 +100,7 @@ impl Plugin {
             fuel_consumed: stats.fuel_consumed,
             p50_micros: stats.p50_micros,
             p99_micros: stats.p99_micros,
+            signed_by: manifest.signed_by.clone(),
         }
     }
 }

@@ -53,6 +53,13 @@ pub enum LoadError {
     },
     #[error("plugin {plugin}: {message}")]
     Engine { plugin: String, message: String },
+    /// The package's signature is missing, untrusted, revoked, or does not
+    /// match its files.
+    #[error("package {}: {refusal}", path.display())]
+    Signature {
+        path: PathBuf,
+        refusal: motcua_domain::signing::SignatureRefusal,
+    },
     /// The manifest asks for more than this host grants.
     #[error("plugin {plugin}: {problem}")]
     OverHostLimit {

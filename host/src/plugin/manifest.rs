@@ -281,6 +281,10 @@ pub struct Manifest {
     pub config: BTreeMap<String, String>,
     /// The package directory the manifest was read from.
     pub package_dir: PathBuf,
+    /// The key whose signature the host checked before loading (see
+    /// `plugin::signature`); `None`: an unsigned package the host was told
+    /// to allow. Not part of `plugin.toml`.
+    pub signed_by: Option<String>,
 }
 
 impl Manifest {
@@ -379,6 +383,7 @@ impl Manifest {
             egress_secrets,
             config: raw.config,
             package_dir: package_dir.to_path_buf(),
+            signed_by: None,
         })
     }
 

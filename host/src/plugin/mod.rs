@@ -38,6 +38,7 @@ mod runtime;
 pub mod secrets;
 pub mod set;
 pub mod settings;
+pub mod signature;
 mod slots;
 mod state;
 pub mod stats;

@@ -280,6 +280,49 @@ pub fn pack(manifest: &Manifest, component: &Path) -> Result<Vec<u8>, LoadError>
         .map_err(io(root))
 }
 
+/// Pack every file of the package directory `root` under one top-level
+/// folder `top`, sorted and stamped deterministically as [`pack`] does: how
+/// a signed package is packed again with its signature inside.
+pub fn pack_tree(root: &Path, top: &str, format: ArchiveFormat) -> Result<Vec<u8>, LoadError> {
+    check_tree(root)?;
+    let io = |path: &Path| {
+        let path = path.to_path_buf();
+        move |source| LoadError::Io { path, source }
+    };
+    let mut builder = tar::Builder::new(Vec::new());
+    builder.mode(tar::HeaderMode::Deterministic);
+    let mut pending = vec![root.to_path_buf()];
+    while let Some(dir) = pending.pop() {
+        let inside = Path::new(top).join(dir.strip_prefix(root).expect("walked from the root"));
+        builder.append_dir(&inside, &dir).map_err(io(&dir))?;
+        let mut entries = std::fs::read_dir(&dir)
+            .and_then(|entries| {
+                entries
+                    .map(|e| e.map(|e| e.path()))
+                    .collect::<Result<Vec<_>, _>>()
+            })
+            .map_err(io(&dir))?;
+        entries.sort();
+        let (dirs, files): (Vec<_>, Vec<_>) = entries.into_iter().partition(|p| p.is_dir());
+        for path in files {
+            let name = Path::new(top).join(path.strip_prefix(root).expect("inside the root"));
+            builder
+                .append_path_with_name(&path, name)
+                .map_err(io(&path))?;
+        }
+        pending.extend(dirs.into_iter().rev());
+    }
+    let tar = builder.into_inner().map_err(io(root))?;
+    match format {
+        ArchiveFormat::Tar => Ok(tar),
+        ArchiveFormat::TarGz => {
+            let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+            std::io::Write::write_all(&mut gz, &tar).map_err(io(root))?;
+            gz.finish().map_err(io(root))
+        }
+    }
+}
+
 /// Keeps concurrent unpackings of one archive out of each other's way.
 fn unique() -> String {
     uuid::Uuid::new_v4().simple().to_string()

@@ -14,6 +14,9 @@
 //! [plugin.secrets]                      # injected by the host, never seen by the plugin
 //! portal-token = { env = "MOTCUA_PORTAL_TOKEN" }
 //!
+//! [packages]
+//! allow_unsigned = true                 # development only: load unsigned packages
+//!
 //! [fees]
 //! max_line_vnd = 1_000_000_000_000      # the most one fee line may charge
 //!
@@ -48,6 +51,10 @@ pub struct HostSettings {
     pub fees: FeeBounds,
     /// `[[purpose]]`: which connector serves each platform purpose.
     pub purposes: Purposes,
+    /// `[packages] allow_unsigned`: load packages that carry no signature
+    /// (development, `motcua demo`); a signature that is there is checked
+    /// in full anyway. Also `motcua serve --allow-unsigned`.
+    pub allow_unsigned: bool,
 }
 
 /// One `[[plugin]]` entry.
@@ -71,6 +78,15 @@ struct RawSettings {
     fees: RawFees,
     #[serde(default)]
     purpose: Vec<RawPurpose>,
+    #[serde(default)]
+    packages: RawPackages,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawPackages {
+    #[serde(default)]
+    allow_unsigned: bool,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -161,6 +177,7 @@ impl HostSettings {
             plugins,
             fees,
             purposes,
+            allow_unsigned: raw.packages.allow_unsigned,
         })
     }
 

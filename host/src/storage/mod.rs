@@ -39,6 +39,7 @@
 //!   documents, notifications) and `outbox` (its dispatcher side in
 //!   `delivery`).
 //! - `deployments`: plugin versions per tenant.
+//! - `trust`: the signing keys trusted to vouch for plugin packages.
 //! - `intake`: online submissions from the national portal waiting for an
 //!   officer.
 //! - `accounts`: console passwords and sessions.
@@ -61,6 +62,7 @@ mod reuse;
 mod rows;
 mod statistics;
 mod tenancy;
+mod trust;
 
 pub use statistics::{FactsRow, insert_facts, rebuild_daily};
 
@@ -127,6 +129,7 @@ migrations! {
     10 => "0010_tenant_status",
     11 => "0011_intake_queue",
     12 => "0012_egress_grants",
+    13 => "0013_trust_keys",
 }
 
 /// The migration that adds the statistics; dossiers stored before it are

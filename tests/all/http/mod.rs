@@ -29,6 +29,7 @@ mod payments;
 mod portal_intake;
 mod reuse;
 mod scoping;
+mod signing;
 mod statistics;
 mod sync;
 mod uploads;

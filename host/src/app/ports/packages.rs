@@ -2,6 +2,7 @@
 //! plugin runtime, made live (or taken back) on its command.
 
 use async_trait::async_trait;
+use motcua_domain::signing::TrustedKey;
 use serde::Serialize;
 
 use super::PluginSummary;
@@ -87,12 +88,28 @@ pub struct LivePlugin {
     /// reaches only these. `None` for the operator's own plugins, which
     /// reach what they declare.
     pub egress_granted: Option<Vec<String>>,
+    /// Who signed it and where their key stands now (`None`: unsigned,
+    /// loaded because the host allows unsigned packages).
+    pub signature: Option<SignatureStatus>,
+}
+
+/// The key a serving plugin was signed with, against today's trust roots:
+/// a key revoked since it loaded keeps serving until the next activation or
+/// start, which refuses it; this is how an admin sees that coming.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct SignatureStatus {
+    pub key_id: String,
+    /// A key of the tenant or the platform, not revoked, vouches for it.
+    pub trusted: bool,
+    /// The key was revoked.
+    pub revoked: bool,
 }
 
 /// The plugin runtime's side of tenant deployments.
 #[async_trait]
 pub trait PluginPackages: Send + Sync {
-    /// Verify an uploaded archive as the host does at start (strict
+    /// Verify an uploaded archive as the host does at start (signature
+    /// against `trust`, the tenant's and the platform's keys; strict
     /// manifest, world and contract version, golden cases) for `tenant`,
     /// and store it. A package naming another tenant is rejected; one
     /// naming none becomes the tenant's own.
@@ -101,13 +118,17 @@ pub trait PluginPackages: Send + Sync {
         tenant: &str,
         format: PackageFormat,
         bytes: Vec<u8>,
+        trust: Vec<TrustedKey>,
     ) -> Result<VerifiedPackage, PackageError>;
 
-    /// Load a stored package for `tenant`, ready to go live.
+    /// Load a stored package for `tenant`, ready to go live; its signature
+    /// is checked again against `trust` (a key revoked since it was
+    /// deployed refuses it).
     async fn prepare(
         &self,
         tenant: &str,
         package_path: &str,
+        trust: Vec<TrustedKey>,
     ) -> Result<Box<dyn PreparedPlugin>, PackageError>;
 
     /// Whether the operator's directory provides `id` for `tenant` (its

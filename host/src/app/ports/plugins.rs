@@ -24,6 +24,9 @@ pub struct PluginSummary {
     /// started, in microseconds (within 25% above); `None` before a call.
     pub p50_micros: Option<u64>,
     pub p99_micros: Option<u64>,
+    /// The key whose signature was checked when it loaded; `None`:
+    /// unsigned, allowed by the host's development flag.
+    pub signed_by: Option<String>,
 }
 
 /// A package that could not be deployed, and why.

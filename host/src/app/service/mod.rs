@@ -7,6 +7,7 @@ mod catalog;
 mod catalog_import;
 mod initiatives;
 mod intake;
+mod keys;
 mod onboarding;
 mod operations;
 mod payments;
@@ -38,6 +39,7 @@ pub use bindings::binding_problems;
 pub use catalog_import::{
     CatalogReport, ImportMode, check_catalog_bindings, import_catalog, read_catalog,
 };
+pub use keys::{AddKey, TrustKeys, trusted};
 pub use onboarding::{
     AdminCredential, AdminEntry, AgencyEntry, Authority, CatalogEntry, ONBOARDING_TOKEN_LABEL,
     Onboarded, OnboardedUser, OnboardingDocument, TenantEntry, Tenants, UserEntry,

@@ -18,9 +18,11 @@ use crate::app::access::{ensure_admin, ensure_operator};
 use crate::app::error::{AppError, FieldProblem};
 use crate::app::ports::{
     Deployment, DeploymentStore, EgressGrant, LivePlugin, NewDeployment, PackageError,
-    PackageFormat, PluginLoadFailure, PluginPackages, PluginSource, PluginSummary, StoreError,
-    TenantStore,
+    PackageFormat, PluginLoadFailure, PluginPackages, PluginSource, PluginSummary, SignatureStatus,
+    StoreError, TenantStore,
 };
+use crate::app::service::TrustKeys;
+use motcua_domain::signing::{KeyScope, TrustedKey};
 
 /// Largest package accepted unless configured otherwise.
 pub const DEFAULT_MAX_PACKAGE_BYTES: usize = 32 * 1024 * 1024;
@@ -106,6 +108,8 @@ pub struct TenantPlugins {
 pub struct PluginAdmin {
     deployments: Arc<dyn DeploymentStore>,
     packages: Arc<dyn PluginPackages>,
+    /// The signing keys packages are checked against.
+    trust: TrustKeys,
     max_package_bytes: usize,
     /// Serialises activation, rollback and the swap that follows.
     switching: Arc<Mutex<()>>,
@@ -129,11 +133,13 @@ impl PluginAdmin {
     pub fn new(
         deployments: Arc<dyn DeploymentStore>,
         packages: Arc<dyn PluginPackages>,
+        trust: TrustKeys,
         max_package_bytes: usize,
     ) -> Self {
         Self {
             deployments,
             packages,
+            trust,
             max_package_bytes,
             switching: Arc::default(),
         }
@@ -172,7 +178,8 @@ impl PluginAdmin {
                 ),
             ));
         }
-        let package = self.packages.verify(tenant, format, bytes).await?;
+        let trust = self.trust.roots_for(tenant).await?;
+        let package = self.packages.verify(tenant, format, bytes, trust).await?;
         let recorded = self
             .deployments
             .record_deployment(
@@ -233,10 +240,13 @@ impl PluginAdmin {
     pub async fn list(&self, user: &User, tenant: &str) -> Result<TenantPlugins, AppError> {
         ensure_admin(user, tenant, MANAGE_PLUGINS)?;
         let deployments = self.deployments.deployments(tenant, None).await?;
-        let serving = self.packages.serving(tenant);
-        let (own, platform): (Vec<LivePlugin>, Vec<LivePlugin>) = serving
-            .into_iter()
-            .partition(|plugin| plugin.summary.tenant.as_deref() == Some(tenant));
+        let roots = self.trust.roots_for(tenant).await?;
+        let serving = self.packages.serving(tenant).into_iter().map(|mut plugin| {
+            plugin.signature = signature_status(&plugin.summary, &roots);
+            plugin
+        });
+        let (own, platform): (Vec<LivePlugin>, Vec<LivePlugin>) =
+            serving.partition(|plugin| plugin.summary.tenant.as_deref() == Some(tenant));
         let mut ids: Vec<String> = own
             .iter()
             .map(|plugin| plugin.summary.id.clone())
@@ -286,7 +296,11 @@ impl PluginAdmin {
             .ok_or_else(|| AppError::NotFound(format!("plugin {plugin_id} version {version}")))?;
         let prepared = self
             .packages
-            .prepare(tenant, &target.deployment.package_path)
+            .prepare(
+                tenant,
+                &target.deployment.package_path,
+                self.trust.roots_for(tenant).await?,
+            )
             .await?;
         let active = self
             .deployments
@@ -342,9 +356,10 @@ impl PluginAdmin {
                     .ok_or_else(|| {
                         AppError::NotFound(format!("plugin {plugin_id} version {previous}"))
                     })?;
+                let trust = self.trust.roots_for(tenant).await?;
                 let prepared = self
                     .packages
-                    .prepare(tenant, &target.deployment.package_path)
+                    .prepare(tenant, &target.deployment.package_path, trust.clone())
                     .await?;
                 let active = self.deployments.rollback(tenant, plugin_id).await?;
                 let prepared = if active.deployment.version == prepared.version() {
@@ -353,7 +368,7 @@ impl PluginAdmin {
                     // Another host moved the history meanwhile: serve what
                     // the store now names.
                     self.packages
-                        .prepare(tenant, &active.deployment.package_path)
+                        .prepare(tenant, &active.deployment.package_path, trust)
                         .await?
                 };
                 let serving = format!("{}@{}", prepared.plugin_id(), prepared.version());
@@ -468,6 +483,7 @@ impl PluginAdmin {
                 .grant_egress(&tenant, &plugin, &destinations)?;
         }
         for tenant in tenants.tenants().await? {
+            let trust = self.trust.roots_for(&tenant.id).await?;
             let active = self
                 .deployments
                 .deployments(&tenant.id, None)
@@ -481,7 +497,11 @@ impl PluginAdmin {
                 );
                 match self
                     .packages
-                    .prepare(&tenant.id, &deployment.deployment.package_path)
+                    .prepare(
+                        &tenant.id,
+                        &deployment.deployment.package_path,
+                        trust.clone(),
+                    )
                     .await
                 {
                     Ok(prepared) => {
@@ -500,4 +520,18 @@ impl PluginAdmin {
         }
         Ok(failures)
     }
+}
+
+/// Where the key that signed `plugin` stands among `roots` (the tenant's
+/// and the platform's keys); `None` for an unsigned plugin.
+fn signature_status(plugin: &PluginSummary, roots: &[TrustedKey]) -> Option<SignatureStatus> {
+    let key_id = plugin.signed_by.clone()?;
+    let package_of = KeyScope::of(plugin.tenant.as_deref());
+    let vouching: Vec<&TrustedKey> =
+        motcua_domain::signing::vouching(&key_id, &package_of, roots).collect();
+    Some(SignatureStatus {
+        trusted: vouching.iter().any(|key| key.revoked_at.is_none()),
+        revoked: vouching.iter().any(|key| key.revoked_at.is_some()),
+        key_id,
+    })
 }

@@ -48,7 +48,7 @@ pub use systems::ScriptedSystems;
 use super::clock::Clock;
 use super::intake::IntakeService;
 use super::ports::{CatalogStore, DeploymentStore, DossierStore, MembershipStore, TenantStore};
-use super::service::{DossierService, PluginAdmin};
+use super::service::{DossierService, PluginAdmin, TrustKeys};
 use super::sync::{DeliveryPolicy, Dispatcher, SyncOperations};
 
 /// A clock that shows what the test set.
@@ -230,6 +230,7 @@ impl TestWorld {
         let plugin_admin = PluginAdmin::new(
             store.clone() as Arc<dyn DeploymentStore>,
             Arc::new(packages.clone()),
+            TrustKeys::new(store.clone(), store.clone()),
             1024,
         );
         let mut citizen = user("citizen", Some(TENANT), Role::Citizen);

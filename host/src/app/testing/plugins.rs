@@ -17,6 +17,7 @@ use motcua_domain::fee::FeeLine;
 use motcua_domain::form::{FieldError, FormDefinition, PrefillValue};
 use motcua_domain::initiative::DossierEvent;
 use motcua_domain::intake::{OnlineSubmission, SubmissionBatch};
+use motcua_domain::signing::TrustedKey;
 
 use crate::app::hooks::{
     HookFailure, HookOutcome, InitiativeActions, InitiativeOutcome, NationalSync, PluginHost,
@@ -528,6 +529,7 @@ pub fn plugin_summary(tenant: &str, id: &str, version: &str, kind: &str) -> Plug
         fuel_consumed: 0,
         p50_micros: None,
         p99_micros: None,
+        signed_by: None,
     }
 }
 
@@ -566,6 +568,7 @@ impl ScriptedPackages {
                 purposes: Vec::new(),
                 egress_declared: Vec::new(),
                 egress_granted: None,
+                signature: None,
             },
         );
         packages.baseline.insert(key, summary);
@@ -600,6 +603,7 @@ impl PreparedPlugin for Prepared {
             purposes: Vec::new(),
             egress_declared: Vec::new(),
             egress_granted: Some(Vec::new()),
+            signature: None,
         };
         self.packages
             .lock()
@@ -616,6 +620,7 @@ impl PluginPackages for ScriptedPackages {
         tenant: &str,
         _format: PackageFormat,
         bytes: Vec<u8>,
+        _trust: Vec<TrustedKey>,
     ) -> Result<VerifiedPackage, PackageError> {
         let mut packages = self.lock();
         let (_, summary) = packages
@@ -654,6 +659,7 @@ impl PluginPackages for ScriptedPackages {
         &self,
         tenant: &str,
         package_path: &str,
+        _trust: Vec<TrustedKey>,
     ) -> Result<Box<dyn PreparedPlugin>, PackageError> {
         let package = self
             .lock()
@@ -686,6 +692,7 @@ impl PluginPackages for ScriptedPackages {
                 purposes: Vec::new(),
                 egress_declared: Vec::new(),
                 egress_granted: None,
+                signature: None,
             },
         );
         Some(reference)

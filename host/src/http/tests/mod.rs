@@ -21,7 +21,7 @@ use serde_json::Value;
 use tower::ServiceExt;
 
 use super::{AppState, router};
-use crate::app::service::Tenants;
+use crate::app::service::{Tenants, TrustKeys};
 use crate::app::statistics::StatisticsService;
 use crate::app::testing::{TestWorld, token_of};
 
@@ -46,6 +46,7 @@ fn app(world: &TestWorld) -> Router {
             world.store.clone(),
             world.clock.clone(),
         ),
+        keys: TrustKeys::new(world.store.clone(), world.store.clone()),
     })
 }
 

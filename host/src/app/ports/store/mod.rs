@@ -13,6 +13,7 @@ mod dossiers;
 mod intake;
 mod outbox;
 mod tenancy;
+mod trust;
 
 pub use catalog::*;
 pub use deployments::*;
@@ -20,6 +21,7 @@ pub use dossiers::*;
 pub use intake::*;
 pub use outbox::*;
 pub use tenancy::*;
+pub use trust::*;
 
 use motcua_domain::error::DomainError;
 

@@ -32,7 +32,8 @@ use self::outbox::OutboxRow;
 use crate::app::clock::Clock;
 use crate::app::ports::{
     AccountStore, ApiToken, CatalogStore, Deployment, DeploymentStore, EgressGrant,
-    MembershipStore, NewDeployment, StoreError, StoreResult, StoredSession, TenantStore, new_id,
+    MembershipStore, NewDeployment, NewTrustKey, StoreError, StoreResult, StoredSession,
+    TenantStore, TrustKey, TrustStore, new_id,
 };
 
 /// Everything stored, as plain collections. A commit works on a copy and
@@ -55,6 +56,7 @@ struct Inner {
     blobs: BTreeMap<(String, String), Vec<u8>>,
     deployments: Vec<Deployment>,
     egress_grants: Vec<EgressGrant>,
+    trust_keys: Vec<TrustKey>,
     outbox: Vec<OutboxRow>,
     /// Officers' agencies by (tenant, user id).
     memberships: BTreeMap<(String, String), Vec<AgencyCode>>,
@@ -597,5 +599,68 @@ impl AccountStore for InMemoryStore {
             .sessions
             .retain(|hash, session| hash != id_hash && session.expires_at > now);
         Ok(())
+    }
+}
+
+#[async_trait]
+impl TrustStore for InMemoryStore {
+    async fn add_key(&self, key: &NewTrustKey) -> StoreResult<TrustKey> {
+        let added_at = self.now();
+        let mut inner = self.lock();
+        if inner
+            .trust_keys
+            .iter()
+            .any(|k| k.tenant == key.tenant && k.key_id == key.key_id)
+        {
+            return Err(StoreError::Duplicate {
+                what: format!("key {}", key.key_id),
+            });
+        }
+        let stored = TrustKey {
+            tenant: key.tenant.clone(),
+            key_id: key.key_id.clone(),
+            public_key: key.public_key.clone(),
+            label: key.label.clone(),
+            added_by: key.added_by.clone(),
+            added_at,
+            revoked_by: None,
+            revoked_at: None,
+        };
+        inner.trust_keys.push(stored.clone());
+        Ok(stored)
+    }
+
+    async fn keys(&self, tenant: Option<&str>) -> StoreResult<Vec<TrustKey>> {
+        Ok(self
+            .lock()
+            .trust_keys
+            .iter()
+            .filter(|k| k.tenant.as_deref() == tenant)
+            .cloned()
+            .collect())
+    }
+
+    async fn all_keys(&self) -> StoreResult<Vec<TrustKey>> {
+        Ok(self.lock().trust_keys.clone())
+    }
+
+    async fn revoke_key(
+        &self,
+        tenant: Option<&str>,
+        key_id: &str,
+        revoked_by: &str,
+    ) -> StoreResult<TrustKey> {
+        let at = self.now();
+        let mut inner = self.lock();
+        let key = inner
+            .trust_keys
+            .iter_mut()
+            .find(|k| k.tenant.as_deref() == tenant && k.key_id == key_id)
+            .ok_or_else(|| StoreError::NotFound(format!("key {key_id}")))?;
+        if key.revoked_at.is_none() {
+            key.revoked_at = Some(at);
+            key.revoked_by = Some(revoked_by.to_owned());
+        }
+        Ok(key.clone())
     }
 }
