@@ -326,6 +326,20 @@ impl Server {
             .clone()
     }
 
+    /// `GET /api/v1/plugins` as the platform operator: every loaded plugin
+    /// of every tenant, with its version and call counters.
+    pub async fn operator_plugins(&self) -> serde_json::Value {
+        let response = self
+            .client
+            .get(format!("{}/api/v1/plugins", self.base))
+            .bearer_auth(self.token(motcua::seed::PLATFORM, "platform_operator"))
+            .send()
+            .await
+            .expect("GET /api/v1/plugins");
+        assert_eq!(response.status(), 200, "GET /api/v1/plugins");
+        response.json().await.expect("the plugins listing")
+    }
+
     /// The agency of the demo officer of `tenant`.
     pub fn officer_agency(&self, tenant: &str) -> String {
         self.logins.0[tenant]["officer"]

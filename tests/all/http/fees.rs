@@ -120,16 +120,7 @@ async fn a_trapping_fee_plugin_leaves_the_statutory_fee_applied_and_audited(db: 
     assert_eq!(report["first_break"], Value::Null);
 
     // The host keeps serving, and the plugin's failure is counted.
-    let plugins: Value = server
-        .client
-        .get(format!("{}/api/v1/plugins", server.base))
-        .bearer_auth(server.token(motcua::seed::PLATFORM, "platform_operator"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let plugins = server.operator_plugins().await;
     let fixture = plugins["plugins"]
         .as_array()
         .and_then(|l| l.iter().find(|p| p["id"] == FIXTURE))

@@ -6,7 +6,7 @@ use motcua_tests::db::TestDb;
 use motcua_tests::metrics::scrape;
 use motcua_tests::on_both_backends;
 use motcua_tests::server::{TestEnv, applicant, submission};
-use serde_json::{Value, json};
+use serde_json::json;
 
 on_both_backends!(every_plugin_call_is_counted_by_tenant_plugin_version_call_and_outcome);
 
@@ -43,16 +43,7 @@ async fn every_plugin_call_is_counted_by_tenant_plugin_version_call_and_outcome(
             json!([]),
         )
     };
-    let plugins: Value = server
-        .client
-        .get(format!("{}/api/v1/plugins", server.base))
-        .bearer_auth(server.token(motcua::seed::PLATFORM, "platform_operator"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let plugins = server.operator_plugins().await;
     let version_of = |id: &str| {
         plugins["plugins"]
             .as_array()
