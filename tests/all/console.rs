@@ -482,6 +482,12 @@ async fn a_tenant_admin_sees_plugins_with_their_call_durations_the_outbox_reconc
         durations.contains("p50") && durations.contains("p99"),
         "{durations}"
     );
+    // The test host allows unsigned packages, and the page says so.
+    let signature = browser.text("#signature-vinh-phuc-forms").await;
+    assert!(
+        signature.contains("unsigned") || signature.contains("chưa ký"),
+        "{signature}"
+    );
     browser.screenshot("17-admin-plugins").await;
 
     // A new version of the province's form plugin, uploaded and activated

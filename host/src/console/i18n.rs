@@ -237,6 +237,23 @@ const MESSAGES: &[(&str, &str, &str)] = &[
     ("plugins.deploy", "Triển khai", "Deploy"),
     ("plugins.duration", "Thời gian một lần gọi", "Call duration"),
     ("plugins.failures", "Lỗi", "Failures"),
+    ("plugins.signature", "Chữ ký số", "Signature"),
+    ("plugins.key_trusted", "khóa được tin cậy", "trusted key"),
+    (
+        "plugins.key_revoked",
+        "khóa đã bị thu hồi: phiên bản này sẽ không được nạp lại khi kích hoạt hoặc khởi động lại",
+        "key revoked: this version will not load again at its next activation or restart",
+    ),
+    (
+        "plugins.key_untrusted",
+        "khóa không còn được tin cậy",
+        "key no longer trusted",
+    ),
+    (
+        "plugins.unsigned",
+        "chưa ký (máy chủ cho phép gói chưa ký)",
+        "unsigned (this host allows unsigned packages)",
+    ),
     ("outbox.title", "Hàng đợi đồng bộ", "Synchronisation outbox"),
     ("outbox.resend", "Gửi lại", "Resend"),
     (

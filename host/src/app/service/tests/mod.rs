@@ -2,6 +2,7 @@
 //! ([`crate::app::testing`]): each rule checked in milliseconds.
 
 mod catalog;
+mod keys;
 mod onboarding;
 mod payments;
 mod plugins;
