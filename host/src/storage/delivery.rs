@@ -159,7 +159,21 @@ pub(super) async fn settle(db: &Db, tenant: String, settled: Vec<OutboxSettlemen
             }
         }
         // A dossier's synchronised fact changes with its deliveries, so its
-        // statistics are refreshed in the same transaction.
+        // statistics are refreshed in the same transaction. Every dossier
+        // of the batch is locked first, in order, before any statistics row:
+        // a dossier's own commit locks the dossier and then the day's
+        // statistics rows, so a batch holding those rows (from an earlier
+        // dossier's refresh) while waiting for a later dossier deadlocked
+        // with that dossier's commit on PostgreSQL.
+        if db.backend == Backend::Postgres {
+            for dossier in &synchronised {
+                sqlx::query("SELECT id FROM dossiers WHERE tenant_id = $1 AND id = $2 FOR UPDATE")
+                    .bind(&tenant)
+                    .bind(dossier)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+            }
+        }
         for dossier in &synchronised {
             statistics::refresh(&mut tx, db.backend, &tenant, dossier).await?;
         }
