@@ -5,8 +5,12 @@
 //! implements one of the traits [`FeePolicy`], [`Form`], [`Initiative`] or
 //! [`Connector`] and exports it with the matching macro
 //! ([`export_fee_policy!`], [`export_form!`], [`export_initiative!`],
-//! [`export_connector!`]). Build it with
-//! `cargo build --target wasm32-wasip2 --release`: the `.wasm` is a component.
+//! [`export_connector!`]). Build it with `motcua plugin build` (or
+//! `cargo build --target wasm32-wasip2 --release`: the `.wasm` is a
+//! component). A fee policy can be built **lean**, Rust std without
+//! wasi-libc, with `[package.metadata.motcua] build = "lean"` in its
+//! Cargo.toml: no imports and no start-up in each fresh sandbox, no change
+//! to the code (the host's `docs/lean-plugins.md`).
 //!
 //! ## A fee policy in 20 lines
 //!

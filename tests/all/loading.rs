@@ -3,26 +3,13 @@
 use std::path::Path;
 
 use motcua::plugin::{LoadError, PluginRuntime, RuntimeConfig};
-use motcua_tests::{package, runtime};
+use motcua_tests::{copy_dir, package, runtime};
 
 /// A copy of a built package in a temporary directory, to tamper with.
 fn copy_package(id: &str) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     copy_dir(&package(id), dir.path());
     dir
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let path = entry.unwrap().path();
-        let target = to.join(path.file_name().unwrap());
-        if path.is_dir() {
-            copy_dir(&path, &target);
-        } else {
-            std::fs::copy(&path, &target).unwrap();
-        }
-    }
 }
 
 fn edit_manifest(dir: &Path, from: &str, to: &str) {

@@ -6,8 +6,11 @@ use std::time::{Duration, Instant};
 
 use motcua::domain::dossier::Channel;
 use motcua::domain::fee::FeeLine;
-use motcua::plugin::{CallContext, Failure, Plugin, PluginError};
-use motcua_tests::{dossier, load, load_with};
+use motcua::plugin::{
+    CallContext, Failure, HostBudget, HostSettings, Plugin, PluginError, PluginRuntime,
+    RuntimeConfig,
+};
+use motcua_tests::{dossier, load, load_with, load_with_settings, package, workspace_root};
 
 fn call(plugin: &Plugin, behaviour: &str) -> Result<Vec<FeeLine>, PluginError> {
     plugin.fee_lines(
@@ -192,4 +195,133 @@ fn concurrent_calls_each_get_their_own_sandbox() {
         }
     });
     assert_eq!(plugin.stats().calls, 200);
+}
+
+/// What the `residue` probe reports when nothing of an earlier call is
+/// left: its own first call, no marked word in zeroed data or grown memory.
+const CLEAN: &str = "calls 1; marked data words 0; marked grown words 0";
+
+/// Wait until the plugin has a sandbox made ahead of its next call.
+fn until_ready(plugin: &Plugin) {
+    let give_up = Instant::now() + Duration::from_secs(10);
+    while plugin.ready_waiting() == 0 {
+        assert!(
+            Instant::now() < give_up,
+            "no sandbox was made ahead of a call"
+        );
+        std::thread::sleep(Duration::from_millis(5));
+    }
+}
+
+#[test]
+fn nothing_of_a_call_survives_into_the_next_through_ready_or_recycled_sandboxes() {
+    let plugin = load("misbehaving");
+    // Two calls in a row make the plugin busy: the keeper makes a sandbox
+    // ahead of the third.
+    assert_eq!(reason(&plugin, "residue"), CLEAN);
+    assert_eq!(reason(&plugin, "residue"), CLEAN);
+    until_ready(&plugin);
+    let served = plugin.served_ready();
+    assert_eq!(reason(&plugin, "residue"), CLEAN);
+    assert_eq!(
+        plugin.served_ready(),
+        served + 1,
+        "served by a ready sandbox"
+    );
+    // Many more, sequential and concurrent: ready sandboxes, fresh ones and
+    // recycled pool slots all start clean.
+    for _ in 0..50 {
+        assert_eq!(reason(&plugin, "residue"), CLEAN);
+    }
+    std::thread::scope(|scope| {
+        for _ in 0..4 {
+            scope.spawn(|| {
+                for _ in 0..25 {
+                    assert_eq!(reason(&plugin, "residue"), CLEAN);
+                }
+            });
+        }
+    });
+    assert!(plugin.served_ready() > served + 1);
+}
+
+#[test]
+fn a_ready_sandbox_serves_whichever_tenant_calls_next_with_that_tenant_s_settings() {
+    // Bắc Ninh halves the construction permit charge online; the operator
+    // gives tenant `full-price` no discount.
+    let settings = HostSettings::parse(
+        "[[plugin]]\nid = \"bac-ninh-fees\"\ntenant = \"full-price\"\n\
+         [plugin.config]\nonline_discount_percent = \"0\"\n",
+        &|_| None,
+    )
+    .expect("valid settings");
+    let plugin = load_with_settings("bac-ninh-fees", |_| {}, &settings);
+    let owed = |tenant: &str| -> u64 {
+        let lines = plugin
+            .fee_lines(
+                &CallContext::new(tenant),
+                &dossier(tenant, "1.009994", Channel::Online),
+            )
+            .unwrap_or_else(|error| panic!("{tenant}: {error}"));
+        lines.iter().map(|line| line.amount_vnd).sum()
+    };
+    let served = plugin.served_ready();
+    for round in 0..20 {
+        if round % 5 == 4 {
+            until_ready(&plugin);
+        }
+        assert_eq!(owed("bac-ninh"), 75_000, "round {round}");
+        assert_eq!(owed("full-price"), 150_000, "round {round}");
+    }
+    assert!(
+        plugin.served_ready() > served,
+        "ready sandboxes served calls"
+    );
+}
+
+#[test]
+fn sandboxes_made_ahead_stay_within_the_host_s_budget_and_go_when_their_plugin_is_quiet() {
+    let runtime = PluginRuntime::new(RuntimeConfig {
+        max_concurrent_calls: 8,
+        cache_dir: Some(workspace_root().join("target/motcua-test-cache")),
+        budget: HostBudget {
+            ready_sandboxes: 3,
+            ..HostBudget::default()
+        },
+        ready_quiet: Duration::from_millis(300),
+        ..RuntimeConfig::default()
+    })
+    .expect("the runtime starts");
+    let plugins: Vec<Plugin> = ["misbehaving", "bac-ninh-fees"]
+        .into_iter()
+        .map(|id| runtime.load(&package(id)).expect("loads"))
+        .collect();
+    // Both plugins busy: each may have 2 made ahead, the host only 3.
+    for _ in 0..20 {
+        assert_serves_normally(&plugins[0]);
+        plugins[1]
+            .fee_lines(
+                &CallContext::new("bac-ninh"),
+                &dossier("bac-ninh", "1.009994", Channel::Online),
+            )
+            .expect("priced");
+        assert!(runtime.ready_sandboxes() <= 3);
+    }
+    let give_up = Instant::now() + Duration::from_secs(10);
+    while runtime.ready_sandboxes() < 3 {
+        assert!(Instant::now() < give_up, "the keeper made none ahead");
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    assert!(plugins.iter().all(|p| p.ready_waiting() <= 2));
+    // Quiet: the keeper drops them all.
+    while runtime.ready_sandboxes() > 0 {
+        assert!(
+            Instant::now() < give_up,
+            "quiet plugins kept their sandboxes"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert!(plugins.iter().all(|p| p.ready_waiting() == 0));
+    // And a call after the quiet spell is served as before.
+    assert_eq!(reason(&plugins[0], "residue"), CLEAN);
 }

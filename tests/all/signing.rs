@@ -5,7 +5,7 @@
 use std::path::Path;
 
 use motcua_tests::cli::{run, stdout};
-use motcua_tests::package;
+use motcua_tests::{copy_dir, package};
 
 /// `motcua plugin keygen --out <dir>/<name>`: the private key file and the
 /// public key it printed.
@@ -29,19 +29,6 @@ fn keygen(dir: &Path, name: &str) -> (std::path::PathBuf, String) {
         .trim()
         .to_owned();
     (key, public)
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let path = entry.unwrap().path();
-        let target = to.join(path.file_name().unwrap());
-        if path.is_dir() {
-            copy_dir(&path, &target);
-        } else {
-            std::fs::copy(&path, &target).unwrap();
-        }
-    }
 }
 
 #[test]

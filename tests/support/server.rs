@@ -28,7 +28,7 @@ use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
 use crate::db::TestDb;
-use crate::{package, workspace_root};
+use crate::{copy_dir, package, workspace_root};
 
 /// The plugins every demo tenant runs.
 pub const STANDARD_PLUGINS: [&str; 4] = [
@@ -219,6 +219,7 @@ impl TestEnv {
             budget: self.budget.clone(),
             mail: self.mail.clone(),
             allow_unsigned: self.allow_unsigned,
+            memory_reset: motcua::plugin::MemoryReset::Auto,
         }
     }
 
@@ -650,21 +651,6 @@ pub fn urlencode(value: &str) -> String {
         }
     }
     out
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap_or_else(|e| panic!("create {}: {e}", to.display()));
-    for entry in std::fs::read_dir(from).unwrap_or_else(|e| panic!("read {}: {e}", from.display()))
-    {
-        let entry = entry.expect("a directory entry");
-        let target = to.join(entry.file_name());
-        if entry.file_type().expect("file type").is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), &target)
-                .unwrap_or_else(|e| panic!("copy {}: {e}", entry.path().display()));
-        }
-    }
 }
 
 #[cfg(unix)]

@@ -7,17 +7,19 @@
 //!   tests' Python tools into `target/api-tools`, when they are missing.
 //!
 //! Also `cargo xtask plugins` (build and package the plugins only) and
-//! `cargo xtask bench <fees|intake|stats|import>` (the fee-policy call
-//! benchmark; the sustained-intake benchmark with national delivery on; the
-//! statistics benchmark; the import of a generated migration).
+//! `cargo xtask bench <plugins|fees|intake|stats|import>` (every plugin
+//! kind's call, lean and std, with a summary; the fee-policy call alone;
+//! the sustained-intake benchmark with national delivery on; the statistics
+//! benchmark; the import of a generated migration).
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use anyhow::{Context, Result, bail};
-use serde::Deserialize;
 
-const WASM_TARGET: &str = "wasm32-wasip2";
+mod plugins;
+
+use plugins::{WASM_TARGET, build_plugins, copy_dir, plugin_crates};
 
 fn main() -> Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -38,7 +40,10 @@ fn main() -> Result<()> {
             );
             eprintln!("  test     build the plugins, check fmt and clippy, run all tests");
             eprintln!(
-                "  bench fees    benchmark a fresh-sandbox fee-policy call (args go to `motcua plugin bench`)"
+                "  bench fees    benchmark a fee-policy call (args go to `motcua plugin bench`)"
+            );
+            eprintln!(
+                "  bench plugins every plugin kind's call, lean and std, next to native Rust; a summary table"
             );
             eprintln!(
                 "  bench intake  sustained submissions with delivery on [--seconds N] [--rate R] \
@@ -84,136 +89,6 @@ fn describe(command: &Command) -> String {
 
 fn cargo() -> Command {
     Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
-}
-
-/// Make sure the wasm target is installed (a no-op when it already is).
-fn ensure_wasm_target() -> Result<()> {
-    let output = Command::new("rustc")
-        .args(["--print", "sysroot"])
-        .output()?;
-    let sysroot = String::from_utf8_lossy(&output.stdout).trim().to_string();
-    if Path::new(&sysroot)
-        .join("lib/rustlib")
-        .join(WASM_TARGET)
-        .is_dir()
-    {
-        return Ok(());
-    }
-    run(Command::new("rustup").args(["target", "add", WASM_TARGET]))
-        .with_context(|| format!("installing the {WASM_TARGET} target (is rustup on PATH?)"))
-}
-
-#[derive(Deserialize)]
-struct CrateManifest {
-    package: CratePackage,
-}
-
-#[derive(Deserialize)]
-struct CratePackage {
-    name: String,
-}
-
-#[derive(Deserialize)]
-struct PluginManifest {
-    plugin: PluginSection,
-}
-
-#[derive(Deserialize)]
-struct PluginSection {
-    id: String,
-    component: String,
-    data_dir: Option<String>,
-}
-
-/// A plugin crate: a directory with both Cargo.toml and plugin.toml.
-struct PluginCrate {
-    dir: PathBuf,
-    crate_name: String,
-    manifest: PluginManifest,
-}
-
-fn plugin_crates(root: &Path) -> Result<Vec<PluginCrate>> {
-    let mut crates = Vec::new();
-    for parent in ["plugins", "plugins/testing", "examples"] {
-        let Ok(entries) = std::fs::read_dir(root.join(parent)) else {
-            continue;
-        };
-        for entry in entries {
-            let dir = entry?.path();
-            if !(dir.join("Cargo.toml").is_file() && dir.join("plugin.toml").is_file()) {
-                continue;
-            }
-            let cargo: CrateManifest =
-                toml::from_str(&std::fs::read_to_string(dir.join("Cargo.toml"))?)
-                    .with_context(|| format!("{}/Cargo.toml", dir.display()))?;
-            let manifest: PluginManifest =
-                toml::from_str(&std::fs::read_to_string(dir.join("plugin.toml"))?)
-                    .with_context(|| format!("{}/plugin.toml", dir.display()))?;
-            crates.push(PluginCrate {
-                dir,
-                crate_name: cargo.package.name,
-                manifest,
-            });
-        }
-    }
-    crates.sort_by(|a, b| a.dir.cmp(&b.dir));
-    Ok(crates)
-}
-
-/// Build every plugin for wasm32-wasip2 (release) and lay out its package in
-/// `target/plugins/<id>/`: plugin.toml, golden/, data/ and the component.
-fn build_plugins(root: &Path) -> Result<Vec<PathBuf>> {
-    ensure_wasm_target()?;
-    let crates = plugin_crates(root)?;
-    let mut build = cargo();
-    build.args(["build", "--release", "--target", WASM_TARGET]);
-    for plugin in &crates {
-        build.args(["-p", &plugin.crate_name]);
-    }
-    run(&mut build)?;
-    let out = root.join("target/plugins");
-    let mut packages = Vec::new();
-    for plugin in &crates {
-        let package = out.join(&plugin.manifest.plugin.id);
-        let _ = std::fs::remove_dir_all(&package);
-        std::fs::create_dir_all(&package)?;
-        std::fs::copy(plugin.dir.join("plugin.toml"), package.join("plugin.toml"))?;
-        let wasm = root
-            .join("target")
-            .join(WASM_TARGET)
-            .join("release")
-            .join(format!("{}.wasm", plugin.crate_name.replace('-', "_")));
-        std::fs::copy(&wasm, package.join(&plugin.manifest.plugin.component))
-            .with_context(|| format!("copying {}", wasm.display()))?;
-        copy_dir(&plugin.dir.join("golden"), &package.join("golden"))?;
-        if let Some(data) = &plugin.manifest.plugin.data_dir {
-            copy_dir(&plugin.dir.join(data), &package.join(data))?;
-        }
-        packages.push(package);
-    }
-    eprintln!(
-        "packaged {} plugins under {}",
-        packages.len(),
-        out.display()
-    );
-    Ok(packages)
-}
-
-fn copy_dir(from: &Path, to: &Path) -> Result<()> {
-    if !from.is_dir() {
-        return Ok(());
-    }
-    std::fs::create_dir_all(to)?;
-    for entry in std::fs::read_dir(from)? {
-        let path = entry?.path();
-        let target = to.join(path.file_name().expect("directory entries have names"));
-        if path.is_dir() {
-            copy_dir(&path, &target)?;
-        } else {
-            std::fs::copy(&path, &target)?;
-        }
-    }
-    Ok(())
 }
 
 /// The example deployment: the real plugins, not the testing fixtures.
@@ -344,6 +219,7 @@ fn bench(root: &Path, args: &[String]) -> Result<()> {
     match args.first().map(String::as_str) {
         Some("intake") => bench_intake(root, &args[1..]),
         Some("fees") => bench_fees(root, &args[1..]),
+        Some("plugins") => bench_plugins(root, &args[1..]),
         Some("stats") => bench_stats(&args[1..]),
         Some("import") => bench_import(&args[1..]),
         // Before `intake` existed, `bench` was the fee benchmark.
@@ -397,6 +273,144 @@ fn bench_intake(root: &Path, extra: &[String]) -> Result<()> {
         ])
         .args(extra);
     run(&mut command)
+}
+
+/// The plugin call benchmark (`motcua plugin bench`) over each plugin kind:
+/// the lean fee policy and the same rules built with std for WASI (before
+/// and after), a form's validation, an initiative's event, next to the fee
+/// rules compiled natively. Prints a summary and keeps the figures in
+/// `target/bench/plugins-<unix time>.json`.
+fn bench_plugins(root: &Path, extra: &[String]) -> Result<()> {
+    build_plugins(root)?;
+    // The lean plugins built with std for WASI too: the "before" rows.
+    let lean = [
+        (
+            "fee policy",
+            "bac-ninh-fees",
+            "construction-permit-online-half",
+        ),
+        (
+            "form validation",
+            "vinh-phuc-forms",
+            "validate-birth-complete",
+        ),
+        (
+            "initiative event",
+            "da-nang-initiatives",
+            "received-priority-card-priority",
+        ),
+    ];
+    let mut std_build = cargo();
+    std_build.args(["build", "--release", "--target", WASM_TARGET]);
+    for (_, krate, _) in lean {
+        std_build.args(["-p", krate]);
+    }
+    run(&mut std_build)?;
+    run(cargo().args(["build", "--release", "-p", "motcua"]))?;
+    let native = cargo()
+        .args([
+            "run",
+            "--quiet",
+            "--release",
+            "-p",
+            "bac-ninh-fees",
+            "--example",
+            "native_bench",
+        ])
+        .output()
+        .context("running the native fee benchmark")?;
+    let native_us = String::from_utf8_lossy(&native.stdout)
+        .split_whitespace()
+        .nth(1)
+        .and_then(|figure| figure.parse::<f64>().ok());
+    let mut rows = Vec::new();
+    for (kind, krate, case) in lean {
+        let package = root.join("target/plugins").join(krate);
+        let case = vec!["--case".to_string(), case.to_string()];
+        rows.push((format!("{kind}, lean"), package.clone(), case.clone()));
+        let std_wasm = root
+            .join("target")
+            .join(WASM_TARGET)
+            .join("release")
+            .join(format!("{}.wasm", krate.replace('-', "_")));
+        let mut with_std = case;
+        with_std.extend(["--wasm".to_string(), std_wasm.display().to_string()]);
+        rows.push((format!("{kind}, std (wasip2)"), package, with_std));
+    }
+    let mut reports = Vec::new();
+    for (label, package, args) in rows {
+        let mut command = Command::new(root.join("target/release/motcua"));
+        command
+            .args(["plugin", "bench", "--json"])
+            .arg(&package)
+            .args(&args)
+            .args(extra);
+        eprintln!("$ {}", describe(&command));
+        let output = command.output().context("running motcua plugin bench")?;
+        if !output.status.success() {
+            bail!(
+                "{label}: {}",
+                String::from_utf8_lossy(&output.stderr).trim()
+            );
+        }
+        let report: serde_json::Value = serde_json::from_slice(&output.stdout)
+            .with_context(|| format!("{label}: reading the benchmark's JSON"))?;
+        reports.push(serde_json::json!({ "row": label, "report": report }));
+    }
+    let load = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
+    print_plugin_summary(&reports, native_us, load.trim());
+    let dir = root.join("target/bench");
+    std::fs::create_dir_all(&dir)?;
+    let unix = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)?
+        .as_secs();
+    let file = dir.join(format!("plugins-{unix}.json"));
+    let figures = serde_json::json!({
+        "load_average": load.trim(),
+        "native_fee_rules_us": native_us,
+        "rows": reports,
+    });
+    std::fs::write(&file, serde_json::to_string_pretty(&figures)?)?;
+    println!("figures kept in {}", file.display());
+    Ok(())
+}
+
+fn print_plugin_summary(reports: &[serde_json::Value], native_us: Option<f64>, load: &str) {
+    let figure = |report: &serde_json::Value, name: &str| {
+        report[name]
+            .as_f64()
+            .map_or_else(|| "-".to_string(), |v| format!("{v:.2}"))
+    };
+    println!();
+    println!("plugin calls, microseconds (load average {load}):");
+    println!(
+        "  req: the request's wait, sandboxes made ahead; cpu: every thread per call; cold: no sandbox\n  \
+         made ahead; inline: store, instantiate, call and teardown on the request path (fee policies);\n  \
+         reused: one instance called again; ready%: calls served by a sandbox made ahead"
+    );
+    println!(
+        "{:<36} {:>9} {:>9} {:>8} {:>9} {:>9} {:>9} {:>7}",
+        "", "req p50", "req p99", "cpu", "cold p50", "inline", "reused", "ready%"
+    );
+    for row in reports {
+        let report = &row["report"];
+        println!(
+            "{:<36} {:>9} {:>9} {:>8} {:>9} {:>9} {:>9} {:>7}",
+            row["row"].as_str().unwrap_or(""),
+            figure(report, "request_p50_us"),
+            figure(report, "request_p99_us"),
+            figure(report, "cpu_per_call_us"),
+            figure(report, "cold_p50_us"),
+            figure(&report["breakdown"], "total_us"),
+            figure(&report["breakdown"], "reused_us"),
+            report["served_ready_percent"]
+                .as_f64()
+                .map_or_else(|| "-".into(), |v| format!("{v:.0}")),
+        );
+    }
+    if let Some(native) = native_us {
+        println!("{:<36} {native:>9.3}", "fee rules compiled natively");
+    }
 }
 
 fn bench_fees(root: &Path, extra: &[String]) -> Result<()> {

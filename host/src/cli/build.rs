@@ -3,7 +3,9 @@
 //! The component is built as the house builds its own plugins (`cargo
 //! xtask plugins`): `cargo build --release --target wasm32-wasip2`, the
 //! crate's `<crate_name>.wasm` packaged under the manifest's `component`
-//! name. The archive is written by [`package::pack`] and opened again with
+//! name. A crate whose Cargo.toml says `[package.metadata.motcua] build =
+//! "lean"` is built for `wasm32-unknown-unknown` and made a component here
+//! (docs/lean-plugins.md). The archive is written by [`package::pack`] and opened again with
 //! the reader the host loads packages with, so what is printed is a
 //! package `motcua plugin check` and the deploy API accept.
 
@@ -17,6 +19,9 @@ use crate::plugin::{Manifest, package};
 
 /// The target plugins are built for: a WebAssembly component (WASI 0.2).
 pub const WASM_TARGET: &str = "wasm32-wasip2";
+/// The target of lean plugins: Rust std without wasi-libc, a core module
+/// made a component after the build.
+pub const LEAN_TARGET: &str = "wasm32-unknown-unknown";
 
 #[derive(Debug, clap::Args)]
 pub struct BuildArgs {
@@ -45,24 +50,19 @@ pub fn run(args: BuildArgs) -> anyhow::Result<ExitCode> {
         .map(super::signing::read_key)
         .transpose()?;
     let krate = PluginCrate::read(dir)?;
+    let target = krate.target();
     let status = cargo()
-        .args([
-            "build",
-            "--release",
-            "--target",
-            WASM_TARGET,
-            "--manifest-path",
-        ])
+        .args(["build", "--release", "--target", target, "--manifest-path"])
         .arg(dir.join("Cargo.toml"))
         .status()
         .context("running cargo")?;
     if !status.success() {
         bail!(
-            "`cargo build --release --target {WASM_TARGET}` failed ({status}); if the target is \
-             missing: rustup target add {WASM_TARGET}"
+            "`cargo build --release --target {target}` failed ({status}); if the target is \
+             missing: rustup target add {target}"
         );
     }
-    let component = krate.component();
+    let component = krate.component()?;
     let out = args.out.unwrap_or_else(|| {
         krate
             .target_directory
@@ -114,6 +114,8 @@ fn cargo() -> Command {
 pub struct PluginCrate {
     name: String,
     target_directory: PathBuf,
+    /// Built for [`LEAN_TARGET`] and made a component afterwards.
+    lean: bool,
 }
 
 #[derive(Deserialize)]
@@ -126,6 +128,20 @@ struct Metadata {
 struct MetadataPackage {
     name: String,
     manifest_path: PathBuf,
+    #[serde(default)]
+    metadata: Option<CrateMetadata>,
+}
+
+/// `[package.metadata.motcua]` of a plugin crate.
+#[derive(Deserialize, Default)]
+struct CrateMetadata {
+    #[serde(default)]
+    motcua: Option<MotcuaMetadata>,
+}
+
+#[derive(Deserialize, Default)]
+struct MotcuaMetadata {
+    build: Option<String>,
 }
 
 impl PluginCrate {
@@ -158,17 +174,61 @@ impl PluginCrate {
             .into_iter()
             .find(|p| std::fs::canonicalize(&p.manifest_path).is_ok_and(|p| p == manifest_path))
             .with_context(|| format!("{} names no package", manifest_path.display()))?;
+        let build = package
+            .metadata
+            .and_then(|m| m.motcua)
+            .and_then(|m| m.build);
+        let lean = match build.as_deref() {
+            None | Some("std") => false,
+            Some("lean") => true,
+            Some(other) => bail!(
+                "{}: [package.metadata.motcua] build = {other:?}; expected \"std\" or \"lean\"",
+                manifest_path.display()
+            ),
+        };
         Ok(Self {
             name: package.name,
             target_directory: metadata.target_directory,
+            lean,
         })
     }
 
-    /// The component cargo builds: `<crate_name>.wasm` of the release profile.
-    pub fn component(&self) -> PathBuf {
+    /// The target cargo builds the crate for.
+    pub fn target(&self) -> &'static str {
+        if self.lean { LEAN_TARGET } else { WASM_TARGET }
+    }
+
+    /// What cargo writes: `<crate_name>.wasm` of the release profile.
+    fn artifact(&self) -> PathBuf {
         self.target_directory
-            .join(WASM_TARGET)
+            .join(self.target())
             .join("release")
             .join(format!("{}.wasm", self.name.replace('-', "_")))
     }
+
+    /// The component to package: cargo's artifact, or for a lean crate its
+    /// core module made a component (written beside it as
+    /// `<crate_name>.component.wasm`).
+    pub fn component(&self) -> anyhow::Result<PathBuf> {
+        let artifact = self.artifact();
+        if !self.lean {
+            return Ok(artifact);
+        }
+        let module =
+            std::fs::read(&artifact).with_context(|| format!("reading {}", artifact.display()))?;
+        let component = componentize(&module)
+            .with_context(|| format!("making {} a component", artifact.display()))?;
+        let out = artifact.with_extension("component.wasm");
+        std::fs::write(&out, component).with_context(|| format!("writing {}", out.display()))?;
+        Ok(out)
+    }
+}
+
+/// A core module built with the SDK (its bindings embed the world it
+/// implements) made a component importing only what the module calls.
+fn componentize(module: &[u8]) -> anyhow::Result<Vec<u8>> {
+    wit_component::ComponentEncoder::default()
+        .module(module)?
+        .validate(true)
+        .encode()
 }

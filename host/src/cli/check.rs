@@ -42,7 +42,8 @@ pub struct BenchArgs {
     /// Calls to make each way.
     #[arg(long, default_value_t = 10_000)]
     calls: usize,
-    /// The `fee_lines` golden case to call (default: the first one).
+    /// The golden case to call: a `fee_lines`, `validate` or `on_event`
+    /// one (default: the first of these).
     #[arg(long)]
     case: Option<String>,
     /// Print the figures as JSON.
@@ -95,26 +96,31 @@ fn locate(args: &PackageArgs, scratch: &Path) -> anyhow::Result<(PathBuf, Option
 }
 
 fn load(args: &PackageArgs) -> anyhow::Result<(Plugin, tempfile::TempDir)> {
-    load_with(args, 16, |_| {})
+    load_with(args, sized(16), |_| {})
+}
+
+/// A runtime of `calls` sandboxes, otherwise as a host's.
+fn sized(calls: u32) -> RuntimeConfig {
+    RuntimeConfig {
+        max_concurrent_calls: calls,
+        ..RuntimeConfig::default()
+    }
 }
 
 fn load_with(
     args: &PackageArgs,
-    calls: u32,
+    config: RuntimeConfig,
     adjust: impl FnOnce(&mut Manifest),
 ) -> anyhow::Result<(Plugin, tempfile::TempDir)> {
     let scratch = tempfile::tempdir().context("creating a scratch directory")?;
     let (dir, wasm) = locate(args, scratch.path())?;
-    let runtime = PluginRuntime::new(RuntimeConfig {
-        max_concurrent_calls: calls,
-        ..RuntimeConfig::default()
-    })?;
+    let runtime = PluginRuntime::new(config)?;
     let mut manifest = Manifest::load(&dir)?;
     if let Some(wasm) = wasm {
         manifest.component = wasm;
     } else if !manifest.component.exists() && dir.join("Cargo.toml").is_file() {
         // A plugin crate: its component is where `plugin build` had cargo put it.
-        manifest.component = PluginCrate::read(&dir)?.component();
+        manifest.component = PluginCrate::read(&dir)?.component()?;
     }
     adjust(&mut manifest);
     let plugin = runtime.load_manifest(manifest)?;
@@ -199,39 +205,49 @@ pub fn check(args: CheckArgs) -> anyhow::Result<ExitCode> {
 
 pub fn bench(args: BenchArgs) -> anyhow::Result<ExitCode> {
     let (plugin, _scratch) = load(&args.package)?;
-    let report = bench::run(&plugin, args.case.as_deref(), args.calls)?;
+    // The same package in a runtime that makes no sandbox ahead of calls.
+    let mut cold_config = sized(16);
+    cold_config.budget.ready_sandboxes = 0;
+    let (cold, _cold_scratch) = load_with(&args.package, cold_config, |_| {})?;
+    let report = bench::run(&plugin, &cold, args.case.as_deref(), args.calls)?;
     if args.json {
         println!("{}", serde_json::to_string_pretty(&report)?);
         return Ok(ExitCode::SUCCESS);
     }
     println!(
-        "plugin {}, case {}, {} calls each way",
-        plugin.manifest().reference(),
-        report.case,
-        report.calls
+        "plugin {}, {} case {}, {} calls each way",
+        report.plugin, report.call, report.case, report.calls
     );
     println!(
-        "per-call-us: {:.2}   (fresh sandbox per call, median; p90 {:.2})",
-        report.fresh_median_us, report.fresh_p90_us
+        "request-path-us: p50 {:.2}, p99 {:.2}   (sandboxes made ahead: {:.0}% of calls served by one)",
+        report.request_p50_us, report.request_p99_us, report.served_ready_percent
+    );
+    println!(
+        "cpu-per-call-us: {:.2}   (every thread: instantiate, call, teardown)",
+        report.cpu_per_call_us
+    );
+    println!(
+        "cold-us: p50 {:.2}, p99 {:.2}, cpu {:.2}   (no sandbox made ahead: instantiation on the request path)",
+        report.cold_p50_us, report.cold_p99_us, report.cold_cpu_per_call_us
     );
     println!("fuel-per-call: {}", report.fuel_per_call);
-    println!(
-        "reused-per-call-us: {:.2}   (one instance reused, median)",
-        report.reused_median_us
-    );
-    println!(
-        "fresh breakdown (medians, us): store {:.2}, instantiate {:.2}, first call {:.2}, teardown {:.2}",
-        report.store_median_us,
-        report.instantiate_median_us,
-        report.first_call_median_us,
-        report.teardown_median_us
-    );
+    if let Some(steps) = &report.breakdown {
+        println!(
+            "all inline (medians, us): {:.2} = store {:.2}, instantiate {:.2}, call {:.2}, teardown {:.2}; reused instance {:.2}",
+            steps.total_us,
+            steps.store_us,
+            steps.instantiate_us,
+            steps.first_call_us,
+            steps.teardown_us,
+            steps.reused_us
+        );
+    }
     Ok(ExitCode::SUCCESS)
 }
 
 pub fn deadlines(args: DeadlinesArgs) -> anyhow::Result<ExitCode> {
     let pool = u32::try_from(args.concurrency.max(1)).unwrap_or(u32::MAX);
-    let (plugin, _scratch) = load_with(&args.package, pool, |manifest| {
+    let (plugin, _scratch) = load_with(&args.package, sized(pool), |manifest| {
         if let Some(ms) = args.deadline_ms {
             manifest.limits.deadline = std::time::Duration::from_millis(ms);
         }

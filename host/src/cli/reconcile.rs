@@ -72,6 +72,7 @@ pub fn run(args: ReconcileArgs) -> anyhow::Result<ExitCode> {
         budget: Default::default(),
         // As `serve` runs: the settings file may allow unsigned packages.
         allow_unsigned: false,
+        memory_reset: Default::default(),
     };
     let runtime = tokio::runtime::Runtime::new()?;
     runtime.block_on(async {

@@ -11,7 +11,7 @@ use super::migrate::{DatabaseArgs, redacted};
 use super::{demo, wiring};
 use crate::app::sync::DeliveryPolicy;
 use crate::plugin::deploy::Deployment;
-use crate::plugin::{HostBudget, golden};
+use crate::plugin::{HostBudget, MemoryReset, golden};
 
 #[derive(Debug, clap::Args)]
 pub struct ServeArgs {
@@ -50,6 +50,12 @@ pub struct ServeArgs {
     /// always allows them.
     #[arg(long, env = "MOTCUA_ALLOW_UNSIGNED")]
     allow_unsigned: bool,
+    /// How a used sandbox's memory is reset for the next call: `fast`
+    /// zeroes only the pages a call dirtied and is only for hosts without
+    /// swap (a swapped-out page escapes it); `safe` resets every page
+    /// whatever its state; `auto` is `fast` when no swap is on.
+    #[arg(long, env = "MOTCUA_SANDBOX_RESET", value_enum, default_value_t = MemoryReset::Auto)]
+    sandbox_reset: MemoryReset,
     #[command(flatten)]
     database: DatabaseArgs,
     #[command(flatten)]
@@ -76,6 +82,11 @@ pub struct BudgetArgs {
     /// Disk a tenant's uploaded packages may take together, in MiB.
     #[arg(long, env = "MOTCUA_TENANT_STORAGE_MIB", default_value_t = HostBudget::default().tenant_storage_bytes >> 20)]
     tenant_storage_mib: u64,
+    /// Sandboxes instantiated ahead of the calls of busy plugins, in all
+    /// (0: every call instantiates on the request path); each holds an
+    /// instance of the pool beyond `--max-concurrent-calls`.
+    #[arg(long, env = "MOTCUA_READY_SANDBOXES", default_value_t = HostBudget::default().ready_sandboxes)]
+    ready_sandboxes: u32,
 }
 
 impl BudgetArgs {
@@ -86,6 +97,7 @@ impl BudgetArgs {
             compile_time: Duration::from_secs(self.compile_budget_s),
             golden_time: Duration::from_secs(self.golden_budget_s),
             tenant_storage_bytes: self.tenant_storage_mib.saturating_mul(1024 * 1024),
+            ready_sandboxes: self.ready_sandboxes,
         }
     }
 }
@@ -141,6 +153,7 @@ pub fn run(args: ServeArgs, demo: bool) -> anyhow::Result<ExitCode> {
         budget: args.budget.budget(),
         mail: args.mail.settings(),
         allow_unsigned: args.allow_unsigned || demo,
+        memory_reset: args.sandbox_reset,
     };
     // The demo's connectors need someone to talk to: the stand-ins of the
     // national systems, kept alive as long as the host, and the operator's

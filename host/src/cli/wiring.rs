@@ -23,7 +23,7 @@ use crate::plugin::admin::TenantPlugins;
 use crate::plugin::deploy::Deployment;
 use crate::plugin::host::WasmPluginHost;
 use crate::plugin::set::PluginSet;
-use crate::plugin::{HostBudget, HostSettings, PluginRuntime, RuntimeConfig};
+use crate::plugin::{HostBudget, HostSettings, MemoryReset, PluginRuntime, RuntimeConfig};
 use crate::storage::Db;
 
 /// What a host is assembled from.
@@ -54,6 +54,8 @@ pub struct Options {
     /// Load plugin packages that carry no signature (development and the
     /// demo; also `[packages] allow_unsigned` in the settings file).
     pub allow_unsigned: bool,
+    /// How a used sandbox's memory is reset (`--sandbox-reset`).
+    pub memory_reset: MemoryReset,
 }
 
 impl Options {
@@ -112,6 +114,7 @@ pub async fn assemble(options: &Options) -> anyhow::Result<Assembled> {
         cache_dir: Some(options.data_dir.join("cache")),
         settings: settings.clone(),
         budget: options.budget.clone(),
+        memory_reset: options.memory_reset,
         ..RuntimeConfig::default()
     })?;
     let (plugins_dir, unpack) = (

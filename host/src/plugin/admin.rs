@@ -199,14 +199,13 @@ impl Inner {
         format: ArchiveFormat,
     ) -> Result<Manifest, PackageError> {
         let dir = manifest.package_dir.clone();
-        let signer = signature::check(
-            &dir,
+        signature::sign_off(
+            &mut manifest,
             &KeyScope::Tenant(tenant.to_owned()),
             trust,
             self.runtime.settings().allow_unsigned,
         )
         .map_err(|error| rejection(error, &dir, format))?;
-        manifest.signed_by = signer.map(|signer| signer.key_id);
         Ok(manifest)
     }
 

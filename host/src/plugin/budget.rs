@@ -20,6 +20,10 @@ pub struct HostBudget {
     pub golden_time: Duration,
     /// Disk a tenant's stored packages may take together.
     pub tenant_storage_bytes: u64,
+    /// Sandboxes instantiated ahead of the calls of busy plugins, in the
+    /// whole host (0: every call instantiates on the request path). Each
+    /// holds an instance of the pool, beyond the calls' own.
+    pub ready_sandboxes: u32,
 }
 
 const MIB: u64 = 1024 * 1024;
@@ -32,6 +36,7 @@ impl Default for HostBudget {
             compile_time: Duration::from_secs(30),
             golden_time: Duration::from_secs(30),
             tenant_storage_bytes: 256 * MIB,
+            ready_sandboxes: 8,
         }
     }
 }

@@ -74,9 +74,12 @@ fn signed_manifest(
 ) -> Result<Manifest, super::error::LoadError> {
     let mut manifest = Manifest::load(dir)?;
     let package_of = KeyScope::of(manifest.tenant.as_deref());
-    let signer =
-        super::signature::check(dir, &package_of, trust, runtime.settings().allow_unsigned)?;
-    manifest.signed_by = signer.map(|signer| signer.key_id);
+    super::signature::sign_off(
+        &mut manifest,
+        &package_of,
+        trust,
+        runtime.settings().allow_unsigned,
+    )?;
     Ok(manifest)
 }
 

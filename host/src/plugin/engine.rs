@@ -26,6 +26,47 @@ pub struct RuntimeConfig {
     pub settings: Arc<HostSettings>,
     /// Per-tenant share of the pool and what an upload may cost.
     pub budget: HostBudget,
+    /// How a used sandbox's memory is reset for the next one.
+    pub memory_reset: MemoryReset,
+    /// A plugin not called for this long loses the sandboxes made ahead of
+    /// its calls (`budget.ready_sandboxes`).
+    pub ready_quiet: Duration,
+}
+
+/// How the pool resets a used sandbox's linear memory.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum MemoryReset {
+    /// `fast` unless the machine has swap on, then `safe`.
+    #[default]
+    Auto,
+    /// Zero only the pages the call dirtied, found with Linux's
+    /// PAGEMAP_SCAN. A dirty page the kernel swapped out is not seen by the
+    /// scan (wasmtime pull request 14357), so the next sandbox in that slot
+    /// could read it: only for hosts without swap.
+    Fast,
+    /// Zero the first pages in place and give the rest back to the kernel,
+    /// whatever the page's state: a few microseconds more per call.
+    Safe,
+}
+
+impl MemoryReset {
+    /// The mode to run: `Auto` looks at `/proc/swaps`.
+    pub fn resolve(self) -> MemoryReset {
+        match self {
+            MemoryReset::Auto if swap_is_on() => MemoryReset::Safe,
+            MemoryReset::Auto => MemoryReset::Fast,
+            chosen => chosen,
+        }
+    }
+}
+
+/// Whether any swap area is active (`/proc/swaps` lists one below its
+/// header); unknown counts as on.
+fn swap_is_on() -> bool {
+    match std::fs::read_to_string("/proc/swaps") {
+        Ok(swaps) => swaps.lines().skip(1).any(|line| !line.trim().is_empty()),
+        Err(_) => cfg!(target_os = "linux"),
+    }
 }
 
 impl Default for RuntimeConfig {
@@ -37,6 +78,8 @@ impl Default for RuntimeConfig {
             epoch_tick: Duration::from_millis(1),
             settings: Arc::default(),
             budget: HostBudget::default(),
+            memory_reset: MemoryReset::Auto,
+            ready_quiet: super::ready::QUIET,
         }
     }
 }
@@ -49,21 +92,32 @@ const CORE_INSTANCES_PER_COMPONENT: u32 = 16;
 const KEEP_RESIDENT_BYTES: usize = 4 * 1024 * 1024;
 
 pub(crate) fn build_engine(config: &RuntimeConfig) -> wasmtime::Result<Engine> {
+    let reset = config.memory_reset.resolve();
+    tracing::info!(
+        ?reset,
+        chosen = ?config.memory_reset,
+        "sandbox memory reset (see `--sandbox-reset`)"
+    );
     let mut pool = PoolingAllocationConfig::new();
-    let calls = config.max_concurrent_calls.max(1);
-    pool.total_component_instances(calls)
+    // Each call holds one instance; each ready sandbox one more (`ready`).
+    let instances = config.max_concurrent_calls.max(1) + config.budget.ready_sandboxes;
+    pool.total_component_instances(instances)
         .max_core_instances_per_component(CORE_INSTANCES_PER_COMPONENT)
-        .total_core_instances(calls * 4)
-        .total_memories(calls * 2)
-        .total_tables(calls * 4)
+        .total_core_instances(instances * 4)
+        .total_memories(instances * 2)
+        .total_tables(instances * 4)
         .max_memory_size(config.max_memory_bytes)
-        // Reset memory by zeroing the pages a call dirtied (found with
-        // pagemap_scan) instead of unmapping them: a fresh instance per call
-        // then costs microseconds, not a page-fault storm. A Rust guest's
-        // stack, data and first heap pages sit within the first few MiB.
+        // Reset memory by zeroing the first pages in place instead of
+        // unmapping them: a fresh instance per call then costs microseconds,
+        // not a page-fault storm. A Rust guest's stack, data and first heap
+        // pages sit within the first few MiB.
         .linear_memory_keep_resident(KEEP_RESIDENT_BYTES)
         .table_keep_resident(64 * 1024)
-        .pagemap_scan(Enabled::Auto);
+        // Fast: zero only the pages the call dirtied (see `MemoryReset`).
+        .pagemap_scan(match reset {
+            MemoryReset::Safe => Enabled::No,
+            _ => Enabled::Auto,
+        });
 
     let mut wasm = Config::new();
     wasm.wasm_component_model(true)

@@ -111,9 +111,9 @@ pub struct RecordedOperation {
 
 /// A registry that answers from a golden case's `registry` (people) and
 /// `operations` (named operations, by exact input).
-struct MapRegistry {
-    people: BTreeMap<String, Person>,
-    operations: Vec<RecordedOperation>,
+pub(crate) struct MapRegistry {
+    pub(crate) people: BTreeMap<String, Person>,
+    pub(crate) operations: Vec<RecordedOperation>,
 }
 
 impl Registry for MapRegistry {

@@ -15,6 +15,7 @@ use super::capabilities::registry::{NoRegistry, Registry};
 use super::convert::{GuestRefusal, Malformed};
 use super::error::{Failure, HostResource, PluginError};
 use super::manifest::Manifest;
+use super::ready::ReadyQueue;
 use super::runtime::Shared;
 use super::slots::Crowding;
 use super::state::{PluginState, SandboxSpec};
@@ -71,6 +72,8 @@ pub(crate) struct PluginInner {
     pub(crate) component: wasmtime::component::Component,
     pub(crate) pres: Pres,
     pub(crate) stats: PluginStats,
+    /// Sandboxes made ahead of this plugin's calls.
+    pub(crate) ready: Arc<ReadyQueue>,
 }
 
 /// A loaded plugin: cheap to clone, safe to call from many threads at once.
@@ -92,6 +95,10 @@ impl std::fmt::Debug for Plugin {
 /// contract version's error type), or a wasmtime error.
 pub(crate) type GuestResult<R, E> = wasmtime::Result<Result<R, E>>;
 
+/// How a world's instance is made from its pre-instance: a plain function
+/// (not a closure) so that the keeper can make one ahead of a call.
+pub(crate) type Instantiate<P, I> = fn(&P, &mut Store<PluginState>) -> wasmtime::Result<I>;
+
 impl Plugin {
     pub(crate) fn new(inner: PluginInner) -> Self {
         Self(Arc::new(inner))
@@ -108,6 +115,16 @@ impl Plugin {
 
     pub fn stats(&self) -> StatsSnapshot {
         self.0.stats.snapshot()
+    }
+
+    /// Calls served by a sandbox made ahead of them (see `ready`), so far.
+    pub fn served_ready(&self) -> u64 {
+        self.0.ready.served()
+    }
+
+    /// Sandboxes made ahead of this plugin's calls, waiting now.
+    pub fn ready_waiting(&self) -> usize {
+        self.0.ready.waiting()
     }
 
     /// When a call starting now must end: its own deadline, or the one of
@@ -130,10 +147,47 @@ impl Plugin {
         if let Some(replay) = &ctx.replay {
             state.egress.replaying(replay.clone());
         }
+        Ok(self.store_with(state, deadline))
+    }
+
+    fn store_with(&self, state: PluginState, deadline: Instant) -> Store<PluginState> {
         let mut store = Store::new(&self.0.shared.engine, state);
         store.limiter(|state| &mut state.limiter);
         self.rearm(&mut store, deadline);
-        Ok(store)
+        store
+    }
+
+    /// Give a ready sandbox's store to the call made for `ctx`.
+    fn bind(&self, store: &mut Store<PluginState>, ctx: &CallContext, deadline: Instant) {
+        let state = store.data_mut();
+        state.bind(&self.0.spec, &ctx.tenant, ctx.registry.clone(), deadline);
+        if let Some(replay) = &ctx.replay {
+            state.egress.replaying(replay.clone());
+        }
+        self.rearm(store, deadline);
+    }
+
+    /// What the keeper runs to make a ready sandbox of this plugin: a store
+    /// for no tenant yet and an instance no guest code has run in.
+    fn maker<P, I>(
+        &self,
+        pre: &P,
+        instantiate: Instantiate<P, I>,
+    ) -> impl FnOnce() -> Option<(Store<PluginState>, I)> + Send + 'static
+    where
+        P: Clone + Send + 'static,
+        I: 'static,
+    {
+        let plugin = Arc::downgrade(&self.0);
+        let pre = pre.clone();
+        move || {
+            let plugin = Plugin(plugin.upgrade()?);
+            let deadline = Instant::now() + plugin.0.spec.limits.deadline;
+            let state = PluginState::unbound(&plugin.0.spec, deadline).ok()?;
+            let mut store = plugin.store_with(state, deadline);
+            let instance = instantiate(&pre, &mut store).ok()?;
+            Some((store, instance))
+        }
     }
 
     /// Give a store a full budget of fuel, and time until `deadline`, for
@@ -165,11 +219,13 @@ impl Plugin {
         ctx: &CallContext,
         call: &'static str,
         pre: Option<&P>,
-        instantiate: impl FnOnce(&P, &mut Store<PluginState>) -> wasmtime::Result<I>,
+        instantiate: Instantiate<P, I>,
         invoke: impl FnOnce(&I, &mut Store<PluginState>) -> GuestResult<R, E>,
         convert: impl FnOnce(R) -> Result<T, Malformed>,
     ) -> Result<T, PluginError>
     where
+        P: Clone + Send + 'static,
+        I: Send + 'static,
         E: GuestRefusal,
         T: Serialize,
     {
@@ -194,7 +250,7 @@ impl Plugin {
         let limits = &self.0.spec.limits;
         let deadline = self.deadline(ctx);
         let patience = deadline.saturating_duration_since(started);
-        let _slot = match self.0.shared.slots.acquire(&ctx.tenant, patience) {
+        let slot = match self.0.shared.slots.acquire(&ctx.tenant, patience) {
             Ok(slot) => slot,
             Err(crowding) => {
                 let quota = match crowding {
@@ -218,8 +274,22 @@ impl Plugin {
                 return Err(error(failure));
             }
         };
-        let mut store = self.new_store(ctx, deadline).map_err(error)?;
-        let outcome = match instantiate(pre, &mut store) {
+        let ready = self.0.ready.take::<(Store<PluginState>, I)>();
+        let (mut store, instance) = match ready {
+            Some((mut store, instance)) => {
+                self.bind(&mut store, ctx, deadline);
+                (store, Ok(instance))
+            }
+            None => {
+                let mut store = self.new_store(ctx, deadline).map_err(error)?;
+                let instance = instantiate(pre, &mut store);
+                (store, instance)
+            }
+        };
+        self.0
+            .ready
+            .called(&self.0.shared.keeper, self.maker(pre, instantiate));
+        let outcome = match instance {
             Ok(instance) => {
                 invoke(&instance, &mut store).map_err(|e| self.classify(e, store.data()))
             }
@@ -278,6 +348,10 @@ impl Plugin {
                 tracing::warn!(fuel, micros, failure = failure.label(), %failure, "plugin call failed");
             }
         }
+        // The pool resets the store's memory when it is dropped: that, and
+        // releasing the slot after it (a tuple drops in order), happen after
+        // the answer has gone.
+        self.0.shared.keeper.retire(Box::new((store, slot)));
         result.map_err(error)
     }
 

@@ -253,26 +253,12 @@ pub fn pack(manifest: &Manifest, component: &Path) -> Result<Vec<u8>, LoadError>
             continue;
         }
         check_tree(dir)?;
-        let mut pending = vec![dir.clone()];
-        while let Some(dir) = pending.pop() {
-            builder.append_dir(inside(&dir), &dir).map_err(io(&dir))?;
-            let mut entries = std::fs::read_dir(&dir)
-                .and_then(|entries| {
-                    entries
-                        .map(|e| e.map(|e| e.path()))
-                        .collect::<Result<Vec<_>, _>>()
-                })
-                .map_err(io(&dir))?;
-            entries.sort();
-            let (dirs, files): (Vec<_>, Vec<_>) = entries.into_iter().partition(|p| p.is_dir());
-            for path in files {
-                builder
-                    .append_path_with_name(&path, inside(&path))
-                    .map_err(io(&path))?;
-            }
-            // Popped in name order.
-            pending.extend(dirs.into_iter().rev());
-        }
+        walk_sorted(dir, |entry| match entry {
+            Walked::Dir(path) => builder.append_dir(inside(path), path).map_err(io(path)),
+            Walked::File(path) => builder
+                .append_path_with_name(path, inside(path))
+                .map_err(io(path)),
+        })?;
     }
     builder
         .into_inner()
@@ -291,27 +277,14 @@ pub fn pack_tree(root: &Path, top: &str, format: ArchiveFormat) -> Result<Vec<u8
     };
     let mut builder = tar::Builder::new(Vec::new());
     builder.mode(tar::HeaderMode::Deterministic);
-    let mut pending = vec![root.to_path_buf()];
-    while let Some(dir) = pending.pop() {
-        let inside = Path::new(top).join(dir.strip_prefix(root).expect("walked from the root"));
-        builder.append_dir(&inside, &dir).map_err(io(&dir))?;
-        let mut entries = std::fs::read_dir(&dir)
-            .and_then(|entries| {
-                entries
-                    .map(|e| e.map(|e| e.path()))
-                    .collect::<Result<Vec<_>, _>>()
-            })
-            .map_err(io(&dir))?;
-        entries.sort();
-        let (dirs, files): (Vec<_>, Vec<_>) = entries.into_iter().partition(|p| p.is_dir());
-        for path in files {
-            let name = Path::new(top).join(path.strip_prefix(root).expect("inside the root"));
-            builder
-                .append_path_with_name(&path, name)
-                .map_err(io(&path))?;
-        }
-        pending.extend(dirs.into_iter().rev());
-    }
+    let inside =
+        |path: &Path| Path::new(top).join(path.strip_prefix(root).expect("walked from the root"));
+    walk_sorted(root, |entry| match entry {
+        Walked::Dir(path) => builder.append_dir(inside(path), path).map_err(io(path)),
+        Walked::File(path) => builder
+            .append_path_with_name(path, inside(path))
+            .map_err(io(path)),
+    })?;
     let tar = builder.into_inner().map_err(io(root))?;
     match format {
         ArchiveFormat::Tar => Ok(tar),
@@ -321,6 +294,45 @@ pub fn pack_tree(root: &Path, top: &str, format: ArchiveFormat) -> Result<Vec<u8
             gz.finish().map_err(io(root))
         }
     }
+}
+
+/// What [`walk_sorted`] meets.
+pub(crate) enum Walked<'a> {
+    Dir(&'a Path),
+    File(&'a Path),
+}
+
+/// Visit the tree under `root` in one stable order whatever the file
+/// system's: each directory (the root first), then its files by name, then
+/// its subdirectories by name, depth first. What packs and signs a package
+/// must see its files in the same order on every machine.
+pub(crate) fn walk_sorted(
+    root: &Path,
+    mut visit: impl FnMut(Walked<'_>) -> Result<(), LoadError>,
+) -> Result<(), LoadError> {
+    let io = |path: &Path| {
+        let path = path.to_path_buf();
+        move |source| LoadError::Io { path, source }
+    };
+    let mut pending = vec![root.to_path_buf()];
+    while let Some(dir) = pending.pop() {
+        visit(Walked::Dir(&dir))?;
+        let mut entries = std::fs::read_dir(&dir)
+            .and_then(|entries| {
+                entries
+                    .map(|e| e.map(|e| e.path()))
+                    .collect::<Result<Vec<_>, _>>()
+            })
+            .map_err(io(&dir))?;
+        entries.sort();
+        let (dirs, files): (Vec<_>, Vec<_>) = entries.into_iter().partition(|p| p.is_dir());
+        for path in &files {
+            visit(Walked::File(path))?;
+        }
+        // Popped in name order.
+        pending.extend(dirs.into_iter().rev());
+    }
+    Ok(())
 }
 
 /// Keeps concurrent unpackings of one archive out of each other's way.

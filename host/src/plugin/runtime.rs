@@ -15,6 +15,7 @@ use super::engine::{self, EpochTicker, RuntimeConfig};
 use super::error::LoadError;
 use super::instance::{Plugin, PluginInner};
 use super::manifest::{Kind, Manifest};
+use super::ready::Keeper;
 use super::settings::{HostSettings, Overlays};
 use super::slots::Slots;
 use super::state::{PluginState, SandboxSpec};
@@ -41,9 +42,11 @@ enum Origin {
 pub(crate) struct Shared {
     pub(crate) engine: Engine,
     pub(crate) config: RuntimeConfig,
-    pub(crate) slots: Slots,
+    pub(crate) slots: Arc<Slots>,
     /// What the operator granted tenants' deployed connectors.
     pub(crate) grants: Arc<EgressGrants>,
+    /// Makes sandboxes ahead of calls and drops used ones.
+    pub(crate) keeper: Keeper,
     _ticker: EpochTicker,
 }
 
@@ -60,15 +63,22 @@ impl PluginRuntime {
         Ok(Self {
             shared: Arc::new(Shared {
                 engine,
-                slots: Slots::new(
+                slots: Arc::new(Slots::new(
                     config.max_concurrent_calls.max(1),
                     config.budget.calls_per_tenant,
-                ),
+                )),
+                keeper: Keeper::start(config.budget.ready_sandboxes, config.ready_quiet),
                 config,
                 grants: Arc::default(),
                 _ticker: ticker,
             }),
         })
+    }
+
+    /// Sandboxes made ahead of calls, waiting in the whole host now (at
+    /// most the budget's `ready_sandboxes`).
+    pub fn ready_sandboxes(&self) -> u32 {
+        self.shared.keeper.ready_now()
     }
 
     /// The operator's settings the runtime was started with.
@@ -302,6 +312,7 @@ impl PluginRuntime {
             component,
             pres,
             stats: PluginStats::default(),
+            ready: self.shared.keeper.queue(),
         }))
     }
 }

@@ -22,7 +22,8 @@ use motcua_domain::signing::{
 use serde::{Deserialize, Serialize};
 
 use super::error::LoadError;
-use super::package::{self, ArchiveFormat};
+use super::manifest::Manifest;
+use super::package::{self, ArchiveFormat, Walked};
 
 /// The signature file as written.
 #[derive(Debug, Deserialize, Serialize)]
@@ -55,28 +56,23 @@ fn refused(dir: &Path, refusal: SignatureRefusal) -> LoadError {
 pub fn statement(dir: &Path) -> Result<Statement, LoadError> {
     package::check_tree(dir)?;
     let mut files = Vec::new();
-    let mut pending = vec![dir.to_path_buf()];
-    while let Some(current) = pending.pop() {
-        for entry in std::fs::read_dir(&current).map_err(io(&current))? {
-            let path = entry.map_err(io(&current))?.path();
-            if path.is_dir() {
-                pending.push(path);
-                continue;
-            }
-            let inside = path
-                .strip_prefix(dir)
-                .expect("walked from the package root")
-                .components()
-                .map(|c| c.as_os_str().to_string_lossy().into_owned())
-                .collect::<Vec<_>>()
-                .join("/");
-            if inside == SIGNATURE_FILE {
-                continue;
-            }
-            let bytes = std::fs::read(&path).map_err(io(&path))?;
+    package::walk_sorted(dir, |entry| {
+        let Walked::File(path) = entry else {
+            return Ok(());
+        };
+        let inside = path
+            .strip_prefix(dir)
+            .expect("walked from the package root")
+            .components()
+            .map(|c| c.as_os_str().to_string_lossy().into_owned())
+            .collect::<Vec<_>>()
+            .join("/");
+        if inside != SIGNATURE_FILE {
+            let bytes = std::fs::read(path).map_err(io(path))?;
             files.push(FileDigest::of(inside, &bytes));
         }
-    }
+        Ok(())
+    })?;
     Statement::new(files).map_err(|error| {
         refused(
             dir,
@@ -103,6 +99,19 @@ pub fn read(dir: &Path) -> Result<Option<PackageSignature>, LoadError> {
     PackageSignature::from_parts(&file.key_id, &file.algorithm, &file.files, &file.signature)
         .map(Some)
         .map_err(|e| malformed(e.to_string()))
+}
+
+/// Check the signature of the package `manifest` was loaded from, and
+/// record its signer in the manifest (`signed_by`).
+pub(crate) fn sign_off(
+    manifest: &mut Manifest,
+    package_of: &KeyScope,
+    keys: &[TrustedKey],
+    allow_unsigned: bool,
+) -> Result<(), LoadError> {
+    let signer = check(&manifest.package_dir, package_of, keys, allow_unsigned)?;
+    manifest.signed_by = signer.map(|signer| signer.key_id);
+    Ok(())
 }
 
 /// Whether the package in `dir`, of `package_of`, may load given the trust

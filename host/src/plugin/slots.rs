@@ -8,7 +8,7 @@
 //! while the rest of the pool keeps serving the others.
 
 use std::collections::HashMap;
-use std::sync::{Condvar, Mutex};
+use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
 
 pub(crate) struct Slots {
@@ -21,7 +21,7 @@ pub(crate) struct Slots {
 #[derive(Default)]
 struct Occupancy {
     busy: u32,
-    by_tenant: HashMap<String, u32>,
+    by_tenant: HashMap<Arc<str>, u32>,
 }
 
 /// Why no slot was given.
@@ -45,10 +45,12 @@ impl std::fmt::Display for Crowding {
     }
 }
 
-/// A held slot; released on drop.
-pub(crate) struct Slot<'a> {
-    slots: &'a Slots,
-    tenant: String,
+/// A held slot; released on drop. It owns its way back to the pool so that
+/// it can go with a used sandbox to be released after its teardown, off the
+/// request path (see `ready`).
+pub(crate) struct Slot {
+    slots: Arc<Slots>,
+    tenant: Arc<str>,
 }
 
 impl Slots {
@@ -63,7 +65,11 @@ impl Slots {
     }
 
     /// Take a slot for `tenant`, waiting at most `patience`.
-    pub(crate) fn acquire(&self, tenant: &str, patience: Duration) -> Result<Slot<'_>, Crowding> {
+    pub(crate) fn acquire(
+        self: &Arc<Self>,
+        tenant: &str,
+        patience: Duration,
+    ) -> Result<Slot, Crowding> {
         let give_up = Instant::now() + patience;
         let mut occupancy = self
             .occupancy
@@ -92,15 +98,20 @@ impl Slots {
                 .0;
         }
         occupancy.busy += 1;
-        *occupancy.by_tenant.entry(tenant.to_string()).or_default() += 1;
+        // The tenant's name is allocated once while it holds any slot.
+        let tenant: Arc<str> = match occupancy.by_tenant.get_key_value(tenant) {
+            Some((name, _)) => name.clone(),
+            None => tenant.into(),
+        };
+        *occupancy.by_tenant.entry(tenant.clone()).or_default() += 1;
         Ok(Slot {
-            slots: self,
-            tenant: tenant.to_string(),
+            slots: self.clone(),
+            tenant,
         })
     }
 }
 
-impl Drop for Slot<'_> {
+impl Drop for Slot {
     fn drop(&mut self) {
         let mut occupancy = self
             .slots
@@ -108,10 +119,10 @@ impl Drop for Slot<'_> {
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
         occupancy.busy -= 1;
-        if let Some(held) = occupancy.by_tenant.get_mut(&self.tenant) {
+        if let Some(held) = occupancy.by_tenant.get_mut(&*self.tenant) {
             *held -= 1;
             if *held == 0 {
-                occupancy.by_tenant.remove(&self.tenant);
+                occupancy.by_tenant.remove(&*self.tenant);
             }
         }
         // Waiters of different tenants wait for different things.
@@ -125,7 +136,7 @@ mod tests {
 
     #[test]
     fn a_caller_waits_for_a_released_slot() {
-        let slots = Slots::new(1, 1);
+        let slots = Arc::new(Slots::new(1, 1));
         let held = slots.acquire("a", Duration::ZERO).expect("one free slot");
         assert_eq!(
             slots.acquire("b", Duration::from_millis(10)).err(),
@@ -141,7 +152,7 @@ mod tests {
 
     #[test]
     fn a_tenant_over_its_share_waits_while_others_are_served() {
-        let slots = Slots::new(4, 2);
+        let slots = Arc::new(Slots::new(4, 2));
         let _first = slots.acquire("flood", Duration::ZERO).unwrap();
         let _second = slots.acquire("flood", Duration::ZERO).unwrap();
         assert_eq!(

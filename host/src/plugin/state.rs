@@ -19,7 +19,7 @@ use super::capabilities::determinism::{FixedRandom, StoppedClock};
 use super::capabilities::egress::{Egress, EgressPolicy};
 use super::capabilities::limiter::CallLimiter;
 use super::capabilities::log::LogBudget;
-use super::capabilities::registry::Registry;
+use super::capabilities::registry::{NoRegistry, Registry};
 use super::capabilities::spending::Spending;
 use super::limits::Limits;
 use super::secrets::{Redactor, TenantSecrets};
@@ -109,6 +109,38 @@ impl PluginState {
             deadline,
             spending: Spending::new(&spec.limits),
         })
+    }
+
+    /// The state of a sandbox made before its call's tenant is known (see
+    /// `ready`). Nothing of it depends on a tenant but the configuration,
+    /// secrets, egress and registry, which are every tenant's (no tenant's
+    /// id is empty) until [`PluginState::bind`] replaces them; no guest
+    /// code runs before.
+    pub(crate) fn unbound(spec: &SandboxSpec, deadline: Instant) -> std::io::Result<Self> {
+        Self::new(spec, "", Arc::new(NoRegistry), deadline)
+    }
+
+    /// Give the sandbox to `tenant`'s call: its configuration, secrets,
+    /// egress, registry and deadline.
+    pub(crate) fn bind(
+        &mut self,
+        spec: &SandboxSpec,
+        tenant: &str,
+        registry: Arc<dyn Registry>,
+        deadline: Instant,
+    ) {
+        let overlay = spec.overlays.for_tenant(tenant);
+        self.egress = Egress::new(
+            spec.egress.clone(),
+            tenant,
+            overlay.secrets.clone(),
+            deadline,
+        )
+        .with_request_limit(spec.limits.egress_requests);
+        self.config = overlay.config.clone();
+        self.secrets = overlay.secrets.clone();
+        self.registry = registry;
+        self.deadline = deadline;
     }
 
     /// The host limit the call went past, if any.

@@ -8,26 +8,13 @@ use std::sync::mpsc;
 use std::time::Duration;
 
 use motcua::plugin::LoadError;
-use motcua_tests::{package, runtime};
+use motcua_tests::{copy_dir, package, runtime};
 
 /// A copy of the built `misbehaving` package in a fresh directory.
 fn copy_of_misbehaving(root: &Path) -> std::path::PathBuf {
     let dir = root.join("misbehaving");
     copy_dir(&package("misbehaving"), &dir);
     dir
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let path = entry.unwrap().path();
-        let target = to.join(path.file_name().unwrap());
-        if path.is_dir() {
-            copy_dir(&path, &target);
-        } else {
-            std::fs::copy(&path, &target).unwrap();
-        }
-    }
 }
 
 /// Load `dir` on a thread of its own, giving up after a while: a load

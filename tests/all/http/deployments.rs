@@ -5,8 +5,8 @@
 
 use motcua_tests::db::TestDb;
 use motcua_tests::on_both_backends;
-use motcua_tests::package;
 use motcua_tests::server::{Api, Reply, Server, TestEnv, applicant, submission};
+use motcua_tests::{copy_dir, package};
 use reqwest::Method;
 use reqwest::header::CONTENT_TYPE;
 use serde_json::{Value, json};
@@ -54,19 +54,6 @@ pub(crate) fn archive_with(
         .into_inner()
         .and_then(|gz| gz.finish())
         .expect("finish the archive")
-}
-
-fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
-    std::fs::create_dir_all(to).expect("create a directory");
-    for entry in std::fs::read_dir(from).expect("read a package directory") {
-        let path = entry.expect("an entry").path();
-        let target = to.join(path.file_name().expect("a file name"));
-        if path.is_dir() {
-            copy_dir(&path, &target);
-        } else {
-            std::fs::copy(&path, &target).expect("copy a file");
-        }
-    }
 }
 
 /// bac-ninh-fees as shipped, relabelled `version`.

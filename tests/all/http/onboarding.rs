@@ -5,7 +5,7 @@
 //! is refused before), and prices a dossier with it. A suspended tenant is
 //! refused (423) without losing anything, and resumed.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Command, Output};
 
 use motcua::app::ports::TenantStore;
@@ -13,7 +13,7 @@ use motcua::domain::tenancy::token_hash;
 use motcua_tests::cli::motcua;
 use motcua_tests::db::TestDb;
 use motcua_tests::server::{Api, Server, TestEnv, applicant, send, submission};
-use motcua_tests::{on_both_backends, package, workspace_root};
+use motcua_tests::{copy_dir, on_both_backends, package, workspace_root};
 use reqwest::Method;
 use reqwest::header::{AUTHORIZATION, CONTENT_TYPE};
 use serde_json::{Value, json};
@@ -82,19 +82,6 @@ fn fee_package_for(tenant: &str) -> Vec<u8> {
         .into_inner()
         .and_then(|gz| gz.finish())
         .expect("finish the archive")
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).expect("create a directory");
-    for entry in std::fs::read_dir(from).expect("read a package directory") {
-        let path = entry.expect("an entry").path();
-        let target = to.join(path.file_name().expect("a file name"));
-        if path.is_dir() {
-            copy_dir(&path, &target);
-        } else {
-            std::fs::copy(&path, &target).expect("copy a file");
-        }
-    }
 }
 
 /// What the onboarded admin does after onboarding: binding the permit to a

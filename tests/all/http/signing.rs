@@ -10,8 +10,8 @@ use motcua::plugin::LoadError;
 use motcua::plugin::signature::sign_dir;
 use motcua_tests::db::TestDb;
 use motcua_tests::on_both_backends;
-use motcua_tests::package;
 use motcua_tests::server::{Api, Reply, Server, TestEnv, send};
+use motcua_tests::{copy_dir, package};
 use reqwest::Method;
 use serde_json::{Value, json};
 
@@ -94,19 +94,6 @@ fn archive(
     ));
     builder.append_dir_all(id, &dir).unwrap();
     builder.into_inner().and_then(|gz| gz.finish()).unwrap()
-}
-
-fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let path = entry.unwrap().path();
-        let target = to.join(path.file_name().unwrap());
-        if path.is_dir() {
-            copy_dir(&path, &target);
-        } else {
-            std::fs::copy(&path, &target).unwrap();
-        }
-    }
 }
 
 /// bac-ninh-fees relabelled `version`, signed by `key`.

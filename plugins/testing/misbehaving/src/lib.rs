@@ -71,6 +71,7 @@ impl Guest for Misbehaving {
             "env",
             "huge-output",
             "clock",
+            "residue",
             "ok",
         ]
         .map(String::from)
@@ -142,6 +143,7 @@ impl Guest for Misbehaving {
                     .unwrap_or(0);
                 Ok(vec![line(format!("{secs}"))])
             }
+            "residue" => Ok(vec![line(residue::probe())]),
             "ok" => Ok(vec![fee_line(
                 "le-phi".into(),
                 localized("Lệ phí", "Charge"),
@@ -158,6 +160,61 @@ impl Guest for Misbehaving {
 
 #[cfg(target_arch = "wasm32")]
 export!(Misbehaving);
+
+/// What an earlier call could have left behind: a count in a global, a mark
+/// in zero-initialised data, a mark in memory grown at run time (the pages
+/// a pooled instance slot must have reset). Each call reports what it found,
+/// then leaves its own marks for the next call to find.
+mod residue {
+    use std::sync::atomic::{AtomicU32, Ordering};
+
+    const MARK: u64 = 0x6d6f_7463_7561_2121;
+    const GROWN_PAGES: usize = 16;
+    const PAGE: usize = 65_536;
+
+    static CALLS: AtomicU32 = AtomicU32::new(0);
+    static mut BSS: [u64; 512] = [0; 512];
+
+    pub fn probe() -> String {
+        let calls = CALLS.fetch_add(1, Ordering::SeqCst) + 1;
+        // SAFETY: one call at a time runs in an instance (no threads).
+        let bss = unsafe { &mut *std::ptr::addr_of_mut!(BSS) };
+        let bss_marked = bss.iter().filter(|w| **w == MARK).count();
+        bss.fill(MARK);
+        format!(
+            "calls {calls}; marked data words {bss_marked}; marked grown words {}",
+            grown()
+        )
+    }
+
+    /// Grow the memory and count the marked words of the new pages (the
+    /// wasm spec says they are zero), then mark every word.
+    #[cfg(target_arch = "wasm32")]
+    fn grown() -> usize {
+        let first_page = core::arch::wasm32::memory_grow(0, GROWN_PAGES);
+        assert_ne!(first_page, usize::MAX, "memory could not grow");
+        let words = GROWN_PAGES * PAGE / 8;
+        let base = (first_page * PAGE) as *mut u64;
+        let mut marked = 0;
+        for i in 0..words {
+            // SAFETY: the pages were just grown and belong to nobody else.
+            unsafe {
+                let word = base.add(i);
+                if word.read_volatile() == MARK {
+                    marked += 1;
+                }
+                word.write_volatile(MARK);
+            }
+        }
+        marked
+    }
+
+    #[cfg(not(target_arch = "wasm32"))]
+    fn grown() -> usize {
+        let _ = (GROWN_PAGES, PAGE, MARK);
+        0
+    }
+}
 
 #[cfg(test)]
 mod tests {
@@ -192,6 +249,18 @@ mod tests {
                 second: 0,
             },
         }
+    }
+
+    #[test]
+    fn the_residue_probe_finds_what_an_earlier_call_left_in_the_same_instance() {
+        let first = residue::probe();
+        assert!(
+            first.ends_with("marked data words 0; marked grown words 0"),
+            "{first}"
+        );
+        let second = residue::probe();
+        assert!(second.contains("marked data words 512"), "{second}");
+        assert_ne!(first, second);
     }
 
     #[test]
