@@ -11,6 +11,7 @@ pub mod import;
 pub mod intake;
 pub mod notify;
 pub mod ports;
+pub mod readiness;
 pub mod service;
 pub mod statistics;
 pub mod sync;

@@ -190,6 +190,7 @@ pub fn run(args: ServeArgs, demo: bool) -> anyhow::Result<ExitCode> {
         println!("  console:  http://{address}/console");
         println!("  plugins:  http://{address}/api/v1/plugins");
         println!("  health:   http://{address}/healthz");
+        println!("  ready:    http://{address}/readyz");
         println!("press Ctrl-C to stop");
         let (stop, stopped) = tokio::sync::watch::channel(false);
         let until_stopped = |mut stopped: tokio::sync::watch::Receiver<bool>| async move {

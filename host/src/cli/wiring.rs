@@ -12,8 +12,9 @@ use crate::app::clock::{Clock, SystemClock};
 use crate::app::intake::IntakeService;
 use crate::app::ports::{
     AccountStore, CatalogStore, DeploymentStore, DossierStore, IntakeQueueStore, MembershipStore,
-    StatisticsStore, TenantStore, TrustStore,
+    SchemaProbe, StatisticsStore, TenantStore, TrustStore,
 };
+use crate::app::readiness::{PluginsLoaded, Readiness};
 use crate::app::service::{Accounts, DossierService, PluginAdmin, Tenants, TrustKeys};
 use crate::app::statistics::StatisticsService;
 use crate::app::sync::{DeliveryPolicy, Dispatcher, SyncOperations};
@@ -155,6 +156,8 @@ pub async fn assemble(options: &Options) -> anyhow::Result<Assembled> {
     for failure in plugin_admin.resume_active(store.as_ref()).await? {
         packages.record_failure(failure);
     }
+    let plugins_loaded = PluginsLoaded::default();
+    plugins_loaded.set();
     let service = DossierService::new(
         store.clone() as Arc<dyn DossierStore>,
         store.clone() as Arc<dyn CatalogStore>,
@@ -204,12 +207,13 @@ pub async fn assemble(options: &Options) -> anyhow::Result<Assembled> {
         plugins: Arc::new(packages),
         service,
         intake,
-        tenants: store as Arc<dyn TenantStore>,
+        tenants: store.clone() as Arc<dyn TenantStore>,
         sync,
         plugin_admin,
         statistics,
         onboarding,
         keys: trust,
+        readiness: Readiness::new(store as Arc<dyn SchemaProbe>, plugins_loaded),
     };
     Ok(Assembled {
         state,

@@ -27,6 +27,7 @@ mod openapi;
 mod operations;
 mod payments;
 mod portal_intake;
+mod readiness;
 mod reuse;
 mod scoping;
 mod signing;
