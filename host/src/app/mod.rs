@@ -12,6 +12,7 @@ pub mod intake;
 pub mod notify;
 pub mod ports;
 pub mod readiness;
+pub mod replicas;
 pub mod service;
 pub mod statistics;
 pub mod sync;

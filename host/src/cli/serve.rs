@@ -179,6 +179,7 @@ pub fn run(args: ServeArgs, demo: bool) -> anyhow::Result<ExitCode> {
         console,
         db,
         dispatcher,
+        follower,
         ..
     } = assembled;
     runtime.block_on(async move {
@@ -204,12 +205,17 @@ pub fn run(args: ServeArgs, demo: bool) -> anyhow::Result<ExitCode> {
                 until_stopped(stopped.clone()),
             ))
         });
+        let following =
+            follower.map(|follower| tokio::spawn(follower.run(until_stopped(stopped.clone()))));
         let delivering = tokio::spawn(dispatcher.run(until_stopped(stopped)));
         let served = wiring::serve(listener, state, console, shutdown_signal()).await;
         let _ = stop.send(true);
         let _ = delivering.await;
         if let Some(pulling) = pulling {
             let _ = pulling.await;
+        }
+        if let Some(following) = following {
+            let _ = following.await;
         }
         served?;
         db.close().await;

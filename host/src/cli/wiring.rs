@@ -15,6 +15,7 @@ use crate::app::ports::{
     SchemaProbe, StatisticsStore, TenantStore, TrustStore,
 };
 use crate::app::readiness::{PluginsLoaded, Readiness};
+use crate::app::replicas::ChangeFollower;
 use crate::app::service::{Accounts, DossierService, PluginAdmin, Tenants, TrustKeys};
 use crate::app::statistics::StatisticsService;
 use crate::app::sync::{DeliveryPolicy, Dispatcher, SyncOperations};
@@ -81,6 +82,10 @@ pub struct Assembled {
     pub deployment: Arc<Deployment>,
     /// Delivers the outbox; the caller runs it (`Dispatcher::run`).
     pub dispatcher: Dispatcher,
+    /// Follows the plugin switches of other hosts on the same PostgreSQL
+    /// database (`None` on SQLite); the caller runs it
+    /// (`ChangeFollower::run`).
+    pub follower: Option<ChangeFollower>,
 }
 
 /// Connect (and migrate), load every plugin package, wire the service.
@@ -156,6 +161,14 @@ pub async fn assemble(options: &Options) -> anyhow::Result<Assembled> {
     for failure in plugin_admin.resume_active(store.as_ref()).await? {
         packages.record_failure(failure);
     }
+    // Several replicas on PostgreSQL follow each other's switches.
+    let follower = db.change_feed().await?.map(|feed| {
+        ChangeFollower::new(
+            feed,
+            plugin_admin.clone(),
+            store.clone() as Arc<dyn TenantStore>,
+        )
+    });
     let plugins_loaded = PluginsLoaded::default();
     plugins_loaded.set();
     let service = DossierService::new(
@@ -221,6 +234,7 @@ pub async fn assemble(options: &Options) -> anyhow::Result<Assembled> {
         db,
         deployment,
         dispatcher,
+        follower,
     })
 }
 

@@ -42,6 +42,8 @@
 //!   several hosts starting together; never over a newer schema) and how
 //!   the database stands against them.
 //! - `deployments`: plugin versions per tenant.
+//! - `changes`: changes announced to the other hosts of a PostgreSQL
+//!   database (LISTEN/NOTIFY) and the feed of theirs.
 //! - `trust`: the signing keys trusted to vouch for plugin packages.
 //! - `intake`: online submissions from the national portal waiting for an
 //!   officer.
@@ -54,6 +56,7 @@
 mod accounts;
 mod attachments;
 mod catalog;
+mod changes;
 mod delivery;
 mod deployments;
 mod dossiers;
@@ -96,6 +99,8 @@ pub struct Db {
     /// Write transactions. On SQLite a single connection, see the module doc.
     writer: AnyPool,
     backend: Backend,
+    /// PostgreSQL: the URL, for the change feed's own connection.
+    listen_url: Option<changes::ListenUrl>,
 }
 
 /// How long a SQLite connection waits for a lock held by another process
@@ -133,6 +138,7 @@ impl Db {
                 writer: pool.clone(),
                 pool,
                 backend: Backend::Postgres,
+                listen_url: Some(changes::ListenUrl(url.into())),
             })
         } else {
             Err(StoreError::Database(
@@ -188,6 +194,7 @@ impl Db {
             pool,
             writer,
             backend: Backend::Sqlite,
+            listen_url: None,
         })
     }
 

@@ -28,6 +28,7 @@ mod operations;
 mod payments;
 mod portal_intake;
 mod readiness;
+mod replicas;
 mod reuse;
 mod scoping;
 mod signing;

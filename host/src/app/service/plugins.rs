@@ -463,6 +463,66 @@ impl PluginAdmin {
         Ok(grants)
     }
 
+    /// Make what serves `tenant` on this host match what the store names
+    /// active, after another host activated, rolled back or deactivated a
+    /// version: an active version not serving here goes live, and a
+    /// deployed version no longer active gives way to the directory's.
+    /// Serialised with this host's own switches. The `id@version`s that
+    /// changed; a version that does not load here is reported and skipped.
+    pub async fn follow(&self, tenant: &str) -> Result<Vec<String>, AppError> {
+        let _switching = self.switching.lock().await;
+        let active: Vec<Deployment> = self
+            .deployments
+            .deployments(tenant, None)
+            .await?
+            .into_iter()
+            .filter(|d| d.active)
+            .collect();
+        let deployed_here: Vec<PluginSummary> = self
+            .packages
+            .serving(tenant)
+            .into_iter()
+            .filter(|p| p.source == PluginSource::Deployment)
+            .map(|p| p.summary)
+            .collect();
+        let mut changed = Vec::new();
+        for deployment in &active {
+            let (id, version) = (
+                &deployment.deployment.plugin_id,
+                &deployment.deployment.version,
+            );
+            if deployed_here
+                .iter()
+                .any(|p| &p.id == id && &p.version == version)
+            {
+                continue;
+            }
+            let trust = self.trust.roots_for(tenant).await?;
+            match self
+                .packages
+                .prepare(tenant, &deployment.deployment.package_path, trust)
+                .await
+            {
+                Ok(prepared) => {
+                    prepared.go_live();
+                    tracing::info!(tenant, plugin = %id, version = %version, "followed another host: plugin version live");
+                    changed.push(format!("{id}@{version}"));
+                }
+                Err(error) => {
+                    tracing::error!(tenant, plugin = %id, version = %version, %error, "followed another host: plugin version does not load here");
+                }
+            }
+        }
+        for plugin in &deployed_here {
+            if !active.iter().any(|d| d.deployment.plugin_id == plugin.id) {
+                let serving = self.packages.restore_baseline(tenant, &plugin.id);
+                tracing::info!(tenant, plugin = %plugin.id, serving = serving.as_deref().unwrap_or("-"), "followed another host: deployed version withdrawn");
+                changed.push(serving.unwrap_or_else(|| plugin.id.clone()));
+            }
+        }
+        Ok(changed)
+    }
+
     /// At start: put every tenant's active deployed version in service, over
     /// the directory's. A version that no longer loads is reported and the
     /// directory's version keeps serving.
