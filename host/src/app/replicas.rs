@@ -1,7 +1,7 @@
 //! Following what other hosts change, for several replicas on one
 //! PostgreSQL database: a plugin version activated, rolled back or
-//! deactivated through one replica serves on every other within moments,
-//! without a restart.
+//! deactivated through one replica, and a connector's egress granted or
+//! revoked, take effect on every other within moments, without a restart.
 //!
 //! Changes arrive through the [`ChangeFeed`] port (LISTEN/NOTIFY in
 //! storage). Notifications can be lost (a dropped connection), so a lost

@@ -5,8 +5,9 @@
 //! (`previous_version`); a rollback re-activates that one without touching
 //! its own `previous_version`, so repeated rollbacks keep going back. A
 //! partial unique index guarantees at most one active version per plugin.
-//! Every switch is announced to the other hosts when it commits
-//! (`changes`), so they serve the same version without a restart.
+//! Every switch and every change of egress grants is announced to the
+//! other hosts when it commits (`changes`), so they serve the same version
+//! with the same grants without a restart.
 
 use async_trait::async_trait;
 use sqlx::any::AnyRow;
@@ -337,6 +338,10 @@ impl DeploymentStore for Db {
         .iter()
         .map(grant_from_row)
         .collect::<Result<Vec<_>>>()?;
+        let change = Change::Plugins {
+            tenant: tenant.to_owned(),
+        };
+        announce(&mut tx, self.backend, &change).await?;
         tx.commit().await?;
         Ok(grants)
     }

@@ -24,7 +24,7 @@ mod metrics;
 mod notifications;
 mod onboarding;
 mod openapi;
-mod operations;
+pub(crate) mod operations;
 mod payments;
 mod portal_intake;
 mod readiness;

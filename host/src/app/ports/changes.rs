@@ -10,7 +10,7 @@ use super::StoreResult;
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Change {
     /// A plugin version of `tenant` was activated, rolled back or
-    /// deactivated.
+    /// deactivated, or a plugin's egress grants changed.
     Plugins { tenant: String },
     /// Notifications may have been lost (the feed reconnected): follow
     /// everything again.

@@ -465,10 +465,12 @@ impl PluginAdmin {
 
     /// Make what serves `tenant` on this host match what the store names
     /// active, after another host activated, rolled back or deactivated a
-    /// version: an active version not serving here goes live, and a
-    /// deployed version no longer active gives way to the directory's.
-    /// Serialised with this host's own switches. The `id@version`s that
-    /// changed; a version that does not load here is reported and skipped.
+    /// version or changed egress grants: an active version not serving
+    /// here goes live, a deployed version no longer active gives way to
+    /// the directory's, and every deployed plugin reaches what the store
+    /// grants it. Serialised with this host's own switches. What changed
+    /// (`id@version`, `id egress`); a version that does not load here is
+    /// reported and skipped.
     pub async fn follow(&self, tenant: &str) -> Result<Vec<String>, AppError> {
         let _switching = self.switching.lock().await;
         let active: Vec<Deployment> = self
@@ -519,6 +521,43 @@ impl PluginAdmin {
                 tracing::info!(tenant, plugin = %plugin.id, serving = serving.as_deref().unwrap_or("-"), "followed another host: deployed version withdrawn");
                 changed.push(serving.unwrap_or_else(|| plugin.id.clone()));
             }
+        }
+        changed.extend(self.follow_grants(tenant).await?);
+        Ok(changed)
+    }
+
+    /// [`PluginAdmin::follow`]'s egress part: each deployed plugin of
+    /// `tenant` reaches exactly what the store grants it (nothing once
+    /// revoked), also one not serving yet.
+    async fn follow_grants(&self, tenant: &str) -> Result<Vec<String>, AppError> {
+        let mut stored: BTreeMap<String, Vec<String>> = BTreeMap::new();
+        for grant in self.deployments.egress_grants(Some(tenant)).await? {
+            stored
+                .entry(grant.plugin_id)
+                .or_default()
+                .push(grant.destination);
+        }
+        let mut changed = Vec::new();
+        let deployed_here = self
+            .packages
+            .serving(tenant)
+            .into_iter()
+            .filter(|p| p.source == PluginSource::Deployment);
+        for live in deployed_here {
+            let granted = stored.remove(&live.summary.id).unwrap_or_default();
+            let mut here = live.egress_granted.unwrap_or_default();
+            here.sort();
+            let mut wanted = granted.clone();
+            wanted.sort();
+            if here != wanted {
+                self.packages
+                    .grant_egress(tenant, &live.summary.id, &granted)?;
+                tracing::info!(tenant, plugin = %live.summary.id, granted = ?granted, "followed another host: egress grants");
+                changed.push(format!("{} egress", live.summary.id));
+            }
+        }
+        for (plugin, destinations) in stored {
+            self.packages.grant_egress(tenant, &plugin, &destinations)?;
         }
         Ok(changed)
     }
