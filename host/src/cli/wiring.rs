@@ -156,13 +156,16 @@ pub async fn assemble(options: &Options) -> anyhow::Result<Assembled> {
         trust.clone(),
         options.max_package_bytes,
     );
+    // Several replicas on PostgreSQL follow each other's switches; listen
+    // before reading the active versions, so a switch committed meanwhile
+    // is not missed.
+    let feed = db.change_feed().await?;
     // Tenants' activated versions override the directory's, as before the
     // restart.
     for failure in plugin_admin.resume_active(store.as_ref()).await? {
         packages.record_failure(failure);
     }
-    // Several replicas on PostgreSQL follow each other's switches.
-    let follower = db.change_feed().await?.map(|feed| {
+    let follower = feed.map(|feed| {
         ChangeFollower::new(
             feed,
             plugin_admin.clone(),
