@@ -9,6 +9,7 @@ mod http;
 mod intake;
 mod loading;
 mod log_forging;
+mod migrations;
 mod portal_sync;
 mod sandbox;
 mod signing;

@@ -1,6 +1,7 @@
 //! Databases for the storage suite: every test body runs once on SQLite (a
 //! file in a temporary directory) and once on PostgreSQL (a fresh schema,
-//! dropped afterwards), through [`run_on`].
+//! dropped afterwards), through [`run_on`]; [`run_on_empty`] gives a body
+//! such a database before any host migrated it.
 //!
 //! PostgreSQL is `postgres://postgres@127.0.0.1:5432/test` unless
 //! `MOTCUA_TEST_POSTGRES_URL` says otherwise. When it cannot be reached the
@@ -56,11 +57,36 @@ where
     F: FnOnce(TestDb) -> Fut,
     Fut: Future<Output = ()>,
 {
-    let Some((test_db, guard)) = open(backend, postgres_url).await else {
+    let Some((url, guard)) = fresh(backend, postgres_url).await else {
         return;
     };
+    let db = Db::connect(&url)
+        .await
+        .expect("open and migrate the database");
+    let test_db = TestDb { db, url };
     let outcome = CatchUnwind(Box::pin(body(test_db.clone()))).await;
     test_db.db.close().await;
+    finish(guard, outcome).await;
+}
+
+/// Runs `body` with the URL of an empty database of `backend` (nothing
+/// created in it, not even migrations: a host has never started there),
+/// then removes the database, even when the body panics.
+pub async fn run_on_empty<F, Fut>(backend: Backend, body: F)
+where
+    F: FnOnce(String) -> Fut,
+    Fut: Future<Output = ()>,
+{
+    let base = std::env::var(POSTGRES_URL_ENV).unwrap_or_else(|_| DEFAULT_POSTGRES_URL.to_owned());
+    let Some((url, guard)) = fresh(backend, &base).await else {
+        return;
+    };
+    let outcome = CatchUnwind(Box::pin(body(url))).await;
+    finish(guard, outcome).await;
+}
+
+/// Removes the database behind `guard`, then re-raises the body's panic.
+async fn finish(guard: Guard, outcome: std::thread::Result<()>) {
     if let Guard::Postgres { mut admin, schema } = guard {
         let drop = format!("DROP SCHEMA IF EXISTS {schema} CASCADE");
         if let Err(e) = (&mut admin).execute(drop.as_str()).await {
@@ -90,13 +116,15 @@ impl<F: Future> Future for CatchUnwind<F> {
     }
 }
 
-async fn open(backend: Backend, base: &str) -> Option<(TestDb, Guard)> {
+/// A new, empty database of `backend` (PostgreSQL: a schema in `base`'s
+/// database) and its URL; `None` after a skip line when PostgreSQL is
+/// unreachable.
+async fn fresh(backend: Backend, base: &str) -> Option<(String, Guard)> {
     match backend {
         Backend::Sqlite => {
             let dir = tempfile::tempdir().expect("temporary directory");
             let url = format!("sqlite://{}/motcua.db", dir.path().display());
-            let db = Db::connect(&url).await.expect("open SQLite");
-            Some((TestDb { db, url }, Guard::Sqlite(dir)))
+            Some((url, Guard::Sqlite(dir)))
         }
         Backend::Postgres => {
             let mut admin =
@@ -120,8 +148,7 @@ async fn open(backend: Backend, base: &str) -> Option<(TestDb, Guard)> {
                 .expect("create test schema");
             let separator = if base.contains('?') { '&' } else { '?' };
             let url = format!("{base}{separator}options[search_path]={schema}");
-            let db = Db::connect(&url).await.expect("open PostgreSQL");
-            Some((TestDb { db, url }, Guard::Postgres { admin, schema }))
+            Some((url, Guard::Postgres { admin, schema }))
         }
     }
 }

@@ -69,6 +69,9 @@ pub struct TestEnv {
     /// Whether the host loads unsigned packages: the suite's built packages
     /// are unsigned, so on by default; the signing tests turn it off.
     pub allow_unsigned: bool,
+    /// How often a host on PostgreSQL follows every tenant's plugin
+    /// switches without a notification; `None` is the host's default.
+    pub resync: Option<Duration>,
 }
 
 /// A clock a test moves by hand.
@@ -111,6 +114,7 @@ impl TestEnv {
             budget: HostBudget::default(),
             mail: None,
             allow_unsigned: true,
+            resync: None,
         }
     }
 
@@ -263,6 +267,14 @@ impl TestEnv {
         let dispatcher = tokio::spawn(assembled.dispatcher.run(async {
             let _ = delivery_stopped.await;
         }));
+        // Aborted when the host stops or dies.
+        let follower = assembled.follower.map(|follower| {
+            let follower = match self.resync {
+                Some(every) => follower.resync_every(every),
+                None => follower,
+            };
+            tokio::spawn(follower.run(std::future::pending()))
+        });
         let task = tokio::spawn(motcua::cli::wiring::serve(
             listener,
             assembled.state,
@@ -285,6 +297,7 @@ impl TestEnv {
             stop: Some(stop),
             task: Some(task),
             delivery: Some((stop_delivery, dispatcher)),
+            follower,
         };
         let health = server
             .client
@@ -312,6 +325,8 @@ pub struct Server {
     task: Option<JoinHandle<std::io::Result<()>>>,
     /// The outbox dispatcher's stop signal and task.
     delivery: Option<(oneshot::Sender<()>, JoinHandle<()>)>,
+    /// The task following other hosts' plugin switches (PostgreSQL).
+    follower: Option<JoinHandle<()>>,
 }
 
 impl Server {
@@ -373,6 +388,9 @@ impl Server {
     /// `kill -9`): the server task is aborted and its database handle
     /// dropped without closing.
     pub async fn kill(mut self) {
+        if let Some(follower) = self.follower.take() {
+            follower.abort();
+        }
         if let Some((_, dispatcher)) = self.delivery.take() {
             dispatcher.abort();
             let _ = dispatcher.await;
@@ -384,6 +402,10 @@ impl Server {
     }
 
     async fn shutdown(&mut self) {
+        if let Some(follower) = self.follower.take() {
+            follower.abort();
+            let _ = follower.await;
+        }
         if let Some((stop, dispatcher)) = self.delivery.take() {
             let _ = stop.send(());
             let _ = tokio::time::timeout(Duration::from_secs(30), dispatcher).await;
@@ -405,6 +427,9 @@ impl Server {
 impl Drop for Server {
     fn drop(&mut self) {
         // A test that panicked: let the server go with its runtime.
+        if let Some(follower) = self.follower.take() {
+            follower.abort();
+        }
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
         }

@@ -11,6 +11,8 @@ pub mod import;
 pub mod intake;
 pub mod notify;
 pub mod ports;
+pub mod readiness;
+pub mod replicas;
 pub mod service;
 pub mod statistics;
 pub mod sync;

@@ -192,6 +192,7 @@ pub fn run(args: ServeArgs, demo: bool) -> anyhow::Result<ExitCode> {
         console,
         db,
         dispatcher,
+        follower,
         ..
     } = assembled;
     runtime.block_on(async move {
@@ -203,6 +204,7 @@ pub fn run(args: ServeArgs, demo: bool) -> anyhow::Result<ExitCode> {
         println!("  console:  http://{address}/console");
         println!("  plugins:  http://{address}/api/v1/plugins");
         println!("  health:   http://{address}/healthz");
+        println!("  ready:    http://{address}/readyz");
         println!("press Ctrl-C to stop");
         let (stop, stopped) = tokio::sync::watch::channel(false);
         let until_stopped = |mut stopped: tokio::sync::watch::Receiver<bool>| async move {
@@ -216,12 +218,17 @@ pub fn run(args: ServeArgs, demo: bool) -> anyhow::Result<ExitCode> {
                 until_stopped(stopped.clone()),
             ))
         });
+        let following =
+            follower.map(|follower| tokio::spawn(follower.run(until_stopped(stopped.clone()))));
         let delivering = tokio::spawn(dispatcher.run(until_stopped(stopped)));
         let served = wiring::serve(listener, state, console, shutdown_signal()).await;
         let _ = stop.send(true);
         let _ = delivering.await;
         if let Some(pulling) = pulling {
             let _ = pulling.await;
+        }
+        if let Some(following) = following {
+            let _ = following.await;
         }
         served?;
         db.close().await;

@@ -12,8 +12,10 @@ use crate::app::clock::{Clock, SystemClock};
 use crate::app::intake::IntakeService;
 use crate::app::ports::{
     AccountStore, CatalogStore, DeploymentStore, DossierStore, IntakeQueueStore, MembershipStore,
-    StatisticsStore, TenantStore, TrustStore,
+    SchemaProbe, StatisticsStore, TenantStore, TrustStore,
 };
+use crate::app::readiness::{PluginsLoaded, Readiness};
+use crate::app::replicas::ChangeFollower;
 use crate::app::service::{Accounts, DossierService, PluginAdmin, Tenants, TrustKeys};
 use crate::app::statistics::StatisticsService;
 use crate::app::sync::{DeliveryPolicy, Dispatcher, SyncOperations};
@@ -82,6 +84,10 @@ pub struct Assembled {
     pub deployment: Arc<Deployment>,
     /// Delivers the outbox; the caller runs it (`Dispatcher::run`).
     pub dispatcher: Dispatcher,
+    /// Follows the plugin switches of other hosts on the same PostgreSQL
+    /// database (`None` on SQLite); the caller runs it
+    /// (`ChangeFollower::run`).
+    pub follower: Option<ChangeFollower>,
 }
 
 /// Connect (and migrate), load every plugin package, wire the service.
@@ -153,11 +159,24 @@ pub async fn assemble(options: &Options) -> anyhow::Result<Assembled> {
         trust.clone(),
         options.max_package_bytes,
     );
+    // Several replicas on PostgreSQL follow each other's switches; listen
+    // before reading the active versions, so a switch committed meanwhile
+    // is not missed.
+    let feed = db.change_feed().await?;
     // Tenants' activated versions override the directory's, as before the
     // restart.
     for failure in plugin_admin.resume_active(store.as_ref()).await? {
         packages.record_failure(failure);
     }
+    let follower = feed.map(|feed| {
+        ChangeFollower::new(
+            feed,
+            plugin_admin.clone(),
+            store.clone() as Arc<dyn TenantStore>,
+        )
+    });
+    let plugins_loaded = PluginsLoaded::default();
+    plugins_loaded.set();
     let service = DossierService::new(
         store.clone() as Arc<dyn DossierStore>,
         store.clone() as Arc<dyn CatalogStore>,
@@ -207,12 +226,13 @@ pub async fn assemble(options: &Options) -> anyhow::Result<Assembled> {
         plugins: Arc::new(packages),
         service,
         intake,
-        tenants: store as Arc<dyn TenantStore>,
+        tenants: store.clone() as Arc<dyn TenantStore>,
         sync,
         plugin_admin,
         statistics,
         onboarding,
         keys: trust,
+        readiness: Readiness::new(store as Arc<dyn SchemaProbe>, plugins_loaded),
     };
     Ok(Assembled {
         state,
@@ -220,6 +240,7 @@ pub async fn assemble(options: &Options) -> anyhow::Result<Assembled> {
         db,
         deployment,
         dispatcher,
+        follower,
     })
 }
 

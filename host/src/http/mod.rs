@@ -43,6 +43,7 @@ mod operations;
 mod payments;
 mod plugins;
 mod portal_intake;
+mod readiness;
 mod statistics;
 mod sync;
 mod tenants;
@@ -84,6 +85,8 @@ pub struct AppState {
     pub onboarding: Tenants,
     /// The signing keys trusted to vouch for plugin packages.
     pub keys: crate::app::service::TrustKeys,
+    /// Whether this host may take traffic (`/readyz`).
+    pub readiness: crate::app::readiness::Readiness,
 }
 
 /// Every route under `/api/v1`, with its documentation.
@@ -129,6 +132,7 @@ pub fn router_with(state: AppState, pages: Router) -> Router {
         .split_for_parts();
     let routes = Router::new()
         .route("/healthz", get(|| async { "ok" }))
+        .route("/readyz", get(readiness::readyz))
         .route("/metrics", get(metrics::render))
         .merge(api)
         .with_state(state)

@@ -5,14 +5,20 @@
 //! (`previous_version`); a rollback re-activates that one without touching
 //! its own `previous_version`, so repeated rollbacks keep going back. A
 //! partial unique index guarantees at most one active version per plugin.
+//! Every switch and every change of egress grants is announced to the
+//! other hosts when it commits (`changes`), so they serve the same version
+//! with the same grants without a restart.
 
 use async_trait::async_trait;
 use sqlx::any::AnyRow;
 
 use super::Db;
+use super::changes::announce;
 use super::dossiers::Tx;
 use super::rows::{Result, get, get_bool, get_opt_time, get_time, now, time_text};
-use crate::app::ports::{Deployment, DeploymentStore, EgressGrant, NewDeployment, StoreError};
+use crate::app::ports::{
+    Change, Deployment, DeploymentStore, EgressGrant, NewDeployment, StoreError,
+};
 
 const COLUMNS: &str = "tenant_id, plugin_id, version, digest, package_path, deployed_by, \
      deployed_at, active, activated_at, previous_version";
@@ -212,6 +218,7 @@ impl DeploymentStore for Db {
                 Previous::Set(previous),
             )
             .await?;
+            announce(&mut tx, db.backend, &Change::Plugins { tenant }).await?;
             tx.commit().await?;
             Ok(activated)
         })
@@ -231,6 +238,7 @@ impl DeploymentStore for Db {
             })?;
             let activated =
                 switch_to(&mut tx, &tenant, &plugin_id, &target, Previous::Keep).await?;
+            announce(&mut tx, db.backend, &Change::Plugins { tenant }).await?;
             tx.commit().await?;
             Ok(activated)
         })
@@ -253,6 +261,7 @@ impl DeploymentStore for Db {
             .bind(&plugin_id)
             .execute(&mut *tx)
             .await?;
+            announce(&mut tx, db.backend, &Change::Plugins { tenant }).await?;
             tx.commit().await?;
             Ok(Some(Deployment {
                 active: false,
@@ -329,6 +338,10 @@ impl DeploymentStore for Db {
         .iter()
         .map(grant_from_row)
         .collect::<Result<Vec<_>>>()?;
+        let change = Change::Plugins {
+            tenant: tenant.to_owned(),
+        };
+        announce(&mut tx, self.backend, &change).await?;
         tx.commit().await?;
         Ok(grants)
     }

@@ -38,7 +38,12 @@
 //!   with `events` (audit chain), `attachments` (fee lines, payments,
 //!   documents, notifications) and `outbox` (its dispatcher side in
 //!   `delivery`).
+//! - `migrations`: the schema's migrations, applying them (once, with
+//!   several hosts starting together; never over a newer schema) and how
+//!   the database stands against them.
 //! - `deployments`: plugin versions per tenant.
+//! - `changes`: changes announced to the other hosts of a PostgreSQL
+//!   database (LISTEN/NOTIFY) and the feed of theirs.
 //! - `trust`: the signing keys trusted to vouch for plugin packages.
 //! - `intake`: online submissions from the national portal waiting for an
 //!   officer.
@@ -51,12 +56,14 @@
 mod accounts;
 mod attachments;
 mod catalog;
+mod changes;
 mod delivery;
 mod deployments;
 mod dossiers;
 mod events;
 mod intake;
 mod memberships;
+mod migrations;
 mod outbox;
 mod reuse;
 mod rows;
@@ -64,15 +71,14 @@ mod statistics;
 mod tenancy;
 mod trust;
 
+pub use migrations::known_versions;
 pub use statistics::{FactsRow, insert_facts, rebuild_daily};
 
-use std::borrow::Cow;
 use std::future::Future;
 use std::str::FromStr;
 use std::time::Duration;
 
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
-use sqlx::migrate::{Migration, MigrationType, Migrator};
 use sqlx::{Any, AnyConnection, AnyPool, Connection, Executor, Transaction};
 use tracing::instrument;
 
@@ -93,48 +99,9 @@ pub struct Db {
     /// Write transactions. On SQLite a single connection, see the module doc.
     writer: AnyPool,
     backend: Backend,
+    /// PostgreSQL: the URL, for the change feed's own connection.
+    listen_url: Option<changes::ListenUrl>,
 }
-
-/// Migrations, applied in order. Each version has one file per backend,
-/// `migrations/{sqlite,postgres}/<name>.sql`, embedded in the binary.
-macro_rules! migrations {
-    ($($version:literal => $name:literal),* $(,)?) => {
-        fn migration_files(backend: Backend) -> Vec<(i64, &'static str, &'static str)> {
-            match backend {
-                Backend::Sqlite => vec![$((
-                    $version,
-                    $name,
-                    include_str!(concat!("../../migrations/sqlite/", $name, ".sql")),
-                )),*],
-                Backend::Postgres => vec![$((
-                    $version,
-                    $name,
-                    include_str!(concat!("../../migrations/postgres/", $name, ".sql")),
-                )),*],
-            }
-        }
-    };
-}
-
-migrations! {
-    1 => "0001_dossier_core",
-    2 => "0002_payment_refunds",
-    3 => "0003_data_reuse",
-    4 => "0004_outbox_delivery",
-    5 => "0005_user_personal_id",
-    6 => "0006_outbox_pending_index",
-    7 => "0007_agency_access",
-    8 => "0008_statistics",
-    9 => "0009_console_sessions",
-    10 => "0010_tenant_status",
-    11 => "0011_intake_queue",
-    12 => "0012_egress_grants",
-    13 => "0013_trust_keys",
-}
-
-/// The migration that adds the statistics; dossiers stored before it are
-/// counted once it runs.
-const STATISTICS_MIGRATION: i64 = 8;
 
 /// How long a SQLite connection waits for a lock held by another process
 /// (or a writer that has not reached `BEGIN IMMEDIATE` yet) before failing.
@@ -171,6 +138,7 @@ impl Db {
                 writer: pool.clone(),
                 pool,
                 backend: Backend::Postgres,
+                listen_url: Some(changes::ListenUrl(url.into())),
             })
         } else {
             Err(StoreError::Database(
@@ -226,48 +194,8 @@ impl Db {
             pool,
             writer,
             backend: Backend::Sqlite,
+            listen_url: None,
         })
-    }
-
-    /// Applies migrations not applied yet; running it again is a no-op.
-    /// On PostgreSQL sqlx takes an advisory lock, so hosts starting together
-    /// migrate once.
-    #[instrument(name = "motcua.storage.migrate", skip_all, err)]
-    pub async fn migrate(&self) -> Result<(), StoreError> {
-        let migrations = migration_files(self.backend)
-            .into_iter()
-            .map(|(version, name, sql)| {
-                Migration::new(
-                    version,
-                    Cow::Borrowed(name),
-                    MigrationType::Simple,
-                    Cow::Borrowed(sql),
-                    false,
-                )
-            })
-            .collect::<Vec<_>>();
-        let migrator = Migrator {
-            migrations: Cow::Owned(migrations),
-            ..Migrator::DEFAULT
-        };
-        let had_statistics = self.applied(STATISTICS_MIGRATION).await;
-        migrator
-            .run(&self.writer)
-            .await
-            .map_err(|e| StoreError::Database(Box::new(e)))?;
-        if !had_statistics {
-            statistics::backfill(self).await?;
-        }
-        Ok(())
-    }
-
-    /// Whether migration `version` was applied (false on a new database).
-    async fn applied(&self, version: i64) -> bool {
-        sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM _sqlx_migrations WHERE version = $1")
-            .bind(version)
-            .fetch_one(&self.pool)
-            .await
-            .is_ok_and(|n| n > 0)
     }
 
     pub fn backend(&self) -> Backend {

@@ -17,8 +17,8 @@ on_both_backends!(
     a_bad_package_is_refused_naming_the_field_at_fault_and_nothing_is_recorded,
 );
 
-const TENANT: &str = "bac-ninh";
-const FEES: &str = "bac-ninh-fees";
+pub(super) const TENANT: &str = "bac-ninh";
+pub(super) const FEES: &str = "bac-ninh-fees";
 /// The construction permit, priced by bac-ninh-fees.
 const PERMIT: &str = "1.009994";
 
@@ -57,7 +57,7 @@ pub(crate) fn archive_with(
 }
 
 /// bac-ninh-fees as shipped, relabelled `version`.
-fn fees_version(version: &str) -> Vec<u8> {
+pub(super) fn fees_version(version: &str) -> Vec<u8> {
     archive(FEES, |manifest| {
         assert!(manifest.contains("version = \"1.0.0\""), "{manifest}");
         manifest.replace("version = \"1.0.0\"", &format!("version = \"{version}\""))
@@ -78,7 +78,7 @@ pub(super) async fn deploy(api: &Api, query: &str, bytes: Vec<u8>) -> Reply {
 }
 
 /// The version of bac-ninh-fees that prices a new online permit dossier.
-async fn pricing_version(server: &Server) -> String {
+pub(super) async fn pricing_version(server: &Server) -> String {
     let admin = server.api(TENANT, "tenant_admin");
     let permit = admin
         .get(&format!("/procedures/{PERMIT}"))
@@ -117,7 +117,7 @@ async fn pricing_version(server: &Server) -> String {
 }
 
 /// bac-ninh-fees in the tenant's plugin listing.
-async fn fees_entry(admin: &Api) -> Value {
+pub(super) async fn fees_entry(admin: &Api) -> Value {
     let listing = admin.get("/plugins").await.expect(200);
     listing["plugins"]
         .as_array()

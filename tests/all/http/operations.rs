@@ -22,7 +22,7 @@ on_both_backends!(
     a_connector_a_tenant_deploys_reaches_only_what_the_operator_granted,
 );
 
-const TENANT: &str = "vinh-phuc";
+pub(super) const TENANT: &str = "vinh-phuc";
 const CONSTRUCTION_PERMIT: &str = "1.009994";
 /// Trần Thị Bình: holds parcel 345 of sheet 12 in commune 08977.
 const BINH: &str = "026195000123";
@@ -44,7 +44,7 @@ async fn host(db: &TestDb, assign: bool) -> (Server, Registries) {
     (env.start().await, registries)
 }
 
-fn lookup(commune: &str, sheet: u32, parcel: u32) -> Value {
+pub(super) fn lookup(commune: &str, sheet: u32, parcel: u32) -> Value {
     json!({"commune": commune, "sheet": sheet, "parcel": parcel})
 }
 
@@ -291,7 +291,7 @@ async fn an_operation_nobody_assigned_is_not_offered(db: TestDb) {
 /// The land-registry connector as a vendor hands it to Vĩnh Phúc: its
 /// manifest and recorded golden exchanges pointing at the land registry on
 /// `port`.
-fn land_package(port: u16) -> Vec<u8> {
+pub(super) fn land_package(port: u16) -> Vec<u8> {
     let at = |text: String| text.replace("127.0.0.1:18070", &format!("127.0.0.1:{port}"));
     let golden = motcua_tests::package("land-registry-connector").join("golden");
     let cases: Vec<(String, Vec<u8>)> = std::fs::read_dir(&golden)

@@ -5,6 +5,7 @@
 
 mod access;
 mod accounts;
+mod changes;
 mod packages;
 mod plugins;
 mod statistics;
@@ -12,6 +13,7 @@ mod store;
 
 pub use access::*;
 pub use accounts::*;
+pub use changes::*;
 pub use packages::*;
 pub use plugins::*;
 pub use statistics::*;

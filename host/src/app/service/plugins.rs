@@ -463,6 +463,105 @@ impl PluginAdmin {
         Ok(grants)
     }
 
+    /// Make what serves `tenant` on this host match what the store names
+    /// active, after another host activated, rolled back or deactivated a
+    /// version or changed egress grants: an active version not serving
+    /// here goes live, a deployed version no longer active gives way to
+    /// the directory's, and every deployed plugin reaches what the store
+    /// grants it. Serialised with this host's own switches. What changed
+    /// (`id@version`, `id egress`); a version that does not load here is
+    /// reported and skipped.
+    pub async fn follow(&self, tenant: &str) -> Result<Vec<String>, AppError> {
+        let _switching = self.switching.lock().await;
+        let active: Vec<Deployment> = self
+            .deployments
+            .deployments(tenant, None)
+            .await?
+            .into_iter()
+            .filter(|d| d.active)
+            .collect();
+        let deployed_here: Vec<PluginSummary> = self
+            .packages
+            .serving(tenant)
+            .into_iter()
+            .filter(|p| p.source == PluginSource::Deployment)
+            .map(|p| p.summary)
+            .collect();
+        let mut changed = Vec::new();
+        for deployment in &active {
+            let (id, version) = (
+                &deployment.deployment.plugin_id,
+                &deployment.deployment.version,
+            );
+            if deployed_here
+                .iter()
+                .any(|p| &p.id == id && &p.version == version)
+            {
+                continue;
+            }
+            let trust = self.trust.roots_for(tenant).await?;
+            match self
+                .packages
+                .prepare(tenant, &deployment.deployment.package_path, trust)
+                .await
+            {
+                Ok(prepared) => {
+                    prepared.go_live();
+                    tracing::info!(tenant, plugin = %id, version = %version, "followed another host: plugin version live");
+                    changed.push(format!("{id}@{version}"));
+                }
+                Err(error) => {
+                    tracing::error!(tenant, plugin = %id, version = %version, %error, "followed another host: plugin version does not load here");
+                }
+            }
+        }
+        for plugin in &deployed_here {
+            if !active.iter().any(|d| d.deployment.plugin_id == plugin.id) {
+                let serving = self.packages.restore_baseline(tenant, &plugin.id);
+                tracing::info!(tenant, plugin = %plugin.id, serving = serving.as_deref().unwrap_or("-"), "followed another host: deployed version withdrawn");
+                changed.push(serving.unwrap_or_else(|| plugin.id.clone()));
+            }
+        }
+        changed.extend(self.follow_grants(tenant).await?);
+        Ok(changed)
+    }
+
+    /// [`PluginAdmin::follow`]'s egress part: each deployed plugin of
+    /// `tenant` reaches exactly what the store grants it (nothing once
+    /// revoked), also one not serving yet.
+    async fn follow_grants(&self, tenant: &str) -> Result<Vec<String>, AppError> {
+        let mut stored: BTreeMap<String, Vec<String>> = BTreeMap::new();
+        for grant in self.deployments.egress_grants(Some(tenant)).await? {
+            stored
+                .entry(grant.plugin_id)
+                .or_default()
+                .push(grant.destination);
+        }
+        let mut changed = Vec::new();
+        let deployed_here = self
+            .packages
+            .serving(tenant)
+            .into_iter()
+            .filter(|p| p.source == PluginSource::Deployment);
+        for live in deployed_here {
+            let granted = stored.remove(&live.summary.id).unwrap_or_default();
+            let mut here = live.egress_granted.unwrap_or_default();
+            here.sort();
+            let mut wanted = granted.clone();
+            wanted.sort();
+            if here != wanted {
+                self.packages
+                    .grant_egress(tenant, &live.summary.id, &granted)?;
+                tracing::info!(tenant, plugin = %live.summary.id, granted = ?granted, "followed another host: egress grants");
+                changed.push(format!("{} egress", live.summary.id));
+            }
+        }
+        for (plugin, destinations) in stored {
+            self.packages.grant_egress(tenant, &plugin, &destinations)?;
+        }
+        Ok(changed)
+    }
+
     /// At start: put every tenant's active deployed version in service, over
     /// the directory's. A version that no longer loads is reported and the
     /// directory's version keeps serving.

@@ -94,3 +94,44 @@ async fn an_unknown_route_answers_404_in_the_error_shape_and_health_answers_ok()
     let health = Call::get("/healthz").send(&app).await;
     assert_eq!(health.status, StatusCode::OK);
 }
+
+#[tokio::test]
+async fn readiness_answers_200_naming_every_check_once_plugins_are_loaded() {
+    let world = world().await;
+    let app = app(&world);
+
+    let ready = Call::get("/readyz").send(&app).await;
+
+    assert_eq!(ready.status, StatusCode::OK, "{}", ready.body);
+    assert_eq!(ready.headers[header::CACHE_CONTROL], "no-store");
+    assert_eq!(ready.body["ready"], true);
+    assert_eq!(ready.body["not_ready"], serde_json::json!([]));
+    let checks: Vec<&str> = ready.body["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["check"].as_str().unwrap())
+        .collect();
+    assert_eq!(checks, ["database", "migrations", "plugins"]);
+}
+
+#[tokio::test]
+async fn readiness_answers_503_naming_the_plugins_while_they_load() {
+    let world = world().await;
+    let mut state = super::state(&world);
+    state.readiness = crate::app::readiness::Readiness::new(
+        world.store.clone(),
+        crate::app::readiness::PluginsLoaded::default(),
+    );
+    let app = crate::http::router(state);
+
+    let loading = Call::get("/readyz").send(&app).await;
+
+    assert_eq!(loading.status, StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(loading.body["ready"], false);
+    assert_eq!(loading.body["not_ready"], serde_json::json!(["plugins"]));
+    assert_eq!(
+        loading.body["checks"][2]["detail"],
+        "the plugins are still loading"
+    );
+}

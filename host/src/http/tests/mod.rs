@@ -21,13 +21,19 @@ use serde_json::Value;
 use tower::ServiceExt;
 
 use super::{AppState, router};
+use crate::app::readiness::{PluginsLoaded, Readiness};
 use crate::app::service::{Tenants, TrustKeys};
 use crate::app::statistics::StatisticsService;
 use crate::app::testing::{TestWorld, token_of};
 
 /// The router over `world`'s ports, wired as `cli/wiring.rs` wires it.
 fn app(world: &TestWorld) -> Router {
-    router(AppState {
+    router(state(world))
+}
+
+/// The state of [`app`], for a test that changes a part of it.
+fn state(world: &TestWorld) -> AppState {
+    AppState {
         plugins: Arc::new(world.packages.clone()),
         service: world.service.clone(),
         intake: world.intake.clone(),
@@ -47,7 +53,15 @@ fn app(world: &TestWorld) -> Router {
             world.clock.clone(),
         ),
         keys: TrustKeys::new(world.store.clone(), world.store.clone()),
-    })
+        readiness: Readiness::new(world.store.clone(), loaded()),
+    }
+}
+
+/// The plugins of a test world are loaded when it is built.
+fn loaded() -> PluginsLoaded {
+    let loaded = PluginsLoaded::default();
+    loaded.set();
+    loaded
 }
 
 /// A world whose form plugin accepts every form and whose fee plugin

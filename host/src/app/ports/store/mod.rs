@@ -12,6 +12,7 @@ mod deployments;
 mod dossiers;
 mod intake;
 mod outbox;
+mod schema;
 mod tenancy;
 mod trust;
 
@@ -20,6 +21,7 @@ pub use deployments::*;
 pub use dossiers::*;
 pub use intake::*;
 pub use outbox::*;
+pub use schema::*;
 pub use tenancy::*;
 pub use trust::*;
 
@@ -65,6 +67,20 @@ pub enum StoreError {
     /// A new dossier names an agency the tenant does not have.
     #[error("the tenant has no agency {0}")]
     UnknownAgency(String),
+    /// The database records migrations this host does not have: a newer
+    /// host migrated it. Starting would run old code on a schema it does
+    /// not know, so the host refuses.
+    #[error(
+        "the database schema is newer than this host: it records migration(s) {} that this \
+         host does not have (it knows migrations up to {latest_known}); upgrade the host",
+        version_list(.unknown)
+    )]
+    SchemaTooNew {
+        /// The recorded versions this host does not have, ascending.
+        unknown: Vec<i64>,
+        /// The newest migration this host has.
+        latest_known: i64,
+    },
 }
 
 /// Result of a storage call.

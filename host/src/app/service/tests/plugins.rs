@@ -208,3 +208,55 @@ async fn a_deployed_connector_reaches_only_what_an_operator_granted_of_what_it_d
         .unwrap_err();
     assert!(matches!(unknown, AppError::NotFound(_)), "{unknown:?}");
 }
+
+/// What serves `fees` for the tenant: `id@version` and its source.
+fn fees_serving(world: &TestWorld) -> (String, PluginSource) {
+    use crate::app::ports::PluginPackages;
+    let live = world
+        .packages
+        .serving(TENANT)
+        .into_iter()
+        .find(|p| p.summary.id == "fees")
+        .expect("fees serves");
+    (
+        format!("{}@{}", live.summary.id, live.summary.version),
+        live.source,
+    )
+}
+
+#[tokio::test]
+async fn following_another_hosts_switches_serves_what_the_store_names_active() {
+    use crate::app::ports::DeploymentStore;
+    let world = world_with_fees().await;
+    world
+        .plugin_admin
+        .deploy(
+            &world.users.admin,
+            TENANT,
+            PackageFormat::Tar,
+            PACKAGE_V2.to_vec(),
+            false,
+        )
+        .await
+        .unwrap();
+
+    // Another host activates 2.0.0: only the store knows.
+    world.store.activate(TENANT, "fees", "2.0.0").await.unwrap();
+    assert_eq!(fees_serving(&world).0, "fees@1.0.0");
+    let changed = world.plugin_admin.follow(TENANT).await.unwrap();
+    assert_eq!(changed, ["fees@2.0.0"]);
+    assert_eq!(
+        fees_serving(&world),
+        ("fees@2.0.0".to_owned(), PluginSource::Deployment)
+    );
+    // Following again changes nothing.
+    assert!(world.plugin_admin.follow(TENANT).await.unwrap().is_empty());
+
+    // Another host rolls back to the directory's version.
+    world.store.deactivate(TENANT, "fees").await.unwrap();
+    world.plugin_admin.follow(TENANT).await.unwrap();
+    assert_eq!(
+        fees_serving(&world),
+        ("fees@1.0.0".to_owned(), PluginSource::Directory)
+    );
+}

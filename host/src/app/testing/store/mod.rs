@@ -664,3 +664,15 @@ impl TrustStore for InMemoryStore {
         Ok(key.clone())
     }
 }
+
+/// Nothing to migrate in memory: it always answers, always current.
+#[async_trait]
+impl crate::app::ports::SchemaProbe for InMemoryStore {
+    async fn ping(&self) -> StoreResult<()> {
+        Ok(())
+    }
+
+    async fn schema(&self) -> StoreResult<crate::app::ports::SchemaState> {
+        Ok(crate::app::ports::SchemaState::default())
+    }
+}
