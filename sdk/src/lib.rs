@@ -82,6 +82,9 @@ pub mod __bindings;
 
 mod error;
 mod helpers;
+// Lean plugins only: wasm32-wasip2 plugins keep std's allocator.
+#[cfg(all(target_arch = "wasm32", target_os = "unknown"))]
+mod one_shot;
 mod worlds;
 
 pub mod config;

@@ -20,6 +20,10 @@ pub const WASM_TARGET: &str = "wasm32-wasip2";
 /// The target of lean plugins: a core module, made a component afterwards.
 pub const LEAN_TARGET: &str = "wasm32-unknown-unknown";
 
+/// How lean plugins are linked, as `motcua plugin build` links them
+/// (`host/src/cli/build.rs`): a 256 KiB stack in 1 MiB of initial memory.
+const LEAN_RUSTFLAGS: &str = "-C link-arg=-zstack-size=262144 -C link-arg=--initial-memory=1048576";
+
 #[derive(Deserialize)]
 struct CrateManifest {
     package: CratePackage,
@@ -144,7 +148,10 @@ pub fn build_plugins(root: &Path) -> Result<Vec<PathBuf>> {
         }
         ensure_target(target)?;
         let mut build = cargo();
-        build.args(["build", "--release", "--target", target]);
+        build.args(["build", "--release", "--target", target]).env(
+            "CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS",
+            LEAN_RUSTFLAGS,
+        );
         for plugin in of_target {
             build.args(["-p", &plugin.crate_name]);
         }

@@ -204,6 +204,8 @@ pub fn check(args: CheckArgs) -> anyhow::Result<ExitCode> {
 }
 
 pub fn bench(args: BenchArgs) -> anyhow::Result<ExitCode> {
+    // Calls are counted in the host's metrics as they are when it serves.
+    crate::http::install_metrics();
     let (plugin, _scratch) = load(&args.package)?;
     // The same package in a runtime that makes no sandbox ahead of calls.
     let mut cold_config = sized(16);

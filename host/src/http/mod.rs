@@ -108,6 +108,10 @@ fn api() -> OpenApiRouter<AppState> {
         .merge(keys::router())
 }
 
+/// Install the Prometheus recorder `GET /metrics` renders (serving does;
+/// so does a benchmark measuring what serving costs).
+pub use metrics::install as install_metrics;
+
 /// The API's OpenAPI document, as `GET /api/v1/openapi.json` serves it.
 pub fn openapi_document() -> utoipa::openapi::OpenApi {
     let mut document = OpenApiRouter::<AppState>::with_openapi(openapi::ApiDoc::openapi())

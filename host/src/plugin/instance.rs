@@ -74,6 +74,8 @@ pub(crate) struct PluginInner {
     pub(crate) stats: PluginStats,
     /// Sandboxes made ahead of this plugin's calls.
     pub(crate) ready: Arc<ReadyQueue>,
+    /// Its labels in the call metrics.
+    pub(crate) labels: call_metrics::PluginLabels,
 }
 
 /// A loaded plugin: cheap to clone, safe to call from many threads at once.
@@ -164,7 +166,8 @@ impl Plugin {
         if let Some(replay) = &ctx.replay {
             state.egress.replaying(replay.clone());
         }
-        self.rearm(store, deadline);
+        // Armed when it was made.
+        self.refuel(store, deadline);
     }
 
     /// What the keeper runs to make a ready sandbox of this plugin: a store
@@ -193,24 +196,32 @@ impl Plugin {
     /// Give a store a full budget of fuel, and time until `deadline`, for
     /// the next call.
     pub(crate) fn rearm(&self, store: &mut Store<PluginState>, deadline: Instant) {
-        let limits = &self.0.spec.limits;
-        store
-            .set_fuel(limits.fuel)
-            .expect("fuel is enabled in the engine configuration");
-        store.data_mut().deadline = deadline;
+        self.refuel(store, deadline);
         let shared = self.0.shared.clone();
-        let left = |deadline: Instant| deadline.saturating_duration_since(Instant::now());
-        store.set_epoch_deadline(shared.deadline_ticks(left(deadline)));
         // The epoch only says a deadline may have come; the wall clock
         // decides, so a late or early tick neither stretches nor cuts a call.
         store.epoch_deadline_callback(move |store| {
-            let left = left(store.data().deadline);
+            let left = store
+                .data()
+                .deadline
+                .saturating_duration_since(Instant::now());
             if left.is_zero() {
                 Err(Trap::Interrupt.into())
             } else {
                 Ok(UpdateDeadline::Continue(shared.deadline_ticks(left)))
             }
         });
+    }
+
+    /// Fuel and deadline of a store already armed (its epoch callback
+    /// reads the deadline from the store's data).
+    fn refuel(&self, store: &mut Store<PluginState>, deadline: Instant) {
+        store
+            .set_fuel(self.0.spec.limits.fuel)
+            .expect("fuel is enabled in the engine configuration");
+        store.data_mut().deadline = deadline;
+        let left = deadline.saturating_duration_since(Instant::now());
+        store.set_epoch_deadline(self.0.shared.deadline_ticks(left));
     }
 
     /// Run one call in a fresh sandbox: instantiate, invoke, convert, check.
@@ -265,7 +276,7 @@ impl Plugin {
                 call_metrics::quota_refused(&ctx.tenant, quota);
                 call_metrics::record(
                     &ctx.tenant,
-                    manifest,
+                    &self.0.labels,
                     call,
                     failure.label(),
                     0,
@@ -326,7 +337,7 @@ impl Plugin {
         };
         call_metrics::record(
             &ctx.tenant,
-            manifest,
+            &self.0.labels,
             call,
             outcome,
             fuel,

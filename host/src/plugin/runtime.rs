@@ -305,6 +305,7 @@ impl PluginRuntime {
             });
         }
         Ok(Plugin::new(PluginInner {
+            labels: super::call_metrics::PluginLabels::of(&manifest),
             shared: self.shared.clone(),
             manifest,
             digest,
