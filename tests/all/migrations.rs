@@ -9,27 +9,10 @@ use std::time::Duration;
 use motcua::app::ports::StoreError;
 use motcua::storage::{Backend, Db, known_versions};
 use motcua_tests::cli;
-use motcua_tests::db::{TestDb, run_on_empty};
+use motcua_tests::db::{TestDb, latest_known, record_migration, run_on_empty};
 use motcua_tests::on_both_backends;
 
 on_both_backends!(a_host_refuses_a_database_a_newer_host_migrated_naming_what_it_lacks);
-
-fn latest_known() -> i64 {
-    *known_versions().last().expect("this build has migrations")
-}
-
-/// Records `version` as a newer host would after migrating.
-async fn record_migration(db: &Db, version: i64) {
-    sqlx::query(
-        "INSERT INTO _sqlx_migrations (version, description, success, checksum, execution_time) \
-         VALUES ($1, 'from a newer host', TRUE, $2, 0)",
-    )
-    .bind(version)
-    .bind(vec![0u8; 48])
-    .execute(db.pool())
-    .await
-    .expect("record a migration");
-}
 
 async fn a_host_refuses_a_database_a_newer_host_migrated_naming_what_it_lacks(test: TestDb) {
     let latest = latest_known();

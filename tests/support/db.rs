@@ -17,7 +17,7 @@ use std::task::{Context, Poll};
 use std::time::Duration;
 
 use motcua::app::ports::new_id;
-use motcua::storage::{Backend, Db};
+use motcua::storage::{Backend, Db, known_versions};
 use sqlx::postgres::PgConnection;
 use sqlx::{Connection, Executor};
 use tempfile::TempDir;
@@ -185,4 +185,22 @@ macro_rules! on_both_backends {
             }
         }
     )*};
+}
+
+/// The newest migration this build knows.
+pub fn latest_known() -> i64 {
+    *known_versions().last().expect("this build has migrations")
+}
+
+/// Records `version` as a newer host would after migrating.
+pub async fn record_migration(db: &Db, version: i64) {
+    sqlx::query(
+        "INSERT INTO _sqlx_migrations (version, description, success, checksum, execution_time) \
+         VALUES ($1, 'from a newer host', TRUE, $2, 0)",
+    )
+    .bind(version)
+    .bind(vec![0u8; 48])
+    .execute(db.pool())
+    .await
+    .expect("record a migration");
 }

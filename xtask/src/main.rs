@@ -19,7 +19,7 @@ use anyhow::{Context, Result, bail};
 
 mod plugins;
 
-use plugins::{WASM_TARGET, build_plugins, copy_dir, plugin_crates};
+use plugins::{LEAN_TARGET, WASM_TARGET, build_plugins, copy_dir, plugin_crates};
 
 fn main() -> Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -131,12 +131,27 @@ fn test(root: &Path) -> Result<()> {
         "-D",
         "warnings",
     ]))?;
+    // Every plugin as built for WASI; lean ones also as built lean (the
+    // SDK's own allocator is compiled only there).
+    let crates = plugin_crates(root)?;
     let mut wasm_clippy = cargo();
     wasm_clippy.args(["clippy", "--release", "--target", WASM_TARGET]);
-    for plugin in plugin_crates(root)? {
+    for plugin in &crates {
         wasm_clippy.args(["-p", &plugin.crate_name]);
     }
     run(wasm_clippy.args(["--", "-D", "warnings"]))?;
+    let lean: Vec<_> = crates
+        .iter()
+        .filter(|p| p.target() == LEAN_TARGET)
+        .collect();
+    if !lean.is_empty() {
+        let mut lean_clippy = cargo();
+        lean_clippy.args(["clippy", "--release", "--target", LEAN_TARGET]);
+        for plugin in lean {
+            lean_clippy.args(["-p", &plugin.crate_name]);
+        }
+        run(lean_clippy.args(["--", "-D", "warnings"]))?;
+    }
     ensure_browser()?;
     let tools = ensure_api_tools(root)?;
     // The command-line tests run the `motcua` binary, built with exactly

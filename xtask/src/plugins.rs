@@ -69,7 +69,8 @@ pub struct PluginCrate {
 }
 
 impl PluginCrate {
-    fn target(&self) -> &'static str {
+    /// The target the crate is built for.
+    pub fn target(&self) -> &'static str {
         if self.lean { LEAN_TARGET } else { WASM_TARGET }
     }
 

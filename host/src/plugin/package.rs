@@ -253,12 +253,7 @@ pub fn pack(manifest: &Manifest, component: &Path) -> Result<Vec<u8>, LoadError>
             continue;
         }
         check_tree(dir)?;
-        walk_sorted(dir, |entry| match entry {
-            Walked::Dir(path) => builder.append_dir(inside(path), path).map_err(io(path)),
-            Walked::File(path) => builder
-                .append_path_with_name(path, inside(path))
-                .map_err(io(path)),
-        })?;
+        append_tree(&mut builder, dir, inside)?;
     }
     builder
         .into_inner()
@@ -277,13 +272,8 @@ pub fn pack_tree(root: &Path, top: &str, format: ArchiveFormat) -> Result<Vec<u8
     };
     let mut builder = tar::Builder::new(Vec::new());
     builder.mode(tar::HeaderMode::Deterministic);
-    let inside =
-        |path: &Path| Path::new(top).join(path.strip_prefix(root).expect("walked from the root"));
-    walk_sorted(root, |entry| match entry {
-        Walked::Dir(path) => builder.append_dir(inside(path), path).map_err(io(path)),
-        Walked::File(path) => builder
-            .append_path_with_name(path, inside(path))
-            .map_err(io(path)),
+    append_tree(&mut builder, root, |path| {
+        Path::new(top).join(path.strip_prefix(root).expect("walked from the root"))
     })?;
     let tar = builder.into_inner().map_err(io(root))?;
     match format {
@@ -294,6 +284,25 @@ pub fn pack_tree(root: &Path, top: &str, format: ArchiveFormat) -> Result<Vec<u8
             gz.finish().map_err(io(root))
         }
     }
+}
+
+/// Append the tree under `root` to an archive in [`walk_sorted`]'s order,
+/// each entry under the name `inside` gives it.
+fn append_tree<W: std::io::Write>(
+    builder: &mut tar::Builder<W>,
+    root: &Path,
+    inside: impl Fn(&Path) -> PathBuf,
+) -> Result<(), LoadError> {
+    let io = |path: &Path| {
+        let path = path.to_path_buf();
+        move |source| LoadError::Io { path, source }
+    };
+    walk_sorted(root, |entry| match entry {
+        Walked::Dir(path) => builder.append_dir(inside(path), path).map_err(io(path)),
+        Walked::File(path) => builder
+            .append_path_with_name(path, inside(path))
+            .map_err(io(path)),
+    })
 }
 
 /// What [`walk_sorted`] meets.

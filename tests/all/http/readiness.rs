@@ -2,8 +2,8 @@
 //! ready, naming why, when a newer host migrates the shared database, when
 //! a migration it has is missing, and when the database goes away.
 
-use motcua::storage::{Db, known_versions};
-use motcua_tests::db::TestDb;
+use motcua::storage::Db;
+use motcua_tests::db::{TestDb, latest_known, record_migration};
 use motcua_tests::on_both_backends;
 use motcua_tests::server::{Server, TestEnv};
 use reqwest::StatusCode;
@@ -36,23 +36,6 @@ fn detail<'a>(body: &'a Value, check: &str) -> &'a str {
         .find(|c| c["check"] == check)
         .and_then(|c| c["detail"].as_str())
         .unwrap_or_else(|| panic!("a detail for {check} in {body}"))
-}
-
-fn latest_known() -> i64 {
-    *known_versions().last().expect("this build has migrations")
-}
-
-/// Records `version` as a newer host would after migrating.
-async fn record_migration(db: &Db, version: i64) {
-    sqlx::query(
-        "INSERT INTO _sqlx_migrations (version, description, success, checksum, execution_time) \
-         VALUES ($1, 'from a newer host', TRUE, $2, 0)",
-    )
-    .bind(version)
-    .bind(vec![0u8; 48])
-    .execute(db.pool())
-    .await
-    .expect("record a migration");
 }
 
 async fn forget_migration(db: &Db, version: i64) {
