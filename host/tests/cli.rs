@@ -88,27 +88,35 @@ fn plugin_check_refuses_a_component_claiming_the_wrong_world() {
 }
 
 #[test]
-fn plugin_bench_prints_the_per_call_and_fuel_figures() {
+fn plugin_bench_prints_the_request_path_cpu_and_fuel_figures() {
     let dir = built_package("bac-ninh-fees");
     let output = motcua(&["plugin", "bench", dir.to_str().unwrap(), "--calls", "50"]);
     let text = stdout(&output);
     assert!(output.status.success(), "{text}");
-    let figure = |name: &str| -> f64 {
-        let line = text
+    // The first number after `label` on the line starting with `line`.
+    let figure = |line: &str, label: &str| -> f64 {
+        let found = text
             .lines()
-            .find(|l| l.starts_with(name))
-            .unwrap_or_else(|| panic!("no `{name}` in {text}"));
-        line[name.len()..]
-            .split_whitespace()
-            .next()
-            .unwrap()
+            .find(|l| l.starts_with(line))
+            .unwrap_or_else(|| panic!("no `{line}` in {text}"));
+        let after = &found[found
+            .find(label)
+            .unwrap_or_else(|| panic!("no `{label}` in {found}"))
+            + label.len()..];
+        after
+            .split(|c: char| !(c.is_ascii_digit() || c == '.'))
+            .find(|s| !s.is_empty())
+            .unwrap_or_else(|| panic!("no figure after `{label}` in {found}"))
             .parse()
             .unwrap()
     };
-    assert!(figure("per-call-us:") > 0.0);
-    assert!(figure("reused-per-call-us:") > 0.0);
+    assert!(figure("request-path-us:", "p50") > 0.0);
+    assert!(figure("request-path-us:", "p99") >= figure("request-path-us:", "p50"));
+    assert!(figure("cpu-per-call-us:", ":") > 0.0);
+    assert!(figure("cold-us:", "p50") > 0.0);
+    assert!(figure("all inline", "reused instance") > 0.0);
     assert!(
-        figure("fuel-per-call:") > 100.0,
+        figure("fuel-per-call:", ":") > 100.0,
         "a fee computation burns fuel"
     );
 }
