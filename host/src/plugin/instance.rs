@@ -299,7 +299,7 @@ impl Plugin {
         };
         self.0
             .ready
-            .called(&self.0.shared.keeper, self.maker(pre, instantiate));
+            .called(&self.0.shared.keeper, || self.maker(pre, instantiate));
         let outcome = match instance {
             Ok(instance) => {
                 invoke(&instance, &mut store).map_err(|e| self.classify(e, store.data()))

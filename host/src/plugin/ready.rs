@@ -212,15 +212,16 @@ impl ReadyQueue {
     }
 
     /// Note a call; when the plugin is being called (this call follows
-    /// another before it went quiet), have `make` run on the keeper to replace
-    /// the sandbox the call used. `make` answers a sandbox, or nothing when
-    /// the plugin is gone or instantiation failed (the next call, made on the
-    /// request path, reports it).
-    pub(crate) fn called<S: Any + Send>(
-        self: &Arc<Self>,
-        keeper: &Keeper,
-        make: impl FnOnce() -> Option<S> + Send + 'static,
-    ) {
+    /// another before it went quiet), have what `maker` gives run on the
+    /// keeper to replace the sandbox the call used. It answers a sandbox, or
+    /// nothing when the plugin is gone or instantiation failed (the next
+    /// call, made on the request path, reports it). `maker` runs only when a
+    /// sandbox is to be made: most calls need none.
+    pub(crate) fn called<S, M>(self: &Arc<Self>, keeper: &Keeper, maker: impl FnOnce() -> M)
+    where
+        S: Any + Send,
+        M: FnOnce() -> Option<S> + Send + 'static,
+    {
         let now = now_nanos().max(1);
         let previous = self.last_call.swap(now, Ordering::AcqRel);
         let hot = previous != 0 && now - previous < self.census.quiet.as_nanos() as u64;
@@ -235,6 +236,7 @@ impl ReadyQueue {
             let _ = keeper.jobs.send(Job::Watch(Arc::downgrade(self)));
         }
         self.making.fetch_add(1, Ordering::AcqRel);
+        let make = maker();
         let queue = Arc::downgrade(self);
         let census = self.census.clone();
         let job = Job::Make(Box::new(move || {
