@@ -524,6 +524,28 @@ async fn a_tenant_admin_sees_plugins_with_their_call_durations_the_outbox_reconc
         "the new version serves: {section}"
     );
     browser.screenshot("17b-admin-plugin-deployed").await;
+    let timeline = browser.text("#timeline-vinh-phuc-forms").await;
+    assert!(
+        timeline.contains("1.0.1") && timeline.contains("activation"),
+        "{timeline}"
+    );
+
+    // The version scheduled for a council resolution's date, then cancelled.
+    browser.choose("#s-version-vinh-phuc-forms", "1.0.1").await;
+    browser
+        .set_value("#s-at-vinh-phuc-forms", "2030-01-01T00:00")
+        .await;
+    browser.click("#schedule-vinh-phuc-forms button").await;
+    let timeline = browser.text("#timeline-vinh-phuc-forms").await;
+    assert!(
+        timeline.contains("scheduled")
+            && (timeline.contains("pending") || timeline.contains("chờ đến hạn")),
+        "{timeline}"
+    );
+    browser.screenshot("17c-admin-plugin-scheduled").await;
+    browser.click("#timeline-vinh-phuc-forms form button").await;
+    let timeline = browser.text("#timeline-vinh-phuc-forms").await;
+    assert!(!timeline.contains("scheduled"), "cancelled: {timeline}");
     for (page, shot) in [
         ("admin/outbox", "18-admin-outbox"),
         ("admin/reconciliation", "19-admin-reconciliation"),

@@ -9,7 +9,8 @@ use motcua::app::ports::{
     Attempt, AuditScope, CatalogStore, DeploymentStore, DossierChange, DossierFilter, DossierStore,
     FeeSource, NewDeployment, NewDocument, NewDossier, NewNotification, NewOutboxEntry,
     OutboxFilter, OutboxSettlement, OutboxState, OutboxStore, PageRequest, PaymentRecord,
-    PaymentWrite, ResendScope, StoreError, StoredDossier, StoredFeeLine, TenantStore, new_id,
+    PaymentWrite, ResendScope, StoreError, StoredDossier, StoredFeeLine, SwitchBy, SwitchKind,
+    TenantStore, new_id,
 };
 use motcua::domain::access::Scope;
 use motcua::domain::audit::BreakReason;
@@ -46,6 +47,7 @@ on_both_backends!(
     a_tenant_s_status_is_stored_listed_and_changed,
     plugin_activation_and_rollback_walk_the_history,
     deactivating_leaves_no_version_active_and_the_next_activation_starts_a_new_history,
+    the_timeline_records_every_switch_and_a_due_schedule_is_applied_once,
     concurrent_activations_from_two_hosts_leave_one_active_version,
     catalog_and_calendar_round_trip,
     payments_notifications_and_outbox_are_committed_with_the_dossier,
@@ -728,6 +730,121 @@ async fn tokens_are_found_by_hash_until_revoked(t: TestDb) {
     assert_eq!(db.token_by_hash(&token_hash("s3cret")).await.unwrap(), None);
 }
 
+/// A tenant admin switching plugin versions on 1 December 2026 at 08:00.
+fn by() -> SwitchBy<'static> {
+    SwitchBy {
+        user: "admin",
+        at: local_datetime!(2026-12-01 08:00),
+    }
+}
+
+async fn the_timeline_records_every_switch_and_a_due_schedule_is_applied_once(t: TestDb) {
+    let db = &t.db;
+    seed(db, DA_NANG).await;
+    seed(db, BAC_NINH).await;
+    for version in ["1.0.0", "2.0.0", "3.0.0"] {
+        let deployment = NewDeployment {
+            plugin_id: "fees".into(),
+            version: version.into(),
+            digest: "f".repeat(64),
+            package_path: format!("fees-{version}.tar.gz"),
+            deployed_by: "admin".into(),
+        };
+        db.record_deployment(DA_NANG, &deployment).await.unwrap();
+    }
+    db.activate(DA_NANG, "fees", "1.0.0", by()).await.unwrap();
+    let new_year = local_datetime!(2027-01-01 00:00);
+    let scheduled = db
+        .schedule(DA_NANG, "fees", "2.0.0", new_year, by())
+        .await
+        .unwrap();
+    assert_eq!(scheduled.kind, SwitchKind::Scheduled);
+    assert_eq!(scheduled.applied_at, None);
+    assert!(matches!(
+        db.schedule(DA_NANG, "fees", "9.9.9", new_year, by()).await,
+        Err(StoreError::NotFound(_))
+    ));
+    let later = db
+        .schedule(
+            DA_NANG,
+            "fees",
+            "3.0.0",
+            local_datetime!(2027-06-01 00:00),
+            by(),
+        )
+        .await
+        .unwrap();
+    db.cancel_schedule(DA_NANG, later.id).await.unwrap();
+    assert!(
+        matches!(
+            db.cancel_schedule(BAC_NINH, scheduled.id).await,
+            Err(StoreError::NotFound(_))
+        ),
+        "another tenant's schedule is not found"
+    );
+
+    // Not due on New Year's Eve; moved by an hour, due at 01:00.
+    assert!(
+        db.due_schedules(local_datetime!(2026-12-31 23:59))
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    let moved = db
+        .reschedule(DA_NANG, scheduled.id, local_datetime!(2027-01-01 01:00))
+        .await
+        .unwrap();
+    assert_eq!(moved.effective_at, local_datetime!(2027-01-01 01:00));
+    assert!(db.due_schedules(new_year).await.unwrap().is_empty());
+    let now = local_datetime!(2027-01-01 01:00);
+    let due = db.due_schedules(now).await.unwrap();
+    assert_eq!(due.iter().map(|s| s.id).collect::<Vec<_>>(), [scheduled.id]);
+
+    // Two hosts apply it at once: one does.
+    let (a, b) = tokio::join!(
+        db.apply_schedule(DA_NANG, scheduled.id, now),
+        db.apply_schedule(DA_NANG, scheduled.id, now)
+    );
+    let applied: Vec<_> = [a.unwrap(), b.unwrap()].into_iter().flatten().collect();
+    assert_eq!(applied.len(), 1, "{applied:?}");
+    assert_eq!(applied[0].deployment.version, "2.0.0");
+    assert_eq!(applied[0].previous_version.as_deref(), Some("1.0.0"));
+    let active = db
+        .active_deployment(DA_NANG, "fees")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(active.deployment.version, "2.0.0");
+    assert!(db.due_schedules(now).await.unwrap().is_empty());
+    assert!(
+        matches!(
+            db.reschedule(DA_NANG, scheduled.id, local_datetime!(2027-02-01 00:00))
+                .await,
+            Err(StoreError::NotFound(_))
+        ),
+        "a schedule in effect cannot move"
+    );
+
+    db.rollback(DA_NANG, "fees", by()).await.unwrap();
+    db.deactivate(DA_NANG, "fees", by()).await.unwrap();
+    let timeline = db.timeline(DA_NANG, Some("fees")).await.unwrap();
+    let entries: Vec<(Option<&str>, SwitchKind, bool)> = timeline
+        .iter()
+        .map(|s| (s.version.as_deref(), s.kind, s.applied_at.is_some()))
+        .collect();
+    assert_eq!(
+        entries,
+        [
+            (Some("1.0.0"), SwitchKind::Activation, true),
+            (Some("1.0.0"), SwitchKind::Rollback, true),
+            (None, SwitchKind::Withdrawal, true),
+            (Some("2.0.0"), SwitchKind::Scheduled, true),
+        ],
+        "by effective time: the rollback and withdrawal were recorded at 08:00 on 1 December"
+    );
+    assert!(db.timeline(BAC_NINH, None).await.unwrap().is_empty());
+}
+
 async fn plugin_activation_and_rollback_walk_the_history(t: TestDb) {
     let db = &t.db;
     seed(db, DA_NANG).await;
@@ -751,7 +868,7 @@ async fn plugin_activation_and_rollback_walk_the_history(t: TestDb) {
         Err(StoreError::Duplicate { .. })
     ));
     assert!(matches!(
-        db.rollback(DA_NANG, "da-nang-fees").await,
+        db.rollback(DA_NANG, "da-nang-fees", by()).await,
         Err(StoreError::NotFound(_))
     ));
     let active = |db: &Db| {
@@ -764,23 +881,25 @@ async fn plugin_activation_and_rollback_walk_the_history(t: TestDb) {
         }
     };
     for version in ["1.0.0", "1.1.0", "2.0.0"] {
-        db.activate(DA_NANG, "da-nang-fees", version).await.unwrap();
+        db.activate(DA_NANG, "da-nang-fees", version, by())
+            .await
+            .unwrap();
     }
     assert_eq!(active(db).await.as_deref(), Some("2.0.0"));
-    let back = db.rollback(DA_NANG, "da-nang-fees").await.unwrap();
+    let back = db.rollback(DA_NANG, "da-nang-fees", by()).await.unwrap();
     assert_eq!(back.deployment.version, "1.1.0");
     assert_eq!(active(db).await.as_deref(), Some("1.1.0"));
-    db.rollback(DA_NANG, "da-nang-fees").await.unwrap();
+    db.rollback(DA_NANG, "da-nang-fees", by()).await.unwrap();
     assert_eq!(active(db).await.as_deref(), Some("1.0.0"));
     assert!(matches!(
-        db.rollback(DA_NANG, "da-nang-fees").await,
+        db.rollback(DA_NANG, "da-nang-fees", by()).await,
         Err(StoreError::NotFound(_))
     ));
     let listed = db.deployments(DA_NANG, Some("da-nang-fees")).await.unwrap();
     assert_eq!(listed.iter().filter(|d| d.active).count(), 1);
     assert!(db.deployments(BAC_NINH, None).await.unwrap().is_empty());
     assert!(matches!(
-        db.activate(BAC_NINH, "da-nang-fees", "2.0.0").await,
+        db.activate(BAC_NINH, "da-nang-fees", "2.0.0", by()).await,
         Err(StoreError::NotFound(_))
     ));
 }
@@ -801,30 +920,30 @@ async fn deactivating_leaves_no_version_active_and_the_next_activation_starts_a_
         };
         db.record_deployment(DA_NANG, &deployment).await.unwrap();
     }
-    assert_eq!(db.deactivate(DA_NANG, "fees").await.unwrap(), None);
-    db.activate(DA_NANG, "fees", "1.0.0").await.unwrap();
+    assert_eq!(db.deactivate(DA_NANG, "fees", by()).await.unwrap(), None);
+    db.activate(DA_NANG, "fees", "1.0.0", by()).await.unwrap();
     assert_eq!(
-        db.deactivate(BAC_NINH, "fees").await.unwrap(),
+        db.deactivate(BAC_NINH, "fees", by()).await.unwrap(),
         None,
         "another tenant's plugin is not touched"
     );
-    let was = db.deactivate(DA_NANG, "fees").await.unwrap().unwrap();
+    let was = db.deactivate(DA_NANG, "fees", by()).await.unwrap().unwrap();
     assert_eq!(was.deployment.version, "1.0.0");
     assert!(!was.active);
     assert_eq!(db.active_deployment(DA_NANG, "fees").await.unwrap(), None);
     let listed = db.deployments(DA_NANG, Some("fees")).await.unwrap();
     assert!(listed.iter().all(|d| !d.active), "{listed:?}");
-    let activated = db.activate(DA_NANG, "fees", "1.1.0").await.unwrap();
+    let activated = db.activate(DA_NANG, "fees", "1.1.0", by()).await.unwrap();
     assert_eq!(
         activated.previous_version, None,
         "nothing was active to go back to"
     );
     assert!(matches!(
-        db.rollback(DA_NANG, "fees").await,
+        db.rollback(DA_NANG, "fees", by()).await,
         Err(StoreError::NotFound(_))
     ));
     assert!(matches!(
-        db.deactivate("no-such-tenant", "fees").await,
+        db.deactivate("no-such-tenant", "fees", by()).await,
         Err(StoreError::NotFound(_))
     ));
 }
@@ -855,12 +974,14 @@ async fn concurrent_activations_from_two_hosts_leave_one_active_version(t: TestD
                 if i % 5 == 4 {
                     // A rollback may find nothing to go back to; that is
                     // the only acceptable failure.
-                    match db.rollback(DA_NANG, "fees").await {
+                    match db.rollback(DA_NANG, "fees", by()).await {
                         Ok(_) | Err(StoreError::NotFound(_)) => Ok(()),
                         Err(other) => Err(other),
                     }
                 } else {
-                    db.activate(DA_NANG, "fees", version).await.map(|_| ())
+                    db.activate(DA_NANG, "fees", version, by())
+                        .await
+                        .map(|_| ())
                 }
             })
         })

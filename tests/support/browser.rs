@@ -155,6 +155,18 @@ impl Browser {
         input.send_keys(value).await.expect("type into the input");
     }
 
+    /// Sets an input's value directly: a date or time input's typing
+    /// follows the browser's locale, its value does not.
+    pub async fn set_value(&self, css: &str, value: &str) {
+        self.client
+            .execute(
+                "document.querySelector(arguments[0]).value = arguments[1];",
+                vec![css.into(), value.into()],
+            )
+            .await
+            .unwrap_or_else(|e| panic!("set the value of {css}: {e}"));
+    }
+
     pub async fn choose(&self, css: &str, value: &str) {
         self.find(css)
             .await

@@ -275,6 +275,12 @@ impl TestEnv {
             };
             tokio::spawn(follower.run(std::future::pending()))
         });
+        // Scheduled plugin versions take over as the host's clock passes
+        // their time; aborted when the host stops or dies.
+        let schedules = tokio::spawn(assembled.state.plugin_admin.clone().keep_schedules(
+            motcua::app::service::SCHEDULE_CHECK_INTERVAL,
+            std::future::pending(),
+        ));
         let task = tokio::spawn(motcua::cli::wiring::serve(
             listener,
             assembled.state,
@@ -298,6 +304,7 @@ impl TestEnv {
             task: Some(task),
             delivery: Some((stop_delivery, dispatcher)),
             follower,
+            schedules,
         };
         let health = server
             .client
@@ -327,6 +334,8 @@ pub struct Server {
     delivery: Option<(oneshot::Sender<()>, JoinHandle<()>)>,
     /// The task following other hosts' plugin switches (PostgreSQL).
     follower: Option<JoinHandle<()>>,
+    /// The task applying plugin schedules as they come due.
+    schedules: JoinHandle<()>,
 }
 
 impl Server {
@@ -388,6 +397,7 @@ impl Server {
     /// `kill -9`): the server task is aborted and its database handle
     /// dropped without closing.
     pub async fn kill(mut self) {
+        self.schedules.abort();
         if let Some(follower) = self.follower.take() {
             follower.abort();
         }
@@ -402,6 +412,7 @@ impl Server {
     }
 
     async fn shutdown(&mut self) {
+        self.schedules.abort();
         if let Some(follower) = self.follower.take() {
             follower.abort();
             let _ = follower.await;
@@ -427,6 +438,7 @@ impl Server {
 impl Drop for Server {
     fn drop(&mut self) {
         // A test that panicked: let the server go with its runtime.
+        self.schedules.abort();
         if let Some(follower) = self.follower.take() {
             follower.abort();
         }

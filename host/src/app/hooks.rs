@@ -94,6 +94,19 @@ impl std::fmt::Display for HookOutcome {
     }
 }
 
+/// Which version of a fee plugin decides: fees follow the version that
+/// served when the dossier was received, not the one serving when it is
+/// priced (a portal dossier taken in after a scheduled switch, a retry).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum FeeVersion {
+    /// Whatever serves the tenant now.
+    Serving,
+    /// The operator's directory version (no deployed version was active).
+    Directory,
+    /// A version the tenant deployed.
+    Deployed(String),
+}
+
 /// Fee lines and the artifact that computed them (for replay).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Priced {
@@ -101,6 +114,11 @@ pub struct Priced {
     pub plugin_id: String,
     pub plugin_version: String,
     pub artifact_digest: String,
+    /// The contract the plugin was built against.
+    pub contract: String,
+    /// What the call cost.
+    pub fuel: u64,
+    pub micros: u64,
 }
 
 /// A document an initiative produced, rendered and ready to store.
@@ -166,11 +184,13 @@ pub trait PluginHost: Send + Sync {
         applicant: &Applicant,
     ) -> Result<Vec<PrefillValue>, HookFailure>;
 
-    /// The fee lines a dossier owes, from the fee plugin `plugin`.
+    /// The fee lines a dossier owes, from `version` of the fee plugin
+    /// `plugin` (NotDeployed when that version is not loaded).
     async fn fee_lines(
         &self,
         tenant: &str,
         plugin: &str,
+        version: &FeeVersion,
         dossier: &DossierView,
     ) -> Result<Priced, HookFailure>;
 

@@ -16,6 +16,7 @@ use serde_json::Value;
 
 use crate::plugin::manifest::validate_id;
 use crate::plugin::package;
+use motcua_domain::time::LocalDateTime;
 
 #[derive(Debug, clap::Args)]
 pub struct DeployArgs {
@@ -33,8 +34,18 @@ pub struct DeployArgs {
     token: String,
     /// Put the version in service at once (otherwise it waits, inactive,
     /// for `POST .../plugins/{id}/versions/{version}/activate`).
-    #[arg(long)]
+    #[arg(long, conflicts_with = "effective_at")]
     activate: bool,
+    /// Schedule the version to take over at this local time
+    /// (`2027-01-01T00:00:00`): dossiers received from then on are priced
+    /// by it (docs/plugin-versions.md).
+    #[arg(long, value_name = "LOCAL_TIME", value_parser = parse_local)]
+    effective_at: Option<LocalDateTime>,
+}
+
+fn parse_local(text: &str) -> Result<LocalDateTime, String> {
+    LocalDateTime::parse(text)
+        .map_err(|_| format!("`{text}` is not a local time like 2027-01-01T00:00:00"))
 }
 
 pub fn run(args: DeployArgs) -> anyhow::Result<ExitCode> {
@@ -61,41 +72,75 @@ pub fn run(args: DeployArgs) -> anyhow::Result<ExitCode> {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
-    let (status, body) = runtime.block_on(async {
-        let response = reqwest::Client::new()
+    let client = reqwest::Client::new();
+    let send = |url: String, content_type: &'static str, body: Vec<u8>| {
+        let request = client
             .post(&url)
             .header(AUTHORIZATION, format!("Bearer {}", args.token))
             .header(CONTENT_TYPE, content_type)
-            .body(bytes)
-            .send()
-            .await
-            .with_context(|| format!("POST {url}"))?;
-        let status = response.status();
-        let body = response.text().await.context("reading the answer")?;
-        anyhow::Ok((status, body))
-    })?;
+            .body(body);
+        async move {
+            let response = request
+                .send()
+                .await
+                .with_context(|| format!("POST {url}"))?;
+            let status = response.status();
+            let body = response.text().await.context("reading the answer")?;
+            anyhow::Ok((url, status, body))
+        }
+    };
+    let (url, status, body) = runtime.block_on(send(url, content_type, bytes))?;
     let json = serde_json::from_str::<Value>(&body).ok();
-    if status.is_success() {
-        println!(
-            "{} {status}",
-            if args.activate {
-                "deployed and activated:"
-            } else {
-                "deployed:"
-            }
+    if !status.is_success() {
+        eprintln!(
+            "error: {url} answered {status}: {}",
+            refusal(json.as_ref(), &body)
         );
-        println!(
-            "{}",
-            json.map(|v| serde_json::to_string_pretty(&v).expect("JSON values serialize"))
-                .unwrap_or(body)
-        );
-        return Ok(ExitCode::SUCCESS);
+        return Ok(ExitCode::FAILURE);
     }
-    eprintln!(
-        "error: {url} answered {status}: {}",
-        refusal(json.as_ref(), &body)
+    let what = match args.activate {
+        true => "deployed and activated:",
+        false => "deployed:",
+    };
+    println!("{what} {status}");
+    println!("{}", pretty(json.as_ref(), &body));
+    let Some(effective_at) = args.effective_at else {
+        return Ok(ExitCode::SUCCESS);
+    };
+    let (id, version) = (
+        json.as_ref().and_then(|v| v["plugin_id"].as_str()),
+        json.as_ref().and_then(|v| v["version"].as_str()),
     );
-    Ok(ExitCode::FAILURE)
+    let (Some(id), Some(version)) = (id, version) else {
+        anyhow::bail!("the deploy answer names no plugin_id and version: {body}");
+    };
+    let schedule = serde_json::json!({"version": version, "effective_at": effective_at});
+    let url = format!(
+        "{}/api/v1/tenants/{}/plugins/{id}/schedule",
+        args.to.trim_end_matches('/'),
+        args.tenant,
+    );
+    let (url, status, body) = runtime.block_on(send(
+        url,
+        "application/json",
+        schedule.to_string().into_bytes(),
+    ))?;
+    let json = serde_json::from_str::<Value>(&body).ok();
+    if !status.is_success() {
+        eprintln!(
+            "error: deployed, but not scheduled: {url} answered {status}: {}",
+            refusal(json.as_ref(), &body)
+        );
+        return Ok(ExitCode::FAILURE);
+    }
+    println!("scheduled from {effective_at}: {status}");
+    println!("{}", pretty(json.as_ref(), &body));
+    Ok(ExitCode::SUCCESS)
+}
+
+fn pretty(json: Option<&Value>, body: &str) -> String {
+    json.map(|v| serde_json::to_string_pretty(v).expect("JSON values serialize"))
+        .unwrap_or_else(|| body.to_owned())
 }
 
 /// The API's error (`{"code", "message", "fields": [{"field", "message"}]}`)

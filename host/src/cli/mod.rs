@@ -10,7 +10,9 @@ mod deploy;
 mod import;
 mod keys;
 mod migrate;
+mod offline;
 mod reconcile;
+mod replay;
 mod scaffold;
 mod serve;
 mod signing;
@@ -109,6 +111,10 @@ enum PluginCommand {
     /// `--public-key`, the signature against a key; exit 1 naming what
     /// differs.
     Verify(signing::VerifyArgs),
+    /// Re-run a dossier's fee decision from its recorded input with the
+    /// artifact that made it; exit 0 identical, 1 different, 2 not
+    /// replayable (docs/plugin-versions.md).
+    Replay(replay::ReplayArgs),
     /// Measure a call with a fresh sandbox and with a reused instance.
     Bench(check::BenchArgs),
     /// Measure how late misbehaving calls end past their deadline, under load.
@@ -157,6 +163,7 @@ pub fn main() -> ExitCode {
         Command::Plugin(PluginCommand::Keygen(args)) => signing::keygen(args),
         Command::Plugin(PluginCommand::Sign(args)) => signing::sign(args),
         Command::Plugin(PluginCommand::Verify(args)) => signing::verify(args),
+        Command::Plugin(PluginCommand::Replay(args)) => replay::run(args),
         Command::Plugin(PluginCommand::Bench(args)) => check::bench(args),
         Command::Plugin(PluginCommand::Deadlines(args)) => check::deadlines(args),
         Command::Standin(command) => standin::run(command),

@@ -3,14 +3,13 @@
 //! mismatch with its cause. Exit 0 when everything matches, 1 when
 //! something differs, 2 on an error, so a nightly job can alert on it.
 
-use std::path::PathBuf;
 use std::process::ExitCode;
 
 use motcua_domain::fee::compare::{FeeLineDifference, FeeLineField};
 use motcua_domain::fee::{Collection, FeeKind, FeeLine};
 use motcua_domain::time::LocalDateTime;
 
-use super::migrate::DatabaseArgs;
+use super::offline::OfflineHost;
 use super::wiring;
 use crate::app::sync::{MismatchCause, ReconcileReport, ReconcileWindow};
 
@@ -28,18 +27,10 @@ pub struct ReconcileArgs {
     /// Print the report as JSON.
     #[arg(long)]
     json: bool,
-    /// Where the host keeps its state (the default SQLite database lives here).
-    #[arg(long, env = "MOTCUA_DATA_DIR", default_value_os_t = super::default_data_dir())]
-    data_dir: PathBuf,
-    /// Directory of plugin packages (the tenant's portal connector is among them).
-    #[arg(long, env = "MOTCUA_PLUGINS", default_value = "target/plugins")]
-    plugins: PathBuf,
-    /// Operator settings (the portal connector's endpoint and secrets per
-    /// tenant); default `<data-dir>/motcua.toml` when it exists.
-    #[arg(long, env = "MOTCUA_CONFIG")]
-    config: Option<PathBuf>,
+    /// The host whose database and plugins (the tenant's portal connector
+    /// among them) are used.
     #[command(flatten)]
-    database: DatabaseArgs,
+    host: OfflineHost,
 }
 
 fn parse_local(text: &str) -> Result<LocalDateTime, String> {
@@ -59,21 +50,7 @@ fn parse_local(text: &str) -> Result<LocalDateTime, String> {
 }
 
 pub fn run(args: ReconcileArgs) -> anyhow::Result<ExitCode> {
-    let options = wiring::Options {
-        database_url: args.database.url(&args.data_dir),
-        plugins_dir: args.plugins.clone(),
-        data_dir: args.data_dir.clone(),
-        max_concurrent_calls: 8,
-        clock: None,
-        delivery: Default::default(),
-        max_package_bytes: crate::app::service::DEFAULT_MAX_PACKAGE_BYTES,
-        mail: None,
-        config: args.config.clone(),
-        budget: Default::default(),
-        // As `serve` runs: the settings file may allow unsigned packages.
-        allow_unsigned: false,
-        memory_reset: Default::default(),
-    };
+    let options = args.host.options();
     let runtime = tokio::runtime::Runtime::new()?;
     runtime.block_on(async {
         let assembled = wiring::assemble(&options).await?;

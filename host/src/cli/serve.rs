@@ -220,10 +220,15 @@ pub fn run(args: ServeArgs, demo: bool) -> anyhow::Result<ExitCode> {
         });
         let following =
             follower.map(|follower| tokio::spawn(follower.run(until_stopped(stopped.clone()))));
+        let scheduling = tokio::spawn(state.plugin_admin.clone().keep_schedules(
+            crate::app::service::SCHEDULE_CHECK_INTERVAL,
+            until_stopped(stopped.clone()),
+        ));
         let delivering = tokio::spawn(dispatcher.run(until_stopped(stopped)));
         let served = wiring::serve(listener, state, console, shutdown_signal()).await;
         let _ = stop.send(true);
         let _ = delivering.await;
+        let _ = scheduling.await;
         if let Some(pulling) = pulling {
             let _ = pulling.await;
         }

@@ -158,6 +158,7 @@ pub async fn assemble(options: &Options) -> anyhow::Result<Assembled> {
         Arc::new(packages.clone()),
         trust.clone(),
         options.max_package_bytes,
+        clock.clone(),
     );
     // Several replicas on PostgreSQL follow each other's switches; listen
     // before reading the active versions, so a switch committed meanwhile
@@ -184,7 +185,8 @@ pub async fn assemble(options: &Options) -> anyhow::Result<Assembled> {
         clock.clone(),
         store.clone() as Arc<dyn MembershipStore>,
     )
-    .with_systems(host.clone());
+    .with_systems(host.clone())
+    .with_versions(plugin_admin.versions());
     let mut dispatcher = Dispatcher::new(
         store.clone(),
         host.clone(),

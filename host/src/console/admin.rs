@@ -1,6 +1,6 @@
 //! The tenant administrator's and operator's pages: plugins (versions,
-//! what serves, call counts and durations; deploy a package, activate, roll
-//! back), the synchronisation outbox (resend), reconciliation with the
+//! what serves, call counts and durations, the timeline; deploy a package,
+//! activate, roll back, schedule a version, cancel a schedule), the synchronisation outbox (resend), reconciliation with the
 //! national portal (and its CSV), the working calendar.
 
 use axum::body::Bytes;
@@ -135,6 +135,74 @@ pub async fn rollback(
         return page;
     }
     match state.plugin_admin.rollback(&me.user, &me.tenant, &id).await {
+        Ok(_) => Redirect::to("/console/admin/plugins").into_response(),
+        Err(error) => me.visitor.fail(error),
+    }
+}
+
+/// A version scheduled from the plugins page: `effective_at` as a
+/// `datetime-local` input sends it (seconds optional).
+pub async fn schedule(
+    State(state): State<ConsoleState>,
+    me: SignedIn,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Response {
+    let posted = Posted::parse(&body);
+    if let Err(page) = me
+        .require(ADMINS)
+        .and_then(|_| me.check_csrf(posted.get("csrf")))
+    {
+        return page;
+    }
+    let Some(version) = posted.text("version") else {
+        return me
+            .visitor
+            .fail(AppError::invalid("version", "choose a version"));
+    };
+    let text = posted.text("effective_at").unwrap_or_default();
+    let with_seconds = match text.len() {
+        16 => format!("{text}:00"),
+        _ => text.clone(),
+    };
+    let Ok(effective_at) = LocalDateTime::parse(&with_seconds) else {
+        return me.visitor.fail(AppError::invalid(
+            "effective_at",
+            format!("`{text}` is not a local date and time"),
+        ));
+    };
+    let request = crate::app::service::ScheduleVersion {
+        version,
+        effective_at,
+    };
+    match state
+        .plugin_admin
+        .schedule(&me.user, &me.tenant, &id, request)
+        .await
+    {
+        Ok(_) => Redirect::to("/console/admin/plugins").into_response(),
+        Err(error) => me.visitor.fail(error),
+    }
+}
+
+pub async fn cancel_schedule(
+    State(state): State<ConsoleState>,
+    me: SignedIn,
+    Path((_, schedule)): Path<(String, i64)>,
+    body: Bytes,
+) -> Response {
+    let posted = Posted::parse(&body);
+    if let Err(page) = me
+        .require(ADMINS)
+        .and_then(|_| me.check_csrf(posted.get("csrf")))
+    {
+        return page;
+    }
+    match state
+        .plugin_admin
+        .cancel_schedule(&me.user, &me.tenant, schedule)
+        .await
+    {
         Ok(_) => Redirect::to("/console/admin/plugins").into_response(),
         Err(error) => me.visitor.fail(error),
     }

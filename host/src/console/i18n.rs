@@ -254,6 +254,22 @@ const MESSAGES: &[(&str, &str, &str)] = &[
         "chưa ký (máy chủ cho phép gói chưa ký)",
         "unsigned (this host allows unsigned packages)",
     ),
+    (
+        "plugins.timeline",
+        "Lịch sử và lịch áp dụng",
+        "Timeline and schedule",
+    ),
+    ("plugins.effective_at", "Có hiệu lực từ", "In force from"),
+    ("plugins.kind", "Loại", "Kind"),
+    ("plugins.applied", "Đã áp dụng", "Applied"),
+    ("plugins.pending", "chờ đến hạn", "pending"),
+    (
+        "plugins.directory",
+        "phiên bản của nền tảng",
+        "the platform's version",
+    ),
+    ("plugins.schedule", "Hẹn giờ áp dụng", "Schedule"),
+    ("plugins.cancel", "Hủy lịch", "Cancel"),
     ("outbox.title", "Hàng đợi đồng bộ", "Synchronisation outbox"),
     ("outbox.resend", "Gửi lại", "Resend"),
     (

@@ -152,6 +152,14 @@ pub fn router(state: ConsoleState) -> Router {
             "/console/admin/plugins/{id}/rollback",
             post(admin::rollback),
         )
+        .route(
+            "/console/admin/plugins/{id}/schedule",
+            post(admin::schedule),
+        )
+        .route(
+            "/console/admin/plugins/{id}/schedule/{schedule}/cancel",
+            post(admin::cancel_schedule),
+        )
         .route("/console/admin/outbox", get(admin::outbox))
         .route("/console/admin/outbox/resend", post(admin::resend))
         .route("/console/admin/reconciliation", get(admin::reconciliation))

@@ -29,6 +29,7 @@
 
 mod catalog;
 mod complete;
+mod decisions;
 mod dossiers;
 pub mod error;
 mod extract;
@@ -44,6 +45,7 @@ mod payments;
 mod plugins;
 mod portal_intake;
 mod readiness;
+mod schedules;
 mod statistics;
 mod sync;
 mod tenants;
@@ -94,6 +96,8 @@ fn api() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .merge(openapi::router())
         .merge(plugins::router())
+        .merge(schedules::router())
+        .merge(decisions::router())
         .merge(catalog::router())
         .merge(dossiers::router())
         .merge(payments::router())

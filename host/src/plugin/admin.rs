@@ -353,7 +353,16 @@ impl PreparedPlugin for Prepared {
         let key = (self.tenant.clone(), self.plugin.manifest().id.clone());
         let replaced = self.inner.set.activate(self.plugin);
         lock(&self.inner.deployed).insert(key);
-        replaced.map(|plugin| plugin.manifest().reference())
+        replaced.map(|plugin| {
+            let reference = plugin.manifest().reference();
+            // Dossiers received while it served are still priced by it.
+            self.inner.set.hold(plugin);
+            reference
+        })
+    }
+
+    fn hold(self: Box<Self>) {
+        self.inner.set.hold(self.plugin);
     }
 }
 
@@ -393,6 +402,10 @@ impl PluginPackages for TenantPlugins {
         .await
     }
 
+    fn holds(&self, tenant: &str, id: &str, version: &str) -> bool {
+        self.inner.set.version(tenant, id, version).is_some()
+    }
+
     fn has_baseline(&self, tenant: &str, id: &str) -> bool {
         self.inner.baseline.plugins.iter().any(|plugin| {
             let manifest = plugin.manifest();
@@ -405,13 +418,12 @@ impl PluginPackages for TenantPlugins {
             let manifest = plugin.manifest();
             manifest.id == id && manifest.tenant.as_deref() == Some(tenant)
         });
-        match own {
-            Some(plugin) => {
-                self.inner.set.activate(plugin.clone());
-            }
-            None => {
-                self.inner.set.remove(tenant, id);
-            }
+        let withdrawn = match own {
+            Some(plugin) => self.inner.set.activate(plugin.clone()),
+            None => self.inner.set.remove(tenant, id),
+        };
+        if let Some(plugin) = withdrawn {
+            self.inner.set.hold(plugin);
         }
         lock(&self.inner.deployed).remove(&(tenant.to_string(), id.to_string()));
         self.inner

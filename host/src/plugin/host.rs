@@ -16,7 +16,7 @@ use motcua_domain::refusal::{PluginRefusal, RefusalKind, RefusedField};
 
 use super::capabilities::registry::{ConnectorRegistry, NoRegistry, Registry};
 use super::error::{Failure, HostResource, PluginError};
-use super::instance::{CallContext, Plugin};
+use super::instance::{CallContext, CallUsage, Plugin};
 use super::manifest::Kind;
 use super::national::Operations;
 use super::operations::Descriptions;
@@ -25,8 +25,8 @@ use super::purposes::{Purpose, Purposes};
 use super::render::{self, RenderBudget, RenderError};
 use super::set::PluginSet;
 use crate::app::hooks::{
-    HookFailure, HookOutcome, InitiativeActions, InitiativeOutcome, Message, OperationFailure,
-    PluginHost, Priced, RenderedDocument,
+    FeeVersion, HookFailure, HookOutcome, InitiativeActions, InitiativeOutcome, Message,
+    OperationFailure, PluginHost, Priced, RenderedDocument,
 };
 
 #[derive(Clone)]
@@ -192,6 +192,15 @@ impl Registry for TenantRegistry {
                 ),
             )),
         }
+    }
+}
+
+fn not_loaded(plugin: &str, call: &str, message: String) -> HookFailure {
+    HookFailure {
+        plugin: plugin.into(),
+        call: call.into(),
+        outcome: HookOutcome::NotDeployed,
+        message,
     }
 }
 
@@ -363,18 +372,45 @@ impl PluginHost for WasmPluginHost {
         &self,
         tenant: &str,
         plugin: &str,
+        version: &FeeVersion,
         dossier: &DossierView,
     ) -> Result<Priced, HookFailure> {
-        let plugin = self.plugin(tenant, plugin, Kind::FeePolicy, "fee-policy.fee-lines")?;
-        let (ctx, dossier) = (CallContext::new(tenant), dossier.clone());
+        const CALL: &str = "fee-policy.fee-lines";
+        let plugin = match version {
+            FeeVersion::Serving => self.plugin(tenant, plugin, Kind::FeePolicy, CALL)?,
+            FeeVersion::Directory => self.plugins.directory(tenant, plugin).ok_or_else(|| {
+                not_loaded(
+                    plugin,
+                    CALL,
+                    format!("the directory has no plugin `{plugin}`"),
+                )
+            })?,
+            FeeVersion::Deployed(version) => self
+                .plugins
+                .version(tenant, plugin, version)
+                .ok_or_else(|| {
+                    not_loaded(
+                        &format!("{plugin}@{version}"),
+                        CALL,
+                        format!("version {version} of `{plugin}` is not loaded on this host"),
+                    )
+                })?,
+        };
+        let usage = Arc::new(CallUsage::default());
+        let ctx = CallContext::new(tenant).measured(usage.clone());
+        let dossier = dossier.clone();
         blocking(move || {
             let lines = plugin.fee_lines(&ctx, &dossier).map_err(failure)?;
             let manifest = plugin.manifest();
+            let (fuel, micros) = usage.get();
             Ok(Priced {
                 lines,
                 plugin_id: manifest.id.clone(),
                 plugin_version: manifest.version.clone(),
                 artifact_digest: plugin.digest().to_string(),
+                contract: manifest.contract.clone(),
+                fuel,
+                micros,
             })
         })
         .await

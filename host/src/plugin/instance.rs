@@ -33,6 +33,30 @@ pub struct CallContext {
     pub not_after: Option<Instant>,
     /// Recorded exchanges answering the call's HTTP requests (golden cases).
     pub replay: Option<Arc<Replay>>,
+    /// Where the call reports what it cost, for a call whose decision is
+    /// recorded with the dossier.
+    pub usage: Option<Arc<CallUsage>>,
+}
+
+/// What one call cost: fuel and wall time.
+#[derive(Debug, Default)]
+pub struct CallUsage {
+    fuel: std::sync::atomic::AtomicU64,
+    micros: std::sync::atomic::AtomicU64,
+}
+
+impl CallUsage {
+    fn record(&self, fuel: u64, micros: u64) {
+        use std::sync::atomic::Ordering::Relaxed;
+        self.fuel.store(fuel, Relaxed);
+        self.micros.store(micros, Relaxed);
+    }
+
+    /// (fuel, microseconds) of the call.
+    pub fn get(&self) -> (u64, u64) {
+        use std::sync::atomic::Ordering::Relaxed;
+        (self.fuel.load(Relaxed), self.micros.load(Relaxed))
+    }
 }
 
 impl CallContext {
@@ -42,7 +66,14 @@ impl CallContext {
             registry: Arc::new(NoRegistry),
             not_after: None,
             replay: None,
+            usage: None,
         }
+    }
+
+    /// Report the call's cost to `usage`.
+    pub fn measured(mut self, usage: Arc<CallUsage>) -> Self {
+        self.usage = Some(usage);
+        self
     }
 
     /// Answer the call's HTTP requests from `replay`, never the network.
@@ -335,6 +366,9 @@ impl Plugin {
             Ok(_) => "succeeded",
             Err(failure) => failure.label(),
         };
+        if let Some(usage) = &ctx.usage {
+            usage.record(fuel, micros);
+        }
         call_metrics::record(
             &ctx.tenant,
             &self.0.labels,

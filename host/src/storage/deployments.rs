@@ -16,9 +16,12 @@ use super::Db;
 use super::changes::announce;
 use super::dossiers::Tx;
 use super::rows::{Result, get, get_bool, get_opt_time, get_time, now, time_text};
+use super::timeline;
 use crate::app::ports::{
-    Change, Deployment, DeploymentStore, EgressGrant, NewDeployment, StoreError,
+    Change, Deployment, DeploymentStore, EgressGrant, NewDeployment, Shadow, StoreError, Switch,
+    SwitchBy, SwitchKind,
 };
+use motcua_domain::time::LocalDateTime;
 
 const COLUMNS: &str = "tenant_id, plugin_id, version, digest, package_path, deployed_by, \
      deployed_at, active, activated_at, previous_version";
@@ -111,6 +114,7 @@ async fn switch_to(
     plugin_id: &str,
     version: &str,
     previous: Previous<'_>,
+    at: LocalDateTime,
 ) -> Result<Deployment> {
     let (keep, previous) = match previous {
         Previous::Set(version) => (0_i64, version),
@@ -129,7 +133,7 @@ async fn switch_to(
          previous_version = CASE WHEN $2 = 1 THEN previous_version ELSE $3 END \
          WHERE tenant_id = $4 AND plugin_id = $5 AND version = $6",
     )
-    .bind(time_text(now()))
+    .bind(time_text(at))
     .bind(keep)
     .bind(previous)
     .bind(tenant)
@@ -138,6 +142,15 @@ async fn switch_to(
     .execute(&mut **tx)
     .await?;
     find(tx, tenant, plugin_id, version).await
+}
+
+/// Activates `target` in place of the active version, which it remembers.
+async fn activate_in(tx: &mut Tx, target: &Deployment, at: LocalDateTime) -> Result<Deployment> {
+    let (tenant, plugin_id) = (&target.tenant, &target.deployment.plugin_id);
+    let current = active_in(tx, tenant, plugin_id).await?;
+    let previous = current.as_ref().map(|d| d.deployment.version.as_str());
+    let version = &target.deployment.version;
+    switch_to(tx, tenant, plugin_id, version, Previous::Set(previous), at).await
 }
 
 #[async_trait]
@@ -199,25 +212,26 @@ impl DeploymentStore for Db {
         row.map(|row| deployment_from_row(&row)).transpose()
     }
 
-    async fn activate(&self, tenant: &str, plugin_id: &str, version: &str) -> Result<Deployment> {
+    async fn activate(
+        &self,
+        tenant: &str,
+        plugin_id: &str,
+        version: &str,
+        by: SwitchBy<'_>,
+    ) -> Result<Deployment> {
         let (tenant, plugin_id, version) = owned3(tenant, plugin_id, version);
+        let (user, at) = (by.user.to_owned(), by.at);
         self.write("plugin.activate", |db| async move {
+            let by = SwitchBy { user: &user, at };
             let mut tx = db.begin_write().await?;
             lock_tenant_plugins(&mut tx, &tenant).await?;
             let target = find(&mut tx, &tenant, &plugin_id, &version).await?;
             if target.active {
                 return Ok(target);
             }
-            let current = active_in(&mut tx, &tenant, &plugin_id).await?;
-            let previous = current.as_ref().map(|d| d.deployment.version.as_str());
-            let activated = switch_to(
-                &mut tx,
-                &tenant,
-                &plugin_id,
-                &version,
-                Previous::Set(previous),
-            )
-            .await?;
+            let activated = activate_in(&mut tx, &target, by.at).await?;
+            let kind = SwitchKind::Activation;
+            timeline::record(&mut tx, &tenant, &plugin_id, Some(&version), kind, by).await?;
             announce(&mut tx, db.backend, &Change::Plugins { tenant }).await?;
             tx.commit().await?;
             Ok(activated)
@@ -225,9 +239,16 @@ impl DeploymentStore for Db {
         .await
     }
 
-    async fn rollback(&self, tenant: &str, plugin_id: &str) -> Result<Deployment> {
-        let (tenant, plugin_id, _) = owned3(tenant, plugin_id, "");
+    async fn rollback(
+        &self,
+        tenant: &str,
+        plugin_id: &str,
+        by: SwitchBy<'_>,
+    ) -> Result<Deployment> {
+        let (tenant, plugin_id, user) = owned3(tenant, plugin_id, by.user);
+        let at = by.at;
         self.write("plugin.rollback", |db| async move {
+            let by = SwitchBy { user: &user, at };
             let mut tx = db.begin_write().await?;
             lock_tenant_plugins(&mut tx, &tenant).await?;
             let current = active_in(&mut tx, &tenant, &plugin_id)
@@ -237,7 +258,9 @@ impl DeploymentStore for Db {
                 StoreError::NotFound(format!("a version of {plugin_id} to roll back to"))
             })?;
             let activated =
-                switch_to(&mut tx, &tenant, &plugin_id, &target, Previous::Keep).await?;
+                switch_to(&mut tx, &tenant, &plugin_id, &target, Previous::Keep, at).await?;
+            let kind = SwitchKind::Rollback;
+            timeline::record(&mut tx, &tenant, &plugin_id, Some(&target), kind, by).await?;
             announce(&mut tx, db.backend, &Change::Plugins { tenant }).await?;
             tx.commit().await?;
             Ok(activated)
@@ -245,9 +268,16 @@ impl DeploymentStore for Db {
         .await
     }
 
-    async fn deactivate(&self, tenant: &str, plugin_id: &str) -> Result<Option<Deployment>> {
-        let (tenant, plugin_id, _) = owned3(tenant, plugin_id, "");
+    async fn deactivate(
+        &self,
+        tenant: &str,
+        plugin_id: &str,
+        by: SwitchBy<'_>,
+    ) -> Result<Option<Deployment>> {
+        let (tenant, plugin_id, user) = owned3(tenant, plugin_id, by.user);
+        let at = by.at;
         self.write("plugin.deactivate", |db| async move {
+            let by = SwitchBy { user: &user, at };
             let mut tx = db.begin_write().await?;
             lock_tenant_plugins(&mut tx, &tenant).await?;
             let Some(current) = active_in(&mut tx, &tenant, &plugin_id).await? else {
@@ -261,12 +291,141 @@ impl DeploymentStore for Db {
             .bind(&plugin_id)
             .execute(&mut *tx)
             .await?;
+            let kind = SwitchKind::Withdrawal;
+            timeline::record(&mut tx, &tenant, &plugin_id, None, kind, by).await?;
             announce(&mut tx, db.backend, &Change::Plugins { tenant }).await?;
             tx.commit().await?;
             Ok(Some(Deployment {
                 active: false,
                 ..current
             }))
+        })
+        .await
+    }
+
+    async fn timeline(&self, tenant: &str, plugin_id: Option<&str>) -> Result<Vec<Switch>> {
+        timeline::list(&self.pool, tenant, plugin_id).await
+    }
+
+    async fn schedule(
+        &self,
+        tenant: &str,
+        plugin_id: &str,
+        version: &str,
+        effective_at: LocalDateTime,
+        by: SwitchBy<'_>,
+    ) -> Result<Switch> {
+        let (tenant, plugin_id, version) = owned3(tenant, plugin_id, version);
+        let (user, at) = (by.user.to_owned(), by.at);
+        self.write("plugin.schedule", |db| async move {
+            let by = SwitchBy { user: &user, at };
+            let mut tx = db.begin_write().await?;
+            lock_tenant_plugins(&mut tx, &tenant).await?;
+            find(&mut tx, &tenant, &plugin_id, &version).await?;
+            let scheduled =
+                timeline::schedule(&mut tx, &tenant, &plugin_id, &version, effective_at, by)
+                    .await?;
+            announce(&mut tx, db.backend, &Change::Plugins { tenant }).await?;
+            tx.commit().await?;
+            Ok(scheduled)
+        })
+        .await
+    }
+
+    async fn reschedule(
+        &self,
+        tenant: &str,
+        id: i64,
+        effective_at: LocalDateTime,
+    ) -> Result<Switch> {
+        let tenant = tenant.to_owned();
+        self.write("plugin.reschedule", move |db| async move {
+            let mut tx = db.begin_write().await?;
+            lock_tenant_plugins(&mut tx, &tenant).await?;
+            let pending = timeline::pending(&mut tx, &tenant, id).await?;
+            timeline::move_to(&mut tx, id, effective_at).await?;
+            announce(&mut tx, db.backend, &Change::Plugins { tenant }).await?;
+            tx.commit().await?;
+            Ok(Switch {
+                effective_at,
+                ..pending
+            })
+        })
+        .await
+    }
+
+    async fn cancel_schedule(&self, tenant: &str, id: i64) -> Result<Switch> {
+        let tenant = tenant.to_owned();
+        self.write("plugin.cancel-schedule", move |db| async move {
+            let mut tx = db.begin_write().await?;
+            lock_tenant_plugins(&mut tx, &tenant).await?;
+            let pending = timeline::pending(&mut tx, &tenant, id).await?;
+            timeline::delete(&mut tx, id).await?;
+            announce(&mut tx, db.backend, &Change::Plugins { tenant }).await?;
+            tx.commit().await?;
+            Ok(pending)
+        })
+        .await
+    }
+
+    async fn shadow(&self, tenant: &str, plugin_id: &str) -> Result<Option<Shadow>> {
+        timeline::shadow(&self.pool, tenant, plugin_id).await
+    }
+
+    async fn set_shadow(
+        &self,
+        tenant: &str,
+        plugin_id: &str,
+        version: Option<&str>,
+        by: SwitchBy<'_>,
+    ) -> Result<Option<Shadow>> {
+        let (tenant, plugin_id, user) = owned3(tenant, plugin_id, by.user);
+        let (version, at) = (version.map(str::to_owned), by.at);
+        self.write("plugin.shadow", move |db| async move {
+            let by = SwitchBy { user: &user, at };
+            let mut tx = db.begin_write().await?;
+            lock_tenant_plugins(&mut tx, &tenant).await?;
+            if let Some(version) = &version {
+                find(&mut tx, &tenant, &plugin_id, version).await?;
+            }
+            let shadow =
+                timeline::set_shadow(&mut tx, &tenant, &plugin_id, version.as_deref(), by).await?;
+            tx.commit().await?;
+            Ok(shadow)
+        })
+        .await
+    }
+
+    async fn due_schedules(&self, now: LocalDateTime) -> Result<Vec<Switch>> {
+        timeline::due(&self.pool, now).await
+    }
+
+    async fn apply_schedule(
+        &self,
+        tenant: &str,
+        id: i64,
+        now: LocalDateTime,
+    ) -> Result<Option<Deployment>> {
+        let tenant = tenant.to_owned();
+        self.write("plugin.apply-schedule", move |db| async move {
+            let mut tx = db.begin_write().await?;
+            lock_tenant_plugins(&mut tx, &tenant).await?;
+            let pending = match timeline::pending(&mut tx, &tenant, id).await {
+                Ok(pending) if pending.effective_at <= now => pending,
+                // Applied by another host, cancelled or moved later.
+                Ok(_) | Err(StoreError::NotFound(_)) => return Ok(None),
+                Err(other) => return Err(other),
+            };
+            let version = pending.version.clone().unwrap_or_default();
+            let target = find(&mut tx, &tenant, &pending.plugin_id, &version).await?;
+            let activated = match target.active {
+                true => target,
+                false => activate_in(&mut tx, &target, pending.effective_at).await?,
+            };
+            timeline::mark_applied(&mut tx, id, now).await?;
+            announce(&mut tx, db.backend, &Change::Plugins { tenant }).await?;
+            tx.commit().await?;
+            Ok(Some(activated))
         })
         .await
     }

@@ -1,5 +1,6 @@
 //! The dossier unit of work and dossier queries.
 
+use crate::domain::time::LocalDateTime;
 use async_trait::async_trait;
 use sqlx::any::{AnyArguments, AnyRow};
 use sqlx::query::Query;
@@ -9,11 +10,12 @@ use super::rows::{
     Result, get, get_bool, get_json, get_name, get_time, get_u64, int, name, now, opt_time_text,
     time_text, to_json,
 };
-use super::{Db, attachments, events, outbox, reuse, statistics};
+use super::{Db, attachments, events, invocations, outbox, reuse, statistics};
 use crate::app::ports::{
-    AuditReport, AuditScope, ChangeTarget, DossierChange, DossierFilter, DossierOrder,
-    DossierStore, NewDossier, Page, PageRequest, StoreError, StoredDocument, StoredDossier,
-    StoredEvent, StoredFeeLine, StoredNotification, StoredPayment, new_id,
+    AuditReport, AuditScope, ChangeTarget, DossierChange, DossierDecision, DossierFilter,
+    DossierOrder, DossierStore, NewDossier, Page, PageRequest, StoreError, StoredDocument,
+    StoredDossier, StoredEvent, StoredFeeLine, StoredInvocation, StoredNotification, StoredPayment,
+    new_id,
 };
 use crate::domain::access::Scope;
 use crate::domain::audit::{AuditEntry, GENESIS};
@@ -544,6 +546,7 @@ async fn write_change(
     let seqs = events::append(tx, tenant, &head, &change.events).await?;
     attachments::write(tx, tenant, &head.id, change).await?;
     reuse::write(tx, tenant, &head.id, &change.reused).await?;
+    invocations::write(tx, tenant, &head.id, &change.invocations).await?;
     outbox::enqueue(tx, tenant, &head.id, &change.outbox, &seqs).await?;
     // A dossier submitted online and not yet received counts nowhere
     // (docs/statistics.md); its facts are first written when it is received.
@@ -685,6 +688,21 @@ impl DossierStore for Db {
     async fn documents(&self, tenant: &str, code: &DossierCode) -> Result<Vec<StoredDocument>> {
         let id = dossier_id(self, tenant, code).await?;
         attachments::documents(self, tenant, &id).await
+    }
+
+    async fn invocations(&self, tenant: &str, code: &DossierCode) -> Result<Vec<StoredInvocation>> {
+        let id = dossier_id(self, tenant, code).await?;
+        invocations::list(self, tenant, &id).await
+    }
+
+    async fn decisions_between(
+        &self,
+        tenant: &str,
+        call: (&str, &str, &str),
+        period: (LocalDateTime, LocalDateTime),
+        limit: usize,
+    ) -> Result<Vec<DossierDecision>> {
+        invocations::between(self, tenant, call, period, limit).await
     }
 
     async fn reused_fields(&self, tenant: &str, code: &DossierCode) -> Result<Vec<ReusedField>> {

@@ -62,6 +62,7 @@ mod deployments;
 mod dossiers;
 mod events;
 mod intake;
+mod invocations;
 mod memberships;
 mod migrations;
 mod outbox;
@@ -69,6 +70,7 @@ mod reuse;
 mod rows;
 mod statistics;
 mod tenancy;
+mod timeline;
 mod trust;
 
 pub use migrations::known_versions;

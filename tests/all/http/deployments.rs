@@ -20,7 +20,7 @@ on_both_backends!(
 pub(super) const TENANT: &str = "bac-ninh";
 pub(super) const FEES: &str = "bac-ninh-fees";
 /// The construction permit, priced by bac-ninh-fees.
-const PERMIT: &str = "1.009994";
+pub(super) const PERMIT: &str = "1.009994";
 
 /// The built package `id` as a `.tar.gz` (one top-level folder), its
 /// manifest rewritten by `edit`.

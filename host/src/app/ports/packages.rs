@@ -61,6 +61,9 @@ pub trait PreparedPlugin: Send {
     /// calls already running finish on the version they started with.
     /// Returns the `id@version` it replaces, if any.
     fn go_live(self: Box<Self>) -> Option<String>;
+    /// Stays loaded without serving, to decide for dossiers received while
+    /// it served or from its scheduled time on.
+    fn hold(self: Box<Self>);
 }
 
 /// Where a live plugin of a tenant comes from.
@@ -130,6 +133,10 @@ pub trait PluginPackages: Send + Sync {
         package_path: &str,
         trust: Vec<TrustedKey>,
     ) -> Result<Box<dyn PreparedPlugin>, PackageError>;
+
+    /// Whether `tenant`'s own `version` of `id` is loaded here (serving or
+    /// held to decide).
+    fn holds(&self, tenant: &str, id: &str, version: &str) -> bool;
 
     /// Whether the operator's directory provides `id` for `tenant` (its
     /// own or platform-wide): what serves once no deployed version is

@@ -54,7 +54,11 @@ impl DossierService {
             form: request.form.clone(),
             received_at: self.clock.now(),
         };
-        let (lines, _) = self.priced(tenant, &procedure, terms, &view).await;
-        Ok(lines.into_iter().map(|stored| stored.line).collect())
+        let pricing = self.priced(tenant, &procedure, terms, &view).await;
+        Ok(pricing
+            .lines
+            .into_iter()
+            .map(|stored| stored.line)
+            .collect())
     }
 }

@@ -5,6 +5,7 @@ mod accounts;
 mod bindings;
 mod catalog;
 mod catalog_import;
+mod decisions;
 mod initiatives;
 mod intake;
 mod keys;
@@ -15,10 +16,13 @@ mod plugins;
 mod portal;
 mod queries;
 mod reuse;
+mod schedules;
 mod submit;
 #[cfg(test)]
 mod tests;
 mod transition;
+mod versions;
+mod what_if;
 
 use std::sync::Arc;
 
@@ -39,6 +43,7 @@ pub use bindings::binding_problems;
 pub use catalog_import::{
     CatalogReport, ImportMode, check_catalog_bindings, import_catalog, read_catalog,
 };
+pub use decisions::{FEE_CALL, FeeReplay, ShadowDifference, ShadowReport, canonical_hash};
 pub use keys::{AddKey, TrustKeys, trusted};
 pub use onboarding::{
     AdminCredential, AdminEntry, AgencyEntry, Authority, CatalogEntry, ONBOARDING_TOKEN_LABEL,
@@ -54,8 +59,11 @@ pub use plugins::{
 pub use portal::{TakeIn, TakenIn, Untakeable};
 pub use queries::Tracking;
 pub use reuse::{PrefillAnswer, PrefillRequest};
+pub use schedules::{Reschedule, SCHEDULE_CHECK_INTERVAL, ScheduleVersion, ShadowVersion};
 pub use submit::SubmitDossier;
 pub use transition::{ResultUpload, TransitionRequest};
+pub use versions::{PluginVersions, VersionUnavailable, in_force};
+pub use what_if::{ChangedFees, WHAT_IF_LIMIT, WhatIf, WhatIfFailure, WhatIfReport};
 
 use super::access::{self, Access};
 use super::clock::Clock;
@@ -94,6 +102,9 @@ pub struct DossierService {
     catalog: Arc<dyn CatalogStore>,
     plugins: Arc<dyn PluginHost>,
     systems: Arc<dyn SpecialisedSystems>,
+    /// Which fee plugin version prices a dossier; without it, whatever
+    /// serves.
+    versions: Option<PluginVersions>,
     clock: Arc<dyn Clock>,
     access: Access,
 }
@@ -114,6 +125,7 @@ impl DossierService {
             catalog,
             plugins,
             systems: Arc::new(NoSpecialisedSystems),
+            versions: None,
             clock,
             access: Access::new(memberships),
         }
@@ -123,6 +135,13 @@ impl DossierService {
     /// (without it, none is offered).
     pub fn with_systems(mut self, systems: Arc<dyn SpecialisedSystems>) -> Self {
         self.systems = systems;
+        self
+    }
+
+    /// Price each dossier by the fee plugin version in force at its
+    /// receipt ([`PluginVersions`]).
+    pub fn with_versions(mut self, versions: PluginVersions) -> Self {
+        self.versions = Some(versions);
         self
     }
 

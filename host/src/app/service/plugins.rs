@@ -15,13 +15,15 @@ use serde::Serialize;
 use tokio::sync::Mutex;
 
 use crate::app::access::{ensure_admin, ensure_operator};
+use crate::app::clock::Clock;
 use crate::app::error::{AppError, FieldProblem};
 use crate::app::ports::{
     Deployment, DeploymentStore, EgressGrant, LivePlugin, NewDeployment, PackageError,
     PackageFormat, PluginLoadFailure, PluginPackages, PluginSource, PluginSummary, SignatureStatus,
-    StoreError, TenantStore,
+    StoreError, Switch, SwitchBy, TenantStore,
 };
 use crate::app::service::TrustKeys;
+use crate::app::service::versions::PluginVersions;
 use motcua_domain::signing::{KeyScope, TrustedKey};
 
 /// Largest package accepted unless configured otherwise.
@@ -93,6 +95,10 @@ pub struct TenantPlugin {
     pub active_version: Option<String>,
     /// Oldest first.
     pub versions: Vec<DeployedVersion>,
+    /// What served and will serve, by effective time: activations,
+    /// rollbacks, withdrawals, and versions scheduled to take over (not
+    /// applied yet while `applied_at` is empty).
+    pub timeline: Vec<Switch>,
 }
 
 /// `GET /tenants/{t}/plugins`.
@@ -106,17 +112,18 @@ pub struct TenantPlugins {
 
 #[derive(Clone)]
 pub struct PluginAdmin {
-    deployments: Arc<dyn DeploymentStore>,
-    packages: Arc<dyn PluginPackages>,
+    pub(super) deployments: Arc<dyn DeploymentStore>,
+    pub(super) packages: Arc<dyn PluginPackages>,
     /// The signing keys packages are checked against.
-    trust: TrustKeys,
+    pub(super) trust: TrustKeys,
     max_package_bytes: usize,
     /// Serialises activation, rollback and the swap that follows.
-    switching: Arc<Mutex<()>>,
+    pub(super) switching: Arc<Mutex<()>>,
+    pub(super) clock: Arc<dyn Clock>,
 }
 
 /// What the plugin administrators do.
-const MANAGE_PLUGINS: &str = "manage the tenant's plugins";
+pub(super) const MANAGE_PLUGINS: &str = "manage the tenant's plugins";
 
 impl From<PackageError> for AppError {
     fn from(error: PackageError) -> Self {
@@ -135,6 +142,7 @@ impl PluginAdmin {
         packages: Arc<dyn PluginPackages>,
         trust: TrustKeys,
         max_package_bytes: usize,
+        clock: Arc<dyn Clock>,
     ) -> Self {
         Self {
             deployments,
@@ -142,7 +150,25 @@ impl PluginAdmin {
             trust,
             max_package_bytes,
             switching: Arc::default(),
+            clock,
         }
+    }
+
+    /// Who switches now, for the timeline.
+    pub(super) fn by<'a>(&self, user: &'a User) -> SwitchBy<'a> {
+        SwitchBy {
+            user: &user.id,
+            at: self.clock.now(),
+        }
+    }
+
+    /// The versions fees are decided by, over the same stores.
+    pub fn versions(&self) -> PluginVersions {
+        PluginVersions::new(
+            self.deployments.clone(),
+            self.packages.clone(),
+            self.trust.clone(),
+        )
     }
 
     /// The largest package body accepted.
@@ -240,6 +266,7 @@ impl PluginAdmin {
     pub async fn list(&self, user: &User, tenant: &str) -> Result<TenantPlugins, AppError> {
         ensure_admin(user, tenant, MANAGE_PLUGINS)?;
         let deployments = self.deployments.deployments(tenant, None).await?;
+        let timeline = self.deployments.timeline(tenant, None).await?;
         let roots = self.trust.roots_for(tenant).await?;
         let serving = self.packages.serving(tenant).into_iter().map(|mut plugin| {
             plugin.signature = signature_status(&plugin.summary, &roots);
@@ -252,6 +279,7 @@ impl PluginAdmin {
             .map(|plugin| plugin.summary.id.clone())
             .chain(deployments.iter().map(|d| d.deployment.plugin_id.clone()))
             .collect();
+        ids.extend(timeline.iter().map(|switch| switch.plugin_id.clone()));
         ids.sort();
         ids.dedup();
         let plugins = ids
@@ -270,6 +298,11 @@ impl PluginAdmin {
                         .find(|v| v.active)
                         .map(|v| v.version.clone()),
                     versions,
+                    timeline: timeline
+                        .iter()
+                        .filter(|switch| switch.plugin_id == id)
+                        .cloned()
+                        .collect(),
                     id,
                 }
             })
@@ -304,7 +337,7 @@ impl PluginAdmin {
             .await?;
         let active = self
             .deployments
-            .activate(tenant, plugin_id, version)
+            .activate(tenant, plugin_id, version, self.by(user))
             .await?;
         let serving = format!("{}@{}", prepared.plugin_id(), prepared.version());
         let replaced = prepared.go_live();
@@ -361,7 +394,10 @@ impl PluginAdmin {
                     .packages
                     .prepare(tenant, &target.deployment.package_path, trust.clone())
                     .await?;
-                let active = self.deployments.rollback(tenant, plugin_id).await?;
+                let active = self
+                    .deployments
+                    .rollback(tenant, plugin_id, self.by(user))
+                    .await?;
                 let prepared = if active.deployment.version == prepared.version() {
                     prepared
                 } else {
@@ -382,7 +418,9 @@ impl PluginAdmin {
                 }
             }
             None if self.packages.has_baseline(tenant, plugin_id) => {
-                self.deployments.deactivate(tenant, plugin_id).await?;
+                self.deployments
+                    .deactivate(tenant, plugin_id, self.by(user))
+                    .await?;
                 let serving = self.packages.restore_baseline(tenant, plugin_id);
                 Activation {
                     plugin_id: plugin_id.to_string(),

@@ -146,9 +146,9 @@ impl DossierService {
             form: submission.form.clone(),
             received_at: at,
         };
-        let fee_lines = match (&how, offered) {
+        let (fee_lines, decisions) = match (&how, offered) {
             // A dossier refused at intake owes nothing.
-            (TakeIn::Refused { .. }, _) | (_, None) => Vec::new(),
+            (TakeIn::Refused { .. }, _) | (_, None) => (Vec::new(), Vec::new()),
             (how, Some((procedure, terms))) => {
                 if matches!(how, TakeIn::FromPortal) {
                     match self.validate_form(tenant, procedure, &view).await {
@@ -191,6 +191,7 @@ impl DossierService {
             events,
         );
         change.fee_lines = Some(fee_lines);
+        change.invocations = decisions;
         self.apply_initiatives(tenant, &view, &mut change).await;
         match self.commit(tenant, change, &submission.applicant).await {
             Ok(stored) => {

@@ -9,9 +9,11 @@ use motcua_domain::lifecycle::{Action, Command, CommandKind, DossierState, Event
 use motcua_domain::tenancy::User;
 use serde::{Deserialize, Serialize};
 
+use super::decisions::fee_invocation;
 use super::{DossierDetails, DossierService, actor, add_note};
 use crate::app::error::{AppError, FieldProblem};
-use crate::app::ports::{DossierChange, FeeSource, NewDossier, StoredFeeLine};
+use crate::app::hooks::FeeVersion;
+use crate::app::ports::{DossierChange, FeeSource, NewDossier, NewInvocation, StoredFeeLine};
 
 /// A new dossier as the applicant (online) or the intake officer (counter,
 /// post) hands it in.
@@ -195,7 +197,7 @@ impl DossierService {
             received_at: now,
         };
         self.validate_form(tenant, &procedure, &view).await?;
-        let fee_lines = self
+        let (fee_lines, decisions) = self
             .price(tenant, &procedure, &terms, &view, &mut events[0])
             .await;
 
@@ -214,6 +216,7 @@ impl DossierService {
             events,
         );
         change.fee_lines = Some(fee_lines);
+        change.invocations = decisions;
         change.reused = reused;
         // The code is allocated by the commit: initiatives see `code: None`
         // for the events that create a dossier, as the contract documents.
@@ -242,8 +245,10 @@ impl DossierService {
         }
     }
 
-    /// Fee lines from the procedure's fee plugin; when it fails, the
-    /// catalog's statutory fees, with the reason noted on `event`.
+    /// Fee lines from the procedure's fee plugin (with the record of its
+    /// decision, and of a shadow candidate's, to keep with the dossier);
+    /// when it fails, the catalog's statutory fees, with the reason noted
+    /// on `event`.
     pub(crate) async fn price(
         &self,
         tenant: &str,
@@ -251,12 +256,17 @@ impl DossierService {
         terms: &ChannelTerms,
         view: &DossierView,
         event: &mut Event,
-    ) -> Vec<StoredFeeLine> {
-        let (lines, failure) = self.priced(tenant, procedure, terms, view).await;
-        if let Some(text) = failure {
+    ) -> (Vec<StoredFeeLine>, Vec<NewInvocation>) {
+        let pricing = self.priced(tenant, procedure, terms, view).await;
+        if let Some(text) = pricing.failure {
             add_note(event, text);
         }
-        lines
+        let mut decisions: Vec<NewInvocation> = pricing.decision.into_iter().collect();
+        if let (Some(plugin), Some(serving)) = (&procedure.fee_plugin, decisions.first()) {
+            let serving = serving.clone();
+            decisions.extend(self.shadow_run(tenant, plugin, view, &serving).await);
+        }
+        (pricing.lines, decisions)
     }
 
     /// Fee lines from the fee plugin, or the statutory ones and, if the
@@ -267,7 +277,7 @@ impl DossierService {
         procedure: &Procedure,
         terms: &ChannelTerms,
         view: &DossierView,
-    ) -> (Vec<StoredFeeLine>, Option<String>) {
+    ) -> Pricing {
         let statutory = |note: String| {
             terms
                 .fallback_fee_lines(&note)
@@ -279,16 +289,26 @@ impl DossierService {
                 .collect()
         };
         let Some(plugin) = &procedure.fee_plugin else {
-            return (
-                statutory(
+            return Pricing {
+                lines: statutory(
                     "statutory fees from the catalog (the procedure has no fee plugin)".into(),
                 ),
-                None,
-            );
+                failure: None,
+                decision: None,
+            };
         };
-        match self.plugins.fee_lines(tenant, plugin, view).await {
-            Ok(priced) => (
-                priced
+        let version = match &self.versions {
+            Some(versions) => versions.fee_version(tenant, plugin, view.received_at).await,
+            None => Ok(FeeVersion::Serving),
+        };
+        let priced = match version {
+            Ok(version) => self.plugins.fee_lines(tenant, plugin, &version, view).await,
+            Err(failure) => Err(failure),
+        };
+        match priced {
+            Ok(priced) => Pricing {
+                decision: Some(fee_invocation(&priced, view, self.clock.now())),
+                lines: priced
                     .lines
                     .into_iter()
                     .map(|line| StoredFeeLine {
@@ -300,13 +320,26 @@ impl DossierService {
                         },
                     })
                     .collect(),
-                None,
-            ),
+                failure: None,
+            },
             Err(failure) => {
                 tracing::warn!(%failure, "fee plugin failed; applying the statutory fees");
                 let text = format!("statutory fees applied because {failure}");
-                (statutory(text.clone()), Some(text))
+                Pricing {
+                    lines: statutory(text.clone()),
+                    failure: Some(text),
+                    decision: None,
+                }
             }
         }
     }
+}
+
+/// How a dossier was priced.
+pub(crate) struct Pricing {
+    pub(crate) lines: Vec<StoredFeeLine>,
+    /// Why the statutory fees apply, when the fee plugin failed.
+    pub(crate) failure: Option<String>,
+    /// The fee plugin's decision, to record with the dossier.
+    pub(crate) decision: Option<NewInvocation>,
 }

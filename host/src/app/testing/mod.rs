@@ -212,6 +212,13 @@ impl TestWorld {
         let portal = Arc::new(ScriptedPortal::new("national-portal-sync@1.0.0"));
         let packages = ScriptedPackages::new();
         let systems = Arc::new(ScriptedSystems::default());
+        let plugin_admin = PluginAdmin::new(
+            store.clone() as Arc<dyn DeploymentStore>,
+            Arc::new(packages.clone()),
+            TrustKeys::new(store.clone(), store.clone()),
+            1024,
+            clock.clone(),
+        );
         let service = DossierService::new(
             store.clone() as Arc<dyn DossierStore>,
             store.clone() as Arc<dyn CatalogStore>,
@@ -219,7 +226,8 @@ impl TestWorld {
             clock.clone(),
             store.clone() as Arc<dyn MembershipStore>,
         )
-        .with_systems(systems.clone());
+        .with_systems(systems.clone())
+        .with_versions(plugin_admin.versions());
         let intake = IntakeService::new(
             service.clone(),
             store.clone(),
@@ -227,12 +235,6 @@ impl TestWorld {
             clock.clone(),
         );
         let sync = SyncOperations::new(store.clone(), portal.clone(), clock.clone());
-        let plugin_admin = PluginAdmin::new(
-            store.clone() as Arc<dyn DeploymentStore>,
-            Arc::new(packages.clone()),
-            TrustKeys::new(store.clone(), store.clone()),
-            1024,
-        );
         let mut citizen = user("citizen", Some(TENANT), Role::Citizen);
         citizen.personal_id = Some(CITIZEN_ID.to_owned());
         let mut officer = user("officer", Some(TENANT), Role::Officer);

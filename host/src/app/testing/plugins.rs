@@ -20,8 +20,8 @@ use motcua_domain::intake::{OnlineSubmission, SubmissionBatch};
 use motcua_domain::signing::TrustedKey;
 
 use crate::app::hooks::{
-    HookFailure, HookOutcome, InitiativeActions, InitiativeOutcome, NationalSync, PluginHost,
-    PortalIntake, Priced, SyncFailure,
+    FeeVersion, HookFailure, HookOutcome, InitiativeActions, InitiativeOutcome, NationalSync,
+    PluginHost, PortalIntake, Priced, SyncFailure,
 };
 use crate::app::ports::{
     LivePlugin, PackageError, PackageFormat, PluginDirectory, PluginLoadFailure, PluginPackages,
@@ -66,6 +66,7 @@ pub enum PluginCall {
     FeeLines {
         tenant: String,
         plugin: String,
+        version: FeeVersion,
         dossier: DossierView,
     },
     OnEvent {
@@ -84,6 +85,8 @@ struct Script {
     validation: BTreeMap<String, Result<Vec<FieldError>, HookFailure>>,
     prefill: BTreeMap<String, Result<Vec<PrefillValue>, HookFailure>>,
     fees: BTreeMap<String, Result<Vec<FeeLine>, HookFailure>>,
+    /// Answers of one deployed version, over `fees`, by (plugin, version).
+    version_fees: BTreeMap<(String, String), Result<Vec<FeeLine>, HookFailure>>,
     /// In the order the runtime would run them.
     initiatives: Vec<(String, Initiative)>,
 }
@@ -120,6 +123,19 @@ impl ScriptedPlugins {
     /// The form plugin `plugin` prefills with `answer`.
     pub fn prefills(&self, plugin: &str, answer: Result<Vec<PrefillValue>, HookFailure>) -> &Self {
         self.edit(|s| s.prefill.insert(plugin.to_owned(), answer));
+        self
+    }
+
+    /// Deployed `version` of the fee plugin `plugin` prices every dossier
+    /// with `answer` (other versions answer as [`Self::prices`] says).
+    pub fn prices_in_version(
+        &self,
+        plugin: &str,
+        version: &str,
+        answer: Result<Vec<FeeLine>, HookFailure>,
+    ) -> &Self {
+        let key = (plugin.to_owned(), version.to_owned());
+        self.edit(|s| s.version_fees.insert(key, answer));
         self
     }
 
@@ -227,19 +243,32 @@ impl PluginHost for ScriptedPlugins {
         &self,
         tenant: &str,
         plugin: &str,
+        version: &FeeVersion,
         dossier: &DossierView,
     ) -> Result<Priced, HookFailure> {
         self.record(PluginCall::FeeLines {
             tenant: tenant.to_owned(),
             plugin: plugin.to_owned(),
+            version: version.clone(),
             dossier: dossier.clone(),
         });
-        let lines = self.answer(tenant, plugin, "fee-lines", |s| s.fees.get(plugin))?;
+        let deployed = match version {
+            FeeVersion::Deployed(version) => Some(version.as_str()),
+            FeeVersion::Serving | FeeVersion::Directory => None,
+        };
+        let lines = self.answer(tenant, plugin, "fee-lines", |s| {
+            deployed
+                .and_then(|v| s.version_fees.get(&(plugin.to_owned(), v.to_owned())))
+                .or_else(|| s.fees.get(plugin))
+        })?;
         Ok(Priced {
             lines,
             plugin_id: plugin.to_owned(),
-            plugin_version: SCRIPTED_VERSION.to_owned(),
+            plugin_version: deployed.unwrap_or(SCRIPTED_VERSION).to_owned(),
             artifact_digest: SCRIPTED_DIGEST.to_owned(),
+            contract: "0.3.0".to_owned(),
+            fuel: 1_000,
+            micros: 10,
         })
     }
 
@@ -501,6 +530,8 @@ struct Packages {
     declared: BTreeMap<String, Vec<String>>,
     /// What the operator granted, by (tenant, id).
     granted: BTreeMap<(String, String), Vec<String>>,
+    /// Versions loaded to decide without serving: (tenant, id, version).
+    held: Vec<(String, String, String)>,
 }
 
 /// Tenant deployments and the plugin directory ([`PluginPackages`],
@@ -611,6 +642,15 @@ impl PreparedPlugin for Prepared {
             .insert(key, live)
             .map(|old| format!("{}@{}", old.summary.id, old.summary.version))
     }
+
+    fn hold(self: Box<Self>) {
+        let held = (
+            self.package.tenant.clone(),
+            self.package.summary.id.clone(),
+            self.package.summary.version.clone(),
+        );
+        self.packages.lock().held.push(held);
+    }
 }
 
 #[async_trait]
@@ -672,6 +712,17 @@ impl PluginPackages for ScriptedPackages {
             packages: self.clone(),
             package,
         }))
+    }
+
+    fn holds(&self, tenant: &str, id: &str, version: &str) -> bool {
+        let packages = self.lock();
+        let key = (tenant.to_owned(), id.to_owned());
+        packages.serving.get(&key).is_some_and(|live| {
+            live.source == PluginSource::Deployment && live.summary.version == version
+        }) || packages
+            .held
+            .iter()
+            .any(|(t, i, v)| t == tenant && i == id && v == version)
     }
 
     fn has_baseline(&self, tenant: &str, id: &str) -> bool {

@@ -45,6 +45,69 @@ pub struct EgressGrant {
     pub granted_at: LocalDateTime,
 }
 
+// --- the timeline of what serves -----------------------------------------------
+
+/// How a version came to serve.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum SwitchKind {
+    /// An admin activated it at once.
+    Activation,
+    /// An admin scheduled it for `effective_at`.
+    Scheduled,
+    /// A rollback went back to it.
+    Rollback,
+    /// No deployed version serves any more: the directory's does.
+    Withdrawal,
+}
+
+impl SwitchKind {
+    pub fn label(self) -> &'static str {
+        match self {
+            SwitchKind::Activation => "activation",
+            SwitchKind::Scheduled => "scheduled",
+            SwitchKind::Rollback => "rollback",
+            SwitchKind::Withdrawal => "withdrawal",
+        }
+    }
+
+    pub fn from_label(label: &str) -> Option<Self> {
+        [
+            SwitchKind::Activation,
+            SwitchKind::Scheduled,
+            SwitchKind::Rollback,
+            SwitchKind::Withdrawal,
+        ]
+        .into_iter()
+        .find(|kind| kind.label() == label)
+    }
+}
+
+/// From `effective_at` on, `version` of a tenant's plugin decides (`None`:
+/// the operator's directory version). Fees of a dossier follow the entry
+/// in force at its receipt, applied yet or not.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct Switch {
+    pub id: i64,
+    pub tenant: String,
+    pub plugin_id: String,
+    pub version: Option<String>,
+    /// Local time in Viet Nam.
+    pub effective_at: LocalDateTime,
+    pub kind: SwitchKind,
+    pub recorded_by: String,
+    pub recorded_at: LocalDateTime,
+    /// When a host put it in service (`None`: a schedule still to come).
+    pub applied_at: Option<LocalDateTime>,
+}
+
+/// Who switches and when, for the timeline.
+#[derive(Clone, Copy, Debug)]
+pub struct SwitchBy<'a> {
+    pub user: &'a str,
+    pub at: LocalDateTime,
+}
+
 /// Which plugin versions each tenant has deployed and which one is active.
 #[async_trait]
 pub trait DeploymentStore: Send + Sync {
@@ -67,20 +130,78 @@ pub trait DeploymentStore: Send + Sync {
         plugin_id: &str,
     ) -> StoreResult<Option<Deployment>>;
     /// Makes `version` the only active version of the plugin, remembering
-    /// the version it replaces. NotFound if not deployed.
+    /// the version it replaces, and enters it in the timeline from `by.at`.
+    /// NotFound if not deployed.
     async fn activate(
         &self,
         tenant: &str,
         plugin_id: &str,
         version: &str,
+        by: SwitchBy<'_>,
     ) -> StoreResult<Deployment>;
     /// Re-activates the version the active one replaced; repeated rollbacks
     /// walk back through the activation history. NotFound if there is
     /// nothing to roll back to.
-    async fn rollback(&self, tenant: &str, plugin_id: &str) -> StoreResult<Deployment>;
+    async fn rollback(
+        &self,
+        tenant: &str,
+        plugin_id: &str,
+        by: SwitchBy<'_>,
+    ) -> StoreResult<Deployment>;
     /// Leaves no version of the plugin active (the operator's directory
     /// serves it again); returns the version that was active, if any.
-    async fn deactivate(&self, tenant: &str, plugin_id: &str) -> StoreResult<Option<Deployment>>;
+    async fn deactivate(
+        &self,
+        tenant: &str,
+        plugin_id: &str,
+        by: SwitchBy<'_>,
+    ) -> StoreResult<Option<Deployment>>;
+    /// What served and will serve `tenant`'s plugins (or one of them):
+    /// by plugin, then effective time, then entry.
+    async fn timeline(&self, tenant: &str, plugin_id: Option<&str>) -> StoreResult<Vec<Switch>>;
+    /// Schedules deployed `version` to serve from `effective_at`. NotFound
+    /// if not deployed.
+    async fn schedule(
+        &self,
+        tenant: &str,
+        plugin_id: &str,
+        version: &str,
+        effective_at: LocalDateTime,
+        by: SwitchBy<'_>,
+    ) -> StoreResult<Switch>;
+    /// Moves a schedule not applied yet; NotFound if there is none `id`
+    /// (or it was applied).
+    async fn reschedule(
+        &self,
+        tenant: &str,
+        id: i64,
+        effective_at: LocalDateTime,
+    ) -> StoreResult<Switch>;
+    /// Drops a schedule not applied yet; NotFound as for `reschedule`.
+    async fn cancel_schedule(&self, tenant: &str, id: i64) -> StoreResult<Switch>;
+    /// The candidate running in shadow for `plugin_id`, if any.
+    async fn shadow(&self, tenant: &str, plugin_id: &str) -> StoreResult<Option<super::Shadow>>;
+    /// Runs deployed `version` in shadow (replacing another candidate), or
+    /// with `None` stops the shadow; what runs in shadow now. NotFound if
+    /// the version is not deployed.
+    async fn set_shadow(
+        &self,
+        tenant: &str,
+        plugin_id: &str,
+        version: Option<&str>,
+        by: SwitchBy<'_>,
+    ) -> StoreResult<Option<super::Shadow>>;
+    /// Schedules of every tenant due at `now` and not applied yet.
+    async fn due_schedules(&self, now: LocalDateTime) -> StoreResult<Vec<Switch>>;
+    /// Puts a due schedule in service (as `activate` does, the version it
+    /// replaces remembered) and marks it applied at `now`. `None` when
+    /// another host applied it first or it was cancelled.
+    async fn apply_schedule(
+        &self,
+        tenant: &str,
+        id: i64,
+        now: LocalDateTime,
+    ) -> StoreResult<Option<Deployment>>;
     /// The egress grants of `tenant`'s plugins, or of every tenant.
     async fn egress_grants(&self, tenant: Option<&str>) -> StoreResult<Vec<EgressGrant>>;
     /// Replaces what `plugin_id` of `tenant` is granted with `destinations`

@@ -251,6 +251,8 @@ pub struct DossierChange {
     /// Values taken from reusable data (registry prefill); written only
     /// when the dossier is created.
     pub reused: Vec<ReusedField>,
+    /// Plugin calls that decided what the change keeps (its fee lines).
+    pub invocations: Vec<super::NewInvocation>,
 }
 
 impl DossierChange {
@@ -289,6 +291,7 @@ impl DossierChange {
             notifications: Vec::new(),
             outbox: Vec::new(),
             reused: Vec::new(),
+            invocations: Vec::new(),
         }
     }
 }
@@ -427,6 +430,21 @@ pub trait DossierStore: Send + Sync {
     async fn payments(&self, tenant: &str, code: &DossierCode) -> StoreResult<Vec<StoredPayment>>;
     async fn documents(&self, tenant: &str, code: &DossierCode)
     -> StoreResult<Vec<StoredDocument>>;
+    /// The plugin calls recorded with the dossier, oldest first.
+    async fn invocations(
+        &self,
+        tenant: &str,
+        code: &DossierCode,
+    ) -> StoreResult<Vec<super::StoredInvocation>>;
+    /// `call`s of `plugin_id` with `outcome` recorded for `tenant`'s
+    /// dossiers that decided in `[from, to)`, oldest first, at most `limit`.
+    async fn decisions_between(
+        &self,
+        tenant: &str,
+        (plugin_id, call, outcome): (&str, &str, &str),
+        (from, to): (LocalDateTime, LocalDateTime),
+        limit: usize,
+    ) -> StoreResult<Vec<super::DossierDecision>>;
     /// The values taken from reusable data at intake.
     async fn reused_fields(
         &self,

@@ -2,10 +2,12 @@
 //! ([`crate::app::testing`]): each rule checked in milliseconds.
 
 mod catalog;
+mod decisions;
 mod keys;
 mod onboarding;
 mod payments;
 mod plugins;
+mod schedules;
 mod statistics;
 mod submit;
 mod transition;

@@ -1,8 +1,8 @@
 //! Tenant admins deploy plugin versions, activate one and roll back.
 
 use crate::app::error::AppError;
-use crate::app::ports::{PackageFormat, PluginSource};
-use crate::app::testing::{TENANT, TestWorld, plugin_summary};
+use crate::app::ports::{PackageFormat, PluginSource, SwitchBy};
+use crate::app::testing::{MONDAY_MORNING, TENANT, TestWorld, plugin_summary};
 
 const PACKAGE_V2: &[u8] = b"fees v2";
 
@@ -241,7 +241,15 @@ async fn following_another_hosts_switches_serves_what_the_store_names_active() {
         .unwrap();
 
     // Another host activates 2.0.0: only the store knows.
-    world.store.activate(TENANT, "fees", "2.0.0").await.unwrap();
+    let by = SwitchBy {
+        user: "admin",
+        at: MONDAY_MORNING,
+    };
+    world
+        .store
+        .activate(TENANT, "fees", "2.0.0", by)
+        .await
+        .unwrap();
     assert_eq!(fees_serving(&world).0, "fees@1.0.0");
     let changed = world.plugin_admin.follow(TENANT).await.unwrap();
     assert_eq!(changed, ["fees@2.0.0"]);
@@ -253,7 +261,7 @@ async fn following_another_hosts_switches_serves_what_the_store_names_active() {
     assert!(world.plugin_admin.follow(TENANT).await.unwrap().is_empty());
 
     // Another host rolls back to the directory's version.
-    world.store.deactivate(TENANT, "fees").await.unwrap();
+    world.store.deactivate(TENANT, "fees", by).await.unwrap();
     world.plugin_admin.follow(TENANT).await.unwrap();
     assert_eq!(
         fees_serving(&world),

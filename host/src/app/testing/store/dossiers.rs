@@ -11,10 +11,10 @@ use sha2::{Digest, Sha256};
 
 use super::{InMemoryStore, Inner};
 use crate::app::ports::{
-    AuditFailure, AuditReport, AuditScope, ChangeTarget, DossierChange, DossierFilter,
-    DossierStore, NewDocument, Page, PageRequest, PaymentWrite, StoreError, StoreResult,
-    StoredDocument, StoredDossier, StoredEvent, StoredFeeLine, StoredNotification, StoredPayment,
-    new_id,
+    AuditFailure, AuditReport, AuditScope, ChangeTarget, DossierChange, DossierDecision,
+    DossierFilter, DossierStore, NewDocument, Page, PageRequest, PaymentWrite, StoreError,
+    StoreResult, StoredDocument, StoredDossier, StoredEvent, StoredFeeLine, StoredInvocation,
+    StoredNotification, StoredPayment, new_id,
 };
 
 /// One dossier and everything attached to it.
@@ -28,6 +28,7 @@ pub(super) struct DossierRecord {
     pub(super) payments: Vec<StoredPayment>,
     notifications: Vec<StoredNotification>,
     pub(super) reused: Vec<ReusedField>,
+    invocations: Vec<StoredInvocation>,
 }
 
 impl Inner {
@@ -107,6 +108,7 @@ impl Inner {
                     payments: Vec::new(),
                     notifications: Vec::new(),
                     reused: change.reused.clone(),
+                    invocations: Vec::new(),
                 });
                 code
             }
@@ -150,6 +152,15 @@ impl Inner {
             write_payment(record, write, now)?;
         }
         let dossier = record.dossier.clone();
+        for invocation in &change.invocations {
+            let id = self.next_id();
+            self.record_mut(tenant, &code)?
+                .invocations
+                .push(StoredInvocation {
+                    id,
+                    invocation: invocation.clone(),
+                });
+        }
         for (digest, content) in blobs {
             self.blobs
                 .entry((tenant.to_owned(), digest))
@@ -451,6 +462,46 @@ impl DossierStore for InMemoryStore {
         code: &DossierCode,
     ) -> StoreResult<Vec<StoredDocument>> {
         Ok(self.lock().record(tenant, code)?.documents.clone())
+    }
+
+    async fn invocations(
+        &self,
+        tenant: &str,
+        code: &DossierCode,
+    ) -> StoreResult<Vec<StoredInvocation>> {
+        Ok(self.lock().record(tenant, code)?.invocations.clone())
+    }
+
+    async fn decisions_between(
+        &self,
+        tenant: &str,
+        (plugin_id, call, outcome): (&str, &str, &str),
+        (from, to): (LocalDateTime, LocalDateTime),
+        limit: usize,
+    ) -> StoreResult<Vec<DossierDecision>> {
+        let inner = self.lock();
+        let mut found: Vec<DossierDecision> = inner
+            .dossiers
+            .iter()
+            .filter(|record| record.dossier.tenant == tenant)
+            .flat_map(|record| {
+                record.invocations.iter().map(|invocation| DossierDecision {
+                    dossier: record.dossier.code.clone(),
+                    invocation: invocation.clone(),
+                })
+            })
+            .filter(|d| {
+                let i = &d.invocation.invocation;
+                i.plugin_id == plugin_id
+                    && i.call == call
+                    && i.outcome == outcome
+                    && from <= i.decided_at
+                    && i.decided_at < to
+            })
+            .collect();
+        found.sort_by_key(|d| d.invocation.id);
+        found.truncate(limit);
+        Ok(found)
     }
 
     async fn reused_fields(

@@ -16,6 +16,7 @@ mod dossiers;
 mod intake;
 mod outbox;
 mod statistics;
+mod timeline;
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -32,8 +33,8 @@ use self::outbox::OutboxRow;
 use crate::app::clock::Clock;
 use crate::app::ports::{
     AccountStore, ApiToken, CatalogStore, Deployment, DeploymentStore, EgressGrant,
-    MembershipStore, NewDeployment, NewTrustKey, StoreError, StoreResult, StoredSession,
-    TenantStore, TrustKey, TrustStore, new_id,
+    MembershipStore, NewDeployment, NewTrustKey, StoreError, StoreResult, StoredSession, Switch,
+    SwitchBy, SwitchKind, TenantStore, TrustKey, TrustStore, new_id,
 };
 
 /// Everything stored, as plain collections. A commit works on a copy and
@@ -56,6 +57,9 @@ struct Inner {
     blobs: BTreeMap<(String, String), Vec<u8>>,
     deployments: Vec<Deployment>,
     egress_grants: Vec<EgressGrant>,
+    timeline: Vec<Switch>,
+    /// Shadow candidates by (tenant, plugin id).
+    shadows: BTreeMap<(String, String), crate::app::ports::Shadow>,
     trust_keys: Vec<TrustKey>,
     outbox: Vec<OutboxRow>,
     /// Officers' agencies by (tenant, user id).
@@ -399,8 +403,8 @@ impl DeploymentStore for InMemoryStore {
         tenant: &str,
         plugin_id: &str,
         version: &str,
+        by: SwitchBy<'_>,
     ) -> StoreResult<Deployment> {
-        let now = self.now();
         let mut inner = self.lock();
         let versions = versions_of(&mut inner, tenant, plugin_id);
         let target = versions
@@ -414,11 +418,18 @@ impl DeploymentStore for InMemoryStore {
             .iter()
             .find(|d| d.active)
             .map(|d| d.deployment.version.clone());
-        Ok(switch_to(versions, target, now, Some(previous)))
+        let activated = switch_to(versions, target, by.at, Some(previous));
+        let kind = SwitchKind::Activation;
+        inner.record_switch((tenant, plugin_id), Some(version), kind, by, None);
+        Ok(activated)
     }
 
-    async fn rollback(&self, tenant: &str, plugin_id: &str) -> StoreResult<Deployment> {
-        let now = self.now();
+    async fn rollback(
+        &self,
+        tenant: &str,
+        plugin_id: &str,
+        by: SwitchBy<'_>,
+    ) -> StoreResult<Deployment> {
         let mut inner = self.lock();
         let versions = versions_of(&mut inner, tenant, plugin_id);
         let current = versions
@@ -434,18 +445,130 @@ impl DeploymentStore for InMemoryStore {
             .ok_or_else(|| {
                 StoreError::NotFound(format!("plugin {plugin_id} version {previous}"))
             })?;
-        Ok(switch_to(versions, target, now, None))
+        let activated = switch_to(versions, target, by.at, None);
+        let kind = SwitchKind::Rollback;
+        inner.record_switch((tenant, plugin_id), Some(&previous), kind, by, None);
+        Ok(activated)
     }
 
-    async fn deactivate(&self, tenant: &str, plugin_id: &str) -> StoreResult<Option<Deployment>> {
+    async fn deactivate(
+        &self,
+        tenant: &str,
+        plugin_id: &str,
+        by: SwitchBy<'_>,
+    ) -> StoreResult<Option<Deployment>> {
         let mut inner = self.lock();
         let active = versions_of(&mut inner, tenant, plugin_id)
             .into_iter()
-            .find(|d| d.active);
-        Ok(active.map(|d| {
-            d.active = false;
-            d.clone()
-        }))
+            .find(|d| d.active)
+            .map(|d| {
+                d.active = false;
+                d.clone()
+            });
+        if active.is_some() {
+            let kind = SwitchKind::Withdrawal;
+            inner.record_switch((tenant, plugin_id), None, kind, by, None);
+        }
+        Ok(active)
+    }
+
+    async fn timeline(&self, tenant: &str, plugin_id: Option<&str>) -> StoreResult<Vec<Switch>> {
+        Ok(self.lock().timeline_of(tenant, plugin_id))
+    }
+
+    async fn schedule(
+        &self,
+        tenant: &str,
+        plugin_id: &str,
+        version: &str,
+        effective_at: LocalDateTime,
+        by: SwitchBy<'_>,
+    ) -> StoreResult<Switch> {
+        let mut inner = self.lock();
+        if !versions_of(&mut inner, tenant, plugin_id)
+            .iter()
+            .any(|d| d.deployment.version == version)
+        {
+            return Err(StoreError::NotFound(format!(
+                "plugin {plugin_id} version {version}"
+            )));
+        }
+        let kind = SwitchKind::Scheduled;
+        let scheduled = Some(effective_at);
+        Ok(inner.record_switch((tenant, plugin_id), Some(version), kind, by, scheduled))
+    }
+
+    async fn reschedule(
+        &self,
+        tenant: &str,
+        id: i64,
+        effective_at: LocalDateTime,
+    ) -> StoreResult<Switch> {
+        let mut inner = self.lock();
+        let pending = inner.pending_schedule(tenant, id)?;
+        pending.effective_at = effective_at;
+        Ok(pending.clone())
+    }
+
+    async fn cancel_schedule(&self, tenant: &str, id: i64) -> StoreResult<Switch> {
+        let mut inner = self.lock();
+        let cancelled = inner.pending_schedule(tenant, id)?.clone();
+        inner.timeline.retain(|s| s.id != id);
+        Ok(cancelled)
+    }
+
+    async fn shadow(
+        &self,
+        tenant: &str,
+        plugin_id: &str,
+    ) -> StoreResult<Option<crate::app::ports::Shadow>> {
+        let key = (tenant.to_owned(), plugin_id.to_owned());
+        Ok(self.lock().shadows.get(&key).cloned())
+    }
+
+    async fn set_shadow(
+        &self,
+        tenant: &str,
+        plugin_id: &str,
+        version: Option<&str>,
+        by: SwitchBy<'_>,
+    ) -> StoreResult<Option<crate::app::ports::Shadow>> {
+        let mut inner = self.lock();
+        let key = (tenant.to_owned(), plugin_id.to_owned());
+        let Some(version) = version else {
+            inner.shadows.remove(&key);
+            return Ok(None);
+        };
+        if !versions_of(&mut inner, tenant, plugin_id)
+            .iter()
+            .any(|d| d.deployment.version == version)
+        {
+            return Err(StoreError::NotFound(format!(
+                "plugin {plugin_id} version {version}"
+            )));
+        }
+        let shadow = crate::app::ports::Shadow {
+            tenant: tenant.to_owned(),
+            plugin_id: plugin_id.to_owned(),
+            version: version.to_owned(),
+            started_by: by.user.to_owned(),
+            started_at: by.at,
+        };
+        inner.shadows.insert(key, shadow.clone());
+        Ok(Some(shadow))
+    }
+
+    async fn due_schedules(&self, now: LocalDateTime) -> StoreResult<Vec<Switch>> {
+        Ok(self.lock().due(now))
+    }
+
+    async fn apply_schedule(
+        &self,
+        tenant: &str,
+        id: i64,
+        now: LocalDateTime,
+    ) -> StoreResult<Option<Deployment>> {
+        self.lock().apply_schedule(tenant, id, now)
     }
 
     async fn egress_grants(&self, tenant: Option<&str>) -> StoreResult<Vec<EgressGrant>> {
