@@ -43,6 +43,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         (status = 401, description = "No valid token", body = ErrorBody),
         (status = 403, description = "Not a tenant admin", body = ErrorBody),
         (status = 404, description = "No such dossier of the tenant", body = ErrorBody),
+        (status = 422, description = "Not a dossier code", body = ErrorBody),
     )
 )]
 async fn list_decisions(
@@ -72,6 +73,7 @@ async fn list_decisions(
         (status = 403, description = "Not a tenant admin", body = ErrorBody),
         (status = 404, description = "No such dossier, or no recorded fee decision", body = ErrorBody),
         (status = 409, description = "The artifact that would run is not the one that decided", body = ErrorBody),
+        (status = 422, description = "Not a dossier code", body = ErrorBody),
         (status = 503, description = "The plugin version cannot run now", body = ErrorBody),
     )
 )]
