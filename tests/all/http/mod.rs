@@ -28,6 +28,7 @@ pub(crate) mod operations;
 mod payments;
 mod portal_intake;
 mod readiness;
+mod replica_processes;
 mod replicas;
 mod reuse;
 mod scoping;
