@@ -15,7 +15,10 @@ use crate::plugin::{HostBudget, MemoryReset, golden};
 
 #[derive(Debug, clap::Args)]
 pub struct ServeArgs {
-    /// Where the host keeps its state (compiled-plugin cache, unpacked packages).
+    /// Where the host keeps its own state: the compiled-plugin cache and
+    /// copies of the deployed packages it loaded (the packages themselves
+    /// are in the database, so replicas on one PostgreSQL database each
+    /// have their own, possibly empty, data directory).
     #[arg(long, env = "MOTCUA_DATA_DIR", default_value_os_t = super::default_data_dir())]
     data_dir: PathBuf,
     /// Address to listen on.

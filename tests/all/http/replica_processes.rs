@@ -311,3 +311,46 @@ async fn a_replica_stopped_with_sigterm(db: TestDb) {
         holds_each_event_once_in_order(&portal.portal, &officer, code).await;
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_replica_stopped_with_sigterm_finishes_the_request_in_flight_and_takes_no_new_one() {
+    run_on(Backend::Postgres, a_request_in_flight_at_sigterm).await;
+}
+
+async fn a_request_in_flight_at_sigterm(db: TestDb) {
+    let (portal, platform) = platform_with_portal(&db).await;
+    let mut a = platform.start(&[]).await;
+    // A pull from the portal that takes 1.5 s to answer is in flight when
+    // SIGTERM arrives.
+    standin::set_faults(&portal.faults, FaultMode::Slow, 1_500);
+    let admin = a.api(SYNCED, "tenant_admin");
+    let pulling = tokio::spawn(async move { admin.post("/intake/pull", &json!({})).await });
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    a.terminate();
+
+    // New connections are refused at once while the pull finishes.
+    let started = Instant::now();
+    loop {
+        let fresh = reqwest::Client::builder()
+            .no_proxy()
+            .build()
+            .expect("HTTP client");
+        if fresh
+            .get(format!("{}/healthz", a.base))
+            .send()
+            .await
+            .is_err()
+        {
+            break;
+        }
+        assert!(
+            started.elapsed() < Duration::from_millis(500),
+            "A still takes new connections after SIGTERM"
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    assert!(!pulling.is_finished(), "the pull was still in flight");
+    pulling.await.expect("the pull task").expect(200);
+    let status = a.exit_status(Duration::from_secs(15)).await;
+    assert!(status.success(), "A exits cleanly: {status}");
+}
