@@ -9,13 +9,13 @@
 //! back puts the directory's version (or the platform-wide one) in service.
 
 use std::collections::BTreeSet;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
 use motcua_domain::signing::{KeyScope, TrustedKey};
 
+use super::copies::{self, Copies, archive_format, format_of, package_format, store_once};
 use super::deploy::Deployment;
 use super::error::LoadError;
 use super::golden;
@@ -47,7 +47,7 @@ struct Inner {
     baseline: Arc<Deployment>,
     /// This host's copies of stored archives, `<sha256>.<ext>` (and, from
     /// before the store kept them, `<tenant>/<sha256>.<ext>`).
-    archives: PathBuf,
+    copies: Copies,
     /// Where archives are unpacked, one directory per archive digest.
     unpacked: PathBuf,
     /// (tenant, id) served by a tenant's deployment rather than the directory.
@@ -70,7 +70,7 @@ impl TenantPlugins {
                 runtime,
                 set,
                 baseline,
-                archives: data_dir.join("deployed"),
+                copies: Copies::new(data_dir.join("deployed")),
                 unpacked: data_dir.join("packages"),
                 deployed: Mutex::default(),
                 failures: Mutex::default(),
@@ -118,7 +118,7 @@ impl Inner {
             PackageError::Host(format!("{context}: {error}"))
         };
         let package_digest = package::archive_digest(&bytes);
-        let path = self.cached_path(&package_digest, format);
+        let path = self.copies.path(&package_digest, format);
         check_quota(
             self.runtime.budget().tenant_storage_bytes,
             tenant,
@@ -171,57 +171,13 @@ impl Inner {
         })
     }
 
-    /// Where this host keeps its copy of the archive `digest`.
-    fn cached_path(&self, digest: &str, format: PackageFormat) -> PathBuf {
-        self.archives
-            .join(format!("{digest}.{}", archive_format(format).extension()))
-    }
-
-    /// Keeps a copy of a stored archive once its bytes match its digest.
-    fn cache(&self, archive: &PackageArchive) -> Result<(), PackageError> {
-        if package::archive_digest(&archive.bytes) != archive.digest {
-            return Err(PackageError::Host(format!(
-                "the stored package {} does not match its digest",
-                archive.digest
-            )));
-        }
-        store_once(
-            &self.cached_path(&archive.digest, archive.format),
-            &archive.bytes,
-        )
-        .map_err(|e| PackageError::Host(format!("keeping a copy of the package: {e}")))
-    }
-
-    /// This host's copy of the stored archive `digest`, unpacked; its bytes
-    /// are checked against the digest first, and a copy that no longer
-    /// matches (a disk fault, a hand edit) is removed and fetched again.
+    /// This host's copy of the stored archive `digest`, unpacked (see
+    /// [`Copies::read`]).
     fn open_cached(&self, digest: &str) -> Result<(PathBuf, ArchiveFormat), PackageError> {
-        let not_cached = || PackageError::NotCached {
-            digest: digest.to_owned(),
-        };
-        for format in [PackageFormat::TarGz, PackageFormat::Tar] {
-            let path = self.cached_path(digest, format);
-            let bytes = match std::fs::read(&path) {
-                Ok(bytes) => bytes,
-                Err(error) if error.kind() == std::io::ErrorKind::NotFound => continue,
-                Err(error) => {
-                    return Err(PackageError::Host(format!(
-                        "cannot read {}: {error}",
-                        path.display()
-                    )));
-                }
-            };
-            if package::archive_digest(&bytes) != digest {
-                tracing::warn!(package = %path.display(), "the copy of a package does not match its digest; fetching it again");
-                let _ = std::fs::remove_file(&path);
-                return Err(not_cached());
-            }
-            let format = archive_format(format);
-            let dir = package::unpack(&bytes, format, &self.unpacked, &path)
-                .map_err(|error| rejection(error, Path::new(""), format))?;
-            return Ok((dir, format));
-        }
-        Err(not_cached())
+        let (bytes, format, path) = self.copies.read(digest)?;
+        let dir = package::unpack(&bytes, format, &self.unpacked, &path)
+            .map_err(|error| rejection(error, Path::new(""), format))?;
+        Ok((dir, format))
     }
 
     /// `manifest` once its package's signature passed against `trust`,
@@ -314,44 +270,6 @@ fn check_quota(
             ),
         ));
     }
-    Ok(())
-}
-
-fn archive_format(format: PackageFormat) -> ArchiveFormat {
-    match format {
-        PackageFormat::Tar => ArchiveFormat::Tar,
-        PackageFormat::TarGz => ArchiveFormat::TarGz,
-    }
-}
-
-fn package_format(format: ArchiveFormat) -> PackageFormat {
-    match format {
-        ArchiveFormat::Tar => PackageFormat::Tar,
-        ArchiveFormat::TarGz => PackageFormat::TarGz,
-    }
-}
-
-/// An archive's format by its name (how archives were stored on disk).
-fn format_of(path: &Path) -> ArchiveFormat {
-    if path.to_string_lossy().ends_with(".tar") {
-        ArchiveFormat::Tar
-    } else {
-        ArchiveFormat::TarGz
-    }
-}
-
-/// Write `bytes` to `path` unless it is there already (its name is its
-/// digest, so an existing file holds the same bytes); atomic via rename.
-fn store_once(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    if path.is_file() {
-        return Ok(());
-    }
-    let dir = path.parent().expect("archives live in a directory");
-    std::fs::create_dir_all(dir)?;
-    let mut file = tempfile::NamedTempFile::new_in(dir)?;
-    file.write_all(bytes)?;
-    file.as_file().sync_all()?;
-    file.persist(path).map_err(|error| error.error)?;
     Ok(())
 }
 
@@ -462,7 +380,7 @@ impl PluginPackages for TenantPlugins {
 
     async fn cache(&self, archive: PackageArchive) -> Result<(), PackageError> {
         let inner = self.inner.clone();
-        blocking(move || inner.cache(&archive)).await
+        blocking(move || inner.copies.keep(&archive)).await
     }
 
     async fn prepare(
@@ -489,24 +407,7 @@ impl PluginPackages for TenantPlugins {
         package_path: &str,
     ) -> Result<Option<PackageArchive>, PackageError> {
         let path = PathBuf::from(package_path);
-        blocking(move || {
-            let bytes = match std::fs::read(&path) {
-                Ok(bytes) => bytes,
-                Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-                Err(error) => {
-                    return Err(PackageError::Host(format!(
-                        "cannot read {}: {error}",
-                        path.display()
-                    )));
-                }
-            };
-            Ok(Some(PackageArchive {
-                digest: package::archive_digest(&bytes),
-                format: package_format(format_of(&path)),
-                bytes: bytes.into(),
-            }))
-        })
-        .await
+        blocking(move || copies::read_legacy(&path)).await
     }
 
     fn has_baseline(&self, tenant: &str, id: &str) -> bool {

@@ -3,9 +3,10 @@
 //! A version is verified and stored before anything is recorded, so a bad
 //! package leaves no trace. Its archive is stored once in the store, keyed
 //! by its digest, so every host of the database loads it from there (the
-//! runtime keeps a copy and asks for the bytes when it has none). Activation loads the version first, persists it,
-//! and only then swaps it in: the live set never runs a version the store
-//! does not name as active. Activations of one host are serialised so the
+//! runtime keeps a copy and asks for the bytes when it has none).
+//! Activation loads the version first, persists it, and only then swaps it
+//! in: the live set never runs a version the store does not name as
+//! active. Activations of one host are serialised so the
 //! order they are persisted in is the order they go live in.
 
 use std::collections::BTreeMap;
