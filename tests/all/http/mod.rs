@@ -17,6 +17,7 @@ mod fees;
 mod hardening;
 mod imports;
 mod input;
+mod legacy_packages;
 mod lifecycle;
 mod load;
 mod matrix;
