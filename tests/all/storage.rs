@@ -46,6 +46,7 @@ on_both_backends!(
     tokens_are_found_by_hash_until_revoked,
     a_tenant_s_status_is_stored_listed_and_changed,
     plugin_activation_and_rollback_walk_the_history,
+    a_package_is_stored_once_by_its_digest_and_counted_against_the_tenants_that_name_it,
     deactivating_leaves_no_version_active_and_the_next_activation_starts_a_new_history,
     the_timeline_records_every_switch_and_a_due_schedule_is_applied_once,
     concurrent_activations_from_two_hosts_leave_one_active_version,
@@ -845,6 +846,82 @@ async fn the_timeline_records_every_switch_and_a_due_schedule_is_applied_once(t:
     assert!(db.timeline(BAC_NINH, None).await.unwrap().is_empty());
 }
 
+async fn a_package_is_stored_once_by_its_digest_and_counted_against_the_tenants_that_name_it(
+    t: TestDb,
+) {
+    use motcua::app::ports::{PackageArchive, PackageFormat};
+    use motcua::plugin::package::archive_digest;
+    let db = &t.db;
+    seed(db, DA_NANG).await;
+    seed(db, BAC_NINH).await;
+    let archive = |bytes: &[u8]| PackageArchive {
+        digest: archive_digest(bytes),
+        format: PackageFormat::TarGz,
+        bytes: bytes.into(),
+    };
+    let (first, second) = (
+        archive(b"first package"),
+        archive(b"second, longer package"),
+    );
+    db.store_package(&first).await.unwrap();
+    db.store_package(&first).await.unwrap();
+    db.store_package(&second).await.unwrap();
+    let rows: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM plugin_packages")
+        .fetch_one(db.pool())
+        .await
+        .unwrap();
+    assert_eq!(rows, 2, "the same bytes are stored once");
+    assert_eq!(
+        db.package(&first.digest).await.unwrap(),
+        Some(first.clone())
+    );
+    assert_eq!(db.package(&"0".repeat(64)).await.unwrap(), None);
+    let lying = PackageArchive {
+        digest: second.digest.clone(),
+        ..archive(b"other bytes")
+    };
+    assert!(matches!(
+        db.store_package(&lying).await,
+        Err(StoreError::Invalid(_))
+    ));
+
+    // Counted against each tenant whose deployments name it, once each.
+    let deploy = |version: &str, package: Option<&PackageArchive>, path: &str| NewDeployment {
+        plugin_id: "fees".into(),
+        version: version.into(),
+        digest: format!("{version:0>64}"),
+        package_digest: package.map(|p| p.digest.clone()),
+        package_path: path.into(),
+        deployed_by: "admin".into(),
+    };
+    for version in ["1.0.0", "1.0.1"] {
+        db.record_deployment(DA_NANG, &deploy(version, Some(&first), ""))
+            .await
+            .unwrap();
+    }
+    let legacy = "deployed/bac-ninh/old.tar.gz";
+    db.record_deployment(BAC_NINH, &deploy("0.9.0", None, legacy))
+        .await
+        .unwrap();
+    let usage = db.package_usage(DA_NANG).await.unwrap();
+    assert_eq!(usage.bytes, first.bytes.len() as u64);
+    assert_eq!(usage.digests, vec![first.digest.clone()]);
+    assert_eq!(db.package_usage(BAC_NINH).await.unwrap().bytes, 0);
+
+    // An earlier deployment's archive, stored, is named by its digest.
+    assert_eq!(db.attach_package(legacy, &second.digest).await.unwrap(), 1);
+    assert_eq!(db.attach_package(legacy, &second.digest).await.unwrap(), 0);
+    let attached = db.deployments(BAC_NINH, Some("fees")).await.unwrap();
+    assert_eq!(
+        attached[0].deployment.package_digest.as_deref(),
+        Some(second.digest.as_str())
+    );
+    assert_eq!(
+        db.package_usage(BAC_NINH).await.unwrap().bytes,
+        second.bytes.len() as u64
+    );
+}
+
 async fn plugin_activation_and_rollback_walk_the_history(t: TestDb) {
     let db = &t.db;
     seed(db, DA_NANG).await;
@@ -853,6 +930,7 @@ async fn plugin_activation_and_rollback_walk_the_history(t: TestDb) {
         plugin_id: "da-nang-fees".into(),
         version: version.into(),
         digest: format!("{version:0>64}"),
+        package_digest: None,
         package_path: format!("plugins/da-nang-fees-{version}.tar.gz"),
         deployed_by: "admin".into(),
     };
@@ -915,6 +993,7 @@ async fn deactivating_leaves_no_version_active_and_the_next_activation_starts_a_
             plugin_id: "fees".into(),
             version: version.into(),
             digest: "e".repeat(64),
+            package_digest: None,
             package_path: format!("fees-{version}.tar.gz"),
             deployed_by: "admin".into(),
         };
@@ -956,6 +1035,7 @@ async fn concurrent_activations_from_two_hosts_leave_one_active_version(t: TestD
             plugin_id: "fees".into(),
             version: version.into(),
             digest: "d".repeat(64),
+            package_digest: None,
             package_path: format!("fees-{version}.tar.gz"),
             deployed_by: "admin".into(),
         };

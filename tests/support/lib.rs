@@ -5,6 +5,7 @@ pub mod browser;
 pub mod cli;
 pub mod db;
 pub mod metrics;
+pub mod replicas;
 pub mod server;
 pub mod standin;
 

@@ -48,6 +48,7 @@ pub fn test_delivery() -> DeliveryPolicy {
         backoff_base: Duration::from_millis(100),
         backoff_max: Duration::from_millis(800),
         max_attempts: 40,
+        stop_grace: Duration::from_secs(10),
     }
 }
 
@@ -457,6 +458,19 @@ pub struct Api {
     token: Option<String>,
 }
 
+impl Api {
+    /// The API of `tenant` on the host at `base` (`http://host:port`) with
+    /// `token` (or none), through `client`: a host the suite did not
+    /// start in-process.
+    pub fn at(client: &reqwest::Client, base: &str, tenant: &str, token: Option<String>) -> Api {
+        Api {
+            client: client.clone(),
+            root: format!("{base}/api/v1/tenants/{tenant}"),
+            token,
+        }
+    }
+}
+
 /// A response, read in full.
 #[derive(Debug)]
 pub struct Reply {
@@ -691,12 +705,12 @@ pub fn urlencode(value: &str) -> String {
 }
 
 #[cfg(unix)]
-fn link_dir(target: &Path, link: &PathBuf) {
+pub(crate) fn link_dir(target: &Path, link: &PathBuf) {
     std::os::unix::fs::symlink(target, link).expect("link the shared plugin cache");
 }
 
 #[cfg(not(unix))]
-fn link_dir(_target: &Path, link: &PathBuf) {
+pub(crate) fn link_dir(_target: &Path, link: &PathBuf) {
     std::fs::create_dir_all(link).expect("create the plugin cache");
 }
 

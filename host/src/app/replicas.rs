@@ -2,6 +2,8 @@
 //! PostgreSQL database: a plugin version activated, rolled back or
 //! deactivated through one replica, and a connector's egress granted or
 //! revoked, take effect on every other within moments, without a restart.
+//! A version deployed through another host is loaded from the package the
+//! store holds (see [`PluginAdmin`]), so hosts share no disk.
 //!
 //! Changes arrive through the [`ChangeFeed`] port (LISTEN/NOTIFY in
 //! storage). Notifications can be lost (a dropped connection), so a lost

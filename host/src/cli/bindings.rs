@@ -39,11 +39,27 @@ pub async fn served_plugins(
     }
     let deployments = DeploymentStore::deployments(db, tenant, None).await?;
     for deployment in deployments.into_iter().filter(|d| d.active) {
-        let path = Path::new(&deployment.deployment.package_path);
-        let path = if path.is_absolute() {
-            path.to_path_buf()
-        } else {
-            data_dir.join(path)
+        let path = match &deployment.deployment.package_digest {
+            // Stored in the database: written out to read its manifest.
+            Some(digest) => match DeploymentStore::package(db, digest).await? {
+                Some(archive) => {
+                    let path = unpack
+                        .path()
+                        .join(format!("{digest}.{}", archive.format.name()));
+                    std::fs::write(&path, &archive.bytes[..])
+                        .with_context(|| format!("writing {}", path.display()))?;
+                    path
+                }
+                None => continue,
+            },
+            None => {
+                let path = Path::new(&deployment.deployment.package_path);
+                if path.is_absolute() {
+                    path.to_path_buf()
+                } else {
+                    data_dir.join(path)
+                }
+            }
         };
         if let Some(manifest) = manifest_of(&path, unpack.path()) {
             served.retain(|p| p.id != manifest.id);

@@ -15,7 +15,10 @@ use crate::plugin::{HostBudget, MemoryReset, golden};
 
 #[derive(Debug, clap::Args)]
 pub struct ServeArgs {
-    /// Where the host keeps its state (compiled-plugin cache, unpacked packages).
+    /// Where the host keeps its own state: the compiled-plugin cache and
+    /// copies of the deployed packages it loaded (the packages themselves
+    /// are in the database, so replicas on one PostgreSQL database each
+    /// have their own, possibly empty, data directory).
     #[arg(long, env = "MOTCUA_DATA_DIR", default_value_os_t = super::default_data_dir())]
     data_dir: PathBuf,
     /// Address to listen on.
@@ -56,6 +59,12 @@ pub struct ServeArgs {
     /// whatever its state; `auto` is `fast` when no swap is on.
     #[arg(long, env = "MOTCUA_SANDBOX_RESET", value_enum, default_value_t = MemoryReset::Auto)]
     sandbox_reset: MemoryReset,
+    /// On SIGTERM or Ctrl-C the host stops taking requests and lets the
+    /// ones in flight, and the outbox deliveries it started, finish for up
+    /// to this long, in milliseconds; then it gives back the outbox claims
+    /// it could not settle (another host delivers them at once) and exits.
+    #[arg(long, env = "MOTCUA_SHUTDOWN_GRACE_MS", default_value_t = 10_000)]
+    shutdown_grace_ms: u64,
     #[command(flatten)]
     database: DatabaseArgs,
     #[command(flatten)]
@@ -115,7 +124,9 @@ pub struct DeliveryArgs {
     #[arg(long, env = "MOTCUA_OUTBOX_BACKOFF_MAX_MS", default_value_t = 900_000)]
     outbox_backoff_max_ms: u64,
     /// How long a claimed entry is held before another pass (or host) may
-    /// deliver it again, in milliseconds.
+    /// deliver it again, in milliseconds: how soon the entries of a host
+    /// that died are delivered by another (a host that stops gracefully
+    /// gives its claims back at once). At least 1000.
     #[arg(long, env = "MOTCUA_OUTBOX_LEASE_MS", default_value_t = 60_000)]
     outbox_lease_ms: u64,
     /// Pause between idle passes, in milliseconds.
@@ -131,11 +142,15 @@ impl DeliveryArgs {
     pub fn policy(&self) -> DeliveryPolicy {
         DeliveryPolicy {
             poll_interval: Duration::from_millis(self.outbox_poll_ms),
-            lease: Duration::from_millis(self.outbox_lease_ms),
+            // Leases are stored to the second and a lease's end is the
+            // claim's token (see `storage/delivery.rs`): a shorter one
+            // could let two claims of one entry share it.
+            lease: Duration::from_millis(self.outbox_lease_ms.max(1000)),
             backoff_base: Duration::from_millis(self.outbox_backoff_ms),
             backoff_max: Duration::from_millis(self.outbox_backoff_max_ms),
             max_attempts: self.outbox_max_attempts,
             batch: self.outbox_batch.max(1),
+            ..DeliveryPolicy::default()
         }
     }
 }
@@ -147,7 +162,10 @@ pub fn run(args: ServeArgs, demo: bool) -> anyhow::Result<ExitCode> {
         data_dir: args.data_dir.clone(),
         max_concurrent_calls: args.max_concurrent_calls,
         clock: None,
-        delivery: args.delivery.policy(),
+        delivery: DeliveryPolicy {
+            stop_grace: Duration::from_millis(args.shutdown_grace_ms),
+            ..args.delivery.policy()
+        },
         max_package_bytes: args.max_package_mib.saturating_mul(1024 * 1024),
         config: args.config.clone(),
         budget: args.budget.budget(),
@@ -206,10 +224,17 @@ pub fn run(args: ServeArgs, demo: bool) -> anyhow::Result<ExitCode> {
         println!("  health:   http://{address}/healthz");
         println!("  ready:    http://{address}/readyz");
         println!("press Ctrl-C to stop");
+        // One stop for everything: the signal stops the listener, the
+        // dispatcher and the background jobs together, so each winds down
+        // while the requests in flight finish.
         let (stop, stopped) = tokio::sync::watch::channel(false);
         let until_stopped = |mut stopped: tokio::sync::watch::Receiver<bool>| async move {
             let _ = stopped.wait_for(|stop| *stop).await;
         };
+        tokio::spawn(async move {
+            shutdown_signal().await;
+            let _ = stop.send(true);
+        });
         let pulling = (args.intake_interval_s > 0).then(|| {
             let interval = std::time::Duration::from_secs(args.intake_interval_s);
             tokio::spawn(state.intake.clone().run(
@@ -224,9 +249,14 @@ pub fn run(args: ServeArgs, demo: bool) -> anyhow::Result<ExitCode> {
             crate::app::service::SCHEDULE_CHECK_INTERVAL,
             until_stopped(stopped.clone()),
         ));
-        let delivering = tokio::spawn(dispatcher.run(until_stopped(stopped)));
-        let served = wiring::serve(listener, state, console, shutdown_signal()).await;
-        let _ = stop.send(true);
+        let delivering = tokio::spawn(dispatcher.run(until_stopped(stopped.clone())));
+        let grace = Duration::from_millis(args.shutdown_grace_ms);
+        let served = drain_within(
+            wiring::serve(listener, state, console, until_stopped(stopped.clone())),
+            until_stopped(stopped),
+            grace,
+        )
+        .await;
         let _ = delivering.await;
         let _ = scheduling.await;
         if let Some(pulling) = pulling {
@@ -237,6 +267,7 @@ pub fn run(args: ServeArgs, demo: bool) -> anyhow::Result<ExitCode> {
         }
         served?;
         db.close().await;
+        println!("motcua stopped");
         anyhow::Ok(())
     })?;
     Ok(ExitCode::SUCCESS)
@@ -290,6 +321,24 @@ fn print_plugins(deployment: &Deployment, dir: &Path, demo: bool) -> anyhow::Res
         }
     }
     Ok(())
+}
+
+/// Runs `serving` (which stops taking requests once `stopping` resolves and
+/// then waits for the requests in flight) but no longer than `grace` after
+/// `stopping`: a client that never finishes does not hold the host up.
+async fn drain_within(
+    serving: impl std::future::Future<Output = std::io::Result<()>>,
+    stopping: impl std::future::Future<Output = ()>,
+    grace: Duration,
+) -> std::io::Result<()> {
+    tokio::pin!(serving);
+    tokio::select! {
+        served = &mut serving => served,
+        () = async { stopping.await; tokio::time::sleep(grace).await } => {
+            tracing::warn!(?grace, "requests still in flight after the grace period; stopping anyway");
+            Ok(())
+        }
+    }
 }
 
 async fn shutdown_signal() {

@@ -1,19 +1,21 @@
 //! Tenant deployments on the runtime side: verify an uploaded package as the
-//! host verifies its directory at start, keep it content-addressed under
-//! the data directory, and swap live versions in the [`PluginSet`].
+//! host verifies its directory at start, keep a copy of each archive this
+//! host loads under the data directory (named by its digest, checked again
+//! whenever it is read back: the store holds the archive for every host),
+//! and swap live versions in the [`PluginSet`].
 //!
 //! The operator's plugins directory stays the baseline: a tenant's deployed
 //! version overrides the directory's for that tenant only, and taking it
 //! back puts the directory's version (or the platform-wide one) in service.
 
 use std::collections::BTreeSet;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
 use motcua_domain::signing::{KeyScope, TrustedKey};
 
+use super::copies::{self, Copies, archive_format, format_of, package_format, store_once};
 use super::deploy::Deployment;
 use super::error::LoadError;
 use super::golden;
@@ -24,8 +26,9 @@ use super::runtime::PluginRuntime;
 use super::set::PluginSet;
 use super::signature;
 use crate::app::ports::{
-    LivePlugin, PackageError, PackageFormat, PluginDirectory, PluginLoadFailure, PluginPackages,
-    PluginSource, PluginSummary, PreparedPlugin, VerifiedPackage,
+    LivePlugin, PackageArchive, PackageError, PackageFormat, PackageRef, PackageUsage,
+    PluginDirectory, PluginLoadFailure, PluginPackages, PluginSource, PluginSummary,
+    PreparedPlugin, VerifiedPackage,
 };
 
 /// Where an upload is named in errors before it has a name of its own.
@@ -42,8 +45,9 @@ struct Inner {
     set: PluginSet,
     /// What the operator's directory deployed at start.
     baseline: Arc<Deployment>,
-    /// Uploaded archives, `<tenant>/<sha256>.<ext>`.
-    archives: PathBuf,
+    /// This host's copies of stored archives, `<sha256>.<ext>` (and, from
+    /// before the store kept them, `<tenant>/<sha256>.<ext>`).
+    copies: Copies,
     /// Where archives are unpacked, one directory per archive digest.
     unpacked: PathBuf,
     /// (tenant, id) served by a tenant's deployment rather than the directory.
@@ -53,8 +57,8 @@ struct Inner {
 }
 
 impl TenantPlugins {
-    /// `set` starts with the directory's plugins; packages live under
-    /// `data_dir` (`deployed/` for archives, `packages/` unpacked).
+    /// `set` starts with the directory's plugins; copies of packages live
+    /// under `data_dir` (`deployed/` for archives, `packages/` unpacked).
     pub fn new(
         runtime: PluginRuntime,
         set: PluginSet,
@@ -66,7 +70,7 @@ impl TenantPlugins {
                 runtime,
                 set,
                 baseline,
-                archives: data_dir.join("deployed"),
+                copies: Copies::new(data_dir.join("deployed")),
                 unpacked: data_dir.join("packages"),
                 deployed: Mutex::default(),
                 failures: Mutex::default(),
@@ -105,26 +109,31 @@ impl Inner {
     fn verify(
         &self,
         tenant: &str,
-        format: ArchiveFormat,
-        bytes: &[u8],
+        format: PackageFormat,
+        bytes: Arc<[u8]>,
         trust: &[TrustedKey],
+        usage: &PackageUsage,
     ) -> Result<VerifiedPackage, PackageError> {
         let host = |context: &str, error: std::io::Error| {
             PackageError::Host(format!("{context}: {error}"))
         };
-        let package_digest = package::archive_digest(bytes);
-        let path = self
-            .archives
-            .join(tenant)
-            .join(format!("{package_digest}.{}", format.extension()));
-        self.check_quota(tenant, &path, bytes.len() as u64)?;
+        let package_digest = package::archive_digest(&bytes);
+        let path = self.copies.path(&package_digest, format);
+        check_quota(
+            self.runtime.budget().tenant_storage_bytes,
+            tenant,
+            &package_digest,
+            bytes.len() as u64,
+            usage,
+        )?;
+        let format = archive_format(format);
         std::fs::create_dir_all(&self.unpacked)
             .map_err(|e| host("creating the unpack directory", e))?;
         let staging = tempfile::Builder::new()
             .prefix(".upload-")
             .tempdir_in(&self.unpacked)
             .map_err(|e| host("creating a staging directory", e))?;
-        let dir = package::unpack(bytes, format, staging.path(), Path::new(BODY))
+        let dir = package::unpack(&bytes, format, staging.path(), Path::new(BODY))
             .map_err(|error| rejection(error, staging.path(), format))?;
         let manifest = Manifest::load(&dir).map_err(|error| rejection(error, &dir, format))?;
         let manifest = own_manifest(manifest, tenant)?;
@@ -144,7 +153,8 @@ impl Inner {
                 ),
             ));
         }
-        store_once(&path, bytes).map_err(|e| host("storing the package", e))?;
+        // This host's copy, so its own activation needs no trip to the store.
+        store_once(&path, &bytes).map_err(|e| host("keeping a copy of the package", e))?;
         self.runtime.keep_compiled(&plugin);
         let manifest = plugin.manifest();
         Ok(VerifiedPackage {
@@ -152,41 +162,22 @@ impl Inner {
             version: manifest.version.clone(),
             kinds: manifest.kinds.iter().map(|k| k.to_string()).collect(),
             digest: plugin.digest().to_string(),
-            package_digest,
-            package_path: path.display().to_string(),
+            archive: PackageArchive {
+                digest: package_digest,
+                format: package_format(format),
+                bytes,
+            },
             golden_cases: reports.len(),
         })
     }
 
-    /// A tenant's stored packages may take `tenant_storage_bytes` together;
-    /// checked before the upload is unpacked or compiled.
-    fn check_quota(&self, tenant: &str, path: &Path, size: u64) -> Result<(), PackageError> {
-        if path.is_file() {
-            return Ok(()); // stored already: costs nothing more
-        }
-        let quota = self.runtime.budget().tenant_storage_bytes;
-        let used: u64 = std::fs::read_dir(self.archives.join(tenant))
-            .map(|entries| {
-                entries
-                    .filter_map(Result::ok)
-                    .filter_map(|entry| entry.metadata().ok())
-                    .filter(|metadata| metadata.is_file())
-                    .map(|metadata| metadata.len())
-                    .sum()
-            })
-            .unwrap_or(0);
-        if used.saturating_add(size) > quota {
-            super::call_metrics::quota_refused(tenant, "storage");
-            return Err(PackageError::rejected(
-                BODY,
-                format!(
-                    "the tenant's packages already take {used} bytes; this one ({size} bytes) \
-                     would pass its storage quota of {quota} bytes ({} MiB)",
-                    quota >> 20
-                ),
-            ));
-        }
-        Ok(())
+    /// This host's copy of the stored archive `digest`, unpacked (see
+    /// [`Copies::read`]).
+    fn open_cached(&self, digest: &str) -> Result<(PathBuf, ArchiveFormat), PackageError> {
+        let (bytes, format, path) = self.copies.read(digest)?;
+        let dir = package::unpack(&bytes, format, &self.unpacked, &path)
+            .map_err(|error| rejection(error, Path::new(""), format))?;
+        Ok((dir, format))
     }
 
     /// `manifest` once its package's signature passed against `trust`,
@@ -212,20 +203,23 @@ impl Inner {
     fn prepare(
         &self,
         tenant: &str,
-        package_path: &Path,
+        package: &PackageRef,
         trust: &[TrustedKey],
     ) -> Result<Plugin, PackageError> {
-        let format = if package_path.to_string_lossy().ends_with(".tar") {
-            ArchiveFormat::Tar
-        } else {
-            ArchiveFormat::TarGz
-        };
-        let dir = package::open(package_path, &self.unpacked).map_err(|error| match error {
-            LoadError::Io { path, source } => {
-                PackageError::Host(format!("cannot read {}: {source}", path.display()))
+        let (dir, format) = match package {
+            PackageRef::Stored { digest } => self.open_cached(digest)?,
+            PackageRef::Path(path) => {
+                let path = Path::new(path);
+                let format = format_of(path);
+                let dir = package::open(path, &self.unpacked).map_err(|error| match error {
+                    LoadError::Io { path, source } => {
+                        PackageError::Host(format!("cannot read {}: {source}", path.display()))
+                    }
+                    other => rejection(other, Path::new(""), format),
+                })?;
+                (dir, format)
             }
-            other => rejection(other, Path::new(""), format),
-        })?;
+        };
         let manifest = Manifest::load(&dir).map_err(|error| rejection(error, &dir, format))?;
         let manifest = own_manifest(manifest, tenant)?;
         let manifest = self.signed(manifest, tenant, trust, format)?;
@@ -251,18 +245,31 @@ fn own_manifest(mut manifest: Manifest, tenant: &str) -> Result<Manifest, Packag
     }
 }
 
-/// Write `bytes` to `path` unless it is there already (its name is its
-/// digest, so an existing file holds the same bytes); atomic via rename.
-fn store_once(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    if path.is_file() {
+/// A tenant's stored packages may take `quota` bytes together (`usage`:
+/// what the store holds for it); checked before an upload is unpacked or
+/// compiled. An archive stored already costs nothing more.
+fn check_quota(
+    quota: u64,
+    tenant: &str,
+    digest: &str,
+    size: u64,
+    usage: &PackageUsage,
+) -> Result<(), PackageError> {
+    if usage.digests.iter().any(|stored| stored == digest) {
         return Ok(());
     }
-    let dir = path.parent().expect("archives live in a directory");
-    std::fs::create_dir_all(dir)?;
-    let mut file = tempfile::NamedTempFile::new_in(dir)?;
-    file.write_all(bytes)?;
-    file.as_file().sync_all()?;
-    file.persist(path).map_err(|error| error.error)?;
+    let used = usage.bytes;
+    if used.saturating_add(size) > quota {
+        super::call_metrics::quota_refused(tenant, "storage");
+        return Err(PackageError::rejected(
+            BODY,
+            format!(
+                "the tenant's packages already take {used} bytes; this one ({size} bytes) \
+                 would pass its storage quota of {quota} bytes ({} MiB)",
+                quota >> 20
+            ),
+        ));
+    }
     Ok(())
 }
 
@@ -372,27 +379,29 @@ impl PluginPackages for TenantPlugins {
         &self,
         tenant: &str,
         format: PackageFormat,
-        bytes: Vec<u8>,
+        bytes: Arc<[u8]>,
         trust: Vec<TrustedKey>,
+        usage: PackageUsage,
     ) -> Result<VerifiedPackage, PackageError> {
-        let format = match format {
-            PackageFormat::Tar => ArchiveFormat::Tar,
-            PackageFormat::TarGz => ArchiveFormat::TarGz,
-        };
         let (inner, tenant) = (self.inner.clone(), tenant.to_string());
-        blocking(move || inner.verify(&tenant, format, &bytes, &trust)).await
+        blocking(move || inner.verify(&tenant, format, bytes, &trust, &usage)).await
+    }
+
+    async fn cache(&self, archive: PackageArchive) -> Result<(), PackageError> {
+        let inner = self.inner.clone();
+        blocking(move || inner.copies.keep(&archive)).await
     }
 
     async fn prepare(
         &self,
         tenant: &str,
-        package_path: &str,
+        package: &PackageRef,
         trust: Vec<TrustedKey>,
     ) -> Result<Box<dyn PreparedPlugin>, PackageError> {
         let (inner, tenant) = (self.inner.clone(), tenant.to_string());
-        let path = PathBuf::from(package_path);
+        let package = package.clone();
         blocking(move || {
-            let plugin = inner.prepare(&tenant, &path, &trust)?;
+            let plugin = inner.prepare(&tenant, &package, &trust)?;
             Ok(Box::new(Prepared {
                 inner: inner.clone(),
                 tenant,
@@ -404,6 +413,14 @@ impl PluginPackages for TenantPlugins {
 
     fn holds(&self, tenant: &str, id: &str, version: &str) -> bool {
         self.inner.set.version(tenant, id, version).is_some()
+    }
+
+    async fn read_legacy(
+        &self,
+        package_path: &str,
+    ) -> Result<Option<PackageArchive>, PackageError> {
+        let path = PathBuf::from(package_path);
+        blocking(move || copies::read_legacy(&path)).await
     }
 
     fn has_baseline(&self, tenant: &str, id: &str) -> bool {

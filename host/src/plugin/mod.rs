@@ -20,6 +20,7 @@ mod call_metrics;
 mod calls;
 pub mod capabilities;
 mod convert;
+mod copies;
 pub mod deploy;
 pub mod engine;
 pub mod error;

@@ -188,6 +188,42 @@ pub(super) async fn settle(db: &Db, tenant: String, settled: Vec<OutboxSettlemen
     .await
 }
 
+/// Clears the leases still set to `lease_until` on `ids` (see
+/// [`crate::app::ports::OutboxStore::release_outbox`]). The lease's end,
+/// stored to the second, is the claim's token: a later claim of the same
+/// entry (only once this lease ran out) sets a later one, so it is never
+/// released here by mistake.
+pub(super) async fn release(
+    db: &Db,
+    tenant: String,
+    ids: Vec<i64>,
+    lease_until: LocalDateTime,
+) -> Result<u64> {
+    if ids.is_empty() {
+        return Ok(0);
+    }
+    db.write("outbox.release", move |db| async move {
+        let lease_until = time_text(lease_until);
+        let mut tx = db.begin_write().await?;
+        let mut released = 0;
+        for ids in ids.chunks(IDS_PER_STATEMENT) {
+            let sql = format!(
+                "UPDATE outbox SET lease_until = NULL WHERE tenant_id = $1 \
+                 AND state = '{PENDING}' AND lease_until = $2 AND id IN ({})",
+                placeholders(3, ids.len())
+            );
+            let mut update = sqlx::query(&sql).bind(&tenant).bind(&lease_until);
+            for id in ids {
+                update = update.bind(*id);
+            }
+            released += update.execute(&mut *tx).await?.rows_affected();
+        }
+        tx.commit().await?;
+        Ok(released)
+    })
+    .await
+}
+
 /// Pending and dead counts and the oldest pending entry, per tenant.
 pub(super) async fn backlog(db: &Db, tenant: Option<&str>) -> Result<Vec<OutboxBacklog>> {
     let rows = sqlx::query(&format!(

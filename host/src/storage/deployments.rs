@@ -7,7 +7,8 @@
 //! partial unique index guarantees at most one active version per plugin.
 //! Every switch and every change of egress grants is announced to the
 //! other hosts when it commits (`changes`), so they serve the same version
-//! with the same grants without a restart.
+//! with the same grants without a restart; the packages themselves are in
+//! `packages`.
 
 use async_trait::async_trait;
 use sqlx::any::AnyRow;
@@ -15,16 +16,17 @@ use sqlx::any::AnyRow;
 use super::Db;
 use super::changes::announce;
 use super::dossiers::Tx;
+use super::packages;
 use super::rows::{Result, get, get_bool, get_opt_time, get_time, now, time_text};
 use super::timeline;
 use crate::app::ports::{
-    Change, Deployment, DeploymentStore, EgressGrant, NewDeployment, Shadow, StoreError, Switch,
-    SwitchBy, SwitchKind,
+    Change, Deployment, DeploymentStore, EgressGrant, NewDeployment, PackageArchive, PackageUsage,
+    Shadow, StoreError, Switch, SwitchBy, SwitchKind,
 };
 use motcua_domain::time::LocalDateTime;
 
 const COLUMNS: &str = "tenant_id, plugin_id, version, digest, package_path, deployed_by, \
-     deployed_at, active, activated_at, previous_version";
+     deployed_at, active, activated_at, previous_version, package_digest";
 
 fn deployment_from_row(row: &AnyRow) -> Result<Deployment> {
     Ok(Deployment {
@@ -33,6 +35,7 @@ fn deployment_from_row(row: &AnyRow) -> Result<Deployment> {
             plugin_id: get(row, "plugin_id")?,
             version: get(row, "version")?,
             digest: get(row, "digest")?,
+            package_digest: get(row, "package_digest")?,
             package_path: get(row, "package_path")?,
             deployed_by: get(row, "deployed_by")?,
         },
@@ -162,7 +165,7 @@ impl DeploymentStore for Db {
     ) -> Result<Deployment> {
         let row = sqlx::query(&format!(
             "INSERT INTO plugin_deployments ({COLUMNS}) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, 0, NULL, NULL) RETURNING {COLUMNS}"
+             VALUES ($1, $2, $3, $4, $5, $6, $7, 0, NULL, NULL, $8) RETURNING {COLUMNS}"
         ))
         .bind(tenant)
         .bind(&deployment.plugin_id)
@@ -171,6 +174,7 @@ impl DeploymentStore for Db {
         .bind(&deployment.package_path)
         .bind(&deployment.deployed_by)
         .bind(time_text(now()))
+        .bind(&deployment.package_digest)
         .fetch_one(&self.writer)
         .await
         .map_err(|e| match StoreError::from(e) {
@@ -428,6 +432,22 @@ impl DeploymentStore for Db {
             Ok(Some(activated))
         })
         .await
+    }
+
+    async fn store_package(&self, archive: &PackageArchive) -> Result<()> {
+        packages::store(self, archive).await
+    }
+
+    async fn package(&self, digest: &str) -> Result<Option<PackageArchive>> {
+        packages::load(self, digest).await
+    }
+
+    async fn package_usage(&self, tenant: &str) -> Result<PackageUsage> {
+        packages::usage(self, tenant).await
+    }
+
+    async fn attach_package(&self, package_path: &str, digest: &str) -> Result<u64> {
+        packages::attach(self, package_path, digest).await
     }
 
     async fn egress_grants(&self, tenant: Option<&str>) -> Result<Vec<EgressGrant>> {

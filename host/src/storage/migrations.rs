@@ -60,6 +60,7 @@ migrations! {
     11 => "0011_intake_queue",
     12 => "0012_egress_grants",
     13 => "0013_trust_keys",
+    14 => "0014_plugin_packages",
     15 => "0015_plugin_governance",
 }
 

@@ -41,7 +41,8 @@
 //! - `migrations`: the schema's migrations, applying them (once, with
 //!   several hosts starting together; never over a newer schema) and how
 //!   the database stands against them.
-//! - `deployments`: plugin versions per tenant.
+//! - `deployments`: plugin versions per tenant; `packages`: their
+//!   archives, content-addressed, stored once for every host.
 //! - `changes`: changes announced to the other hosts of a PostgreSQL
 //!   database (LISTEN/NOTIFY) and the feed of theirs.
 //! - `trust`: the signing keys trusted to vouch for plugin packages.
@@ -66,6 +67,7 @@ mod invocations;
 mod memberships;
 mod migrations;
 mod outbox;
+mod packages;
 mod reuse;
 mod rows;
 mod statistics;

@@ -88,6 +88,15 @@ impl OutboxStore for Db {
         delivery::settle(self, tenant.to_owned(), settled.to_vec()).await
     }
 
+    async fn release_outbox(
+        &self,
+        tenant: &str,
+        ids: &[i64],
+        lease_until: LocalDateTime,
+    ) -> Result<u64> {
+        delivery::release(self, tenant.to_owned(), ids.to_vec(), lease_until).await
+    }
+
     async fn outbox_backlog(&self, tenant: Option<&str>) -> Result<Vec<OutboxBacklog>> {
         delivery::backlog(self, tenant).await
     }

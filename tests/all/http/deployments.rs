@@ -79,7 +79,16 @@ pub(super) async fn deploy(api: &Api, query: &str, bytes: Vec<u8>) -> Reply {
 
 /// The version of bac-ninh-fees that prices a new online permit dossier.
 pub(super) async fn pricing_version(server: &Server) -> String {
-    let admin = server.api(TENANT, "tenant_admin");
+    pricing_version_through(
+        &server.api(TENANT, "tenant_admin"),
+        &server.api(TENANT, "citizen"),
+    )
+    .await
+}
+
+/// [`pricing_version`] through any host's API: the tenant's admin reads
+/// the procedure, its citizen submits.
+pub(super) async fn pricing_version_through(admin: &Api, citizen: &Api) -> String {
     let permit = admin
         .get(&format!("/procedures/{PERMIT}"))
         .await
@@ -92,11 +101,7 @@ pub(super) async fn pricing_version(server: &Server) -> String {
         applicant("027088004321", "Nguyễn Văn An"),
         json!([]),
     );
-    let created = server
-        .api(TENANT, "citizen")
-        .submit(&body)
-        .await
-        .expect(201);
+    let created = citizen.submit(&body).await.expect(201);
     let lines = created["fee_lines"].as_array().expect("fee lines");
     assert!(!lines.is_empty(), "{created}");
     let versions: Vec<&Value> = lines

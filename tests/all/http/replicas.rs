@@ -4,8 +4,9 @@
 //! announced over LISTEN/NOTIFY; a switch whose announcement was lost is
 //! followed at the next periodic resync.
 //!
-//! The replicas share their data directory (as replicas on a shared volume
-//! would): packages are still stored on disk, not in the database.
+//! These replicas run in the test's process and share a data directory;
+//! `replica_processes.rs` runs them as `motcua serve` processes, each with
+//! its own, packages reaching them through the database.
 
 use std::time::{Duration, Instant};
 

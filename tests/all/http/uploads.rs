@@ -72,10 +72,18 @@ fn cached(env: &TestEnv, wasm: &[u8]) -> bool {
         .any(|entry| entry.file_name().to_string_lossy().starts_with(&digest))
 }
 
-fn stored_packages(env: &TestEnv) -> usize {
-    std::fs::read_dir(env.data_dir().join("deployed").join(TENANT))
+/// Packages stored in the database, and copies kept in the host's data
+/// directory: a refused upload leaves neither.
+async fn stored_packages(env: &TestEnv) -> usize {
+    let stored: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM plugin_packages")
+        .fetch_one(env.db.db.pool())
+        .await
+        .expect("count the stored packages");
+    let copies = std::fs::read_dir(env.data_dir().join("deployed"))
         .map(|entries| entries.count())
-        .unwrap_or(0)
+        .unwrap_or(0);
+    assert_eq!(copies as i64, stored, "one copy of each stored package");
+    copies
 }
 
 async fn a_component_over_the_code_budget_is_refused_before_compiling_and_nothing_is_kept(
@@ -97,7 +105,7 @@ async fn a_component_over_the_code_budget_is_refused_before_compiling_and_nothin
         "{refused}"
     );
     assert!(!cached(&env, &wasm));
-    assert_eq!(stored_packages(&env), 0);
+    assert_eq!(stored_packages(&env).await, 0);
     server.stop().await;
 }
 
@@ -142,7 +150,7 @@ async fn a_tenant_s_packages_are_held_to_its_storage_quota(db: TestDb) {
         .expect_error(422, "invalid_request");
     assert_eq!(field_of(&refused), "body", "{refused}");
     assert!(refused.to_string().contains("storage quota"), "{refused}");
-    assert_eq!(stored_packages(&env), 1);
+    assert_eq!(stored_packages(&env).await, 1);
     // The operator's scraper sees the refusal, by tenant and quota.
     let storage = [("tenant", TENANT), ("quota", "storage")];
     let after = scrape(&server).await;

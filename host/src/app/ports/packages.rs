@@ -1,5 +1,9 @@
-//! Plugin packages deployed by tenant admins: verified and stored by the
-//! plugin runtime, made live (or taken back) on its command.
+//! Plugin packages deployed by tenant admins: verified by the plugin
+//! runtime, stored (content-addressed) by the store, made live (or taken
+//! back) on the runtime's command. The use case moves an archive's bytes
+//! between the two, so every host of one database can serve it.
+
+use std::sync::Arc;
 
 use async_trait::async_trait;
 use motcua_domain::signing::TrustedKey;
@@ -14,18 +18,77 @@ pub enum PackageFormat {
     TarGz,
 }
 
-/// A package that passed verification and is stored, content-addressed.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+impl PackageFormat {
+    /// How the format is stored (`tar`, `tar.gz`).
+    pub fn name(self) -> &'static str {
+        match self {
+            PackageFormat::Tar => "tar",
+            PackageFormat::TarGz => "tar.gz",
+        }
+    }
+
+    /// The format stored as `name`.
+    pub fn from_name(name: &str) -> Option<PackageFormat> {
+        match name {
+            "tar" => Some(PackageFormat::Tar),
+            "tar.gz" => Some(PackageFormat::TarGz),
+            _ => None,
+        }
+    }
+}
+
+/// A package archive as uploaded, content-addressed: what the store keeps
+/// once for every host, and what a host loads a deployed version from.
+#[derive(Clone, PartialEq, Eq)]
+pub struct PackageArchive {
+    /// sha256 of `bytes`, hex: the key it is stored under.
+    pub digest: String,
+    pub format: PackageFormat,
+    pub bytes: Arc<[u8]>,
+}
+
+impl std::fmt::Debug for PackageArchive {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Megabytes of archive help nobody reading a log.
+        f.debug_struct("PackageArchive")
+            .field("digest", &self.digest)
+            .field("format", &self.format)
+            .field("len", &self.bytes.len())
+            .finish()
+    }
+}
+
+/// What a tenant's stored packages take, weighed against its storage quota.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct PackageUsage {
+    /// Bytes of the distinct archives its deployments name.
+    pub bytes: u64,
+    /// Their digests: storing one of them again costs nothing.
+    pub digests: Vec<String>,
+}
+
+/// Where a deployed version's package is.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum PackageRef {
+    /// In the store under this archive digest; the runtime keeps a copy
+    /// and asks for the bytes ([`PackageError::NotCached`]) when it has
+    /// none that matches.
+    Stored { digest: String },
+    /// A deployment recorded before packages were kept in the store: an
+    /// archive on the disk of the host that received it.
+    Path(String),
+}
+
+/// A package that passed verification: its archive is for the store.
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct VerifiedPackage {
     pub plugin_id: String,
     pub version: String,
     pub kinds: Vec<String>,
     /// sha256 of the component.
     pub digest: String,
-    /// sha256 of the archive as uploaded.
-    pub package_digest: String,
-    /// Where the archive is stored.
-    pub package_path: String,
+    /// The archive as uploaded (its digest names it).
+    pub archive: PackageArchive,
     /// Golden cases the package ships, all of which passed.
     pub golden_cases: usize,
 }
@@ -41,6 +104,11 @@ pub enum PackageError {
     /// The host could not store or read a package (disk, permissions).
     #[error("{0}")]
     Host(String),
+    /// The runtime holds no copy of the stored archive `digest` (or its
+    /// copy no longer matches the digest): hand it the bytes
+    /// ([`PluginPackages::cache`]) and ask again.
+    #[error("package {digest} is not cached on this host")]
+    NotCached { digest: String },
 }
 
 impl PackageError {
@@ -114,29 +182,41 @@ pub trait PluginPackages: Send + Sync {
     /// Verify an uploaded archive as the host does at start (signature
     /// against `trust`, the tenant's and the platform's keys; strict
     /// manifest, world and contract version, golden cases) for `tenant`,
-    /// and store it. A package naming another tenant is rejected; one
-    /// naming none becomes the tenant's own.
+    /// within its storage quota given what its packages take already
+    /// (`usage`), and keep a copy. A package naming another tenant is
+    /// rejected; one naming none becomes the tenant's own.
     async fn verify(
         &self,
         tenant: &str,
         format: PackageFormat,
-        bytes: Vec<u8>,
+        bytes: Arc<[u8]>,
         trust: Vec<TrustedKey>,
+        usage: PackageUsage,
     ) -> Result<VerifiedPackage, PackageError>;
 
-    /// Load a stored package for `tenant`, ready to go live; its signature
-    /// is checked again against `trust` (a key revoked since it was
-    /// deployed refuses it).
+    /// Keep a copy of a stored archive on this host, once its bytes match
+    /// its digest (refused otherwise).
+    async fn cache(&self, archive: PackageArchive) -> Result<(), PackageError>;
+
+    /// Load a deployed package for `tenant`, ready to go live; its
+    /// signature is checked again against `trust` (a key revoked since it
+    /// was deployed refuses it). [`PackageError::NotCached`] when the
+    /// host has no matching copy of a stored archive.
     async fn prepare(
         &self,
         tenant: &str,
-        package_path: &str,
+        package: &PackageRef,
         trust: Vec<TrustedKey>,
     ) -> Result<Box<dyn PreparedPlugin>, PackageError>;
 
     /// Whether `tenant`'s own `version` of `id` is loaded here (serving or
     /// held to decide).
     fn holds(&self, tenant: &str, id: &str, version: &str) -> bool;
+    /// The archive of a deployment recorded before packages were kept in
+    /// the store, read from this host's disk, to be stored; `None` when
+    /// this host does not have it.
+    async fn read_legacy(&self, package_path: &str)
+    -> Result<Option<PackageArchive>, PackageError>;
 
     /// Whether the operator's directory provides `id` for `tenant` (its
     /// own or platform-wide): what serves once no deployed version is

@@ -1,9 +1,12 @@
 //! Tenant admins deploy their own plugin versions, activate one, roll back.
 //!
 //! A version is verified and stored before anything is recorded, so a bad
-//! package leaves no trace. Activation loads the version first, persists it,
-//! and only then swaps it in: the live set never runs a version the store
-//! does not name as active. Activations of one host are serialised so the
+//! package leaves no trace. Its archive is stored once in the store, keyed
+//! by its digest, so every host of the database loads it from there (the
+//! runtime keeps a copy and asks for the bytes when it has none).
+//! Activation loads the version first, persists it, and only then swaps it
+//! in: the live set never runs a version the store does not name as
+//! active. Activations of one host are serialised so the
 //! order they are persisted in is the order they go live in.
 
 use std::collections::BTreeMap;
@@ -19,8 +22,8 @@ use crate::app::clock::Clock;
 use crate::app::error::{AppError, FieldProblem};
 use crate::app::ports::{
     Deployment, DeploymentStore, EgressGrant, LivePlugin, NewDeployment, PackageError,
-    PackageFormat, PluginLoadFailure, PluginPackages, PluginSource, PluginSummary, SignatureStatus,
-    StoreError, Switch, SwitchBy, TenantStore,
+    PackageFormat, PackageRef, PluginLoadFailure, PluginPackages, PluginSource, PluginSummary,
+    PreparedPlugin, SignatureStatus, StoreError, Switch, SwitchBy, TenantStore,
 };
 use crate::app::service::TrustKeys;
 use crate::app::service::versions::PluginVersions;
@@ -132,6 +135,11 @@ impl From<PackageError> for AppError {
             PackageError::Host(message) => {
                 AppError::Store(StoreError::Invalid(format!("plugin package: {message}")))
             }
+            // The use case fetches the archive and asks again; reaching
+            // here means the runtime refused the bytes it was handed.
+            error @ PackageError::NotCached { .. } => {
+                AppError::Store(StoreError::Invalid(error.to_string()))
+            }
         }
     }
 }
@@ -205,7 +213,13 @@ impl PluginAdmin {
             ));
         }
         let trust = self.trust.roots_for(tenant).await?;
-        let package = self.packages.verify(tenant, format, bytes, trust).await?;
+        let usage = self.deployments.package_usage(tenant).await?;
+        let package = self
+            .packages
+            .verify(tenant, format, bytes.into(), trust, usage)
+            .await?;
+        // Stored for every host before the deployment names it.
+        self.deployments.store_package(&package.archive).await?;
         let recorded = self
             .deployments
             .record_deployment(
@@ -214,7 +228,8 @@ impl PluginAdmin {
                     plugin_id: package.plugin_id.clone(),
                     version: package.version.clone(),
                     digest: package.digest.clone(),
-                    package_path: package.package_path.clone(),
+                    package_digest: Some(package.archive.digest.clone()),
+                    package_path: String::new(),
                     deployed_by: user.id.clone(),
                 },
             )
@@ -328,10 +343,9 @@ impl PluginAdmin {
             .find(|d| d.deployment.version == version)
             .ok_or_else(|| AppError::NotFound(format!("plugin {plugin_id} version {version}")))?;
         let prepared = self
-            .packages
-            .prepare(
+            .load(
                 tenant,
-                &target.deployment.package_path,
+                &target.deployment,
                 self.trust.roots_for(tenant).await?,
             )
             .await?;
@@ -390,10 +404,7 @@ impl PluginAdmin {
                         AppError::NotFound(format!("plugin {plugin_id} version {previous}"))
                     })?;
                 let trust = self.trust.roots_for(tenant).await?;
-                let prepared = self
-                    .packages
-                    .prepare(tenant, &target.deployment.package_path, trust.clone())
-                    .await?;
+                let prepared = self.load(tenant, &target.deployment, trust.clone()).await?;
                 let active = self
                     .deployments
                     .rollback(tenant, plugin_id, self.by(user))
@@ -403,9 +414,7 @@ impl PluginAdmin {
                 } else {
                     // Another host moved the history meanwhile: serve what
                     // the store now names.
-                    self.packages
-                        .prepare(tenant, &active.deployment.package_path, trust)
-                        .await?
+                    self.load(tenant, &active.deployment, trust).await?
                 };
                 let serving = format!("{}@{}", prepared.plugin_id(), prepared.version());
                 let replaced = prepared.go_live();
@@ -538,11 +547,7 @@ impl PluginAdmin {
                 continue;
             }
             let trust = self.trust.roots_for(tenant).await?;
-            match self
-                .packages
-                .prepare(tenant, &deployment.deployment.package_path, trust)
-                .await
-            {
+            match self.load(tenant, &deployment.deployment, trust).await {
                 Ok(prepared) => {
                     prepared.go_live();
                     tracing::info!(tenant, plugin = %id, version = %version, "followed another host: plugin version live");
@@ -600,6 +605,51 @@ impl PluginAdmin {
         Ok(changed)
     }
 
+    /// `deployment`'s package loaded for `tenant`, ready to go live
+    /// ([`PluginVersions::prepare`]).
+    async fn load(
+        &self,
+        tenant: &str,
+        deployment: &NewDeployment,
+        trust: Vec<TrustedKey>,
+    ) -> Result<Box<dyn PreparedPlugin>, AppError> {
+        self.versions().prepare(tenant, deployment, trust).await
+    }
+
+    /// Deployments recorded before packages were kept in the store name an
+    /// archive on the disk of the host that received it: that host stores
+    /// it, so every other host can load it too. Another host's archive is
+    /// left to that host (this one keeps loading nothing it cannot read);
+    /// a failure is logged and retried at the next start.
+    async fn store_legacy_packages(&self, tenant: &str, deployments: &mut [Deployment]) {
+        for deployment in deployments
+            .iter_mut()
+            .filter(|d| d.deployment.package_digest.is_none())
+        {
+            let path = deployment.deployment.package_path.clone();
+            let stored = async {
+                let Some(archive) = self.packages.read_legacy(&path).await? else {
+                    return Ok::<_, AppError>(None);
+                };
+                self.deployments.store_package(&archive).await?;
+                self.deployments
+                    .attach_package(&path, &archive.digest)
+                    .await?;
+                Ok(Some(archive.digest))
+            };
+            match stored.await {
+                Ok(Some(digest)) => {
+                    tracing::info!(tenant, plugin = %deployment.deployment.plugin_id, version = %deployment.deployment.version, %digest, "package of an earlier deployment stored for every host");
+                    deployment.deployment.package_digest = Some(digest);
+                }
+                Ok(None) => {}
+                Err(error) => {
+                    tracing::warn!(tenant, package = %path, %error, "could not store the package of an earlier deployment");
+                }
+            }
+        }
+    }
+
     /// At start: put every tenant's active deployed version in service, over
     /// the directory's. A version that no longer loads is reported and the
     /// directory's version keeps serving.
@@ -621,24 +671,17 @@ impl PluginAdmin {
         }
         for tenant in tenants.tenants().await? {
             let trust = self.trust.roots_for(&tenant.id).await?;
-            let active = self
-                .deployments
-                .deployments(&tenant.id, None)
-                .await?
-                .into_iter()
-                .filter(|d| d.active);
+            let mut deployments = self.deployments.deployments(&tenant.id, None).await?;
+            self.store_legacy_packages(&tenant.id, &mut deployments)
+                .await;
+            let active = deployments.into_iter().filter(|d| d.active);
             for deployment in active {
                 let reference = format!(
                     "{}@{}",
                     deployment.deployment.plugin_id, deployment.deployment.version
                 );
                 match self
-                    .packages
-                    .prepare(
-                        &tenant.id,
-                        &deployment.deployment.package_path,
-                        trust.clone(),
-                    )
+                    .load(&tenant.id, &deployment.deployment, trust.clone())
                     .await
                 {
                     Ok(prepared) => {

@@ -179,8 +179,8 @@ impl PluginAdmin {
             };
             let trust = self.trust.roots_for(tenant).await?;
             let prepared = match self
-                .packages
-                .prepare(tenant, &deployment.deployment.package_path, trust)
+                .versions()
+                .prepare(tenant, &deployment.deployment, trust)
                 .await
             {
                 Ok(prepared) => prepared,

@@ -11,7 +11,11 @@ use motcua_domain::time::LocalDateTime;
 
 use crate::app::error::AppError;
 use crate::app::hooks::{FeeVersion, HookFailure, HookOutcome};
-use crate::app::ports::{DeploymentStore, PackageError, PluginPackages, Switch};
+use crate::app::ports::{
+    DeploymentStore, NewDeployment, PackageError, PackageRef, PluginPackages, PreparedPlugin,
+    StoreError, Switch,
+};
+use motcua_domain::signing::TrustedKey;
 use crate::app::service::TrustKeys;
 
 /// Why a version cannot decide here.
@@ -24,7 +28,7 @@ pub enum VersionUnavailable {
         plugin: String,
         version: String,
         #[source]
-        source: PackageError,
+        source: AppError,
     },
     /// The store or the trust roots could not be read.
     #[error(transparent)]
@@ -37,7 +41,7 @@ impl From<VersionUnavailable> for AppError {
             VersionUnavailable::NotDeployed { plugin, version } => {
                 AppError::NotFound(format!("plugin {plugin} version {version}"))
             }
-            VersionUnavailable::DoesNotLoad { source, .. } => source.into(),
+            VersionUnavailable::DoesNotLoad { source, .. } => source,
             VersionUnavailable::Host(error) => error,
         }
     }
@@ -120,6 +124,37 @@ impl PluginVersions {
         }
     }
 
+    /// `deployment`'s package loaded for `tenant`, ready to go live or to
+    /// be held: from this host's copy, or from the store when the host has
+    /// none (another host received the upload, or this host's data
+    /// directory is new).
+    pub async fn prepare(
+        &self,
+        tenant: &str,
+        deployment: &NewDeployment,
+        trust: Vec<TrustedKey>,
+    ) -> Result<Box<dyn PreparedPlugin>, AppError> {
+        let package = match &deployment.package_digest {
+            Some(digest) => PackageRef::Stored {
+                digest: digest.clone(),
+            },
+            None => PackageRef::Path(deployment.package_path.clone()),
+        };
+        match self.packages.prepare(tenant, &package, trust.clone()).await {
+            Err(PackageError::NotCached { digest }) => {
+                let archive = self.deployments.package(&digest).await?.ok_or_else(|| {
+                    StoreError::Corrupt(format!(
+                        "{}@{} names package {digest}, which is not stored",
+                        deployment.plugin_id, deployment.version
+                    ))
+                })?;
+                self.packages.cache(archive).await?;
+                Ok(self.packages.prepare(tenant, &package, trust).await?)
+            }
+            prepared => Ok(prepared?),
+        }
+    }
+
     /// The version of `plugin` running in shadow for `tenant`, loaded; `None`
     /// when there is none, or it cannot run here (logged: the serving
     /// version's decision stands either way).
@@ -173,8 +208,7 @@ impl PluginVersions {
             })?;
         let trust = self.trust.roots_for(tenant).await?;
         let prepared = self
-            .packages
-            .prepare(tenant, &deployment.deployment.package_path, trust)
+            .prepare(tenant, &deployment.deployment, trust)
             .await
             .map_err(|source| VersionUnavailable::DoesNotLoad {
                 plugin: plugin.to_owned(),

@@ -6,7 +6,10 @@
 //! to different dossiers), and records every outcome in one write:
 //! delivered, retried after an exponential backoff, or dead-lettered. A claim is a lease with an
 //! expiry, so entries held by a host that died are delivered again after
-//! it; the portal ignores the repeat by the event id.
+//! it; the portal ignores the repeat by the event id. A host that stops
+//! (SIGTERM) starts no new pass, lets the one in flight finish its
+//! deliveries for a grace period and gives back the claims it could not
+//! settle, so another host delivers them at once.
 
 use std::sync::Arc;
 
@@ -20,6 +23,7 @@ use tracing::Instrument;
 use super::entries::{INITIATIVE_RETRY, NATIONAL_PROGRESS};
 use super::policy::DeliveryPolicy;
 use super::records::{dossier_record, progress_record};
+use super::stopping::Stopping;
 use crate::app::clock::Clock;
 use crate::app::error::AppError;
 use crate::app::hooks::NationalSync;
@@ -75,6 +79,8 @@ pub struct Dispatcher {
     policy: DeliveryPolicy,
     /// Without one, e-mail notices wait (pending, never attempted).
     mailer: Option<Arc<dyn Mailer>>,
+    /// Whether the host is stopping (set by [`Dispatcher::run`]).
+    stopping: Stopping,
 }
 
 impl Dispatcher {
@@ -92,6 +98,7 @@ impl Dispatcher {
             clock,
             policy,
             mailer: None,
+            stopping: Stopping::default(),
         }
     }
 
@@ -104,22 +111,26 @@ impl Dispatcher {
     /// Deliver until `shutdown` resolves; a pass that found work is followed
     /// at once by another. Each pass runs in a task of its own, so neither
     /// an error nor a panic in it stops delivery: it is logged and the next
-    /// pass starts after the poll interval.
+    /// pass starts after the poll interval. Once `shutdown` resolves, the
+    /// pass in flight finishes within the policy's `stop_grace` and gives
+    /// back the claims it could not settle; then this returns.
     pub async fn run(self, shutdown: impl std::future::Future<Output = ()>) {
+        let (signal, stopping) = Stopping::channel();
+        let this = Dispatcher { stopping, ..self };
         tokio::pin!(shutdown);
         loop {
-            let this = self.clone();
-            let busy = match tokio::spawn(async move { this.tick().await }).await {
-                Ok(Ok(report)) => report.attempted() > 0,
-                Ok(Err(error)) => {
-                    tracing::error!(%error, "outbox pass failed");
-                    false
-                }
-                Err(join) => {
-                    tracing::error!(%join, "outbox pass panicked");
-                    false
+            let pass = this.clone();
+            let mut pass = tokio::spawn(async move { pass.tick().await });
+            let outcome = tokio::select! {
+                outcome = &mut pass => outcome,
+                _ = &mut shutdown => {
+                    signal.stop();
+                    log_pass(pass.await);
+                    tracing::info!("outbox dispatcher stopped");
+                    return;
                 }
             };
+            let busy = log_pass(outcome);
             if busy {
                 // Let shutdown win between busy passes too.
                 tokio::select! {
@@ -130,7 +141,7 @@ impl Dispatcher {
             } else {
                 tokio::select! {
                     _ = &mut shutdown => return,
-                    _ = tokio::time::sleep(self.policy.poll_interval) => {}
+                    _ = tokio::time::sleep(this.policy.poll_interval) => {}
                 }
             }
         }
@@ -144,6 +155,9 @@ impl Dispatcher {
     pub async fn tick(&self) -> Result<TickReport, AppError> {
         let mut report = TickReport::default();
         for tenant in self.store.tenants().await? {
+            if self.stopping.now() {
+                break;
+            }
             if tenant.status != motcua_domain::tenancy::TenantStatus::Active {
                 continue;
             }
@@ -156,6 +170,8 @@ impl Dispatcher {
 
     /// Claim a batch of `tenant`'s due entries, deliver them concurrently
     /// (they belong to different dossiers), record every outcome at once.
+    /// When the host stops meanwhile, deliveries still running after the
+    /// grace are abandoned and their claims given back.
     async fn pass(&self, tenant: &str, report: &mut TickReport) -> Result<(), AppError> {
         let mut kinds = vec![INITIATIVE_RETRY.to_owned()];
         // Without a portal connector, national entries wait (pending,
@@ -173,6 +189,7 @@ impl Dispatcher {
             .store
             .claim_due_outbox(tenant, &kinds, now, lease_until, self.policy.batch)
             .await?;
+        let claimed_ids: Vec<i64> = claimed.iter().map(|entry| entry.id).collect();
         let mut deliveries = JoinSet::new();
         for entry in claimed {
             let this = self.clone();
@@ -189,7 +206,21 @@ impl Dispatcher {
         }
         let mut settled = Vec::new();
         let mut counts = TickReport::default();
-        while let Some(outcome) = deliveries.join_next().await {
+        let deadline = self.stopping.deadline(self.policy.stop_grace);
+        tokio::pin!(deadline);
+        let mut abandoned = false;
+        loop {
+            let outcome = tokio::select! {
+                outcome = deliveries.join_next() => match outcome {
+                    Some(outcome) => outcome,
+                    None => break,
+                },
+                _ = &mut deadline => {
+                    deliveries.abort_all();
+                    abandoned = true;
+                    break;
+                }
+            };
             match outcome {
                 Ok((settlement, Settled::Delivered)) => {
                     counts.delivered += 1;
@@ -208,6 +239,10 @@ impl Dispatcher {
             }
         }
         self.store.settle_outbox(tenant, &settled).await?;
+        if abandoned {
+            self.give_back(tenant, &claimed_ids, &settled, lease_until)
+                .await?;
+        }
         let tenant_label = tenant.to_owned();
         metrics::counter!("motcua_outbox_delivered_total", "tenant" => tenant_label.clone())
             .increment(counts.delivered.into());
@@ -216,6 +251,34 @@ impl Dispatcher {
         report.delivered += counts.delivered;
         report.retried += counts.retried;
         report.dead += counts.dead;
+        Ok(())
+    }
+
+    /// Gives back the claims of a pass cut short by the host stopping: the
+    /// entries claimed but not settled (their outcome unknown) go to
+    /// another host at once, no attempt counted; the portal ignores a
+    /// repeat of one that did arrive.
+    async fn give_back(
+        &self,
+        tenant: &str,
+        claimed: &[i64],
+        settled: &[OutboxSettlement],
+        lease_until: motcua_domain::time::LocalDateTime,
+    ) -> Result<(), AppError> {
+        let unsettled: Vec<i64> = claimed
+            .iter()
+            .copied()
+            .filter(|id| !settled.iter().any(|s| s.id == *id))
+            .collect();
+        let released = self
+            .store
+            .release_outbox(tenant, &unsettled, lease_until)
+            .await?;
+        tracing::info!(
+            tenant,
+            released,
+            "stopping: outbox claims given back for another host"
+        );
         Ok(())
     }
 
@@ -382,6 +445,21 @@ impl Dispatcher {
                 message: failure.to_string(),
                 retryable: true,
             })
+    }
+}
+
+/// Logs what a pass came to; whether it found work.
+fn log_pass(outcome: Result<Result<TickReport, AppError>, tokio::task::JoinError>) -> bool {
+    match outcome {
+        Ok(Ok(report)) => report.attempted() > 0,
+        Ok(Err(error)) => {
+            tracing::error!(%error, "outbox pass failed");
+            false
+        }
+        Err(join) => {
+            tracing::error!(%join, "outbox pass panicked");
+            false
+        }
     }
 }
 

@@ -16,6 +16,7 @@ mod operations;
 mod policy;
 mod reconcile;
 mod records;
+mod stopping;
 #[cfg(test)]
 mod tests;
 

@@ -19,6 +19,11 @@ pub struct DeliveryPolicy {
     pub backoff_max: Duration,
     /// Attempts before an entry is dead-lettered.
     pub max_attempts: u32,
+    /// Once the host is stopping, how long the deliveries of the pass in
+    /// flight may take to finish; those still running then are abandoned
+    /// and their claims given back, so another host delivers them at once
+    /// rather than when the lease runs out.
+    pub stop_grace: Duration,
 }
 
 impl Default for DeliveryPolicy {
@@ -30,6 +35,7 @@ impl Default for DeliveryPolicy {
             backoff_base: Duration::from_secs(2),
             backoff_max: Duration::from_secs(15 * 60),
             max_attempts: 12,
+            stop_grace: Duration::from_secs(10),
         }
     }
 }

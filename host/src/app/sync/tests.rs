@@ -278,3 +278,48 @@ async fn a_suspended_tenant_s_outbox_waits_without_calling_its_connector_until_r
         .unwrap();
     assert_eq!(dispatcher.tick().await.unwrap().delivered, 1);
 }
+
+#[tokio::test]
+async fn a_stopping_dispatcher_gives_back_the_claims_it_could_not_settle() {
+    use crate::app::clock::Clock;
+    use crate::app::sync::NATIONAL_PROGRESS;
+    let world = world().await;
+    counter_dossier(&world).await;
+    world.portal.hang(true);
+    let policy = DeliveryPolicy {
+        lease: std::time::Duration::from_secs(600),
+        stop_grace: std::time::Duration::from_millis(50),
+        poll_interval: std::time::Duration::from_millis(10),
+        ..DeliveryPolicy::default()
+    };
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let running = tokio::spawn(world.dispatcher(policy).run(async {
+        let _ = stopped.await;
+    }));
+    // The entry is claimed and its delivery hangs at the portal.
+    for _ in 0..200 {
+        if !world.portal.calls().is_empty() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    assert!(!world.portal.calls().is_empty(), "the delivery started");
+
+    let _ = stop.send(());
+    tokio::time::timeout(std::time::Duration::from_secs(5), running)
+        .await
+        .expect("the dispatcher stops within its grace")
+        .unwrap();
+
+    // Free at once for another host, long before its lease would end,
+    // and no attempt counted.
+    let now = world.clock.now();
+    let kinds = [NATIONAL_PROGRESS.to_owned()];
+    let claimed = world
+        .store
+        .claim_due_outbox(TENANT, &kinds, now, now + Duration::minutes(1), 10)
+        .await
+        .unwrap();
+    assert_eq!(claimed.len(), 1, "{claimed:?}");
+    assert_eq!(claimed[0].attempts, 0);
+}

@@ -18,14 +18,16 @@ use motcua_domain::form::{FieldError, FormDefinition, PrefillValue};
 use motcua_domain::initiative::DossierEvent;
 use motcua_domain::intake::{OnlineSubmission, SubmissionBatch};
 use motcua_domain::signing::TrustedKey;
+use sha2::{Digest, Sha256};
 
 use crate::app::hooks::{
     FeeVersion, HookFailure, HookOutcome, InitiativeActions, InitiativeOutcome, NationalSync,
     PluginHost, PortalIntake, Priced, SyncFailure,
 };
 use crate::app::ports::{
-    LivePlugin, PackageError, PackageFormat, PluginDirectory, PluginLoadFailure, PluginPackages,
-    PluginSource, PluginSummary, PreparedPlugin, VerifiedPackage,
+    LivePlugin, PackageArchive, PackageError, PackageFormat, PackageRef, PackageUsage,
+    PluginDirectory, PluginLoadFailure, PluginPackages, PluginSource, PluginSummary,
+    PreparedPlugin, VerifiedPackage,
 };
 
 /// The version every scripted plugin reports.
@@ -318,6 +320,8 @@ struct Portal {
     submissions: Vec<(String, OnlineSubmission, bool)>,
     /// Acknowledgements still to lose (the portal never gets them).
     lost_acknowledgements: u32,
+    /// Pushes hang (a portal that stopped answering) while set.
+    hanging: bool,
 }
 
 /// The national portal behind the tenant's connector ([`NationalSync`]):
@@ -348,6 +352,12 @@ impl ScriptedPortal {
             failure: hook_failure(&connector, "push", outcome),
             retryable,
         });
+        self
+    }
+
+    /// Pushes are received and then hang, unanswered, while `hanging`.
+    pub fn hang(&self, hanging: bool) -> &Self {
+        self.lock().hanging = hanging;
         self
     }
 
@@ -414,6 +424,9 @@ impl NationalSync for ScriptedPortal {
         record: &DossierRecord,
     ) -> Result<Receipt, SyncFailure> {
         self.call(PortalCall::PushDossier(record.clone()))?;
+        while self.lock().hanging {
+            tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+        }
         let status = RemoteStatus {
             dossier_code: record.code.clone(),
             status: record.status,
@@ -519,7 +532,7 @@ struct Package {
 struct Packages {
     /// Uploads that verify, by their bytes.
     valid: Vec<(Vec<u8>, PluginSummary)>,
-    /// Stored packages by path.
+    /// This host's copies of packages, by archive digest.
     stored: BTreeMap<String, Package>,
     /// What serves, by (tenant, id).
     serving: BTreeMap<(String, String), LivePlugin>,
@@ -658,15 +671,16 @@ impl PluginPackages for ScriptedPackages {
     async fn verify(
         &self,
         tenant: &str,
-        _format: PackageFormat,
-        bytes: Vec<u8>,
+        format: PackageFormat,
+        bytes: Arc<[u8]>,
         _trust: Vec<TrustedKey>,
+        _usage: PackageUsage,
     ) -> Result<VerifiedPackage, PackageError> {
         let mut packages = self.lock();
         let (_, summary) = packages
             .valid
             .iter()
-            .find(|(valid, _)| *valid == bytes)
+            .find(|(valid, _)| valid[..] == bytes[..])
             .cloned()
             .ok_or_else(|| PackageError::rejected("body", "not a plugin package"))?;
         if summary.tenant.as_deref().is_some_and(|t| t != tenant) {
@@ -675,18 +689,21 @@ impl PluginPackages for ScriptedPackages {
                 "the package names another tenant",
             ));
         }
-        let path = format!("packages/{tenant}/{}-{}", summary.id, summary.version);
+        let archive = PackageArchive {
+            digest: hex::encode(Sha256::digest(&bytes)),
+            format,
+            bytes,
+        };
         let verified = VerifiedPackage {
             plugin_id: summary.id.clone(),
             version: summary.version.clone(),
             kinds: summary.kinds.clone(),
             digest: summary.digest.clone(),
-            package_digest: format!("package-{}", summary.digest),
-            package_path: path.clone(),
+            archive: archive.clone(),
             golden_cases: 1,
         };
         packages.stored.insert(
-            path,
+            archive.digest,
             Package {
                 tenant: tenant.to_owned(),
                 summary,
@@ -695,19 +712,42 @@ impl PluginPackages for ScriptedPackages {
         Ok(verified)
     }
 
+    async fn cache(&self, archive: PackageArchive) -> Result<(), PackageError> {
+        let mut packages = self.lock();
+        let (_, summary) = packages
+            .valid
+            .iter()
+            .find(|(valid, _)| valid[..] == archive.bytes[..])
+            .cloned()
+            .ok_or_else(|| PackageError::Host("not a package this host knows".into()))?;
+        let tenant = summary.tenant.clone().unwrap_or_default();
+        packages
+            .stored
+            .insert(archive.digest, Package { tenant, summary });
+        Ok(())
+    }
+
     async fn prepare(
         &self,
         tenant: &str,
-        package_path: &str,
+        package: &PackageRef,
         _trust: Vec<TrustedKey>,
     ) -> Result<Box<dyn PreparedPlugin>, PackageError> {
+        let digest = match package {
+            PackageRef::Stored { digest } => digest,
+            PackageRef::Path(path) => {
+                return Err(PackageError::Host(format!("no package at {path}")));
+            }
+        };
         let package = self
             .lock()
             .stored
-            .get(package_path)
-            .filter(|p| p.tenant == tenant)
+            .get(digest)
+            .filter(|p| p.tenant == tenant || p.tenant.is_empty())
             .cloned()
-            .ok_or_else(|| PackageError::Host(format!("no stored package {package_path}")))?;
+            .ok_or_else(|| PackageError::NotCached {
+                digest: digest.clone(),
+            })?;
         Ok(Box::new(Prepared {
             packages: self.clone(),
             package,
@@ -723,6 +763,13 @@ impl PluginPackages for ScriptedPackages {
             .held
             .iter()
             .any(|(t, i, v)| t == tenant && i == id && v == version)
+    }
+
+    async fn read_legacy(
+        &self,
+        _package_path: &str,
+    ) -> Result<Option<PackageArchive>, PackageError> {
+        Ok(None)
     }
 
     fn has_baseline(&self, tenant: &str, id: &str) -> bool {

@@ -5,6 +5,7 @@ use motcua_domain::time::LocalDateTime;
 use serde::Serialize;
 
 use super::StoreResult;
+use crate::app::ports::{PackageArchive, PackageUsage};
 
 // --- plugin deployments ---------------------------------------------------------
 
@@ -15,7 +16,12 @@ pub struct NewDeployment {
     pub version: String,
     /// sha256 of the component.
     pub digest: String,
-    /// Where the package was stored on disk.
+    /// sha256 of the package archive, stored once in the store for every
+    /// host; `None` for a deployment recorded before packages were.
+    pub package_digest: Option<String>,
+    /// Where a deployment recorded before packages were kept in the store
+    /// found its archive, on the disk of the host that received it (empty
+    /// once `package_digest` names it).
     pub package_path: String,
     pub deployed_by: String,
 }
@@ -202,6 +208,17 @@ pub trait DeploymentStore: Send + Sync {
         id: i64,
         now: LocalDateTime,
     ) -> StoreResult<Option<Deployment>>;
+    /// Stores a package archive under its digest, once: storing the same
+    /// bytes again changes nothing.
+    async fn store_package(&self, archive: &PackageArchive) -> StoreResult<()>;
+    /// The archive stored under `digest`, if any.
+    async fn package(&self, digest: &str) -> StoreResult<Option<PackageArchive>>;
+    /// What the archives `tenant`'s deployments name take together.
+    async fn package_usage(&self, tenant: &str) -> StoreResult<PackageUsage>;
+    /// Names the stored archive `digest` as the package of every
+    /// deployment recorded with `package_path` before packages were kept
+    /// in the store; how many it named.
+    async fn attach_package(&self, package_path: &str, digest: &str) -> StoreResult<u64>;
     /// The egress grants of `tenant`'s plugins, or of every tenant.
     async fn egress_grants(&self, tenant: Option<&str>) -> StoreResult<Vec<EgressGrant>>;
     /// Replaces what `plugin_id` of `tenant` is granted with `destinations`

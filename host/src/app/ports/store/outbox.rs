@@ -163,6 +163,17 @@ pub trait OutboxStore: Send + Sync {
     /// Records the outcome of each attempt of a pass at once (one
     /// transaction, one fsync), releasing the claims.
     async fn settle_outbox(&self, tenant: &str, settled: &[OutboxSettlement]) -> StoreResult<()>;
+    /// Gives back claims a dispatcher made until `lease_until` and will not
+    /// settle (its host is stopping), counting no attempt: another
+    /// dispatcher may take them at once instead of after the lease. An
+    /// entry whose lease ran out meanwhile and was claimed again keeps the
+    /// new claim. Returns how many were released.
+    async fn release_outbox(
+        &self,
+        tenant: &str,
+        ids: &[i64],
+        lease_until: LocalDateTime,
+    ) -> StoreResult<u64>;
     async fn mark_delivered(&self, tenant: &str, id: i64, at: LocalDateTime) -> StoreResult<()> {
         let outcome = Attempt::Delivered { at };
         self.settle_outbox(tenant, &[OutboxSettlement { id, outcome }])

@@ -268,3 +268,56 @@ async fn following_another_hosts_switches_serves_what_the_store_names_active() {
         ("fees@1.0.0".to_owned(), PluginSource::Directory)
     );
 }
+
+#[tokio::test]
+async fn a_host_that_never_saw_the_upload_serves_it_from_the_store() {
+    use std::sync::Arc;
+
+    use crate::app::ports::DeploymentStore;
+    use crate::app::service::{PluginAdmin, TrustKeys};
+    use crate::app::testing::ScriptedPackages;
+    let world = world_with_fees().await;
+    world
+        .plugin_admin
+        .deploy(
+            &world.users.admin,
+            TENANT,
+            PackageFormat::Tar,
+            PACKAGE_V2.to_vec(),
+            true,
+        )
+        .await
+        .unwrap();
+
+    // Another host on the same store, with nothing of its own but the
+    // operator's directory: it loads 2.0.0 from the stored archive.
+    let elsewhere = ScriptedPackages::new();
+    elsewhere
+        .baseline(plugin_summary(TENANT, "fees", "1.0.0", "fee-policy"))
+        .accept(
+            PACKAGE_V2,
+            plugin_summary(TENANT, "fees", "2.0.0", "fee-policy"),
+        );
+    let other = PluginAdmin::new(
+        world.store.clone() as Arc<dyn DeploymentStore>,
+        Arc::new(elsewhere.clone()),
+        TrustKeys::new(world.store.clone(), world.store.clone()),
+        1024,
+    );
+    let failures = other.resume_active(world.store.as_ref()).await.unwrap();
+    assert!(failures.is_empty(), "{failures:?}");
+    let serving = |packages: &ScriptedPackages| {
+        use crate::app::ports::PluginPackages;
+        packages
+            .serving(TENANT)
+            .into_iter()
+            .find(|p| p.summary.id == "fees")
+            .map(|p| p.summary.version)
+    };
+    assert_eq!(serving(&elsewhere).as_deref(), Some("2.0.0"));
+
+    // Stored once, however many hosts load it.
+    let usage = world.store.package_usage(TENANT).await.unwrap();
+    assert_eq!(usage.bytes, PACKAGE_V2.len() as u64);
+    assert_eq!(usage.digests.len(), 1);
+}

@@ -33,8 +33,9 @@ use self::outbox::OutboxRow;
 use crate::app::clock::Clock;
 use crate::app::ports::{
     AccountStore, ApiToken, CatalogStore, Deployment, DeploymentStore, EgressGrant,
-    MembershipStore, NewDeployment, NewTrustKey, StoreError, StoreResult, StoredSession, Switch,
-    SwitchBy, SwitchKind, TenantStore, TrustKey, TrustStore, new_id,
+    MembershipStore, NewDeployment, NewTrustKey, PackageArchive, PackageUsage, StoreError,
+    StoreResult, StoredSession, Switch, SwitchBy, SwitchKind, TenantStore, TrustKey, TrustStore,
+    new_id,
 };
 
 /// Everything stored, as plain collections. A commit works on a copy and
@@ -56,6 +57,8 @@ struct Inner {
     /// Document bytes by (tenant, sha256).
     blobs: BTreeMap<(String, String), Vec<u8>>,
     deployments: Vec<Deployment>,
+    /// Plugin package archives by digest.
+    packages: BTreeMap<String, PackageArchive>,
     egress_grants: Vec<EgressGrant>,
     timeline: Vec<Switch>,
     /// Shadow candidates by (tenant, plugin id).
@@ -569,6 +572,48 @@ impl DeploymentStore for InMemoryStore {
         now: LocalDateTime,
     ) -> StoreResult<Option<Deployment>> {
         self.lock().apply_schedule(tenant, id, now)
+    }
+
+    async fn store_package(&self, archive: &PackageArchive) -> StoreResult<()> {
+        self.lock()
+            .packages
+            .entry(archive.digest.clone())
+            .or_insert_with(|| archive.clone());
+        Ok(())
+    }
+
+    async fn package(&self, digest: &str) -> StoreResult<Option<PackageArchive>> {
+        Ok(self.lock().packages.get(digest).cloned())
+    }
+
+    async fn package_usage(&self, tenant: &str) -> StoreResult<PackageUsage> {
+        let inner = self.lock();
+        let mut digests: Vec<String> = inner
+            .deployments
+            .iter()
+            .filter(|d| d.tenant == tenant)
+            .filter_map(|d| d.deployment.package_digest.clone())
+            .collect();
+        digests.sort();
+        digests.dedup();
+        let bytes = digests
+            .iter()
+            .filter_map(|digest| inner.packages.get(digest))
+            .map(|archive| archive.bytes.len() as u64)
+            .sum();
+        Ok(PackageUsage { bytes, digests })
+    }
+
+    async fn attach_package(&self, package_path: &str, digest: &str) -> StoreResult<u64> {
+        let mut named = 0;
+        for deployment in &mut self.lock().deployments {
+            let recorded = &mut deployment.deployment;
+            if recorded.package_path == package_path && recorded.package_digest.is_none() {
+                recorded.package_digest = Some(digest.to_owned());
+                named += 1;
+            }
+        }
+        Ok(named)
     }
 
     async fn egress_grants(&self, tenant: Option<&str>) -> StoreResult<Vec<EgressGrant>> {

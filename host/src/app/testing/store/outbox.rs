@@ -122,6 +122,26 @@ impl OutboxStore for InMemoryStore {
         Ok(claimed)
     }
 
+    async fn release_outbox(
+        &self,
+        tenant: &str,
+        ids: &[i64],
+        lease_until: LocalDateTime,
+    ) -> StoreResult<u64> {
+        let mut released = 0;
+        for row in &mut self.lock().outbox {
+            if row.tenant == tenant
+                && ids.contains(&row.entry.id)
+                && row.entry.state == OutboxState::Pending
+                && row.lease_until == Some(lease_until)
+            {
+                row.lease_until = None;
+                released += 1;
+            }
+        }
+        Ok(released)
+    }
+
     async fn settle_outbox(&self, tenant: &str, settled: &[OutboxSettlement]) -> StoreResult<()> {
         let mut inner = self.lock();
         // All or nothing, as the database's one transaction.
