@@ -749,6 +749,7 @@ async fn the_timeline_records_every_switch_and_a_due_schedule_is_applied_once(t:
             version: version.into(),
             digest: "f".repeat(64),
             package_path: format!("fees-{version}.tar.gz"),
+            package_digest: None,
             deployed_by: "admin".into(),
         };
         db.record_deployment(DA_NANG, &deployment).await.unwrap();

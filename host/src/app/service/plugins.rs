@@ -22,8 +22,8 @@ use crate::app::clock::Clock;
 use crate::app::error::{AppError, FieldProblem};
 use crate::app::ports::{
     Deployment, DeploymentStore, EgressGrant, LivePlugin, NewDeployment, PackageError,
-    PackageFormat, PackageRef, PluginLoadFailure, PluginPackages, PluginSource, PluginSummary,
-    PreparedPlugin, SignatureStatus, StoreError, Switch, SwitchBy, TenantStore,
+    PackageFormat, PluginLoadFailure, PluginPackages, PluginSource, PluginSummary, PreparedPlugin,
+    SignatureStatus, StoreError, Switch, SwitchBy, TenantStore,
 };
 use crate::app::service::TrustKeys;
 use crate::app::service::versions::PluginVersions;

@@ -15,8 +15,8 @@ use crate::app::ports::{
     DeploymentStore, NewDeployment, PackageError, PackageRef, PluginPackages, PreparedPlugin,
     StoreError, Switch,
 };
-use motcua_domain::signing::TrustedKey;
 use crate::app::service::TrustKeys;
+use motcua_domain::signing::TrustedKey;
 
 /// Why a version cannot decide here.
 #[derive(Debug, thiserror::Error)]

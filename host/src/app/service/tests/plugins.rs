@@ -303,6 +303,7 @@ async fn a_host_that_never_saw_the_upload_serves_it_from_the_store() {
         Arc::new(elsewhere.clone()),
         TrustKeys::new(world.store.clone(), world.store.clone()),
         1024,
+        world.clock.clone(),
     );
     let failures = other.resume_active(world.store.as_ref()).await.unwrap();
     assert!(failures.is_empty(), "{failures:?}");
