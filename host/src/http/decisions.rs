@@ -132,6 +132,7 @@ async fn what_if(
         (status = 200, description = "The comparison (`shadow` empty: none runs)", body = ShadowReport),
         (status = 401, description = "No valid token", body = ErrorBody),
         (status = 403, description = "Not a tenant admin", body = ErrorBody),
+        (status = 404, description = "Another tenant", body = ErrorBody),
     )
 )]
 async fn shadow_report(
@@ -191,6 +192,7 @@ async fn start_shadow(
         (status = 204, description = "Nothing runs in shadow any more"),
         (status = 401, description = "No valid token", body = ErrorBody),
         (status = 403, description = "Not a tenant admin", body = ErrorBody),
+        (status = 404, description = "Another tenant", body = ErrorBody),
     )
 )]
 async fn stop_shadow(

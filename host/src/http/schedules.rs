@@ -75,7 +75,7 @@ async fn schedule_version(
         (status = 401, description = "No valid token", body = ErrorBody),
         (status = 403, description = "Not a tenant admin", body = ErrorBody),
         (status = 404, description = "No schedule of the tenant still to take effect", body = ErrorBody),
-        (status = 422, description = "`effective_at` not later than now", body = ErrorBody),
+        (status = 422, description = "`effective_at` not later than now, or not a schedule id", body = ErrorBody),
     )
 )]
 async fn reschedule(
@@ -106,6 +106,7 @@ async fn reschedule(
         (status = 401, description = "No valid token", body = ErrorBody),
         (status = 403, description = "Not a tenant admin", body = ErrorBody),
         (status = 404, description = "No schedule of the tenant still to take effect", body = ErrorBody),
+        (status = 422, description = "Not a schedule id", body = ErrorBody),
     )
 )]
 async fn cancel_schedule(

@@ -76,12 +76,14 @@ async fn a_fee_decision_is_recorded_with_its_input_for_admins_only_and_replays_i
         dossier["fee_lines"][0]["source"]["artifact_digest"], decision["digest"],
         "{dossier}"
     );
-    for role in ["officer", "citizen"] {
+    // The citizen sees the dossier, not what decided it; the officer of
+    // another agency does not see the dossier at all.
+    for (role, status) in [("citizen", 403), ("officer", 404)] {
         server
             .api(TENANT, role)
             .get(&format!("/dossiers/{code}/decisions"))
             .await
-            .expect(403);
+            .expect(status);
     }
 
     let replay = admin
@@ -93,7 +95,7 @@ async fn a_fee_decision_is_recorded_with_its_input_for_admins_only_and_replays_i
     assert_eq!(replay["replayed"], replay["recorded"], "{replay}");
     assert_eq!(replay["replayed_output_hash"], decision["output_hash"]);
     server
-        .api(TENANT, "officer")
+        .api(TENANT, "citizen")
         .post(&format!("/dossiers/{code}/fees/replay"), &json!({}))
         .await
         .expect(403);

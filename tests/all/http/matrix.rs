@@ -167,6 +167,12 @@ fn dossier_operation(path: &str, method: &str) -> Option<Operation> {
     })
 }
 
+/// Dossier sub-resources only a tenant admin reads: the plugin decisions
+/// and their replay.
+fn admin_only(path: &str) -> bool {
+    path.ends_with("/decisions") || path.ends_with("/fees/replay")
+}
+
 /// A request body the operation reads (the matrix is about who may, not
 /// about what: any well-formed body will do).
 fn body_for(path: &str, own_agency: &str) -> Value {
@@ -201,6 +207,7 @@ fn concrete(path: &str, object: &Object) -> String {
         .replace("{code}", code)
         .replace("{id}", id)
         .replace("{version}", "1.0.0")
+        .replace("{schedule}", "1")
         .replace("{user}", &format!("{}-officer", object.tenant))
 }
 
@@ -239,6 +246,9 @@ fn expected(
         submitted_by: object.details["submitted_by"].as_str(),
     };
     match principal.may(&facts, operation) {
+        // The decisions behind a dossier (their inputs are personal data)
+        // are its tenant admin's, whoever else may see the dossier.
+        Ok(()) if admin_only(path) && role != "tenant_admin" => Some(403),
         Ok(()) => None,
         Err(Denied::NotVisible) => Some(404),
         Err(Denied::Forbidden { .. }) => Some(403),

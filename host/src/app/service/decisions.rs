@@ -237,10 +237,12 @@ impl DossierService {
         tenant: &str,
         code: &str,
     ) -> Result<Vec<StoredInvocation>, AppError> {
-        ensure_admin(user, tenant, READ_DECISIONS)?;
+        // A dossier the caller may not see is not found; one they see but
+        // whose decisions are not theirs to read is forbidden.
         let (_, stored) = self
             .dossier_for(user, tenant, code, Operation::Read)
             .await?;
+        ensure_admin(user, tenant, READ_DECISIONS)?;
         let decisions = self.dossiers.invocations(tenant, &stored.code).await?;
         tracing::info!(
             target: "motcua::audit",
@@ -261,9 +263,9 @@ impl DossierService {
         tenant: &str,
         code: &str,
     ) -> Result<FeeReplay, AppError> {
-        ensure_admin(user, tenant, READ_DECISIONS)?;
         self.dossier_for(user, tenant, code, Operation::Read)
             .await?;
+        ensure_admin(user, tenant, READ_DECISIONS)?;
         tracing::info!(target: "motcua::audit", tenant, dossier = code, by = %user.id, "fee decision replayed");
         self.replay_fees_unchecked(tenant, code).await
     }
