@@ -5,6 +5,7 @@
 //! that made it, to show the answer is the same or how it differs.
 
 use motcua_domain::access::Operation;
+use motcua_domain::code::DossierCode;
 use motcua_domain::dossier::DossierView;
 use motcua_domain::fee::FeeLine;
 use motcua_domain::tenancy::User;
@@ -104,6 +105,24 @@ pub struct ShadowReport {
 const NEVER: &str = "9999-12-31T23:59:59";
 
 impl DossierService {
+    /// The fee lines dossier `code` keeps from its fee policy (not the
+    /// statutory ones the host adds): what a plugin's answer is compared
+    /// with.
+    pub(crate) async fn plugin_fee_lines(
+        &self,
+        tenant: &str,
+        code: &DossierCode,
+    ) -> Result<Vec<FeeLine>, AppError> {
+        Ok(self
+            .dossiers
+            .fee_lines(tenant, code)
+            .await?
+            .into_iter()
+            .filter(|line| matches!(line.source, FeeSource::Plugin { .. }))
+            .map(|line| line.line)
+            .collect())
+    }
+
     /// The decision of the shadow candidate of `plugin`, if one runs, on
     /// the input `serving` decided: recorded with the dossier, never used.
     pub(crate) async fn shadow_run(
@@ -196,14 +215,7 @@ impl DossierService {
             {
                 continue;
             }
-            let serving_lines = self
-                .dossiers
-                .fee_lines(tenant, &run.dossier)
-                .await?
-                .into_iter()
-                .filter(|line| matches!(line.source, FeeSource::Plugin { .. }))
-                .map(|line| line.line)
-                .collect();
+            let serving_lines = self.plugin_fee_lines(tenant, &run.dossier).await?;
             let candidate_answer = candidate
                 .output
                 .as_deref()
@@ -323,14 +335,7 @@ impl DossierService {
                 replayed.artifact_digest
             )));
         }
-        let kept: Vec<FeeLine> = self
-            .dossiers
-            .fee_lines(tenant, &code)
-            .await?
-            .into_iter()
-            .filter(|line| matches!(&line.source, FeeSource::Plugin { .. }))
-            .map(|line| line.line)
-            .collect();
+        let kept = self.plugin_fee_lines(tenant, &code).await?;
         let replayed_output_hash = canonical_hash(&replayed.lines);
         Ok(FeeReplay {
             dossier: code.to_string(),

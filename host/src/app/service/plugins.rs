@@ -337,10 +337,8 @@ impl PluginAdmin {
         let _switching = self.switching.lock().await;
         let target = self
             .deployments
-            .deployments(tenant, Some(plugin_id))
+            .deployment_of(tenant, plugin_id, version)
             .await?
-            .into_iter()
-            .find(|d| d.deployment.version == version)
             .ok_or_else(|| AppError::NotFound(format!("plugin {plugin_id} version {version}")))?;
         let prepared = self
             .load(

@@ -170,10 +170,8 @@ impl PluginAdmin {
             let version = due.version.clone().unwrap_or_default();
             let Some(deployment) = self
                 .deployments
-                .deployments(tenant, Some(plugin_id))
+                .deployment_of(tenant, plugin_id, &version)
                 .await?
-                .into_iter()
-                .find(|d| d.deployment.version == version)
             else {
                 continue;
             };

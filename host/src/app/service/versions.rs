@@ -197,11 +197,9 @@ impl PluginVersions {
         }
         let deployment = self
             .deployments
-            .deployments(tenant, Some(plugin))
+            .deployment_of(tenant, plugin, version)
             .await
             .map_err(AppError::from)?
-            .into_iter()
-            .find(|d| d.deployment.version == version)
             .ok_or_else(|| VersionUnavailable::NotDeployed {
                 plugin: plugin.to_owned(),
                 version: version.to_owned(),

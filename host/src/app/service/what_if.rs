@@ -14,7 +14,7 @@ use super::decisions::{FEE_CALL, canonical_hash};
 use crate::app::access::ensure_admin;
 use crate::app::error::AppError;
 use crate::app::hooks::FeeVersion;
-use crate::app::ports::{FeeSource, outcome};
+use crate::app::ports::outcome;
 
 /// The most decisions one what-if runs over.
 pub const WHAT_IF_LIMIT: usize = 10_000;
@@ -145,14 +145,7 @@ impl DossierService {
                 report.unchanged += 1;
                 continue;
             }
-            let old_lines: Vec<FeeLine> = self
-                .dossiers
-                .fee_lines(tenant, &decision.dossier)
-                .await?
-                .into_iter()
-                .filter(|line| matches!(line.source, FeeSource::Plugin { .. }))
-                .map(|line| line.line)
-                .collect();
+            let old_lines = self.plugin_fee_lines(tenant, &decision.dossier).await?;
             report.changed.push(ChangedFees {
                 dossier,
                 decided_by: format!("{}@{}", recorded.plugin_id, recorded.version),

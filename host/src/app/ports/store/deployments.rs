@@ -130,6 +130,19 @@ pub trait DeploymentStore: Send + Sync {
         tenant: &str,
         plugin_id: Option<&str>,
     ) -> StoreResult<Vec<Deployment>>;
+    /// Version `version` of the plugin, if deployed.
+    async fn deployment_of(
+        &self,
+        tenant: &str,
+        plugin_id: &str,
+        version: &str,
+    ) -> StoreResult<Option<Deployment>> {
+        Ok(self
+            .deployments(tenant, Some(plugin_id))
+            .await?
+            .into_iter()
+            .find(|d| d.deployment.version == version))
+    }
     async fn active_deployment(
         &self,
         tenant: &str,
