@@ -19,6 +19,7 @@ use motcua::app::clock::Clock;
 use motcua::app::sync::DeliveryPolicy;
 use motcua::domain::time::{LocalDateTime, now_local};
 use motcua::storage::Backend;
+use motcua_tests::bench::{load_average, process_cpu};
 use motcua_tests::db::{TestDb, run_at};
 use motcua_tests::server::{Server, TestEnv, applicant, birth_form, submission};
 use motcua_tests::standin::{Options, Portal, PortalStandin};
@@ -163,7 +164,7 @@ async fn bench(db: TestDb, args: &Args) {
     // Warm the plugin cache and the connections.
     citizen.submit(&body(0)).await.expect(201);
     let metrics_before = metrics(&server).await;
-    let cpu_before = process_cpu();
+    let cpu_before = process_cpu("self");
     let backlog_start = summary(&server).await;
 
     println!(
@@ -171,7 +172,7 @@ async fn bench(db: TestDb, args: &Args) {
         args.seconds,
         args.rate,
         args.concurrency,
-        uptime()
+        load_average()
     );
     let started = Instant::now();
     let samples = Arc::new(std::sync::Mutex::new(Vec::<Sample>::new()));
@@ -246,7 +247,7 @@ async fn bench(db: TestDb, args: &Args) {
     }
     while clients.join_next().await.is_some() {}
     let elapsed = started.elapsed();
-    let cpu = process_cpu() - cpu_before;
+    let cpu = process_cpu("self") - cpu_before;
     let backlog_end = summary(&server).await;
     let metrics_after = metrics(&server).await;
     sampler.abort();
@@ -385,29 +386,4 @@ fn sample(text: &str, series: &str) -> f64 {
     text.lines()
         .find_map(|line| line.strip_prefix(series)?.trim().parse().ok())
         .unwrap_or(0.0)
-}
-
-/// User and system CPU time of this process so far (Linux).
-fn process_cpu() -> Duration {
-    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
-    let after_name = stat.rsplit_once(')').map_or("", |(_, rest)| rest);
-    let fields: Vec<&str> = after_name.split_whitespace().collect();
-    // utime and stime are fields 14 and 15; after the name, 12 and 13.
-    let ticks: u64 = [11, 12]
-        .iter()
-        .filter_map(|i| fields.get(*i)?.parse::<u64>().ok())
-        .sum();
-    // USER_HZ is 100 on Linux.
-    Duration::from_millis(ticks * 10)
-}
-
-fn uptime() -> String {
-    std::fs::read_to_string("/proc/loadavg")
-        .map(|l| {
-            format!(
-                "load average {}",
-                l.split_whitespace().take(3).collect::<Vec<_>>().join(", ")
-            )
-        })
-        .unwrap_or_default()
 }

@@ -13,15 +13,20 @@ use std::sync::OnceLock;
 
 use crate::workspace_root;
 
-/// This build's target directory (`target/`, or `CARGO_TARGET_DIR`): the
-/// test binary is `<target>/<profile>/deps/<test>`.
+/// `<target>/<profile>` of this build: the directory of a benchmark binary,
+/// the parent of a test binary's `deps`.
+fn profile_dir() -> PathBuf {
+    let exe = std::env::current_exe().expect("the test binary");
+    let mut dir = exe.parent().expect("target/<profile>").to_path_buf();
+    if dir.ends_with("deps") {
+        dir.pop();
+    }
+    dir
+}
+
+/// This build's target directory (`target/`, or `CARGO_TARGET_DIR`).
 fn target_dir() -> PathBuf {
-    let test_binary = std::env::current_exe().expect("the test binary");
-    test_binary
-        .ancestors()
-        .nth(3)
-        .expect("target/<profile>/deps/<test>")
-        .to_path_buf()
+    profile_dir().parent().expect("target").to_path_buf()
 }
 
 /// The `motcua` binary of this build, built (or brought up to date) once
@@ -29,16 +34,20 @@ fn target_dir() -> PathBuf {
 pub fn motcua() -> &'static Path {
     static BINARY: OnceLock<PathBuf> = OnceLock::new();
     BINARY.get_or_init(|| {
+        // `cargo xtask bench` builds it with the benchmark in one go.
+        if let Some(built) = std::env::var_os("MOTCUA_BIN") {
+            return PathBuf::from(built);
+        }
+        let profile_dir = profile_dir();
         let target_dir = target_dir();
-        let profile_dir = std::env::current_exe()
-            .expect("the test binary")
-            .ancestors()
-            .nth(2)
-            .expect("target/<profile>")
-            .to_path_buf();
         let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-        let status = Command::new(cargo)
-            .args(["build", "--quiet", "-p", "motcua", "--bin", "motcua"])
+        let mut build = Command::new(cargo);
+        build.args(["build", "--quiet", "-p", "motcua", "--bin", "motcua"]);
+        // A benchmark runs as a release build and times a release host.
+        if profile_dir.ends_with("release") {
+            build.arg("--release");
+        }
+        let status = build
             .arg("--target-dir")
             .arg(target_dir)
             .current_dir(workspace_root())

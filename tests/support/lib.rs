@@ -1,6 +1,7 @@
 //! Helpers shared by the end-to-end tests: where the built plugin packages
 //! are, a shared plugin runtime, dossier builders and loopback stand-ins.
 
+pub mod bench;
 pub mod browser;
 pub mod cli;
 pub mod db;

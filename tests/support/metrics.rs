@@ -16,12 +16,19 @@ pub struct Scrape(MetricsExposition<PrometheusType, PrometheusValue>);
 
 /// Scrapes `server`'s `/metrics` (no token: it carries no dossier).
 pub async fn scrape(server: &Server) -> Scrape {
-    let response = server
-        .client
-        .get(format!("{}/metrics", server.base))
-        .send()
-        .await
-        .expect("GET /metrics");
+    Scrape::at(&server.client, &server.base).await
+}
+
+impl Scrape {
+    /// Scrapes the `/metrics` of the host at `base` (`http://host:port`),
+    /// e.g. a replica process.
+    pub async fn at(client: &reqwest::Client, base: &str) -> Scrape {
+        scrape_url(client, &format!("{base}/metrics")).await
+    }
+}
+
+async fn scrape_url(client: &reqwest::Client, url: &str) -> Scrape {
+    let response = client.get(url).send().await.expect("GET /metrics");
     assert_eq!(response.status(), 200, "GET /metrics");
     let content_type = response
         .headers()
@@ -102,6 +109,20 @@ impl Scrape {
                 other => panic!("{name} is not a histogram: {other:?}"),
             })
             .sum()
+    }
+
+    /// The sum and count of histogram `name` over its series that carry
+    /// `labels` (0, 0 when it was never recorded).
+    pub fn histogram_sum_count(&self, name: &str, labels: &[(&str, &str)]) -> (f64, f64) {
+        self.matching(name, labels)
+            .map(|sample| match &sample.value {
+                PrometheusValue::Histogram(histogram) => (
+                    histogram.sum.as_ref().map_or(0.0, |s| s.as_f64()),
+                    histogram.count.unwrap_or(0) as f64,
+                ),
+                other => panic!("{name} is not a histogram: {other:?}"),
+            })
+            .fold((0.0, 0.0), |(s, c), (s1, c1)| (s + s1, c + c1))
     }
 
     /// The values label `key` takes across the series of `name`.

@@ -233,6 +233,11 @@ impl Replica {
     }
 
     /// Sends SIGTERM, as an orchestrator stopping the replica does.
+    /// The process's id (for its CPU time and memory under /proc).
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     pub fn terminate(&self) {
         let status = Command::new("kill")
             .args(["-TERM", &self.child.id().to_string()])

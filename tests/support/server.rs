@@ -705,12 +705,12 @@ pub fn urlencode(value: &str) -> String {
 }
 
 #[cfg(unix)]
-pub(crate) fn link_dir(target: &Path, link: &PathBuf) {
+pub fn link_dir(target: &Path, link: &PathBuf) {
     std::os::unix::fs::symlink(target, link).expect("link the shared plugin cache");
 }
 
 #[cfg(not(unix))]
-pub(crate) fn link_dir(_target: &Path, link: &PathBuf) {
+pub fn link_dir(_target: &Path, link: &PathBuf) {
     std::fs::create_dir_all(link).expect("create the plugin cache");
 }
 

@@ -7,10 +7,11 @@
 //!   tests' Python tools into `target/api-tools`, when they are missing.
 //!
 //! Also `cargo xtask plugins` (build and package the plugins only) and
-//! `cargo xtask bench <plugins|fees|intake|stats|import>` (every plugin
-//! kind's call, lean and std, with a summary; the fee-policy call alone;
-//! the sustained-intake benchmark with national delivery on; the statistics
-//! benchmark; the import of a generated migration).
+//! `cargo xtask bench <plugins|fees|intake|platform|stats|import>` (every
+//! plugin kind's call, lean and std, with a summary; the fee-policy call
+//! alone; the sustained-intake benchmark with national delivery on; the
+//! platform's performance suite; the statistics benchmark; the import of a
+//! generated migration).
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -48,6 +49,12 @@ fn main() -> Result<()> {
             eprintln!(
                 "  bench intake  sustained submissions with delivery on [--seconds N] [--rate R] \
                  [--concurrency C] [--database-url postgres://...]"
+            );
+            eprintln!(
+                "  bench platform the performance suite: submits/s on SQLite, PostgreSQL and 3 replicas, \
+                 cold start of 34 tenants x 6 plugins, lists over 1M dossiers [--seconds N] \
+                 [--concurrency 1,8,32,64] [--only sqlite,postgres,replicas,cold-start,lists] \
+                 [--dossiers N] [--no-postgres]"
             );
             eprintln!(
                 "  bench stats   the statistics benchmark on SQLite and PostgreSQL (args go to `motcua statistics bench`)"
@@ -233,6 +240,7 @@ fn ensure_api_tools(root: &Path) -> Result<PathBuf> {
 fn bench(root: &Path, args: &[String]) -> Result<()> {
     match args.first().map(String::as_str) {
         Some("intake") => bench_intake(root, &args[1..]),
+        Some("platform") => bench_platform(root, &args[1..]),
         Some("fees") => bench_fees(root, &args[1..]),
         Some("plugins") => bench_plugins(root, &args[1..]),
         Some("stats") => bench_stats(&args[1..]),
@@ -274,20 +282,40 @@ fn bench_import(extra: &[String]) -> Result<()> {
 
 /// Sustained intake with delivery to the portal stand-in (tests/bench/intake.rs).
 fn bench_intake(root: &Path, extra: &[String]) -> Result<()> {
+    run_bench_binary(root, "intake-bench", extra)
+}
+
+/// The platform's performance suite (tests/bench/platform.rs): real hosts,
+/// a summary table, the figures kept in `target/bench/platform-*.json`.
+fn bench_platform(root: &Path, extra: &[String]) -> Result<()> {
+    run_bench_binary(root, "platform-bench", extra)
+}
+
+/// Builds the plugins, the release benchmark binary `name` of the tests
+/// crate and the `motcua` binary it starts (in one build, so their shared
+/// crates are compiled once), then runs the benchmark with `extra`.
+fn run_bench_binary(root: &Path, name: &str, extra: &[String]) -> Result<()> {
     build_plugins(root)?;
-    let mut command = cargo();
-    command
-        .args([
-            "run",
-            "--release",
-            "-p",
-            "motcua-tests",
-            "--bin",
-            "intake-bench",
-            "--",
-        ])
-        .args(extra);
-    run(&mut command)
+    run(cargo().args([
+        "build",
+        "--release",
+        "-p",
+        "motcua-tests",
+        "--bin",
+        name,
+        "-p",
+        "motcua",
+        "--bin",
+        "motcua",
+    ]))?;
+    let release = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root.join("target"))
+        .join("release");
+    run(Command::new(release.join(name))
+        .args(extra)
+        .env("MOTCUA_BIN", release.join("motcua"))
+        .current_dir(root))
 }
 
 /// The plugin call benchmark (`motcua plugin bench`) over each plugin kind:
