@@ -35,6 +35,9 @@ pub struct Platform {
     pub logins: CredentialMap,
     /// Flags every replica gets (after the defaults, before its own).
     pub flags: Vec<String>,
+    /// What the replicas log (`RUST_LOG`), echoed to this process's
+    /// standard error: the tests keep `motcua=info`, a benchmark `warn`.
+    pub log: String,
 }
 
 impl Platform {
@@ -54,6 +57,7 @@ impl Platform {
             settings: String::new(),
             logins: credentials.logins,
             flags: Vec::new(),
+            log: "motcua=info,warn".to_owned(),
         }
     }
 
@@ -114,7 +118,7 @@ impl Platform {
             ])
             .args(&self.flags)
             .args(flags)
-            .env("RUST_LOG", "motcua=info,warn")
+            .env("RUST_LOG", &self.log)
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());

@@ -14,8 +14,9 @@ use super::rows::{
     to_json,
 };
 use crate::app::ports::{
-    DossierChange, FeeSource, NewDocument, NewNotification, PaymentRecord, PaymentRefund,
-    PaymentWrite, StoreError, StoredDocument, StoredFeeLine, StoredNotification, StoredPayment,
+    ChangeTarget, DossierChange, FeeSource, NewDocument, NewNotification, PaymentRecord,
+    PaymentRefund, PaymentWrite, StoreError, StoredDocument, StoredFeeLine, StoredNotification,
+    StoredPayment,
 };
 use crate::domain::fee::FeeLine;
 
@@ -27,7 +28,9 @@ pub(super) async fn write(
     change: &DossierChange,
 ) -> Result<()> {
     if let Some(lines) = &change.fee_lines {
-        replace_fee_lines(tx, tenant, dossier_id, lines).await?;
+        // A dossier being created has no lines to replace.
+        let created = matches!(change.target, ChangeTarget::Create(_));
+        replace_fee_lines(tx, tenant, dossier_id, lines, !created).await?;
     }
     for document in &change.documents {
         add_document(tx, tenant, dossier_id, document).await?;
@@ -46,12 +49,15 @@ async fn replace_fee_lines(
     tenant: &str,
     dossier_id: &str,
     lines: &[StoredFeeLine],
+    existing: bool,
 ) -> Result<()> {
-    sqlx::query("DELETE FROM fee_lines WHERE tenant_id = $1 AND dossier_id = $2")
-        .bind(tenant)
-        .bind(dossier_id)
-        .execute(&mut **tx)
-        .await?;
+    if existing {
+        sqlx::query("DELETE FROM fee_lines WHERE tenant_id = $1 AND dossier_id = $2")
+            .bind(tenant)
+            .bind(dossier_id)
+            .execute(&mut **tx)
+            .await?;
+    }
     for (position, stored) in lines.iter().enumerate() {
         let line = &stored.line;
         let (plugin, fallback_note) = match &stored.source {

@@ -13,9 +13,9 @@ use super::rows::{
 use super::{Db, attachments, events, invocations, outbox, reuse, statistics};
 use crate::app::ports::{
     AuditReport, AuditScope, ChangeTarget, DossierChange, DossierDecision, DossierFilter,
-    DossierOrder, DossierStore, NewDossier, Page, PageRequest, StoreError, StoredDocument,
-    StoredDossier, StoredEvent, StoredFeeLine, StoredInvocation, StoredNotification, StoredPayment,
-    new_id,
+    DossierOrder, DossierParts, DossierStore, NewDossier, Page, PageRequest, StoreError,
+    StoredDocument, StoredDossier, StoredEvent, StoredFeeLine, StoredInvocation,
+    StoredNotification, StoredPayment, new_id,
 };
 use crate::domain::access::Scope;
 use crate::domain::audit::{AuditEntry, GENESIS};
@@ -708,6 +708,15 @@ impl DossierStore for Db {
     async fn reused_fields(&self, tenant: &str, code: &DossierCode) -> Result<Vec<ReusedField>> {
         let id = dossier_id(self, tenant, code).await?;
         reuse::reused_fields(self, tenant, &id).await
+    }
+
+    async fn parts(&self, tenant: &str, dossier: &StoredDossier) -> Result<DossierParts> {
+        let id = &dossier.id;
+        Ok(DossierParts {
+            fee_lines: attachments::fee_lines(self, tenant, id).await?,
+            documents: attachments::documents(self, tenant, id).await?,
+            reused_fields: reuse::reused_fields(self, tenant, id).await?,
+        })
     }
 
     async fn blob(&self, tenant: &str, digest: &str) -> Result<Option<Vec<u8>>> {

@@ -5,6 +5,7 @@
 //! artifact other than the one that decided is refused.
 
 use motcua::domain::local_datetime;
+use motcua_tests::cli::{run, stdout};
 use motcua_tests::db::TestDb;
 use motcua_tests::on_both_backends;
 use motcua_tests::server::{Api, ManualClock, Server, TestEnv, applicant, submission};
@@ -99,6 +100,62 @@ async fn a_fee_decision_is_recorded_with_its_input_for_admins_only_and_replays_i
         .post(&format!("/dossiers/{code}/fees/replay"), &json!({}))
         .await
         .expect(403);
+}
+
+on_both_backends!(
+    the_command_line_replays_a_decision_on_the_host_database_and_answers_by_its_exit_status
+);
+async fn the_command_line_replays_a_decision_on_the_host_database_and_answers_by_its_exit_status(
+    db: TestDb,
+) {
+    let env = TestEnv::new(&db);
+    // The command line reads the operator's settings as `serve` does: the
+    // suite's packages are unsigned.
+    env.write_settings("[packages]\nallow_unsigned = true\n");
+    let server = env.start().await;
+    let admin = server.api(TENANT, "tenant_admin");
+    let code = permit(&server, &admin).await;
+    let recorded = admin
+        .get(&format!("/dossiers/{code}/decisions"))
+        .await
+        .expect(200)[0]["output_hash"]
+        .clone();
+    server.stop().await;
+
+    let replay = |dossier: &str| {
+        run(
+            [
+                "plugin",
+                "replay",
+                "--tenant",
+                TENANT,
+                "--dossier",
+                dossier,
+                "--json",
+                "--database-url",
+                &db.url,
+                "--plugins",
+                &env.plugins_dir().display().to_string(),
+                "--data-dir",
+                &env.data_dir().display().to_string(),
+            ],
+            &[],
+        )
+    };
+    let identical = replay(&code);
+    assert_eq!(identical.status.code(), Some(0), "identical: exit 0");
+    let answer: Value = serde_json::from_str(&stdout(&identical)).expect("the replay as JSON");
+    assert_eq!(answer["identical"], true, "{answer}");
+    assert_eq!(answer["replayed_output_hash"], recorded, "{answer}");
+    assert_eq!(answer["plugin"], format!("{FEES}@1.0.0"), "{answer}");
+
+    // A dossier the tenant does not have: nothing to replay, exit 2.
+    let unknown = format!("{}9999", &code[..code.len() - 4]);
+    assert_eq!(
+        replay(&unknown).status.code(),
+        Some(2),
+        "not replayable: exit 2"
+    );
 }
 
 /// `wasm` with a custom section appended: the same code, another digest.

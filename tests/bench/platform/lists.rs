@@ -45,7 +45,8 @@ pub(crate) async fn lists_phase(db: &TestDb, args: &Args) -> ListsResult {
     }
     .to_owned();
     println!("\n== lists: {backend}, {} dossiers", args.dossiers);
-    let platform = Platform::new(db).await;
+    let mut platform = Platform::new(db).await;
+    platform.log = "warn".to_owned();
     let host = platform.start(&[]).await;
     let citizen = host.api("da-nang", "citizen");
     let agency = host.officer_agency("da-nang");

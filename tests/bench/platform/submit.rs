@@ -176,6 +176,7 @@ pub(crate) async fn submit_phase(
     )
     .expect("the portal stand-in starts");
     let mut platform = Platform::new(db).await;
+    platform.log = "warn".to_owned();
     platform.connect_portal(portal.addr.port(), PORTAL_TOKEN);
     let mut hosts = Vec::new();
     for _ in 0..replicas {

@@ -70,8 +70,8 @@ use super::clock::Clock;
 use super::error::AppError;
 use super::hooks::{NoSpecialisedSystems, PluginHost, SpecialisedSystems};
 use super::ports::{
-    CatalogStore, DossierChange, DossierStore, MembershipStore, StoreError, StoredDocument,
-    StoredDossier, StoredFeeLine,
+    CatalogStore, DossierChange, DossierParts, DossierStore, MembershipStore, StoreError,
+    StoredDocument, StoredDossier, StoredFeeLine,
 };
 use motcua_domain::access::{Operation, Principal};
 
@@ -223,9 +223,11 @@ impl DossierService {
         tenant: &str,
         dossier: StoredDossier,
     ) -> Result<DossierDetails, AppError> {
-        let fee_lines = self.dossiers.fee_lines(tenant, &dossier.code).await?;
-        let documents = self.dossiers.documents(tenant, &dossier.code).await?;
-        let reused_fields = self.dossiers.reused_fields(tenant, &dossier.code).await?;
+        let DossierParts {
+            fee_lines,
+            documents,
+            reused_fields,
+        } = self.dossiers.parts(tenant, &dossier).await?;
         let intake = self.intake_timeliness(tenant, &dossier).await?;
         Ok(DossierDetails {
             intake,

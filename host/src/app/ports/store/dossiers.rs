@@ -386,6 +386,14 @@ pub struct AuditReport {
 }
 
 /// Dossiers and everything attached to them.
+/// A dossier's fee lines, documents and reused fields, read together.
+#[derive(Debug, Clone, Default)]
+pub struct DossierParts {
+    pub fee_lines: Vec<StoredFeeLine>,
+    pub documents: Vec<StoredDocument>,
+    pub reused_fields: Vec<ReusedField>,
+}
+
 #[async_trait]
 pub trait DossierStore: Send + Sync {
     /// Commits `change` in one transaction: the dossier row (created with a
@@ -451,6 +459,16 @@ pub trait DossierStore: Send + Sync {
         tenant: &str,
         code: &DossierCode,
     ) -> StoreResult<Vec<ReusedField>>;
+    /// What a dossier's details show beside its row: its fee lines,
+    /// documents and reused fields. A store that can should read them by
+    /// `dossier.id`, without looking its code up again for each.
+    async fn parts(&self, tenant: &str, dossier: &StoredDossier) -> StoreResult<DossierParts> {
+        Ok(DossierParts {
+            fee_lines: self.fee_lines(tenant, &dossier.code).await?,
+            documents: self.documents(tenant, &dossier.code).await?,
+            reused_fields: self.reused_fields(tenant, &dossier.code).await?,
+        })
+    }
     /// The bytes with this sha256, if a document of `tenant` has them.
     async fn blob(&self, tenant: &str, digest: &str) -> StoreResult<Option<Vec<u8>>>;
     async fn notifications(
