@@ -180,7 +180,7 @@ async fn insert_dossier(
     new: &NewDossier,
     change: &DossierChange,
     snapshot: &Snapshot,
-) -> Result<ChainHead> {
+) -> Result<(ChainHead, Vec<u64>)> {
     // Checked here rather than left to the foreign key, whose failure says
     // nothing a caller can act on.
     let known: Option<i64> =
@@ -197,6 +197,20 @@ async fn insert_dossier(
         None => allocate_code(tx, tenant, &new.agency, new.code_date).await?,
     };
     let id = new_id();
+    // The row is written with the head its events will make, so they need
+    // no second write of it.
+    let entries = events::sealed(
+        &ChainHead {
+            id: id.clone(),
+            code: code.to_string(),
+            last_seq: 0,
+            audit_head: GENESIS.to_owned(),
+        },
+        &change.events,
+    );
+    let (last_seq, audit_head) = entries.last().map_or((0, GENESIS.to_owned()), |last| {
+        (last.record.seq, last.hash.clone())
+    });
     let at = time_text(now());
     let channel = match &snapshot.channel {
         Some(channel) => channel.clone(),
@@ -205,8 +219,8 @@ async fn insert_dossier(
     let sql = format!(
         "INSERT INTO dossiers (id, tenant_id, code, procedure_code, agency_code, channel, \
          applicant_id, applicant, form, priority, version, last_seq, audit_head, created_at, \
-         updated_at, submitted_by, {}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 1, 0, \
-         $11, $12, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23)",
+         updated_at, submitted_by, {}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 1, $11, \
+         $12, $13, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24)",
         SNAPSHOT_COLUMNS.join(", ")
     );
     let query = sqlx::query(&sql)
@@ -220,17 +234,22 @@ async fn insert_dossier(
         .bind(to_json(&new.applicant)?)
         .bind(to_json(&new.form)?)
         .bind(i64::from(change.priority.unwrap_or(false)))
-        .bind(GENESIS)
+        .bind(int(last_seq)?)
+        .bind(&audit_head)
         .bind(at)
         // The creating event's actor is who submitted or registered it.
         .bind(change.events.first().map(|event| event.actor.id.clone()));
     snapshot.bind(query).execute(&mut **tx).await?;
-    Ok(ChainHead {
-        id,
-        code: code.to_string(),
-        last_seq: 0,
-        audit_head: GENESIS.to_owned(),
-    })
+    let seqs = events::insert(tx, tenant, &id, &entries).await?;
+    Ok((
+        ChainHead {
+            id,
+            code: code.to_string(),
+            last_seq,
+            audit_head,
+        },
+        seqs,
+    ))
 }
 
 /// Applies the change to the dossier row if nobody changed it since
@@ -536,14 +555,18 @@ async fn write_change(
     change: &DossierChange,
 ) -> Result<ChainHead> {
     let snapshot = Snapshot::of(&change.state)?;
-    let head = match &change.target {
+    let (head, seqs) = match &change.target {
         ChangeTarget::Create(new) => insert_dossier(tx, tenant, new, change, &snapshot).await?,
         ChangeTarget::Update {
             code,
             expected_version,
-        } => update_dossier(tx, tenant, code, *expected_version, change, &snapshot).await?,
+        } => {
+            let head =
+                update_dossier(tx, tenant, code, *expected_version, change, &snapshot).await?;
+            let seqs = events::append(tx, tenant, &head, &change.events).await?;
+            (head, seqs)
+        }
     };
-    let seqs = events::append(tx, tenant, &head, &change.events).await?;
     attachments::write(tx, tenant, &head.id, change).await?;
     reuse::write(tx, tenant, &head.id, &change.reused).await?;
     invocations::write(tx, tenant, &head.id, &change.invocations).await?;

@@ -23,16 +23,41 @@ pub(super) async fn append(
     head: &ChainHead,
     events: &[Event],
 ) -> Result<Vec<u64>> {
-    if events.is_empty() {
-        return Ok(Vec::new());
+    let entries = sealed(head, events);
+    let seqs = insert(tx, tenant, &head.id, &entries).await?;
+    if let Some(last) = entries.last() {
+        sqlx::query(
+            "UPDATE dossiers SET last_seq = $1, audit_head = $2 WHERE tenant_id = $3 AND id = $4",
+        )
+        .bind(int(last.record.seq)?)
+        .bind(&last.hash)
+        .bind(tenant)
+        .bind(&head.id)
+        .execute(&mut **tx)
+        .await?;
     }
+    Ok(seqs)
+}
+
+/// `events` numbered after `head` and sealed into its chain: what a new
+/// dossier's row records as its head before the events are written.
+pub(super) fn sealed(head: &ChainHead, events: &[Event]) -> Vec<AuditEntry> {
     let records = events
         .iter()
         .zip(head.last_seq + 1..)
         .map(|(event, seq)| AuditRecord::from_event(&head.code, seq, event));
-    let entries = audit::chain(&head.audit_head, records);
+    audit::chain(&head.audit_head, records)
+}
+
+/// Writes sealed `entries` of dossier `dossier_id`; their seqs, in order.
+pub(super) async fn insert(
+    tx: &mut Tx,
+    tenant: &str,
+    dossier_id: &str,
+    entries: &[AuditEntry],
+) -> Result<Vec<u64>> {
     let recorded_at = time_text(now());
-    for entry in &entries {
+    for entry in entries {
         let record = &entry.record;
         sqlx::query(
             "INSERT INTO dossier_events (tenant_id, dossier_id, seq, kind, at, actor_id, role, \
@@ -40,7 +65,7 @@ pub(super) async fn append(
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
         )
         .bind(tenant)
-        .bind(&head.id)
+        .bind(dossier_id)
         .bind(int(record.seq)?)
         .bind(&record.action)
         .bind(time_text(record.at))
@@ -56,19 +81,7 @@ pub(super) async fn append(
         .execute(&mut **tx)
         .await?;
     }
-    let seqs: Vec<u64> = entries.iter().map(|e| e.record.seq).collect();
-    if let Some(last) = entries.last() {
-        sqlx::query(
-            "UPDATE dossiers SET last_seq = $1, audit_head = $2 WHERE tenant_id = $3 AND id = $4",
-        )
-        .bind(int(last.record.seq)?)
-        .bind(&last.hash)
-        .bind(tenant)
-        .bind(&head.id)
-        .execute(&mut **tx)
-        .await?;
-    }
-    Ok(seqs)
+    Ok(entries.iter().map(|e| e.record.seq).collect())
 }
 
 const EVENT_COLUMNS: &str = "seq, kind, at, actor_id, role, from_status, to_status, note, data, \
