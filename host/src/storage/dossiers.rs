@@ -196,21 +196,19 @@ async fn insert_dossier(
         Some(code) => keep_code(tx, tenant, code).await?,
         None => allocate_code(tx, tenant, &new.agency, new.code_date).await?,
     };
-    let id = new_id();
+    let mut head = ChainHead {
+        id: new_id(),
+        code: code.to_string(),
+        last_seq: 0,
+        audit_head: GENESIS.to_owned(),
+    };
     // The row is written with the head its events will make, so they need
     // no second write of it.
-    let entries = events::sealed(
-        &ChainHead {
-            id: id.clone(),
-            code: code.to_string(),
-            last_seq: 0,
-            audit_head: GENESIS.to_owned(),
-        },
-        &change.events,
-    );
-    let (last_seq, audit_head) = entries.last().map_or((0, GENESIS.to_owned()), |last| {
-        (last.record.seq, last.hash.clone())
-    });
+    let entries = events::sealed(&head, &change.events);
+    if let Some(last) = entries.last() {
+        head.last_seq = last.record.seq;
+        head.audit_head = last.hash.clone();
+    }
     let at = time_text(now());
     let channel = match &snapshot.channel {
         Some(channel) => channel.clone(),
@@ -224,9 +222,9 @@ async fn insert_dossier(
         SNAPSHOT_COLUMNS.join(", ")
     );
     let query = sqlx::query(&sql)
-        .bind(&id)
+        .bind(&head.id)
         .bind(tenant)
-        .bind(code.to_string())
+        .bind(&head.code)
         .bind(&new.procedure_code)
         .bind(new.agency.as_str())
         .bind(channel)
@@ -234,22 +232,14 @@ async fn insert_dossier(
         .bind(to_json(&new.applicant)?)
         .bind(to_json(&new.form)?)
         .bind(i64::from(change.priority.unwrap_or(false)))
-        .bind(int(last_seq)?)
-        .bind(&audit_head)
+        .bind(int(head.last_seq)?)
+        .bind(&head.audit_head)
         .bind(at)
         // The creating event's actor is who submitted or registered it.
         .bind(change.events.first().map(|event| event.actor.id.clone()));
     snapshot.bind(query).execute(&mut **tx).await?;
-    let seqs = events::insert(tx, tenant, &id, &entries).await?;
-    Ok((
-        ChainHead {
-            id,
-            code: code.to_string(),
-            last_seq,
-            audit_head,
-        },
-        seqs,
-    ))
+    let seqs = events::insert(tx, tenant, &head.id, &entries).await?;
+    Ok((head, seqs))
 }
 
 /// Applies the change to the dossier row if nobody changed it since

@@ -385,7 +385,6 @@ pub struct AuditReport {
     pub first_break: Option<AuditFailure>,
 }
 
-/// Dossiers and everything attached to them.
 /// A dossier's fee lines, documents and reused fields, read together.
 #[derive(Debug, Clone, Default)]
 pub struct DossierParts {
@@ -394,6 +393,7 @@ pub struct DossierParts {
     pub reused_fields: Vec<ReusedField>,
 }
 
+/// Dossiers and everything attached to them.
 #[async_trait]
 pub trait DossierStore: Send + Sync {
     /// Commits `change` in one transaction: the dossier row (created with a
