@@ -19,10 +19,9 @@ use motcua::app::clock::Clock;
 use motcua::app::sync::DeliveryPolicy;
 use motcua::domain::time::{LocalDateTime, now_local};
 use motcua::storage::Backend;
-use motcua_tests::bench::{load_average, process_cpu};
+use motcua_tests::bench::{load_average, portal_standin, process_cpu};
 use motcua_tests::db::{TestDb, run_at};
 use motcua_tests::server::{Server, TestEnv, applicant, birth_form, submission};
-use motcua_tests::standin::{Options, Portal, PortalStandin};
 use serde_json::Value;
 use tokio::sync::Semaphore;
 
@@ -133,16 +132,7 @@ struct Sample {
 
 async fn bench(db: TestDb, args: &Args) {
     let backend = db.db.backend();
-    let portal_dir = tempfile::tempdir().expect("a directory for the portal's data");
-    let portal = PortalStandin::spawn(
-        ([127, 0, 0, 1], 0).into(),
-        Portal::with_data_file(portal_dir.path().join("portal.json")).expect("the portal's data"),
-        Options {
-            token: Some(PORTAL_TOKEN.into()),
-            ..Options::default()
-        },
-    )
-    .expect("the portal stand-in starts");
+    let (portal, _portal_dir) = portal_standin(PORTAL_TOKEN);
     let mut env = TestEnv::new(&db);
     env.delivery = DeliveryPolicy::default();
     let clock = Arc::new(ShiftedClock(AtomicI64::new(0)));

@@ -1,7 +1,29 @@
-//! What the benchmarks (`tests/bench/`) read of the machine: the load
-//! they ran under and the CPU time a process spent.
+//! What the benchmarks (`tests/bench/`) share: the load they ran under,
+//! the CPU time a process spent, and the national portal's stand-in their
+//! hosts deliver to.
 
 use std::time::Duration;
+
+use tempfile::TempDir;
+
+use crate::standin::{Options, Portal, PortalStandin};
+
+/// The portal stand-in on a loopback port, accepting `token`, keeping what
+/// it receives in a data file (as the demo's does) in the directory
+/// returned with it.
+pub fn portal_standin(token: &str) -> (PortalStandin, TempDir) {
+    let dir = tempfile::tempdir().expect("a directory for the portal's data");
+    let portal = PortalStandin::spawn(
+        ([127, 0, 0, 1], 0).into(),
+        Portal::with_data_file(dir.path().join("portal.json")).expect("the portal's data"),
+        Options {
+            token: Some(token.into()),
+            ..Options::default()
+        },
+    )
+    .expect("the portal stand-in starts");
+    (portal, dir)
+}
 
 /// `load average a, b, c` from /proc/loadavg (empty where there is none).
 pub fn load_average() -> String {

@@ -7,12 +7,11 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use motcua_tests::bench::process_cpu;
+use motcua_tests::bench::{portal_standin, process_cpu};
 use motcua_tests::db::TestDb;
 use motcua_tests::metrics::Scrape;
 use motcua_tests::replicas::{Platform, Replica};
 use motcua_tests::server::{Api, applicant, birth_form, submission};
-use motcua_tests::standin::{Options, Portal, PortalStandin};
 use serde_json::{Value, json};
 
 use crate::Args;
@@ -165,16 +164,7 @@ pub(crate) async fn submit_phase(
     args: &Args,
 ) -> SubmitResult {
     println!("\n== submit: {label}");
-    let portal_dir = tempfile::tempdir().expect("a directory for the portal's data");
-    let portal = PortalStandin::spawn(
-        ([127, 0, 0, 1], 0).into(),
-        Portal::with_data_file(portal_dir.path().join("portal.json")).expect("the portal's data"),
-        Options {
-            token: Some(PORTAL_TOKEN.into()),
-            ..Options::default()
-        },
-    )
-    .expect("the portal stand-in starts");
+    let (portal, _portal_dir) = portal_standin(PORTAL_TOKEN);
     let mut platform = Platform::new(db).await;
     platform.log = "warn".to_owned();
     platform.connect_portal(portal.addr.port(), PORTAL_TOKEN);
@@ -182,38 +172,29 @@ pub(crate) async fn submit_phase(
     for _ in 0..replicas {
         hosts.push(platform.start(&[]).await);
     }
-    let scenarios = Arc::new(scenarios(&hosts[0]).await);
-    // Each target: a scenario on a host; requests go round the targets.
-    let targets: Arc<Vec<(usize, Api)>> = Arc::new(
-        hosts
-            .iter()
-            .flat_map(|host| {
-                scenarios
-                    .iter()
-                    .enumerate()
-                    .map(|(i, s)| (i, host.api(s.tenant, "citizen")))
-            })
-            .collect(),
-    );
-    let counter = Arc::new(AtomicU64::new(0));
+    let scenarios = scenarios(&hosts[0]).await;
+    let targets = hosts
+        .iter()
+        .flat_map(|host| {
+            scenarios
+                .iter()
+                .enumerate()
+                .map(|(i, s)| (i, host.api(s.tenant, "citizen")))
+        })
+        .collect();
+    let load = Arc::new(Load {
+        scenarios,
+        targets,
+        sent: AtomicU64::new(0),
+    });
     // Warm: every plugin instantiated, every connection open.
-    closed_loop(&scenarios, &targets, &counter, 4, Duration::from_secs(1)).await;
+    closed_loop(&load, 4, Duration::from_secs(1)).await;
 
     let before = scrape_all(&hosts).await;
-    let cpu_before: f64 = hosts
-        .iter()
-        .map(|h| process_cpu(&h.pid().to_string()).as_secs_f64())
-        .sum();
+    let cpu_before = hosts_cpu(&hosts);
     let mut runs = Vec::new();
     for &c in &args.concurrency {
-        let run = closed_loop(
-            &scenarios,
-            &targets,
-            &counter,
-            c,
-            Duration::from_secs(args.seconds),
-        )
-        .await;
+        let run = closed_loop(&load, c, Duration::from_secs(args.seconds)).await;
         println!(
             "  c={c:<3} {:>7.0}/s  p50 {:>6.1} ms  p99 {:>6.1} ms  max {:>6.1} ms  refused {:?}",
             run.per_second, run.p50_ms, run.p99_ms, run.max_ms, run.refused
@@ -221,28 +202,17 @@ pub(crate) async fn submit_phase(
         runs.push(run);
     }
     let after = scrape_all(&hosts).await;
-    let cpu: f64 = hosts
-        .iter()
-        .map(|h| process_cpu(&h.pid().to_string()).as_secs_f64())
-        .sum::<f64>()
-        - cpu_before;
+    let cpu = hosts_cpu(&hosts) - cpu_before;
     let accepted: u64 = runs.iter().map(|r| r.accepted).sum();
     let breakdown = breakdown(&before, &after, accepted, cpu);
     // The closed loops outran delivery; the open loop starts once the
     // portal has everything, so it measures a load the host sustains.
-    let drained_seconds = drain(&hosts[0], &scenarios).await;
+    let drained_seconds = drain(&hosts[0], &load.scenarios).await;
     println!("  outbox drained {drained_seconds:.1} s after the closed loops");
     let best = runs.iter().map(|r| r.per_second).fold(0.0, f64::max);
     let half_load = if best > 2.0 {
         let rate = best / 2.0;
-        let run = open_loop(
-            &scenarios,
-            &targets,
-            &counter,
-            rate,
-            Duration::from_secs(args.seconds),
-        )
-        .await;
+        let run = open_loop(&load, rate, Duration::from_secs(args.seconds)).await;
         println!(
             "  open loop at {rate:.0}/s (half the best): {:.0}/s  p50 {:.1} ms  p99 {:.1} ms  max {:.1} ms",
             run.per_second, run.p50_ms, run.p99_ms, run.max_ms
@@ -285,23 +255,17 @@ async fn drain(host: &Replica, scenarios: &[Scenario]) -> f64 {
 
 /// `concurrency` clients, each sending its next submission as soon as the
 /// last is answered, for `length`.
-async fn closed_loop(
-    scenarios: &Arc<Vec<Scenario>>,
-    targets: &Arc<Vec<(usize, Api)>>,
-    counter: &Arc<AtomicU64>,
-    concurrency: usize,
-    length: Duration,
-) -> Run {
+async fn closed_loop(load: &Arc<Load>, concurrency: usize, length: Duration) -> Run {
     let started = Instant::now();
     let deadline = started + length;
     let mut clients = tokio::task::JoinSet::new();
     for _ in 0..concurrency {
-        let (scenarios, targets, counter) = (scenarios.clone(), targets.clone(), counter.clone());
+        let load = load.clone();
         clients.spawn(async move {
             let mut latencies = Vec::new();
             let mut refused = BTreeMap::<u16, u64>::new();
             while Instant::now() < deadline {
-                let (status, took) = submit_next(&scenarios, &targets, &counter).await;
+                let (status, took) = load.submit_next().await;
                 match status {
                     201 => latencies.push(took),
                     other => *refused.entry(other).or_default() += 1,
@@ -330,21 +294,15 @@ async fn closed_loop(
 
 /// Submissions arriving at `rate` per second whatever the host's pace, for
 /// `length` (the latency a citizen sees at that load).
-async fn open_loop(
-    scenarios: &Arc<Vec<Scenario>>,
-    targets: &Arc<Vec<(usize, Api)>>,
-    counter: &Arc<AtomicU64>,
-    rate: f64,
-    length: Duration,
-) -> Run {
+async fn open_loop(load: &Arc<Load>, rate: f64, length: Duration) -> Run {
     let started = Instant::now();
     let mut tick = tokio::time::interval(Duration::from_secs_f64(1.0 / rate));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Burst);
     let mut clients = tokio::task::JoinSet::new();
     while started.elapsed() < length {
         tick.tick().await;
-        let (scenarios, targets, counter) = (scenarios.clone(), targets.clone(), counter.clone());
-        clients.spawn(async move { submit_next(&scenarios, &targets, &counter).await });
+        let load = load.clone();
+        clients.spawn(async move { load.submit_next().await });
     }
     let mut latencies = Vec::new();
     let mut refused = BTreeMap::<u16, u64>::new();
@@ -363,26 +321,43 @@ async fn open_loop(
     )
 }
 
-async fn submit_next(
-    scenarios: &[Scenario],
-    targets: &[(usize, Api)],
-    counter: &AtomicU64,
-) -> (u16, Duration) {
-    let n = counter.fetch_add(1, Ordering::Relaxed);
-    let (scenario, api) = &targets[n as usize % targets.len()];
-    let body = (scenarios[*scenario].body)(n);
-    let sent = Instant::now();
-    let reply = api.submit(&body).await;
-    let took = sent.elapsed();
-    if reply.status.as_u16() != 201 && n.is_multiple_of(500) {
-        println!(
-            "  {} refused: {} {}",
-            scenarios[*scenario].name,
-            reply.status,
-            reply.text()
-        );
+/// The submissions a load sends: each scenario on each host, in turn.
+struct Load {
+    scenarios: Vec<Scenario>,
+    /// A scenario (by index) on a host's API.
+    targets: Vec<(usize, Api)>,
+    /// Submissions sent so far: the next one's number.
+    sent: AtomicU64,
+}
+
+impl Load {
+    /// Sends the next submission; its status and how long it took.
+    async fn submit_next(&self) -> (u16, Duration) {
+        let n = self.sent.fetch_add(1, Ordering::Relaxed);
+        let (scenario, api) = &self.targets[n as usize % self.targets.len()];
+        let scenario = &self.scenarios[*scenario];
+        let body = (scenario.body)(n);
+        let started = Instant::now();
+        let reply = api.submit(&body).await;
+        let took = started.elapsed();
+        if reply.status.as_u16() != 201 && n.is_multiple_of(500) {
+            println!(
+                "  {} refused: {} {}",
+                scenario.name,
+                reply.status,
+                reply.text()
+            );
+        }
+        (reply.status.as_u16(), took)
     }
-    (reply.status.as_u16(), took)
+}
+
+/// CPU seconds the hosts' processes have spent so far.
+fn hosts_cpu(hosts: &[Replica]) -> f64 {
+    hosts
+        .iter()
+        .map(|h| process_cpu(&h.pid().to_string()).as_secs_f64())
+        .sum()
 }
 
 async fn scrape_all(hosts: &[Replica]) -> Vec<Scrape> {
