@@ -23,27 +23,27 @@ impl Scrape {
     /// Scrapes the `/metrics` of the host at `base` (`http://host:port`),
     /// e.g. a replica process.
     pub async fn at(client: &reqwest::Client, base: &str) -> Scrape {
-        scrape_url(client, &format!("{base}/metrics")).await
-    }
-}
-
-async fn scrape_url(client: &reqwest::Client, url: &str) -> Scrape {
-    let response = client.get(url).send().await.expect("GET /metrics");
-    assert_eq!(response.status(), 200, "GET /metrics");
-    let content_type = response
-        .headers()
-        .get("content-type")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default()
-        .to_owned();
-    assert!(
-        content_type.starts_with("text/plain; version=0.0.4"),
-        "the Prometheus text format, not {content_type}"
-    );
-    let text = response.text().await.expect("the metrics text");
-    match openmetrics_parser::prometheus::parse_prometheus(&text) {
-        Ok(exposition) => Scrape(exposition),
-        Err(error) => panic!("not a Prometheus text exposition ({error}):\n{text}"),
+        let response = client
+            .get(format!("{base}/metrics"))
+            .send()
+            .await
+            .expect("GET /metrics");
+        assert_eq!(response.status(), 200, "GET /metrics");
+        let content_type = response
+            .headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_owned();
+        assert!(
+            content_type.starts_with("text/plain; version=0.0.4"),
+            "the Prometheus text format, not {content_type}"
+        );
+        let text = response.text().await.expect("the metrics text");
+        match openmetrics_parser::prometheus::parse_prometheus(&text) {
+            Ok(exposition) => Scrape(exposition),
+            Err(error) => panic!("not a Prometheus text exposition ({error}):\n{text}"),
+        }
     }
 }
 

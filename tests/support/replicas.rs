@@ -236,12 +236,12 @@ impl Replica {
         }
     }
 
-    /// Sends SIGTERM, as an orchestrator stopping the replica does.
     /// The process's id (for its CPU time and memory under /proc).
     pub fn pid(&self) -> u32 {
         self.child.id()
     }
 
+    /// Sends SIGTERM, as an orchestrator stopping the replica does.
     pub fn terminate(&self) {
         let status = Command::new("kill")
             .args(["-TERM", &self.child.id().to_string()])
