@@ -35,7 +35,7 @@ const ASKS: usize = 40;
 
 /// One host over `args.dossiers` dossiers of Đà Nẵng: a few submitted
 /// through the API, the rest copied from them in SQL (each copy with its
-/// own id, a valid code and dates spread over the years 2020-2025), with
+/// own id, a valid code and dates from 2020-01-01 on, 9,999 a day), with
 /// their statistics rows; then the console's lists and the statistics
 /// asked through the API, each page timed.
 pub(crate) async fn lists_phase(db: &TestDb, args: &Args) -> ListsResult {
@@ -203,17 +203,14 @@ async fn generate(db: &Db, tenant: &str, total: u64) {
     // Copy n: day k = (n - 1) / 9999 from 2020-01-01 (28 days a month),
     // counter (n - 1) % 9999 + 1 of that day.
     let k = "((g.n - 1) / 9999)";
-    let day = format!(
-        "'20' || {} || '-' || {} || '-' || {}",
-        pad(2, &format!("20 + {k} / 336")),
-        pad(2, &format!("({k} / 28) % 12 + 1")),
-        pad(2, &format!("{k} % 28 + 1"))
-    );
-    let code = format!(
-        "t.agency_code || '-' || {} || {} || {} || '-' || {}",
+    let (yy, mm, dd) = (
         pad(2, &format!("20 + {k} / 336")),
         pad(2, &format!("({k} / 28) % 12 + 1")),
         pad(2, &format!("{k} % 28 + 1")),
+    );
+    let day = format!("'20' || {yy} || '-' || {mm} || '-' || {dd}");
+    let code = format!(
+        "t.agency_code || '-' || {yy} || {mm} || {dd} || '-' || {}",
         pad(4, "(g.n - 1) % 9999 + 1")
     );
     let moved = |column: &str| {
@@ -243,8 +240,8 @@ async fn generate(db: &Db, tenant: &str, total: u64) {
         "dossier_id",
         columns("statistics_dossiers").await,
     );
-    // Copy n of template n % T: each template's copies spread over the
-    // years, as dossiers of every kind are.
+    // Copy n of template n % T: each day holds copies of every template,
+    // as a province's days hold dossiers of every kind.
     const CHUNK: u64 = 50_000;
     let step = templates.len() as u64;
     let copies = total.saturating_sub(step);
