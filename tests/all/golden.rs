@@ -10,6 +10,8 @@ fn every_shipped_plugin_passes_its_golden_cases() {
         "bac-ninh-fees",
         "da-nang-initiatives",
         "vinh-phuc-forms",
+        "vinh-phuc-fees",
+        "vinh-phuc-initiatives",
         "population-connector",
         "land-registry-connector",
         "national-portal-sync",

@@ -19,6 +19,7 @@ use std::process::Command;
 use anyhow::{Context, Result, bail};
 
 mod plugins;
+mod polyglot;
 
 use plugins::{LEAN_TARGET, WASM_TARGET, build_plugins, copy_dir, plugin_crates};
 
@@ -104,13 +105,17 @@ fn demo(root: &Path, extra: &[String]) -> Result<()> {
     let demo_plugins = root.join("target/demo-plugins");
     let _ = std::fs::remove_dir_all(&demo_plugins);
     std::fs::create_dir_all(&demo_plugins)?;
-    for plugin in plugin_crates(root)? {
-        if plugin.dir.starts_with(root.join("plugins/testing")) {
-            continue;
-        }
+    let rust = plugin_crates(root)?
+        .into_iter()
+        .filter(|plugin| !plugin.dir.starts_with(root.join("plugins/testing")))
+        .map(|plugin| plugin.manifest.plugin.id);
+    let polyglot = polyglot::polyglot_plugins(root)?
+        .into_iter()
+        .map(|plugin| plugin.manifest.plugin.id);
+    for id in rust.chain(polyglot) {
         copy_dir(
-            &root.join("target/plugins").join(&plugin.manifest.plugin.id),
-            &demo_plugins.join(&plugin.manifest.plugin.id),
+            &root.join("target/plugins").join(&id),
+            &demo_plugins.join(&id),
         )?;
     }
     let mut command = cargo();

@@ -13,6 +13,7 @@ use std::process::Command;
 use anyhow::{Context, Result};
 use serde::Deserialize;
 
+use crate::polyglot::polyglot_plugins;
 use crate::{cargo, run};
 
 /// The target of std plugins: a WebAssembly component (WASI 0.2).
@@ -56,8 +57,11 @@ pub struct PluginManifest {
 #[derive(Deserialize)]
 pub struct PluginSection {
     pub id: String,
-    component: String,
-    data_dir: Option<String>,
+    pub component: String,
+    pub data_dir: Option<String>,
+    #[serde(default)]
+    pub kinds: Vec<String>,
+    pub contract: String,
 }
 
 /// A plugin crate: a directory with both Cargo.toml and plugin.toml.
@@ -179,10 +183,21 @@ pub fn build_plugins(root: &Path) -> Result<Vec<PathBuf>> {
             std::fs::copy(&wasm, &component)
                 .with_context(|| format!("copying {}", wasm.display()))?;
         }
-        copy_dir(&plugin.dir.join("golden"), &package.join("golden"))?;
-        if let Some(data) = &plugin.manifest.plugin.data_dir {
-            copy_dir(&plugin.dir.join(data), &package.join(data))?;
-        }
+        copy_package_files(&plugin.dir, &plugin.manifest, &package)?;
+        packages.push(package);
+    }
+    for plugin in polyglot_plugins(root)? {
+        let package = out.join(&plugin.manifest.plugin.id);
+        let _ = std::fs::remove_dir_all(&package);
+        std::fs::create_dir_all(&package)?;
+        std::fs::copy(plugin.dir.join("plugin.toml"), package.join("plugin.toml"))?;
+        crate::polyglot::build(
+            root,
+            &plugin,
+            &package.join(&plugin.manifest.plugin.component),
+        )
+        .with_context(|| format!("building {}", plugin.dir.display()))?;
+        copy_package_files(&plugin.dir, &plugin.manifest, &package)?;
         packages.push(package);
     }
     eprintln!(
@@ -191,6 +206,15 @@ pub fn build_plugins(root: &Path) -> Result<Vec<PathBuf>> {
         out.display()
     );
     Ok(packages)
+}
+
+/// The golden cases and the data directory of the plugin in `dir`.
+fn copy_package_files(dir: &Path, manifest: &PluginManifest, package: &Path) -> Result<()> {
+    copy_dir(&dir.join("golden"), &package.join("golden"))?;
+    if let Some(data) = &manifest.plugin.data_dir {
+        copy_dir(&dir.join(data), &package.join(data))?;
+    }
+    Ok(())
 }
 
 /// A core module built with the SDK (its bindings embed the world it

@@ -445,6 +445,23 @@ pub enum EventKind {
     },
 }
 
+impl EventKind {
+    /// The reason an officer or the applicant gave for this step, for the
+    /// steps that require one.
+    pub fn reason(&self) -> Option<&str> {
+        match self {
+            EventKind::RefusedAtIntake { reason }
+            | EventKind::SupplementationRequested { reason }
+            | EventKind::FinancialObligationRequested { reason }
+            | EventKind::Refused { reason }
+            | EventKind::Stopped { reason }
+            | EventKind::Withdrawn { reason }
+            | EventKind::Extended { reason, .. } => Some(reason),
+            _ => None,
+        }
+    }
+}
+
 /// One append-only record of the dossier's history.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

@@ -28,6 +28,7 @@ mod onboarding;
 mod openapi;
 pub(crate) mod operations;
 mod payments;
+mod polyglot;
 mod portal_intake;
 mod readiness;
 mod replica_processes;

@@ -65,7 +65,14 @@ impl DossierService {
                 status: event.national_status,
                 at: event.at,
                 dossier: view.clone(),
-                note: event.note.clone(),
+                // What the applicant is to be told: the reason given for
+                // the step (what to supplement, why it is extended), else
+                // the event's note.
+                note: event
+                    .kind
+                    .reason()
+                    .map(str::to_owned)
+                    .or_else(|| event.note.clone()),
             };
             for outcome in self.plugins.on_event(tenant, &announced).await {
                 match outcome.result {
