@@ -3,7 +3,9 @@
 //! checkout's SDK, `plugin build` compiles it with cargo for wasm32-wasip2
 //! and packages it, `plugin check` passes the archive unchanged, `--bless`
 //! writes the answers of new and changed golden cases, and `plugin deploy`
-//! uploads the archive to a host over real HTTP and activates it.
+//! uploads the archive to a host over real HTTP and activates it. Python
+//! and JavaScript scaffolds (fee policy, form, initiative) build with the
+//! pinned componentize-py and componentize-js and pass the same cases.
 
 use std::ffi::OsStr;
 use std::path::Path;
@@ -273,4 +275,98 @@ async fn deploy_uploads_the_built_archive_to_a_host_and_activates_it(db: TestDb)
         .unwrap_or_else(|| panic!("the deployed plugin is listed: {listing}"))
         .clone();
     assert_eq!(entry["active_version"], "0.1.0", "{entry}");
+}
+
+/// The pinned componentize-py and componentize-js that `cargo xtask plugins`
+/// installs under `target/plugin-tools` (the suite runs after it), handed
+/// to `motcua plugin build` as a vendor would name their own.
+fn polyglot_tools() -> [(&'static str, std::path::PathBuf); 2] {
+    let tools = motcua_tests::workspace_root().join("target/plugin-tools");
+    let tools = [
+        (
+            "MOTCUA_COMPONENTIZE_PY",
+            tools.join("python/bin/componentize-py"),
+        ),
+        (
+            "MOTCUA_COMPONENTIZE_JS",
+            tools.join("node/node_modules/.bin/componentize-js"),
+        ),
+    ];
+    for (_, tool) in &tools {
+        assert!(
+            tool.is_file(),
+            "{} is missing: run `cargo xtask plugins` first",
+            tool.display()
+        );
+    }
+    tools
+}
+
+/// `plugin new --lang <lang> --world <world>` writes a plugin that `plugin
+/// build` makes into an archive passing `plugin check` unchanged: every
+/// golden case of the world, the same ones the Rust scaffold answers.
+fn polyglot_builds_and_passes_its_check(lang: &str, world: &str) {
+    let parent = tempfile::tempdir().expect("a temporary directory");
+    let name = format!("{lang}-{world}");
+    let created = run(
+        ["plugin", "new", "--world", world, "--lang", lang, "--dir"]
+            .map(OsStr::new)
+            .into_iter()
+            .chain([parent.path().as_os_str(), OsStr::new(&name)]),
+        &[],
+    );
+    assert!(created.status.success(), "plugin new: {}", stdout(&created));
+    let dir = parent.path().join(&name);
+    let tools = polyglot_tools();
+    let envs: Vec<(&str, &OsStr)> = tools
+        .iter()
+        .map(|(variable, tool)| (*variable, tool.as_os_str()))
+        .collect();
+    let built = run(
+        [OsStr::new("plugin"), OsStr::new("build"), dir.as_os_str()],
+        &envs,
+    );
+    assert!(
+        built.status.success(),
+        "plugin build {lang} {world}: {}{}",
+        stdout(&built),
+        String::from_utf8_lossy(&built.stderr)
+    );
+    let archive = dir.join(format!("target/motcua-packages/{name}-0.1.0.tar.gz"));
+    assert!(stdout(&built).contains(&format!("package: {}", archive.display())));
+    let checked = check(&archive, &[]);
+    let out = stdout(&checked);
+    assert!(checked.status.success(), "{out}");
+    assert!(out.contains(&format!("motcua:plugin/{world}@")), "{out}");
+    assert!(out.contains("golden: 2 passed, 0 failed"), "{out}");
+}
+
+#[test]
+fn a_new_python_fee_policy_builds_into_a_package_that_passes_its_check() {
+    polyglot_builds_and_passes_its_check("python", "fee-policy");
+}
+
+#[test]
+fn a_new_python_form_builds_into_a_package_that_passes_its_check() {
+    polyglot_builds_and_passes_its_check("python", "form");
+}
+
+#[test]
+fn a_new_python_initiative_builds_into_a_package_that_passes_its_check() {
+    polyglot_builds_and_passes_its_check("python", "initiative");
+}
+
+#[test]
+fn a_new_javascript_fee_policy_builds_into_a_package_that_passes_its_check() {
+    polyglot_builds_and_passes_its_check("js", "fee-policy");
+}
+
+#[test]
+fn a_new_javascript_form_builds_into_a_package_that_passes_its_check() {
+    polyglot_builds_and_passes_its_check("js", "form");
+}
+
+#[test]
+fn a_new_javascript_initiative_builds_into_a_package_that_passes_its_check() {
+    polyglot_builds_and_passes_its_check("js", "initiative");
 }

@@ -385,6 +385,27 @@ fn bench_plugins(root: &Path, extra: &[String]) -> Result<()> {
         with_std.extend(["--wasm".to_string(), std_wasm.display().to_string()]);
         rows.push((format!("{kind}, std (wasip2)"), package, with_std));
     }
+    // The same kinds written in interpreted languages (componentize-py,
+    // componentize-js): the interpreter's start-up is pre-initialised into
+    // the component, so a fresh sandbox maps it copy-on-write.
+    for (label, id, case) in [
+        (
+            "fee policy, Python",
+            "vinh-phuc-fees",
+            "construction-permit-house-online-half",
+        ),
+        (
+            "initiative event, JavaScript",
+            "vinh-phuc-initiatives",
+            "received-aged-80-priority",
+        ),
+    ] {
+        rows.push((
+            label.to_string(),
+            root.join("target/plugins").join(id),
+            vec!["--case".to_string(), case.to_string()],
+        ));
+    }
     let mut reports = Vec::new();
     for (label, package, args) in rows {
         let mut command = Command::new(root.join("target/release/motcua"));
@@ -434,16 +455,18 @@ fn print_plugin_summary(reports: &[serde_json::Value], native_us: Option<f64>, l
     println!(
         "  req: the request's wait, sandboxes made ahead; cpu: every thread per call; cold: no sandbox\n  \
          made ahead; inline: store, instantiate, call and teardown on the request path (fee policies);\n  \
-         reused: one instance called again; ready%: calls served by a sandbox made ahead"
+         reused: one instance called again; ready%: calls served by a sandbox made ahead;\n  \
+         mem: KiB of linear memory per sandbox; load: ms to compile / from the compiled-code cache"
     );
     println!(
-        "{:<36} {:>9} {:>9} {:>8} {:>9} {:>9} {:>9} {:>7}",
-        "", "req p50", "req p99", "cpu", "cold p50", "inline", "reused", "ready%"
+        "{:<36} {:>9} {:>9} {:>8} {:>9} {:>9} {:>9} {:>7} {:>8} {:>13}",
+        "", "req p50", "req p99", "cpu", "cold p50", "inline", "reused", "ready%", "mem", "load"
     );
     for row in reports {
         let report = &row["report"];
+        let load = &report["load"];
         println!(
-            "{:<36} {:>9} {:>9} {:>8} {:>9} {:>9} {:>9} {:>7}",
+            "{:<36} {:>9} {:>9} {:>8} {:>9} {:>9} {:>9} {:>7} {:>8} {:>13}",
             row["row"].as_str().unwrap_or(""),
             figure(report, "request_p50_us"),
             figure(report, "request_p99_us"),
@@ -454,6 +477,13 @@ fn print_plugin_summary(reports: &[serde_json::Value], native_us: Option<f64>, l
             report["served_ready_percent"]
                 .as_f64()
                 .map_or_else(|| "-".into(), |v| format!("{v:.0}")),
+            report["memory_per_sandbox_kib"]
+                .as_u64()
+                .map_or_else(|| "-".into(), |v| v.to_string()),
+            match (load["compile_ms"].as_f64(), load["cached_ms"].as_f64()) {
+                (Some(compile), Some(cached)) => format!("{compile:.0} / {cached:.0}"),
+                _ => "-".into(),
+            },
         );
     }
     if let Some(native) = native_us {

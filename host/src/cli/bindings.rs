@@ -90,6 +90,7 @@ fn summary_of(manifest: &Manifest) -> PluginSummary {
         refused: 0,
         failed: 0,
         fuel_consumed: 0,
+        peak_memory_bytes: 0,
         p50_micros: None,
         p99_micros: None,
         signed_by: manifest.signed_by.clone(),

@@ -1,13 +1,15 @@
-//! `motcua plugin build`: a plugin crate's component and package archive.
+//! `motcua plugin build`: a plugin's component and package archive.
 //!
 //! The component is built as the house builds its own plugins (`cargo
 //! xtask plugins`): `cargo build --release --target wasm32-wasip2`, the
 //! crate's `<crate_name>.wasm` packaged under the manifest's `component`
 //! name. A crate whose Cargo.toml says `[package.metadata.motcua] build =
 //! "lean"` is built for `wasm32-unknown-unknown` and made a component here
-//! (docs/lean-plugins.md). The archive is written by [`package::pack`] and opened again with
-//! the reader the host loads packages with, so what is printed is a
-//! package `motcua plugin check` and the deploy API accept.
+//! (docs/lean-plugins.md). A directory with `app.py` or `app.js` and no
+//! Cargo.toml is built with componentize-py or componentize-js
+//! (`polyglot`). The archive is written by [`package::pack`] and opened
+//! again with the reader the host loads packages with, so what is printed
+//! is a package `motcua plugin check` and the deploy API accept.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
@@ -56,29 +58,26 @@ pub fn run(args: BuildArgs) -> anyhow::Result<ExitCode> {
         .as_deref()
         .map(super::signing::read_key)
         .transpose()?;
-    let krate = PluginCrate::read(dir)?;
-    let target = krate.target();
-    let status = cargo()
-        .args(["build", "--release", "--target", target, "--manifest-path"])
-        .arg(dir.join("Cargo.toml"))
-        .env(
-            "CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS",
-            LEAN_RUSTFLAGS,
-        )
-        .status()
-        .context("running cargo")?;
-    if !status.success() {
-        bail!(
-            "`cargo build --release --target {target}` failed ({status}); if the target is \
-             missing: rustup target add {target}"
-        );
-    }
-    let component = krate.component()?;
+    let (component, default_out) = match super::polyglot::Language::of(dir) {
+        Some(language) if !dir.join("Cargo.toml").is_file() => {
+            let out = dir.join("target").join(
+                manifest
+                    .component
+                    .file_name()
+                    .context("plugin.toml: component names no file")?,
+            );
+            std::fs::create_dir_all(dir.join("target"))?;
+            super::polyglot::build(dir, &manifest, language, &out)?;
+            (out, dir.join("target/motcua-packages"))
+        }
+        _ => {
+            let krate = build_crate(dir)?;
+            let component = krate.component()?;
+            (component, krate.target_directory.join("motcua-packages"))
+        }
+    };
     let out = args.out.unwrap_or_else(|| {
-        krate
-            .target_directory
-            .join("motcua-packages")
-            .join(format!("{}-{}.tar.gz", manifest.id, manifest.version))
+        default_out.join(format!("{}-{}.tar.gz", manifest.id, manifest.version))
     });
     let mut bytes = package::pack(&manifest, &component)?;
     verify(&bytes, &out)?;
@@ -100,6 +99,28 @@ pub fn run(args: BuildArgs) -> anyhow::Result<ExitCode> {
     println!("package: {}", out.display());
     println!("sha256:  {}", package::archive_digest(&bytes));
     Ok(ExitCode::SUCCESS)
+}
+
+/// `cargo build` of a plugin crate, lean or std as its Cargo.toml says.
+fn build_crate(dir: &Path) -> anyhow::Result<PluginCrate> {
+    let krate = PluginCrate::read(dir)?;
+    let target = krate.target();
+    let status = cargo()
+        .args(["build", "--release", "--target", target, "--manifest-path"])
+        .arg(dir.join("Cargo.toml"))
+        .env(
+            "CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS",
+            LEAN_RUSTFLAGS,
+        )
+        .status()
+        .context("running cargo")?;
+    if !status.success() {
+        bail!(
+            "`cargo build --release --target {target}` failed ({status}); if the target is \
+             missing: rustup target add {target}"
+        );
+    }
+    Ok(krate)
 }
 
 /// Open the archive as the host does and load its manifest: a package that

@@ -121,6 +121,12 @@ fn load_with(
     } else if !manifest.component.exists() && dir.join("Cargo.toml").is_file() {
         // A plugin crate: its component is where `plugin build` had cargo put it.
         manifest.component = PluginCrate::read(&dir)?.component()?;
+    } else if !manifest.component.exists()
+        && super::polyglot::Language::of(&dir).is_some()
+        && let Some(name) = manifest.component.file_name()
+    {
+        // A Python or JavaScript plugin: `plugin build` wrote it to target/.
+        manifest.component = dir.join("target").join(name);
     }
     adjust(&mut manifest);
     let plugin = runtime.load_manifest(manifest)?;
@@ -206,12 +212,29 @@ pub fn check(args: CheckArgs) -> anyhow::Result<ExitCode> {
 pub fn bench(args: BenchArgs) -> anyhow::Result<ExitCode> {
     // Calls are counted in the host's metrics as they are when it serves.
     crate::http::install_metrics();
-    let (plugin, _scratch) = load(&args.package)?;
+    // Loaded twice through one compiled-code cache, as a host loads a
+    // package the first time and at every later start.
+    let cache = tempfile::tempdir().context("creating a scratch cache")?;
+    let cached = |mut config: RuntimeConfig| {
+        config.cache_dir = Some(cache.path().to_path_buf());
+        config
+    };
+    let started = std::time::Instant::now();
+    let (plugin, _scratch) = load_with(&args.package, cached(sized(16)), |_| {})?;
+    let compile = started.elapsed();
     // The same package in a runtime that makes no sandbox ahead of calls.
-    let mut cold_config = sized(16);
+    let mut cold_config = cached(sized(16));
     cold_config.budget.ready_sandboxes = 0;
+    let started = std::time::Instant::now();
     let (cold, _cold_scratch) = load_with(&args.package, cold_config, |_| {})?;
-    let report = bench::run(&plugin, &cold, args.case.as_deref(), args.calls)?;
+    let from_cache = started.elapsed();
+    let mut report = bench::run(&plugin, &cold, args.case.as_deref(), args.calls)?;
+    report.load = Some(bench::LoadTimes {
+        compile_ms: compile.as_secs_f64() * 1000.0,
+        cached_ms: from_cache.as_secs_f64() * 1000.0,
+        component_kib: std::fs::metadata(&plugin.manifest().component)
+            .map_or(0, |m| m.len() / 1024),
+    });
     if args.json {
         println!("{}", serde_json::to_string_pretty(&report)?);
         return Ok(ExitCode::SUCCESS);
@@ -233,6 +256,16 @@ pub fn bench(args: BenchArgs) -> anyhow::Result<ExitCode> {
         report.cold_p50_us, report.cold_p99_us, report.cold_cpu_per_call_us
     );
     println!("fuel-per-call: {}", report.fuel_per_call);
+    println!(
+        "memory-per-sandbox-kib: {}   (every linear memory of one sandbox)",
+        report.memory_per_sandbox_kib
+    );
+    if let Some(load) = &report.load {
+        println!(
+            "load-ms: compiled {:.0}, from the compiled-code cache {:.0}   (component {} KiB)",
+            load.compile_ms, load.cached_ms, load.component_kib
+        );
+    }
     if let Some(steps) = &report.breakdown {
         println!(
             "all inline (medians, us): {:.2} = store {:.2}, instantiate {:.2}, call {:.2}, teardown {:.2}; reused instance {:.2}",

@@ -11,6 +11,7 @@ mod import;
 mod keys;
 mod migrate;
 mod offline;
+mod polyglot;
 mod reconcile;
 mod replay;
 mod scaffold;
@@ -93,9 +94,14 @@ enum PluginCommand {
     /// Create a plugin crate: manifest, code on the SDK, a first golden case
     /// and a README (docs/plugin-toolchain.md).
     New(scaffold::NewArgs),
-    /// Build a plugin crate for wasm32-wasip2 and package it as a .tar.gz;
-    /// prints where the archive went and its sha256.
+    /// Build a plugin (a Rust crate, or a directory with app.py or app.js)
+    /// and package it as a .tar.gz; prints where the archive went and its
+    /// sha256.
     Build(build::BuildArgs),
+    /// Write the plugin contract's WIT (0.3.0) into a directory, for a
+    /// Python or JavaScript plugin's bindings
+    /// (docs/python-and-javascript-plugins.md).
+    Wit(polyglot::WitArgs),
     /// Load a plugin, verify its world and contract, run its golden cases
     /// (`--bless`: write the answers of new or changed cases).
     Check(check::CheckArgs),
@@ -158,6 +164,7 @@ pub fn main() -> ExitCode {
         Command::Catalog(command) => catalog::run(command),
         Command::Plugin(PluginCommand::New(args)) => scaffold::run(args),
         Command::Plugin(PluginCommand::Build(args)) => build::run(args),
+        Command::Plugin(PluginCommand::Wit(args)) => polyglot::wit(args),
         Command::Plugin(PluginCommand::Check(args)) => check::check(args),
         Command::Plugin(PluginCommand::Deploy(args)) => deploy::run(args),
         Command::Plugin(PluginCommand::Keygen(args)) => signing::keygen(args),

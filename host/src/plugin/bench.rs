@@ -48,9 +48,26 @@ pub struct BenchReport {
     pub cold_p99_us: f64,
     pub cold_cpu_per_call_us: f64,
     pub fuel_per_call: u64,
+    /// The linear memory one sandbox holds (all its memories, initial size
+    /// included), in KiB: what each ready sandbox and each call costs of
+    /// the pool.
+    pub memory_per_sandbox_kib: u64,
+    /// How long the package took to load (set by the command, which loads
+    /// it).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub load: Option<LoadTimes>,
     /// Where the time of a call done wholly inline goes (fee policies):
     /// store, instantiation, call and teardown one after the other.
     pub breakdown: Option<StepMedians>,
+}
+
+/// Loading a package: compiling its component (the first start of a host
+/// with it), and again from the compiled-code cache (every later start).
+#[derive(Debug, serde::Serialize)]
+pub struct LoadTimes {
+    pub compile_ms: f64,
+    pub cached_ms: f64,
+    pub component_kib: u64,
 }
 
 /// Medians of each step of a call done wholly inline (what a request waited
@@ -182,6 +199,8 @@ pub fn run(
         cold_p99_us: percentile(&mut cold_run.latencies, 99),
         cold_cpu_per_call_us: cold_run.cpu_per_call_us,
         fuel_per_call,
+        memory_per_sandbox_kib: after.peak_memory_bytes / 1024,
+        load: None,
         breakdown,
     })
 }

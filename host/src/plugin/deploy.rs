@@ -101,6 +101,7 @@ impl Plugin {
             refused: stats.refused,
             failed: stats.failed,
             fuel_consumed: stats.fuel_consumed,
+            peak_memory_bytes: stats.peak_memory_bytes,
             p50_micros: stats.p50_micros,
             p99_micros: stats.p99_micros,
             signed_by: manifest.signed_by.clone(),

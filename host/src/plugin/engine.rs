@@ -84,8 +84,10 @@ impl Default for RuntimeConfig {
     }
 }
 
-/// Core instances of a Rust component: the module itself, the WASI adapter and
-/// the shim/fixup modules wit-component adds; other toolchains add a few more.
+/// Core instances of one component: a Rust one has the module itself, the
+/// WASI adapter and the shim/fixup modules wit-component adds;
+/// componentize-py links libc, libpython and its runtime as modules of
+/// their own, several times as many.
 const CORE_INSTANCES_PER_COMPONENT: u32 = 16;
 
 /// Bytes of each linear memory kept mapped between instances.
@@ -101,9 +103,14 @@ pub(crate) fn build_engine(config: &RuntimeConfig) -> wasmtime::Result<Engine> {
     let mut pool = PoolingAllocationConfig::new();
     // Each call holds one instance; each ready sandbox one more (`ready`).
     let instances = config.max_concurrent_calls.max(1) + config.budget.ready_sandboxes;
+    // Every sandbox may be a component of the most core instances allowed:
+    // a Python or JavaScript plugin links an interpreter, its libc and
+    // adapters as a dozen modules, and a ready sandbox of one must never
+    // find the pool out of core instances (their slots are virtual memory
+    // until used).
     pool.total_component_instances(instances)
         .max_core_instances_per_component(CORE_INSTANCES_PER_COMPONENT)
-        .total_core_instances(instances * 4)
+        .total_core_instances(instances * CORE_INSTANCES_PER_COMPONENT)
         .total_memories(instances * 2)
         .total_tables(instances * 4)
         .max_memory_size(config.max_memory_bytes)

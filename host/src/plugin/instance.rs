@@ -360,6 +360,7 @@ impl Plugin {
         // put line breaks in its text: neither reaches the error or the log.
         let result = result.map_err(|failure| failure.sanitised(store.data().redactor()));
         let dropped_logs = store.data().log.dropped();
+        let memory = store.data().limiter.linear_memory_bytes as u64;
         let elapsed = started.elapsed();
         let micros = elapsed.as_micros() as u64;
         let outcome = match &result {
@@ -379,17 +380,19 @@ impl Plugin {
         );
         match &result {
             Ok(_) => {
-                self.0.stats.record(Outcome::Succeeded, fuel, micros);
+                self.0
+                    .stats
+                    .record(Outcome::Succeeded, fuel, micros, memory);
                 tracing::debug!(fuel, micros, dropped_logs, "plugin call succeeded");
             }
             Err(Failure::Refused(refusal)) => {
-                self.0.stats.record(Outcome::Refused, fuel, micros);
+                self.0.stats.record(Outcome::Refused, fuel, micros, memory);
                 // A refusal is an answer (a golden case may expect one),
                 // counted in the plugin's statistics; not an incident.
                 tracing::debug!(fuel, micros, code = %refusal.code, "plugin refused the call");
             }
             Err(failure) => {
-                self.0.stats.record(Outcome::Failed, fuel, micros);
+                self.0.stats.record(Outcome::Failed, fuel, micros, memory);
                 tracing::warn!(fuel, micros, failure = failure.label(), %failure, "plugin call failed");
             }
         }

@@ -18,6 +18,7 @@ pub struct PluginStats {
     refused: AtomicU64,
     failed: AtomicU64,
     fuel: AtomicU64,
+    peak_memory: AtomicU64,
     durations: Box<[AtomicU64]>,
 }
 
@@ -29,6 +30,7 @@ impl Default for PluginStats {
             refused: AtomicU64::default(),
             failed: AtomicU64::default(),
             fuel: AtomicU64::default(),
+            peak_memory: AtomicU64::default(),
             durations: (0..BUCKETS).map(|_| AtomicU64::default()).collect(),
         }
     }
@@ -44,6 +46,9 @@ pub struct StatsSnapshot {
     /// The plugin misbehaved: limit, trap, malformed output.
     pub failed: u64,
     pub fuel_consumed: u64,
+    /// The most linear memory one call's sandbox held (all its memories,
+    /// initial size included), in bytes.
+    pub peak_memory_bytes: u64,
     /// Median and 99th percentile of the calls' durations in microseconds
     /// (the upper edge of their bucket: at most 25% above); `None` before
     /// the first call.
@@ -79,9 +84,10 @@ fn upper_edge(index: usize) -> u64 {
 }
 
 impl PluginStats {
-    pub(crate) fn record(&self, outcome: Outcome, fuel: u64, micros: u64) {
+    pub(crate) fn record(&self, outcome: Outcome, fuel: u64, micros: u64, memory: u64) {
         self.calls.fetch_add(1, Ordering::Relaxed);
         self.fuel.fetch_add(fuel, Ordering::Relaxed);
+        self.peak_memory.fetch_max(memory, Ordering::Relaxed);
         self.durations[bucket(micros)].fetch_add(1, Ordering::Relaxed);
         let counter = match outcome {
             Outcome::Succeeded => &self.succeeded,
@@ -113,6 +119,7 @@ impl PluginStats {
             refused: self.refused.load(Ordering::Relaxed),
             failed: self.failed.load(Ordering::Relaxed),
             fuel_consumed: self.fuel.load(Ordering::Relaxed),
+            peak_memory_bytes: self.peak_memory.load(Ordering::Relaxed),
             p50_micros: (total > 0).then(|| percentile(50)).flatten(),
             p99_micros: (total > 0).then(|| percentile(99)).flatten(),
         }
@@ -141,10 +148,10 @@ mod tests {
         let stats = PluginStats::default();
         assert_eq!(stats.snapshot().p50_micros, None);
         for _ in 0..98 {
-            stats.record(Outcome::Succeeded, 1, 100);
+            stats.record(Outcome::Succeeded, 1, 100, 64 << 10);
         }
-        stats.record(Outcome::Failed, 1, 5_000);
-        stats.record(Outcome::Failed, 1, 5_000);
+        stats.record(Outcome::Failed, 1, 5_000, 1 << 20);
+        stats.record(Outcome::Failed, 1, 5_000, 128 << 10);
         let snapshot = stats.snapshot();
         let p50 = snapshot.p50_micros.unwrap();
         let p99 = snapshot.p99_micros.unwrap();
@@ -152,5 +159,6 @@ mod tests {
         assert!((5_000..=6_250).contains(&p99), "{p99}");
         assert_eq!(snapshot.calls, 100);
         assert_eq!(snapshot.failed, 2);
+        assert_eq!(snapshot.peak_memory_bytes, 1 << 20, "the largest sandbox");
     }
 }

@@ -20,6 +20,9 @@ pub struct PluginSummary {
     pub refused: u64,
     pub failed: u64,
     pub fuel_consumed: u64,
+    /// The most linear memory one call's sandbox held since the host
+    /// started (all its memories, initial size included), in bytes.
+    pub peak_memory_bytes: u64,
     /// Median and 99th percentile of the calls' durations since the host
     /// started, in microseconds (within 25% above); `None` before a call.
     pub p50_micros: Option<u64>,

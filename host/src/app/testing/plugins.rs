@@ -571,6 +571,7 @@ pub fn plugin_summary(tenant: &str, id: &str, version: &str, kind: &str) -> Plug
         refused: 0,
         failed: 0,
         fuel_consumed: 0,
+        peak_memory_bytes: 0,
         p50_micros: None,
         p99_micros: None,
         signed_by: None,

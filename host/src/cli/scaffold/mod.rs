@@ -54,12 +54,22 @@ impl World {
 /// The language of a new plugin.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum Lang {
-    /// A Rust crate on motcua-sdk (supported).
+    /// A Rust crate on motcua-sdk.
     Rust,
-    /// Not yet supported.
+    /// `app.py`, built with componentize-py (fee policy, form, initiative).
     Python,
-    /// Not yet supported.
+    /// `app.js`, built with componentize-js (fee policy, form, initiative).
     Js,
+}
+
+impl Lang {
+    fn as_str(self) -> &'static str {
+        match self {
+            Lang::Rust => "rust",
+            Lang::Python => "python",
+            Lang::Js => "js",
+        }
+    }
 }
 
 #[derive(Debug, clap::Args)]
@@ -70,8 +80,8 @@ pub struct NewArgs {
     /// The world the plugin implements.
     #[arg(long, value_enum)]
     world: World,
-    /// The plugin's language. Only `rust` is supported yet; `python` and
-    /// `js` are refused.
+    /// The plugin's language (docs/python-and-javascript-plugins.md for
+    /// `python` and `js`; their connectors are not scaffolded yet).
     #[arg(long, value_enum, default_value_t = Lang::Rust)]
     lang: Lang,
     /// The directory the crate is created in, as `<DIR>/<NAME>`.
@@ -96,7 +106,7 @@ pub struct NewArgs {
 /// Why a crate was not created; each names the argument at fault.
 #[derive(Debug, thiserror::Error)]
 pub enum ScaffoldError {
-    #[error("--lang {0}: not yet supported; only --lang rust is")]
+    #[error("--lang {0} --world connector: not scaffolded yet; write connectors with --lang rust")]
     LangNotSupported(&'static str),
     #[error("NAME `{name}`: {reason}")]
     InvalidName { name: String, reason: &'static str },
@@ -162,7 +172,7 @@ pub fn create(args: &NewArgs) -> Result<Created, ScaffoldError> {
     if std::fs::read_dir(&dir).is_ok_and(|mut entries| entries.next().is_some()) {
         return Err(ScaffoldError::NotEmpty(dir));
     }
-    let rendered = templates::files(args.world)
+    let rendered = templates::files(args.world, args.lang)
         .map(|template| {
             templates::render(&template, &values)
                 .map(|text| (template.path, text))
@@ -194,10 +204,8 @@ pub fn create(args: &NewArgs) -> Result<Created, ScaffoldError> {
 }
 
 fn values(args: &NewArgs) -> Result<templates::Values, ScaffoldError> {
-    match args.lang {
-        Lang::Rust => {}
-        Lang::Python => return Err(ScaffoldError::LangNotSupported("python")),
-        Lang::Js => return Err(ScaffoldError::LangNotSupported("js")),
+    if args.lang != Lang::Rust && args.world == World::Connector {
+        return Err(ScaffoldError::LangNotSupported(args.lang.as_str()));
     }
     check_name(&args.name)?;
     let procedure_ok = !args.procedure.is_empty()
@@ -218,6 +226,7 @@ fn values(args: &NewArgs) -> Result<templates::Values, ScaffoldError> {
         crate_ident: args.name.replace('-', "_"),
         type_name: type_name(&args.name),
         world: args.world.as_str(),
+        lang: args.lang.as_str(),
         trait_name,
         export_macro,
         contract: newest_contract(),
@@ -417,12 +426,43 @@ mod tests {
     }
 
     #[test]
-    fn python_and_js_are_refused_as_not_yet_supported() {
+    fn python_and_js_plugins_are_an_entry_file_and_a_manifest_without_a_crate() {
+        for (lang, entry) in [("python", "app.py"), ("js", "app.js")] {
+            for world in ["fee-policy", "form", "initiative"] {
+                let parent = tempfile::tempdir().unwrap();
+                let dir = parent.path().display().to_string();
+                let created = create(&args(&[
+                    "--world",
+                    world,
+                    "--lang",
+                    lang,
+                    "--dir",
+                    &dir,
+                    "my-plugin",
+                ]))
+                .unwrap();
+                assert!(created.dir.join(entry).is_file(), "{lang} {world}");
+                assert!(!created.dir.join("Cargo.toml").exists(), "{lang} {world}");
+                assert!(!created.dir.join("src").exists(), "{lang} {world}");
+                let manifest = Manifest::load(&created.dir).unwrap();
+                assert_eq!(manifest.kinds[0].as_str(), world);
+                assert!(
+                    crate::cli::polyglot::Language::of(&created.dir).is_some(),
+                    "plugin build tells the language from the entry file"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn a_python_or_js_connector_is_refused_naming_the_arguments() {
         for lang in ["python", "js"] {
-            let error = create(&args(&["--world", "form", "--lang", lang, "x"])).unwrap_err();
+            let error = create(&args(&["--world", "connector", "--lang", lang, "x"])).unwrap_err();
             assert_eq!(
                 error.to_string(),
-                format!("--lang {lang}: not yet supported; only --lang rust is")
+                format!(
+                    "--lang {lang} --world connector: not scaffolded yet; write connectors with --lang rust"
+                )
             );
         }
     }

@@ -8,7 +8,7 @@
 use minijinja::{AutoEscape, Environment, UndefinedBehavior};
 use serde::Serialize;
 
-use super::World;
+use super::{Lang, World};
 
 /// One file of the scaffold: where it goes in the crate, and its template.
 pub(super) struct Template {
@@ -41,30 +41,46 @@ macro_rules! case {
     };
 }
 
-/// A world's code (`templates/<world>/lib.rs.j2`) and its golden cases.
+/// A world's code and its golden cases: `templates/<world>/lib.rs.j2` for
+/// Rust, `templates/python/<world>.py.j2` and `templates/js/<world>.js.j2`
+/// for the interpreted languages, which answer the same cases.
 macro_rules! world {
-    ($world:literal, $($case:literal),+) => {{
+    ($lang:expr, $world:literal, $($case:literal),+) => {{
+        let mut files = match $lang {
+            Lang::Rust => vec![template!(concat!($world, "/lib.rs.j2") => "src/lib.rs")],
+            Lang::Python => vec![template!(concat!("python/", $world, ".py.j2") => "app.py")],
+            Lang::Js => vec![template!(concat!("js/", $world, ".js.j2") => "app.js")],
+        };
+        $(files.extend(case!($world, $case));)+
+        files
+    }};
+    // A world scaffolded in Rust only (`values` refuses the others first).
+    (rust: $world:literal, $($case:literal),+) => {{
         let mut files = vec![template!(concat!($world, "/lib.rs.j2") => "src/lib.rs")];
         $(files.extend(case!($world, $case));)+
         files
     }};
 }
 
-/// The files every world gets.
-const COMMON: [Template; 4] = [
-    template!("common/Cargo.toml.j2" => "Cargo.toml"),
+/// The files every plugin gets; a Rust crate also its Cargo.toml.
+const COMMON: [Template; 3] = [
     template!("common/plugin.toml.j2" => "plugin.toml"),
     template!("common/README.md.j2" => "README.md"),
     template!("common/gitignore" => ".gitignore"),
 ];
 
-fn world_files(world: World) -> Vec<Template> {
+fn world_files(world: World, lang: Lang) -> Vec<Template> {
     match world {
-        World::FeePolicy => world!("fee-policy", "counter"),
-        World::Form => world!("form", "procedures"),
-        World::Initiative => world!("initiative", "subscriptions"),
+        World::FeePolicy => world!(lang, "fee-policy", "counter", "person-with-merit-exempt"),
+        World::Form => world!(lang, "form", "procedures", "validate-name-missing"),
+        World::Initiative => world!(
+            lang,
+            "initiative",
+            "subscriptions",
+            "received-person-with-merit-priority"
+        ),
         World::Connector => world!(
-            "connector",
+            rust: "connector",
             "operations",
             "describe",
             "record-lookup-found",
@@ -73,9 +89,13 @@ fn world_files(world: World) -> Vec<Template> {
     }
 }
 
-/// Every file of a `world` crate.
-pub(super) fn files(world: World) -> impl Iterator<Item = Template> {
-    COMMON.into_iter().chain(world_files(world))
+/// Every file of a `world` plugin in `lang`.
+pub(super) fn files(world: World, lang: Lang) -> impl Iterator<Item = Template> {
+    let cargo = (lang == Lang::Rust).then(|| template!("common/Cargo.toml.j2" => "Cargo.toml"));
+    cargo
+        .into_iter()
+        .chain(COMMON)
+        .chain(world_files(world, lang))
 }
 
 /// What the templates see. Every value is checked before rendering (ids,
@@ -87,6 +107,8 @@ pub(super) struct Values {
     pub crate_ident: String,
     pub type_name: String,
     pub world: &'static str,
+    /// `rust`, `python` or `js`.
+    pub lang: &'static str,
     pub trait_name: &'static str,
     pub export_macro: &'static str,
     pub contract: &'static str,

@@ -9,6 +9,9 @@ use wasmtime::ResourceLimiter;
 pub(crate) struct CallLimiter {
     memory_bytes: usize,
     pub(crate) memory_denied: bool,
+    /// Every linear memory of the sandbox together, as grown so far (the
+    /// initial sizes count: instantiation "grows" each memory from zero).
+    pub(crate) linear_memory_bytes: usize,
 }
 
 /// Tables hold function references; no honest plugin needs more.
@@ -19,6 +22,7 @@ impl CallLimiter {
         Self {
             memory_bytes,
             memory_denied: false,
+            linear_memory_bytes: 0,
         }
     }
 }
@@ -26,12 +30,14 @@ impl CallLimiter {
 impl ResourceLimiter for CallLimiter {
     fn memory_growing(
         &mut self,
-        _current: usize,
+        current: usize,
         desired: usize,
         _maximum: Option<usize>,
     ) -> wasmtime::Result<bool> {
         let allowed = desired <= self.memory_bytes;
-        if !allowed {
+        if allowed {
+            self.linear_memory_bytes += desired.saturating_sub(current);
+        } else {
             self.memory_denied = true;
         }
         Ok(allowed)
