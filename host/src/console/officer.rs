@@ -336,16 +336,7 @@ pub async fn dossier(
                 .ok()
                 .and_then(|v| v.get("type").and_then(|t| t.as_str().map(str::to_owned)))
                 .unwrap_or_default();
-            let reason = match &e.event.kind {
-                EventKind::RefusedAtIntake { reason }
-                | EventKind::SupplementationRequested { reason }
-                | EventKind::FinancialObligationRequested { reason }
-                | EventKind::Refused { reason }
-                | EventKind::Stopped { reason }
-                | EventKind::Withdrawn { reason }
-                | EventKind::Extended { reason, .. } => Some(reason.clone()),
-                _ => None,
-            };
+            let reason = e.event.kind.reason();
             context! { event => Value::from_serialize(&e.event), kind => kind, reason => reason }
         })
         .collect();

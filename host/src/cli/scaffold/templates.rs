@@ -91,7 +91,7 @@ fn world_files(world: World, lang: Lang) -> Vec<Template> {
 
 /// Every file of a `world` plugin in `lang`.
 pub(super) fn files(world: World, lang: Lang) -> impl Iterator<Item = Template> {
-    let cargo = (lang == Lang::Rust).then(|| template!("common/Cargo.toml.j2" => "Cargo.toml"));
+    let cargo = (lang == Lang::Rust).then_some(template!("common/Cargo.toml.j2" => "Cargo.toml"));
     cargo
         .into_iter()
         .chain(COMMON)
