@@ -1,4 +1,7 @@
-//! Generated bindings of `motcua:plugin@0.3.0`, one module per world.
+//! Generated bindings of `motcua:plugin@0.3.0`, one module per world, from
+//! the WIT inside this crate (`wit/`, a link to the repository's
+//! `wit/motcua-plugin@0.3.0/` that `cargo package` turns into files), so the
+//! published crate needs no checkout of this repository.
 //!
 //! The `form` world is generated first: it imports everything the other
 //! worlds share (`types`, `log`, `config`), so `DossierView`, `FeeLine`, ...
@@ -16,7 +19,7 @@
 
 pub mod form {
     wit_bindgen::generate!({
-        path: "../wit/motcua-plugin@0.3.0",
+        path: "wit",
         world: "form-plugin",
         pub_export_macro: true,
         export_macro_name: "export_form_world",
@@ -31,7 +34,7 @@ pub mod form {
 
 pub mod fee_policy {
     wit_bindgen::generate!({
-        path: "../wit/motcua-plugin@0.3.0",
+        path: "wit",
         world: "fee-policy-plugin",
         pub_export_macro: true,
         export_macro_name: "export_fee_policy_world",
@@ -47,7 +50,7 @@ pub mod fee_policy {
 
 pub mod initiative {
     wit_bindgen::generate!({
-        path: "../wit/motcua-plugin@0.3.0",
+        path: "wit",
         world: "initiative-plugin",
         pub_export_macro: true,
         export_macro_name: "export_initiative_world",
@@ -65,7 +68,7 @@ pub mod initiative {
 
 pub mod connector {
     wit_bindgen::generate!({
-        path: "../wit/motcua-plugin@0.3.0",
+        path: "wit",
         world: "connector-plugin",
         pub_export_macro: true,
         export_macro_name: "export_connector_world",

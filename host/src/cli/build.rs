@@ -60,15 +60,18 @@ pub fn run(args: BuildArgs) -> anyhow::Result<ExitCode> {
         .transpose()?;
     let (component, default_out) = match super::polyglot::Language::of(dir) {
         Some(language) if !dir.join("Cargo.toml").is_file() => {
-            let out = dir.join("target").join(
-                manifest
-                    .component
-                    .file_name()
-                    .context("plugin.toml: component names no file")?,
-            );
-            std::fs::create_dir_all(dir.join("target"))?;
-            super::polyglot::build(dir, &manifest, language, &out)?;
-            (out, dir.join("target/motcua-packages"))
+            // No cargo target directory: the plugin's own `target/`, as
+            // `plugin check DIR` looks for it.
+            let target = dir.join("target");
+            std::fs::create_dir_all(&target)
+                .with_context(|| format!("creating {}", target.display()))?;
+            let name = manifest
+                .component
+                .file_name()
+                .context("plugin.toml: component names no file")?;
+            let component = target.join(name);
+            super::polyglot::build(dir, &manifest, language, &component)?;
+            (component, target.join("motcua-packages"))
         }
         _ => {
             let krate = build_crate(dir)?;
