@@ -172,20 +172,27 @@ fn test(root: &Path) -> Result<()> {
     // suite, whose memory and disk it would compete for.
     run(cargo().args(["build", "--quiet", "-p", "motcua", "--bin", "motcua"]))?;
     report_free_space(root);
-    // The console's browser tests must run here, not skip.
+    // The console's browser tests must run here, not skip; the command-line
+    // tests take the binary just built instead of asking cargo again.
     run(cargo()
         .args(["test", "--workspace"])
         .env(API_TOOLS_ENV, tools)
+        .env("MOTCUA_BIN", target_dir(root).join("debug/motcua"))
         .env("MOTCUA_REQUIRE_BROWSER", "1"))
+}
+
+/// Where cargo builds: `CARGO_TARGET_DIR` (relative to the workspace), or
+/// `target/`.
+fn target_dir(root: &Path) -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR")
+        .map(|dir| root.join(dir))
+        .unwrap_or_else(|| root.join("target"))
 }
 
 /// Prints the free space where the build writes: a suite that fails
 /// because the disk filled up says so first in its log.
 fn report_free_space(root: &Path) {
-    let target = std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| root.join("target"));
-    let _ = Command::new("df").arg("-h").arg(&target).status();
+    let _ = Command::new("df").arg("-h").arg(target_dir(root)).status();
 }
 
 /// Headless Chromium and its WebDriver for the console's browser tests:
