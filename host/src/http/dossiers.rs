@@ -18,6 +18,7 @@ use super::extract::{AppJson, AppQuery, Caller};
 use crate::app::error::{AppError, FieldProblem};
 use crate::app::ports::{
     AuditReport, DossierFilter, Page, PageRequest, StoredDocument, StoredDossier, StoredEvent,
+    StoredNotification,
 };
 use crate::app::service::{DossierDetails, SubmitDossier, TransitionRequest};
 
@@ -28,6 +29,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(transition_dossier))
         .routes(routes!(list_events))
         .routes(routes!(list_documents))
+        .routes(routes!(list_notifications))
         .routes(routes!(get_document))
         .routes(routes!(verify_audit))
 }
@@ -267,6 +269,30 @@ async fn list_documents(
     Path((tenant, code)): Path<(String, String)>,
 ) -> Result<Response, ApiError> {
     Ok(Json(state.service.documents(&user, &tenant, &code).await?).into_response())
+}
+
+/// The messages the tenant's initiatives asked to send the dossier's
+/// applicant (`notify-applicant`): channel, recipient, subject, body and
+/// status (`queued` until a messages connector sends them), oldest first.
+#[utoipa::path(
+    get,
+    path = "/tenants/{tenant}/dossiers/{code}/notifications",
+    tag = "dossiers",
+    params(("tenant" = String, Path, description = "The tenant, e.g. `bac-ninh`"), ("code" = String, Path, description = "The dossier code, e.g. `000.00.01.H22-260214-0001`")),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, body = Vec<StoredNotification>),
+        (status = 401, description = "No valid token", body = ErrorBody),
+        (status = 404, description = "No such dossier visible to the caller", body = ErrorBody),
+        (status = 422, description = "Not a dossier code; `fields` names `code`", body = ErrorBody),
+    )
+)]
+async fn list_notifications(
+    State(state): State<AppState>,
+    Caller(user): Caller,
+    Path((tenant, code)): Path<(String, String)>,
+) -> Result<Response, ApiError> {
+    Ok(Json(state.service.notifications(&user, &tenant, &code).await?).into_response())
 }
 
 /// A document's bytes as the schema of a response (the handler writes them

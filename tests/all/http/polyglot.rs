@@ -12,7 +12,6 @@ use motcua_tests::db::TestDb;
 use motcua_tests::on_both_backends;
 use motcua_tests::server::{Api, Server, TestEnv, applicant, date, submission, text};
 use serde_json::{Value, json};
-use sqlx::Row;
 
 use super::code;
 
@@ -188,7 +187,7 @@ async fn a_javascript_initiative_gives_priority_at_intake_and_texts_the_applican
             json!({"action": "request_supplementation", "reason": "thiếu hợp đồng thuê nhà"}),
         )
         .await;
-    let texts = queued_texts(&server, &younger).await;
+    let texts = queued_texts(&officer, &younger).await;
     assert_eq!(texts.len(), 1, "one SMS: {texts:?}");
     let (recipient, body) = &texts[0];
     assert_eq!(recipient, "0911000555");
@@ -211,27 +210,22 @@ async fn eventually(api: &Api, code: &str, ready: impl Fn(&Value) -> bool) -> Va
     panic!("{code} never got there: {}", api.dossier(code).await);
 }
 
-/// `(recipient, body)` of the SMS queued for the dossier `code`, once there
-/// is one (or after 10 s).
-async fn queued_texts(server: &Server, code: &str) -> Vec<(String, String)> {
-    for _ in 0..200 {
-        let rows = sqlx::query(
-            "SELECT n.recipient, n.body FROM notifications n \
-             JOIN dossiers d ON d.tenant_id = n.tenant_id AND d.id = n.dossier_id \
-             WHERE n.tenant_id = $1 AND d.code = $2 AND n.channel = 'sms'",
-        )
-        .bind(TENANT)
-        .bind(code)
-        .fetch_all(server.db.pool())
+/// `(recipient, body)` of the SMS queued for the dossier `code`, as
+/// `GET /dossiers/{code}/notifications` lists them.
+async fn queued_texts(api: &Api, code: &str) -> Vec<(String, String)> {
+    let listed = api
+        .get(&format!("/dossiers/{code}/notifications"))
         .await
-        .expect("read the queued notifications");
-        if !rows.is_empty() {
-            return rows
-                .iter()
-                .map(|row| (row.get("recipient"), row.get("body")))
-                .collect();
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    Vec::new()
+        .expect(200);
+    listed
+        .as_array()
+        .expect("a list of notifications")
+        .iter()
+        .filter(|n| n["notification"]["channel"] == "sms")
+        .map(|n| {
+            assert_eq!(n["status"], "queued", "{n}");
+            let text = |key: &str| n["notification"][key].as_str().unwrap().to_owned();
+            (text("recipient"), text("body"))
+        })
+        .collect()
 }

@@ -10,7 +10,7 @@ use super::{DossierDetails, DossierService, dossier_code};
 use crate::app::error::AppError;
 use crate::app::ports::{
     AuditReport, AuditScope, DossierFilter, Page, PageRequest, StoredDocument, StoredDossier,
-    StoredEvent,
+    StoredEvent, StoredNotification,
 };
 
 /// What anyone holding a dossier code may see: where it is and when the
@@ -122,6 +122,20 @@ impl DossierService {
             .dossier_for(user, tenant, code, Operation::Read)
             .await?;
         Ok(self.dossiers.documents(tenant, &stored.code).await?)
+    }
+
+    /// The messages initiatives asked to send the dossier's applicant
+    /// (SMS, e-mail, portal), oldest first, with their status.
+    pub async fn notifications(
+        &self,
+        user: &User,
+        tenant: &str,
+        code: &str,
+    ) -> Result<Vec<StoredNotification>, AppError> {
+        let (_, stored) = self
+            .dossier_for(user, tenant, code, Operation::Read)
+            .await?;
+        Ok(self.dossiers.notifications(tenant, &stored.code).await?)
     }
 
     /// A document's metadata and bytes, if it belongs to the dossier.
