@@ -85,9 +85,9 @@ impl Default for RuntimeConfig {
 }
 
 /// Core instances of one component: a Rust one has the module itself, the
-/// WASI adapter and the shim/fixup modules wit-component adds;
-/// componentize-py links libc, libpython and its runtime as modules of
-/// their own, several times as many.
+/// WASI adapter and the shim/fixup modules wit-component adds; a
+/// componentize-js one 4; componentize-py links libc, libpython, its
+/// runtime and their adapters as modules of their own: 14.
 const CORE_INSTANCES_PER_COMPONENT: u32 = 16;
 
 /// Bytes of each linear memory kept mapped between instances.
