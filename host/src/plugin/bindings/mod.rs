@@ -218,8 +218,16 @@ mod tests {
         let newest = SUPPORTED_CONTRACTS.last().unwrap();
         let sdk = std::fs::read_to_string(repository().join("sdk/src/bindings.rs")).unwrap();
         assert!(
-            sdk.contains(&format!("../wit/motcua-plugin@{newest}\"")),
-            "sdk/src/bindings.rs must bind motcua:plugin@{newest} (docs/contract.md)"
+            sdk.contains("path: \"wit\""),
+            "sdk/src/bindings.rs binds the WIT inside the crate (docs/contract.md)"
+        );
+        let bound = std::fs::canonicalize(repository().join("sdk/wit")).unwrap();
+        let expected =
+            std::fs::canonicalize(repository().join(format!("wit/motcua-plugin@{newest}")))
+                .unwrap();
+        assert_eq!(
+            bound, expected,
+            "sdk/wit must link to wit/motcua-plugin@{newest} (docs/contract.md)"
         );
     }
 }
