@@ -263,7 +263,17 @@ async fn deploy_uploads_the_built_archive_to_a_host_and_activates_it(db: TestDb)
     assert_eq!(answer["plugin_id"], "scaffold-fee-policy", "{answer}");
     assert_eq!(answer["version"], "0.1.0", "{answer}");
     assert_eq!(answer["active"], true, "{answer}");
-    assert_eq!(answer["golden_cases"], 1, "{answer}");
+    let cases = std::fs::read_dir(scaffold.dir.join("golden"))
+        .expect("the scaffold's golden cases")
+        .filter(|e| {
+            e.as_ref()
+                .is_ok_and(|e| e.file_name().to_string_lossy().ends_with(".input.json"))
+        })
+        .count();
+    assert_eq!(
+        answer["golden_cases"], cases,
+        "every case ran at deploy: {answer}"
+    );
 
     let admin = server.api("bac-ninh", "tenant_admin");
     let listing = admin.get("/plugins").await.expect(200);
