@@ -224,7 +224,10 @@ impl ReadyQueue {
     {
         let now = now_nanos().max(1);
         let previous = self.last_call.swap(now, Ordering::AcqRel);
-        let hot = previous != 0 && now - previous < self.census.quiet.as_nanos() as u64;
+        // A concurrent call may have stored a later time between our clock
+        // read and the swap: then the two calls are as close as can be.
+        let hot =
+            previous != 0 && now.saturating_sub(previous) < self.census.quiet.as_nanos() as u64;
         if !hot || self.census.capacity == 0 {
             return;
         }
